@@ -1,0 +1,129 @@
+package org.jalloc.core;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
+
+import org.jalloc.core.memory.Heap;
+import org.jalloc.core.walk.HeapWalk;
+
+/**
+ * A C-style allocator over an off-heap {@link Heap}: addresses are heap offsets ({@code long}), 0 is NULL.
+ *
+ * <h2>Edge cases (the same for every jalloc allocator)</h2>
+ * <table class="striped">
+ *   <caption>Decided once, tested for every allocator by the contract test in testkit</caption>
+ *   <tr><th>call</th><th>result</th></tr>
+ *   <tr><td>{@code malloc(0)}</td><td>a unique minimum block (as glibc), never 0 unless the heap is full</td></tr>
+ *   <tr><td>{@code malloc(n)}, heap exhausted or {@code n} larger than the heap can ever hold</td><td>0 (not an exception)</td></tr>
+ *   <tr><td>{@code malloc(-1)}, {@code calloc} with negative operands or an overflowing product</td><td>{@link InvalidSizeException}</td></tr>
+ *   <tr><td>{@code free(0)}</td><td>no-op</td></tr>
+ *   <tr><td>{@code realloc(0, n)}</td><td>{@code malloc(n)}</td></tr>
+ *   <tr><td>{@code realloc(p, 0)}</td><td>frees {@code p}, returns 0</td></tr>
+ *   <tr><td>{@code realloc(p, n)} that cannot be satisfied</td><td>0, and {@code p} is untouched and still live</td></tr>
+ *   <tr><td>{@code tryExpand(p, n)}</td><td>grows or shrinks {@code p} in place, never moves; false if it cannot</td></tr>
+ *   <tr><td>{@code tryExpand(0, n)}</td><td>{@link InvalidPointerException}: NULL is never a block</td></tr>
+ *   <tr><td>{@code alignedAlloc(a, n)} with {@code a} not a power of two</td><td>{@link InvalidAlignmentException}</td></tr>
+ *   <tr><td>{@code alignedAlloc(a, n)} with {@code a <= 16}</td><td>same as {@code malloc(n)}</td></tr>
+ *   <tr><td>{@code usableSize(0)}</td><td>0</td></tr>
+ *   <tr><td>free/realloc/tryExpand/usableSize of an address that is not a live block start</td>
+ *       <td>{@link InvalidPointerException} ({@link DoubleFreeException} for a block already freed), heap unchanged;
+ *       exact in checked mode, best effort in O(1) otherwise (each allocator documents what it detects)</td></tr>
+ * </table>
+ *
+ * <p>Every payload is at least 16-byte aligned on the real memory address, and the smallest usable size is 16.
+ *
+ * <p>Segment views ({@link #segment}, {@link #asSegmentAllocator}) are plain slices of the heap: a view outlives
+ * {@code free} and nothing detects use after free through it (outside debug modes). {@link #asArena()} segments
+ * become inaccessible when that arena is closed.
+ */
+public interface Allocator extends AutoCloseable {
+
+    /** The allocator's name with its non-default options, as accepted by {@link Allocators#create}. */
+    String name();
+
+    /** Which threads may call this allocator. */
+    ThreadSafety threadSafety();
+
+    /** The heap this allocator manages. */
+    Heap heap();
+
+    /** Allocates at least {@code size} bytes; returns the payload address or 0 when the heap cannot hold it. */
+    long malloc(long size);
+
+    /** Allocates {@code count * size} zeroed bytes; 0 when the heap cannot hold them. */
+    long calloc(long count, long size);
+
+    /** Resizes, in place when possible, else by moving the contents; see the class table for 0 cases. */
+    long realloc(long address, long size);
+
+    /**
+     * Grows or shrinks the block in place to hold at least {@code size} bytes (jemalloc's {@code xallocx},
+     * mimalloc's {@code mi_expand}); never moves it.
+     *
+     * @return true if the block now holds {@code size} bytes; false if it could not grow (it is then unchanged)
+     */
+    boolean tryExpand(long address, long size);
+
+    /** Frees a live block; {@code free(0)} does nothing. */
+    void free(long address);
+
+    /** Allocates {@code size} bytes whose payload address is a multiple of {@code alignment} (a power of two). */
+    long alignedAlloc(long alignment, long size);
+
+    /** The bytes the caller may use at a live block (at least what was requested); 0 for NULL. */
+    long usableSize(long address);
+
+    /** A point-in-time statistics snapshot; may walk the heap (not for hot paths). */
+    AllocatorStats stats();
+
+    /** The block-walk SPI through which the shared checker sees this heap. */
+    HeapWalk heapWalk();
+
+    /** Releases the heap; every address and view becomes invalid. */
+    @Override
+    void close();
+
+    /** A bounds-checked view of the usable payload of a live block. */
+    default MemorySegment segment(long address) {
+        if (address == 0) {
+            throw new InvalidPointerException("segment(NULL)", 0);
+        }
+        return heap().slice(address, usableSize(address));
+    }
+
+    /**
+     * The heap address of a segment that starts inside this heap (the inverse of {@link #segment}).
+     *
+     * @throws InvalidPointerException if the segment does not lie in this heap
+     */
+    default long offsetOf(MemorySegment segment) {
+        long address = heap().addressOf(segment);
+        if (address <= 0) {
+            throw new InvalidPointerException("segment " + segment + " is not inside this heap", address);
+        }
+        return address;
+    }
+
+    /**
+     * This allocator as an FFM {@link SegmentAllocator}: each call allocates a block (aligned as asked) and returns
+     * a view of exactly {@code byteSize} bytes; the contents are unspecified (not zeroed). Nothing frees these
+     * blocks unless the caller passes {@code offsetOf(segment)} to {@link #free}.
+     *
+     * @throws OutOfMemoryError from {@code allocate} when the heap is exhausted
+     */
+    default SegmentAllocator asSegmentAllocator() {
+        return (byteSize, byteAlignment) -> {
+            long a = Segments.allocate(this, byteSize, byteAlignment, false);
+            return heap().slice(a, byteSize);
+        };
+    }
+
+    /**
+     * A confined {@link Arena} that allocates from this allocator: segments are zeroed, aligned as asked, and
+     * become inaccessible when the arena is closed, which frees every block it allocated.
+     */
+    default Arena asArena() {
+        return new AllocatorArena(this);
+    }
+}

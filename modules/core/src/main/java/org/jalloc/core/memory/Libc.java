@@ -1,0 +1,193 @@
+package org.jalloc.core.memory;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * The C library functions jalloc calls through FFM downcalls: {@code mmap}, {@code munmap} and {@code madvise} to
+ * reserve heaps and give pages back, and {@code malloc}, {@code realloc}, {@code aligned_alloc} and {@code free} as
+ * the baseline every allocator is measured against.
+ *
+ * <p>All {@code invokeExact} calls live in this one class: the Nullness Checker crashes on {@code invokeExact} with
+ * primitive arguments (typetools/checker-framework#7806), so the build skips exactly this class
+ * ({@code -AskipDefs=\.Libc$}).
+ *
+ * <p>{@link #available()} is false when the platform is not Linux on x86-64/aarch64 or when native access is not
+ * granted to {@code org.jalloc.core}; callers then fall back (see {@link Heap}).
+ */
+public final class Libc {
+    /** {@code PROT_READ | PROT_WRITE}. */
+    private static final int PROT_RW = 0x1 | 0x2;
+    /** {@code MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE}: untouched pages cost nothing. */
+    private static final int MAP_FLAGS = 0x02 | 0x20 | 0x4000;
+    /** {@code MADV_DONTNEED}: anonymous private pages read back as zero afterwards. */
+    private static final int MADV_DONTNEED = 4;
+
+    private static final Handles HANDLES = Handles.load();
+
+    private Libc() {}
+
+    /** True when the downcalls below can be used. */
+    public static boolean available() {
+        return HANDLES.ok;
+    }
+
+    /** Why {@link #available()} is false (for messages), or "available". */
+    public static String unavailableReason() {
+        return HANDLES.reason;
+    }
+
+    /** Reserves {@code bytes} of address space without committing memory; returns 0 on failure. */
+    static long mmapReserve(long bytes) {
+        try {
+            MemorySegment p = (MemorySegment) HANDLES.mmap.invokeExact(MemorySegment.NULL, bytes, PROT_RW, MAP_FLAGS, -1, 0L);
+            long a = p.address();
+            return a == -1L ? 0L : a;
+        } catch (Throwable t) {
+            throw new IllegalStateException("mmap failed", t);
+        }
+    }
+
+    static void munmap(long address, long bytes) {
+        try {
+            int rc = (int) HANDLES.munmap.invokeExact(MemorySegment.ofAddress(address), bytes);
+            if (rc != 0) {
+                throw new IllegalStateException("munmap returned " + rc);
+            }
+        } catch (Throwable t) {
+            throw new IllegalStateException("munmap failed", t);
+        }
+    }
+
+    /** {@code madvise(MADV_DONTNEED)}: returns the pages to the OS; they read back as zeros. */
+    static boolean madviseDontNeed(long address, long bytes) {
+        try {
+            return (int) HANDLES.madvise.invokeExact(MemorySegment.ofAddress(address), bytes, MADV_DONTNEED) == 0;
+        } catch (Throwable t) {
+            throw new IllegalStateException("madvise failed", t);
+        }
+    }
+
+    /** libc {@code malloc}; returns the native address or 0. */
+    public static long malloc(long size) {
+        try {
+            return ((MemorySegment) HANDLES.malloc.invokeExact(size)).address();
+        } catch (Throwable t) {
+            throw new IllegalStateException("malloc failed", t);
+        }
+    }
+
+    /** libc {@code realloc}; returns the native address or 0. */
+    public static long realloc(long address, long size) {
+        try {
+            return ((MemorySegment) HANDLES.realloc.invokeExact(MemorySegment.ofAddress(address), size)).address();
+        } catch (Throwable t) {
+            throw new IllegalStateException("realloc failed", t);
+        }
+    }
+
+    /** libc {@code aligned_alloc}; returns the native address or 0. */
+    public static long alignedAlloc(long alignment, long size) {
+        try {
+            return ((MemorySegment) HANDLES.alignedAlloc.invokeExact(alignment, size)).address();
+        } catch (Throwable t) {
+            throw new IllegalStateException("aligned_alloc failed", t);
+        }
+    }
+
+    /** libc {@code calloc}; returns the native address or 0. */
+    public static long calloc(long count, long size) {
+        try {
+            return ((MemorySegment) HANDLES.calloc.invokeExact(count, size)).address();
+        } catch (Throwable t) {
+            throw new IllegalStateException("calloc failed", t);
+        }
+    }
+
+    /** glibc {@code malloc_usable_size}. */
+    public static long usableSize(long address) {
+        try {
+            return (long) HANDLES.usableSize.invokeExact(MemorySegment.ofAddress(address));
+        } catch (Throwable t) {
+            throw new IllegalStateException("malloc_usable_size failed", t);
+        }
+    }
+
+    /** libc {@code free}. */
+    public static void free(long address) {
+        try {
+            HANDLES.free.invokeExact(MemorySegment.ofAddress(address));
+        } catch (Throwable t) {
+            throw new IllegalStateException("free failed", t);
+        }
+    }
+
+    /** Lazily linked handles; a failure to link (no native access, other OS) leaves {@code ok} false. */
+    private static final class Handles {
+        final boolean ok;
+        final String reason;
+        final MethodHandle mmap;
+        final MethodHandle munmap;
+        final MethodHandle madvise;
+        final MethodHandle malloc;
+        final MethodHandle realloc;
+        final MethodHandle alignedAlloc;
+        final MethodHandle free;
+        final MethodHandle calloc;
+        final MethodHandle usableSize;
+
+        private Handles(boolean ok, String reason, MethodHandle[] h) {
+            this.ok = ok;
+            this.reason = reason;
+            this.mmap = h[0];
+            this.munmap = h[1];
+            this.madvise = h[2];
+            this.malloc = h[3];
+            this.realloc = h[4];
+            this.alignedAlloc = h[5];
+            this.free = h[6];
+            this.calloc = h[7];
+            this.usableSize = h[8];
+        }
+
+        static Handles load() {
+            MethodHandle[] h = new MethodHandle[9];
+            MethodHandle missing = java.lang.invoke.MethodHandles.constant(Object.class, null);
+            java.util.Arrays.fill(h, missing);
+            String os = System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT);
+            String arch = System.getProperty("os.arch", "");
+            if (!os.contains("linux") || !(arch.equals("amd64") || arch.equals("x86_64") || arch.equals("aarch64"))) {
+                return new Handles(false, "mmap flags are only defined here for Linux on x86-64/aarch64 (found " + os + "/" + arch + ")", h);
+            }
+            try {
+                Linker linker = Linker.nativeLinker();
+                SymbolLookup libc = linker.defaultLookup();
+                h[0] = linker.downcallHandle(find(libc, "mmap"),
+                        FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+                h[1] = linker.downcallHandle(find(libc, "munmap"), FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
+                h[2] = linker.downcallHandle(find(libc, "madvise"), FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+                h[3] = linker.downcallHandle(find(libc, "malloc"), FunctionDescriptor.of(ADDRESS, JAVA_LONG));
+                h[4] = linker.downcallHandle(find(libc, "realloc"), FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG));
+                h[5] = linker.downcallHandle(find(libc, "aligned_alloc"), FunctionDescriptor.of(ADDRESS, JAVA_LONG, JAVA_LONG));
+                h[6] = linker.downcallHandle(find(libc, "free"), FunctionDescriptor.ofVoid(ADDRESS));
+                h[7] = linker.downcallHandle(find(libc, "calloc"), FunctionDescriptor.of(ADDRESS, JAVA_LONG, JAVA_LONG));
+                h[8] = linker.downcallHandle(find(libc, "malloc_usable_size"), FunctionDescriptor.of(JAVA_LONG, ADDRESS));
+                return new Handles(true, "available", h);
+            } catch (IllegalCallerException | UnsupportedOperationException | IllegalArgumentException e) {
+                return new Handles(false, "native access unavailable: " + e.getMessage()
+                        + " (run with --enable-native-access=org.jalloc.core)", h);
+            }
+        }
+
+        private static MemorySegment find(SymbolLookup lookup, String name) {
+            return lookup.find(name).orElseThrow(() -> new IllegalArgumentException("symbol " + name + " not found"));
+        }
+    }
+}
