@@ -1,0 +1,482 @@
+package org.jalloc.testkit.contract;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+import org.jalloc.check.CheckedAllocator;
+import org.jalloc.check.HeapChecker;
+import org.jalloc.check.Violation;
+import org.jalloc.core.Allocator;
+import org.jalloc.core.AllocatorFactory;
+import org.jalloc.core.AllocatorStats;
+import org.jalloc.core.Allocators;
+import org.jalloc.core.InvalidAlignmentException;
+import org.jalloc.core.InvalidPointerException;
+import org.jalloc.core.InvalidSizeException;
+import org.jalloc.core.TrackingAllocator;
+import org.jalloc.core.memory.Heap;
+import org.jalloc.testkit.fuzz.FuzzEngine;
+import org.jalloc.testkit.fuzz.FuzzFailure;
+import org.jalloc.testkit.fuzz.FuzzReport;
+import org.jalloc.testkit.trace.ReplayResult;
+import org.jalloc.testkit.trace.SharedTraces;
+import org.jalloc.testkit.trace.Trace;
+import org.jalloc.testkit.trace.TraceGenerator;
+import org.jalloc.testkit.trace.TraceReplayer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The contract every jalloc allocator keeps, as one abstract test: the edge cases of {@link Allocator}, alignment,
+ * exhaustion, in-place resizing, the FFM adapters, statistics, misuse (exact in checked mode, as documented
+ * without it), checked fuzzing and trace replay. An allocator module subclasses it in a few lines:
+ *
+ * <pre>{@code
+ * class FirstFitContractTest extends AllocatorContractTest {
+ *     protected AllocatorFactory factory(long heapBytes) { return AllocatorFactory.of("first-fit", heapBytes); }
+ *     protected Set<Misuse> detectedWithoutChecker() { return EnumSet.of(DOUBLE_FREE, MISALIGNED, ...); }
+ * }
+ * }</pre>
+ *
+ * Every test runs single-threaded; most run under {@link CheckedAllocator}, so any invariant the operation breaks
+ * fails the test with the checker's report.
+ */
+@SuppressWarnings("initialization.field.uninitialized") // JUnit assigns the fixture in @BeforeEach, before any test
+public abstract class AllocatorContractTest {
+    /** Heap size of the single-test fixture. */
+    protected static final long HEAP = 1 << 20;
+
+    private Heap heap;
+    private Allocator raw;
+    private CheckedAllocator checked;
+
+    /** Fresh allocators of the kind under test. */
+    protected abstract AllocatorFactory factory(long heapBytes);
+
+    /** The misuses this allocator detects without the checker (documented in its javadoc). */
+    protected abstract Set<Misuse> detectedWithoutChecker();
+
+    /** Sequences for {@link #checkedFuzzing()}; at least 1000 in the normal build. */
+    protected int fuzzSequences() {
+        return 1000;
+    }
+
+    /** Ops per fuzz sequence (at least 200). */
+    protected int opsPerSequence() {
+        return 200;
+    }
+
+    /** Heap size for fuzzing: small enough that large requests exhaust it. */
+    protected long fuzzHeapBytes() {
+        return 4L << 20;
+    }
+
+    /** Heap size for trace replay (the CLI's default). */
+    protected long traceHeapBytes() {
+        return 256L << 20;
+    }
+
+    @BeforeEach
+    void createAllocator() {
+        heap = Heap.reserve(HEAP);
+        raw = factory(HEAP).create(heap);
+        checked = new CheckedAllocator(raw);
+    }
+
+    @AfterEach
+    void closeHeap() {
+        heap.close();
+    }
+
+    /** The allocator under test, checked after every operation. */
+    protected final CheckedAllocator checked() {
+        return checked;
+    }
+
+    // ------------------------------------------------------------ edge cases of the API
+
+    @Test
+    void mallocZeroReturnsUniqueMinimumBlocks() {
+        long p = checked.malloc(0);
+        long q = checked.malloc(0);
+        assertNotEquals(0, p);
+        assertNotEquals(0, q);
+        assertNotEquals(p, q);
+        assertTrue(checked.usableSize(p) >= 16, "minimum block holds 16 bytes");
+        checked.free(p);
+        checked.free(q);
+    }
+
+    @Test
+    void freeNullIsNoOp() {
+        byte[] before = heap.snapshot();
+        checked.free(0);
+        assertArrayEquals(before, heap.snapshot());
+        assertEquals(0, checked.usableSize(0));
+    }
+
+    @Test
+    void reallocNullIsMallocAndReallocZeroFrees() {
+        long p = checked.realloc(0, 40);
+        assertNotEquals(0, p);
+        assertTrue(checked.usableSize(p) >= 40);
+        assertEquals(0, checked.realloc(p, 0));
+        assertEquals(0, checked.live().size());
+        assertThrows(InvalidPointerException.class, () -> checked.free(p), "realloc(p, 0) freed p");
+    }
+
+    @Test
+    void requestsLargerThanTheHeapReturnNull() {
+        long p = checked.malloc(100);
+        long cap = heap.capacity();
+        assertEquals(0, checked.malloc(cap + 1));
+        assertEquals(0, checked.malloc(Long.MAX_VALUE));
+        assertEquals(0, checked.calloc(1L << 40, 1));
+        assertEquals(0, checked.alignedAlloc(64, Long.MAX_VALUE / 2));
+        assertEquals(0, checked.alignedAlloc(1L << 40, 16));
+        assertEquals(0, checked.realloc(p, Long.MAX_VALUE));
+        assertFalse(checked.tryExpand(p, Long.MAX_VALUE));
+        checked.verifyAll(); // p is intact
+        checked.free(p);
+    }
+
+    @Test
+    void negativeSizesAndOverflowsThrowAndLeaveTheHeapUnchanged() {
+        long p = checked.malloc(64);
+        byte[] before = heap.snapshot();
+        for (Allocator a : List.of(checked, raw)) {
+            assertThrows(InvalidSizeException.class, () -> a.malloc(-1));
+            assertThrows(InvalidSizeException.class, () -> a.calloc(-1, 8));
+            assertThrows(InvalidSizeException.class, () -> a.calloc(8, -1));
+            assertThrows(InvalidSizeException.class, () -> a.calloc(Long.MAX_VALUE, 2));
+            assertThrows(InvalidSizeException.class, () -> a.calloc(1L << 32, 1L << 32));
+            assertThrows(InvalidSizeException.class, () -> a.realloc(p, -5));
+            assertThrows(InvalidSizeException.class, () -> a.tryExpand(p, -5));
+            assertThrows(InvalidSizeException.class, () -> a.alignedAlloc(64, -1));
+        }
+        assertArrayEquals(before, heap.snapshot());
+        checked.verifyAll();
+    }
+
+    @Test
+    void alignmentsThatAreNotPowersOfTwoThrow() {
+        byte[] before = heap.snapshot();
+        for (Allocator a : List.of(checked, raw)) {
+            for (long bad : new long[] {0, -16, 3, 24, 48, 100, Long.MIN_VALUE}) {
+                assertThrows(InvalidAlignmentException.class, () -> a.alignedAlloc(bad, 16), "alignment " + bad);
+            }
+        }
+        assertArrayEquals(before, heap.snapshot());
+    }
+
+    @Test
+    void tryExpandOfNullThrows() {
+        assertThrows(InvalidPointerException.class, () -> checked.tryExpand(0, 16));
+        assertThrows(InvalidPointerException.class, () -> raw.tryExpand(0, 16));
+    }
+
+    // ------------------------------------------------------------ alignment and sizes
+
+    @Test
+    void payloadsAreSixteenByteAlignedOnRealAddressesAndLargeEnough() {
+        List<Long> blocks = new ArrayList<>();
+        for (long size = 0; size <= 600; size += 7) {
+            long p = checked.malloc(size);
+            assertNotEquals(0, p);
+            long real = heap.memory().address() + p;
+            assertEquals(0, real % 16, "real address of malloc(" + size + ")");
+            assertTrue(checked.usableSize(p) >= Math.max(16, size), "usable size of malloc(" + size + ")");
+            blocks.add(p);
+        }
+        for (int i = 0; i < blocks.size(); i += 2) {
+            checked.free(blocks.get(i));
+        }
+        for (int i = 1; i < blocks.size(); i += 2) {
+            checked.free(blocks.get(i));
+        }
+        assertEquals(0, checked.live().size());
+    }
+
+    @Test
+    void alignedAllocHonoursEveryAlignment() {
+        List<Long> blocks = new ArrayList<>();
+        for (long alignment = 1; alignment <= 65536; alignment <<= 1) {
+            for (long size : new long[] {0, 1, 24, 100, 4096}) {
+                long p = checked.alignedAlloc(alignment, size);
+                assertNotEquals(0, p, "alignedAlloc(" + alignment + ", " + size + ")");
+                long real = heap.memory().address() + p;
+                assertEquals(0, real % Math.max(16, alignment), "alignedAlloc(" + alignment + ", " + size + ")");
+                blocks.add(p);
+            }
+            checked.free(blocks.remove(blocks.size() / 2));
+        }
+        blocks.forEach(checked::free);
+    }
+
+    // ------------------------------------------------------------ exhaustion
+
+    @Test
+    void exhaustionReturnsNullNotAnExceptionAndTheHeapRecovers() {
+        List<Long> blocks = new ArrayList<>();
+        for (long p; (p = checked.malloc(1000)) != 0; ) {
+            blocks.add(p);
+            assertTrue(blocks.size() < HEAP / 16, "malloc never returned 0");
+        }
+        assertEquals(0, checked.calloc(100, 100));
+        assertEquals(0, checked.alignedAlloc(4096, 4000));
+        assertFalse(blocks.isEmpty());
+        for (int i = 0; i < blocks.size(); i += 2) {
+            checked.free(blocks.get(i));
+        }
+        for (int i = 1; i < blocks.size(); i += 2) {
+            checked.free(blocks.get(i));
+        }
+        assertNotEquals(0, checked.malloc(HEAP / 4), "the whole heap is reusable after freeing everything");
+    }
+
+    @Test
+    void aFailedReallocLeavesTheBlockIntact() {
+        long p = checked.malloc(300);
+        List<Long> filler = new ArrayList<>();
+        for (long q; (q = checked.malloc(4000)) != 0; ) {
+            filler.add(q);
+        }
+        assertEquals(0, checked.realloc(p, HEAP / 2), "no room to grow or move");
+        checked.verifyAll();
+        assertTrue(checked.live().contains(p));
+        assertFalse(checked.tryExpand(p, HEAP / 2));
+        checked.verifyAll();
+        filler.forEach(checked::free);
+        checked.free(p);
+    }
+
+    @Test
+    void tryExpandResizesInPlaceOrChangesNothing() {
+        long p = checked.malloc(200);
+        assertTrue(checked.tryExpand(p, 100), "shrinking in place always works");
+        assertTrue(checked.usableSize(p) >= 100);
+        assertTrue(checked.tryExpand(p, 200), "growing back into what shrinking released works");
+        assertTrue(checked.usableSize(p) >= 200);
+        long q = checked.malloc(200);
+        byte[] before = heap.snapshot();
+        assertFalse(checked.tryExpand(p, HEAP / 2), "q blocks the growth");
+        assertArrayEquals(before, heap.snapshot());
+        checked.free(q);
+        checked.free(p);
+    }
+
+    @Test
+    void callocZeroesRecycledMemory() {
+        long p = checked.malloc(512);
+        heap.fill(p, 512, (byte) 0x5A); // dirty the block, then recycle it
+        checked.free(p);
+        long q = checked.calloc(16, 32); // the checker verifies the zeros (API-1)
+        assertNotEquals(0, q);
+        checked.free(q);
+    }
+
+    @Test
+    void reallocMovesContentsWhenItMustGrowElsewhere() {
+        long p = checked.malloc(64);
+        long fence = checked.malloc(64);
+        long moved = checked.realloc(p, 10_000); // the checker verifies the first 64 bytes moved (API-2)
+        assertNotEquals(0, moved);
+        checked.free(fence);
+        checked.free(moved);
+    }
+
+    // ------------------------------------------------------------ FFM adapters
+
+    @Test
+    void segmentViewsMapBackToAddresses() {
+        long p = raw.malloc(100);
+        MemorySegment view = raw.segment(p);
+        assertEquals(raw.usableSize(p), view.byteSize());
+        assertEquals(heap.memory().address() + p, view.address());
+        assertEquals(p, raw.offsetOf(view));
+        assertEquals(p + 8, raw.offsetOf(view.asSlice(8)));
+        view.set(ValueLayout.JAVA_LONG, 0, 0x1122334455667788L);
+        assertEquals(0x1122334455667788L, heap.getLong(p));
+        assertThrows(IndexOutOfBoundsException.class, () -> view.get(ValueLayout.JAVA_BYTE, view.byteSize()));
+        try (Arena other = Arena.ofConfined()) {
+            MemorySegment foreign = other.allocate(64);
+            assertThrows(InvalidPointerException.class, () -> raw.offsetOf(foreign));
+        }
+        assertThrows(InvalidPointerException.class, () -> raw.segment(0));
+        raw.free(p);
+    }
+
+    @Test
+    void segmentAllocatorAllocatesAlignedBlocks() {
+        SegmentAllocator sa = checked.asSegmentAllocator();
+        MemorySegment s = sa.allocate(ValueLayout.JAVA_LONG, 10);
+        assertEquals(80, s.byteSize());
+        MemorySegment big = sa.allocate(1000, 256);
+        assertEquals(0, big.address() % 256);
+        s.setAtIndex(ValueLayout.JAVA_LONG, 9, 42);
+        assertEquals(42, s.getAtIndex(ValueLayout.JAVA_LONG, 9));
+        checked.free(checked.offsetOf(s));
+        checked.free(checked.offsetOf(big));
+        assertThrows(OutOfMemoryError.class, () -> sa.allocate(HEAP * 2));
+        assertEquals(0, checked.live().size());
+    }
+
+    @Test
+    void arenaSegmentsAreZeroedAndCloseFreesEverything() {
+        MemorySegment kept;
+        try (Arena arena = raw.asArena()) {
+            for (int i = 0; i < 50; i++) {
+                MemorySegment s = arena.allocate(24 + i * 8L, 8);
+                for (long j = 0; j < s.byteSize(); j++) {
+                    assertEquals(0, s.get(ValueLayout.JAVA_BYTE, j));
+                }
+                s.fill((byte) 7);
+            }
+            kept = arena.allocate(64, 64);
+            assertEquals(0, kept.address() % 64);
+            assertEquals(51, raw.stats().allocatedBlocks());
+        }
+        assertEquals(0, raw.stats().allocatedBlocks());
+        assertThrows(IllegalStateException.class, () -> kept.get(ValueLayout.JAVA_BYTE, 0), "segments die with their arena");
+        assertTrue(new HeapChecker().check(raw.heapWalk()).isEmpty());
+    }
+
+    // ------------------------------------------------------------ statistics
+
+    @Test
+    void statsAddUp() {
+        TrackingAllocator tracking = Allocators.tracking(raw);
+        List<Long> blocks = new ArrayList<>();
+        long requested = 0;
+        for (int i = 1; i <= 40; i++) {
+            blocks.add(tracking.malloc(i * 13L));
+            requested += i * 13L;
+        }
+        for (int i = 0; i < blocks.size(); i += 3) {
+            requested -= (i + 1) * 13L;
+            tracking.free(blocks.get(i));
+        }
+        AllocatorStats s = tracking.stats();
+        long live = blocks.size() - (blocks.size() + 2) / 3;
+        assertEquals(live, s.allocatedBlocks());
+        assertEquals(requested, s.liveRequestedBytes().orElseThrow());
+        assertTrue(s.peakLiveRequestedBytes().orElseThrow() >= requested);
+        assertTrue(s.liveGrantedBytes() >= requested);
+        assertEquals(s.heapBytes(), s.liveGrantedBytes() + s.freeBytes() + s.metadataBytes() - s.externalMetadataBytes(),
+                "granted + free + in-heap metadata tile the heap: " + s);
+        assertTrue(s.largestFreeBlock() <= s.freeBytes());
+        assertTrue(s.highWaterBytes() >= s.heapBytes());
+        assertEquals(heap.capacity(), s.reservedBytes());
+        assertTrue(raw.stats().liveRequestedBytes().isEmpty(), "a bare allocator does not know requested sizes");
+    }
+
+    // ------------------------------------------------------------ misuse
+
+    /** Three live 48-byte blocks; with {@code freeMiddle}, the middle one freed. Returns {a, b, c}. */
+    private static long[] misuseFixture(Allocator allocator, boolean freeMiddle) {
+        long a = allocator.malloc(48);
+        long b = allocator.malloc(48);
+        long c = allocator.malloc(48);
+        if (freeMiddle) {
+            allocator.free(b);
+        }
+        return new long[] {a, b, c};
+    }
+
+    @ParameterizedTest
+    @EnumSource(Misuse.class)
+    void misuseInCheckedModeIsDetectedExactlyAndLeavesTheHeapUnchanged(Misuse misuse) {
+        long[] abc = misuseFixture(checked, misuse.freesFirst());
+        byte[] before = heap.snapshot();
+        long brk = heap.brk();
+        InvalidPointerException e = assertThrows(InvalidPointerException.class, () -> misuse.perform(checked, abc[0], abc[1]));
+        assertEquals(misuse.checkedException, e.getClass(), String.valueOf(e.getMessage()));
+        assertEquals(brk, heap.brk());
+        assertArrayEquals(before, heap.snapshot(), "misuse changed the heap");
+        checked.verifyAll();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Misuse.class)
+    void misuseWithoutTheCheckerIsDetectedAsDocumented(Misuse misuse) {
+        Assumptions.assumeTrue(detectedWithoutChecker().contains(misuse), () -> misuse + " is documented as not detected in O(1)");
+        long[] abc = misuseFixture(raw, misuse.freesFirst());
+        byte[] before = heap.snapshot();
+        assertThrows(InvalidPointerException.class, () -> misuse.perform(raw, abc[0], abc[1]));
+        assertArrayEquals(before, heap.snapshot(), "misuse changed the heap");
+        List<Violation> v = new HeapChecker().check(raw.heapWalk());
+        assertTrue(v.isEmpty(), v::toString);
+    }
+
+    @Test
+    void documentedDetectionsIncludeTheBasics() {
+        assertTrue(detectedWithoutChecker().containsAll(EnumSet.of(Misuse.MISALIGNED, Misuse.GUARD_PAGE, Misuse.BEYOND_BREAK, Misuse.FOREIGN)),
+                "every allocator screens alignment and heap bounds in O(1)");
+    }
+
+    // ------------------------------------------------------------ fuzzing and traces
+
+    @Test
+    void checkedFuzzing() {
+        FuzzEngine engine = new FuzzEngine(factory(fuzzHeapBytes())).opsPerSequence(opsPerSequence());
+        FuzzReport report = engine.run(0x5EED, (long) fuzzSequences() * opsPerSequence(), null);
+        assertTrue(report.sequences() >= fuzzSequences());
+        if (!report.failures().isEmpty()) {
+            FuzzFailure f = report.failures().get(0);
+            fail(report.failures().size() + " failing sequences; first:\n" + f);
+        }
+    }
+
+    @Test
+    void checkedFuzzingOnATinyHeapExercisesExhaustion() {
+        FuzzEngine engine = new FuzzEngine(factory(64 << 10)).opsPerSequence(opsPerSequence());
+        FuzzReport report = engine.run(0x71A1, 200L * opsPerSequence(), null);
+        if (!report.failures().isEmpty()) {
+            fail(report.failures().size() + " failing sequences; first:\n" + report.failures().get(0));
+        }
+    }
+
+    static Stream<String> patterns() {
+        return TraceGenerator.PATTERNS.stream();
+    }
+
+    @ParameterizedTest
+    @MethodSource("patterns")
+    void generatedWorkloadsReplayCleanUnderTheChecker(String pattern) {
+        Trace trace = TraceGenerator.generate(pattern, 3000, 42);
+        ReplayResult r = TraceReplayer.replay(trace, factory(16L << 20), TraceReplayer.Options.correctnessOnly(true));
+        assertTrue(r.ok(), r.failure() + (r.outOfMemory() ? " (out of memory)" : ""));
+    }
+
+    @Test
+    void malloclabTracesReplayCleanUnderTheChecker() {
+        List<Path> files = SharedTraces.all();
+        Assumptions.assumeFalse(files.isEmpty(), "../shared/traces/malloclab is absent");
+        for (Path file : files) {
+            ReplayResult r = TraceReplayer.replay(Trace.read(file), factory(traceHeapBytes()), TraceReplayer.Options.correctnessOnly(true));
+            assertTrue(r.ok(), file.getFileName() + ": " + r.failure() + (r.outOfMemory() ? " (out of memory)" : ""));
+            assertTrue(r.utilization() > 0 && r.utilization() <= 1, file + " utilization " + r.utilization());
+        }
+    }
+}

@@ -1,0 +1,244 @@
+package org.jalloc.testkit.trace;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Seeded workloads in the trace format, named after the allocator benchmarks they imitate, so users without the
+ * classic traces can replay and tests do not depend on them. Every trace is balanced: it ends by freeing what is
+ * still live, and holds exactly the number of ops asked for (at least a small minimum).
+ *
+ * <table class="striped">
+ *   <caption>Patterns</caption>
+ *   <tr><th>name</th><th>imitates</th><th>shape</th></tr>
+ *   <tr><td>larson</td><td>Larson &amp; Krishnan's server benchmark</td><td>a fixed array of slots; each step frees a random slot and refills it with a random size in [16, 256)</td></tr>
+ *   <tr><td>producer-consumer</td><td>mimalloc/Netty remote-free reports</td><td>batches of 64 blocks allocated, then freed oldest batch first (FIFO)</td></tr>
+ *   <tr><td>binary</td><td>malloc-lab binary-bal</td><td>alternating small power-of-two and larger odd sizes, then the small ones freed: defeats naive coalescing and buddies</td></tr>
+ *   <tr><td>realloc-growth</td><td>malloc-lab realloc-bal</td><td>a few blocks grown step by step by realloc with small allocations between them</td></tr>
+ *   <tr><td>random</td><td>malloc-lab random-bal</td><td>random malloc/free with sizes up to 32 KiB</td></tr>
+ *   <tr><td>coalescing</td><td>malloc-lab coalescing-bal</td><td>two blocks allocated and freed, then one block of their combined size</td></tr>
+ *   <tr><td>tail-sizes</td><td>footer-elision study</td><td>random live set with sizes 1-8 bytes above a multiple of 16</td></tr>
+ *   <tr><td>full-api</td><td>jalloc extensions</td><td>random mix of a, c, m, r, x and f ops</td></tr>
+ * </table>
+ */
+public final class TraceGenerator {
+    /** The pattern names {@link #generate} accepts. */
+    public static final List<String> PATTERNS = List.of(
+            "larson", "producer-consumer", "binary", "realloc-growth", "random", "coalescing", "tail-sizes", "full-api");
+
+    private static final int MIN_OPS = 16;
+
+    private final SplittableRandom random;
+    private final int ops;
+    private final List<Op> out = new ArrayList<>();
+    private final List<Integer> live = new ArrayList<>();
+    private final ArrayDeque<Integer> freeIds = new ArrayDeque<>();
+    private final long[] requested;
+    private int nextId;
+    private long liveBytes;
+    private long peakBytes;
+
+    private TraceGenerator(long seed, int ops) {
+        this.random = new SplittableRandom(seed);
+        this.ops = Math.max(MIN_OPS, ops);
+        this.requested = new long[this.ops + 1];
+    }
+
+    /**
+     * A trace of {@code ops} ops of the named pattern.
+     *
+     * @throws IllegalArgumentException for an unknown pattern (the message lists the known ones)
+     */
+    public static Trace generate(String pattern, int ops, long seed) {
+        TraceGenerator g = new TraceGenerator(seed, ops);
+        switch (pattern) {
+            case "larson" -> g.larson();
+            case "producer-consumer" -> g.producerConsumer();
+            case "binary" -> g.binary();
+            case "realloc-growth" -> g.reallocGrowth();
+            case "random" -> g.random(32 << 10);
+            case "coalescing" -> g.coalescing();
+            case "tail-sizes" -> g.tailSizes();
+            case "full-api" -> g.fullApi();
+            default -> throw new IllegalArgumentException("unknown pattern '" + pattern + "'; known: " + String.join(", ", PATTERNS));
+        }
+        g.drain();
+        return new Trace(pattern + "-" + seed + ".rep", g.peakBytes, g.nextId, g.out.size(), 1, g.out, List.of());
+    }
+
+    /** Ops left before the closing frees must start. */
+    private int budget() {
+        return ops - out.size() - live.size();
+    }
+
+    private int newId() {
+        Integer reused = freeIds.pollFirst();
+        return reused != null ? reused : nextId++;
+    }
+
+    private int alloc(long size) {
+        int id = newId();
+        out.add(Op.malloc(id, size));
+        born(id, size);
+        return id;
+    }
+
+    private void born(int id, long size) {
+        live.add(id);
+        requested[id] = size;
+        liveBytes += size;
+        peakBytes = Math.max(peakBytes, liveBytes);
+    }
+
+    private void free(int id) {
+        out.add(Op.free(id));
+        live.remove(Integer.valueOf(id));
+        liveBytes -= requested[id];
+        freeIds.addLast(id);
+    }
+
+    private void freeRandom() {
+        free(live.get(random.nextInt(live.size())));
+    }
+
+    /** Frees everything still live, oldest first. */
+    private void drain() {
+        while (!live.isEmpty()) {
+            free(live.get(0));
+        }
+    }
+
+    private void larson() {
+        int slots = Math.max(4, Math.min(1000, ops / 8));
+        while (live.size() < slots && budget() > 1) {
+            alloc(16 + random.nextInt(240));
+        }
+        while (budget() >= 2) {
+            freeRandom();
+            alloc(16 + random.nextInt(240));
+        }
+    }
+
+    private void producerConsumer() {
+        ArrayDeque<List<Integer>> batches = new ArrayDeque<>();
+        while (budget() > 2) {
+            int room = budget() / 2;
+            if (batches.size() < 4 && room >= 1) {
+                List<Integer> batch = new ArrayList<>();
+                for (int i = 0; i < Math.min(64, room); i++) {
+                    batch.add(alloc(8 + random.nextInt(120) * 8L));
+                }
+                batches.addLast(batch);
+            } else if (!batches.isEmpty()) {
+                for (int id : batches.pollFirst()) {
+                    free(id);
+                }
+            } else {
+                break;
+            }
+        }
+    }
+
+    private void binary() {
+        List<Integer> small = new ArrayList<>();
+        boolean big = random.nextBoolean();
+        long smallSize = big ? 64 : 16;
+        long largeSize = big ? 448 : 112;
+        while (budget() > 3) {
+            small.add(alloc(smallSize));
+            alloc(largeSize);
+            if (random.nextInt(8) == 0) {
+                for (int id : small) {
+                    free(id);
+                }
+                small.clear();
+            }
+        }
+    }
+
+    private void reallocGrowth() {
+        int growing = Math.max(1, Math.min(4, ops / 64));
+        List<Integer> grow = new ArrayList<>();
+        for (int i = 0; i < growing && budget() > 1; i++) {
+            grow.add(alloc(512));
+        }
+        while (budget() > 2) {
+            int id = grow.get(random.nextInt(grow.size()));
+            long size = requested[id] + 16 + random.nextInt(512);
+            out.add(Op.realloc(id, size));
+            liveBytes += size - requested[id];
+            requested[id] = size;
+            peakBytes = Math.max(peakBytes, liveBytes);
+            if (random.nextInt(3) == 0 && budget() > 2) {
+                int s = alloc(16 + random.nextInt(64));
+                if (random.nextBoolean()) {
+                    free(s);
+                }
+            }
+        }
+    }
+
+    private void random(long maxSize) {
+        while (budget() > 1) {
+            if (live.isEmpty() || random.nextInt(100) < 55) {
+                alloc(1 + random.nextLong(maxSize));
+            } else {
+                freeRandom();
+            }
+        }
+    }
+
+    private void coalescing() {
+        while (budget() >= 6) {
+            int a = alloc(4095);
+            int b = alloc(4095);
+            free(a);
+            free(b);
+            free(alloc(8190));
+        }
+    }
+
+    private void tailSizes() {
+        while (budget() > 1) {
+            if (live.size() < 200 && (live.isEmpty() || random.nextInt(100) < 55)) {
+                alloc(16L * random.nextInt(64) + 1 + random.nextInt(8));
+            } else {
+                freeRandom();
+            }
+        }
+    }
+
+    private void fullApi() {
+        while (budget() > 2) {
+            int pick = random.nextInt(100);
+            if (live.isEmpty() || pick < 25) {
+                alloc(random.nextInt(2048));
+            } else if (pick < 35) {
+                int id = newId();
+                long count = 1 + random.nextInt(32);
+                long size = 1 + random.nextInt(64);
+                out.add(Op.calloc(id, count, size));
+                born(id, count * size);
+            } else if (pick < 45) {
+                int id = newId();
+                long size = random.nextInt(1024);
+                out.add(Op.aligned(id, 1L << (5 + random.nextInt(8)), size));
+                born(id, size);
+            } else if (pick < 60) {
+                int id = live.get(random.nextInt(live.size()));
+                long size = 1 + random.nextInt(4096);
+                out.add(Op.realloc(id, size));
+                liveBytes += size - requested[id];
+                requested[id] = size;
+                peakBytes = Math.max(peakBytes, liveBytes);
+            } else if (pick < 70) {
+                // tryExpand may fail; the live size stays the requested one of the last allocation for the model
+                out.add(Op.expand(live.get(random.nextInt(live.size())), random.nextInt(4096)));
+            } else {
+                freeRandom();
+            }
+        }
+    }
+}
