@@ -1,0 +1,15 @@
+/**
+ * jalloc cli: {@code ./jalloc} and its subcommands. The allocators are found through the provider SPI, so every
+ * allocator module on the module path is available by name.
+ */
+module org.jalloc.cli {
+    requires static org.checkerframework.checker.qual;
+    requires org.jalloc.core;
+    requires org.jalloc.check;
+    requires org.jalloc.testkit;
+    requires info.picocli;
+
+    opens org.jalloc.cli to info.picocli;
+
+    uses org.jalloc.core.spi.AllocatorProvider;
+}

@@ -1,0 +1,57 @@
+package org.jalloc.cli;
+
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import org.jalloc.core.Allocators;
+import org.jalloc.core.spi.AllocatorType;
+import org.jalloc.core.spi.OptionSpec;
+import org.jalloc.testkit.trace.TraceGenerator;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code ./jalloc list}: the allocators on the module path with their options, and the generator's patterns. */
+@Command(name = "list", mixinStandardHelpOptions = true, description = "Lists the allocators (with options and defaults) and workload patterns.")
+final class ListCommand implements Callable<Integer> {
+    @Spec
+    @SuppressWarnings("initialization.field.uninitialized") // picocli injects the spec before call()
+    CommandSpec spec;
+
+    @Option(names = "--json", description = "one JSON object per allocator")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        for (AllocatorType t : Allocators.types()) {
+            if (json) {
+                Map<String, Object> o = new LinkedHashMap<>();
+                o.put("allocator", t.name());
+                o.put("description", t.description());
+                o.put("threadSafety", t.threadSafety().name());
+                Map<String, Object> options = new LinkedHashMap<>();
+                for (OptionSpec s : t.options()) {
+                    options.put(s.key(), Map.of("default", s.defaultValue(), "values", s.values(), "description", s.description()));
+                }
+                o.put("options", options);
+                out.println(Json.object(o));
+            } else {
+                out.printf("%-14s %-12s %s%n", t.name(), t.threadSafety() == org.jalloc.core.ThreadSafety.CONCURRENT ? "concurrent" : "single-owner",
+                        t.description());
+                for (OptionSpec s : t.options()) {
+                    out.printf("%-14s   %s  %s%n", "", s.usage(), s.description());
+                }
+            }
+        }
+        if (!json) {
+            out.println();
+            out.println("workload patterns (./jalloc gen --pattern): " + String.join(", ", TraceGenerator.PATTERNS));
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,135 @@
+package org.jalloc.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import org.jalloc.core.AllocatorFactory;
+import org.jalloc.core.memory.Libc;
+import org.jalloc.testkit.trace.ReplayResult;
+import org.jalloc.testkit.trace.SharedTraces;
+import org.jalloc.testkit.trace.Trace;
+import org.jalloc.testkit.trace.TraceReplayer;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code ./jalloc replay}: mdriver-style replay of malloc-lab traces. */
+@Command(name = "replay", mixinStandardHelpOptions = true,
+        description = {"Replays malloc-lab traces: utilization (peak live requested bytes / heap high-water mark) and ops/s.",
+                "A folder means its *.rep files (not recursive), in name order."})
+final class ReplayCommand implements Callable<Integer> {
+    @Spec
+    @SuppressWarnings("initialization.field.uninitialized") // picocli injects the spec before call()
+    CommandSpec spec;
+
+    @Parameters(arity = "1..*", paramLabel = "PATH", description = "trace files or folders of *.rep files")
+    List<Path> paths = new ArrayList<>();
+
+    @Option(names = "--allocator", required = true, description = "allocator name or spec (NAME:key=value,...)")
+    String allocator = "";
+
+    @Option(names = "--heap", defaultValue = "256M", converter = SizeConverter.class, description = "heap size (default ${DEFAULT-VALUE})")
+    long heap;
+
+    @Option(names = "--check", description = "run the heap checker after every op (throughput is still measured unchecked)")
+    boolean check;
+
+    @Option(names = "--baseline", description = "also replay through this baseline in the same run: libc")
+    String baseline = "";
+
+    @Option(names = "--json", description = "one JSON object per trace")
+    boolean json;
+
+    @Option(names = "--min-time", defaultValue = "200", description = "milliseconds of timing runs per trace, at least 3 runs (default ${DEFAULT-VALUE})")
+    long minTimeMillis;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (!baseline.isEmpty() && !baseline.equals("libc")) {
+            throw new UsageException("unknown baseline '" + baseline + "' (known: libc)");
+        }
+        if (baseline.equals("libc") && !Libc.available()) {
+            throw new UsageException("--baseline libc needs native access: " + Libc.unavailableReason());
+        }
+        AllocatorFactory factory = AllocatorFactory.of(allocator, heap);
+        List<Trace> traces = new ArrayList<>();
+        for (Path p : paths) {
+            if (!Files.exists(p)) {
+                throw new UsageException("no such trace file or folder: " + p);
+            }
+            List<Path> files = Trace.files(p);
+            if (files.isEmpty()) {
+                throw new UsageException("no .rep files in " + p);
+            }
+            for (Path f : files) {
+                if (!Files.isReadable(f)) {
+                    throw new UsageException("cannot read trace " + f);
+                }
+                Trace t = Trace.read(f);
+                t.warnings().forEach(w -> err.println("warning: " + w));
+                traces.add(t);
+            }
+        }
+        TraceReplayer.Options options = new TraceReplayer.Options(check, true, minTimeMillis * 1_000_000L, 3, 10_000);
+        boolean failed = false;
+        if (!json) {
+            out.printf("%-22s %7s %8s %12s%s  %s%n", "trace", "ops", "util", "ops/s",
+                    baseline.isEmpty() ? "" : String.format("%12s %7s", "libc ops/s", "ratio"), "status");
+        }
+        Map<String, Double> utilization = new LinkedHashMap<>();
+        Progress progress = new Progress();
+        for (Trace t : traces) {
+            progress.show("replaying " + t.name() + " with " + factory.name() + (check ? " (checked)" : ""));
+            ReplayResult r = TraceReplayer.replay(t, factory, options);
+            double libc = baseline.isEmpty() || r.opsPerSecond() == 0 ? 0 : TraceReplayer.libcOpsPerSecond(t, options);
+            progress.done();
+            failed |= !r.ok();
+            utilization.put(t.name(), r.utilization());
+            if (!r.failure().isEmpty()) {
+                err.println(r.failure());
+            }
+            if (json) {
+                Map<String, Object> o = new LinkedHashMap<>();
+                o.put("trace", r.trace());
+                o.put("allocator", r.allocator());
+                o.put("ops", r.ops());
+                o.put("utilization", r.utilization());
+                o.put("opsPerSecond", r.opsPerSecond());
+                o.put("violations", r.violations());
+                o.put("outOfMemory", r.outOfMemory());
+                if (!baseline.isEmpty()) {
+                    o.put("libcOpsPerSecond", libc);
+                    o.put("ratioToLibc", libc == 0 ? 0.0 : r.opsPerSecond() / libc);
+                }
+                o.put("peakLiveRequested", r.peakLiveRequested());
+                o.put("heapHighWater", r.heapHighWater());
+                o.put("checked", check);
+                out.println(Json.object(o));
+            } else {
+                String status = r.outOfMemory() ? "OUT OF MEMORY" : r.violations() > 0 ? r.violations() + " VIOLATIONS"
+                        : check ? "ok (checked)" : "ok";
+                out.printf("%-22s %7d %7.1f%% %12.0f%s  %s%n", t.name(), r.ops(), 100 * r.utilization(), r.opsPerSecond(),
+                        baseline.isEmpty() ? "" : String.format("%12.0f %6.2fx", libc, libc == 0 ? 0 : r.opsPerSecond() / libc), status);
+            }
+            out.flush();
+        }
+        if (!json) {
+            if (utilization.keySet().containsAll(SharedTraces.MDRIVER_DEFAULT)) {
+                out.printf("mean utilization over mdriver's eleven default traces: %.1f%%%n",
+                        100 * SharedTraces.MDRIVER_DEFAULT.stream().mapToDouble(n -> utilization.getOrDefault(n, 0.0)).average().orElse(0));
+            }
+        }
+        return failed ? Main.FAILED : 0;
+    }
+}

@@ -1,0 +1,163 @@
+package org.jalloc.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import org.jalloc.core.AllocatorFactory;
+import org.jalloc.core.AllocatorStats;
+import org.jalloc.core.Allocators;
+import org.jalloc.core.StatsSection;
+import org.jalloc.core.TrackingAllocator;
+import org.jalloc.core.memory.Heap;
+import org.jalloc.testkit.trace.Op;
+import org.jalloc.testkit.trace.OpRunner;
+import org.jalloc.testkit.trace.Trace;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code ./jalloc stats}: an allocator's statistics after replaying a trace up to its peak or its end. */
+@Command(name = "stats", mixinStandardHelpOptions = true,
+        description = "Replays a trace and prints the allocator's statistics at the trace's peak of live requested bytes (or at its end).")
+final class StatsCommand implements Callable<Integer> {
+    @Spec
+    @SuppressWarnings("initialization.field.uninitialized") // picocli injects the spec before call()
+    CommandSpec spec;
+
+    @Option(names = "--allocator", required = true, description = "allocator name or spec")
+    String allocator = "";
+
+    @Option(names = "--trace", required = true, description = "trace file")
+    Path trace = Path.of("");
+
+    @Option(names = "--at", defaultValue = "peak", description = "peak (default) or end")
+    String at = "peak";
+
+    @Option(names = "--heap", defaultValue = "256M", converter = SizeConverter.class, description = "heap size (default ${DEFAULT-VALUE})")
+    long heap;
+
+    @Option(names = "--json", description = "one JSON object")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        if (!at.equals("peak") && !at.equals("end")) {
+            throw new UsageException("--at takes peak or end, not '" + at + "'");
+        }
+        if (!Files.isRegularFile(trace) || !Files.isReadable(trace)) {
+            throw new UsageException("cannot read trace " + trace);
+        }
+        Trace t = Trace.read(trace);
+        AllocatorFactory factory = AllocatorFactory.of(allocator, heap);
+        List<Op> ops = t.ops();
+        long stopAfter = ops.size();
+        boolean outOfMemory = false;
+        if (at.equals("peak")) {
+            try (TrackingAllocator a = Allocators.tracking(factory.create(Heap.reserve(heap)))) {
+                OpRunner runner = new OpRunner(t.numIds());
+                long best = -1;
+                for (int i = 0; i < ops.size(); i++) {
+                    if (!runner.apply(a, ops.get(i))) {
+                        outOfMemory = true;
+                        break;
+                    }
+                    if (a.liveRequested() > best) {
+                        best = a.liveRequested();
+                        stopAfter = i + 1;
+                    }
+                }
+            }
+        }
+        AllocatorStats stats;
+        try (TrackingAllocator a = Allocators.tracking(factory.create(Heap.reserve(heap)))) {
+            OpRunner runner = new OpRunner(t.numIds());
+            for (int i = 0; i < stopAfter; i++) {
+                if (!runner.apply(a, ops.get(i))) {
+                    outOfMemory = true;
+                    break;
+                }
+            }
+            stats = a.stats();
+        }
+        String where = (at.equals("peak") ? "peak, after op " : "end, after op ") + stopAfter + " of " + ops.size();
+        if (json) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("trace", String.valueOf(trace.getFileName()));
+            o.put("at", at);
+            o.put("afterOp", stopAfter);
+            putStats(o, stats);
+            o.put("outOfMemory", outOfMemory);
+            out.println(Json.object(o));
+        } else {
+            out.println(format(stats, String.valueOf(trace.getFileName()) + " (" + where + ")"));
+            if (outOfMemory) {
+                out.println("the trace ran out of heap before that point");
+            }
+        }
+        return outOfMemory ? Main.FAILED : 0;
+    }
+
+    static void putStats(Map<String, Object> o, AllocatorStats s) {
+        o.put("allocator", s.allocator());
+        o.put("heapBytes", s.heapBytes());
+        o.put("reservedBytes", s.reservedBytes());
+        o.put("highWaterBytes", s.highWaterBytes());
+        s.liveRequestedBytes().ifPresent(v -> o.put("liveRequestedBytes", v));
+        s.peakLiveRequestedBytes().ifPresent(v -> o.put("peakLiveRequestedBytes", v));
+        o.put("liveGrantedBytes", s.liveGrantedBytes());
+        o.put("freeBytes", s.freeBytes());
+        o.put("allocatedBlocks", s.allocatedBlocks());
+        o.put("freeBlocks", s.freeBlocks());
+        o.put("largestFreeBlock", s.largestFreeBlock());
+        o.put("metadataBytes", s.metadataBytes());
+        o.put("externalMetadataBytes", s.externalMetadataBytes());
+        o.put("externalFragmentation", s.externalFragmentation());
+        Map<String, Object> sections = new LinkedHashMap<>();
+        for (StatsSection section : s.sections()) {
+            Map<String, Object> v = new LinkedHashMap<>(section.values());
+            if (!section.table().isEmpty()) {
+                v.put("table", section.table());
+            }
+            sections.put(section.name(), v);
+        }
+        o.put("sections", sections);
+    }
+
+    /** The stats as an aligned text report. */
+    static String format(AllocatorStats s, String context) {
+        StringBuilder sb = new StringBuilder();
+        row(sb, "allocator", s.allocator());
+        row(sb, "trace", context);
+        row(sb, "heap bytes", String.format("%,d (high-water %,d, reserved %,d)", s.heapBytes(), s.highWaterBytes(), s.reservedBytes()));
+        s.liveRequestedBytes().ifPresent(v -> row(sb, "live requested", String.format("%,d bytes", v)));
+        s.peakLiveRequestedBytes().ifPresent(v -> row(sb, "peak requested", String.format("%,d bytes", v)));
+        row(sb, "live granted", String.format("%,d bytes in %,d blocks", s.liveGrantedBytes(), s.allocatedBlocks()));
+        row(sb, "free", String.format("%,d bytes in %,d blocks, largest %,d", s.freeBytes(), s.freeBlocks(), s.largestFreeBlock()));
+        row(sb, "metadata", String.format("%,d bytes (%,d outside the heap)", s.metadataBytes(), s.externalMetadataBytes()));
+        row(sb, "ext. fragmentation", String.format("%.3f (1 - largest free / free)", s.externalFragmentation()));
+        s.utilization().ifPresent(u -> row(sb, "utilization", String.format("%.1f%% (peak requested / high-water)", 100 * u)));
+        for (StatsSection section : s.sections()) {
+            sb.append('\n').append('[').append(section.name()).append("]\n");
+            section.values().forEach((k, v) -> row(sb, "  " + k, v instanceof Double d ? String.format("%.3f", d) : String.valueOf(v)));
+            if (!section.table().isEmpty()) {
+                sb.append(section.table());
+                if (!section.table().endsWith("\n")) {
+                    sb.append('\n');
+                }
+            }
+        }
+        return sb.toString();
+    }
+
+    private static void row(StringBuilder sb, String key, String value) {
+        sb.append(String.format("%-22s %s%n", key, value));
+    }
+}
