@@ -482,6 +482,9 @@ public final class CheckedAllocator extends ForwardingAllocator {
         List<Violation> all = new ArrayList<>(pending);
         all.addAll(found);
         pending.clear();
+        // A payload byte an API check already blamed on this operation (realloc lost it) is not reported twice.
+        all.removeIf(v -> v.invariantId().equals(Invariants.HEAP_7) && all.stream().anyMatch(
+                w -> w.invariantId().startsWith("API-") && w.address() == v.address()));
         long at = all.get(0).address() != 0 ? all.get(0).address() : fault;
         String map = walkEveryOp ? HeapMap.around(walk, at, 6, live) : "(not walked: other threads are running)\n";
         throw new HeapCheckException(name(), all, checker.suppressedViolations(), operations, opText(), map);

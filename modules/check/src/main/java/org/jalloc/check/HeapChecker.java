@@ -49,6 +49,7 @@ public final class HeapChecker {
     private long walkEnd;
     private boolean walkBroken;
     private long entries;
+    private int nextFreeGuess;
 
     /** Checks metadata invariants (HEAP-1..4, HEAP-8 and the allocator's own) without a shadow model. */
     public List<Violation> check(HeapWalk walk) {
@@ -233,6 +234,7 @@ public final class HeapChecker {
         }
         Arrays.fill(seen, 0, freeCount, 0);
         entries = 0;
+        nextFreeGuess = 0;
         try {
             walk.walkFreeStructures((list, blockStart, blockSize) -> acceptEntry(walk, list, blockStart, blockSize));
         } catch (RuntimeException e) {
@@ -276,7 +278,20 @@ public final class HeapChecker {
         return true;
     }
 
+    /** The index into the free blocks of the one starting at {@code start}, or -1. */
     private int findFree(long start) {
+        // Lists kept in address order (implicit, address-ordered, bitmap scans) hit the sequential guess.
+        int guess = nextFreeGuess;
+        if (guess < freeCount && starts[freeIndex[guess]] == start) {
+            nextFreeGuess = guess + 1;
+            return guess;
+        }
+        int found = binarySearchFree(start);
+        nextFreeGuess = found + 1;
+        return found;
+    }
+
+    private int binarySearchFree(long start) {
         int lo = 0, hi = freeCount - 1;
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
