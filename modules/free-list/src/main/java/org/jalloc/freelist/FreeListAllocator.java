@@ -6,6 +6,7 @@ import java.util.Map;
 
 import org.jalloc.core.AbstractAllocator;
 import org.jalloc.core.DoubleFreeException;
+import org.jalloc.core.HeapCorruptionException;
 import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.StatsSection;
 import org.jalloc.core.ThreadSafety;
@@ -136,6 +137,16 @@ public final class FreeListAllocator extends AbstractAllocator {
         return heap.getLong(block);
     }
 
+    /** The size of the block at {@code block} as a walk step; a size that cannot advance the walk is corruption. */
+    private long stepSize(long block) {
+        long size = sizeOf(header(block));
+        if (size < MIN_BLOCK) {
+            throw new HeapCorruptionException(name() + ": block at " + hex(block) + " has size " + size
+                    + " (a write past the end of a block?)", block);
+        }
+        return size;
+    }
+
     private static long sizeOf(long header) {
         return header & ~FLAG_MASK;
     }
@@ -227,12 +238,13 @@ public final class FreeListAllocator extends AbstractAllocator {
         long end = epilogue();
         for (long block = firstBlock; block < end; ) {
             long h = header(block);
+            long size = stepSize(block);
             steps++;
-            if (!isAllocated(h) && sizeOf(h) >= asize) {
+            if (!isAllocated(h) && size >= asize) {
                 countSearch(steps);
                 return block;
             }
-            block += sizeOf(h);
+            block += size;
         }
         countSearch(steps);
         return 0;
@@ -247,7 +259,7 @@ public final class FreeListAllocator extends AbstractAllocator {
         long end = epilogue();
         for (long block = firstBlock; block < end; ) {
             long h = header(block);
-            long size = sizeOf(h);
+            long size = stepSize(block);
             steps++;
             if (!isAllocated(h)) {
                 long payload = block + HEADER;
@@ -363,7 +375,7 @@ public final class FreeListAllocator extends AbstractAllocator {
     /** The block before {@code block}, found by walking from the first block (0 for the first block). */
     private long leftNeighbour(long block) {
         long prev = 0;
-        for (long b = firstBlock; b < block; b += sizeOf(header(b))) {
+        for (long b = firstBlock; b < block; b += stepSize(b)) {
             prev = b;
             leftNeighbourSteps++;
         }
@@ -375,14 +387,14 @@ public final class FreeListAllocator extends AbstractAllocator {
         long end = epilogue();
         for (long block = firstBlock; block < end; ) {
             long h = header(block);
-            long size = sizeOf(h);
+            long size = stepSize(block);
             if (!isAllocated(h)) {
                 long next = block + size;
                 while (next < end && !isAllocated(header(next))) {
                     if (lastBlock == next) {
                         lastBlock = block;
                     }
-                    size += sizeOf(header(next));
+                    size += stepSize(next);
                     next = block + size;
                     coalesces++;
                 }
@@ -417,7 +429,7 @@ public final class FreeListAllocator extends AbstractAllocator {
         long runEnd = block + current;
         int absorbed = 0;
         while (runEnd < end && !isAllocated(header(runEnd)) && runEnd - block < asize) {
-            runEnd += sizeOf(header(runEnd));
+            runEnd += stepSize(runEnd);
             absorbed++;
         }
         if (runEnd - block >= asize) {
