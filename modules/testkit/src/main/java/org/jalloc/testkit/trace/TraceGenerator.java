@@ -64,6 +64,7 @@ public final class TraceGenerator {
             case "full-api" -> g.fullApi();
             default -> throw new IllegalArgumentException("unknown pattern '" + pattern + "'; known: " + String.join(", ", PATTERNS));
         }
+        g.pad();
         g.drain();
         return new Trace(pattern + "-" + seed + ".rep", g.peakBytes, g.nextId, g.out.size(), 1, g.out, List.of());
     }
@@ -101,6 +102,21 @@ public final class TraceGenerator {
 
     private void freeRandom() {
         free(live.get(random.nextInt(live.size())));
+    }
+
+    /** Fills the ops a pattern's last step left over, so the trace has exactly the size asked for. */
+    private void pad() {
+        while (budget() >= 2) {
+            alloc(16); // one op now, one in the drain
+        }
+        if (budget() == 1) {
+            if (live.isEmpty()) {
+                out.add(Op.free(-1));
+            } else {
+                int id = live.get(0);
+                out.add(Op.realloc(id, requested[id]));
+            }
+        }
     }
 
     /** Frees everything still live, oldest first. */
