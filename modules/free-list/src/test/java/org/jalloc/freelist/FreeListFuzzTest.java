@@ -1,0 +1,36 @@
+package org.jalloc.freelist;
+
+import org.jalloc.core.AllocatorFactory;
+import org.jalloc.testkit.fuzz.FuzzBytes;
+import org.jalloc.testkit.fuzz.FuzzEngine;
+import org.jalloc.testkit.fuzz.FuzzFailure;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+
+/**
+ * Coverage-guided fuzzing with Jazzer: fuzzer bytes become op sequences ({@link FuzzBytes}) run under the
+ * checker (HEAP-1..8, FL-1..3, API-1..5). In a normal build this replays the inputs in
+ * {@code src/test/resources/org/jalloc/freelist/FreeListFuzzTestInputs}; {@code JAZZER_FUZZ=1} fuzzes
+ * (see docs/fuzzing.md).
+ */
+class FreeListFuzzTest {
+    private static final long HEAP = 256 << 10;
+
+    private static void run(String spec, byte[] data) {
+        FuzzFailure failure = new FuzzEngine(AllocatorFactory.of(spec, HEAP)).shrinkBudget(500)
+                .runOps(FuzzBytes.toOps(data, HEAP), -1);
+        if (failure != null) {
+            throw new AssertionError(failure.toString());
+        }
+    }
+
+    @FuzzTest(maxDuration = "30s")
+    void firstFit(byte[] data) {
+        run("first-fit", data);
+    }
+
+    @FuzzTest(maxDuration = "30s")
+    void firstFitDeferred(byte[] data) {
+        run("first-fit:coalesce=deferred", data);
+    }
+}
