@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "jalloc", mixinStandardHelpOptions = true, version = "jalloc 0.1.0",
         description = "Classic memory allocators over off-heap memory, each checked and measured.",
-        subcommands = {FuzzCommand.class, ReplayCommand.class, StatsCommand.class, GenCommand.class, ListCommand.class,
+        subcommands = {FuzzCommand.class, ReplayCommand.class, StatsCommand.class, GenCommand.class, ListCommand.class, CheckRateCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code for violations, failed traces, out of memory. */

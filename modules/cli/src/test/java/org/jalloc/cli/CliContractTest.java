@@ -1,0 +1,165 @@
+package org.jalloc.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The public contract of {@code ./jalloc}: subcommands, exit codes (0 good, 1 violation/failed trace/out of memory,
+ * 2 usage), and the {@code --json} line shapes (only result lines begin with '{').
+ */
+class CliContractTest {
+    @TempDir
+    Path dir;
+
+    record Run(int exit, String out, String err) {
+        List<String> jsonLines() {
+            return out.lines().filter(l -> l.startsWith("{")).toList();
+        }
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exit = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    private static void assertKeys(String json, String... keys) {
+        int at = 0;
+        for (String k : keys) {
+            int i = json.indexOf("\"" + k + "\":", at);
+            assertTrue(i >= 0, "key " + k + " in order in " + json);
+            at = i;
+        }
+    }
+
+    @Test
+    void listNamesTheAllocators() {
+        Run r = run("list");
+        assertEquals(0, r.exit());
+        assertTrue(r.out().contains("first-fit"), r.out());
+        assertTrue(r.out().contains("coalesce=immediate|deferred"), r.out());
+    }
+
+    @Test
+    void fuzzJsonHasTheContractShape() {
+        Run r = run("fuzz", "--allocator", "first-fit", "--ops", "3000", "--seed", "7", "--json");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(1, r.jsonLines().size(), r.out());
+        String line = r.jsonLines().get(0);
+        assertKeys(line, "allocator", "ops", "seed", "violations", "blocksVisited", "seconds");
+        assertTrue(line.contains("\"allocator\":\"first-fit\""), line);
+        assertTrue(line.contains("\"ops\":3000"), line);
+        assertTrue(line.contains("\"violations\":0"), line);
+        assertTrue(Pattern.compile("\"seconds\":[0-9.]+").matcher(line).find(), line);
+    }
+
+    @Test
+    void fuzzAllRunsEveryAllocatorAndSmallHeapsWork() {
+        Run r = run("fuzz", "--allocator", "all", "--ops", "2000", "--heap", "64K", "--json");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.jsonLines().size() >= 1);
+    }
+
+    @Test
+    void singleOwnerAllocatorsRejectThreads() {
+        Run r = run("fuzz", "--allocator", "first-fit", "--threads", "2", "--ops", "100");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("single-owner"), r.err());
+    }
+
+    @Test
+    void unknownAllocatorsAndOptionsAreUsageErrors() {
+        assertEquals(2, run("fuzz", "--allocator", "no-such", "--ops", "10").exit());
+        Run r = run("fuzz", "--allocator", "first-fit:coalesce=never", "--ops", "10");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("immediate|deferred"), r.err());
+        assertEquals(2, run("fuzz", "--heap", "lots").exit());
+        assertEquals(2, run("frobnicate").exit());
+    }
+
+    private Path trace(String name, String text) throws IOException {
+        Path p = dir.resolve(name);
+        Files.writeString(p, text);
+        return p;
+    }
+
+    @Test
+    void replayJsonHasTheContractShape() throws IOException {
+        trace("b.rep", "0\n2\n4\n1\na 0 100\na 1 200\nf 0\nf 1\n");
+        trace("a.rep", "0\n1\n2\n1\na 0 100\nf 0\n");
+        trace("notes.txt", "not a trace");
+        Run r = run("replay", dir.toString(), "--allocator", "first-fit", "--check", "--json", "--min-time", "1");
+        assertEquals(0, r.exit(), r.err());
+        List<String> lines = r.jsonLines();
+        assertEquals(2, lines.size(), "only .rep files, in name order: " + r.out());
+        assertTrue(lines.get(0).contains("\"trace\":\"a.rep\""), lines.get(0));
+        assertKeys(lines.get(1), "trace", "allocator", "ops", "utilization", "opsPerSecond", "violations", "outOfMemory");
+        assertTrue(lines.get(1).contains("\"violations\":0") && lines.get(1).contains("\"outOfMemory\":false"), lines.get(1));
+    }
+
+    @Test
+    void replayWithTheLibcBaselineAddsItsFigures() throws IOException {
+        Path t = trace("t.rep", "0\n1\n2\n1\na 0 100\nf 0\n");
+        Run r = run("replay", t.toString(), "--allocator", "first-fit", "--baseline", "libc", "--json", "--min-time", "1");
+        assertEquals(0, r.exit(), r.err());
+        assertKeys(r.jsonLines().get(0), "trace", "allocator", "ops", "utilization", "opsPerSecond", "violations", "outOfMemory", "libcOpsPerSecond");
+    }
+
+    @Test
+    void aTraceThatRunsOutOfHeapExitsOneAndTheRunGoesOn() throws IOException {
+        trace("a-big.rep", "0\n1\n2\n1\na 0 1000000\nf 0\n");
+        trace("b-small.rep", "0\n1\n2\n1\na 0 10\nf 0\n");
+        Run r = run("replay", dir.toString(), "--allocator", "first-fit", "--heap", "64K", "--json", "--min-time", "1");
+        assertEquals(1, r.exit());
+        assertEquals(2, r.jsonLines().size());
+        assertTrue(r.jsonLines().get(0).contains("\"outOfMemory\":true"));
+        assertTrue(r.jsonLines().get(1).contains("\"outOfMemory\":false"));
+    }
+
+    @Test
+    void unreadableOrMalformedTracesAreUsageErrors() throws IOException {
+        assertEquals(2, run("replay", dir.resolve("missing.rep").toString(), "--allocator", "first-fit").exit());
+        assertEquals(2, run("replay", dir.toString(), "--allocator", "first-fit").exit(), "a folder without .rep files");
+        Path bad = trace("bad.rep", "0\n1\n1\n1\nq 0 8\n");
+        Run r = run("replay", bad.toString(), "--allocator", "first-fit");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("bad.rep:5"), r.err());
+    }
+
+    @Test
+    void genWritesAReplayableTrace() throws IOException {
+        Path out = dir.resolve("larson.rep");
+        assertEquals(0, run("gen", "--pattern", "larson", "--ops", "500", "--seed", "3", "--out", out.toString()).exit());
+        assertTrue(Files.readString(out).startsWith("# generated by"));
+        Run r = run("replay", out.toString(), "--allocator", "first-fit", "--check", "--json", "--min-time", "1");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.jsonLines().get(0).contains("\"ops\":500"));
+        assertEquals(2, run("gen", "--pattern", "nope", "--ops", "5", "--out", out.toString()).exit());
+    }
+
+    @Test
+    void statsPrintsTheSchemaAtThePeak() throws IOException {
+        Path t = trace("s.rep", "0\n3\n6\n1\na 0 100\na 1 300\na 2 50\nf 1\nf 0\nf 2\n");
+        Run r = run("stats", "--allocator", "first-fit", "--trace", t.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("peak, after op 3 of 6"), r.out());
+        assertTrue(r.out().contains("[free-list]"), r.out());
+        Run j = run("stats", "--allocator", "first-fit", "--trace", t.toString(), "--at", "end", "--json");
+        assertEquals(0, j.exit());
+        assertKeys(j.jsonLines().get(0), "trace", "at", "afterOp", "allocator", "heapBytes", "liveRequestedBytes");
+        assertFalse(j.jsonLines().get(0).contains("\"allocatedBlocks\":1"), "nothing is live at the end");
+    }
+}
