@@ -60,13 +60,19 @@ final class FuzzCommand implements Callable<Integer> {
         }
         List<String> names = new ArrayList<>();
         if (allocator.equals("all")) {
+            List<String> skipped = new ArrayList<>();
             for (AllocatorType t : Allocators.types()) {
                 if (threads == 1 || t.threadSafety() == ThreadSafety.CONCURRENT) {
                     names.add(t.name());
+                } else {
+                    skipped.add(t.name());
                 }
             }
             if (names.isEmpty()) {
-                throw new UsageException("no allocator supports --threads " + threads);
+                throw new UsageException("no allocator supports --threads " + threads + " (all are single-owner)");
+            }
+            if (!skipped.isEmpty()) {
+                err.println("jalloc: --threads " + threads + " skips the single-owner allocators: " + String.join(", ", skipped));
             }
         } else {
             names.add(allocator);
