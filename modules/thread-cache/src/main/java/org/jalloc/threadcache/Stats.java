@@ -123,7 +123,6 @@ final class Stats {
 
         StringBuilder bins = new StringBuilder(String.format("%5s %8s %6s %8s %8s %8s %8s %8s %6s%n",
                 "class", "size", "spans", "blocks", "live", "cached", "central", "remote", "util"));
-        Map<String, Object> binValues = new LinkedHashMap<>();
         int inUse = 0;
         for (int cls = 1; cls < COUNT; cls++) {
             if (spans[cls] == 0 && cached[cls] == 0 && remote[cls] == 0) {
@@ -133,18 +132,9 @@ final class Stats {
             long blocks = spans[cls] * BLOCKS[cls];
             bins.append(String.format("%5d %8d %6d %8d %8d %8d %8d %8d %5.1f%%%n", cls, SIZE[cls], spans[cls], blocks, live[cls],
                     cached[cls], centralFree[cls], remote[cls], blocks == 0 ? 0.0 : 100.0 * live[cls] / blocks));
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("size", SIZE[cls]);
-            row.put("spans", spans[cls]);
-            row.put("live", live[cls]);
-            row.put("cached", cached[cls]);
-            row.put("central", centralFree[cls]);
-            row.put("remote", remote[cls]);
-            binValues.put(Integer.toString(cls), row);
         }
         Map<String, Object> binsSection = new LinkedHashMap<>();
         binsSection.put("classesInUse", inUse);
-        binsSection.put("classes", binValues);
 
         StringBuilder arenaTable = new StringBuilder(String.format("%5s %6s %12s %12s %9s %9s %9s %9s%n",
                 "arena", "spans", "centralBytes", "remoteBytes", "refills", "inserts", "pushes", "drains"));
