@@ -57,13 +57,8 @@ public class LarsonBenchmark {
             }
         }
 
-        @TearDown(Level.Trial)
-        public void empty(Shared s) {
-            for (long p : blocks) {
-                s.tc.free(p);
-            }
-            s.tc.detach();
-        }
+        // No per-thread teardown: closing the shared allocator releases every block (a per-thread free could run
+        // after another thread's trial teardown closed it).
     }
 
     @Benchmark

@@ -644,10 +644,14 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
      * {@link DoubleFreeException} without changing anything.
      */
     private Span liveSpan(long p) {
-        requirePayloadAddress(p, heapStart);
+        if ((p & (MIN_ALIGNMENT - 1)) != 0 || p < heapStart) {
+            requirePayloadAddress(p, heapStart); // throws with the precise reason
+        }
+        // No break check: pages at or beyond the break have no span (the break never moves down).
         Span s = pageHeap.map.get(p >>> PAGE_SHIFT);
         if (s == null) {
-            throw new InvalidPointerException(name() + ": " + hex(p) + " lies in no span", p);
+            throw new InvalidPointerException(name() + ": " + hex(p) + " lies in no span (outside the heap's spans [" + hex(heapStart)
+                    + ", " + hex(heap.brk()) + "))", p);
         }
         if (s.state == Span.SMALL) {
             int cls = s.sizeClass;
