@@ -2,8 +2,8 @@ package org.jalloc.core;
 
 /**
  * Records the requested size of every live block (outside the heap) so {@link #stats()} reports live and peak
- * requested bytes, and so utilization can be computed. Same thread safety as the allocator it wraps only when
- * that is single-owner: the table itself is not synchronized.
+ * requested bytes, and so utilization can be computed. The wrapper is single-owner whatever it wraps (the table
+ * is not synchronized): a concurrent allocator may be wrapped, and is then called by one thread at a time through it.
  */
 public final class TrackingAllocator extends ForwardingAllocator {
     private final LiveBlocks live = new LiveBlocks();
@@ -11,9 +11,6 @@ public final class TrackingAllocator extends ForwardingAllocator {
 
     TrackingAllocator(Allocator delegate) {
         super(delegate);
-        if (delegate.threadSafety() == ThreadSafety.CONCURRENT) {
-            throw new IllegalArgumentException("TrackingAllocator keeps an unsynchronized table; wrap a single-owner allocator");
-        }
     }
 
     @Override

@@ -1,0 +1,78 @@
+package org.jalloc.bench;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.util.Optional;
+
+/**
+ * A native malloc/free pair reached through FFM: libc, and mimalloc, jemalloc, tcmalloc where their Debian packages
+ * are installed (libmimalloc2.0, libjemalloc2, libtcmalloc-minimal4). jemalloc only loads when the JVM starts with
+ * {@code GLIBC_TUNABLES=glibc.rtld.optional_static_tls=16384}.
+ */
+final class NativeMalloc {
+    final String name;
+    private final MethodHandle malloc;
+    private final MethodHandle free;
+
+    private NativeMalloc(String name, MethodHandle malloc, MethodHandle free) {
+        this.name = name;
+        this.malloc = malloc;
+        this.free = free;
+    }
+
+    long malloc(long size) {
+        try {
+            return (long) malloc.invokeExact(size);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    void free(long address) {
+        try {
+            free.invokeExact(address);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** The named allocator, or a clear message why it is missing. */
+    static NativeMalloc load(String name) {
+        String[] spec = switch (name) {
+            case "libc" -> new String[] {null, "malloc", "free"};
+            case "mimalloc" -> new String[] {"libmimalloc.so.2", "mi_malloc", "mi_free"};
+            case "jemalloc" -> new String[] {"libjemalloc.so.2", "malloc", "free"};
+            case "tcmalloc" -> new String[] {"libtcmalloc_minimal.so.4", "tc_malloc", "tc_free"};
+            default -> throw new IllegalArgumentException("unknown native allocator " + name);
+        };
+        Linker linker = Linker.nativeLinker();
+        SymbolLookup lookup;
+        if (spec[0] == null) {
+            lookup = linker.defaultLookup();
+        } else {
+            try {
+                lookup = SymbolLookup.libraryLookup(spec[0], Arena.global());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException("SKIPPED: " + name + " is not installed (" + spec[0] + ": " + e.getMessage()
+                        + "); apt-get install " + switch (name) {
+                            case "mimalloc" -> "libmimalloc2.0";
+                            case "jemalloc" -> "libjemalloc2 (and start the JVM with GLIBC_TUNABLES=glibc.rtld.optional_static_tls=16384)";
+                            default -> "libtcmalloc-minimal4";
+                        });
+            }
+        }
+        Optional<java.lang.foreign.MemorySegment> m = lookup.find(spec[1]);
+        Optional<java.lang.foreign.MemorySegment> f = lookup.find(spec[2]);
+        if (m.isEmpty() || f.isEmpty()) {
+            throw new IllegalStateException("SKIPPED: " + name + " lacks " + spec[1] + "/" + spec[2]);
+        }
+        Linker.Option critical = Linker.Option.critical(false);
+        return new NativeMalloc(name,
+                linker.downcallHandle(m.get(), FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG), critical),
+                linker.downcallHandle(f.get(), FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG), critical));
+    }
+}

@@ -1,0 +1,94 @@
+package org.jalloc.threadcache;
+
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * A thread cache: one LIFO free list per size class, linked through the blocks' first words, with a count per list
+ * and a byte total, touched without locks or atomics by its single owner. Implicit caches belong to a platform
+ * thread (found through a thread-local lookup); explicit ones are handles from {@link ThreadCacheAllocator#newCache()}
+ * that the caller passes to {@link ThreadCacheAllocator#malloc(ThreadCache, long)} and friends, and that one thread
+ * at a time may use (the caller orders the hand-over between threads, as for any non-thread-safe object).
+ *
+ * <p>A cache is bounded: each list by {@link SizeClasses#maxCached}, all lists together by the allocator's
+ * thread-cache byte limit; longer lists go back to the central lists a batch at a time. Every
+ * {@value #EVENT_INTERVAL} operations the owner runs a cache event: it returns three quarters of the least-used
+ * part (the low-water mark) of one list (jemalloc's incremental tcache GC) and advances the allocator's clock.
+ */
+public final class ThreadCache {
+    /** Operations between two cache events. */
+    public static final int EVENT_INTERVAL = 256;
+
+    final long[] heads = new long[SizeClasses.COUNT];
+    final int[] counts = new int[SizeClasses.COUNT];
+    final int[] lowWater = new int[SizeClasses.COUNT];
+    long bytes;
+    int ticks = EVENT_INTERVAL;
+    int gcCursor = 1;
+
+    final Object allocatorToken;
+    final long limitBytes;
+    final int arena;
+    final int id;
+    /** The platform thread of an implicit cache; null for an explicit handle. */
+    final @Nullable Thread owner;
+    boolean detached;
+
+    // Scratch for flushing: one chain per arena (blocks freed into this cache from other arenas' spans).
+    final long[] chainHead;
+    final long[] chainTail;
+    final int[] chainCount;
+
+    // statistics
+    long refills;
+    long flushes;
+    long events;
+
+    ThreadCache(Object allocatorToken, long limitBytes, int arena, int id, @Nullable Thread owner, int arenas) {
+        this.allocatorToken = allocatorToken;
+        this.limitBytes = limitBytes;
+        this.arena = arena;
+        this.id = id;
+        this.owner = owner;
+        this.chainHead = new long[arenas];
+        this.chainTail = new long[arenas];
+        this.chainCount = new int[arenas];
+    }
+
+    /** The cache's number, unique within its allocator. */
+    public int id() {
+        return id;
+    }
+
+    /** The arena whose central lists refill this cache. */
+    public int arena() {
+        return arena;
+    }
+
+    /** Bytes of free blocks held (racy when read by a thread other than the owner). */
+    public long cachedBytes() {
+        return bytes;
+    }
+
+    /** True for a thread's implicit cache, false for an explicit handle. */
+    public boolean isImplicit() {
+        return owner != null;
+    }
+
+    /** True once detached: its blocks went back to the central lists and it can no longer be used. */
+    public boolean isDetached() {
+        return detached;
+    }
+
+    /** True when this cache's owner thread has ended (implicit caches only). */
+    boolean ownerDead() {
+        Thread t = owner;
+        return t != null && !t.isAlive();
+    }
+
+    @Override
+    public String toString() {
+        Thread t = owner;
+        return "thread cache " + id + " (" + (t == null ? "explicit" : "thread " + t.getName()) + ", arena " + arena + ", "
+                + bytes + " bytes" + (detached ? ", detached" : "") + ")";
+    }
+}

@@ -1,0 +1,923 @@
+package org.jalloc.threadcache;
+
+import static org.jalloc.threadcache.SizeClasses.BATCH;
+import static org.jalloc.threadcache.SizeClasses.BLOCKS;
+import static org.jalloc.threadcache.SizeClasses.COUNT;
+import static org.jalloc.threadcache.SizeClasses.MAGIC;
+import static org.jalloc.threadcache.SizeClasses.MAX_CACHED;
+import static org.jalloc.threadcache.SizeClasses.MAX_SMALL;
+import static org.jalloc.threadcache.SizeClasses.PAGE;
+import static org.jalloc.threadcache.SizeClasses.PAGE_SHIFT;
+import static org.jalloc.threadcache.SizeClasses.SIZE;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.jalloc.core.AbstractAllocator;
+import org.jalloc.core.DoubleFreeException;
+import org.jalloc.core.InvalidPointerException;
+import org.jalloc.core.InvalidSizeException;
+import org.jalloc.core.StatsSection;
+import org.jalloc.core.ThreadSafety;
+import org.jalloc.core.memory.Heap;
+import org.jalloc.core.walk.HeapWalk;
+
+/**
+ * A tcmalloc/jemalloc-class concurrent allocator: size classes, per-thread caches, central free lists per size
+ * class in N arenas, and a page heap of spans with a radix-tree page map.
+ *
+ * <h2>Nouns</h2>
+ * <b>page</b>: 4 KiB. <b>span</b>: a run of pages ({@link Span}): FREE (page heap), SMALL (cut into blocks of one
+ * size class, owned by one arena) or LARGE (one block). <b>size class</b>: one of 96 block sizes, 16 B .. 256 KiB
+ * ({@link SizeClasses}). <b>block</b>: a SMALL span's unit; no header, payload = block. <b>thread cache</b>
+ * ({@link ThreadCache}): per-thread LIFO lists of free blocks per class. <b>central list</b> ({@link CentralList}):
+ * per arena and class, the spans with free blocks plus a remote stack. <b>arena</b>: one set of central lists;
+ * caches are assigned to arenas round-robin. <b>page heap</b> ({@link PageHeap}): free spans, the page map, decay.
+ *
+ * <h2>Layout</h2>
+ * <pre>
+ *  heap.start                                                                       brk
+ *  | SMALL span class 3 (48 B)         | LARGE span     | FREE span     | SMALL span ...  |
+ *  | blk | blk | blk | ... | blk |tail | one block      | (page heap)   |                 |
+ *  +-----+-----+-----+-----+-----+----+----------------+---------------+-----------------+
+ *    page map: page -> span descriptor (Java), for every page of every span
+ *
+ *  a free block (in a thread cache, a central span list or a remote stack):
+ *  +-----------------------+-------------------------------+------------------------+
+ *  | next (8 B, heap addr) | free marker = address ^ TAG   | stale payload ...      |
+ *  +-----------------------+-------------------------------+------------------------+
+ *   0                       8                              16                  size
+ *  a live block: its bytes 8..16 never equal the marker (malloc clears them).
+ * </pre>
+ *
+ * <h2>Invariants (spec/invariants.md)</h2>
+ * <ul>
+ *   <li>TC-1: {@code pagemap[p] = the span containing p} for every page p in {@code [start, brk)}; spans tile the heap.</li>
+ *   <li>TC-2: a SMALL span of class c has {@code pages = PAGES[c]}, {@code 1 <= c <= 96}, its arena exists; a LARGE
+ *       span has class 0.</li>
+ *   <li>TC-3 (conservation): for each SMALL span, {@code BLOCKS[c] = allocated + freeCount},
+ *       {@code freeCount = |span free list|}, {@code allocated = live + in thread caches + on remote stacks > 0}: every
+ *       block is in exactly one place (HEAP-3 and HEAP-5 check the places block by block).</li>
+ *   <li>TC-4: every entry of a class-c list (thread cache, span free list, remote stack of arena a) is a block start
+ *       of a SMALL span of class c (of arena a) and carries the free marker.</li>
+ *   <li>TC-5: a thread cache's {@code counts[c] = |list c| <= MAX_CACHED[c]}, {@code bytes = sum counts[c] * SIZE[c]
+ *       <= limit}.</li>
+ *   <li>TC-6: the page heap: free spans sit on the list of their length, no two free spans are adjacent, the
+ *       free/dirty page counters equal the sums, released pages lie only in free spans.</li>
+ *   <li>TC-7: a central list holds exactly the SMALL spans of its class and arena with free blocks; its counters equal
+ *       the sums.</li>
+ * </ul>
+ *
+ * <h2>Algorithms</h2>
+ * <ol>
+ *   <li>malloc(n <= 256 KiB): c = class(n); pop the cache's list c (clear the marker; count the op); empty: refill a
+ *       batch from the arena's central list c (which drains its remote stack, then pops span free lists, then cuts
+ *       a new span from the page heap). Larger n: a LARGE span of ceil(n / 4 KiB) pages.</li>
+ *   <li>free(p): page map -> span; SMALL: O(1) screen, write link and marker, push on the <i>freeing</i> thread's
+ *       list c; a list longer than {@code MAX_CACHED[c]} or a cache over its byte limit returns a batch: blocks of
+ *       the cache's own arena under that central list's lock, blocks of other arenas' spans as one chain per arena
+ *       pushed on that arena's remote stack with a CAS. A span whose last block returns goes back to the page heap.
+ *       LARGE: the span goes back to the page heap (merged with free neighbours).</li>
+ *   <li>Every 256 ops per cache (a cache event): return 3/4 of the low-water mark of one list (jemalloc's tcache
+ *       GC), advance the clock; once per decay epoch one thread runs maintenance: reclaim caches of dead threads,
+ *       drain every remote stack, decay dirty pages (madvise).</li>
+ *   <li>Heap full: flush the caller's cache, reclaim dead caches, drain remote stacks, retry once; then 0.</li>
+ *   <li>alignedAlloc(a <= 4 KiB): the first class >= max(n, a) whose size is a multiple of a (blocks of it are
+ *       a-aligned since spans are page aligned); larger a: a LARGE span at an a-aligned page.</li>
+ * </ol>
+ *
+ * <h2>Cross-thread frees: why the freeing thread's cache</h2>
+ * A block freed by another thread goes into <i>that</i> thread's cache, as in tcmalloc and jemalloc: the remote
+ * free costs exactly what a local free costs (no atomics, no lock). It travels back to its arena when the freeing
+ * cache overflows: under the lock if both are in the same arena, else as a whole chain with one CAS on the owning
+ * list's remote stack (mimalloc's idea moved from the span to the central list: mimalloc's per-span remote lists
+ * need thread-owned spans, while here spans belong to arenas). A consumer that only frees therefore returns its
+ * blocks a batch at a time, and the producer finds them at its next refill.
+ *
+ * <h2>Concurrency contract</h2>
+ * <table class="striped">
+ *   <caption>Who owns what</caption>
+ *   <tr><th>structure</th><th>owner</th><th>off-heap links</th></tr>
+ *   <tr><td>thread cache lists, counts, bytes</td><td>the owner thread (implicit) or the handle's current user
+ *       (explicit); a dead owner's cache passes to the maintenance thread (Thread.isAlive() false happens-after the
+ *       thread's last action)</td><td>plain get/set</td></tr>
+ *   <tr><td>span free lists, central spans list, counters</td><td>the central list's monitor</td><td>plain get/set
+ *       under the monitor</td></tr>
+ *   <tr><td>remote stack head (side segment)</td><td>any thread pushes; the central list's monitor holder takes
+ *       all</td><td>{@code compareAndSet} (release) to push after plain link writes; {@code getAndSet(0)} (acquire)
+ *       to take; then plain reads; {@code getAcquire} to peek</td></tr>
+ *   <tr><td>page heap free lists, LRU, released bitmap, page map writes, span shape fields</td><td>the page heap's
+ *       monitor</td><td>none (no links in the heap)</td></tr>
+ *   <tr><td>page map reads, span class/arena/start of a live block</td><td>any thread, no lock</td><td>plain: written
+ *       before the block was handed out, unchanged while it is live</td></tr>
+ *   <tr><td>cache registry</td><td>its monitor</td><td>—</td></tr>
+ * </table>
+ * Lock order: maintenance lock, cache registry, central list (one at a time), page heap, the heap's own monitor.
+ * Nothing takes a central list's monitor while holding the page heap's. The fast paths take no lock and execute no
+ * atomic instruction. The checker ({@link #heapWalk()}) and {@link #stats()} read every cache and list without
+ * locks: they are exact only at quiescent points (all threads parked at a barrier, or a single thread).
+ *
+ * <h2>Misuse detected in O(1)</h2>
+ * Addresses that are not 16-aligned or lie outside the heap; addresses whose page has no span, lies in a free span
+ * (a freed LARGE block: {@link DoubleFreeException} when it was the span's start), inside a LARGE block, inside a
+ * SMALL block or its span's tail; a SMALL block carrying the free marker ({@link DoubleFreeException}, also for
+ * realloc, tryExpand and usableSize of a freed block). A live block whose bytes 8..16 hold exactly
+ * {@code address ^ TAG} is taken for a freed one (2^-64 for data not crafted against it). A detached or foreign
+ * cache handle is {@link CacheMisuseException}. Nothing is changed before a misuse is thrown.
+ *
+ * <p>Thread safety: {@link ThreadSafety#CONCURRENT}; virtual threads skip the thread cache and use their arena's
+ * central lists directly (under the lock).
+ */
+public final class ThreadCacheAllocator extends AbstractAllocator {
+    /** The free marker is {@code address ^ FREE_TAG} at {@code address + 8} of every free block. */
+    static final long FREE_TAG = 0x6a61_6c6c_6f63_2d74L;
+    /** The smallest per-thread cache limit (tcmalloc's: two of the largest blocks). */
+    public static final long MIN_CACHE_BYTES = 2 * MAX_SMALL;
+
+    /** What drives decay and maintenance. */
+    public enum Clock {
+        /** Milliseconds of {@link System#nanoTime()}: production. */
+        TIME,
+        /** Allocator operations: fuzzing and replay, so single-threaded runs reproduce byte for byte. */
+        OPS
+    }
+
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
+
+    final PageHeap pageHeap;
+    final CentralList[][] central;
+    final int arenas;
+    final long cacheLimit;
+    final Clock clock;
+    final long decayTicks;
+    private final MemorySegment mem;
+    private final long heapStart;
+    private final ThreadLocal<@Nullable ThreadCache> local = new ThreadLocal<>();
+    private final Object token = new Object();
+    /** Every cache not yet detached or reclaimed; guarded by itself. */
+    final List<ThreadCache> caches = new ArrayList<>();
+    private final AtomicInteger nextArena = new AtomicInteger();
+    private final AtomicInteger nextCacheId = new AtomicInteger();
+    private final AtomicLong opsClock = new AtomicLong();
+    private final long timeOrigin = System.nanoTime();
+    private final long maintenanceInterval;
+    private volatile long nextMaintenance;
+    private final ReentrantLock maintenance = new ReentrantLock();
+    private volatile @Nullable Thread background;
+    private volatile boolean closed;
+
+    // statistics, updated under the registry or maintenance lock
+    long deadCachesReclaimed;
+    long cachesDetached;
+    long maintenanceRuns;
+    final AtomicLong oomRecoveries = new AtomicLong();
+    final AtomicLong uncachedOps = new AtomicLong();
+
+    private final Walk walk;
+
+    private ThreadCacheAllocator(Builder b, Heap heap) {
+        super(b.name, heap);
+        this.arenas = b.arenas;
+        this.cacheLimit = b.cacheBytes;
+        this.clock = b.clock;
+        this.decayTicks = b.decay;
+        this.mem = heap.memory();
+        this.heapStart = heap.start();
+        this.pageHeap = new PageHeap(heap, decayTicks);
+        this.maintenanceInterval = decayTicks > 0 ? Math.max(1, decayTicks / PageHeap.DECAY_STEPS)
+                : clock == Clock.OPS ? 16 * ThreadCache.EVENT_INTERVAL : 100;
+        this.nextMaintenance = maintenanceInterval;
+        MemorySegment remoteHeads = Arena.ofAuto().allocate((long) arenas * COUNT * 8, 8);
+        this.central = new CentralList[arenas][COUNT];
+        for (int a = 0; a < arenas; a++) {
+            for (int c = 1; c < COUNT; c++) {
+                central[a][c] = new CentralList(pageHeap, mem, a, c, remoteHeads);
+            }
+        }
+        this.walk = new Walk();
+    }
+
+    /** Starts the optional background scavenger (after construction, so the thread sees a finished allocator). */
+    private void startBackground(Duration every) {
+        long period = Math.max(1, every.toMillis());
+        Thread t = Thread.ofPlatform().daemon().name("jalloc-thread-cache-scavenger").unstarted(() -> {
+            while (!closed) {
+                try {
+                    Thread.sleep(period);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                if (!closed) {
+                    scavenge();
+                }
+            }
+        });
+        background = t;
+        t.start();
+    }
+
+    /** Production defaults: {@code availableProcessors()} arenas, the time clock, 10 s decay, 2 MiB per thread cache. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds a {@link ThreadCacheAllocator}; every setting has a production default. */
+    public static final class Builder {
+        private int arenas = Runtime.getRuntime().availableProcessors();
+        private Clock clock = Clock.TIME;
+        private long decay = 10_000;
+        private long cacheBytes = 2L << 20;
+        private @Nullable Duration background;
+        private String name = "thread-cache";
+
+        private Builder() {}
+
+        /** Number of arenas (default {@code availableProcessors()}). */
+        public Builder arenas(int n) {
+            if (n < 1 || n > 1024) {
+                throw new IllegalArgumentException("arenas must be in [1, 1024], got " + n);
+            }
+            this.arenas = n;
+            return this;
+        }
+
+        /** The clock driving decay (default {@link Clock#TIME}). */
+        public Builder clock(Clock c) {
+            this.clock = c;
+            return this;
+        }
+
+        /** Decay time in clock ticks (ms or ops; default 10,000): 0 returns free pages to the OS at once. */
+        public Builder decay(long ticks) {
+            if (ticks < 0) {
+                throw new IllegalArgumentException("decay must not be negative, got " + ticks);
+            }
+            this.decay = ticks;
+            return this;
+        }
+
+        /** Per-thread cache limit in bytes (default 2 MiB, at least {@link #MIN_CACHE_BYTES}). */
+        public Builder threadCacheBytes(long bytes) {
+            if (bytes < MIN_CACHE_BYTES) {
+                throw new IllegalArgumentException("thread cache limit must be at least " + MIN_CACHE_BYTES + ", got " + bytes);
+            }
+            this.cacheBytes = bytes;
+            return this;
+        }
+
+        /** Runs {@link #scavenge()} on a daemon thread every {@code period} (default: no background thread). */
+        public Builder backgroundScavenger(Duration period) {
+            this.background = period;
+            return this;
+        }
+
+        /** The name {@link #name()} reports. */
+        public Builder name(String n) {
+            this.name = n;
+            return this;
+        }
+
+        /** A new allocator over {@code heap} (empty: {@code brk == start}), which it owns from now on. */
+        public ThreadCacheAllocator build(Heap heap) {
+            ThreadCacheAllocator a = new ThreadCacheAllocator(this, heap);
+            Duration every = background;
+            if (every != null) {
+                a.startBackground(every);
+            }
+            return a;
+        }
+
+        /** A new allocator over a new heap of {@code heapBytes}. */
+        public ThreadCacheAllocator build(long heapBytes) {
+            Heap heap = Heap.reserve(heapBytes);
+            try {
+                return build(heap);
+            } catch (RuntimeException e) {
+                heap.close();
+                throw e;
+            }
+        }
+    }
+
+    @Override
+    public ThreadSafety threadSafety() {
+        return ThreadSafety.CONCURRENT;
+    }
+
+    /** Number of arenas. */
+    public int arenas() {
+        return arenas;
+    }
+
+    // ================================================================== caches
+
+    /** The calling platform thread's implicit cache (created on first use), or null on a virtual thread. */
+    private @Nullable ThreadCache currentCache() {
+        Thread t = Thread.currentThread();
+        if (t.isVirtual()) {
+            return null;
+        }
+        ThreadCache c = local.get();
+        return c != null ? c : attach(t);
+    }
+
+    private ThreadCache attach(Thread t) {
+        ThreadCache c = newCacheState(t);
+        local.set(c);
+        return c;
+    }
+
+    private ThreadCache newCacheState(@Nullable Thread owner) {
+        if (closed) {
+            throw new IllegalStateException(name() + " is closed");
+        }
+        int arena = Math.floorMod(nextArena.getAndIncrement(), arenas);
+        ThreadCache c = new ThreadCache(token, cacheLimit, arena, nextCacheId.getAndIncrement(), owner, arenas);
+        synchronized (caches) {
+            sweepDeadCachesLocked();
+            caches.add(c);
+        }
+        return c;
+    }
+
+    /**
+     * A new explicit cache handle, assigned to an arena round-robin. Pass it to {@link #malloc(ThreadCache, long)},
+     * {@link #free(ThreadCache, long)}, {@link #realloc(ThreadCache, long, long)}; one thread at a time may use it;
+     * {@link #detach(ThreadCache)} it when done (an abandoned handle keeps up to its limit cached until
+     * {@link #close()}).
+     */
+    public ThreadCache newCache() {
+        return newCacheState(null);
+    }
+
+    /**
+     * Returns the calling thread's implicit cache to the central lists and forgets it (the next call on this thread
+     * starts a new one). Threads that end without calling this are reclaimed by the scavenger.
+     */
+    public void detach() {
+        ThreadCache c = local.get();
+        if (c != null) {
+            local.remove();
+            release(c);
+        }
+    }
+
+    /**
+     * Returns an explicit cache (or the calling thread's own implicit cache) to the central lists; the handle
+     * cannot be used afterwards.
+     *
+     * @throws CacheMisuseException for a detached or foreign cache, or another thread's implicit cache
+     */
+    public void detach(ThreadCache cache) {
+        requireUsable(cache);
+        if (cache.owner != null) {
+            if (cache.owner != Thread.currentThread()) {
+                throw new CacheMisuseException(name() + ": " + cache + " belongs to another thread; only it may detach it");
+            }
+            local.remove();
+        }
+        release(cache);
+    }
+
+    /**
+     * Returns every block the cache holds to the central lists now (jemalloc's {@code tcache.flush}); the cache stays
+     * usable. An implicit cache may be flushed only by its own thread.
+     */
+    public void flushCache(ThreadCache cache) {
+        requireUsable(cache);
+        if (cache.owner != null && cache.owner != Thread.currentThread()) {
+            throw new CacheMisuseException(name() + ": " + cache + " belongs to another thread; only it may flush it");
+        }
+        flushAll(cache);
+    }
+
+    private void release(ThreadCache c) {
+        flushAll(c);
+        c.detached = true;
+        synchronized (caches) {
+            caches.remove(c);
+            cachesDetached++;
+        }
+    }
+
+    private void requireUsable(ThreadCache cache) {
+        if (cache.allocatorToken != token) {
+            throw new CacheMisuseException(name() + ": " + cache + " belongs to another allocator");
+        }
+        if (cache.detached) {
+            throw new CacheMisuseException(name() + ": " + cache + " is detached");
+        }
+    }
+
+    /** Reclaims the caches of platform threads that have ended. Registry monitor held. */
+    private void sweepDeadCachesLocked() {
+        for (int i = caches.size() - 1; i >= 0; i--) {
+            ThreadCache c = caches.get(i);
+            if (c.ownerDead()) {
+                flushAll(c);
+                c.detached = true;
+                caches.remove(i);
+                deadCachesReclaimed++;
+            }
+        }
+    }
+
+    // ================================================================== explicit-cache API
+
+    /** {@code malloc} through an explicit cache: no thread-local lookup. */
+    public long malloc(ThreadCache cache, long size) {
+        requireUsable(cache);
+        if (size < 0) {
+            throw new InvalidSizeException("malloc(" + size + "): negative size");
+        }
+        if (size > heap.capacity()) {
+            return 0;
+        }
+        return allocateFrom(cache, size);
+    }
+
+    /** {@code free} into an explicit cache (any block of this allocator, whoever allocated it). */
+    public void free(ThreadCache cache, long address) {
+        requireUsable(cache);
+        if (address != 0) {
+            freeTo(cache, address);
+        }
+    }
+
+    /** {@code realloc} through an explicit cache, with {@link #realloc(long, long)}'s edge cases. */
+    public long realloc(ThreadCache cache, long address, long size) {
+        requireUsable(cache);
+        if (address == 0) {
+            return malloc(cache, size);
+        }
+        if (size < 0) {
+            throw new InvalidSizeException("realloc(" + address + ", " + size + "): negative size");
+        }
+        if (size == 0) {
+            freeTo(cache, address);
+            return 0;
+        }
+        if (size > heap.capacity()) {
+            usable(address);
+            return 0;
+        }
+        if (resize(address, size)) {
+            return address;
+        }
+        long keep = Math.min(usable(address), size);
+        long moved = allocateFrom(cache, size);
+        if (moved == 0) {
+            return 0;
+        }
+        heap.copy(address, moved, keep);
+        freeTo(cache, address);
+        return moved;
+    }
+
+    // ================================================================== engine: allocation
+
+    @Override
+    protected long allocate(long size) {
+        ThreadCache c = currentCache();
+        return c != null ? allocateFrom(c, size) : allocateUncached(size, 0);
+    }
+
+    private long allocateFrom(ThreadCache c, long size) {
+        return size <= MAX_SMALL ? allocateClass(c, SizeClasses.classOf(size)) : allocateLarge(c, size, 1);
+    }
+
+    /** The fast path: pop the cache's list. */
+    private long allocateClass(ThreadCache c, int cls) {
+        long b = c.heads[cls];
+        if (b == 0) {
+            return refill(c, cls);
+        }
+        c.heads[cls] = mem.get(LONG, b);
+        int n = --c.counts[cls];
+        if (n < c.lowWater[cls]) {
+            c.lowWater[cls] = n;
+        }
+        c.bytes -= SIZE[cls];
+        mem.set(LONG, b + 8, 0L);
+        if (--c.ticks <= 0) {
+            event(c);
+        }
+        return b;
+    }
+
+    private long refill(ThreadCache c, int cls) {
+        c.refills++;
+        CentralList list = central[c.arena][cls];
+        if (list.removeRange(c, BATCH[cls]) == 0) {
+            recoverFromFullHeap(c);
+            if (list.removeRange(c, BATCH[cls]) == 0) {
+                return 0;
+            }
+        }
+        long b = c.heads[cls];
+        c.heads[cls] = mem.get(LONG, b);
+        int n = --c.counts[cls];
+        c.lowWater[cls] = Math.min(c.lowWater[cls], n);
+        c.bytes -= SIZE[cls];
+        mem.set(LONG, b + 8, 0L);
+        if (c.bytes > c.limitBytes) {
+            shrink(c);
+        }
+        if (--c.ticks <= 0) {
+            event(c);
+        }
+        return b;
+    }
+
+    /** Virtual threads (and {@code preferredClass} > 0 for an aligned request): the arena's central list directly. */
+    private long allocateUncached(long size, int preferredClass) {
+        uncachedOps.incrementAndGet();
+        if (preferredClass == 0 && size > MAX_SMALL) {
+            return allocateLarge(null, size, 1);
+        }
+        int cls = preferredClass > 0 ? preferredClass : SizeClasses.classOf(size);
+        CentralList list = central[(int) Math.floorMod(Thread.currentThread().threadId(), (long) arenas)][cls];
+        long b = list.removeOne();
+        if (b == 0) {
+            recoverFromFullHeap(null);
+            b = list.removeOne();
+            if (b == 0) {
+                return 0;
+            }
+        }
+        mem.set(LONG, b + 8, 0L);
+        return b;
+    }
+
+    private long allocateLarge(@Nullable ThreadCache c, long size, long alignPages) {
+        long pages = Math.max(1, (size + PAGE - 1) >>> PAGE_SHIFT);
+        Span s = pageHeap.allocate(pages, alignPages, Span.LARGE, 0, 0);
+        if (s == null) {
+            recoverFromFullHeap(c);
+            s = pageHeap.allocate(pages, alignPages, Span.LARGE, 0, 0);
+            if (s == null) {
+                return 0;
+            }
+        }
+        largeOp();
+        return s.start;
+    }
+
+    @Override
+    protected long allocateAligned(long alignment, long size) {
+        if (alignment <= PAGE) {
+            long need = Math.max(size, alignment);
+            ThreadCache c = currentCache();
+            if (need <= MAX_SMALL) {
+                int cls = SizeClasses.classOf(need);
+                while (cls < COUNT && SIZE[cls] % alignment != 0) {
+                    cls++;
+                }
+                if (cls < COUNT) {
+                    return c != null ? allocateClass(c, cls) : allocateUncached(SIZE[cls], cls);
+                }
+            }
+            return allocateLarge(c, size, 1);
+        }
+        return allocateLarge(currentCache(), size, alignment >>> PAGE_SHIFT);
+    }
+
+    // ================================================================== engine: freeing
+
+    @Override
+    protected void deallocate(long address) {
+        ThreadCache c = currentCache();
+        if (c != null) {
+            freeTo(c, address);
+        } else {
+            freeUncached(address);
+        }
+    }
+
+    /** The fast path: push on the freeing thread's list. */
+    private void freeTo(ThreadCache c, long p) {
+        Span s = liveSpan(p);
+        if (s.state != Span.SMALL) {
+            freeLarge(s);
+            return;
+        }
+        int cls = s.sizeClass;
+        mem.set(LONG, p, c.heads[cls]);
+        mem.set(LONG, p + 8, p ^ FREE_TAG);
+        c.heads[cls] = p;
+        int n = ++c.counts[cls];
+        long bytes = c.bytes += SIZE[cls];
+        if (n > MAX_CACHED[cls] || bytes > c.limitBytes) {
+            overflow(c, cls);
+        }
+        if (--c.ticks <= 0) {
+            event(c);
+        }
+    }
+
+    private void freeUncached(long p) {
+        uncachedOps.incrementAndGet();
+        Span s = liveSpan(p);
+        if (s.state != Span.SMALL) {
+            freeLarge(s);
+            return;
+        }
+        mem.set(LONG, p + 8, p ^ FREE_TAG);
+        central[s.arena][s.sizeClass].insertOne(p);
+    }
+
+    private void freeLarge(Span s) {
+        pageHeap.free(s);
+        largeOp();
+    }
+
+    /**
+     * The span of the live block at {@code p}, screened in O(1); throws {@link InvalidPointerException} or
+     * {@link DoubleFreeException} without changing anything.
+     */
+    private Span liveSpan(long p) {
+        if ((p & (MIN_ALIGNMENT - 1)) != 0 || p < heapStart) {
+            requirePayloadAddress(p, heapStart); // throws with the precise reason
+        }
+        // No break check: pages at or beyond the break have no span (the break never moves down).
+        Span s = pageHeap.map.get(p >>> PAGE_SHIFT);
+        if (s == null) {
+            throw new InvalidPointerException(name() + ": " + hex(p) + " lies in no span (outside the heap's spans [" + hex(heapStart)
+                    + ", " + hex(heap.brk()) + "))", p);
+        }
+        if (s.state == Span.SMALL) {
+            int cls = s.sizeClass;
+            long off = p - s.start;
+            long index = (off * MAGIC[cls]) >>> 40;
+            if (index * SIZE[cls] != off || index >= BLOCKS[cls]) {
+                throw new InvalidPointerException(name() + ": " + hex(p) + " is not a block start in " + s, p);
+            }
+            if (mem.get(LONG, p + 8) == (p ^ FREE_TAG)) {
+                throw new DoubleFreeException(name() + ": block " + hex(p) + " is free (double free?)", p);
+            }
+            return s;
+        }
+        if (s.state == Span.LARGE && s.start == p) {
+            return s;
+        }
+        if (s.state == Span.FREE && s.start == p) {
+            throw new DoubleFreeException(name() + ": " + hex(p) + " starts a free span (double free?)", p);
+        }
+        throw new InvalidPointerException(name() + ": " + hex(p) + " is not a block start (inside " + s + ")", p);
+    }
+
+    private static String hex(long a) {
+        return "0x" + Long.toHexString(a);
+    }
+
+    // ================================================================== batches, events, maintenance
+
+    private void overflow(ThreadCache c, int cls) {
+        if (c.counts[cls] > MAX_CACHED[cls]) {
+            flush(c, cls, BATCH[cls]);
+        }
+        if (c.bytes > c.limitBytes) {
+            shrink(c);
+        }
+    }
+
+    /** Returns half of every list, largest classes first, until the cache holds at most 3/4 of its limit. */
+    private void shrink(ThreadCache c) {
+        long target = c.limitBytes / 4 * 3;
+        for (int cls = COUNT - 1; cls >= 1 && c.bytes > target; cls--) {
+            int n = c.counts[cls];
+            if (n > 0) {
+                flush(c, cls, n - n / 2);
+            }
+        }
+    }
+
+    /**
+     * Returns the first {@code n} blocks of the cache's list {@code cls}: blocks of the cache's arena to its central
+     * list (one lock), the others as one chain per owning arena onto that arena's remote stack (one CAS each).
+     */
+    private void flush(ThreadCache c, int cls, int n) {
+        c.flushes++;
+        long b = c.heads[cls];
+        for (int i = 0; i < n; i++) {
+            long next = mem.get(LONG, b);
+            Span s = pageHeap.map.get(b >>> PAGE_SHIFT);
+            int a = s == null ? c.arena : s.arena;
+            if (c.chainCount[a]++ == 0) {
+                c.chainHead[a] = b;
+            } else {
+                mem.set(LONG, c.chainTail[a], b);
+            }
+            c.chainTail[a] = b;
+            b = next;
+        }
+        c.heads[cls] = b;
+        c.counts[cls] -= n;
+        c.bytes -= n * SIZE[cls];
+        if (c.lowWater[cls] > c.counts[cls]) {
+            c.lowWater[cls] = c.counts[cls];
+        }
+        for (int a = 0; a < arenas; a++) {
+            int k = c.chainCount[a];
+            if (k == 0) {
+                continue;
+            }
+            c.chainCount[a] = 0;
+            if (a == c.arena) {
+                central[a][cls].insertChain(c.chainHead[a], k);
+            } else {
+                central[a][cls].pushRemote(c.chainHead[a], c.chainTail[a]);
+                central[a][cls].remotePushes++;
+            }
+        }
+    }
+
+    private void flushAll(ThreadCache c) {
+        for (int cls = 1; cls < COUNT; cls++) {
+            if (c.counts[cls] > 0) {
+                flush(c, cls, c.counts[cls]);
+            }
+            c.lowWater[cls] = 0;
+        }
+    }
+
+    /** A cache event: incremental GC of one list, then the clock, then maintenance when an epoch passed. */
+    private void event(ThreadCache c) {
+        c.ticks = ThreadCache.EVENT_INTERVAL;
+        c.events++;
+        int cls = c.gcCursor;
+        for (int i = 1; i < COUNT && c.counts[cls] == 0; i++) {
+            cls = cls == COUNT - 1 ? 1 : cls + 1;
+        }
+        int low = c.lowWater[cls];
+        if (low > 0) {
+            flush(c, cls, low - low / 4);
+        }
+        c.lowWater[cls] = c.counts[cls];
+        c.gcCursor = cls == COUNT - 1 ? 1 : cls + 1;
+        long now = clock == Clock.OPS ? opsClock.addAndGet(ThreadCache.EVENT_INTERVAL) : millis();
+        if (now >= nextMaintenance) {
+            maintain(now);
+        }
+    }
+
+    private void largeOp() {
+        long now = clock == Clock.OPS ? opsClock.incrementAndGet() : 0;
+        if (clock == Clock.OPS && now >= nextMaintenance) {
+            maintain(now);
+        }
+    }
+
+    private long millis() {
+        return (System.nanoTime() - timeOrigin) / 1_000_000;
+    }
+
+    /** The clock's current value (ops or ms). */
+    public long clockNow() {
+        return clock == Clock.OPS ? opsClock.get() : millis();
+    }
+
+    private void maintain(long now) {
+        if (!maintenance.tryLock()) {
+            return;
+        }
+        try {
+            nextMaintenance = now + maintenanceInterval;
+            maintenanceRuns++;
+            synchronized (caches) {
+                sweepDeadCachesLocked();
+            }
+            drainAllRemote();
+            pageHeap.decay(now);
+        } finally {
+            maintenance.unlock();
+        }
+    }
+
+    private void drainAllRemote() {
+        for (CentralList[] lists : central) {
+            for (int cls = 1; cls < COUNT; cls++) {
+                if (lists[cls].hasRemote()) {
+                    lists[cls].drainRemoteLocked();
+                }
+            }
+        }
+    }
+
+    private void recoverFromFullHeap(@Nullable ThreadCache c) {
+        oomRecoveries.incrementAndGet();
+        if (c != null && !c.detached) {
+            flushAll(c);
+        }
+        synchronized (caches) {
+            sweepDeadCachesLocked();
+        }
+        drainAllRemote();
+    }
+
+    /**
+     * The scavenger, callable from any thread (and run by the optional background thread): reclaims the caches of
+     * ended threads, drains every remote stack, and applies decay at the clock's current time.
+     */
+    public void scavenge() {
+        maintenance.lock();
+        try {
+            maintenanceRuns++;
+            synchronized (caches) {
+                sweepDeadCachesLocked();
+            }
+            drainAllRemote();
+            pageHeap.decay(clockNow());
+        } finally {
+            maintenance.unlock();
+        }
+    }
+
+    /** Returns every free page to the OS now (like {@code malloc_trim(0)}); returns the bytes released so far in all. */
+    public long releaseFreeMemory() {
+        scavenge();
+        pageHeap.purgeTo(0);
+        return heap.releasedBytes();
+    }
+
+    // ================================================================== resizing, usable size
+
+    @Override
+    protected boolean resize(long address, long size) {
+        Span s = liveSpan(address);
+        if (s.state == Span.SMALL) {
+            return size <= SIZE[s.sizeClass];
+        }
+        long pages = Math.max(1, (size + PAGE - 1) >>> PAGE_SHIFT);
+        if (pages < s.pages) {
+            pageHeap.shrink(s, pages);
+            return true;
+        }
+        return pages == s.pages || pageHeap.grow(s, pages);
+    }
+
+    @Override
+    protected long usable(long address) {
+        Span s = liveSpan(address);
+        return s.state == Span.SMALL ? SIZE[s.sizeClass] : s.bytes();
+    }
+
+    @Override
+    public HeapWalk heapWalk() {
+        return walk;
+    }
+
+    /** The caches registered now (quiescent use: checker, stats). */
+    List<ThreadCache> cacheSnapshot() {
+        synchronized (caches) {
+            return new ArrayList<>(caches);
+        }
+    }
+
+    // ================================================================== statistics
+
+    @Override
+    protected List<StatsSection> statsSections() {
+        return Stats.sections(this);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        Thread t = background;
+        if (t != null) {
+            t.interrupt();
+        }
+        local.remove();
+        super.close();
+    }
+
+    /** Java-heap bytes of metadata: page map, bitmap, span descriptors, central lists, caches (an estimate). */
+    long externalBytes() {
+        long spans = pageHeap.freeSpans;
+        for (CentralList[] lists : central) {
+            for (int c = 1; c < COUNT; c++) {
+                spans += lists[c].spanCount;
+            }
+        }
+        long cacheBytes;
+        synchronized (caches) {
+            cacheBytes = caches.size() * (64L + 3 * (16 + 8L * COUNT));
+        }
+        return pageHeap.externalBytes() + spans * 96 + (long) arenas * COUNT * (80 + 8) + cacheBytes;
+    }
+
+    private final class Walk extends ThreadCacheWalk {
+        Walk() {
+            super(ThreadCacheAllocator.this);
+        }
+    }
+}

@@ -1,0 +1,189 @@
+package org.jalloc.threadcache;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+
+import org.jalloc.core.Allocator;
+import org.jalloc.core.AllocatorFactory;
+import org.jalloc.core.DoubleFreeException;
+import org.jalloc.core.memory.Heap;
+import org.jalloc.testkit.trace.OpRunner;
+import org.jalloc.testkit.trace.Trace;
+import org.jalloc.testkit.trace.TraceGenerator;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Explicit cache handles and their misuse, virtual threads, detach, decay, and byte-for-byte reproduction with one
+ * arena and the operation clock. Checked with the full heap checker (HEAP-1..8, TC-1..7) at quiescent points.
+ */
+class ThreadCacheBehaviourTest {
+    private static ThreadCacheAllocator create(ThreadCacheAllocator.Builder b) {
+        return b.build(Heap.reserve(16 << 20));
+    }
+
+    @Test
+    void explicitHandlesAllocateFreeAndReallocWithoutTheThreadLocal() {
+        try (ThreadCacheAllocator a = create(ThreadCacheAllocator.builder().arenas(2))) {
+            ThreadCache one = a.newCache();
+            ThreadCache two = a.newCache();
+            assertNotEquals(one.arena(), two.arena(), "round-robin arenas");
+            List<Long> live = new ArrayList<>();
+            for (int i = 0; i < 2000; i++) {
+                live.add(a.malloc(one, 16 + i % 300));
+            }
+            for (int i = 0; i < live.size(); i += 2) {
+                a.free(two, live.get(i)); // remote frees into the other arena's cache
+                live.set(i, 0L);
+            }
+            live.removeIf(p -> p == 0);
+            long p = a.realloc(one, live.remove(0), 5000);
+            live.add(p);
+            assertTrue(a.usableSize(p) >= 5000);
+            Quiescent.check(a, live);
+            a.detach(two); // its blocks go home through arena 0's remote stacks
+            Quiescent.check(a, live);
+            a.scavenge();
+            Quiescent.check(a, live);
+            live.forEach(q -> a.free(one, q));
+            a.detach(one);
+            Quiescent.check(a, List.of());
+            assertEquals(a.stats().heapBytes(), a.stats().freeBytes());
+        }
+    }
+
+    @Test
+    void aDetachedOrForeignCacheIsMisuseAndChangesNothing() {
+        try (ThreadCacheAllocator a = create(ThreadCacheAllocator.builder().arenas(1));
+             ThreadCacheAllocator other = create(ThreadCacheAllocator.builder().arenas(1))) {
+            ThreadCache c = a.newCache();
+            long p = a.malloc(c, 64);
+            a.detach(c);
+            byte[] before = a.heap().snapshot();
+            assertThrows(CacheMisuseException.class, () -> a.malloc(c, 64));
+            assertThrows(CacheMisuseException.class, () -> a.free(c, p));
+            assertThrows(CacheMisuseException.class, () -> a.detach(c));
+            ThreadCache foreign = other.newCache();
+            assertThrows(CacheMisuseException.class, () -> a.malloc(foreign, 64));
+            assertThrows(CacheMisuseException.class, () -> a.free(foreign, p));
+            assertArrayEquals(before, a.heap().snapshot());
+            Quiescent.check(a, List.of(p));
+            a.free(p);
+            assertThrows(DoubleFreeException.class, () -> a.free(p));
+        }
+    }
+
+    @Test
+    void anotherThreadsImplicitCacheCannotBeDetachedFromOutside() throws Exception {
+        try (ThreadCacheAllocator a = create(ThreadCacheAllocator.builder().arenas(1))) {
+            Thread t = Thread.ofPlatform().start(() -> a.free(a.malloc(32)));
+            t.join();
+            a.malloc(16); // this thread's cache
+            ThreadCache mine = a.cacheSnapshot().stream().filter(c -> c.owner == Thread.currentThread()).findFirst().orElseThrow();
+            Thread u = Thread.ofPlatform().unstarted(() -> assertThrows(CacheMisuseException.class, () -> a.detach(mine)));
+            u.start();
+            u.join();
+            a.detach(mine);
+        }
+    }
+
+    @Test
+    void virtualThreadsUseTheArenaPathAndStayCorrect() throws Exception {
+        try (ThreadCacheAllocator a = create(ThreadCacheAllocator.builder().arenas(2));
+             var executor = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<java.util.concurrent.Future<List<Long>>> results = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                results.add(executor.submit(() -> {
+                    List<Long> mine = new ArrayList<>();
+                    for (int i = 0; i < 500; i++) {
+                        mine.add(a.malloc(24 + i % 700));
+                    }
+                    for (int i = 0; i < mine.size(); i += 2) {
+                        a.free(mine.get(i));
+                    }
+                    mine.add(a.malloc(400_000));
+                    return mine.subList(1, mine.size()).stream().filter(p -> mine.indexOf(p) % 2 == 1 || p == mine.get(mine.size() - 1))
+                            .toList();
+                }));
+            }
+            List<Long> live = new ArrayList<>();
+            for (var r : results) {
+                live.addAll(r.get());
+            }
+            assertTrue(a.uncachedOps.get() > 0);
+            assertTrue(a.cacheSnapshot().isEmpty(), "virtual threads make no thread caches");
+            Quiescent.check(a, live);
+        }
+    }
+
+    @Test
+    void decayReturnsFreePagesToTheOsOverTheClock() {
+        try (ThreadCacheAllocator a = create(ThreadCacheAllocator.builder().arenas(1).clock(ThreadCacheAllocator.Clock.OPS).decay(2000))) {
+            long big = a.malloc(4 << 20);
+            a.heap().fill(big, 4 << 20, (byte) 1);
+            a.free(big);
+            assertEquals(1024, a.pageHeap.dirtyPages, "freed, not yet returned");
+            for (int i = 0; i < 20_000; i++) {
+                a.free(a.malloc(32));
+            }
+            assertTrue(a.pageHeap.dirtyPages < 1024, "decay purged some pages: " + a.pageHeap.dirtyPages);
+            assertTrue(a.heap().releasedBytes() > 0);
+            a.releaseFreeMemory();
+            assertEquals(0, a.pageHeap.dirtyPages);
+            assertEquals(0, a.heap().getByte(big + 12345), "returned pages read as zero");
+            Quiescent.check(a, List.of());
+        }
+    }
+
+    @Test
+    void decayZeroReturnsPagesAtOnce() {
+        try (ThreadCacheAllocator a = create(ThreadCacheAllocator.builder().arenas(1).decay(0))) {
+            long big = a.malloc(1 << 20);
+            a.heap().fill(big, 1 << 20, (byte) 1);
+            a.free(big);
+            assertEquals(0, a.pageHeap.dirtyPages);
+            assertTrue(a.heap().releasedBytes() >= (1 << 20));
+        }
+    }
+
+    @Test
+    void oneArenaAndTheOpClockReproduceByteForByte() {
+        Trace trace = TraceGenerator.generate("full-api", 20_000, 9);
+        byte[][] heaps = new byte[2][];
+        String[] stats = new String[2];
+        for (int run = 0; run < 2; run++) {
+            Allocator a = AllocatorFactory.of("thread-cache:decay=500", 16 << 20).create(Heap.reserve(16 << 20));
+            try (a) {
+                OpRunner runner = new OpRunner(trace.numIds());
+                trace.ops().forEach(op -> runner.apply(a, op));
+                heaps[run] = a.heap().snapshot();
+                stats[run] = a.stats().toString();
+            }
+        }
+        assertArrayEquals(heaps[0], heaps[1]);
+        assertEquals(stats[0], stats[1]);
+    }
+
+    @Test
+    void detachReturnsTheCallingThreadsCache() {
+        try (ThreadCacheAllocator a = create(ThreadCacheAllocator.builder().arenas(1))) {
+            List<Long> blocks = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                blocks.add(a.malloc(100));
+            }
+            blocks.forEach(a::free);
+            assertEquals(1, a.cacheSnapshot().size());
+            assertTrue(a.cacheSnapshot().get(0).cachedBytes() > 0);
+            a.detach();
+            assertTrue(a.cacheSnapshot().isEmpty());
+            Quiescent.check(a, List.of());
+            assertEquals(a.stats().heapBytes(), a.stats().freeBytes());
+        }
+    }
+}

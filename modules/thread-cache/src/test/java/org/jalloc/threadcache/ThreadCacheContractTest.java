@@ -1,0 +1,36 @@
+package org.jalloc.threadcache;
+
+import static org.jalloc.testkit.contract.Misuse.BEYOND_BREAK;
+import static org.jalloc.testkit.contract.Misuse.DOUBLE_FREE;
+import static org.jalloc.testkit.contract.Misuse.EXPAND_FREED;
+import static org.jalloc.testkit.contract.Misuse.FOREIGN;
+import static org.jalloc.testkit.contract.Misuse.GUARD_PAGE;
+import static org.jalloc.testkit.contract.Misuse.INTERIOR;
+import static org.jalloc.testkit.contract.Misuse.MISALIGNED;
+import static org.jalloc.testkit.contract.Misuse.REALLOC_FREED;
+import static org.jalloc.testkit.contract.Misuse.USABLE_SIZE_FREED;
+
+import java.util.EnumSet;
+import java.util.Set;
+
+import org.jalloc.core.AllocatorFactory;
+import org.jalloc.testkit.contract.AllocatorContractTest;
+import org.jalloc.testkit.contract.Misuse;
+
+/**
+ * The allocator contract for {@code thread-cache} as {@code ./jalloc} creates it (one arena, the operation clock):
+ * 1,000 checked fuzz sequences single-threaded with the checker after every op (HEAP-1..8, API-1..5, TC-1..7),
+ * misuse, exhaustion, traces.
+ */
+class ThreadCacheContractTest extends AllocatorContractTest {
+    @Override
+    protected AllocatorFactory factory(long heapBytes) {
+        return AllocatorFactory.of("thread-cache", heapBytes);
+    }
+
+    @Override
+    protected Set<Misuse> detectedWithoutChecker() {
+        return EnumSet.of(DOUBLE_FREE, REALLOC_FREED, EXPAND_FREED, USABLE_SIZE_FREED, INTERIOR, MISALIGNED, BEYOND_BREAK,
+                GUARD_PAGE, FOREIGN);
+    }
+}
