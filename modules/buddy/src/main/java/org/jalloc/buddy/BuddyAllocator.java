@@ -147,7 +147,7 @@ public final class BuddyAllocator extends AbstractAllocator {
 
     @Override
     protected boolean resize(long address, long size) {
-        int order = liveOrder(address, "realloc");
+        int order = liveOrder(address, "realloc/tryExpand");
         int newOrder = pages.orderFor(size);
         if (newOrder < 0 || !pages.resize(address, order, newOrder)) {
             return false;

@@ -799,11 +799,16 @@ public final class PageAllocator {
         }
     }
 
-    /** Every free-list entry, order by order, each as (order, block address, block bytes). */
+    /**
+     * Every free-list entry, order by order, each as (order, block address, block bytes). Stops at a link out of the
+     * heap and after as many entries as the heap has pages (a cycle), so it ends on broken lists too.
+     */
     public void walkFreeLists(FreeEntryVisitor visitor) {
+        long bound = (heap.brk() >>> shift) - firstFrame;
         for (int k = 0; k <= maxOrder; k++) {
+            long n = 0;
             for (long a = freeList[k]; a != 0; a = heap.getLong(a + NEXT)) {
-                if (!visitor.entry(k, a, pageSize << k) || a < heap.start() || a + 16 > heap.brk()) {
+                if (!visitor.entry(k, a, pageSize << k) || a < heap.start() || a + 16 > heap.brk() || ++n > bound) {
                     return;
                 }
             }
