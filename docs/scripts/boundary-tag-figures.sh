@@ -8,7 +8,7 @@
 # (/tmp/jalloc-mvn.lock) so its timings never overlap another build or benchmark. Needs JDK 25 and python3.
 # Every replay is checked (--check: the heap checker after every op) and timed unchecked, with libc through FFM
 # in the same run; JMH runs FreeListPopulationBenchmark (first-fit only up to 10^5 free blocks: its set-up is
-# O(n^2)). Takes about 15 minutes on 2 cores.
+# O(n^2)). Takes about 12 minutes on 2 cores.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
@@ -30,20 +30,20 @@ echo "raw results in $out" >&2
 allocators=(first-fit boundary-tag boundary-tag:footers=all boundary-tag:fit=first boundary-tag:scan=0 tlsf tlsf:footers=all)
 for a in "${allocators[@]}"; do
   echo "replaying the traces with $a ..." >&2
-  ./jalloc replay "$traces" --allocator "$a" --check --baseline libc --json --min-time 1000 > "$out/replay-$a.json" || true
+  ./jalloc replay "$traces" --allocator "$a" --check --baseline libc --json --min-time 500 > "$out/replay-$a.json" || true
 done
 
 ./jalloc gen --pattern tail-sizes --ops 100000 --seed 1 --out "$out/tail-sizes-1.rep" >&2
 for a in boundary-tag boundary-tag:footers=all tlsf tlsf:footers=all; do
   echo "replaying tail-sizes with $a ..." >&2
-  ./jalloc replay "$out/tail-sizes-1.rep" --allocator "$a" --check --baseline libc --json --min-time 1000 > "$out/tail-$a.json" || true
+  ./jalloc replay "$out/tail-sizes-1.rep" --allocator "$a" --check --baseline libc --json --min-time 500 > "$out/tail-$a.json" || true
 done
 
 if [ "$jmh" = 1 ]; then
   echo "building and running FreeListPopulationBenchmark ..." >&2
   ./mvnw -q -B -DskipTests -pl modules/bench -am package >&2
   java="$JAVA_HOME/bin/java"
-  common=(-f 1 -wi 3 -i 5 -w 1s -r 1s)
+  common=(-f 1 -wi 2 -i 3 -w 1s -r 1s)
   "$java" -jar modules/bench/target/benchmarks.jar FreeListPopulationBenchmark "${common[@]}" \
     -p allocator=tlsf,boundary-tag,boundary-tag:scan=0 -p freeBlocks=1000,10000,100000,1000000 \
     -rf json -rff "$out/jmh-bounded.json" >&2
