@@ -19,18 +19,21 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * Worst-case malloc/free cost as the free-block population grows: the heap holds {@code freeBlocks} free 80-byte
- * blocks, each between two live 32-byte spacers (so none coalesce), and every operation is {@code malloc(100)} (a
- * 112-byte block, in the same power-of-two class as the free blocks, larger than every one of them) followed by
- * {@code free} of the result. That request is each policy's worst case:
+ * blocks, each between two live 32-byte spacers (so none coalesce), and ends in one free 4016-byte tail block.
+ * Every operation is {@code malloc(100)} (a 112-byte block, in the same power-of-two class as the 80-byte blocks
+ * and larger than every one of them) and {@code free} of the result. The request is served by splitting the tail,
+ * and the free merges the block back into it, so every operation finds the same heap, and the request is each
+ * policy's worst case:
  * <ul>
- *   <li>{@code first-fit} walks every block of the heap (2 · freeBlocks headers) to reach the free tail;</li>
+ *   <li>{@code first-fit} walks every block of the heap (2 · freeBlocks headers) to reach the tail, and its free
+ *       walks them again to find the block's left neighbour;</li>
  *   <li>{@code boundary-tag:scan=0} (exact best fit) scans the whole class list of freeBlocks blocks;</li>
- *   <li>{@code boundary-tag} (scan=16) gives up on the class after 16 blocks and takes the next class's;</li>
- *   <li>{@code tlsf} rounds the request up to a list above the free blocks' and finds it with two bit scans.</li>
+ *   <li>{@code boundary-tag} (scan=16) gives up on the class after 16 blocks and takes the tail's class;</li>
+ *   <li>{@code tlsf} rounds the request up to a list above the 80-byte blocks' and finds the tail's list with two
+ *       bit scans.</li>
  * </ul>
- * The first operation grows the heap by one 112-byte block; its free leaves that block as the free last block, so
- * every later operation finds the same heap. Setup for first-fit is O(n²) (each malloc walks all blocks): run it
- * up to 10^5 free blocks only ({@code docs/scripts/population-bench.sh}).
+ * Set-up for first-fit is O(n²) (each malloc walks all blocks): {@code docs/scripts/boundary-tag-figures.sh} runs
+ * it up to 10^5 free blocks only.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -60,7 +63,12 @@ public class FreeListPopulationBenchmark {
         for (long p : free) {
             heap.free(p);
         }
-        if (heap.stats().freeBlocks() != freeBlocks) {
+        long tail = heap.malloc(4000);
+        if (tail == 0) {
+            throw new IllegalStateException("heap too small for the tail block");
+        }
+        heap.free(tail);
+        if (heap.stats().freeBlocks() != freeBlocks + 1) {
             throw new IllegalStateException("free blocks coalesced: " + heap.stats());
         }
     }
