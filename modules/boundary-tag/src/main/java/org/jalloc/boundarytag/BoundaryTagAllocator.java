@@ -97,10 +97,10 @@ import org.jalloc.core.walk.InvariantSink;
  * <h2>Algorithms</h2>
  * <ol>
  *   <li>malloc(n): asize = max(32, roundup16(n + tag bytes)); ask the index for a free block of at least asize
- *       (segregated: best fit; tlsf: O(1) good fit); if none, grow the heap by exactly what is missing: asize less
- *       a free last block (found from the epilogue's p bit or the footer before it), which the new space extends.
- *       Unlink the block; split when the rest is at least 32 bytes (the rest goes back to its list), else set the
- *       right neighbour's p bit.</li>
+ *       (segregated: the best of the first {@code scan} blocks of a class; tlsf: O(1) good fit, see {@link Tlsf});
+ *       if none, grow the heap by exactly what is missing: asize less a free last block (found from the epilogue's
+ *       p bit or the footer before it), which the new space extends. Unlink the block; split when the rest is at
+ *       least 32 bytes (the rest goes back to its list), else set the right neighbour's p bit.</li>
  *   <li>free(p): O(1) coalescing. (a) A right neighbour with a clear a bit is unlinked and absorbed. (b) A left
  *       neighbour that is free (clear p bit, or a footer with a clear a bit) starts {@code size(footer)} bytes
  *       earlier: it is unlinked and absorbs the block. (c) Write header and footer, clear the right neighbour's p
