@@ -22,11 +22,13 @@ final class Blocks {
     /** Header address of the first block; the pad word sits just before it. */
     final long firstBlock;
     private final String owner;
+    private final long maxBlocksEver;
 
     Blocks(Heap heap, long firstBlock, String owner) {
         this.heap = heap;
         this.firstBlock = firstBlock;
         this.owner = owner;
+        this.maxBlocksEver = heap.capacity() / MIN_BLOCK + 1;
     }
 
     long header(long block) {
@@ -93,9 +95,12 @@ final class Blocks {
         return (epilogue() - firstBlock) / MIN_BLOCK + 1;
     }
 
-    /** Throws when a traversal has visited more nodes than the heap has blocks (a corrupted link made a cycle). */
+    /**
+     * Throws when a traversal has visited more nodes than the reservation can hold blocks (a corrupted link made a
+     * cycle); a constant bound, so the check is one comparison on the search paths.
+     */
     void requireProgress(long visited, long at) {
-        if (visited > maxBlocks()) {
+        if (visited > maxBlocksEver) {
             throw new HeapCorruptionException(owner + ": a free list does not end (visited " + visited + " nodes, at "
                     + hex(at) + "; a corrupted link?)", at);
         }
