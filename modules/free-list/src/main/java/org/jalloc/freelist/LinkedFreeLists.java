@@ -184,7 +184,7 @@ final class LinkedFreeLists implements FreeIndex {
     @Override
     public long freeBlockEndingAt(long end) {
         long visited = 0;
-        for (long bits = bitmap() & lowMask(); bits != 0; bits &= bits - 1) {
+        for (long bits = bitmap() & ((1L << lists) - 1); bits != 0; bits &= bits - 1) {
             long last = 0;
             for (long n = head(Long.numberOfTrailingZeros(bits)); n != 0 && (!addressOrdered || n < end); n = blocks.next(n)) {
                 counters.leftNeighbourSteps++;
@@ -202,10 +202,6 @@ final class LinkedFreeLists implements FreeIndex {
             }
         }
         return 0;
-    }
-
-    private long lowMask() {
-        return lists == 64 ? -1L : (1L << lists) - 1;
     }
 
     @Override
