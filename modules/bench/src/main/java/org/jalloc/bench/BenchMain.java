@@ -59,6 +59,7 @@ public final class BenchMain {
         boolean report = false;
         Path root = Path.of("").toAbsolutePath();
         Path out = null;
+        Path from = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--smoke" -> mode = Mode.SMOKE;
@@ -67,9 +68,10 @@ public final class BenchMain {
                 case "--json" -> json = true;
                 case "--report" -> report = true;
                 case "--out" -> out = Path.of(args[++i]);
+                case "--from" -> from = Path.of(args[++i]);
                 case "--root" -> root = Path.of(args[++i]).toAbsolutePath();
                 case "-h", "--help" -> {
-                    System.out.println("usage: ./jalloc bench [--smoke|--quick|--full] [--json] [--report] [--out DIR]");
+                    System.out.println("usage: ./jalloc bench [--smoke|--quick|--full] [--json] [--report] [--out DIR] [--from RESULTS.json]");
                     return;
                 }
                 default -> {
@@ -89,7 +91,12 @@ public final class BenchMain {
         List<Row> rows = new ArrayList<>();
         Files.createDirectories(out);
         int n = 0;
-        for (Run run : plan(mode, subjects)) {
+        if (from != null) {
+            // Rebuild the output (and with --report the report, its charts and a fresh trace replay) from a
+            // results.json of an earlier run, without running JMH again.
+            rows.addAll(read(from));
+        }
+        for (Run run : from != null ? List.<Run>of() : plan(mode, subjects)) {
             Path log = out.resolve("jmh-" + (++n) + ".log");
             System.err.println("jalloc bench: " + run.label + " (JMH output in " + log + ")");
             rows.addAll(run(run, mode, log));
@@ -106,7 +113,7 @@ public final class BenchMain {
         Files.writeString(out.resolve("results.json"), Json.array(results));
         double seconds = (System.nanoTime() - t0) / 1e9;
         if (report) {
-            Report.write(root, mode, results, skipped, seconds);
+            Report.write(root, mode, results, skipped, from != null ? -1 : seconds);
         }
         System.err.printf(Locale.ROOT, "jalloc bench: %d results in %.0f s; results in %s%n", lines, seconds, out.resolve("results.json"));
         if (lines < 5) {
@@ -223,6 +230,25 @@ public final class BenchMain {
             return Subject.Kind.PEER;
         }
         return Subject.Kind.JALLOC;
+    }
+
+    /** The rows of a results.json written by {@link #main} (ratios are recomputed from them). */
+    @SuppressWarnings("unchecked") // the shape BenchMain itself writes: objects of strings, numbers and a params object
+    static List<Row> read(Path file) throws IOException {
+        List<Row> rows = new ArrayList<>();
+        for (Object o : (List<Object>) Json.parse(Files.readString(file))) {
+            Map<String, Object> m = (Map<String, Object>) o;
+            Map<String, String> params = new TreeMap<>();
+            ((Map<String, Object>) m.get("params")).forEach((k, v) -> params.put(k, (String) v));
+            rows.add(new Row((String) m.get("benchmark"), params, (String) m.get("allocator"),
+                    Subject.Kind.valueOf(((String) m.get("kind")).toUpperCase(Locale.ROOT)), ((Double) m.get("threads")).intValue(),
+                    number(m.get("nsPerOp")), number(m.get("allocBytesPerOp")), number(m.get("error"))));
+        }
+        return rows;
+    }
+
+    private static double number(Object o) {
+        return o instanceof Double d ? d : Double.NaN;
     }
 
     /** The rows as JSON-ready maps with ratios to the floor and to the best peer of their group. */

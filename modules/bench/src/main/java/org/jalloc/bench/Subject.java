@@ -335,6 +335,8 @@ abstract class Subject implements AutoCloseable {
 
     /** Bump allocation in one confined arena per handle; nothing is freed, the arena is replaced every 64K blocks. */
     static final class ArenaSlice extends Subject {
+        private static final long SLAB = 4L << 20;
+
         ArenaSlice() {
             super("arena-slice", Kind.FLOOR);
         }
@@ -349,19 +351,19 @@ abstract class Subject implements AutoCloseable {
             return new Handle() {
                 private Arena arena = Arena.ofConfined();
                 private final long[] offsets = new long[slots];
-                private MemorySegment slab = arena.allocate(64L << 20, 16);
+                // A full slab is dropped with its arena and a fresh one taken: the (zero-filled) memory a bump
+                // allocator must obtain, amortized over the objects sliced from it.
+                private MemorySegment slab = arena.allocate(SLAB, 16);
                 private long used;
-                private int count;
 
                 @Override
                 public void allocate(int slot, long size) {
                     long rounded = (size + 15) & -16L;
-                    if (used + rounded > slab.byteSize() || ++count == 65_536) {
+                    if (used + rounded > slab.byteSize()) {
                         arena.close();
                         arena = Arena.ofConfined();
-                        slab = arena.allocate(Math.max(64L << 20, rounded), 16);
+                        slab = arena.allocate(Math.max(SLAB, rounded), 16);
                         used = 0;
-                        count = 0;
                     }
                     offsets[slot] = used;
                     used += rounded;
