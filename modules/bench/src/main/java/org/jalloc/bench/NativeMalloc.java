@@ -40,8 +40,16 @@ final class NativeMalloc {
         }
     }
 
-    /** The named allocator, or a clear message why it is missing. */
+    /** The named allocator with critical downcalls, or a clear message why it is missing. */
     static NativeMalloc load(String name) {
+        return load(name, true);
+    }
+
+    /**
+     * The named allocator; {@code critical} links the downcalls with {@code Linker.Option.critical(false)} (no
+     * thread-state transition), which shows how much of a native allocator's cost is the call itself.
+     */
+    static NativeMalloc load(String name, boolean critical) {
         String[] spec = switch (name) {
             case "libc" -> new String[] {null, "malloc", "free"};
             case "mimalloc" -> new String[] {"libmimalloc.so.2", "mi_malloc", "mi_free"};
@@ -70,9 +78,9 @@ final class NativeMalloc {
         if (m.isEmpty() || f.isEmpty()) {
             throw new IllegalStateException("SKIPPED: " + name + " lacks " + spec[1] + "/" + spec[2]);
         }
-        Linker.Option critical = Linker.Option.critical(false);
+        Linker.Option[] options = critical ? new Linker.Option[] {Linker.Option.critical(false)} : new Linker.Option[0];
         return new NativeMalloc(name,
-                linker.downcallHandle(m.get(), FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG), critical),
-                linker.downcallHandle(f.get(), FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG), critical));
+                linker.downcallHandle(m.get(), FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG), options),
+                linker.downcallHandle(f.get(), FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG), options));
     }
 }

@@ -3,7 +3,6 @@ package org.jalloc.bench;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-import org.jalloc.threadcache.ThreadCacheAllocator;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -23,7 +22,8 @@ import org.openjdk.jmh.infra.Control;
 /**
  * Producer/consumer with every free remote: one thread allocates 64-byte blocks and passes them through a
  * single-producer single-consumer ring; the other frees them (a consumer that never allocates). Throughput of the
- * pair in blocks/us for thread-cache (implicit path, production defaults) and for libc and mimalloc through FFM.
+ * pair in blocks/us for every thread-safe subject with an address API: thread-cache (implicit path, production
+ * defaults), a locked jalloc allocator, and the native allocators through FFM.
  */
 @State(Scope.Group)
 @BenchmarkMode(Mode.Throughput)
@@ -32,23 +32,25 @@ import org.openjdk.jmh.infra.Control;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 public class ProducerConsumerBenchmark {
-    @Param({"thread-cache", "libc", "mimalloc"})
-    public String allocator;
+    @Param({"thread-cache"})
+    public String subject;
 
     private static final int RING = 1024;
     private final long[] ring = new long[RING];
     private final AtomicLong head = new AtomicLong(); // next slot the consumer reads
     private final AtomicLong tail = new AtomicLong(); // next slot the producer writes
-    private ThreadCacheAllocator tc;
-    private NativeMalloc nativeMalloc;
+    private Subject s;
+    private Subject.Addresses memory;
 
     @Setup(Level.Trial)
     public void setUp() {
-        if (allocator.equals("thread-cache")) {
-            tc = ThreadCacheAllocator.builder().build(1L << 30);
-        } else {
-            nativeMalloc = NativeMalloc.load(allocator);
+        s = Subject.create(subject);
+        Subject.Addresses a = s.addresses();
+        if (!s.concurrent() || a == null) {
+            s.close();
+            throw new IllegalStateException("SKIPPED: " + subject + " has no thread-safe address API");
         }
+        memory = a;
     }
 
     @TearDown(Level.Trial)
@@ -56,21 +58,15 @@ public class ProducerConsumerBenchmark {
         for (long h = head.get(); h < tail.get(); h++) {
             free(ring[(int) (h % RING)]);
         }
-        if (tc != null) {
-            tc.close();
-        }
+        s.close();
     }
 
     private long malloc(long size) {
-        return tc != null ? tc.malloc(size) : nativeMalloc.malloc(size);
+        return memory.malloc(size);
     }
 
     private void free(long p) {
-        if (tc != null) {
-            tc.free(p);
-        } else {
-            nativeMalloc.free(p);
-        }
+        memory.free(p);
     }
 
     @Benchmark

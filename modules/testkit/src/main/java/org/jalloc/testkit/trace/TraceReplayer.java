@@ -16,7 +16,8 @@ public final class TraceReplayer {
     /**
      * @param check         run the first pass under {@link CheckedAllocator}
      * @param timing        measure ops/s with unchecked runs
-     * @param minTimingNanos keep timing until this much time has been spent (at least {@code minRuns} runs)
+     * @param minTimingNanos keep timing until this much time has been spent (at least {@code minRuns} runs), after
+     *                       untimed warm-up runs for a quarter of it
      * @param minRuns       the fewest timing runs
      * @param maxRuns       the most timing runs
      */
@@ -80,6 +81,15 @@ public final class TraceReplayer {
         long spent = 0;
         int runs = 0;
         var ops = trace.ops().toArray(new Op[0]);
+        // Warm-up runs, not counted, so the first traces of a session are not timed while the JIT is still cold.
+        long warmEnd = System.nanoTime() + options.minTimingNanos() / 4;
+        do {
+            Allocator allocator = fresh.get();
+            OpRunner runner = new OpRunner(trace.numIds());
+            for (Op op : ops) {
+                runner.apply(allocator, op);
+            }
+        } while (System.nanoTime() < warmEnd);
         while (runs < options.maxRuns() && (runs < options.minRuns() || spent < options.minTimingNanos())) {
             Allocator allocator = fresh.get();
             OpRunner runner = new OpRunner(trace.numIds());

@@ -13,12 +13,12 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One small malloc + free pair through FFM (ns per pair): libc, and mimalloc, jemalloc, tcmalloc where installed.
- * A missing library fails its trial with a message starting {@code SKIPPED:}; the others run. Compare with
- * {@link SmallPairBenchmark} in the same run.
+ * A fixed-size malloc + free pair on one thread (ns per pair), for every subject: jalloc allocators, peers, floors.
+ * The fork per subject keeps every call site monomorphic. {@code ./jalloc bench} runs it with {@code -prof gc}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -26,24 +26,30 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
-public class NativePairBenchmark {
-    @Param({"libc", "mimalloc", "jemalloc", "tcmalloc"})
-    public String lib;
+public class PairBenchmark {
+    @Param({"first-fit"})
+    public String subject;
 
-    @Param({"16", "64", "256"})
+    @Param({"16", "64", "256", "4096"})
     public long size;
 
-    private NativeMalloc nativeMalloc;
+    private Subject s;
+    private Subject.Handle h;
 
     @Setup(Level.Trial)
     public void setUp() {
-        nativeMalloc = NativeMalloc.load(lib);
+        s = Subject.create(subject);
+        h = s.handle(1);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        s.close();
     }
 
     @Benchmark
-    public long nativePair() {
-        long p = nativeMalloc.malloc(size);
-        nativeMalloc.free(p);
-        return p;
+    public void pair() {
+        h.allocate(0, size);
+        h.release(0);
     }
 }

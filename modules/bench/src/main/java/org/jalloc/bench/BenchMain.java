@@ -1,0 +1,268 @@
+package org.jalloc.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.profile.GCProfiler;
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * {@code ./jalloc bench}: every jalloc allocator, every peer available on the machine and the floors, in one JMH
+ * run on one machine, reported as ratios.
+ *
+ * <pre>
+ *   --smoke    a handful of pair benchmarks, 100 ms iterations (well under a minute; runs in ./mvnw verify)
+ *   --quick    every benchmark, short iterations (minutes)
+ *   (default)  the full run: 3 warm-up and 5 measured 1 s iterations per benchmark (about an hour)
+ *   --json     one JSON line per (benchmark, parameters, subject) with nsPerOp and ratioToFloor
+ *   --report   also write docs/performance.md, docs/performance/*.png and results.json (and the trace charts)
+ *   --out DIR  where results.json goes without --report (default target/bench)
+ *   --root DIR the repository root (default: the working directory)
+ * </pre>
+ *
+ * Ratios: {@code ratioToFloor} divides by the {@code floor-array} subject of the same benchmark and parameters;
+ * {@code ratioToBestPeer} by the fastest peer. Every result carries the Java-heap bytes allocated per op
+ * ({@code -prof gc}).
+ */
+public final class BenchMain {
+    enum Mode { SMOKE, QUICK, FULL }
+
+    /** One measured (benchmark, parameters, subject). */
+    record Row(String benchmark, Map<String, String> params, String subject, Subject.Kind kind, int threads, double nsPerOp,
+               double allocBytesPerOp, double error) {
+        /** The comparison group: benchmark, parameters and threads, without the subject. */
+        String group() {
+            return benchmark + params + "/t" + threads;
+        }
+    }
+
+    private BenchMain() {}
+
+    public static void main(String[] args) throws Exception {
+        Mode mode = Mode.FULL;
+        boolean json = false;
+        boolean report = false;
+        Path root = Path.of("").toAbsolutePath();
+        Path out = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--smoke" -> mode = Mode.SMOKE;
+                case "--quick" -> mode = Mode.QUICK;
+                case "--full" -> mode = Mode.FULL;
+                case "--json" -> json = true;
+                case "--report" -> report = true;
+                case "--out" -> out = Path.of(args[++i]);
+                case "--root" -> root = Path.of(args[++i]).toAbsolutePath();
+                case "-h", "--help" -> {
+                    System.out.println("usage: ./jalloc bench [--smoke|--quick|--full] [--json] [--report] [--out DIR]");
+                    return;
+                }
+                default -> {
+                    System.err.println("jalloc bench: unknown argument " + args[i]);
+                    System.exit(2);
+                }
+            }
+        }
+        if (out == null) {
+            out = root.resolve("target/bench");
+        }
+        System.setProperty("java.awt.headless", "true");
+        long t0 = System.nanoTime();
+        List<String> skipped = new ArrayList<>();
+        List<String> subjects = available(skipped);
+        skipped.forEach(s -> System.err.println("jalloc bench: " + s));
+        List<Row> rows = new ArrayList<>();
+        Files.createDirectories(out);
+        int n = 0;
+        for (Run run : plan(mode, subjects)) {
+            Path log = out.resolve("jmh-" + (++n) + ".log");
+            System.err.println("jalloc bench: " + run.label + " (JMH output in " + log + ")");
+            rows.addAll(run(run, mode, log));
+        }
+        List<Map<String, Object>> results = withRatios(rows);
+        for (Map<String, Object> r : results) {
+            if (json) {
+                System.out.println(Json.object(r));
+            } else {
+                System.out.println(text(r));
+            }
+        }
+        int lines = results.size();
+        Files.writeString(out.resolve("results.json"), Json.array(results));
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        if (report) {
+            Report.write(root, mode, results, skipped, seconds);
+        }
+        System.err.printf(Locale.ROOT, "jalloc bench: %d results in %.0f s; results in %s%n", lines, seconds, out.resolve("results.json"));
+        if (lines < 5) {
+            System.err.println("jalloc bench: fewer than 5 results: something failed");
+            System.exit(1);
+        }
+    }
+
+    /** Every subject that can be created here; the others are listed with the reason. */
+    static List<String> available(List<String> skipped) {
+        List<String> ok = new ArrayList<>();
+        for (String name : Subject.names()) {
+            try (Subject s = Subject.create(name)) {
+                ok.add(name);
+            } catch (IllegalStateException | IllegalArgumentException | UnsatisfiedLinkError e) {
+                skipped.add("skipping " + name + ": " + e.getMessage());
+            }
+        }
+        return ok;
+    }
+
+    /** One JMH invocation. */
+    record Run(String label, String include, Map<String, List<String>> params, int threads) {}
+
+    static List<Run> plan(Mode mode, List<String> subjects) {
+        List<Run> runs = new ArrayList<>();
+        if (mode == Mode.SMOKE) {
+            List<String> smoke = subjects.stream().filter(s -> List.of("boundary-tag", "thread-cache", "thread-cache/handle", "libc",
+                    "arena-confined", "floor-array", "floor-threadlocal").contains(s)).toList();
+            runs.add(new Run("pair 64 B (smoke)", "PairBenchmark.pair", Map.of("subject", smoke, "size", List.of("64")), 1));
+            return runs;
+        }
+        List<String> concurrent = new ArrayList<>();
+        for (String s : subjects) {
+            try (Subject subject = Subject.create(s)) {
+                if (subject.concurrent()) {
+                    concurrent.add(s);
+                }
+            }
+        }
+        concurrent.add("boundary-tag+lock");
+        List<String> jalloc = subjects.stream().filter(s -> org.jalloc.core.Allocators.type(s).isPresent()).toList();
+        List<String> addressed = concurrent.stream().filter(s -> !s.startsWith("arena") && !s.equals("netty") && !s.startsWith("floor")
+                && !s.equals("thread-cache/handle")).toList();
+        runs.add(new Run("pair", "PairBenchmark.pair", Map.of("subject", subjects, "size", List.of("16", "64", "256", "4096")), 1));
+        runs.add(new Run("mixed sizes with a live set", "MixedBenchmark.replace", Map.of("subject", subjects), 1));
+        runs.add(new Run("scaling with live blocks", "ScalingBenchmark.replace",
+                Map.of("subject", subjects, "live", List.of("1000", "32768", "1048576")), 1));
+        runs.add(new Run("larson, 1 thread", "LarsonBenchmark.larson", Map.of("subject", concurrent), 1));
+        runs.add(new Run("larson, 2 threads", "LarsonBenchmark.larson", Map.of("subject", concurrent), 2));
+        runs.add(new Run("producer/consumer, remote frees", "ProducerConsumerBenchmark.pc", Map.of("subject", addressed), 2));
+        runs.add(new Run("heap checker", "CheckerBenchmark.fullCheck", Map.of("allocator", jalloc, "blocks", List.of("10000")), 1));
+        return runs;
+    }
+
+    static List<Row> run(Run run, Mode mode, Path log) throws RunnerException {
+        // JMH's own progress goes to the log, so stdout carries only result lines.
+        ChainedOptionsBuilder b = new OptionsBuilder().include("\\." + run.include + "$").forks(1).threads(run.threads)
+                .addProfiler(GCProfiler.class).shouldFailOnError(false).output(log.toString());
+        run.params.forEach((k, v) -> b.param(k, v.toArray(String[]::new)));
+        switch (mode) {
+            case SMOKE -> b.warmupIterations(1).measurementIterations(1).warmupTime(TimeValue.milliseconds(100))
+                    .measurementTime(TimeValue.milliseconds(100));
+            case QUICK -> b.warmupIterations(2).measurementIterations(3).warmupTime(TimeValue.milliseconds(300))
+                    .measurementTime(TimeValue.milliseconds(300));
+            case FULL -> { } // the annotations: 3 x 1 s warm-up, 5 x 1 s measurement
+        }
+        Collection<RunResult> results = new Runner(b.build()).run();
+        List<Row> rows = new ArrayList<>();
+        for (RunResult r : results) {
+            BenchmarkParams p = r.getParams();
+            Map<String, String> params = new TreeMap<>();
+            for (String key : p.getParamsKeys()) {
+                params.put(key, p.getParam(key));
+            }
+            String subject = params.containsKey("subject") ? params.remove("subject") : params.remove("allocator");
+            Result<?> primary = r.getPrimaryResult();
+            double score = primary.getScore();
+            String unit = primary.getScoreUnit();
+            double ns = toNanosPerOp(score, unit);
+            double error = Double.isNaN(primary.getScoreError()) ? 0 : toNanosPerOp(score, unit) * primary.getScoreError() / score;
+            Result<?> gc = r.getSecondaryResults().get("gc.alloc.rate.norm");
+            double bytes = gc == null ? Double.NaN : gc.getScore();
+            String bench = p.getBenchmark().substring(p.getBenchmark().lastIndexOf('.', p.getBenchmark().lastIndexOf('.') - 1) + 1);
+            rows.add(new Row(bench, params, subject, kindOf(subject), p.getThreads(), ns, bytes, error));
+        }
+        return rows;
+    }
+
+    /** ns per op from a JMH score: average time in any unit, or throughput in ops per unit (aggregate over threads). */
+    static double toNanosPerOp(double score, String unit) {
+        String[] parts = unit.split("/");
+        if (parts[0].equals("ops")) {
+            return 1.0 / score * nanos(parts[1]);
+        }
+        return score * nanos(parts[0]);
+    }
+
+    private static double nanos(String unit) {
+        return switch (unit) {
+            case "ns" -> 1;
+            case "us" -> 1e3;
+            case "ms" -> 1e6;
+            case "s" -> 1e9;
+            default -> throw new IllegalArgumentException("unit " + unit);
+        };
+    }
+
+    static Subject.Kind kindOf(String subject) {
+        if (subject.startsWith("floor-") || subject.equals("arena-slice")) {
+            return Subject.Kind.FLOOR;
+        }
+        if (List.of("libc", "mimalloc", "jemalloc", "tcmalloc", "arena-confined", "netty").contains(subject.replace("-critical", ""))) {
+            return Subject.Kind.PEER;
+        }
+        return Subject.Kind.JALLOC;
+    }
+
+    /** The rows as JSON-ready maps with ratios to the floor and to the best peer of their group. */
+    static List<Map<String, Object>> withRatios(List<Row> rows) {
+        Map<String, Double> floor = new LinkedHashMap<>();
+        Map<String, Double> bestPeer = new LinkedHashMap<>();
+        for (Row r : rows) {
+            if (r.subject.equals("floor-array")) {
+                floor.put(r.group(), r.nsPerOp);
+            }
+            if (r.kind == Subject.Kind.PEER) {
+                bestPeer.merge(r.group(), r.nsPerOp, Math::min);
+            }
+        }
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Row r : rows) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("benchmark", r.benchmark);
+            m.put("allocator", r.subject);
+            m.put("kind", r.kind.name().toLowerCase(Locale.ROOT));
+            m.put("params", r.params);
+            m.put("threads", r.threads);
+            m.put("nsPerOp", r.nsPerOp);
+            m.put("error", r.error);
+            Double f = floor.get(r.group());
+            m.put("ratioToFloor", f == null ? null : r.nsPerOp / f);
+            Double p = bestPeer.get(r.group());
+            m.put("ratioToBestPeer", p == null ? null : r.nsPerOp / p);
+            m.put("allocBytesPerOp", r.allocBytesPerOp);
+            out.add(m);
+        }
+        return out;
+    }
+
+    private static String text(Map<String, Object> r) {
+        Object f = r.get("ratioToFloor");
+        Object p = r.get("ratioToBestPeer");
+        return String.format(Locale.ROOT, "%-34s %-22s %-20s t%s %10.2f ns/op  %s floor  %s best peer  %6.1f B/op", r.get("benchmark"),
+                r.get("allocator"), r.get("params"), r.get("threads"), (Double) r.get("nsPerOp"),
+                f == null ? "   -" : String.format(Locale.ROOT, "%6.2fx", (Double) f),
+                p == null ? "   -" : String.format(Locale.ROOT, "%6.2fx", (Double) p), (Double) r.get("allocBytesPerOp"));
+    }
+}

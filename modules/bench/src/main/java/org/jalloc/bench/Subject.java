@@ -1,0 +1,435 @@
+package org.jalloc.bench;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.jalloc.core.Allocator;
+import org.jalloc.core.AllocatorFactory;
+import org.jalloc.core.Allocators;
+import org.jalloc.core.ThreadSafety;
+import org.jalloc.core.memory.Heap;
+import org.jalloc.core.spi.AllocatorType;
+import org.jalloc.threadcache.ThreadCache;
+import org.jalloc.threadcache.ThreadCacheAllocator;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+
+/**
+ * What a workload benchmark allocates from: a jalloc allocator, a peer (what a Java or C user would pick instead)
+ * or a floor (what no allocator can beat). Blocks are named by caller-chosen slots, so every subject keeps its own
+ * kind of handle (an address, a {@code ByteBuf}, an {@code Arena}) without boxing.
+ *
+ * <table class="striped">
+ *   <caption>Subjects</caption>
+ *   <tr><th>name</th><th>kind</th><th>what one allocate/release is</th></tr>
+ *   <tr><td>every {@code ./jalloc list} name</td><td>jalloc</td><td>malloc/free; thread-cache with production defaults</td></tr>
+ *   <tr><td>thread-cache/handle</td><td>jalloc</td><td>thread-cache through an explicit cache handle (no thread-local lookup)</td></tr>
+ *   <tr><td>NAME+lock</td><td>jalloc</td><td>a single-owner jalloc allocator behind one lock (threaded workloads)</td></tr>
+ *   <tr><td>libc, mimalloc, jemalloc, tcmalloc</td><td>peer</td><td>malloc/free through a normal FFM downcall</td></tr>
+ *   <tr><td>libc-critical (and the others with -critical)</td><td>peer</td><td>the same through a critical downcall</td></tr>
+ *   <tr><td>arena-confined</td><td>peer</td><td>{@code Arena.ofConfined()}, allocate, close</td></tr>
+ *   <tr><td>netty</td><td>peer</td><td>Netty {@code PooledByteBufAllocator} direct buffer, release</td></tr>
+ *   <tr><td>arena-slice</td><td>floor</td><td>bump allocation in one confined arena, nothing freed (reset every 64K blocks): the floor for allocation without free</td></tr>
+ *   <tr><td>floor-array</td><td>floor</td><td>pop/push of a preallocated array stack: the floor for malloc+free</td></tr>
+ *   <tr><td>floor-threadlocal</td><td>floor</td><td>the same behind a {@code ThreadLocal} lookup per call: what any implicitly thread-cached allocator pays</td></tr>
+ * </table>
+ */
+abstract class Subject implements AutoCloseable {
+    enum Kind { JALLOC, PEER, FLOOR }
+
+    /** Address-based malloc/free, for workloads that hand blocks to other threads (remote frees). */
+    interface Addresses {
+        long malloc(long size);
+
+        void free(long address);
+    }
+
+    /** The address API when this subject has one (native and jalloc subjects), else null. */
+    Addresses addresses() {
+        return null;
+    }
+
+    /** One thread's view: a table of slots. */
+    interface Handle {
+        void allocate(int slot, long size);
+
+        void release(int slot);
+    }
+
+    final String name;
+    final Kind kind;
+
+    Subject(String name, Kind kind) {
+        this.name = name;
+        this.kind = kind;
+    }
+
+    /** Whether several threads may use handles of this subject at once. */
+    abstract boolean concurrent();
+
+    /** A handle with {@code slots} slots, for the calling thread. */
+    abstract Handle handle(int slots);
+
+    /** Whether the subject can hold {@code liveBlocks} live blocks in reasonable time (first-fit's setup is O(n²)). */
+    boolean scales(int liveBlocks) {
+        return true;
+    }
+
+    @Override
+    public void close() {}
+
+    static IllegalStateException outOfMemory(String name, long size) {
+        return new IllegalStateException(name + ": out of memory allocating " + size + " bytes");
+    }
+
+    /** Every subject name, in report order: jalloc allocators, peers, floors. */
+    static List<String> names() {
+        List<String> names = new ArrayList<>();
+        for (AllocatorType t : Allocators.types()) {
+            names.add(t.name());
+            if (t.name().equals("thread-cache")) {
+                names.add("thread-cache/handle");
+            }
+        }
+        names.addAll(List.of("libc", "libc-critical", "mimalloc", "jemalloc", "tcmalloc", "arena-confined", "netty",
+                "arena-slice", "floor-array", "floor-threadlocal"));
+        return names;
+    }
+
+    /**
+     * The subject called {@code name}.
+     *
+     * @throws IllegalStateException starting with {@code SKIPPED:} when a native peer is not installed
+     */
+    static Subject create(String name) {
+        return switch (name) {
+            case "floor-array" -> new FloorArray(false);
+            case "floor-threadlocal" -> new FloorArray(true);
+            case "arena-slice" -> new ArenaSlice();
+            case "arena-confined" -> new ArenaConfined();
+            case "netty" -> new Netty();
+            case "thread-cache/handle" -> new ThreadCacheHandle();
+            case "libc", "mimalloc", "jemalloc", "tcmalloc" -> new Native(NativeMalloc.load(name, false), name);
+            case "libc-critical", "mimalloc-critical", "jemalloc-critical", "tcmalloc-critical" -> {
+                String lib = name.substring(0, name.indexOf('-'));
+                yield new Native(NativeMalloc.load(lib, true), name);
+            }
+            default -> name.endsWith("+lock") ? new Jalloc(name.substring(0, name.length() - 5), true) : new Jalloc(name, false);
+        };
+    }
+
+    /** A jalloc allocator by spec; thread-cache with production defaults (arenas per core, time-based decay). */
+    static final class Jalloc extends Subject {
+        private final Allocator allocator;
+        private final boolean slowSetup;
+
+        Jalloc(String spec, boolean locked) {
+            super(locked ? spec + "+lock" : spec, Kind.JALLOC);
+            String effective = spec.equals("thread-cache") ? "thread-cache:arenas=0,clock=time" : spec;
+            AllocatorFactory f = AllocatorFactory.of(effective, 4L << 30);
+            Allocator a = f.create(Heap.reserve(f.heapBytes()));
+            this.allocator = locked ? Allocators.synchronizedAllocator(a) : a;
+            this.slowSetup = spec.startsWith("first-fit") || spec.startsWith("next-fit") || spec.startsWith("best-fit");
+        }
+
+        @Override
+        boolean concurrent() {
+            return allocator.threadSafety() == ThreadSafety.CONCURRENT;
+        }
+
+        @Override
+        boolean scales(int liveBlocks) {
+            return !slowSetup || liveBlocks <= 32_768;
+        }
+
+        @Override
+        Handle handle(int slots) {
+            long[] blocks = new long[slots];
+            return new Handle() {
+                @Override
+                public void allocate(int slot, long size) {
+                    long p = allocator.malloc(size);
+                    if (p == 0) {
+                        throw outOfMemory(name, size);
+                    }
+                    blocks[slot] = p;
+                }
+
+                @Override
+                public void release(int slot) {
+                    allocator.free(blocks[slot]);
+                }
+            };
+        }
+
+        @Override
+        Addresses addresses() {
+            return new Addresses() {
+                @Override
+                public long malloc(long size) {
+                    return allocator.malloc(size);
+                }
+
+                @Override
+                public void free(long address) {
+                    allocator.free(address);
+                }
+            };
+        }
+
+        @Override
+        public void close() {
+            allocator.close();
+        }
+    }
+
+    /** thread-cache through an explicit cache handle per benchmark thread. */
+    static final class ThreadCacheHandle extends Subject {
+        private final ThreadCacheAllocator allocator = ThreadCacheAllocator.builder().build(4L << 30);
+
+        ThreadCacheHandle() {
+            super("thread-cache/handle", Kind.JALLOC);
+        }
+
+        @Override
+        boolean concurrent() {
+            return true;
+        }
+
+        @Override
+        Handle handle(int slots) {
+            ThreadCache cache = allocator.newCache();
+            long[] blocks = new long[slots];
+            return new Handle() {
+                @Override
+                public void allocate(int slot, long size) {
+                    long p = allocator.malloc(cache, size);
+                    if (p == 0) {
+                        throw outOfMemory(name, size);
+                    }
+                    blocks[slot] = p;
+                }
+
+                @Override
+                public void release(int slot) {
+                    allocator.free(cache, blocks[slot]);
+                }
+            };
+        }
+
+        @Override
+        public void close() {
+            allocator.close();
+        }
+    }
+
+    static final class Native extends Subject {
+        private final NativeMalloc lib;
+
+        Native(NativeMalloc lib, String name) {
+            super(name, Kind.PEER);
+            this.lib = lib;
+        }
+
+        @Override
+        boolean concurrent() {
+            return true;
+        }
+
+        @Override
+        Addresses addresses() {
+            return new Addresses() {
+                @Override
+                public long malloc(long size) {
+                    return lib.malloc(size);
+                }
+
+                @Override
+                public void free(long address) {
+                    lib.free(address);
+                }
+            };
+        }
+
+        @Override
+        Handle handle(int slots) {
+            long[] blocks = new long[slots];
+            return new Handle() {
+                @Override
+                public void allocate(int slot, long size) {
+                    long p = lib.malloc(size);
+                    if (p == 0) {
+                        throw outOfMemory(name, size);
+                    }
+                    blocks[slot] = p;
+                }
+
+                @Override
+                public void release(int slot) {
+                    lib.free(blocks[slot]);
+                }
+            };
+        }
+    }
+
+    static final class ArenaConfined extends Subject {
+        ArenaConfined() {
+            super("arena-confined", Kind.PEER);
+        }
+
+        @Override
+        boolean concurrent() {
+            return true; // each thread's arenas are its own
+        }
+
+        @Override
+        Handle handle(int slots) {
+            Arena[] arenas = new Arena[slots];
+            return new Handle() {
+                @Override
+                public void allocate(int slot, long size) {
+                    Arena a = Arena.ofConfined();
+                    a.allocate(size);
+                    arenas[slot] = a;
+                }
+
+                @Override
+                public void release(int slot) {
+                    arenas[slot].close();
+                }
+            };
+        }
+    }
+
+    static final class Netty extends Subject {
+        private final PooledByteBufAllocator netty = new PooledByteBufAllocator(true);
+
+        Netty() {
+            super("netty", Kind.PEER);
+        }
+
+        @Override
+        boolean concurrent() {
+            return true;
+        }
+
+        @Override
+        Handle handle(int slots) {
+            ByteBuf[] buffers = new ByteBuf[slots];
+            return new Handle() {
+                @Override
+                public void allocate(int slot, long size) {
+                    buffers[slot] = netty.directBuffer((int) size);
+                }
+
+                @Override
+                public void release(int slot) {
+                    buffers[slot].release();
+                }
+            };
+        }
+    }
+
+    /** Bump allocation in one confined arena per handle; nothing is freed, the arena is replaced every 64K blocks. */
+    static final class ArenaSlice extends Subject {
+        ArenaSlice() {
+            super("arena-slice", Kind.FLOOR);
+        }
+
+        @Override
+        boolean concurrent() {
+            return true;
+        }
+
+        @Override
+        Handle handle(int slots) {
+            return new Handle() {
+                private Arena arena = Arena.ofConfined();
+                private final long[] offsets = new long[slots];
+                private MemorySegment slab = arena.allocate(64L << 20, 16);
+                private long used;
+                private int count;
+
+                @Override
+                public void allocate(int slot, long size) {
+                    long rounded = (size + 15) & -16L;
+                    if (used + rounded > slab.byteSize() || ++count == 65_536) {
+                        arena.close();
+                        arena = Arena.ofConfined();
+                        slab = arena.allocate(Math.max(64L << 20, rounded), 16);
+                        used = 0;
+                        count = 0;
+                    }
+                    offsets[slot] = used;
+                    used += rounded;
+                }
+
+                @Override
+                public void release(int slot) {
+                    // nothing: the floor for allocation without free
+                }
+            };
+        }
+    }
+
+    /** A preallocated array stack (optionally reached through a ThreadLocal per call). */
+    static final class FloorArray extends Subject {
+        private final boolean threadLocal;
+
+        FloorArray(boolean threadLocal) {
+            super(threadLocal ? "floor-threadlocal" : "floor-array", Kind.FLOOR);
+            this.threadLocal = threadLocal;
+        }
+
+        @Override
+        boolean concurrent() {
+            return true;
+        }
+
+        static final class Stack {
+            long[] items = new long[0];
+            int top;
+        }
+
+        @Override
+        Handle handle(int slots) {
+            Stack own = new Stack();
+            own.items = new long[slots + 1];
+            for (int i = 0; i < own.items.length; i++) {
+                own.items[i] = 4096 + 64L * i;
+            }
+            own.top = own.items.length;
+            long[] blocks = new long[slots];
+            if (!threadLocal) {
+                return new Handle() {
+                    @Override
+                    public void allocate(int slot, long size) {
+                        blocks[slot] = own.items[--own.top];
+                    }
+
+                    @Override
+                    public void release(int slot) {
+                        own.items[own.top++] = blocks[slot];
+                    }
+                };
+            }
+            ThreadLocal<Stack> local = ThreadLocal.withInitial(() -> own);
+            return new Handle() {
+                @Override
+                public void allocate(int slot, long size) {
+                    Stack s = local.get();
+                    blocks[slot] = s.items[--s.top];
+                }
+
+                @Override
+                public void release(int slot) {
+                    Stack s = local.get();
+                    s.items[s.top++] = blocks[slot];
+                }
+            };
+        }
+    }
+}

@@ -1,0 +1,179 @@
+package org.jalloc.boundarytag;
+
+import java.util.Arrays;
+
+import org.jalloc.core.memory.Heap;
+import org.jalloc.core.walk.Enforces;
+import org.jalloc.core.walk.FreeEntryVisitor;
+import org.jalloc.core.walk.InvariantSink;
+
+/**
+ * Where {@link BoundaryTagAllocator} finds its free blocks: an array of doubly linked lists whose links live in the
+ * free blocks' payloads, and a mapping from a block size to its list. Subclasses choose the mapping and the search:
+ * {@link SegregatedLists} (one list per power-of-two size class, best fit inside a class) and {@link Tlsf} (two
+ * levels of classes with bitmaps, good fit in O(1)).
+ *
+ * <pre>
+ *   heads[list] ──► free block ──► free block ──► 0          next at block + 8, prev at block + 16
+ *                0 ◄── prev   ◄──── prev
+ * </pre>
+ *
+ * Invariants (checked by {@link #checkLists}): BT-6 every entry of list {@code i} has a size that maps to {@code i};
+ * BT-7 {@code prev(heads[i]) = 0} and {@code prev(next(x)) = x} along every list. That every free block is in some
+ * list exactly once is HEAP-3, proved by the shared checker from {@link #walk}.
+ */
+abstract sealed class FreeIndex permits SegregatedLists, Tlsf {
+    /** Offset of the next link from the block start (the header). */
+    static final long NEXT = 8;
+    /** Offset of the prev link from the block start. */
+    static final long PREV = 16;
+
+    final Heap heap;
+    /** First block of each list, 0 when the list is empty; grown on demand to the largest list used. */
+    long[] heads;
+
+    FreeIndex(Heap heap, int lists) {
+        this.heap = heap;
+        this.heads = new long[lists];
+    }
+
+    /** The list a free block of {@code size} bytes belongs to. */
+    abstract int listOf(long size);
+
+    /** A linked free block of at least {@code asize} bytes, or 0; the block stays linked. */
+    abstract long findFit(long asize);
+
+    /** "class 3 [256, 512)" and the like. */
+    abstract String describe(int list);
+
+    /** The policy's name in statistics. */
+    abstract String policy();
+
+    /** Bytes of the index kept outside the heap (heads, bitmaps). */
+    long externalBytes() {
+        return 8L * heads.length;
+    }
+
+    /** Hook: {@code list} went from empty to non-empty. */
+    void listFilled(int list) {}
+
+    /** Hook: {@code list} became empty. */
+    void listEmptied(int list) {}
+
+    /** Makes room for list {@code list} in {@link #heads} (and any side tables). */
+    void ensureList(int list) {
+        if (list >= heads.length) {
+            heads = Arrays.copyOf(heads, list + 1);
+        }
+    }
+
+    final long next(long block) {
+        return heap.getLong(block + NEXT);
+    }
+
+    final long prev(long block) {
+        return heap.getLong(block + PREV);
+    }
+
+    /** Pushes the free block at {@code block} ({@code size} bytes) on the front of its list. */
+    final void insert(long block, long size) {
+        int list = listOf(size);
+        ensureList(list);
+        long head = heads[list];
+        heap.putLong(block + NEXT, head);
+        heap.putLong(block + PREV, 0);
+        if (head != 0) {
+            heap.putLong(head + PREV, block);
+        } else {
+            listFilled(list);
+        }
+        heads[list] = block;
+    }
+
+    /** Unlinks the free block at {@code block} ({@code size} bytes) from its list. */
+    final void remove(long block, long size) {
+        int list = listOf(size);
+        long next = next(block);
+        long prev = prev(block);
+        if (prev != 0) {
+            heap.putLong(prev + NEXT, next);
+        } else {
+            heads[list] = next;
+            if (next == 0) {
+                listEmptied(list);
+            }
+        }
+        if (next != 0) {
+            heap.putLong(next + PREV, prev);
+        }
+    }
+
+    /** Blocks in list {@code list}, following at most {@code limit} links. */
+    final long length(int list, long limit) {
+        long n = 0;
+        for (long b = heads[list]; b != 0 && n < limit; b = next(b)) {
+            n++;
+        }
+        return n;
+    }
+
+    /**
+     * Every entry of every list, in list order, for the shared checker (HEAP-3). A link outside
+     * {@code [lo, hi - 32]} or off the 16-byte block grid is reported with size 0 and ends that list.
+     */
+    final void walk(FreeEntryVisitor visitor, long lo, long hi) {
+        for (int list = 0; list < heads.length; list++) {
+            for (long b = heads[list]; b != 0; b = next(b)) {
+                if (!plausibleLink(b, lo, hi)) {
+                    if (!visitor.entry(list, b, 0)) {
+                        return;
+                    }
+                    break;
+                }
+                if (!visitor.entry(list, b, BoundaryTagAllocator.sizeOf(heap.getLong(b)))) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private static boolean plausibleLink(long b, long lo, long hi) {
+        return b >= lo && b <= hi - BoundaryTagAllocator.MIN_BLOCK && ((b - lo) & 15) == 0;
+    }
+
+    /**
+     * BT-6 and BT-7 over every list of blocks in {@code [lo, hi)}; a list is followed for at most
+     * {@code (hi - lo) / 32} links (more means a cycle, which HEAP-3 reports).
+     */
+    @Enforces({"BT-6", "BT-7"})
+    final void checkLists(InvariantSink sink, long lo, long hi) {
+        long limit = (hi - lo) / BoundaryTagAllocator.MIN_BLOCK + 1;
+        for (int list = 0; list < heads.length; list++) {
+            long expectedPrev = 0;
+            long steps = 0;
+            for (long b = heads[list]; b != 0 && steps < limit; b = next(b), steps++) {
+                if (!plausibleLink(b, lo, hi)) {
+                    break; // HEAP-3 reports the wild link
+                }
+                long prev = prev(b);
+                if (prev != expectedPrev) {
+                    sink.violation("BT-7", b, "prev link of a free block does not name its predecessor in " + describe(list),
+                            expectedPrev == 0 ? "0 (list head)" : hex(expectedPrev), hex(prev));
+                }
+                long size = BoundaryTagAllocator.sizeOf(heap.getLong(b));
+                if (size >= BoundaryTagAllocator.MIN_BLOCK && listOf(size) != list) {
+                    sink.violation("BT-6", b, "free block of " + size + " bytes is in the wrong list", describe(listOf(size)),
+                            describe(list));
+                }
+                expectedPrev = b;
+            }
+        }
+    }
+
+    /** Index-specific structure checks (TLSF's bitmaps). */
+    void checkStructure(InvariantSink sink) {}
+
+    static String hex(long a) {
+        return "0x" + Long.toHexString(a);
+    }
+}

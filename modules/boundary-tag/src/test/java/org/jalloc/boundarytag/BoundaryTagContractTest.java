@@ -1,0 +1,30 @@
+package org.jalloc.boundarytag;
+
+import static org.jalloc.testkit.contract.Misuse.BEYOND_BREAK;
+import static org.jalloc.testkit.contract.Misuse.DOUBLE_FREE;
+import static org.jalloc.testkit.contract.Misuse.EXPAND_FREED;
+import static org.jalloc.testkit.contract.Misuse.FOREIGN;
+import static org.jalloc.testkit.contract.Misuse.GUARD_PAGE;
+import static org.jalloc.testkit.contract.Misuse.MISALIGNED;
+import static org.jalloc.testkit.contract.Misuse.REALLOC_FREED;
+import static org.jalloc.testkit.contract.Misuse.USABLE_SIZE_FREED;
+
+import java.util.EnumSet;
+import java.util.Set;
+
+import org.jalloc.core.AllocatorFactory;
+import org.jalloc.testkit.contract.AllocatorContractTest;
+import org.jalloc.testkit.contract.Misuse;
+
+/** The allocator contract for {@code boundary-tag} (segregated lists, footer elision). */
+class BoundaryTagContractTest extends AllocatorContractTest {
+    @Override
+    protected AllocatorFactory factory(long heapBytes) {
+        return AllocatorFactory.of("boundary-tag", heapBytes);
+    }
+
+    @Override
+    protected Set<Misuse> detectedWithoutChecker() {
+        return EnumSet.of(DOUBLE_FREE, REALLOC_FREED, EXPAND_FREED, USABLE_SIZE_FREED, MISALIGNED, BEYOND_BREAK, GUARD_PAGE, FOREIGN);
+    }
+}
