@@ -97,14 +97,19 @@ final class Debug {
      * Thread safe.
      */
     static final class Sites {
-        private static final StackWalker WALKER = StackWalker.getInstance();
+        private static final StackWalker WALKER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
+        /** The slab classes a call passes through on its way to {@link #current()}. */
+        private static final java.util.Set<Class<?>> SLAB_LAYER = java.util.Set.of(Sites.class, SlabCache.class, SlabAllocator.class);
         private final Map<String, Integer> ids = new HashMap<>();
         private final List<String> names = new ArrayList<>(List.of("unknown"));
 
-        /** The number of the caller's site: the first stack frame outside jalloc's allocator, check and core packages. */
+        /**
+         * The number of the caller's site: the first stack frame outside the slab layer's classes and jalloc's core and
+         * check packages (by class, not package, so callers in {@code org.jalloc.slab}'s tests are sites too).
+         */
         synchronized int current() {
             String site = WALKER.walk(frames -> frames
-                    .filter(f -> !f.getClassName().startsWith("org.jalloc.slab.") && !f.getClassName().startsWith("org.jalloc.core.")
+                    .filter(f -> !SLAB_LAYER.contains(f.getDeclaringClass()) && !f.getClassName().startsWith("org.jalloc.core.")
                             && !f.getClassName().startsWith("org.jalloc.check."))
                     .findFirst()
                     .map(f -> f.getClassName() + "." + f.getMethodName() + "(" + f.getFileName() + ":" + f.getLineNumber() + ")")

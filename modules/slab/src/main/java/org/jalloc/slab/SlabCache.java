@@ -84,7 +84,7 @@ import org.jalloc.core.InvalidPointerException;
  * slab of another cache ({@link WrongCacheException}), not at an object start (interior, color padding, slack,
  * header: {@link InvalidPointerException}), an object that is free or in a magazine ({@link DoubleFreeException}).
  * A live object of a cache without constructor whose bytes 8..16 equal {@code slot ^ FREE_TAG} is taken for a free
- * one (2^-64 for data not crafted against it). With F the double-free check walks the slab's free list and is exact.
+ * one (2^-64 for data not crafted against it). With F such a slot is looked up on its slab's free list: exact.
  *
  * <p>Thread safety: concurrent. See {@link SlabAllocator} for the locks; a thread's magazines are touched by their
  * owner under its own (uncontended) lock, the depot under the depot's, the slab lists under the cache's slab lock.
@@ -706,11 +706,24 @@ public final class SlabCache {
         if (index < 0) {
             throw new InvalidPointerException(name + ": " + op + "(" + hex(obj) + "): not an object start " + whereIs(base, color, obj), obj);
         }
-        if (isFreeSlot(h, slot, index)) {
+        if (isFreeSlot(h, slot, index) && !liveDespiteMarker(h, slot)) {
             throw new DoubleFreeException(name + ": " + op + "(" + hex(obj) + "): the object is free"
                     + (isCachedSlot(h, index) ? " (a round in a magazine)" : "") + " (double free?)" + trackText(slot), obj);
         }
         return h;
+    }
+
+    /**
+     * With F (no magazines then), an on-slab slot whose marker says free but which is on no free list is live: its data
+     * happened to equal the marker. Without F the O(1) screen trusts the marker.
+     */
+    private boolean liveDespiteMarker(long h, long slot) {
+        if (!g.sanityChecks() || !g.onSlab()) {
+            return false;
+        }
+        synchronized (slabLock) {
+            return !onFreeList(h, slot);
+        }
     }
 
     private String whereIs(long base, int color, long obj) {
