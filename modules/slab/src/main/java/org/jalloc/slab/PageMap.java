@@ -11,14 +11,15 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *   entry = FREED_LARGE the first page of a large block that was freed (a tombstone: free() there is a double free)
  *   entry = 0           nothing of the slab layer (free in buddy, or never used)
  * </pre>
- * A two-level radix: chunks of 4096 entries (16 MiB of heap each), allocated on first use. Written under the slab
+ * A two-level radix: chunks of 512 entries (4 KiB each, for 2 MiB of heap), allocated on first use, so a small heap
+ * pays one chunk, not a table for the whole reservation. Written under the slab
  * layer's page lock; read without a lock by free paths, which only look up pages of blocks they were handed (the
  * entry was written before the block was handed out).
  */
 final class PageMap {
     static final long LARGE_TAIL = -64;
     static final long FREED_LARGE = -65;
-    private static final int CHUNK_BITS = 12;
+    private static final int CHUNK_BITS = 9;
     private static final int CHUNK = 1 << CHUNK_BITS;
 
     private final int pageShift;
