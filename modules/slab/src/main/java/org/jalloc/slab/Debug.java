@@ -23,8 +23,8 @@ import java.util.Map;
  *   <tr><td>P</td><td>SLAB_POISON</td><td>caches without a constructor only: a freed object is filled with
  *       {@link #POISON_FREE} and ends with {@link #POISON_END}; checked on the next alloc of the object (a write
  *       after free) and by the checker (SLAB-5)</td></tr>
- *   <tr><td>U</td><td>SLAB_STORE_USER</td><td>the last alloc and free site (first stack frame outside jalloc) and
- *       thread of every object, in the slot; named in every debug report</td></tr>
+ *   <tr><td>U</td><td>SLAB_STORE_USER</td><td>the last alloc and free site (the first stack frame outside the slab
+ *       layer and jalloc's core and check) and thread of every object, in the slot; named in every debug report</td></tr>
  * </table>
  *
  * <pre>
