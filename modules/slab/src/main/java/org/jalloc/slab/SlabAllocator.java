@@ -1,0 +1,1009 @@
+package org.jalloc.slab;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+import org.checkerframework.checker.nullness.qual.MonotonicNonNull;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.jalloc.buddy.PageAllocator;
+import org.jalloc.core.AbstractAllocator;
+import org.jalloc.core.DoubleFreeException;
+import org.jalloc.core.HeapCorruptionException;
+import org.jalloc.core.InvalidPointerException;
+import org.jalloc.core.StatsSection;
+import org.jalloc.core.ThreadSafety;
+import org.jalloc.core.memory.Heap;
+import org.jalloc.core.walk.HeapWalk;
+
+/**
+ * The slab allocator (Bonwick 1994, "The Slab Allocator: An Object-Caching Kernel Memory Allocator"; Bonwick &amp;
+ * Adams 2001, "Magazines and Vmem"; Linux {@code mm/slab.c}, {@code mm/slub.c}) over the buddy system: the slab
+ * layer hosting {@link SlabCache}s over a {@link PageAllocator} (4 KiB pages, orders 0-10, as Linux), and
+ * {@code kmalloc} on it — the {@code slab} allocator of {@code ./jalloc}.
+ *
+ * <h2>Nouns</h2>
+ * <b>page</b>: 4 KiB, the buddy's order-0 block. <b>cache</b>: objects of one size ({@link SlabCache}).
+ * <b>slab</b>: a buddy block of one cache, cut into slots after a color offset. <b>slab header</b>: 64 bytes per slab,
+ * on the slab (objects under 512 bytes) or in an off-slab descriptor taken from a kmalloc cache (Linux SLAB's
+ * {@code OFF_SLAB}). <b>page map</b> ({@link PageMap}): page → slab header or large block. <b>magazine</b>: a
+ * thread's stack of free objects of one cache. <b>depot</b>: a cache's spare full and empty magazines.
+ * <b>large block</b>: a kmalloc request above 8 KiB, served as buddy pages.
+ *
+ * <h2>Heap layout</h2>
+ * <pre>
+ *  heap.start                                                                               brk
+ *  | slab kmalloc-64 (4K)   | free (buddy) | large block (16K) .......... | slab kmalloc-1k (8K)  |
+ *  | c|obj|obj|...|obj|s|hdr|              |                              | c|obj|obj|obj|...|obj|s|   hdr in a kmalloc-96
+ *  +------------------------+--------------+------------------------------+-----------------------+   object elsewhere
+ *   c = color padding, s = slack - color, hdr = on-slab header; every block is a buddy block aligned to its size
+ * </pre>
+ *
+ * <h2>kmalloc size classes</h2>
+ * <pre>
+ *   request   0-16  17-32  33-64  65-96  97-128  129-192  193-256  257-512  ...  4097-8192  &gt; 8192
+ *   cache       16     32     64     96     128      192      256      512  ...       8192  buddy pages: 2^k pages,
+ *   align       16     32     64     32     128       64      256      512  ...       8192  k = orderFor(n) &lt;= 10
+ * </pre>
+ * Power-of-two caches are naturally aligned (as Linux since 5.4), so {@code alignedAlloc(a, n)} takes the first
+ * cache of at least {@code max(n, a)} bytes aligned to {@code a}, else pages. In debug mode kmalloc objects are only
+ * 16-byte aligned (red zones sit between them).
+ *
+ * <h2>Invariants (spec/invariants.md)</h2>
+ * SLAB-1..5 and SLAB-7 are stated per cache in {@link SlabCache}'s header. The slab layer adds:
+ * <ul>
+ *   <li>SLAB-6: every slab on a cache's lists is an allocated buddy block of the cache's order, and the page map
+ *       names its header on every page of it; every allocated buddy block is a slab or a large block the page map
+ *       names ({@code pagemap[b] = LARGE(order(b))}); no free buddy page is named by the page map.</li>
+ *   <li>BUDDY-1..5 of the page allocator underneath, checked through {@link PageAllocator#checkInvariants}.</li>
+ * </ul>
+ * The checker sees objects in magazines and depots as FREE extents listed exactly once (HEAP-3), slab headers and
+ * off-slab descriptors as METADATA, color padding and slack as PADDING.
+ *
+ * <h2>Algorithms</h2>
+ * <ol>
+ *   <li>malloc(n &lt;= 8192): the kmalloc cache of n's class, {@link SlabCache#alloc()}; larger: {@code allocPages(k)}
+ *       with the page map marking the block. When the heap is full: reclaim (flush this thread's magazines, the
+ *       dead threads' and every depot, destroy every empty slab, off-slab caches first since their descriptors live in
+ *       on-slab caches) and retry once; then 0.</li>
+ *   <li>free(p): page map → slab header (or large block) → the cache's free, after the O(1) screen.</li>
+ *   <li>realloc/tryExpand in place: within the object's usable size, or within a large block's order.</li>
+ *   <li>Every 4096 operations that leave the magazine fast path (depot exchanges, slab layer), the scavenger runs:
+ *       it flushes the magazines of platform threads that have ended (Java has no thread-exit hook) and reaps every
+ *       depot's unused working set. {@link #scavenge()} runs it now; an optional daemon thread runs it on a timer.</li>
+ * </ol>
+ *
+ * <h2>Debugging (SLUB's {@code slub_debug=FZPU})</h2>
+ * Per cache, independent flags: F sanity checks, Z red zones, P poisoning (caches without a constructor), U last
+ * alloc/free site tracking; see {@link Debug}. The {@code slab:debug=FZPU} option sets them on every kmalloc cache;
+ * {@link SlabCache.Builder#debug} on a cache of one's own. A debug cache has no magazines. Broken red zones are
+ * reported on free (a buffer overrun), broken poison on the next alloc of the object (a write after free), both by
+ * the checker at any time (SLAB-4, SLAB-5), each naming the cache, the object and its last sites.
+ *
+ * <h2>Misuse detected in O(1), nothing changed</h2>
+ * The caches' screen ({@link SlabCache}), plus: an object of a cache created with {@link #newCache} passed to
+ * {@code free}/{@code realloc}/{@code usableSize} ({@link WrongCacheException}), an address inside a large block
+ * ({@link InvalidPointerException}), a large block freed twice ({@link DoubleFreeException}: its first page keeps a
+ * tombstone until reused).
+ *
+ * <h2>Concurrency</h2>
+ * <table class="striped">
+ *   <caption>Who guards what (lock order: top to bottom; never two of one row)</caption>
+ *   <tr><th>lock</th><th>guards</th></tr>
+ *   <tr><td>a thread's magazine lock ({@link ThreadMagazines})</td><td>its loaded/previous magazines of every cache;
+ *       taken by the owner on every magazine operation (one CAS, uncontended), by shrink and the scavenger</td></tr>
+ *   <tr><td>a cache's depot monitor</td><td>its full and empty magazine stacks</td></tr>
+ *   <tr><td>a cache's slab lock (an off-slab cache's before the kmalloc cache holding its descriptors)</td><td>its
+ *       slab lists, slab headers, free lists, counters</td></tr>
+ *   <tr><td>the page lock</td><td>the {@link PageAllocator} (single owner) and page map writes</td></tr>
+ *   <tr><td>the thread registry, the cache registry</td><td>held alone, briefly</td></tr>
+ * </table>
+ * Constructors and destructors run with no lock held (on a slab not yet, or no longer, on any list). Page map reads
+ * take no lock: a free looks up pages of a block it was handed, mapped before the block was handed out. The walk
+ * ({@link #heapWalk()}), {@link #stats()} and {@link #slabinfo()} read without locks: exact at quiescent points
+ * (threads parked at a barrier, joined, or one thread).
+ *
+ * <p>Thread safety: {@link ThreadSafety#CONCURRENT}; any thread may free any object. Virtual threads get no magazines:
+ * they use the slab layer under the slab lock. A single-threaded run is deterministic (the scavenger is driven by
+ * operation counts, not time).
+ */
+public final class SlabAllocator extends AbstractAllocator {
+    /** Linux's page size: the buddy's order-0 block. */
+    public static final long PAGE_SIZE = 4096;
+    /** Linux's largest buddy order: large blocks and slabs of up to 4 MiB. */
+    public static final int MAX_ORDER = 10;
+    /** The largest kmalloc cache (SLUB's {@code KMALLOC_MAX_CACHE_SIZE} with 4 KiB pages). */
+    public static final long KMALLOC_MAX = 8192;
+    /** Empty slabs a cache keeps by default before returning further ones to buddy. */
+    public static final int DEFAULT_EMPTY_SLABS = 2;
+    /** Operations off the magazine fast path between two scavenger runs. */
+    static final int SCAVENGE_EVERY = 4096;
+
+    /** The kmalloc caches' sizes. */
+    static final long[] KMALLOC_SIZES = {16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192};
+    /** Class index by {@code ceil(n / 16)} for {@code n <= 192} (Linux's {@code size_index}). */
+    private static final byte[] SMALL_CLASS = {0, 0, 1, 2, 2, 3, 3, 4, 4, 5, 5, 5, 5};
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
+
+    final PageAllocator pages;
+    final PageMap pageMap;
+    /** Guards {@link #pages} and page map writes. */
+    final Object pageLock = new Object();
+    private final long firstAddress;
+    private final MemorySegment mem;
+    final SlabCache[] kmallocCaches = new SlabCache[KMALLOC_SIZES.length];
+    /** Caches by id (null once destroyed); copy on write under {@link #cacheRegistry}. */
+    private volatile @Nullable SlabCache[] caches = new SlabCache[0];
+    private final Object cacheRegistry = new Object();
+    private final ThreadLocal<@Nullable ThreadMagazines> local = new ThreadLocal<>();
+    /** Every thread's magazines, in attach order; guarded by itself. */
+    private final List<ThreadMagazines> threads = new ArrayList<>();
+    private int nextThreadId;
+    final Debug.Sites sites = new Debug.Sites();
+    private final int descriptorSite;
+    private final int kmallocDebug;
+    private final boolean magazinesOn;
+    private final int emptySlabs;
+    private final AtomicLong slowOps = new AtomicLong();
+    private final ReentrantLock scavengeLock = new ReentrantLock();
+    private volatile @Nullable Thread background;
+    private volatile boolean closed;
+    private @MonotonicNonNull SlabWalk walk;
+
+    // statistics
+    private long largeAllocs;
+    private long largeFrees;
+    private long largeLiveBytes;
+    private final AtomicLong reclaims = new AtomicLong();
+    private final AtomicLong scavenges = new AtomicLong();
+    private final AtomicLong deadThreadsReclaimed = new AtomicLong();
+    private final AtomicLong threadsDetached = new AtomicLong();
+
+    private SlabAllocator(Builder b, Heap heap) {
+        super(b.name, heap);
+        this.pages = new PageAllocator(heap, PAGE_SIZE, MAX_ORDER);
+        this.pageMap = new PageMap(heap.limit(), Long.numberOfTrailingZeros(PAGE_SIZE));
+        this.firstAddress = pages.firstAddress();
+        this.mem = heap.memory();
+        this.kmallocDebug = b.debug;
+        this.magazinesOn = b.magazines;
+        this.emptySlabs = b.emptySlabs;
+        this.descriptorSite = sites.intern("slab layer (off-slab descriptor)");
+    }
+
+    /** Builds a {@link SlabAllocator}: kmalloc debug flags, magazines, empty-slab limit, name, background scavenger. */
+    public static final class Builder {
+        private int debug;
+        private boolean magazines = true;
+        private int emptySlabs = DEFAULT_EMPTY_SLABS;
+        private String name = "slab";
+        private @Nullable Duration background;
+
+        private Builder() {}
+
+        /** Debug flags for the kmalloc caches, a subset of {@code "FZPU"} (default none). */
+        public Builder debug(String flags) {
+            this.debug = Debug.parse(flags);
+            return this;
+        }
+
+        /** Per-thread magazines in front of every cache (default on); off, every call takes the cache's slab lock. */
+        public Builder magazines(boolean on) {
+            this.magazines = on;
+            return this;
+        }
+
+        /** Empty slabs each kmalloc cache keeps (default 2), and the default for caches created later. */
+        public Builder emptySlabs(int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("empty slab limit must not be negative, got " + n);
+            }
+            this.emptySlabs = n;
+            return this;
+        }
+
+        /** The name {@link #name()} reports (default {@code slab}). */
+        public Builder name(String n) {
+            this.name = n;
+            return this;
+        }
+
+        /** Runs {@link #scavenge()} on a daemon thread every {@code period} (default: no thread). */
+        public Builder backgroundScavenger(Duration period) {
+            this.background = period;
+            return this;
+        }
+
+        /** A new slab allocator over {@code heap} (empty: {@code brk == start}), which it owns from now on. */
+        public SlabAllocator build(Heap heap) {
+            SlabAllocator a = new SlabAllocator(this, heap);
+            a.start(background);
+            return a;
+        }
+
+        /** A new slab allocator over a new heap of {@code heapBytes}. */
+        public SlabAllocator build(long heapBytes) {
+            Heap heap = Heap.reserve(heapBytes);
+            try {
+                return build(heap);
+            } catch (RuntimeException e) {
+                heap.close();
+                throw e;
+            }
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The {@code slab} configuration over a new heap of {@code heapBytes}. */
+    public static SlabAllocator create(long heapBytes) {
+        return builder().build(heapBytes);
+    }
+
+    /** Creates the kmalloc caches, the walk and the optional scavenger thread, once the allocator is constructed. */
+    private void start(@Nullable Duration every) {
+        for (int i = 0; i < KMALLOC_SIZES.length; i++) {
+            long size = KMALLOC_SIZES[i];
+            long align = kmallocDebug != 0 ? CacheGeometry.MIN_ALIGN : Long.lowestOneBit(size);
+            kmallocCaches[i] = createCache(kmallocName(size), size, align, null, null, kmallocDebug, -1, emptySlabs, true);
+        }
+        walk = new SlabWalk(this);
+        if (every != null) {
+            long period = Math.max(1, every.toMillis());
+            Thread t = Thread.ofPlatform().daemon().name("jalloc-slab-scavenger").unstarted(() -> {
+                while (!closed) {
+                    try {
+                        Thread.sleep(period);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    if (!closed) {
+                        scavenge();
+                    }
+                }
+            });
+            background = t;
+            t.start();
+        }
+    }
+
+    static String kmallocName(long size) {
+        return size >= 1024 ? "kmalloc-" + (size >> 10) + "k" : "kmalloc-" + size;
+    }
+
+    /** The kmalloc class index of a request of {@code n <= 8192} bytes. */
+    static int classIndex(long n) {
+        if (n <= 192) {
+            return SMALL_CLASS[(int) ((n + 15) >>> 4)];
+        }
+        return (64 - Long.numberOfLeadingZeros(n - 1)) - 2;
+    }
+
+    @Override
+    public ThreadSafety threadSafety() {
+        return ThreadSafety.CONCURRENT;
+    }
+
+    // ================================================================== caches
+
+    /**
+     * Starts describing a new cache of {@code objectSize}-byte objects (Linux's {@code kmem_cache_create}); finish
+     * with {@link SlabCache.Builder#build()}. Names are unique among live caches.
+     */
+    public SlabCache.Builder newCache(String name, long objectSize) {
+        return new SlabCache.Builder(this, name, objectSize);
+    }
+
+    SlabCache createCache(String name, long objectSize, long align, @Nullable Consumer<MemorySegment> constructor,
+                          @Nullable Consumer<MemorySegment> destructor, int debug, int magazineSize, int emptyLimit, boolean kmalloc) {
+        if (closed) {
+            throw new IllegalStateException(name() + " is closed");
+        }
+        if (name.isBlank() || name.chars().anyMatch(Character::isWhitespace)) {
+            throw new IllegalArgumentException("a cache name is a non-empty word (slabinfo's first column), got '" + name + "'");
+        }
+        CacheGeometry g = CacheGeometry.of(objectSize, align, constructor != null, debug, PAGE_SIZE, MAX_ORDER);
+        int m = magazineSize >= 0 ? magazineSize : magazinesOn ? SlabCache.defaultMagazineSize(g.slot()) : 0;
+        synchronized (cacheRegistry) {
+            for (SlabCache c : caches) {
+                if (c != null && c.name().equals(name)) {
+                    throw new IllegalArgumentException("a cache named " + name + " exists already");
+                }
+            }
+            @Nullable SlabCache[] old = caches;
+            SlabCache c = new SlabCache(this, old.length, name, g, constructor, destructor, m, emptyLimit, kmalloc);
+            @Nullable SlabCache[] grown = Arrays.copyOf(old, old.length + 1);
+            grown[old.length] = c;
+            caches = grown;
+            return c;
+        }
+    }
+
+    /**
+     * Destroys a cache created with {@link #newCache} (Linux's {@code kmem_cache_destroy}): every thread's magazines
+     * and the depot are flushed, every slab destroyed (destructors run).
+     *
+     * @throws IllegalStateException    when objects of the cache are still allocated (nothing is changed then), or
+     *                                  the cache was destroyed already
+     * @throws IllegalArgumentException for a kmalloc cache or a cache of another allocator
+     */
+    public void destroyCache(SlabCache cache) {
+        if (cache.owner != this) {
+            throw new IllegalArgumentException(cache.name() + " belongs to another allocator");
+        }
+        if (cache.kmalloc) {
+            throw new IllegalArgumentException(cache.name() + " is a kmalloc cache: it lives as long as the allocator");
+        }
+        if (cache.isDestroyed()) {
+            throw new IllegalStateException(cache.name() + " was destroyed already");
+        }
+        purgeThreadMagazines(cache);
+        cache.purgeDepot();
+        long live;
+        synchronized (cache.slabLock) {
+            live = cache.activeObjects;
+        }
+        if (live != 0) {
+            throw new IllegalStateException(cache.name() + ": " + live + " objects are still allocated; free them before destroying the cache");
+        }
+        cache.markDestroyed();
+        cache.destroyEmpties(0);
+        synchronized (cacheRegistry) {
+            @Nullable SlabCache[] copy = caches.clone();
+            copy[cache.id] = null;
+            caches = copy;
+        }
+    }
+
+    /** The live caches, kmalloc ones first, in creation order. */
+    public List<SlabCache> caches() {
+        List<SlabCache> out = new ArrayList<>();
+        for (SlabCache c : caches) {
+            if (c != null) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
+    /** The kmalloc cache serving {@code n}-byte requests, or null above {@link #KMALLOC_MAX}. */
+    public @Nullable SlabCache kmallocCache(long n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("negative size " + n);
+        }
+        return n <= KMALLOC_MAX ? kmallocCaches[classIndex(n)] : null;
+    }
+
+    @Nullable SlabCache cacheById(int id) {
+        @Nullable SlabCache[] cs = caches;
+        return id >= 0 && id < cs.length ? cs[id] : null;
+    }
+
+    String cacheName(int id) {
+        SlabCache c = cacheById(id);
+        return c != null ? c.name() : "#" + id + " (no such cache)";
+    }
+
+    /** Every cache id ever given (destroyed ones included), for the walk. */
+    @Nullable SlabCache[] cacheTable() {
+        return caches;
+    }
+
+    // ================================================================== magazines of threads
+
+    /** The calling platform thread's magazines (created on first use), or null on a virtual thread. */
+    @Nullable ThreadMagazines currentMagazines() {
+        Thread t = Thread.currentThread();
+        if (t.isVirtual()) {
+            return null;
+        }
+        ThreadMagazines m = local.get();
+        return m != null ? m : attach(t);
+    }
+
+    /** The calling thread's magazines if it has any. */
+    @Nullable ThreadMagazines existingMagazines() {
+        return local.get();
+    }
+
+    private ThreadMagazines attach(Thread t) {
+        if (closed) {
+            throw new IllegalStateException(name() + " is closed");
+        }
+        ThreadMagazines m;
+        synchronized (threads) {
+            m = new ThreadMagazines(t, nextThreadId++);
+            threads.add(m);
+        }
+        local.set(m);
+        sweepDeadThreads();
+        return m;
+    }
+
+    /** The registered threads' magazines now (for the walk and statistics). */
+    List<ThreadMagazines> threadSnapshot() {
+        synchronized (threads) {
+            return new ArrayList<>(threads);
+        }
+    }
+
+    /**
+     * Flushes the calling thread's magazines of every cache to the slabs and forgets them (the next operation on this
+     * thread starts afresh). Threads that end without calling this are flushed by the scavenger.
+     */
+    public void detach() {
+        ThreadMagazines t = local.get();
+        if (t == null) {
+            return;
+        }
+        local.remove();
+        synchronized (threads) {
+            threads.remove(t);
+        }
+        t.retired = true;
+        flushThread(t);
+        threadsDetached.incrementAndGet();
+    }
+
+    /** Returns every round of {@code t}'s magazines to the slabs (the magazines go to the depots, empty). */
+    private void flushThread(ThreadMagazines t) {
+        for (SlabCache c : caches) {
+            if (c == null) {
+                continue;
+            }
+            List<Magazine> mags;
+            t.lock();
+            try {
+                mags = c.takeMagazines(t);
+            } finally {
+                t.unlock();
+            }
+            if (!mags.isEmpty()) {
+                c.flushMagazines(mags, true);
+            }
+        }
+    }
+
+    /** Flushes every thread's magazines of {@code cache} (each under that thread's lock). */
+    void purgeThreadMagazines(SlabCache cache) {
+        for (ThreadMagazines t : threadSnapshot()) {
+            List<Magazine> mags;
+            t.lock();
+            try {
+                mags = cache.takeMagazines(t);
+            } finally {
+                t.unlock();
+            }
+            if (!mags.isEmpty()) {
+                cache.flushMagazines(mags, true);
+            }
+        }
+    }
+
+    /** Flushes and forgets the magazines of platform threads that have ended. */
+    private void sweepDeadThreads() {
+        List<ThreadMagazines> dead = new ArrayList<>();
+        synchronized (threads) {
+            for (int i = threads.size() - 1; i >= 0; i--) {
+                ThreadMagazines t = threads.get(i);
+                if (t.ownerDead()) {
+                    threads.remove(i);
+                    t.retired = true;
+                    dead.add(t);
+                }
+            }
+        }
+        for (ThreadMagazines t : dead) {
+            flushThread(t);
+            deadThreadsReclaimed.incrementAndGet();
+        }
+    }
+
+    /** Counts an operation off the magazine fast path; every {@link #SCAVENGE_EVERY}th runs the scavenger. No lock held. */
+    void tick() {
+        if (slowOps.incrementAndGet() % SCAVENGE_EVERY == 0 && scavengeLock.tryLock()) {
+            try {
+                scavengeLocked();
+            } finally {
+                scavengeLock.unlock();
+            }
+        }
+    }
+
+    /**
+     * The scavenger, callable from any thread: flushes the magazines of platform threads that have ended and returns
+     * every depot's unused working set (full magazines to the slabs, empty ones dropped).
+     */
+    public void scavenge() {
+        scavengeLock.lock();
+        try {
+            scavengeLocked();
+        } finally {
+            scavengeLock.unlock();
+        }
+    }
+
+    private void scavengeLocked() {
+        scavenges.incrementAndGet();
+        sweepDeadThreads();
+        for (SlabCache c : caches) {
+            if (c != null && c.magazineSize > 0) {
+                c.reapWorkingSet();
+            }
+        }
+    }
+
+    /**
+     * Shrinks every cache ({@link SlabCache#shrink()}: every thread's magazines and the depots flushed, every empty
+     * slab returned), off-slab caches first.
+     *
+     * @return bytes of slab pages returned to buddy
+     */
+    public long shrink() {
+        long bytes = 0;
+        for (SlabCache c : reclaimOrder()) {
+            purgeThreadMagazines(c);
+            c.purgeDepot();
+        }
+        for (SlabCache c : reclaimOrder()) {
+            bytes += c.destroyEmpties(0);
+        }
+        return bytes;
+    }
+
+    /** The heap is full: give back everything this thread and the depots hold, then every empty slab. */
+    void reclaim() {
+        reclaims.incrementAndGet();
+        ThreadMagazines own = local.get();
+        if (own != null) {
+            flushThread(own);
+        }
+        sweepDeadThreads();
+        for (SlabCache c : reclaimOrder()) {
+            c.purgeDepot();
+        }
+        for (SlabCache c : reclaimOrder()) {
+            c.destroyEmpties(0);
+        }
+    }
+
+    /** Off-slab caches before on-slab ones: destroying an off-slab slab frees its descriptor into an on-slab cache. */
+    private List<SlabCache> reclaimOrder() {
+        List<SlabCache> out = new ArrayList<>();
+        for (SlabCache c : caches()) {
+            if (!c.onSlab()) {
+                out.add(c);
+            }
+        }
+        for (SlabCache c : caches()) {
+            if (c.onSlab()) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
+    // ================================================================== pages (the page lock)
+
+    long allocSlabPages(int order) {
+        synchronized (pageLock) {
+            return pages.allocPages(order);
+        }
+    }
+
+    /** Frees pages of a slab that was never mapped (its creation failed). */
+    void freeSlabPages(long base, int order) {
+        synchronized (pageLock) {
+            pages.freePages(base, order);
+        }
+    }
+
+    void mapSlab(long base, int order, long header) {
+        synchronized (pageLock) {
+            pageMap.setRange(base, 1L << order, header, header);
+        }
+    }
+
+    void unmapSlab(long base, int order) {
+        synchronized (pageLock) {
+            pageMap.setRange(base, 1L << order, 0, 0);
+            pages.freePages(base, order);
+        }
+    }
+
+    /** An off-slab descriptor of {@code bytes} (at most 256) from a kmalloc cache's slab layer, or 0. */
+    long allocDescriptor(long bytes) {
+        return kmallocCaches[classIndex(bytes)].allocFromSlabs(descriptorSite);
+    }
+
+    void freeDescriptor(long descriptor) {
+        long h = slabHeaderAt(descriptor, "free descriptor", null);
+        SlabCache c = cacheById(mem.get(INT, h + SlabCache.H_CACHE));
+        if (c == null) {
+            throw new HeapCorruptionException("slab: the descriptor " + hex(descriptor) + " lies in a slab of no cache", descriptor);
+        }
+        c.freeToSlabs(c.check(h, descriptor, "free descriptor"), descriptor, descriptorSite);
+    }
+
+    private long allocLarge(int order) {
+        synchronized (pageLock) {
+            long a = pages.allocPages(order);
+            if (a != 0) {
+                pageMap.setRange(a, 1L << order, PageMap.large(order), PageMap.LARGE_TAIL);
+                largeAllocs++;
+                largeLiveBytes += PAGE_SIZE << order;
+            }
+            return a;
+        }
+    }
+
+    private long allocLargeOrReclaim(int order) {
+        long a = allocLarge(order);
+        if (a == 0) {
+            reclaim();
+            a = allocLarge(order);
+        }
+        return a;
+    }
+
+    private void freeLarge(long a, int order) {
+        synchronized (pageLock) {
+            if (!pages.isAllocatedBlock(a, order)) {
+                throw new HeapCorruptionException(name() + ": the page map names a large block of order " + order + " at " + hex(a)
+                        + ", but buddy has no such allocated block", a);
+            }
+            pageMap.setRange(a, 1L << order, PageMap.FREED_LARGE, 0);
+            pages.freePages(a, order);
+            largeFrees++;
+            largeLiveBytes -= PAGE_SIZE << order;
+        }
+    }
+
+    // ================================================================== the address screen
+
+    private void screen(long address, String who, String op) {
+        if ((address & (MIN_ALIGNMENT - 1)) != 0) {
+            throw new InvalidPointerException(who + ": " + op + "(" + hex(address) + "): not 16-byte aligned, so no object start", address);
+        }
+        if (address < firstAddress || address >= heap.brk()) {
+            throw new InvalidPointerException(who + ": " + op + "(" + hex(address) + "): outside the heap [" + hex(firstAddress) + ", "
+                    + hex(heap.brk()) + ")", address);
+        }
+    }
+
+    boolean validHeader(long h) {
+        return h >= firstAddress && h + SlabCache.HEADER <= heap.brk() && (h & 15) == 0
+                && mem.get(LONG, h + SlabCache.H_MAGIC) == (mem.get(LONG, h + SlabCache.H_BASE) ^ SlabCache.SLAB_MAGIC);
+    }
+
+    private long checkedHeader(long e, long address) {
+        if (!validHeader(e)) {
+            throw new HeapCorruptionException(name() + ": the page map names a slab header at " + hex(e) + " for " + hex(address)
+                    + ", but no intact header is there", address);
+        }
+        return e;
+    }
+
+    /**
+     * The header of the slab holding {@code address}, screened; throws the misuse otherwise ({@code cache} names the
+     * caller for messages; null for the slab layer itself).
+     */
+    long slabHeaderAt(long address, String op, @Nullable SlabCache cache) {
+        String who = cache != null ? cache.name() : name();
+        screen(address, who, op);
+        long e = pageMap.get(address);
+        if (e > 0) {
+            return checkedHeader(e, address);
+        }
+        if (PageMap.largeOrder(e) >= 0 || e == PageMap.LARGE_TAIL) {
+            throw new WrongCacheException(who + ": " + op + "(" + hex(address) + "): in a large kmalloc block, not an object of " + who,
+                    address, who, "kmalloc (large block)");
+        }
+        if (e == PageMap.FREED_LARGE && (address & (PAGE_SIZE - 1)) == 0) {
+            throw new DoubleFreeException(who + ": " + op + "(" + hex(address) + "): a large block freed already (double free?)", address);
+        }
+        throw new InvalidPointerException(who + ": " + op + "(" + hex(address) + "): on a page of no slab", address);
+    }
+
+    /** The kmalloc view: the slab header (&gt; 0) or the large-block entry (&lt; 0) at {@code address}; throws otherwise. */
+    private long lookup(long address, String op) {
+        screen(address, name(), op);
+        long e = pageMap.get(address);
+        if (e > 0) {
+            return checkedHeader(e, address);
+        }
+        int k = PageMap.largeOrder(e);
+        boolean pageStart = (address & (PAGE_SIZE - 1)) == 0;
+        if (k >= 0 && pageStart) {
+            return e;
+        }
+        if (e == PageMap.FREED_LARGE && pageStart) {
+            throw new DoubleFreeException(name() + ": " + op + "(" + hex(address) + "): a large block freed already (double free?)", address);
+        }
+        if (k >= 0 || e == PageMap.LARGE_TAIL) {
+            throw new InvalidPointerException(name() + ": " + op + "(" + hex(address) + "): inside a large block, not at its start", address);
+        }
+        throw new InvalidPointerException(name() + ": " + op + "(" + hex(address) + "): on a page of no slab and no large block", address);
+    }
+
+    /** The kmalloc cache of the slab at header {@code h}; a cache of one's own is the wrong cache for kmalloc's calls. */
+    private SlabCache kmallocCacheOf(long h, long address, String op) {
+        int id = mem.get(INT, h + SlabCache.H_CACHE);
+        SlabCache c = cacheById(id);
+        if (c == null) {
+            throw new HeapCorruptionException(name() + ": the slab header at " + hex(h) + " names cache #" + id + ", which does not exist", address);
+        }
+        if (!c.kmalloc) {
+            throw new WrongCacheException(name() + ": " + op + "(" + hex(address) + "): an object of cache " + c.name()
+                    + ", not a kmalloc object: free it with its cache", address, "kmalloc", c.name());
+        }
+        return c;
+    }
+
+    // ================================================================== kmalloc (the Allocator engine)
+
+    @Override
+    protected long allocate(long size) {
+        if (size <= KMALLOC_MAX) {
+            return kmallocCaches[classIndex(size)].alloc();
+        }
+        int order = pages.orderFor(size);
+        return order < 0 ? 0 : allocLargeOrReclaim(order);
+    }
+
+    @Override
+    protected long allocateAligned(long alignment, long size) {
+        long need = Math.max(size, alignment);
+        if (need <= KMALLOC_MAX) {
+            for (int i = classIndex(need); i < kmallocCaches.length; i++) {
+                if (kmallocCaches[i].align() >= alignment) {
+                    return kmallocCaches[i].alloc();
+                }
+            }
+        }
+        int order = pages.orderFor(size);
+        int alignOrder = pages.orderFor(alignment);
+        if (order < 0 || alignOrder < 0) {
+            return 0;
+        }
+        return allocLargeOrReclaim(Math.max(order, alignOrder));
+    }
+
+    @Override
+    protected void deallocate(long address) {
+        long e = lookup(address, "free");
+        if (e > 0) {
+            SlabCache c = kmallocCacheOf(e, address, "free");
+            c.release(c.check(e, address, "free"), address);
+        } else {
+            freeLarge(address, PageMap.largeOrder(e));
+        }
+    }
+
+    @Override
+    protected long usable(long address) {
+        long e = lookup(address, "usableSize");
+        if (e > 0) {
+            SlabCache c = kmallocCacheOf(e, address, "usableSize");
+            c.check(e, address, "usableSize");
+            return c.usableSize();
+        }
+        return PAGE_SIZE << PageMap.largeOrder(e);
+    }
+
+    @Override
+    protected boolean resize(long address, long size) {
+        long e = lookup(address, "realloc/tryExpand");
+        if (e > 0) {
+            SlabCache c = kmallocCacheOf(e, address, "realloc/tryExpand");
+            c.check(e, address, "realloc/tryExpand");
+            return size <= c.usableSize();
+        }
+        int need = pages.orderFor(size);
+        return need >= 0 && need <= PageMap.largeOrder(e);
+    }
+
+    /**
+     * What the slab layer knows about the object (or large block) at {@code address}: cache, slab, slot, state and,
+     * with user tracking (U), its last alloc and free sites.
+     *
+     * @throws InvalidPointerException when no object or large block starts there
+     */
+    public SlabObjectInfo objectInfo(long address) {
+        screen(address, name(), "objectInfo");
+        long e = pageMap.get(address);
+        if (e > 0) {
+            long h = checkedHeader(e, address);
+            SlabCache c = cacheById(mem.get(INT, h + SlabCache.H_CACHE));
+            if (c == null) {
+                throw new HeapCorruptionException(name() + ": the slab at " + hex(h) + " names no cache", address);
+            }
+            return c.describe(h, address);
+        }
+        int k = PageMap.largeOrder(e);
+        if (k >= 0 && (address & (PAGE_SIZE - 1)) == 0) {
+            return new SlabObjectInfo("kmalloc (large block of order " + k + ")", address, address, 0, "allocated", "", 0, "", 0);
+        }
+        throw new InvalidPointerException(name() + ": objectInfo(" + hex(address) + "): no object starts there", address);
+    }
+
+    // ================================================================== walk, statistics
+
+    @Override
+    public HeapWalk heapWalk() {
+        SlabWalk w = walk;
+        if (w == null) {
+            throw new IllegalStateException("not started");
+        }
+        return w;
+    }
+
+    /** The page allocator underneath (tests and the walk; callers must not allocate through it). */
+    PageAllocator pages() {
+        return pages;
+    }
+
+    long firstAddress() {
+        return firstAddress;
+    }
+
+    /** Free blocks per order of the buddy allocator underneath, in the {@code /proc/buddyinfo} layout. */
+    public String buddyinfo() {
+        synchronized (pageLock) {
+            return pages.buddyinfo();
+        }
+    }
+
+    /**
+     * The caches in the layout of Linux's {@code /proc/slabinfo} (version 2.1, {@code mm/slab_common.c}), newest cache
+     * first as Linux lists them: {@code objsize} is the slot size, {@code tunables <limit> <batchcount>} the magazine
+     * size (a depot exchange moves a whole magazine), {@code <sharedavail>} the rounds in the depot. Active objects
+     * count every slot off the free lists, rounds in magazines included (as Linux SLAB counts its per-CPU arrays).
+     */
+    public String slabinfo() {
+        StringBuilder sb = new StringBuilder("slabinfo - version: 2.1\n");
+        sb.append("# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables <limit> <batchcount>"
+                + " <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>\n");
+        List<SlabCache> all = caches();
+        for (int i = all.size() - 1; i >= 0; i--) {
+            sb.append(all.get(i).info().format()).append('\n');
+        }
+        return sb.toString();
+    }
+
+    /** Rounds in every thread's magazines, per cache id (quiescent use). */
+    long[] roundsInMagazines() {
+        long[] n = new long[caches.length];
+        for (ThreadMagazines t : threadSnapshot()) {
+            for (int id = 0; id < n.length; id++) {
+                Magazine l = t.loaded(id);
+                Magazine p = t.previous(id);
+                n[id] += (l != null ? l.count : 0) + (p != null ? p.count : 0);
+            }
+        }
+        return n;
+    }
+
+    @Override
+    protected List<StatsSection> statsSections() {
+        long active = 0;
+        long objects = 0;
+        long activeSlabs = 0;
+        long slabs = 0;
+        long slabBytes = 0;
+        long created = 0;
+        long destroyed = 0;
+        long ctors = 0;
+        long dtors = 0;
+        long depotRounds = 0;
+        long exchanges = 0;
+        long mags = 0;
+        long slabOps = 0;
+        for (SlabCache c : caches()) {
+            SlabCache.SlabInfoRow r = c.info();
+            active += r.activeObjs();
+            objects += r.numObjs();
+            activeSlabs += r.activeSlabs();
+            slabs += r.numSlabs();
+            slabBytes += r.numSlabs() * c.g.slabBytes();
+            depotRounds += r.sharedAvail();
+            synchronized (c.slabLock) {
+                created += c.slabsCreated;
+                destroyed += c.slabsDestroyed;
+                ctors += c.constructorCalls;
+                dtors += c.destructorCalls;
+                slabOps += c.slabAllocs + c.slabFrees;
+            }
+            synchronized (c.depot) {
+                exchanges += c.depot.fullTaken + c.depot.fullReturned;
+            }
+            mags += c.magazines.get();
+        }
+        long magRounds = 0;
+        for (long n : roundsInMagazines()) {
+            magRounds += n;
+        }
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("caches", caches().size());
+        info.put("activeObjects", active);
+        info.put("objects", objects);
+        info.put("activeSlabs", activeSlabs);
+        info.put("slabs", slabs);
+        info.put("slabBytes", slabBytes);
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("debug", Debug.format(kmallocDebug));
+        v.put("magazines", magazinesOn ? "on" : "off");
+        v.put("emptySlabLimit", emptySlabs);
+        v.put("threadsWithMagazines", threadSnapshot().size());
+        v.put("roundsInMagazines", magRounds);
+        v.put("roundsInDepots", depotRounds);
+        v.put("magazinesAllocated", mags);
+        v.put("depotExchanges", exchanges);
+        v.put("slabLayerOps", slabOps);
+        v.put("slabsCreated", created);
+        v.put("slabsDestroyed", destroyed);
+        v.put("constructorCalls", ctors);
+        v.put("destructorCalls", dtors);
+        synchronized (pageLock) {
+            v.put("largeBlocks", largeAllocs - largeFrees);
+            v.put("largeBytes", largeLiveBytes);
+            v.put("largeAllocations", largeAllocs);
+        }
+        v.put("reclaims", reclaims.get());
+        v.put("scavenges", scavenges.get());
+        v.put("deadThreadsReclaimed", deadThreadsReclaimed.get());
+        v.put("threadsDetached", threadsDetached.get());
+        Map<String, Object> buddy = new LinkedHashMap<>();
+        buddy.put("pageSize", PAGE_SIZE);
+        buddy.put("maxOrder", MAX_ORDER);
+        buddy.put("freeBytes", pages.freeBytes());
+        return List.of(new StatsSection("slabinfo", info, slabinfo()), new StatsSection("slab", v),
+                new StatsSection("buddyinfo", buddy, buddyinfo()));
+    }
+
+    /** Bytes of metadata outside the heap: buddy's side table, the page map, magazines, caches, thread records. */
+    long externalBytes() {
+        long bytes = pages.externalMetadataBytes() + pageMap.bytes();
+        for (SlabCache c : caches()) {
+            bytes += 256 + c.magazines.get() * (32 + 8L * c.magazineSize);
+        }
+        bytes += threadSnapshot().size() * (64 + 16L * caches.length);
+        return bytes;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        Thread t = background;
+        if (t != null) {
+            t.interrupt();
+        }
+        local.remove();
+        super.close();
+    }
+
+    static String hex(long a) {
+        return "0x" + Long.toHexString(a);
+    }
+
+    @Override
+    public String toString() {
+        return name() + " (slab layer over " + pages + ", " + caches().size() + " caches)";
+    }
+
+    /** Page map entry of {@code address} (tests, walk). */
+    long pageEntry(long address) {
+        return pageMap.get(address);
+    }
+}

@@ -1,0 +1,37 @@
+package org.jalloc.slab;
+
+import java.util.List;
+
+import org.jalloc.core.ThreadSafety;
+import org.jalloc.core.spi.AllocatorProvider;
+import org.jalloc.core.spi.AllocatorType;
+import org.jalloc.core.spi.OptionSpec;
+import org.jalloc.core.spi.Sizes;
+
+/** Offers {@code slab} (kmalloc over the slab layer over buddy pages) to {@code ./jalloc}, the fuzz engine and replay. */
+public final class SlabProvider implements AllocatorProvider {
+    @Override
+    public List<AllocatorType> allocatorTypes() {
+        OptionSpec debug = OptionSpec.choice("debug", "-",
+                "SLUB-style debugging of the kmalloc caches: F sanity checks, Z red zones, P poisoning, U alloc/free sites", Debug.allSpellings());
+        OptionSpec magazines = OptionSpec.choice("magazines", "on", "per-thread magazines and a depot in front of every cache", "on", "off");
+        OptionSpec empty = OptionSpec.number("empty-slabs", Integer.toString(SlabAllocator.DEFAULT_EMPTY_SLABS),
+                "empty slabs each cache keeps before returning further ones to buddy");
+        return List.of(new AllocatorType("slab",
+                "Bonwick's slab allocator over the buddy system: kmalloc caches 16 B-8 KiB (and 96, 192) with per-thread magazines and a depot,"
+                        + " coloring, slabinfo; larger requests as buddy pages",
+                ThreadSafety.CONCURRENT, List.of(debug, magazines, empty),
+                (heap, options, name) -> {
+                    long emptySlabs = Sizes.parse(options.getOrDefault("empty-slabs", "2"));
+                    if (emptySlabs > Integer.MAX_VALUE) {
+                        throw new IllegalArgumentException("slab: empty-slabs " + emptySlabs + " is too large");
+                    }
+                    return SlabAllocator.builder()
+                            .debug(options.getOrDefault("debug", "-"))
+                            .magazines(!"off".equals(options.get("magazines")))
+                            .emptySlabs((int) emptySlabs)
+                            .name(name)
+                            .build(heap);
+                }));
+    }
+}

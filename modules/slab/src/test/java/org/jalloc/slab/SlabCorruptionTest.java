@@ -1,0 +1,191 @@
+package org.jalloc.slab;
+
+import static org.jalloc.testkit.contract.Corruption.assertReports;
+import static org.jalloc.testkit.contract.Corruption.assertReportsOnly;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.jalloc.check.CheckedAllocator;
+import org.jalloc.core.memory.Heap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Breaks real slab metadata — a free-list link, a bufctl entry, a list link, a color, a red zone byte, a poison
+ * byte, a page map entry, a buddy block, a round's free marker, a depot count — and proves the checker names the
+ * invariant: SLAB-1 (free list), SLAB-2 (lists), SLAB-3 (placement), SLAB-4 (red zones), SLAB-5 (poison), SLAB-6
+ * (slab pages in buddy and the page map), SLAB-7 (magazines and depot). The kmalloc caches are driven through
+ * {@link CheckedAllocator}, so the shadow model and the payload patterns are checked as well.
+ */
+class SlabCorruptionTest {
+    private final Heap heap = Heap.reserve(4L << 20);
+    private final SlabAllocator slab = SlabAllocator.builder().magazines(false).build(heap);
+    private final CheckedAllocator checked = new CheckedAllocator(slab);
+    /** kmalloc-64: on-slab, 63 objects per one-page slab, no slack, the free link and marker in the free object. */
+    private final SlabCache k64 = slab.kmallocCache(64);
+
+    @AfterEach
+    void close() {
+        slab.close();
+    }
+
+    private long header(long obj) {
+        return slab.pageEntry(obj);
+    }
+
+    @Test
+    void theUntouchedLayoutIsClean() {
+        long a = checked.malloc(50);
+        long b = checked.malloc(1000);
+        long c = checked.malloc(20_000);
+        checked.free(b);
+        checked.verifyAll();
+        assertEquals(63, k64.objectsPerSlab());
+        assertEquals(0, k64.slackBytesPerSlab());
+        assertTrue(k64.onSlab());
+        checked.free(a);
+        checked.free(c);
+        checked.verifyAll();
+    }
+
+    @Test
+    void slab1AFreeLinkToALiveObject() {
+        long a = checked.malloc(64);
+        long b = checked.malloc(64);
+        checked.malloc(64);
+        checked.free(b); // b heads the slab's free list; its link (the next free slot) is in its first bytes
+        heap.putLong(b + k64.g.linkOffset(), a); // the link now names the live a: a is free and allocated at once
+        assertReports(checked, "SLAB-1");
+    }
+
+    @Test
+    void slab1ABufctlEntryOfAFreeSlotSaysLive() {
+        SlabCache k1k = slab.kmallocCache(1000);
+        assertFalse(k1k.onSlab());
+        long a = checked.malloc(1000);
+        checked.malloc(1000);
+        checked.free(a);
+        long h = header(a);
+        long index = heap.getLong(h + SlabCache.H_FREE);
+        assertEquals(0, index, "a's slot heads the off-slab free list");
+        heap.putInt(k1k.bufctl(h, index), SlabCache.BUFCTL_LIVE); // the free list now runs into a LIVE entry
+        assertReports(checked, "SLAB-1");
+    }
+
+    @Test
+    void slab2ABrokenPrevLinkOnTheFullList() {
+        for (int i = 0; i < 2 * k64.objectsPerSlab(); i++) {
+            checked.malloc(40);
+        }
+        long first = k64.heads[SlabCache.FULL];
+        long second = heap.getLong(first + SlabCache.H_NEXT);
+        assertNotEquals(0, second, "two full slabs");
+        heap.putLong(second + SlabCache.H_PREV, 0);
+        assertReportsOnly(checked, "SLAB-2");
+    }
+
+    @Test
+    void slab2AFullSlabLeftOnThePartialList() {
+        long first = 0;
+        for (int i = 0; i < k64.objectsPerSlab(); i++) {
+            long p = checked.malloc(40);
+            first = i == 0 ? p : first;
+        }
+        checked.free(first); // the slab is partial again
+        long h = header(first);
+        assertEquals(h, k64.heads[SlabCache.PARTIAL]);
+        // Take the freed slot off the free list by hand and count it in use: a full slab, but still on the partial list.
+        heap.putLong(h + SlabCache.H_FREE, 0);
+        heap.putInt(h + SlabCache.H_INUSE, k64.objectsPerSlab());
+        synchronized (k64.slabLock) {
+            k64.activeObjects++;
+        }
+        assertReports(checked, "SLAB-2");
+    }
+
+    @Test
+    void slab3AColorBeyondTheSlack() {
+        long a = checked.malloc(64);
+        heap.putInt(header(a) + SlabCache.H_COLOR, 64); // the slack is 0: the last object would run into the header
+        assertReports(checked, "SLAB-3");
+    }
+
+    @Test
+    void slab4AnOverrunIntoARedZone() {
+        try (SlabAllocator debug = SlabAllocator.builder().debug("Z").build(Heap.reserve(4L << 20))) {
+            CheckedAllocator ch = new CheckedAllocator(debug);
+            long p = ch.malloc(24);
+            ch.verifyAll();
+            debug.heap().memory().set(java.lang.foreign.ValueLayout.JAVA_BYTE, p + debug.kmallocCache(24).usableSize(), (byte) 0x11);
+            assertReportsOnly(ch, "SLAB-4");
+        }
+    }
+
+    @Test
+    void slab5AWriteIntoAPoisonedFreeObject() {
+        try (SlabAllocator debug = SlabAllocator.builder().debug("P").build(Heap.reserve(4L << 20))) {
+            CheckedAllocator ch = new CheckedAllocator(debug);
+            long p = ch.malloc(40);
+            ch.malloc(40);
+            ch.free(p);
+            ch.verifyAll();
+            debug.heap().memory().set(java.lang.foreign.ValueLayout.JAVA_LONG, p + 8, 0x1234L);
+            assertReportsOnly(ch, "SLAB-5");
+        }
+    }
+
+    @Test
+    void slab6APageMapEntryOfASlabCleared() {
+        long a = checked.malloc(64);
+        slab.pageMap.setRange(a & -SlabAllocator.PAGE_SIZE, 1, 0, 0);
+        assertReports(checked, "SLAB-6");
+    }
+
+    @Test
+    void slab6ABuddyBlockOwnedByNothing() {
+        checked.malloc(64);
+        long leaked;
+        synchronized (slab.pageLock) {
+            leaked = slab.pages().allocPages(1); // pages taken behind the slab layer's back: no slab, no large block
+        }
+        assertNotEquals(0, leaked);
+        assertReports(checked, "SLAB-6");
+    }
+
+    @Test
+    void slab7ARoundWithoutItsFreeMarker() {
+        try (SlabAllocator mags = SlabAllocator.builder().build(Heap.reserve(4L << 20))) {
+            CheckedAllocator ch = new CheckedAllocator(mags);
+            long p = ch.malloc(24);
+            ch.malloc(24);
+            ch.free(p); // a round in this thread's loaded magazine of kmalloc-32
+            assertEquals(1, mags.roundsInMagazines()[mags.kmallocCache(24).id]);
+            ch.verifyAll();
+            SlabCache k32 = mags.kmallocCache(24);
+            mags.heap().memory().set(java.lang.foreign.ValueLayout.JAVA_LONG, p + k32.g.markerOffset(), 0L); // as if handed out again
+            assertReports(ch, "SLAB-7");
+        }
+    }
+
+    @Test
+    void slab7ADepotCountThatDisagreesWithItsList() {
+        try (SlabAllocator mags = SlabAllocator.builder().build(Heap.reserve(4L << 20))) {
+            CheckedAllocator ch = new CheckedAllocator(mags);
+            SlabCache k16 = mags.kmallocCache(16);
+            long[] p = new long[3 * k16.magazineSize()];
+            for (int i = 0; i < p.length; i++) {
+                p[i] = ch.malloc(16);
+            }
+            for (long q : p) {
+                ch.free(q); // loaded and previous fill up; the third magazine's worth sends a full one to the depot
+            }
+            synchronized (k16.depot) {
+                assertEquals(1, k16.depot.fullCount);
+                k16.depot.fullCount = 2;
+            }
+            assertReportsOnly(ch, "SLAB-7");
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package org.jalloc.slab;
+
+import org.jalloc.core.AllocatorFactory;
+import org.jalloc.testkit.fuzz.FuzzBytes;
+import org.jalloc.testkit.fuzz.FuzzEngine;
+import org.jalloc.testkit.fuzz.FuzzFailure;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+
+/**
+ * Coverage-guided fuzzing with Jazzer: fuzzer bytes become kmalloc op sequences ({@link FuzzBytes}) run under the
+ * checker (HEAP-1..8, API-1..5, BUDDY-1..5, SLAB-1..7), with magazines, without them, and with every debug flag. In a
+ * normal build this replays the inputs in {@code src/test/resources/org/jalloc/slab/SlabFuzzTestInputs};
+ * {@code JAZZER_FUZZ=1} fuzzes (see docs/fuzzing.md). The object-cache level has its own fuzz ({@link CacheFuzzTest}).
+ */
+class SlabFuzzTest {
+    private static final long HEAP = 1L << 20;
+
+    private static void run(String spec, byte[] data) {
+        FuzzFailure failure = new FuzzEngine(AllocatorFactory.of(spec, HEAP)).shrinkBudget(500).runOps(FuzzBytes.toOps(data, HEAP), -1);
+        if (failure != null) {
+            throw new AssertionError(failure.toString());
+        }
+    }
+
+    @FuzzTest(maxDuration = "30s")
+    void slab(byte[] data) {
+        run("slab", data);
+    }
+
+    @FuzzTest(maxDuration = "30s")
+    void slabWithoutMagazines(byte[] data) {
+        run("slab:magazines=off,empty-slabs=0", data);
+    }
+
+    @FuzzTest(maxDuration = "30s")
+    void slabDebug(byte[] data) {
+        run("slab:debug=FZPU", data);
+    }
+}
