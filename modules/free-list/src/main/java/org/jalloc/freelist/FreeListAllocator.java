@@ -1,12 +1,15 @@
 package org.jalloc.freelist;
 
+import static org.jalloc.freelist.Blocks.EPILOGUE;
+import static org.jalloc.freelist.Blocks.hex;
+
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import org.jalloc.core.AbstractAllocator;
 import org.jalloc.core.DoubleFreeException;
-import org.jalloc.core.HeapCorruptionException;
 import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.StatsSection;
 import org.jalloc.core.ThreadSafety;
@@ -19,106 +22,215 @@ import org.jalloc.core.walk.HeapWalk;
 import org.jalloc.core.walk.InvariantSink;
 
 /**
- * The implicit free list (CS:APP 9.9): every block carries one header word, and the free blocks are found by
- * walking all blocks by their sizes. First-fit placement, splitting with a minimum block, coalescing either
- * immediately on free or deferred until a search fails.
+ * The free-list allocators of CS:APP 9.9 and Wilson et al.'s survey, as one engine with three choices: how a free
+ * block is found (the {@link Policy placement}: first fit, next fit, best fit, segregated fits), how the free blocks
+ * are organised (the {@link ListKind list}: implicit, explicit LIFO, explicit address-ordered; size-class lists for
+ * segregated fits) and when free neighbours merge ({@link Coalescing}: immediately, or when a search fails).
  *
  * <h2>Nouns</h2>
- * <b>block</b>: header plus payload, a multiple of 16 bytes, at least {@link #MIN_BLOCK}. <b>header</b>: the 8-byte
- * word before the payload. <b>payload</b>: what {@code malloc} returns, 16-byte aligned. <b>epilogue</b>: a
- * zero-size allocated header at {@code brk - 8} that ends every walk.
+ * <b>block</b>: header plus payload, a multiple of 16 bytes, at least 32. <b>header</b>: the 8-byte word before the
+ * payload. <b>payload</b>: what {@code malloc} returns, 16-byte aligned. <b>epilogue</b>: a zero-size allocated
+ * header at {@code brk - 8} that ends every walk. <b>free index</b> ({@link FreeIndex}): where free blocks are
+ * filed and enumerated: the block list itself ({@link ImplicitList}) or doubly linked lists through the free blocks
+ * ({@link LinkedFreeLists}), whose heads sit in the <b>head table</b> at the start of the heap. <b>placement</b>
+ * ({@link Placement}): which enumerated candidate serves a request. <b>rover</b>: next fit's position.
+ * <b>size class</b> ({@link SizeClasses}): the range of block sizes one segregated list holds.
  *
  * <h2>Heap layout</h2>
  * <pre>
- *  start        start+8                                            brk-8     brk
- *  |  pad (0)   | hdr | payload ...     | hdr | payload ...  | ... | 0 | 1   |
- *  +------------+-----+-----------------+-----+--------------+-----+---------+
- *   PADDING       first block (header at 16k+8, payload at 16k)       epilogue
+ *  start                                   start+8T     start+8T+8
+ *  | head table (T words; none if implicit) | pad (0)   | hdr | payload ... | hdr | payload ... | ... | 0 | 1 |
+ *  +----------------------------------------+-----------+-------------------+-------------------+-----+-------+
+ *   METADATA                                  PADDING     first block (header at 16k+8, payload at 16k)  epilogue
+ *
+ *  head table: T = L + 1 words: head[0 .. L-1], then the non-empty bitmap (bit c set iff head[c] != 0);
+ *              L = 1 for list=lifo|address, L = 63 size classes for segregated; T = 0 for the implicit list
  * </pre>
  *
- * <h2>Header word</h2>
+ * <h2>Header word and free block</h2>
  * <pre>
  *   63                                        4   3   2   1   0
  *  +--------------------------------------------+---+---+---+---+
  *  |        block size (multiple of 16)         | 0 | 0 | 0 | a |    a = allocated
  *  +--------------------------------------------+---+---+---+---+
  *  usable size = block size - 8;  smallest block 32 (16 usable bytes needed, rounded to 24)
+ *
+ *  free block in an explicit list:  | header | next | prev | ... (unused) |      next, prev: heap addresses, 0 = none
+ *                                    block    +8     +16                         (the smallest block holds both)
  * </pre>
  *
  * <h2>Invariants (spec/invariants.md)</h2>
  * <ul>
- *   <li>HEAP-1: {@code 8 + sum(block sizes) + 8 == brk - start} (pad, blocks, epilogue tile the heap).</li>
+ *   <li>HEAP-1: {@code 8T + 8 + sum(block sizes) + 8 == brk - start} (table, pad, blocks, epilogue tile the heap).</li>
+ *   <li>HEAP-3: the free index holds exactly the free blocks, each once (explicit lists: a lost link loses a block).</li>
  *   <li>HEAP-4 (immediate coalescing only): no two free blocks are adjacent.</li>
  *   <li>FL-1: {@code header(brk - 8) == 0 | 1} and the pad word is 0.</li>
  *   <li>FL-2: every header has flag bits 1..3 clear and a size {@code % 16 == 0}, {@code >= 32}.</li>
  *   <li>FL-3: {@code lastBlock + size(lastBlock) == brk - 8} (or no blocks and {@code lastBlock == 0}).</li>
+ *   <li>FL-4 (next fit): {@code rover == 0 ∨ rover ∈ positions}: a block start (implicit) or a list member (explicit).</li>
+ *   <li>FL-5 (explicit): {@code prev(head[c]) == 0 ∧ ∀ n: prev(next(n)) == n}, links name block starts, no cycles.</li>
+ *   <li>FL-6 (address order): {@code ∀ n: next(n) == 0 ∨ n < next(n)}.</li>
+ *   <li>FL-7 (segregated): {@code ∀ n ∈ list c: class(size(n)) == c}.</li>
+ *   <li>FL-8 (explicit): {@code bit c of the bitmap == (head[c] != 0)}.</li>
+ *   <li>FL-9 (deferred): {@code ¬mayHaveAdjacentFree ⇒} no two free blocks are adjacent (the pass may be skipped).</li>
  * </ul>
  *
  * <h2>Algorithms</h2>
  * <ol>
- *   <li>malloc(n): asize = max(32, roundup16(n + 8)); walk from the first block to the first free block of at
- *       least asize (deferred: on failure coalesce the whole heap and walk again); if none, grow the heap by asize,
- *       less the size of a free last block, which the new space extends; split when the rest is at least 32.</li>
- *   <li>free(p): clear the allocated bit; immediate: merge with a free right neighbour (O(1)) and a free left
- *       neighbour, found by walking from the first block (O(n): a header-only block cannot name its left
- *       neighbour; this is the cost boundary tags remove).</li>
- *   <li>tryExpand/realloc in place: shrink by splitting off the tail; grow into the run of free blocks to the
- *       right, or, for the last block, by moving the break.</li>
- *   <li>alignedAlloc(a, n): first fit on free blocks where an a-aligned payload fits after a front gap that is
- *       either 0 or a whole free block (at least 32 bytes).</li>
+ *   <li>malloc(n): asize = max(32, roundup16(n + 8)); the placement picks a candidate from the index; if none
+ *       fits, deferred coalescing may run a pass (step 3) and search again; if still none, grow the heap by asize,
+ *       less the size of a free last block, which the new space extends; unfile the block and split it when the
+ *       rest is at least 32 (the rest is filed). Next fit then moves its rover past the block it took.</li>
+ *   <li>free(p): clear the allocated bit. Immediate: merge with a free right neighbour (its header is at
+ *       {@code p - 8 + size}, O(1)) and a free left neighbour found by {@link FreeIndex#freeBlockEndingAt}, then
+ *       file the merged block. Deferred: file the block.</li>
+ *   <li>coalesce pass (deferred): walk all blocks; unfile each run of adjacent free blocks and file it merged. A
+ *       pass visits every block, so it runs after a failed search only when it may merge something
+ *       ({@code mayHaveAdjacentFree}) and at least one free per {@link #PASS_RATIO} blocks happened since the last
+ *       pass (O(PASS_RATIO) header reads per free, amortized) — and always before an allocation gives up.</li>
+ *   <li>tryExpand/realloc in place: shrink by splitting off the tail (immediate: merged with a free right
+ *       neighbour); grow into the run of free blocks to the right, or, for the last block, by moving the break.</li>
+ *   <li>alignedAlloc(a, n): the placement's search over blocks where an a-aligned payload fits after a front gap
+ *       that is either 0 or a whole free block (at least 32 bytes), which stays filed; a grown heap adds
+ *       {@code asize + a + 32} so any gap fits.</li>
+ *   <li>Positions that disappear: when a block leaves an explicit list next fit's rover moves to its successor;
+ *       when a block is merged into its left neighbour the rover (implicit) moves to the merged block's start.</li>
  * </ol>
  *
+ * <h2>Costs of the organisations (B = blocks, F = free blocks, C = free blocks in one class)</h2>
+ * <pre>
+ *                     search visits       file on free        free left neighbour (immediate)
+ *   implicit          B (every block)     O(1): the bit       walk from the first block, O(B)
+ *   lifo              F                   O(1): push          scan the list, O(F)
+ *   address           F                   O(F) to its place   the list predecessor: the same scan, one compare
+ *   segregated lifo   C + class hops      O(1): push          scan every list, O(F)
+ * </pre>
+ * A header-only block cannot name its left neighbour; boundary tags (footers) remove that cost and are another
+ * module's subject. Address-ordered first fit chooses exactly the blocks implicit first fit chooses (and best fit the
+ * same in both; aligned requests aside, as the head table shifts addresses); the organisations differ in cost. With
+ * deferred coalescing no left neighbour is ever looked for.
+ *
  * <h2>Misuse detected in O(1)</h2>
- * Addresses that are not 16-aligned or lie outside the heap; a header whose flag bits or size are impossible; a
- * block whose allocated bit is clear (double free while the freed header survives). An address inside a live
- * payload whose bytes happen to look like an allocated header is not detected outside checked mode.
+ * Addresses that are not 16-aligned or lie outside the blocks (the head table included); a header whose flag bits
+ * or size are impossible; a block whose allocated bit is clear (double free while the freed header survives). An
+ * address inside a live payload whose bytes happen to look like an allocated header is not detected outside checked
+ * mode. Misuse throws before anything is written.
  *
  * <p>Thread safety: {@link ThreadSafety#SINGLE_OWNER}.
  */
 public final class FreeListAllocator extends AbstractAllocator {
+    /** Which free block serves a request. */
+    public enum Policy {
+        /** The first block that fits, in the list's order. */
+        FIRST_FIT("first-fit"),
+        /** First fit from where the last search ended (a roving pointer), wrapping around. */
+        NEXT_FIT("next-fit"),
+        /** The block that leaves the least over; stops early on a perfect fit. */
+        BEST_FIT("best-fit"),
+        /** Size-class lists: first fit within the request's class (an approximate best fit), else any larger class. */
+        SEGREGATED("segregated");
+
+        private final String specName;
+
+        Policy(String specName) {
+            this.specName = specName;
+        }
+
+        /** The allocator name, e.g. {@code first-fit}. */
+        public String specName() {
+            return specName;
+        }
+    }
+
+    /** How the free blocks are organised (for {@link Policy#SEGREGATED}: the order within each class list). */
+    public enum ListKind {
+        /** No list: the blocks themselves, walked by their sizes. */
+        IMPLICIT,
+        /** An explicit doubly linked list; a freed block goes to the front. */
+        LIFO,
+        /** An explicit doubly linked list sorted by address. */
+        ADDRESS;
+
+        /** The spelling of the {@code list} option. */
+        public String optionValue() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
     /** When free blocks are merged with their free neighbours. */
     public enum Coalescing {
         /** On every free: no two free blocks are ever adjacent. */
         IMMEDIATE,
-        /** Only when a search fails, over the whole heap, before the heap grows. */
+        /**
+         * Only when a search fails, over the whole heap, before the heap grows: a pass visits every block, so it runs
+         * once at least one free per 8 blocks happened since the last pass, and always before an
+         * allocation gives up.
+         */
         DEFERRED
     }
 
-    static final long HEADER = 8;
-    static final long MIN_BLOCK = 32;
-    static final long ALLOCATED_BIT = 1;
-    static final long FLAG_MASK = 15;
-    private static final long EPILOGUE = ALLOCATED_BIT;
+    static final long HEADER = Blocks.HEADER;
+    static final long MIN_BLOCK = Blocks.MIN_BLOCK;
+    /** Deferred coalescing runs a pass (which visits every block) after at least one free per this many blocks. */
+    static final long PASS_RATIO = 8;
 
+    private final Policy policy;
     private final Coalescing coalescing;
-    private final long firstBlock;
+    private final Blocks blocks;
+    private final FreeIndex index;
+    final Placement placement;
+    private final Request request;
+    final Counters counters = new Counters();
+    final long firstBlock;
     /** Header address of the block that ends at the epilogue; 0 while the heap has no block. */
     long lastBlock;
-
-    private long allocations;
-    private long searchSteps;
-    private long maxSearchSteps;
-    private long splits;
-    private long coalesces;
-    private long leftNeighbourSteps;
+    /** Deferred coalescing: false only while no two free blocks can be adjacent, so a pass would merge nothing. */
+    boolean mayHaveAdjacentFree;
+    /** Deferred coalescing: frees (and shrinks) since the last pass. */
+    private long freesSincePass;
+    /** The candidate after the block {@link #obtain} unfiled (for next fit's rover). */
+    private long successor;
 
     private final Walk walk = new Walk();
 
-    /**
-     * An implicit-list first-fit allocator over {@code heap}, which it owns from now on.
-     *
-     * @param name the name it reports (e.g. {@code first-fit:coalesce=deferred})
-     */
+    /** Implicit-list first fit (the foundation's {@code first-fit}) over {@code heap}, which it owns from now on. */
     public FreeListAllocator(Heap heap, Coalescing coalescing, String name) {
+        this(heap, Policy.FIRST_FIT, ListKind.IMPLICIT, coalescing, name);
+    }
+
+    /**
+     * A free-list allocator over {@code heap}, which it owns from now on.
+     *
+     * @param list for {@link Policy#SEGREGATED}, {@link ListKind#LIFO} or {@link ListKind#ADDRESS} (the order within each class)
+     * @param name the name it reports (e.g. {@code first-fit:list=address,coalesce=deferred})
+     * @throws IllegalArgumentException for segregated implicit lists, or a heap too small for the sentinels
+     */
+    public FreeListAllocator(Heap heap, Policy policy, ListKind list, Coalescing coalescing, String name) {
         super(name, heap);
+        if (policy == Policy.SEGREGATED && list == ListKind.IMPLICIT) {
+            throw new IllegalArgumentException("segregated fits keep explicit lists: list=lifo or list=address, not implicit");
+        }
+        this.policy = policy;
         this.coalescing = coalescing;
-        long start = heap.sbrk(2 * HEADER);
+        int lists = policy == Policy.SEGREGATED ? SizeClasses.COUNT : 1;
+        int tableWords = list == ListKind.IMPLICIT ? 0 : lists + 1;
+        long start = heap.sbrk(8L * tableWords + 2 * HEADER);
         if (start < 0) {
             throw new IllegalArgumentException("heap too small for the free-list sentinels: " + heap);
         }
-        heap.putLong(start, 0);
-        heap.putLong(start + HEADER, EPILOGUE);
-        this.firstBlock = start + HEADER;
+        this.firstBlock = start + 8L * tableWords + HEADER;
+        this.blocks = new Blocks(heap, firstBlock, name);
+        this.index = list == ListKind.IMPLICIT ? new ImplicitList(blocks, counters)
+                : new LinkedFreeLists(blocks, counters, start, lists, list == ListKind.ADDRESS);
+        this.placement = switch (policy) {
+            case FIRST_FIT, SEGREGATED -> new Placement.FirstFit(blocks);
+            case NEXT_FIT -> new Placement.NextFit(blocks);
+            case BEST_FIT -> new Placement.BestFit(blocks);
+        };
+        this.request = new Request(blocks);
+        index.format();
+        heap.putLong(firstBlock - HEADER, 0);
+        heap.putLong(firstBlock, EPILOGUE);
     }
 
     /** First fit with immediate coalescing over a new heap of {@code heapBytes}. */
@@ -131,38 +243,6 @@ public final class FreeListAllocator extends AbstractAllocator {
         return ThreadSafety.SINGLE_OWNER;
     }
 
-    // ---------------------------------------------------------------- block header
-
-    private long header(long block) {
-        return heap.getLong(block);
-    }
-
-    /** The size of the block at {@code block} as a walk step; a size that cannot advance the walk is corruption. */
-    private long stepSize(long block) {
-        long size = sizeOf(header(block));
-        if (size < MIN_BLOCK) {
-            throw new HeapCorruptionException(name() + ": block at " + hex(block) + " has size " + size
-                    + " (a write past the end of a block?)", block);
-        }
-        return size;
-    }
-
-    private static long sizeOf(long header) {
-        return header & ~FLAG_MASK;
-    }
-
-    private static boolean isAllocated(long header) {
-        return (header & ALLOCATED_BIT) != 0;
-    }
-
-    private void setHeader(long block, long size, boolean allocated) {
-        heap.putLong(block, size | (allocated ? ALLOCATED_BIT : 0));
-    }
-
-    private long epilogue() {
-        return heap.brk() - HEADER;
-    }
-
     private static long blockSizeFor(long size) {
         return Math.max(MIN_BLOCK, alignUp(size + HEADER, MIN_ALIGNMENT));
     }
@@ -171,22 +251,18 @@ public final class FreeListAllocator extends AbstractAllocator {
     private long liveBlock(long address) {
         requirePayloadAddress(address, firstBlock + HEADER);
         long block = address - HEADER;
-        long h = header(block);
-        long size = sizeOf(h);
-        boolean plausible = (h & (FLAG_MASK & ~ALLOCATED_BIT)) == 0 && size >= MIN_BLOCK && (size & 15) == 0
-                && size <= epilogue() - block;
+        long h = blocks.header(block);
+        long size = Blocks.sizeOf(h);
+        boolean plausible = (h & (Blocks.FLAG_MASK & ~Blocks.ALLOCATED_BIT)) == 0 && size >= MIN_BLOCK && (size & 15) == 0
+                && size <= blocks.epilogue() - block;
         if (!plausible) {
             throw new InvalidPointerException(name() + ": " + hex(address) + " is not a block start (header "
                     + Long.toHexString(h) + " is not a valid header)", address);
         }
-        if (!isAllocated(h)) {
+        if (!Blocks.isAllocated(h)) {
             throw new DoubleFreeException(name() + ": block " + hex(address) + " is not allocated (double free?)", address);
         }
         return block;
-    }
-
-    private static String hex(long a) {
-        return "0x" + Long.toHexString(a);
     }
 
     // ---------------------------------------------------------------- engine
@@ -194,141 +270,141 @@ public final class FreeListAllocator extends AbstractAllocator {
     @Override
     protected long allocate(long size) {
         long asize = blockSizeFor(size);
-        long block = findFit(asize);
-        if (block == 0 && coalescing == Coalescing.DEFERRED) {
-            coalesceAll();
-            block = findFit(asize);
-        }
-        if (block == 0) {
-            block = extend(asize);
-            if (block == 0) {
-                return 0;
-            }
-        }
-        place(block, asize);
-        allocations++;
-        return block + HEADER;
+        counters.begin();
+        request.plain(asize);
+        long block = obtain(asize);
+        return block == 0 ? 0 : allocated(block, asize);
     }
 
     @Override
     protected long allocateAligned(long alignment, long size) {
         long asize = blockSizeFor(size);
-        long block = findAlignedFit(alignment, asize);
-        if (block == 0 && coalescing == Coalescing.DEFERRED) {
-            coalesceAll();
-            block = findAlignedFit(alignment, asize);
+        if (asize > Long.MAX_VALUE / 2 - alignment) {
+            return 0;
         }
-        if (block == 0) {
-            if (asize > Long.MAX_VALUE / 2 - alignment || extend(asize + alignment + MIN_BLOCK) == 0) {
-                return 0;
-            }
-            block = findAlignedFit(alignment, asize);
-            if (block == 0) {
-                return 0;
-            }
-        }
-        place(block, asize);
-        allocations++;
-        return block + HEADER;
-    }
-
-    /** First free block of at least {@code asize} bytes, or 0. */
-    private long findFit(long asize) {
-        long steps = 0;
-        long end = epilogue();
-        for (long block = firstBlock; block < end; ) {
-            long h = header(block);
-            long size = stepSize(block);
-            steps++;
-            if (!isAllocated(h) && size >= asize) {
-                countSearch(steps);
-                return block;
-            }
-            block += size;
-        }
-        countSearch(steps);
-        return 0;
+        counters.begin();
+        request.aligned(asize, alignment);
+        long block = obtain(asize + alignment + MIN_BLOCK); // room for any front gap
+        return block == 0 ? 0 : allocated(block, asize);
     }
 
     /**
-     * First free block holding an {@code alignment}-aligned payload of {@code asize - 8} bytes; splits the front
-     * gap off as a free block and returns the block that now starts at the aligned payload, or 0.
+     * An unfiled free block that serves {@link #request}: the placement's choice, else the heap grown by
+     * {@code growBy}; 0 when the heap is full. Deferred coalescing runs a pass before growing the heap when one is
+     * due ({@link #passDue}), and always before giving up.
      */
-    private long findAlignedFit(long alignment, long asize) {
-        long steps = 0;
-        long end = epilogue();
-        for (long block = firstBlock; block < end; ) {
-            long h = header(block);
-            long size = stepSize(block);
-            steps++;
-            if (!isAllocated(h)) {
-                long payload = block + HEADER;
-                long aligned = alignUp(payload, alignment);
-                if (aligned != payload && aligned - payload < MIN_BLOCK) {
-                    aligned += alignment;
-                }
-                if (aligned - HEADER + asize <= block + size) {
-                    countSearch(steps);
-                    if (aligned == payload) {
-                        return block;
-                    }
-                    long rest = aligned - HEADER;
-                    setHeader(block, rest - block, false);
-                    setHeader(rest, block + size - rest, false);
-                    splits++;
-                    if (lastBlock == block) {
-                        lastBlock = rest;
-                    }
-                    return rest;
-                }
-            }
-            block += size;
+    private long obtain(long growBy) {
+        long block = placement.find(index, request);
+        if (block == 0 && passDue(false)) {
+            coalesceAll();
+            block = placement.find(index, request);
         }
-        countSearch(steps);
-        return 0;
+        if (block != 0) {
+            successor = unfile(block);
+            return block;
+        }
+        successor = 0;
+        block = extend(growBy);
+        if (block == 0 && passDue(true)) {
+            coalesceAll();
+            block = placement.find(index, request);
+            if (block != 0) {
+                successor = unfile(block);
+            }
+        }
+        return block;
     }
 
-    private void countSearch(long steps) {
-        searchSteps += steps;
-        maxSearchSteps = Math.max(maxSearchSteps, steps);
+    /**
+     * Deferred coalescing: a pass is due when it may merge something and either the heap is full or enough frees
+     * happened since the last pass to pay for it (a pass visits every block; at least one free per
+     * {@link #PASS_RATIO} blocks keeps its cost O(PASS_RATIO) per free).
+     */
+    private boolean passDue(boolean heapFull) {
+        return coalescing == Coalescing.DEFERRED && mayHaveAdjacentFree
+                && (heapFull || freesSincePass * PASS_RATIO >= counters.splits + counters.extensions - counters.coalesces);
     }
 
-    /** Marks {@code block} allocated with {@code asize} bytes, splitting off a free rest of at least 32 bytes. */
-    private void place(long block, long asize) {
-        long size = sizeOf(header(block));
-        if (size - asize >= MIN_BLOCK) {
-            setHeader(block, asize, true);
-            long rest = block + asize;
-            setHeader(rest, size - asize, false);
-            splits++;
+    /** Allocates {@code asize} bytes from the unfiled free {@code block} that serves {@link #request}. */
+    private long allocated(long block, long asize) {
+        long gap = request.gap(block);
+        if (gap > 0) {
+            long size = blocks.size(block);
+            long aligned = block + gap;
+            blocks.setHeader(block, gap, false);
+            blocks.setHeader(aligned, size - gap, false);
+            counters.splits++;
             if (lastBlock == block) {
-                lastBlock = rest;
+                lastBlock = aligned;
             }
-        } else {
-            setHeader(block, size, true);
+            index.insert(block);
+            block = aligned;
         }
+        long rest = place(block, asize);
+        placement.placed(index, block, rest, successor);
+        counters.allocated();
+        return block + HEADER;
+    }
+
+    /** Takes the free {@code block} out of the index; returns the candidate after it. */
+    private long unfile(long block) {
+        long successor = index.remove(block);
+        placement.unlinked(block, successor);
+        return successor;
+    }
+
+    /** Records that the block {@code gone} became part of the free block {@code into} to its left. */
+    private void absorb(long gone, long into) {
+        counters.coalesces++;
+        placement.absorbed(gone, into);
+        if (lastBlock == gone) {
+            lastBlock = into;
+        }
+    }
+
+    /**
+     * Marks the unfiled {@code block} allocated with {@code asize} bytes, splitting off and filing a free rest of at
+     * least 32 bytes; returns the rest or 0.
+     */
+    private long place(long block, long asize) {
+        long size = blocks.size(block);
+        if (size - asize < MIN_BLOCK) {
+            blocks.setHeader(block, size, true);
+            return 0;
+        }
+        blocks.setHeader(block, asize, true);
+        long rest = block + asize;
+        blocks.setHeader(rest, size - asize, false);
+        counters.splits++;
+        if (lastBlock == block) {
+            lastBlock = rest;
+        }
+        index.insert(rest);
+        return rest;
     }
 
     /**
      * Grows the heap so the last block is a free block of at least {@code asize} bytes (extending a free last
-     * block by the difference); returns that block or 0 when the heap is full.
+     * block by the difference); returns that block, unfiled, or 0 when the heap is full.
      */
     private long extend(long asize) {
         long last = lastBlock;
-        boolean lastFree = last != 0 && !isAllocated(header(last));
-        long need = lastFree ? asize - sizeOf(header(last)) : asize;
+        boolean lastFree = last != 0 && blocks.isFree(last);
+        long need = Math.max(0, lastFree ? asize - blocks.size(last) : asize);
         long oldBrk = heap.sbrk(need);
         if (oldBrk < 0) {
             return 0;
         }
         long block = oldBrk - HEADER; // the old epilogue becomes the new block's header
-        heap.putLong(heap.brk() - HEADER, EPILOGUE);
         if (lastFree) {
-            setHeader(last, sizeOf(header(last)) + need, false);
+            unfile(last);
+            blocks.setHeader(last, blocks.size(last) + need, false);
             block = last;
         } else {
-            setHeader(block, need, false);
+            blocks.setHeader(block, need, false);
+            counters.extensions++;
         }
+        heap.putLong(heap.brk() - HEADER, EPILOGUE);
         lastBlock = block;
         return block;
     }
@@ -336,144 +412,170 @@ public final class FreeListAllocator extends AbstractAllocator {
     @Override
     protected void deallocate(long address) {
         long block = liveBlock(address);
-        setHeader(block, sizeOf(header(block)), false);
+        blocks.setHeader(block, blocks.size(block), false);
         if (coalescing == Coalescing.IMMEDIATE) {
             coalesce(block);
+        } else {
+            index.insert(block);
+            mayHaveAdjacentFree = true;
+            freesSincePass++;
         }
     }
 
-    /** Merges the free {@code block} with a free right neighbour; returns the merged size. */
-    private long mergeRight(long block) {
-        long size = sizeOf(header(block));
-        long next = block + size;
-        if (next < epilogue() && !isAllocated(header(next))) {
-            size += sizeOf(header(next));
-            coalesces++;
-            if (lastBlock == next) {
-                lastBlock = block;
-            }
-            setHeader(block, size, false);
-        }
-        return size;
-    }
-
-    /** Merges the free {@code block} with a free right and a free left neighbour. */
+    /** Merges the free, unfiled {@code block} with a free right and a free left neighbour, and files the result. */
     private void coalesce(long block) {
-        long size = mergeRight(block);
-        long prev = leftNeighbour(block);
-        if (prev != 0 && !isAllocated(header(prev))) {
-            size += sizeOf(header(prev));
-            coalesces++;
-            if (lastBlock == block) {
-                lastBlock = prev;
-            }
-            block = prev;
+        long size = blocks.size(block);
+        long right = block + size;
+        if (right < blocks.epilogue() && blocks.isFree(right)) {
+            unfile(right);
+            size += blocks.size(right);
+            absorb(right, block);
         }
-        setHeader(block, size, false);
+        long left = index.freeBlockEndingAt(block);
+        if (left != 0) {
+            unfile(left);
+            size += blocks.size(left);
+            absorb(block, left);
+            block = left;
+        }
+        blocks.setHeader(block, size, false);
+        index.insert(block);
     }
 
-    /** The block before {@code block}, found by walking from the first block (0 for the first block). */
-    private long leftNeighbour(long block) {
-        long prev = 0;
-        for (long b = firstBlock; b < block; b += stepSize(b)) {
-            prev = b;
-            leftNeighbourSteps++;
-        }
-        return prev;
-    }
-
-    /** Deferred coalescing: merges every run of adjacent free blocks. */
+    /** Deferred coalescing: merges every run of adjacent free blocks (one header read per block). */
     private void coalesceAll() {
-        long end = epilogue();
+        counters.coalescePasses++;
+        long end = blocks.epilogue();
+        long run = 0; // start of the current run of free blocks, or 0
+        long runBlocks = 0;
         for (long block = firstBlock; block < end; ) {
-            long h = header(block);
-            long size = stepSize(block);
-            if (!isAllocated(h)) {
-                long next = block + size;
-                while (next < end && !isAllocated(header(next))) {
-                    if (lastBlock == next) {
-                        lastBlock = block;
-                    }
-                    size += stepSize(next);
-                    next = block + size;
-                    coalesces++;
+            long h = blocks.header(block);
+            if (Blocks.isAllocated(h)) {
+                if (runBlocks > 1) {
+                    merge(run, block);
                 }
-                setHeader(block, size, false);
+                run = 0;
+                runBlocks = 0;
+            } else if (runBlocks++ == 0) {
+                run = block;
             }
-            block += size;
+            block += blocks.stepSize(block, h);
         }
+        if (runBlocks > 1) {
+            merge(run, end);
+        }
+        mayHaveAdjacentFree = false;
+        freesSincePass = 0;
+    }
+
+    /** Merges the run of free blocks {@code [run, runEnd)} into one filed block. */
+    private void merge(long run, long runEnd) {
+        unfile(run);
+        for (long b = run + blocks.size(run); b < runEnd; ) {
+            long s = blocks.size(b);
+            unfile(b);
+            absorb(b, run);
+            b += s;
+        }
+        blocks.setHeader(run, runEnd - run, false);
+        index.insert(run);
     }
 
     @Override
     protected boolean resize(long address, long size) {
         long block = liveBlock(address);
-        long current = sizeOf(header(block));
+        long current = blocks.size(block);
         long asize = blockSizeFor(size);
         if (asize <= current) {
             if (current - asize >= MIN_BLOCK) {
-                setHeader(block, asize, true);
-                long rest = block + asize;
-                setHeader(rest, current - asize, false);
-                splits++;
-                if (lastBlock == block) {
-                    lastBlock = rest;
-                }
-                if (coalescing == Coalescing.IMMEDIATE) {
-                    mergeRight(rest); // its left neighbour is the block itself, allocated
-                }
+                shrink(block, current, asize);
             }
             return true;
         }
-        // Grow into the run of free blocks on the right.
-        long end = epilogue();
+        // Grow into the run of free blocks on the right (immediate coalescing: at most one).
+        long end = blocks.epilogue();
         long runEnd = block + current;
-        int absorbed = 0;
-        while (runEnd < end && !isAllocated(header(runEnd)) && runEnd - block < asize) {
-            runEnd += stepSize(runEnd);
-            absorbed++;
+        while (runEnd < end && blocks.isFree(runEnd) && runEnd - block < asize) {
+            runEnd += blocks.stepSize(runEnd);
         }
-        if (runEnd - block >= asize) {
-            if (lastBlock > block && lastBlock < runEnd) {
-                lastBlock = block;
+        boolean fits = runEnd - block >= asize;
+        if (!fits && (runEnd != end || heap.sbrk(asize - (runEnd - block)) < 0)) {
+            return false; // nothing changed
+        }
+        for (long b = block + current; b < runEnd; ) {
+            long s = blocks.size(b);
+            unfile(b);
+            absorb(b, block);
+            b += s;
+        }
+        if (fits) {
+            blocks.setHeader(block, runEnd - block, true);
+            if (place(block, asize) != 0 && coalescing == Coalescing.DEFERRED) {
+                mayHaveAdjacentFree = true; // the rest may touch a free block the run did not need
             }
-            coalesces += absorbed;
-            setHeader(block, runEnd - block, true);
-            place(block, asize);
-            return true;
+        } else { // the block (with its free run) was last: the break moved
+            blocks.setHeader(block, asize, true);
+            heap.putLong(heap.brk() - HEADER, EPILOGUE);
+            lastBlock = block;
         }
-        if (runEnd != end) {
-            return false;
-        }
-        // The block (with its free run) is last: move the break.
-        long oldBrk = heap.sbrk(asize - (runEnd - block));
-        if (oldBrk < 0) {
-            return false;
-        }
-        coalesces += absorbed;
-        setHeader(block, asize, true);
-        heap.putLong(heap.brk() - HEADER, EPILOGUE);
-        lastBlock = block;
         return true;
+    }
+
+    /** Splits the tail of the live {@code block} off as a free block (merged with a free right neighbour when immediate). */
+    private void shrink(long block, long current, long asize) {
+        blocks.setHeader(block, asize, true);
+        long rest = block + asize;
+        long restSize = current - asize;
+        counters.splits++;
+        if (lastBlock == block) {
+            lastBlock = rest;
+        }
+        long right = rest + restSize;
+        if (coalescing == Coalescing.DEFERRED) {
+            mayHaveAdjacentFree = true;
+            freesSincePass++;
+        } else if (right < blocks.epilogue() && blocks.isFree(right)) {
+            unfile(right);
+            restSize += blocks.size(right);
+            absorb(right, rest);
+        }
+        blocks.setHeader(rest, restSize, false);
+        index.insert(rest);
     }
 
     @Override
     protected long usable(long address) {
-        return sizeOf(header(liveBlock(address))) - HEADER;
+        return blocks.size(liveBlock(address)) - HEADER;
     }
 
     @Override
     protected List<StatsSection> statsSections() {
+        long[] free = new long[3]; // bytes, blocks, largest
+        walk.walkExtents((kind, start, size, payload, usable) -> {
+            if (kind == ExtentKind.FREE) {
+                free[0] += size;
+                free[1]++;
+                free[2] = Math.max(free[2], size);
+            }
+            return true;
+        });
         Map<String, Object> v = new LinkedHashMap<>();
-        v.put("placement", "first-fit");
-        v.put("list", "implicit");
-        v.put("coalescing", coalescing.name().toLowerCase(java.util.Locale.ROOT));
-        v.put("allocations", allocations);
-        v.put("searchStepsMean", allocations == 0 ? 0.0 : (double) searchSteps / allocations);
-        v.put("searchStepsMax", maxSearchSteps);
-        v.put("splits", splits);
-        v.put("coalesces", coalesces);
-        v.put("leftNeighbourSteps", leftNeighbourSteps);
-        return List.of(new StatsSection("free-list", v));
+        v.put("placement", policy.specName());
+        v.put("list", index.kind());
+        v.put("coalescing", coalescing.name().toLowerCase(Locale.ROOT));
+        v.put("allocations", counters.allocations);
+        v.put("searchStepsMean", counters.meanSearchSteps());
+        v.put("searchStepsMax", counters.maxSearchSteps);
+        v.put("splits", counters.splits);
+        v.put("coalesces", counters.coalesces);
+        v.put("leftNeighbourSteps", counters.leftNeighbourSteps);
+        v.put("insertSteps", counters.insertSteps);
+        v.put("coalescePasses", counters.coalescePasses);
+        v.put("freeBlocks", free[1]);
+        v.put("freeBytes", free[0]);
+        v.put("largestFreeBlock", free[2]);
+        v.put("externalFragmentation", free[0] == 0 ? 0.0 : 1.0 - (double) free[2] / free[0]);
+        return List.of(new StatsSection("free-list", v, index.table()));
     }
 
     @Override
@@ -483,7 +585,7 @@ public final class FreeListAllocator extends AbstractAllocator {
 
     // ---------------------------------------------------------------- checker SPI
 
-    /** The block walk: pad, blocks by header size, epilogue; the free structure is the block list itself. */
+    /** The block walk: head table, pad, blocks by header size, epilogue; the free structures are the index's. */
     private final class Walk implements HeapWalk {
         @Override
         public Heap heap() {
@@ -492,15 +594,19 @@ public final class FreeListAllocator extends AbstractAllocator {
 
         @Override
         public void walkExtents(ExtentVisitor visitor) {
-            long end = epilogue();
-            if (!visitor.extent(ExtentKind.PADDING, firstBlock - HEADER, HEADER, 0, 0)) {
+            long end = blocks.epilogue();
+            long pad = firstBlock - HEADER;
+            if (pad > heap.start() && !visitor.extent(ExtentKind.METADATA, heap.start(), pad - heap.start(), 0, 0)) {
+                return;
+            }
+            if (!visitor.extent(ExtentKind.PADDING, pad, HEADER, 0, 0)) {
                 return;
             }
             long block = firstBlock;
             while (block < end) {
-                long h = header(block);
-                long size = sizeOf(h);
-                if (!visitor.extent(isAllocated(h) ? ExtentKind.ALLOCATED : ExtentKind.FREE, block, size, block + HEADER, size - HEADER)) {
+                long h = blocks.header(block);
+                long size = Blocks.sizeOf(h);
+                if (!visitor.extent(Blocks.isAllocated(h) ? ExtentKind.ALLOCATED : ExtentKind.FREE, block, size, block + HEADER, size - HEADER)) {
                     return;
                 }
                 block += size;
@@ -512,15 +618,7 @@ public final class FreeListAllocator extends AbstractAllocator {
 
         @Override
         public void walkFreeStructures(FreeEntryVisitor visitor) {
-            long end = epilogue();
-            for (long block = firstBlock; block < end; ) {
-                long h = header(block);
-                long size = sizeOf(h);
-                if (size <= 0 || (!isAllocated(h) && !visitor.entry(0, block, size))) {
-                    return;
-                }
-                block += size;
-            }
+            index.walk(visitor);
         }
 
         @Override
@@ -530,13 +628,15 @@ public final class FreeListAllocator extends AbstractAllocator {
 
         @Override
         public String describeList(int list) {
-            return "the implicit list";
+            return index.describe(list);
         }
 
         @Override
         public void checkInvariants(InvariantSink sink) {
             checkSentinels(sink);
             checkHeaders(sink);
+            index.check(sink);
+            placement.check(index, sink);
         }
 
         @Enforces("FL-1")
@@ -545,27 +645,36 @@ public final class FreeListAllocator extends AbstractAllocator {
             if (pad != 0) {
                 sink.violation("FL-1", firstBlock - HEADER, "pad word before the first block changed", "0", Long.toHexString(pad));
             }
-            long e = heap.getLong(epilogue());
+            long e = heap.getLong(blocks.epilogue());
             if (e != EPILOGUE) {
-                sink.violation("FL-1", epilogue(), "epilogue header at brk - 8 changed", "size 0, allocated (0x1)", "0x" + Long.toHexString(e));
+                sink.violation("FL-1", blocks.epilogue(), "epilogue header at brk - 8 changed", "size 0, allocated (0x1)", "0x" + Long.toHexString(e));
             }
         }
 
-        @Enforces({"FL-2", "FL-3"})
+        /** One walk over the headers: their form (FL-2), the last-block pointer (FL-3), and deferred adjacency (FL-9). */
+        @Enforces({"FL-2", "FL-3", "FL-9"})
         private void checkHeaders(InvariantSink sink) {
-            long end = epilogue();
+            boolean nothingToMerge = coalescing == Coalescing.DEFERRED && !mayHaveAdjacentFree;
+            long end = blocks.epilogue();
             long block = firstBlock;
             long last = 0;
+            boolean previousFree = false;
             while (block < end) {
-                long h = header(block);
-                long size = sizeOf(h);
-                if ((h & (FLAG_MASK & ~ALLOCATED_BIT)) != 0 || (size & 15) != 0 || size < MIN_BLOCK) {
+                long h = blocks.header(block);
+                long size = Blocks.sizeOf(h);
+                if ((h & (Blocks.FLAG_MASK & ~Blocks.ALLOCATED_BIT)) != 0 || (size & 15) != 0 || size < MIN_BLOCK) {
                     sink.violation("FL-2", block, "malformed header", "flag bits 1..3 clear, size % 16 == 0, size >= 32",
                             "0x" + Long.toHexString(h));
+                }
+                boolean free = !Blocks.isAllocated(h);
+                if (nothingToMerge && free && previousFree) {
+                    sink.violation("FL-9", block, "two adjacent free blocks while deferred coalescing believes a pass would merge nothing",
+                            "mayHaveAdjacentFree set, or the left neighbour allocated", "free block before " + hex(block));
                 }
                 if (size <= 0 || size > end - block) {
                     return; // the walk cannot go on; HEAP-1 reports it
                 }
+                previousFree = free;
                 last = block;
                 block += size;
             }

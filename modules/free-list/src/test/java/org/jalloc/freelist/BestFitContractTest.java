@@ -1,0 +1,11 @@
+package org.jalloc.freelist;
+
+import org.jalloc.core.AllocatorFactory;
+
+/** The allocator contract for {@code best-fit} at its defaults: the same O(1) misuse detections as first-fit. */
+class BestFitContractTest extends FirstFitContractTest {
+    @Override
+    protected AllocatorFactory factory(long heapBytes) {
+        return AllocatorFactory.of("best-fit", heapBytes);
+    }
+}
