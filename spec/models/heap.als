@@ -4,12 +4,12 @@
  * A heap is a sequence of blocks in address order, each with a start address and a size, and a break (`end`).
  * Tiling (HEAP-1) is stated the way the checker walks: the first block starts at 0, each block starts where the
  * previous one ends, the last one ends at the break. Each block has a header and a footer size tag (boundary
- * tags); for free blocks the footer repeats the header (BT-1).
+ * tags); for free blocks the footer repeats the header (BT-3).
  *
  * Operations: free with immediate coalescing (merge with a free left and/or right neighbour, found through the
  * boundary tags in O(1)), and malloc that takes a free block and splits off the rest when it is at least the
  * minimum block. Checked: both preserve tiling (HEAP-1), "no two adjacent free blocks" (HEAP-4) and matching
- * tags on free blocks (BT-1). A deliberately broken free (it forgets the left neighbour) must produce a
+ * tags on free blocks (BT-3). A deliberately broken free (it forgets the left neighbour) must produce a
  * counterexample for HEAP-4.
  *
  * Every command carries its expected outcome: `expect 0` (no instance / no counterexample) or `expect 1`.
@@ -58,7 +58,7 @@ pred noAdjacentFree[h: Heap] {
     not (h.blocks[i].state = Free and h.blocks[add[i, 1]].state = Free)
 }
 
--- BT-1: every free block's footer repeats its header.
+-- BT-3: every free block's footer repeats its header.
 pred tagsAgree[h: Heap] {
   all b: h.blocks.elems | b.state = Free implies b.footer = header[b]
 }
