@@ -15,6 +15,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -118,6 +119,9 @@ import org.jalloc.core.walk.HeapWalk;
  *       monitor</td><td>none (no links in the heap)</td></tr>
  *   <tr><td>page map reads, span class/arena/start of a live block</td><td>any thread, no lock</td><td>plain: written
  *       before the block was handed out, unchanged while it is live</td></tr>
+ *   <tr><td>cache lookup hint ({@code recent}, thread id mod 256 to the implicit cache last used)</td><td>any
+ *       thread, racy by design: a slot is used only when the cache's final {@code owner} is the calling thread, so a
+ *       stale or overwritten slot costs one ThreadLocal lookup, never a wrong cache</td><td>—</td></tr>
  *   <tr><td>cache registry</td><td>its monitor</td><td>—</td></tr>
  * </table>
  * Lock order: maintenance lock, cache registry, central list (one at a time), page heap, the heap's own monitor.
@@ -161,6 +165,13 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     private final MemorySegment mem;
     private final long heapStart;
     private final ThreadLocal<@Nullable ThreadCache> local = new ThreadLocal<>();
+    /**
+     * A hint in front of {@link #local}: the implicit cache last looked up by a thread whose id maps to the slot. Any
+     * thread may overwrite any slot, so a hit is trusted only when the cache's (final) owner is the calling thread;
+     * a miss costs the ThreadLocal lookup and one store. Cleared by the owner when it detaches.
+     */
+    private final @Nullable ThreadCache[] recent = new ThreadCache[RECENT_SLOTS];
+    private static final int RECENT_SLOTS = 256;
     private final Object token = new Object();
     /** Every cache not yet detached or reclaimed; guarded by itself. */
     final List<ThreadCache> caches = new ArrayList<>();
@@ -322,17 +333,43 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     /** The calling platform thread's implicit cache (created on first use), or null on a virtual thread. */
     private @Nullable ThreadCache currentCache() {
         Thread t = Thread.currentThread();
+        int slot = (int) t.threadId() & (RECENT_SLOTS - 1);
+        ThreadCache c = recent[slot];
+        // Only a platform thread owns an implicit cache, and only its owner ever stores it here.
+        return c != null && c.owner == t ? c : lookUpCache(t, slot);
+    }
+
+    private @Nullable ThreadCache lookUpCache(Thread t, int slot) {
         if (t.isVirtual()) {
             return null;
         }
         ThreadCache c = local.get();
-        return c != null ? c : attach(t);
+        if (c == null) {
+            c = newCacheState(t);
+            local.set(c);
+        }
+        recent[slot] = c;
+        return c;
     }
 
-    private ThreadCache attach(Thread t) {
-        ThreadCache c = newCacheState(t);
-        local.set(c);
-        return c;
+    /** Forgets the calling thread's implicit cache {@code c}: the thread-local and its hint slot. */
+    private void forget(ThreadCache c) {
+        local.remove();
+        dropHint(c);
+    }
+
+    /**
+     * Clears {@code c}'s hint slot if it still holds {@code c} (so a reclaimed cache and its dead thread are not kept
+     * reachable). A racing store of another thread's cache into the slot may be lost: that thread only misses once.
+     */
+    private void dropHint(ThreadCache c) {
+        Thread owner = c.owner;
+        if (owner != null) {
+            int slot = (int) owner.threadId() & (RECENT_SLOTS - 1);
+            if (recent[slot] == c) {
+                recent[slot] = null;
+            }
+        }
     }
 
     private ThreadCache newCacheState(@Nullable Thread owner) {
@@ -365,7 +402,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     public void detach() {
         ThreadCache c = local.get();
         if (c != null) {
-            local.remove();
+            forget(c);
             release(c);
         }
     }
@@ -425,6 +462,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
                 flushAll(c);
                 c.detached = true;
                 caches.remove(i);
+                dropHint(c);
                 deadCachesReclaimed++;
             }
         }
@@ -897,6 +935,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
             t.interrupt();
         }
         local.remove();
+        Arrays.fill(recent, null);
         super.close();
     }
 

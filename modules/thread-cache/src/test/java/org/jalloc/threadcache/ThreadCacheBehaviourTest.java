@@ -2,12 +2,15 @@ package org.jalloc.threadcache;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.Executors;
 
 import org.jalloc.core.Allocator;
@@ -184,6 +187,59 @@ class ThreadCacheBehaviourTest {
             assertTrue(a.cacheSnapshot().isEmpty());
             Quiescent.check(a, List.of());
             assertEquals(a.stats().heapBytes(), a.stats().freeBytes());
+            // The next call starts a new cache: the detached one is not found again through the lookup hint.
+            long p = a.malloc(100);
+            assertEquals(1, a.cacheSnapshot().size());
+            assertFalse(a.cacheSnapshot().get(0).isDetached());
+            a.free(p);
+            a.detach();
+            Quiescent.check(a, List.of());
+        }
+    }
+
+    /** Two live threads whose ids share a slot of the cache-lookup hint each keep using their own cache. */
+    @Test
+    void threadsSharingAHintSlotKeepTheirOwnCaches() throws Exception {
+        try (ThreadCacheAllocator a = create(ThreadCacheAllocator.builder().arenas(1))) {
+            CyclicBarrier step = new CyclicBarrier(2);
+            long[] got = new long[4];
+            Thread first = Thread.ofPlatform().unstarted(() -> lockstep(a, step, got, 0));
+            Thread second;
+            do {
+                second = Thread.ofPlatform().unstarted(() -> lockstep(a, step, got, 1));
+            } while ((second.threadId() - first.threadId()) % 256 != 0);
+            first.start();
+            second.start();
+            first.join();
+            second.join();
+            for (long p : got) {
+                assertNotEquals(0, p, "every turn ran");
+            }
+            assertNotEquals(got[0], got[1], "two caches, two blocks");
+            assertEquals(got[0], got[2], "the first thread's LIFO cache gives its own block back");
+            assertEquals(got[1], got[3], "the second thread's LIFO cache gives its own block back");
+            Quiescent.check(a, List.of());
+            assertEquals(a.stats().heapBytes(), a.stats().freeBytes());
+        }
+    }
+
+    /** Turns of two threads: each mallocs and frees a 64-byte block, then mallocs again; finally both detach. */
+    private static void lockstep(ThreadCacheAllocator a, CyclicBarrier step, long[] got, int me) {
+        try {
+            for (int round = 0; round < 2; round++) {
+                for (int turn = 0; turn < 2; turn++) {
+                    if (turn == me) {
+                        long p = a.malloc(64);
+                        got[2 * round + me] = p;
+                        a.free(p);
+                    }
+                    step.await();
+                }
+            }
+            a.detach();
+            step.await();
+        } catch (InterruptedException | BrokenBarrierException e) {
+            throw new IllegalStateException(e);
         }
     }
 }
