@@ -1,6 +1,6 @@
 /**
  * jalloc thread-cache: a tcmalloc/jemalloc-class concurrent allocator: size classes, per-thread caches (implicit
- * through a thread-local lookup, or explicit handles), central free lists per size class in N arenas, and a page
+ * per platform thread, or explicit handles), central free lists per size class in N arenas, and a page
  * heap of spans with a radix-tree page map, a scavenger and jemalloc-style decay. Named {@code thread-cache} for
  * {@code ./jalloc}.
  */

@@ -5,9 +5,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * A thread cache: one LIFO free list per size class, linked through the blocks' first words, with a count per list
  * and a byte total, touched without locks or atomics by its single owner. Implicit caches belong to a platform
- * thread (found through a thread-local lookup); explicit ones are handles from {@link ThreadCacheAllocator#newCache()}
- * that the caller passes to {@link ThreadCacheAllocator#malloc(ThreadCache, long)} and friends, and that one thread
- * at a time may use (the caller orders the hand-over between threads, as for any non-thread-safe object).
+ * thread (found through a 256-slot hint by thread id, checked against the owner, else a thread-local lookup);
+ * explicit ones are handles from {@link ThreadCacheAllocator#newCache()} that the caller passes to
+ * {@link ThreadCacheAllocator#malloc(ThreadCache, long)} and friends, and that one thread at a time may use (the
+ * caller orders the hand-over between threads, as for any non-thread-safe object).
  *
  * <p>A cache is bounded: each list by {@link SizeClasses#maxCached}, all lists together by the allocator's
  * thread-cache byte limit; longer lists go back to the central lists a batch at a time. Every

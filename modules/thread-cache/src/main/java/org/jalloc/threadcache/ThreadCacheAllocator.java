@@ -168,7 +168,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     /**
      * A hint in front of {@link #local}: the implicit cache last looked up by a thread whose id maps to the slot. Any
      * thread may overwrite any slot, so a hit is trusted only when the cache's (final) owner is the calling thread;
-     * a miss costs the ThreadLocal lookup and one store. Cleared by the owner when it detaches.
+     * a miss costs the ThreadLocal lookup and one store. Cleared on detach, reclaim and close.
      */
     private final @Nullable ThreadCache[] recent = new ThreadCache[RECENT_SLOTS];
     private static final int RECENT_SLOTS = 256;
