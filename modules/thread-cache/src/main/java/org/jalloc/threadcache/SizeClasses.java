@@ -47,8 +47,14 @@ public final class SizeClasses {
     static final int[] BATCH = new int[COUNT];
     /** Longest thread-cache list. */
     static final int[] MAX_CACHED = new int[COUNT];
-    /** {@code floor(2^40 / size) + 1}: {@code (offset * MAGIC) >>> 40 == offset / size} for every offset in a span. */
-    static final long[] MAGIC = new long[COUNT];
+    /**
+     * {@code floor((2^64 - 1) / size) + 1}: an offset below 2^32 is a multiple of the size exactly when
+     * {@code offset * MULTIPLE_TEST} (mod 2^64) is below {@code MULTIPLE_TEST} as unsigned numbers (Lemire's
+     * divisibility test: one multiplication, no division).
+     */
+    static final long[] MULTIPLE_TEST = new long[COUNT];
+    /** {@code BLOCKS * SIZE}: the offsets of block starts in a span lie below it (the rest is the span's tail). */
+    static final long[] BLOCKS_END = new long[COUNT];
 
     private static final byte[] SMALL_LOOKUP = new byte[1024 / 16 + 1];
     private static final byte[] LARGE_LOOKUP = new byte[(int) (MAX_SMALL / 128) + 1];
@@ -81,7 +87,8 @@ public final class SizeClasses {
             BLOCKS[i] = (int) (pages * PAGE / s);
             BATCH[i] = (int) Math.max(1, Math.min(32, (64 << 10) / s));
             MAX_CACHED[i] = (int) Math.max(BATCH[i], Math.min(4L * BATCH[i], (512 << 10) / s));
-            MAGIC[i] = (1L << 40) / s + 1;
+            MULTIPLE_TEST[i] = Long.divideUnsigned(-1L, s) + 1;
+            BLOCKS_END[i] = BLOCKS[i] * s;
         }
         for (int i = 0; i < SMALL_LOOKUP.length; i++) {
             SMALL_LOOKUP[i] = (byte) search(Math.max(1, i * 16L));
@@ -105,6 +112,15 @@ public final class SizeClasses {
             }
         }
         throw new AssertionError(size);
+    }
+
+    /**
+     * True when {@code offset} (from a span's start, below 2^32) is the start of a block of class {@code c}: a
+     * multiple of the size, before the span's tail. No division.
+     */
+    static boolean isBlockOffset(int c, long offset) {
+        long m = MULTIPLE_TEST[c];
+        return offset < BLOCKS_END[c] && Long.compareUnsigned(offset * m, m) < 0;
     }
 
     /** The class of a request of {@code size} bytes, {@code 0 <= size <= MAX_SMALL}. */

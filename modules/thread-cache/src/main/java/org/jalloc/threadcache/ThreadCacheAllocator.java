@@ -1,9 +1,7 @@
 package org.jalloc.threadcache;
 
 import static org.jalloc.threadcache.SizeClasses.BATCH;
-import static org.jalloc.threadcache.SizeClasses.BLOCKS;
 import static org.jalloc.threadcache.SizeClasses.COUNT;
-import static org.jalloc.threadcache.SizeClasses.MAGIC;
 import static org.jalloc.threadcache.SizeClasses.MAX_CACHED;
 import static org.jalloc.threadcache.SizeClasses.MAX_SMALL;
 import static org.jalloc.threadcache.SizeClasses.PAGE;
@@ -694,8 +692,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         if (s.state == Span.SMALL) {
             int cls = s.sizeClass;
             long off = p - s.start;
-            long index = (off * MAGIC[cls]) >>> 40;
-            if (index * SIZE[cls] != off || index >= BLOCKS[cls]) {
+            if (!SizeClasses.isBlockOffset(cls, off)) {
                 throw new InvalidPointerException(name() + ": " + hex(p) + " is not a block start in " + s, p);
             }
             if (mem.get(LONG, p + 8) == (p ^ FREE_TAG)) {

@@ -51,8 +51,12 @@ class SizeClassesTest {
             assertTrue(used <= span && span - used <= span / 8, "class " + c + " tail " + (span - used));
             assertTrue(SizeClasses.blocksPerSpan(c) >= SizeClasses.minBlocks(SizeClasses.size(c)), "class " + c);
             assertTrue(SizeClasses.batch(c) >= 1 && SizeClasses.batch(c) <= SizeClasses.maxCached(c));
-            for (long off = 0; off < span; off += 16) {
-                assertEquals(off / SizeClasses.size(c), (off * SizeClasses.MAGIC[c]) >>> 40, "class " + c + " offset " + off);
+            long size = SizeClasses.size(c);
+            for (long off = 0; off < span; off++) {
+                boolean blockStart = off % size == 0 && off / size < SizeClasses.blocksPerSpan(c);
+                if (SizeClasses.isBlockOffset(c, off) != blockStart) {
+                    assertEquals(blockStart, SizeClasses.isBlockOffset(c, off), "class " + c + " offset " + off);
+                }
             }
         }
     }

@@ -16,6 +16,7 @@ import java.util.concurrent.Executors;
 import org.jalloc.core.Allocator;
 import org.jalloc.core.AllocatorFactory;
 import org.jalloc.core.DoubleFreeException;
+import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.testkit.trace.OpRunner;
 import org.jalloc.testkit.trace.Trace;
@@ -192,6 +193,38 @@ class ThreadCacheBehaviourTest {
             assertEquals(1, a.cacheSnapshot().size());
             assertFalse(a.cacheSnapshot().get(0).isDetached());
             a.free(p);
+            a.detach();
+            Quiescent.check(a, List.of());
+        }
+    }
+
+    /**
+     * The O(1) block-start screen (a divisibility test by one multiplication) refuses every offset that is not a block
+     * start, the span's tail included, for every class that has a tail, and changes nothing.
+     */
+    @Test
+    void addressesInsideBlocksOrInASpansTailAreNotBlockStarts() {
+        try (ThreadCacheAllocator a = create(ThreadCacheAllocator.builder().arenas(1))) {
+            int tested = 0;
+            for (int c = 1; c < SizeClasses.COUNT && tested < 8; c++) {
+                long size = SizeClasses.size(c);
+                long end = SizeClasses.blocksPerSpan(c) * size;
+                if (end == SizeClasses.pagesPerSpan(c) * Heap.PAGE_SIZE || size > 64 << 10) {
+                    continue; // no tail, or spans too large for this small heap
+                }
+                long spanBytes = SizeClasses.pagesPerSpan(c) * Heap.PAGE_SIZE;
+                long p = a.malloc(size);
+                long start = a.pageHeap.map.get(p >>> SizeClasses.PAGE_SHIFT).start;
+                // inside a block; the first and the last 16-aligned address of the tail
+                for (long bad : new long[] {p + 16, start + end, start + spanBytes - 16}) {
+                    String what = "class " + c + " offset " + (bad - start);
+                    assertThrows(InvalidPointerException.class, () -> a.free(bad), what);
+                }
+                Quiescent.check(a, List.of(p));
+                a.free(p);
+                tested++;
+            }
+            assertTrue(tested > 0, "some class has a span tail");
             a.detach();
             Quiescent.check(a, List.of());
         }
