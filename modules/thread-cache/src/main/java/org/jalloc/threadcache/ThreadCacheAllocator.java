@@ -331,10 +331,14 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     /** The calling platform thread's implicit cache (created on first use), or null on a virtual thread. */
     private @Nullable ThreadCache currentCache() {
         Thread t = Thread.currentThread();
-        int slot = (int) t.threadId() & (RECENT_SLOTS - 1);
+        int slot = hintSlot(t);
         ThreadCache c = recent[slot];
         // Only a platform thread owns an implicit cache, and only its owner ever stores it here.
         return c != null && c.owner == t ? c : lookUpCache(t, slot);
+    }
+
+    private static int hintSlot(Thread t) {
+        return (int) t.threadId() & (RECENT_SLOTS - 1);
     }
 
     private @Nullable ThreadCache lookUpCache(Thread t, int slot) {
@@ -363,7 +367,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     private void dropHint(ThreadCache c) {
         Thread owner = c.owner;
         if (owner != null) {
-            int slot = (int) owner.threadId() & (RECENT_SLOTS - 1);
+            int slot = hintSlot(owner);
             if (recent[slot] == c) {
                 recent[slot] = null;
             }
