@@ -169,7 +169,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
      * a miss costs the ThreadLocal lookup and one store. Cleared on detach, reclaim and close.
      */
     private final @Nullable ThreadCache[] recent = new ThreadCache[RECENT_SLOTS];
-    private static final int RECENT_SLOTS = 256;
+    static final int RECENT_SLOTS = 256;
     private final Object token = new Object();
     /** Every cache not yet detached or reclaimed; guarded by itself. */
     final List<ThreadCache> caches = new ArrayList<>();

@@ -54,6 +54,7 @@ class SizeClassesTest {
             long size = SizeClasses.size(c);
             for (long off = 0; off < span; off++) {
                 boolean blockStart = off % size == 0 && off / size < SizeClasses.blocksPerSpan(c);
+                // Assert on a mismatch only, so the exhaustive loop builds no message per offset.
                 if (SizeClasses.isBlockOffset(c, off) != blockStart) {
                     assertEquals(blockStart, SizeClasses.isBlockOffset(c, off), "class " + c + " offset " + off);
                 }

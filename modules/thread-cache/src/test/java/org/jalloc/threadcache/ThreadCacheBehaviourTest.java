@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.jalloc.core.Allocator;
 import org.jalloc.core.AllocatorFactory;
@@ -200,7 +202,7 @@ class ThreadCacheBehaviourTest {
 
     /**
      * The O(1) block-start screen (a divisibility test by one multiplication) refuses every offset that is not a block
-     * start, the span's tail included, for every class that has a tail, and changes nothing.
+     * start, the span's tail included, for the first eight classes whose spans have a tail, and changes nothing.
      */
     @Test
     void addressesInsideBlocksOrInASpansTailAreNotBlockStarts() {
@@ -209,10 +211,10 @@ class ThreadCacheBehaviourTest {
             for (int c = 1; c < SizeClasses.COUNT && tested < 8; c++) {
                 long size = SizeClasses.size(c);
                 long end = SizeClasses.blocksPerSpan(c) * size;
-                if (end == SizeClasses.pagesPerSpan(c) * Heap.PAGE_SIZE || size > 64 << 10) {
+                long spanBytes = SizeClasses.pagesPerSpan(c) * Heap.PAGE_SIZE;
+                if (end == spanBytes || size > 64 << 10) {
                     continue; // no tail, or spans too large for this small heap
                 }
-                long spanBytes = SizeClasses.pagesPerSpan(c) * Heap.PAGE_SIZE;
                 long p = a.malloc(size);
                 long start = a.pageHeap.map.get(p >>> SizeClasses.PAGE_SHIFT).start;
                 // inside a block; the first and the last 16-aligned address of the tail
@@ -240,7 +242,7 @@ class ThreadCacheBehaviourTest {
             Thread second;
             do {
                 second = Thread.ofPlatform().unstarted(() -> lockstep(a, step, got, 1));
-            } while ((second.threadId() - first.threadId()) % 256 != 0);
+            } while ((second.threadId() - first.threadId()) % ThreadCacheAllocator.RECENT_SLOTS != 0);
             first.start();
             second.start();
             first.join();
@@ -256,7 +258,10 @@ class ThreadCacheBehaviourTest {
         }
     }
 
-    /** Turns of two threads: each mallocs and frees a 64-byte block, then mallocs again; finally both detach. */
+    /**
+     * Turns of two threads: each mallocs and frees a 64-byte block, then mallocs again; finally both detach. A turn
+     * that fails times the other thread's wait out, so the test fails instead of hanging.
+     */
     private static void lockstep(ThreadCacheAllocator a, CyclicBarrier step, long[] got, int me) {
         try {
             for (int round = 0; round < 2; round++) {
@@ -266,12 +271,12 @@ class ThreadCacheBehaviourTest {
                         got[2 * round + me] = p;
                         a.free(p);
                     }
-                    step.await();
+                    step.await(10, TimeUnit.SECONDS);
                 }
             }
             a.detach();
-            step.await();
-        } catch (InterruptedException | BrokenBarrierException e) {
+            step.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException | BrokenBarrierException | TimeoutException e) {
             throw new IllegalStateException(e);
         }
     }
