@@ -16,7 +16,7 @@ public final class SlabProvider implements AllocatorProvider {
                 "SLUB-style debugging of the kmalloc caches: F sanity checks, Z red zones, P poisoning, U alloc/free sites", Debug.allSpellings());
         OptionSpec magazines = OptionSpec.choice("magazines", "on", "per-thread magazines and a depot in front of every cache", "on", "off");
         OptionSpec empty = OptionSpec.number("empty-slabs", Integer.toString(SlabAllocator.DEFAULT_EMPTY_SLABS),
-                "empty slabs each cache keeps before returning further ones to buddy");
+                "empty slabs each cache keeps before returning further ones to buddy", 0, Integer.MAX_VALUE);
         return List.of(new AllocatorType("slab",
                 "Bonwick's slab allocator over the buddy system: kmalloc caches 16 B-8 KiB (and 96, 192) with per-thread magazines and a depot,"
                         + " coloring, slabinfo; larger requests as buddy pages",
