@@ -146,7 +146,8 @@ public final class ConcurrentFuzz {
          */
         void work(int index, CyclicBarrier barrier) {
             CheckedAllocator view = views[index];
-            List<Op> ops = OpGenerator.generate(FuzzEngine.sequenceSeed(seed, index), perThread, factory.heapBytes());
+            List<Op> ops = OpGenerator.generate(FuzzEngine.sequenceSeed(seed, index), perThread, factory.heapBytes(),
+                    OpGenerator.SEQUENCE_BUDGET / threads);
             SplittableRandom random = new SplittableRandom(seed ^ (index * 0x9E3779B97F4A7C15L));
             OpRunner runner = new OpRunner(256);
             try {
