@@ -1,9 +1,9 @@
 package org.jalloc.core.spi;
 
 /**
- * Quoting input in error messages: whatever a user passed (a flag value, a spec, a trace line) is shown cut to
- * {@value #QUOTE_LIMIT} characters with "…", and with control and non-ASCII characters escaped, so a message stays
- * one readable line however long or binary the input was.
+ * Quoting input in error messages: whatever a user passed (a flag value, a spec, a trace line) is shown with
+ * control and non-ASCII characters escaped ({@code \x1b}, {@code \u20ac}) and cut to {@value #QUOTE_LIMIT}
+ * characters of output with "…", so a message stays one readable line however long or binary the input was.
  */
 public final class Messages {
     /** Characters of quoted input kept before the cut. */
@@ -16,11 +16,11 @@ public final class Messages {
         return "'" + cut(text) + "'";
     }
 
-    /** {@code text} cut to {@link #QUOTE_LIMIT} characters ("…" marks the cut), control and non-ASCII escaped. */
+    /** {@code text} escaped and cut to {@link #QUOTE_LIMIT} characters ("…" marks the cut). */
     public static String cut(CharSequence text) {
-        StringBuilder sb = new StringBuilder(Math.min(text.length(), QUOTE_LIMIT) + 8);
-        int n = Math.min(text.length(), QUOTE_LIMIT);
-        for (int i = 0; i < n; i++) {
+        StringBuilder sb = new StringBuilder(QUOTE_LIMIT + 8);
+        int i = 0;
+        for (; i < text.length() && sb.length() < QUOTE_LIMIT; i++) {
             char c = text.charAt(i);
             if (c >= 0x20 && c < 0x7f) {
                 sb.append(c);
@@ -32,7 +32,7 @@ public final class Messages {
                 sb.append(String.format("\\u%04x", (int) c));
             }
         }
-        if (text.length() > QUOTE_LIMIT) {
+        if (i < text.length()) {
             sb.append('…');
         }
         return sb.toString();

@@ -68,7 +68,7 @@ public record OptionSpec(String key, String defaultValue, List<String> values, S
         try {
             n = Sizes.parse(value);
         } catch (IllegalArgumentException e) {
-            return "not a number";
+            return value.strip().matches("-[0-9]+") ? "must be at least " + min : "not a number";
         }
         if (n < min) {
             return "must be at least " + min;

@@ -180,8 +180,8 @@ public record Trace(String name, long hint, long numIds, long numOps, long weigh
             throw new TraceFormatException(file, line, "unknown op " + Messages.quote(t.token(0)) + " (expected a, f, r, c, m or x)");
         }
         if (t.count != fields) {
-            throw new TraceFormatException(file, line, "'" + kind + "' takes " + (fields - 1) + " operands, found "
-                    + (t.count - 1) + ": " + Messages.quote(t.line()));
+            throw new TraceFormatException(file, line, "'" + kind + "' takes " + (fields - 1) + (fields == 2 ? " operand" : " operands")
+                    + ", found " + (t.count - 1) + ": " + Messages.quote(t.line()));
         }
         long id = number(file, line, t, 1, "id");
         if (id < (kind == 'f' ? -1 : 0) || id > Integer.MAX_VALUE - 1) {

@@ -105,7 +105,7 @@ class TraceRobustnessTest {
         Trace t = Trace.parse("t.rep", "0\n1\n5\n1\na 0 16\nf 0");
         assertEquals(2, t.ops().size());
         assertTrue(t.warnings().get(0).contains("announces 5 ops but holds 2"));
-        assertTrue(bad("0\n1\n2\n1\na 0 16\nf").getMessage().startsWith("bad.rep:6: 'f' takes 1 operands, found 0"));
+        assertTrue(bad("0\n1\n2\n1\na 0 16\nf").getMessage().startsWith("bad.rep:6: 'f' takes 1 operand, found 0"));
     }
 
     @Test
