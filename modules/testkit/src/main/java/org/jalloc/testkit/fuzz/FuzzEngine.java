@@ -3,6 +3,7 @@ package org.jalloc.testkit.fuzz;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.BooleanSupplier;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.jalloc.check.CheckedAllocator;
@@ -60,12 +61,20 @@ public final class FuzzEngine {
 
     /** Runs sequences until {@code totalOps} ops have been executed; every failure is shrunk and kept. */
     public FuzzReport run(long seed, long totalOps, @Nullable Progress progress) {
+        return run(seed, totalOps, progress, () -> false);
+    }
+
+    /**
+     * As {@link #run(long, long, Progress)}, but stops early, between two sequences, once {@code stop} says so (the
+     * soak mode's deadline); the report counts the ops actually run.
+     */
+    public FuzzReport run(long seed, long totalOps, @Nullable Progress progress, BooleanSupplier stop) {
         long t0 = System.nanoTime();
         List<FuzzFailure> failures = new ArrayList<>();
         long done = 0;
         long sequences = 0;
         long[] visited = {0};
-        while (done < totalOps) {
+        while (done < totalOps && !stop.getAsBoolean()) {
             int length = (int) Math.min(opsPerSequence, totalOps - done);
             long s = sequenceSeed(seed, sequences);
             List<Op> ops = OpGenerator.generate(s, length, factory.heapBytes());
