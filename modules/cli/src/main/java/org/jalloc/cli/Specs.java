@@ -1,0 +1,48 @@
+package org.jalloc.cli;
+
+import org.jalloc.core.Allocator;
+import org.jalloc.core.AllocatorFactory;
+import org.jalloc.core.memory.Heap;
+import org.jalloc.core.spi.Sizes;
+
+/**
+ * Turns {@code --allocator} and {@code --heap} into a factory the commands can trust: the spec is parsed and its
+ * options checked against their ranges, a heap of the size is reserved and one allocator is made on it and closed.
+ * Whatever fails there is the user's input, so it ends as one line and exit 2 before any fuzzing or replay starts,
+ * instead of showing up later as "violations".
+ */
+final class Specs {
+    private Specs() {}
+
+    /** The factory for {@code spec} over heaps of {@code heapBytes}, proven by making one allocator. */
+    static AllocatorFactory usable(String spec, long heapBytes) {
+        AllocatorFactory factory = AllocatorFactory.of(spec, heapBytes);
+        Heap heap = reserve(heapBytes);
+        Allocator a;
+        try {
+            a = factory.create(heap);
+        } catch (IllegalArgumentException e) {
+            heap.close();
+            throw new UsageException(factory.name() + " cannot run on a heap of " + size(heapBytes) + ": " + e.getMessage());
+        }
+        a.close();
+        return factory;
+    }
+
+    /** A heap of {@code heapBytes}, or a usage error saying it cannot be reserved. */
+    static Heap reserve(long heapBytes) {
+        try {
+            return Heap.reserve(heapBytes);
+        } catch (IllegalArgumentException | ArithmeticException | OutOfMemoryError e) {
+            // IllegalArgumentException is Heap.reserve's documented refusal; the others are how older cores failed
+            String m = e.getMessage();
+            throw new UsageException("cannot reserve a heap of " + size(heapBytes) + (m == null ? "" : ": " + m));
+        }
+    }
+
+    /** {@code 4G (4294967296 bytes)} or {@code 65537 bytes}. */
+    static String size(long bytes) {
+        String s = Sizes.format(bytes);
+        return s.equals(Long.toString(bytes)) ? bytes + " bytes" : s + " (" + bytes + " bytes)";
+    }
+}
