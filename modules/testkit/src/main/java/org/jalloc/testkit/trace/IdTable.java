@@ -3,9 +3,10 @@ package org.jalloc.testkit.trace;
 import java.util.Arrays;
 
 /**
- * Two longs per block id (an address and a size), 0 for ids never set, in memory that depends on how many ids are
- * used, not on how large they are: ids below {@link #DENSE_IDS} index growable arrays, larger ones (a trace may
- * name id 2,147,483,646) go to an open-addressing hash table.
+ * Two longs per block id (an address and a size), 0 for ids not set, in memory that does not depend on how large
+ * the ids are: ids below {@link #DENSE_IDS} index growable arrays (at most 16 MiB), larger ones (a trace may name
+ * id 2,147,483,646) go to an open-addressing hash table (linear probing) that holds only the ids set to a non-zero
+ * pair, so it grows with the live ids, not with every id a trace ever named.
  */
 final class IdTable {
     /** Ids below this are kept in arrays grown to the largest one seen (at most 16 MiB for both arrays). */
@@ -52,10 +53,13 @@ final class IdTable {
             return;
         }
         int slot = find(id);
-        if (slot < 0) {
-            if (a == 0 && b == 0) {
-                return;
+        if (a == 0 && b == 0) {
+            if (slot >= 0) {
+                delete(slot);
             }
+            return;
+        }
+        if (slot < 0) {
             if ((sparseCount + 1) * 2 > keys.length) {
                 grow();
             }
@@ -65,6 +69,11 @@ final class IdTable {
         }
         sparseFirst[slot] = a;
         sparseSecond[slot] = b;
+    }
+
+    /** Slots of the hash table (for tests: it follows the live ids, not every id ever set). */
+    int sparseCapacity() {
+        return keys.length;
     }
 
     /** Calls {@code visitor} for every id whose first value is not 0, in ascending id order. */
@@ -103,8 +112,7 @@ final class IdTable {
             return -1;
         }
         int mask = keys.length - 1;
-        int h = id * 0x9E3779B9;
-        int slot = (h ^ (h >>> 16)) & mask;
+        int slot = home(id, mask);
         while (true) {
             int k = keys[slot];
             if (k == id) {
@@ -115,6 +123,38 @@ final class IdTable {
             }
             slot = (slot + 1) & mask;
         }
+    }
+
+    /** Empties {@code slot}, moving later entries of its probe run back so every key stays reachable. */
+    private void delete(int slot) {
+        int mask = keys.length - 1;
+        int hole = slot;
+        int i = slot;
+        while (true) {
+            i = (i + 1) & mask;
+            int k = keys[i];
+            if (k == 0) {
+                break;
+            }
+            int home = home(k, mask);
+            // k may move to the hole if its home is not in (hole, i] (cyclically)
+            boolean between = hole <= i ? home > hole && home <= i : home > hole || home <= i;
+            if (!between) {
+                keys[hole] = k;
+                sparseFirst[hole] = sparseFirst[i];
+                sparseSecond[hole] = sparseSecond[i];
+                hole = i;
+            }
+        }
+        keys[hole] = 0;
+        sparseFirst[hole] = 0;
+        sparseSecond[hole] = 0;
+        sparseCount--;
+    }
+
+    private static int home(int id, int mask) {
+        int h = id * 0x9E3779B9;
+        return (h ^ (h >>> 16)) & mask;
     }
 
     private void grow() {
