@@ -14,6 +14,8 @@ import org.jalloc.testkit.trace.TraceFormatException;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code ./jalloc}: checked fuzzing, trace replay, statistics and workload generation for every allocator found
@@ -30,6 +32,10 @@ import picocli.CommandLine.Command;
         subcommands = {FuzzCommand.class, ReplayCommand.class, StatsCommand.class, GenCommand.class, ListCommand.class, CheckRateCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
+    @Spec
+    @SuppressWarnings("initialization.field.uninitialized") // picocli injects the spec before run()
+    CommandSpec spec;
+
     /** Exit code for violations, failed traces, out of memory and internal errors. */
     static final int FAILED = 1;
     /** Exit code for usage and input errors. */
@@ -39,7 +45,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        new CommandLine(this).usage(System.out);
+        spec.commandLine().usage(spec.commandLine().getOut());
     }
 
     public static void main(String[] args) {
