@@ -198,9 +198,7 @@ public final class ConcurrentFuzz {
             } catch (HeapCheckException e) {
                 failure.compareAndSet(null, "thread " + index + ": " + e.getMessage());
             } catch (RuntimeException | Error e) {
-                java.io.StringWriter w = new java.io.StringWriter();
-                e.printStackTrace(new java.io.PrintWriter(w));
-                failure.compareAndSet(null, "thread " + index + " op " + op + " threw " + w);
+                failure.compareAndSet(null, "thread " + index + " op " + op + " threw " + FuzzEngine.thrown(e));
             }
         }
 

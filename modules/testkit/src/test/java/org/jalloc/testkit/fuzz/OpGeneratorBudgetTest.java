@@ -62,4 +62,11 @@ class OpGeneratorBudgetTest {
             assertEquals(small, OpGenerator.generate(seed, 1000, 64 << 10, Long.MAX_VALUE), "seed " + seed);
         }
     }
+
+    @Test
+    void anExceptionAnAllocatorThrowsIsReportedInOneLine() {
+        String m = FuzzEngine.thrown(new IllegalStateException("first\nsecond"));
+        assertTrue(m.startsWith("java.lang.IllegalStateException: first; second (thrown at "), m);
+        assertTrue(m.lines().count() == 1 && !m.contains("\tat "), m);
+    }
 }
