@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -411,11 +412,17 @@ public abstract class AllocatorContractTest {
         try (Arena arena = raw.asArena()) {
             MemorySegment fromArena = arena.allocate(64);
             MemorySegment slice = raw.segment(raw.malloc(64));
+            Throwable[] writer = new Throwable[1];
             Thread t = Thread.ofPlatform().start(() -> {
-                fromArena.set(ValueLayout.JAVA_LONG, 0, 0x0102030405060708L);
-                slice.set(ValueLayout.JAVA_LONG, 8, -1L);
+                try {
+                    fromArena.set(ValueLayout.JAVA_LONG, 0, 0x0102030405060708L);
+                    slice.set(ValueLayout.JAVA_LONG, 8, -1L);
+                } catch (RuntimeException e) {
+                    writer[0] = e;
+                }
             });
             t.join();
+            assertNull(writer[0], "another thread writes both views");
             assertEquals(0x0102030405060708L, fromArena.get(ValueLayout.JAVA_LONG, 0));
             assertEquals(-1L, slice.get(ValueLayout.JAVA_LONG, 8));
             Throwable[] failures = new Throwable[2];
