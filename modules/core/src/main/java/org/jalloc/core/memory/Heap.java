@@ -319,6 +319,8 @@ public final class Heap implements AutoCloseable {
      * reserved (and touched), like mdriver's {@code mem_reset_brk}. The next allocator created over this heap starts
      * from scratch; contents are not cleared. Every {@link #dependentArena()} is closed first (an arena's blocks are
      * gone); plain slices stay valid and now see whatever the next allocator puts there.
+     *
+     * @throws IllegalStateException if a dependent arena is in use by a downcall (the break is then not reset)
      */
     public synchronized void reset() {
         synchronized (lifetime) {
