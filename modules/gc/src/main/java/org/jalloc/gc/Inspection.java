@@ -119,6 +119,29 @@ final class Inspection implements GcInspector {
     }
 
     @Override
+    public long[] roots() {
+        int[] handles = c.globals.handles();
+        long[] out = new long[handles.length];
+        for (int i = 0; i < handles.length; i++) {
+            out[i] = c.mutatorFromStored(c.globals.get(handles[i]));
+        }
+        for (Mutator m : c.mutators) {
+            long[] slots = m.stack.all();
+            int k = out.length;
+            out = Arrays.copyOf(out, k + slots.length);
+            for (int i = 0; i < slots.length; i++) {
+                out[k + i] = c.mutatorFromStored(slots[i]);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public int[] globals() {
+        return c.globals.handles();
+    }
+
+    @Override
     public void onCollection(@Nullable Runnable listener) {
         c.afterCollection = listener;
     }

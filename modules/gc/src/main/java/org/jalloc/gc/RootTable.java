@@ -79,6 +79,18 @@ final class RootTable {
         }
     }
 
+    /** The live handles, ascending. */
+    int[] handles() {
+        int[] out = new int[count];
+        int k = 0;
+        for (int h = 1; h < high; h++) {
+            if (live[h]) {
+                out[k++] = h;
+            }
+        }
+        return out;
+    }
+
     /** Bytes this table occupies outside the heap. */
     long bytes() {
         return values.length * 13L;

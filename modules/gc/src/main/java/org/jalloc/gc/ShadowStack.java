@@ -86,6 +86,11 @@ final class ShadowStack {
         }
     }
 
+    /** Every slot of every frame, bottom first. */
+    long[] all() {
+        return Arrays.copyOf(slots, top);
+    }
+
     long bytes() {
         return slots.length * 8L + base.length * 4L;
     }

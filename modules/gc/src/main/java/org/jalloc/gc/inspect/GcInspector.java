@@ -59,6 +59,15 @@ public interface GcInspector {
     /** The addresses of the objects reachable from the roots, sorted (an independent trace, not the collector's). */
     long[] reachable();
 
+    /**
+     * Every root slot as a mutator reference (0 for NULL), in the order collectors scan them: the live global handles
+     * by handle number, then the mutator's shadow-stack slots from the bottom frame up.
+     */
+    long[] roots();
+
+    /** The live global handles, ascending (the first {@code globals().length} entries of {@link #roots()}). */
+    int[] globals();
+
     /** Runs {@code listener} at the end of every collection (null: none). */
     void onCollection(@Nullable Runnable listener);
 }
