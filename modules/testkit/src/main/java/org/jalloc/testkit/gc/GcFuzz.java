@@ -77,12 +77,15 @@ public final class GcFuzz {
         return runAndShrink(GcOpGenerator.generate(seed, opsPerSequence, factory.heapBytes()), seed, new long[2]);
     }
 
-    /** Runs the given operations (a replay file) without shrinking; the failure, or null. */
-    public @Nullable GcFuzzFailure replay(List<GcOp> ops) {
+    /** Runs the given operations (a replay file) once, without shrinking: a report of one sequence. */
+    public GcFuzzReport replay(List<GcOp> ops) {
+        long t0 = System.nanoTime();
         Outcome o = execute(ops);
-        return o.signature == null ? null
-                : new GcFuzzFailure(factory.name(), factory.allocator(), factory.heapBytes(), -1, ops.size(), ops, o.signature,
-                        Objects.requireNonNullElse(o.message, o.signature));
+        List<GcFuzzFailure> failures = o.signature == null ? List.of()
+                : List.of(new GcFuzzFailure(factory.name(), factory.allocator(), factory.heapBytes(), -1, ops.size(), ops, o.signature,
+                        Objects.requireNonNullElse(o.message, o.signature)));
+        return new GcFuzzReport(factory.name(), factory.allocator(), ops.size(), o.collections, o.checks, 1, failures,
+                (System.nanoTime() - t0) / 1e9);
     }
 
     /** Runs the given operations; the shrunk failure, or null. */
