@@ -202,7 +202,11 @@ public final class ObjectModel {
     void initialize(long object, long size, int type, int length, boolean mark, long collectorWord) {
         heap.putLong(object, status(type, length, mark));
         heap.putLong(object + 8, collectorWord);
-        if (size > HEADER_BYTES) {
+        if (size <= 256) {
+            for (long a = object + HEADER_BYTES; a < object + size; a += 8) {
+                heap.putLong(a, 0); // small objects: word stores, no slice object per allocation
+            }
+        } else {
             heap.fill(object + HEADER_BYTES, size - HEADER_BYTES, (byte) 0);
         }
     }
