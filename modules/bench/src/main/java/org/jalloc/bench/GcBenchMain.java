@@ -36,6 +36,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  *   --full     2 warm-up and 8 measured runs per cell
  *   --report   write docs/gc/results.json and the charts docs/gc/*.png
  *   --root DIR the repository root (default: the working directory)
+ *   --from F   rebuild the table and the charts from an earlier run's results.json
  * </pre>
  *
  * The minimum heaps: for jalloc, the peak live bytes of the program ({@link #peakLive}: what a perfect compactor
@@ -57,6 +58,7 @@ public final class GcBenchMain {
     public static void main(String[] args) throws Exception {
         boolean full = false;
         boolean report = false;
+        Path from = null;
         Path root = Path.of("").toAbsolutePath();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -64,6 +66,7 @@ public final class GcBenchMain {
                 case "--full" -> full = true;
                 case "--report" -> report = true;
                 case "--root" -> root = Path.of(args[++i]).toAbsolutePath();
+                case "--from" -> from = Path.of(args[++i]);
                 default -> {
                     System.err.println("jalloc bench --gc: unknown argument " + args[i]);
                     System.exit(2);
@@ -75,6 +78,25 @@ public final class GcBenchMain {
         Path out = root.resolve("target/gc-bench");
         Files.createDirectories(out);
         List<Cell> cells = new ArrayList<>();
+        if (from != null) {
+            // Rebuild the table and the charts from an earlier run's results.json, without running anything.
+            for (Object o : (List<?>) Json.parse(Files.readString(from))) {
+                Map<?, ?> m = (Map<?, ?>) o;
+                String col = (String) m.get("collector");
+                boolean jvm = col.startsWith("jvm-");
+                cells.add(new Cell((String) m.get("program"), num(m.get("ratio")), jvm ? col.substring(4) : col, jvm,
+                        (long) num(m.get("heapBytes")), num(m.get("ms")), num(m.get("error")), (long) num(m.get("collections")),
+                        num(m.get("pauseP50Ms")), num(m.get("pauseP99Ms")), num(m.get("pauseMaxMs")), String.valueOf(m.get("note"))));
+            }
+            System.out.println(table(cells));
+            if (report) {
+                Path dir = root.resolve("docs/gc");
+                Files.createDirectories(dir);
+                Files.writeString(dir.resolve("results.md"), table(cells));
+                charts(cells, dir);
+            }
+            return;
+        }
         for (String program : PROGRAMS) {
             long live = peakLive(program);
             long javaMin = javaMinimumHeap(program);
@@ -116,6 +138,15 @@ public final class GcBenchMain {
             charts(cells, dir);
         }
         System.err.printf(Locale.ROOT, "jalloc bench --gc: %d cells in %.0f s%n", cells.size(), (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Milliseconds as microseconds, at least 1 (a log axis takes no zero). */
+    private static double micros(double ms) {
+        return Double.isFinite(ms) ? Math.max(1, Math.round(ms * 1000)) : 1;
+    }
+
+    private static double num(Object o) {
+        return o instanceof Double d ? d : Double.NaN;
     }
 
     static Cell find(List<Cell> cells, String program, double ratio, String collector, boolean jvm) {
@@ -169,7 +200,7 @@ public final class GcBenchMain {
 
     private static boolean javaCompletes(String program, long heap) throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-XX:+UseSerialGC", "-Xmx" + (heap >> 10) + "k", "-Xss64m", "-cp",
+        Process p = new ProcessBuilder(java, "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError", "-Xmx" + (heap >> 10) + "k", "-Xss64m", "-cp",
                 System.getProperty("java.class.path"), JavaPrograms.class.getName(), program).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         return p.waitFor() == 0;
@@ -225,7 +256,7 @@ public final class GcBenchMain {
         long kb = Math.max(heap >> 10, 1024);
         ChainedOptionsBuilder b = options("JavaGcBenchmark", full, out.resolve("jmh-jvm-" + gc + "-" + program + "-" + ratio + ".log"))
                 .param("program", program)
-                .jvmArgsAppend("-Xss64m", "-XX:+Use" + gc + "GC", "-Xmx" + kb + "k", "-Xms" + kb + "k", "-Xlog:" + tags + ":file=" + log);
+                .jvmArgsAppend("-Xss64m", "-XX:+ExitOnOutOfMemoryError", "-XX:+Use" + gc + "GC", "-Xmx" + kb + "k", "-Xms" + kb + "k", "-Xlog:" + tags + ":file=" + log);
         System.err.printf(Locale.ROOT, "jalloc bench --gc: %s at %.1fx (%,d bytes) on the JVM's %s GC%n", program, ratio, kb << 10, gc);
         Collection<RunResult> results = new Runner(b.build()).run();
         RunResult r = results.isEmpty() ? null : results.iterator().next();
@@ -307,8 +338,9 @@ public final class GcBenchMain {
             }
             BitmapEncoder.saveBitmap(time, dir.resolve("time-" + program).toString(), BitmapEncoder.BitmapFormat.PNG);
             CategoryChart pauses = new CategoryChartBuilder().width(800).height(450).title(program + ": pauses at 3x the minimum heap")
-                    .xAxisTitle("collector").yAxisTitle("ms (log)").build();
-            pauses.getStyler().setYAxisLogarithmic(true).setLegendPosition(Styler.LegendPosition.OutsideE);
+                    .xAxisTitle("collector").yAxisTitle("pause, microseconds").build();
+            // linear: XChart's category charts reject a log axis here (it counts the bars' base as zero)
+            pauses.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
             List<String> xs = new ArrayList<>();
             List<Double> p50 = new ArrayList<>();
             List<Double> p99 = new ArrayList<>();
@@ -318,9 +350,9 @@ public final class GcBenchMain {
                 Cell c = find(cells, program, 3, jvm ? name.substring(4) : name, jvm);
                 if (c != null && c.max > 0) {
                     xs.add(name);
-                    p50.add(Math.max(c.p50, 1e-3));
-                    p99.add(Math.max(c.p99, 1e-3));
-                    max.add(Math.max(c.max, 1e-3));
+                    p50.add(micros(c.p50));
+                    p99.add(micros(c.p99));
+                    max.add(micros(c.max));
                 }
             }
             if (!xs.isEmpty()) {
