@@ -7,7 +7,7 @@ import java.util.SplittableRandom;
 /**
  * Seeded {@code gc-fuzz} sequences. Each sequence draws its own profile from its seed: how many types (1-5, with 0-6
  * references and 0-64 data bytes), and the weights of every operation kind, so some sequences build deep lists,
- * some churn, some hold many globals, some allocate arrays big enough to exhaust the heap.
+ * some churn, some hold many globals, some allocate arrays big enough to exhaust the heap (up to 60% of it).
  */
 public final class GcOpGenerator {
     private GcOpGenerator() {}
@@ -30,8 +30,10 @@ public final class GcOpGenerator {
         for (int x : w) {
             total += x;
         }
-        boolean big = r.nextInt(4) == 0;
-        int maxBytes = (int) Math.min(Integer.MAX_VALUE, Math.max(64, heapBytes / 4));
+        // A third of the sequences allocate byte arrays of up to 60% of the heap now and then: two live ones exhaust
+        // it, so allocation fails after a full collection and the exhaustion path runs.
+        boolean big = r.nextInt(3) == 0;
+        int maxBytes = (int) Math.min(Integer.MAX_VALUE, Math.max(64, heapBytes * 3 / 5));
         while (ops.size() < length) {
             int x = r.nextInt(total);
             int k = 0;
@@ -43,7 +45,7 @@ public final class GcOpGenerator {
             ops.add(switch (kind) {
                 case 'n' -> new GcOp('n', s, r.nextInt(types), 0);
                 case 'a' -> new GcOp('a', s, r.nextInt(10) == 0 ? r.nextInt(200) : r.nextInt(12), 0);
-                case 'b' -> new GcOp('b', s, big && r.nextInt(8) == 0 ? r.nextInt(maxBytes) : r.nextInt(r.nextBoolean() ? 40 : 600), 0);
+                case 'b' -> new GcOp('b', s, big && r.nextInt(5) == 0 ? r.nextInt(maxBytes) : r.nextInt(r.nextBoolean() ? 40 : 600), 0);
                 case 'l' -> new GcOp('l', s, r.nextInt(16), r.nextInt(6) == 0 ? -1 : r.nextInt(8));
                 case 'g' -> new GcOp('g', s, r.nextInt(16), r.nextInt(8));
                 case 'w' -> new GcOp('w', s, r.nextInt(600), r.nextInt(1 << 20));
