@@ -33,6 +33,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *   --report   also write docs/performance.md, docs/performance/*.png and results.json (and the trace charts)
  *   --out DIR  where results.json goes without --report (default target/bench)
  *   --root DIR the repository root (default: the working directory)
+ *   --gc       the collectors instead: GCBench and binary-trees against the JVM's collectors ({@link GcBenchMain})
  * </pre>
  *
  * Ratios: {@code ratioToFloor} divides by the {@code floor-array} subject of the same benchmark and parameters;
@@ -55,6 +56,10 @@ public final class BenchMain {
 
     public static void main(String[] args) throws Exception {
         try {
+            if (List.of(args).contains("--gc")) {
+                GcBenchMain.main(args); // the collectors' benchmarks: docs/gc.md
+                return;
+            }
             run(args);
         } catch (java.io.IOException | java.io.UncheckedIOException | IllegalArgumentException e) {
             // bad input (a flag, a results file, an output folder): one line, exit 2, as the rest of ./jalloc
@@ -89,7 +94,8 @@ public final class BenchMain {
                 case "--from" -> from = Path.of(value(args, ++i));
                 case "--root" -> root = Path.of(value(args, ++i)).toAbsolutePath();
                 case "-h", "--help" -> {
-                    System.out.println("usage: ./jalloc bench [--smoke|--quick|--full] [--json] [--report] [--out DIR] [--from RESULTS.json]");
+                    System.out.println("usage: ./jalloc bench [--smoke|--quick|--full] [--json] [--report] [--out DIR] [--from RESULTS.json]\n"
+                            + "       ./jalloc bench --gc [--quick|--full] [--report]   (collectors: GCBench, binary-trees, JVM GCs)");
                     return;
                 }
                 default -> {

@@ -29,15 +29,12 @@ final class Specs {
         return factory;
     }
 
-    /** A heap of {@code heapBytes}, or a usage error saying it cannot be reserved. */
+    /**
+     * A heap of {@code heapBytes}; a size that cannot be reserved is {@code Heap.reserve}'s one
+     * {@link IllegalArgumentException} ("cannot reserve a heap of N bytes: REASON"), which ends as exit 2.
+     */
     static Heap reserve(long heapBytes) {
-        try {
-            return Heap.reserve(heapBytes);
-        } catch (IllegalArgumentException | ArithmeticException | OutOfMemoryError e) {
-            // IllegalArgumentException is Heap.reserve's documented refusal; the others are how older cores failed
-            String m = e.getMessage();
-            throw new UsageException("cannot reserve a heap of " + size(heapBytes) + (m == null ? "" : ": " + m));
-        }
+        return Heap.reserve(heapBytes);
     }
 
     /** {@code 4G (4294967296 bytes)} or {@code 65537 bytes}. */
