@@ -421,7 +421,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
             if (cache.owner != Thread.currentThread()) {
                 throw new CacheMisuseException(name() + ": " + cache + " belongs to another thread; only it may detach it");
             }
-            local.remove();
+            forget(cache); // the thread-local and the lookup hint, as detach() does: no later call finds it again
         }
         release(cache);
     }
