@@ -21,6 +21,7 @@ import org.jalloc.core.HeapCorruptionException;
 import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.StatsSection;
 import org.jalloc.core.ThreadSafety;
+import org.jalloc.core.memory.GranuleMap;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.walk.HeapWalk;
 
@@ -36,6 +37,7 @@ import org.jalloc.core.walk.HeapWalk;
  * on the slab (objects under 512 bytes) or in an off-slab descriptor taken from a kmalloc cache (Linux SLAB's
  * {@code OFF_SLAB}). <b>page map</b> ({@link PageMap}): page → slab header or large block. <b>magazine</b>: a
  * thread's stack of free objects of one cache. <b>depot</b>: a cache's spare full and empty magazines.
+ * <b>state map</b> ({@link GranuleMap}): a byte per 16 bytes of heap, outside it: whether each on-slab slot is free.
  * <b>large block</b>: a kmalloc request above 8 KiB, served as buddy pages.
  *
  * <h2>Heap layout</h2>
@@ -136,6 +138,8 @@ public final class SlabAllocator extends AbstractAllocator {
 
     final PageAllocator pages;
     final PageMap pageMap;
+    /** One byte per 16 bytes of heap, outside it: whether each slot of an on-slab slab is free ({@link SlabCache}). */
+    final GranuleMap states;
     /** Guards {@link #pages} and page map writes. */
     final Object pageLock = new Object();
     private final long firstAddress;
@@ -172,6 +176,7 @@ public final class SlabAllocator extends AbstractAllocator {
         super(b.name, heap);
         this.pages = new PageAllocator(heap, PAGE_SIZE, MAX_ORDER);
         this.pageMap = new PageMap(heap.limit(), Long.numberOfTrailingZeros(PAGE_SIZE));
+        this.states = new GranuleMap(heap);
         this.firstAddress = pages.firstAddress();
         this.mem = heap.memory();
         this.kmallocDebug = b.debug;
@@ -974,7 +979,7 @@ public final class SlabAllocator extends AbstractAllocator {
 
     /** Bytes of metadata outside the heap: buddy's side table, the page map, magazines, caches, thread records. */
     long externalBytes() {
-        long bytes = pages.externalMetadataBytes() + pageMap.bytes();
+        long bytes = pages.externalMetadataBytes() + pageMap.bytes() + states.bytes();
         for (SlabCache c : caches()) {
             bytes += 256 + c.magazines.get() * (32 + 8L * c.magazineSize);
         }
