@@ -173,6 +173,20 @@ class SlabCorruptionTest {
     }
 
     @Test
+    void slab6ALargeBlockAboveOrderTenWhosePageMapEntryGivesAnotherOrder() {
+        try (SlabAllocator big = SlabAllocator.builder().magazines(false).build(Heap.reserve(64L << 20))) {
+            CheckedAllocator ch = new CheckedAllocator(big);
+            long p = ch.malloc(8L << 20); // an order-11 block: beyond Linux's order 10
+            assertEquals(11, PageMap.largeOrder(big.pageEntry(p)));
+            ch.verifyAll();
+            synchronized (big.pageLock) {
+                big.pageMap.set(p, PageMap.large(10)); // the first page now claims half the block
+            }
+            assertReports(ch, "SLAB-6");
+        }
+    }
+
+    @Test
     void slab7ARoundWithoutItsFreeMarker() {
         try (SlabAllocator mags = SlabAllocator.builder().build(Heap.reserve(4L << 20))) {
             CheckedAllocator ch = new CheckedAllocator(mags);
