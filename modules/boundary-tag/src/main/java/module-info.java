@@ -5,9 +5,9 @@
  */
 module org.jalloc.boundarytag {
     requires static org.checkerframework.checker.qual;
-    requires org.jalloc.core;
+    requires transitive org.jalloc.core;
 
     exports org.jalloc.boundarytag;
 
-    provides org.jalloc.core.spi.AllocatorProvider with org.jalloc.boundarytag.BoundaryTagProvider;
+    provides org.jalloc.core.spi.AllocatorProvider with org.jalloc.boundarytag.internal.BoundaryTagProvider;
 }

@@ -6,9 +6,11 @@
  */
 module org.jalloc.buddy {
     requires static org.checkerframework.checker.qual;
-    requires org.jalloc.core;
+    requires transitive org.jalloc.core;
 
     exports org.jalloc.buddy;
+    // The buddy engine with its walk and checks: slab carves its pages and reuses its walk; users see PageAllocator.
+    exports org.jalloc.buddy.pages to org.jalloc.slab;
 
-    provides org.jalloc.core.spi.AllocatorProvider with org.jalloc.buddy.BuddyProvider;
+    provides org.jalloc.core.spi.AllocatorProvider with org.jalloc.buddy.internal.BuddyProvider;
 }

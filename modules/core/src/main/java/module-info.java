@@ -1,15 +1,33 @@
 /**
- * jalloc core: the {@link org.jalloc.core.Allocator} API over off-heap memory, misuse exceptions, the statistics
- * schema, the {@link org.jalloc.core.memory.Heap} with its logical break, the block-walk SPI the checker uses
- * ({@link org.jalloc.core.walk.HeapWalk}) and the provider SPI through which allocator modules are found by name.
+ * jalloc core: the {@link org.jalloc.core.Allocator} API over off-heap memory (what users call), misuse exceptions,
+ * the statistics schema with typed metrics, and — exported only to the modules that need them — the
+ * {@link org.jalloc.core.memory.Heap} with its logical break, the provider SPI and the implementor's base classes
+ * ({@code org.jalloc.core.spi}), the block-walk SPI and the inspection face the checker and the tools use
+ * ({@code org.jalloc.core.walk}), and the libc downcalls ({@code org.jalloc.core.nativeaccess}).
+ *
+ * <p>Who reads what (docs/architecture.md, "Packages and exports"): allocator and collector modules and the tools
+ * (check, testkit, cli) read {@code memory}, {@code spi} and {@code walk}; only testkit and cli read
+ * {@code nativeaccess}. Benchmarks and stress tests run on the class path, where qualified exports do not apply.
+ * javac warns (-Xlint:module) about a qualified export to a module it cannot see while compiling core: every module
+ * listed below is built after core, so those warnings are expected and harmless.
  */
 module org.jalloc.core {
     requires static org.checkerframework.checker.qual;
 
     exports org.jalloc.core;
-    exports org.jalloc.core.memory;
-    exports org.jalloc.core.walk;
-    exports org.jalloc.core.spi;
+    exports org.jalloc.core.memory to
+            org.jalloc.freelist, org.jalloc.boundarytag, org.jalloc.buddy, org.jalloc.slab, org.jalloc.threadcache,
+            org.jalloc.gc, org.jalloc.stack,
+            org.jalloc.check, org.jalloc.testkit, org.jalloc.cli;
+    exports org.jalloc.core.walk to
+            org.jalloc.freelist, org.jalloc.boundarytag, org.jalloc.buddy, org.jalloc.slab, org.jalloc.threadcache,
+            org.jalloc.gc, org.jalloc.stack,
+            org.jalloc.check, org.jalloc.testkit, org.jalloc.cli;
+    exports org.jalloc.core.spi to
+            org.jalloc.freelist, org.jalloc.boundarytag, org.jalloc.buddy, org.jalloc.slab, org.jalloc.threadcache,
+            org.jalloc.gc, org.jalloc.stack,
+            org.jalloc.check, org.jalloc.testkit, org.jalloc.cli;
+    exports org.jalloc.core.nativeaccess to org.jalloc.testkit, org.jalloc.cli;
 
     uses org.jalloc.core.spi.AllocatorProvider;
 }

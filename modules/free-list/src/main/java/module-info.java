@@ -7,9 +7,9 @@
  */
 module org.jalloc.freelist {
     requires static org.checkerframework.checker.qual;
-    requires org.jalloc.core;
+    requires transitive org.jalloc.core;
 
     exports org.jalloc.freelist;
 
-    provides org.jalloc.core.spi.AllocatorProvider with org.jalloc.freelist.FreeListProvider;
+    provides org.jalloc.core.spi.AllocatorProvider with org.jalloc.freelist.internal.FreeListProvider;
 }

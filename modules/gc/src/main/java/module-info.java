@@ -9,7 +9,7 @@
  */
 module org.jalloc.gc {
     requires static org.checkerframework.checker.qual;
-    requires org.jalloc.core;
+    requires transitive org.jalloc.core;
 
     exports org.jalloc.gc;
     // Inspection (heap walk, object enumeration, collection listener) is for tools, not for users.

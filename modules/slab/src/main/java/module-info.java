@@ -7,10 +7,10 @@
  */
 module org.jalloc.slab {
     requires static org.checkerframework.checker.qual;
-    requires org.jalloc.core;
-    requires org.jalloc.buddy;
+    requires transitive org.jalloc.core;
+    requires transitive org.jalloc.buddy;
 
     exports org.jalloc.slab;
 
-    provides org.jalloc.core.spi.AllocatorProvider with org.jalloc.slab.SlabProvider;
+    provides org.jalloc.core.spi.AllocatorProvider with org.jalloc.slab.internal.SlabProvider;
 }

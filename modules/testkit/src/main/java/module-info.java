@@ -14,7 +14,11 @@ module org.jalloc.testkit {
 
     exports org.jalloc.testkit.trace;
     exports org.jalloc.testkit.fuzz;
-    exports org.jalloc.testkit.contract;
+    // The JUnit contract tests are for the allocator and collector modules' own tests (patched into those modules);
+    // class-path test projects (gc-tests) see every package anyway.
+    exports org.jalloc.testkit.contract to
+            org.jalloc.freelist, org.jalloc.boundarytag, org.jalloc.buddy, org.jalloc.slab, org.jalloc.threadcache,
+            org.jalloc.gc, org.jalloc.stack;
     exports org.jalloc.testkit.gc;
 
     opens org.jalloc.testkit.contract to org.junit.platform.commons;

@@ -6,9 +6,9 @@
  */
 module org.jalloc.threadcache {
     requires static org.checkerframework.checker.qual;
-    requires org.jalloc.core;
+    requires transitive org.jalloc.core;
 
     exports org.jalloc.threadcache;
 
-    provides org.jalloc.core.spi.AllocatorProvider with org.jalloc.threadcache.ThreadCacheProvider;
+    provides org.jalloc.core.spi.AllocatorProvider with org.jalloc.threadcache.internal.ThreadCacheProvider;
 }

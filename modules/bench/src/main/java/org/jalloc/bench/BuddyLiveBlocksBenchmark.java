@@ -56,8 +56,9 @@ public class BuddyLiveBlocksBenchmark {
             buddy.free(all[2 * i]);
             blocks[i] = all[2 * i + 1];
         }
-        if (buddy.pages().freeBlocks(0) != live) {
-            throw new IllegalStateException("expected " + live + " free order-0 blocks, found " + buddy.pages().freeBlocks(0));
+        long free = buddy.stats().metric(org.jalloc.buddy.BuddyMetric.class).orElseThrow().orders().get(0).freeBlocks();
+        if (free != live) {
+            throw new IllegalStateException("expected " + live + " free order-0 blocks, found " + free);
         }
     }
 

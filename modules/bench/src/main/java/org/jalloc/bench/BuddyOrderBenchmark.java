@@ -2,7 +2,7 @@ package org.jalloc.bench;
 
 import java.util.concurrent.TimeUnit;
 
-import org.jalloc.buddy.PageAllocator;
+import org.jalloc.buddy.pages.BuddyPages;
 import org.jalloc.core.memory.Heap;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -34,12 +34,12 @@ public class BuddyOrderBenchmark {
     public int order;
 
     private Heap heap;
-    private PageAllocator pages;
+    private BuddyPages pages;
 
     @Setup(Level.Trial)
     public void build() {
         heap = Heap.reserve(64L << 20);
-        pages = new PageAllocator(heap);
+        pages = new BuddyPages(heap);
         long top = pages.allocPages(10); // the gap below it becomes free blocks of orders 0..9
         for (int k = 0; k < 10; k++) {
             pages.allocPages(k); // keep them, so the top block is the only free memory

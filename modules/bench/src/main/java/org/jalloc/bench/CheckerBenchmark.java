@@ -2,9 +2,10 @@ package org.jalloc.bench;
 
 import java.util.concurrent.TimeUnit;
 
+import org.jalloc.core.walk.Inspection;
 import org.jalloc.check.HeapChecker;
 import org.jalloc.core.Allocator;
-import org.jalloc.core.AllocatorFactory;
+import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.core.memory.Heap;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -48,7 +49,7 @@ public class CheckerBenchmark {
         for (int i = 0; i < blocks; i += 2) {
             heap.free(p[i]);
         }
-        if (!checker.check(heap.heapWalk()).isEmpty()) {
+        if (!checker.check(Inspection.of(heap).heapWalk()).isEmpty()) {
             throw new IllegalStateException("heap not well formed before the benchmark");
         }
     }
@@ -60,6 +61,6 @@ public class CheckerBenchmark {
 
     @Benchmark
     public int fullCheck() {
-        return checker.check(heap.heapWalk()).size() + checker.extentCount();
+        return checker.check(Inspection.of(heap).heapWalk()).size() + checker.extentCount();
     }
 }

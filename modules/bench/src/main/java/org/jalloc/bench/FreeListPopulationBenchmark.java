@@ -3,7 +3,7 @@ package org.jalloc.bench;
 import java.util.concurrent.TimeUnit;
 
 import org.jalloc.core.Allocator;
-import org.jalloc.core.AllocatorFactory;
+import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.core.memory.Heap;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

@@ -14,9 +14,10 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.function.Predicate;
 
-import org.jalloc.core.AllocatorFactory;
+import org.jalloc.core.spi.AllocatorTypes;
+import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.core.Allocators;
-import org.jalloc.core.memory.Libc;
+import org.jalloc.core.nativeaccess.Libc;
 import org.jalloc.core.spi.AllocatorType;
 import org.jalloc.testkit.trace.ReplayResult;
 import org.jalloc.testkit.trace.SharedTraces;
@@ -284,7 +285,7 @@ final class Report {
             libc.put(t.name(), Libc.available() ? TraceReplayer.libcOpsPerSecond(t, options) : Double.NaN);
         }
         Map<String, Map<String, ReplayResult>> byAllocator = new LinkedHashMap<>();
-        for (AllocatorType type : Allocators.types()) {
+        for (AllocatorType type : AllocatorTypes.all()) {
             Map<String, ReplayResult> m = new LinkedHashMap<>();
             for (Trace t : traces) {
                 m.put(t.name(), TraceReplayer.replay(t, AllocatorFactory.of(type.name(), 256L << 20), options));

@@ -60,7 +60,7 @@ public class SlabCacheBenchmark {
         @Setup(Level.Trial)
         public void setUp() {
             if (subject.startsWith("cache")) {
-                slab = SlabAllocator.builder().build(Heap.reserve(1L << 30));
+                slab = SlabAllocator.builder().build(1L << 30);
                 SlabCache.Builder b = slab.newCache("bench", size);
                 if (subject.equals("cache/no-magazines")) {
                     b.magazineSize(0);

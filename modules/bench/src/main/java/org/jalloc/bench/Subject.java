@@ -5,8 +5,9 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.jalloc.core.spi.AllocatorTypes;
 import org.jalloc.core.Allocator;
-import org.jalloc.core.AllocatorFactory;
+import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.core.Allocators;
 import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.memory.Heap;
@@ -88,7 +89,7 @@ abstract class Subject implements AutoCloseable {
     /** Every subject name, in report order: jalloc allocators, peers, floors. */
     static List<String> names() {
         List<String> names = new ArrayList<>();
-        for (AllocatorType t : Allocators.types()) {
+        for (AllocatorType t : AllocatorTypes.all()) {
             names.add(t.name());
             if (t.name().equals("thread-cache")) {
                 names.add("thread-cache/handle");

@@ -2,15 +2,19 @@ package org.jalloc.boundarytag;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalLong;
 import java.util.Locale;
 import java.util.Map;
 
-import org.jalloc.core.AbstractAllocator;
+import org.jalloc.core.spi.AbstractAllocator;
+import org.jalloc.core.AllocatorMetric;
 import org.jalloc.core.DoubleFreeException;
 import org.jalloc.core.HeapCorruptionException;
 import org.jalloc.core.InvalidPointerException;
-import org.jalloc.core.StatsSection;
 import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.walk.Enforces;
@@ -175,7 +179,7 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
      *
      * @param name the name it reports (e.g. {@code tlsf:footers=all})
      */
-    public BoundaryTagAllocator(Heap heap, Policy policy, Footers footers, String name) {
+    BoundaryTagAllocator(Heap heap, Policy policy, Footers footers, String name) {
         this(heap, policy, footers, SegregatedLists.DEFAULT_SCAN, name);
     }
 
@@ -184,7 +188,7 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
      *
      * @param scan blocks examined per class by the segregated lists (0: no bound, exact best fit); unused by TLSF
      */
-    public BoundaryTagAllocator(Heap heap, Policy policy, Footers footers, long scan, String name) {
+    BoundaryTagAllocator(Heap heap, Policy policy, Footers footers, long scan, String name) {
         super(name, heap);
         this.policy = policy;
         this.footers = footers;
@@ -207,12 +211,27 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
 
     /** Segregated lists (best fit) with footer elision over a new heap of {@code heapBytes}. */
     public static BoundaryTagAllocator segregated(long heapBytes) {
-        return new BoundaryTagAllocator(Heap.reserve(heapBytes), Policy.SEGREGATED, Footers.FREE_ONLY, "boundary-tag");
+        return create(heapBytes, Policy.SEGREGATED, Footers.FREE_ONLY);
     }
 
     /** TLSF with footer elision over a new heap of {@code heapBytes}. */
     public static BoundaryTagAllocator tlsf(long heapBytes) {
-        return new BoundaryTagAllocator(Heap.reserve(heapBytes), Policy.TLSF, Footers.FREE_ONLY, "tlsf");
+        return create(heapBytes, Policy.TLSF, Footers.FREE_ONLY);
+    }
+
+    /** A boundary-tag allocator over a new heap of {@code heapBytes}, named as its spec ({@code tlsf:footers=all}). */
+    public static BoundaryTagAllocator create(long heapBytes, Policy policy, Footers footers) {
+        String options = String.join(",", java.util.stream.Stream.of(
+                footers == Footers.ALL ? "footers=all" : "", policy == Policy.SEGREGATED_FIRST_FIT ? "fit=first" : "")
+                .filter(o -> !o.isEmpty()).toList());
+        String name = (policy == Policy.TLSF ? "tlsf" : "boundary-tag") + (options.isEmpty() ? "" : ":" + options);
+        Heap heap = Heap.reserve(heapBytes);
+        try {
+            return new BoundaryTagAllocator(heap, policy, footers, name);
+        } catch (RuntimeException | Error e) {
+            heap.close();
+            throw e;
+        }
     }
 
     @Override
@@ -542,43 +561,35 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
     // ---------------------------------------------------------------- statistics
 
     @Override
-    protected List<StatsSection> statsSections() {
-        Map<String, Object> v = new LinkedHashMap<>();
-        v.put("policy", index.policy());
-        v.put("footers", footers.name().toLowerCase(Locale.ROOT).replace('_', '-'));
-        v.put("allocations", allocations);
-        v.put("frees", frees);
-        v.put("splits", splits);
-        v.put("coalescesWithLeft", coalescesLeft);
-        v.put("coalescesWithRight", coalescesRight);
-        v.put("heapExtensions", heapExtensions);
-        v.put("reallocGrowsInPlace", growsInPlace);
-        v.put("reallocGrowsAtBreak", growsAtBreak);
-        v.put("reallocShrinks", shrinks);
+    protected List<AllocatorMetric> metrics() {
+        OptionalDouble mean = OptionalDouble.empty();
+        OptionalLong max = OptionalLong.empty();
+        Optional<String> flBitmap = Optional.empty();
         if (index instanceof SegregatedLists s) {
-            v.put("searchStepsMean", s.searches == 0 ? 0.0 : (double) s.searchSteps / s.searches);
-            v.put("searchStepsMax", s.maxSearchSteps);
+            mean = OptionalDouble.of(s.searches == 0 ? 0.0 : (double) s.searchSteps / s.searches);
+            max = OptionalLong.of(s.maxSearchSteps);
         }
         if (index instanceof Tlsf t) {
-            v.put("flBitmap", "0x" + Long.toHexString(t.flBitmap));
+            flBitmap = Optional.of("0x" + Long.toHexString(t.flBitmap));
         }
         long limit = (heap.brk() - firstBlock) / MIN_BLOCK + 1;
-        Map<String, Object> lengths = new LinkedHashMap<>();
+        List<BoundaryTagMetric.Bin> bins = new ArrayList<>();
         StringBuilder table = new StringBuilder(String.format("  %-28s %10s%n", "list", "blocks"));
         for (int list = 0; list < index.heads.length; list++) {
             long n = index.length(list, limit);
             if (n > 0 || policy != Policy.TLSF) {
-                lengths.put(index.describe(list), n);
+                bins.add(new BoundaryTagMetric.Bin(index.describe(list), n));
                 table.append(String.format("  %-28s %10d%n", index.describe(list), n));
             }
         }
-        v.put("lists", index.heads.length);
-        v.put("listLengths", lengths);
-        return List.of(new StatsSection(policy == Policy.TLSF ? "tlsf" : "boundary-tag", v, table.toString()));
+        return List.of(new BoundaryTagMetric(policy == Policy.TLSF ? "tlsf" : "boundary-tag", index.policy(),
+                footers.name().toLowerCase(Locale.ROOT).replace('_', '-'), allocations, frees, splits, coalescesLeft,
+                coalescesRight, heapExtensions, growsInPlace, growsAtBreak, shrinks, mean, max, flBitmap,
+                index.heads.length, bins, table.toString()));
     }
 
     @Override
-    public HeapWalk heapWalk() {
+    protected HeapWalk walk() {
         return walk;
     }
 

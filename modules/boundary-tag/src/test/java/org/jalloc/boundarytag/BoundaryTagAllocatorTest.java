@@ -11,12 +11,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import org.jalloc.core.AllocatorMetric;
 import org.jalloc.check.CheckedAllocator;
-import org.jalloc.core.AllocatorFactory;
+import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.core.AllocatorStats;
 import org.jalloc.core.DoubleFreeException;
 import org.jalloc.core.InvalidPointerException;
-import org.jalloc.core.StatsSection;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.testkit.trace.ReplayResult;
 import org.jalloc.testkit.trace.Trace;
@@ -53,10 +53,14 @@ class BoundaryTagAllocatorTest {
         heap.close();
     }
 
-    private Map<String, Object> section() {
-        List<StatsSection> sections = raw.stats().sections();
-        assertEquals(1, sections.size());
-        return sections.get(0).values();
+    private BoundaryTagMetric section() {
+        List<AllocatorMetric> metrics = raw.stats().metrics();
+        assertEquals(1, metrics.size());
+        return raw.stats().metric(BoundaryTagMetric.class).orElseThrow();
+    }
+
+    private static long listLength(BoundaryTagMetric m, String list) {
+        return m.bins().stream().filter(b -> b.list().equals(list)).findFirst().orElseThrow().blocks();
     }
 
     private long blockSize(long payload) {
@@ -79,8 +83,8 @@ class BoundaryTagAllocatorTest {
         AllocatorStats s = raw.stats();
         assertEquals(1, s.freeBlocks());
         assertEquals(abc, s.largestFreeBlock(), "one free block from a to c");
-        assertEquals(1L, section().get("coalescesWithLeft"));
-        assertEquals(1L, section().get("coalescesWithRight"));
+        assertEquals(1L, section().coalescesWithLeft());
+        assertEquals(1L, section().coalescesWithRight());
         assertEquals(a, checked.malloc(abc - 16), "the merged block is found again");
         checked.free(fence);
     }
@@ -127,7 +131,7 @@ class BoundaryTagAllocatorTest {
         checked.free(b);
         assertEquals(a, checked.realloc(a, 500), "grown in place into b");
         assertTrue(raw.stats().freeBlocks() == 1, "the rest of b is split off and stays free");
-        assertEquals(1L, section().get("reallocGrowsInPlace"));
+        assertEquals(1L, section().reallocGrowsInPlace());
         assertTrue(checked.tryExpand(a, 900));
         assertFalse(checked.tryExpand(a, 2000), "the fence is in the way and a is not last");
         checked.free(a);
@@ -142,7 +146,7 @@ class BoundaryTagAllocatorTest {
         checked.free(b);
         assertEquals(a, checked.realloc(a, 100));
         assertEquals(1, raw.stats().freeBlocks(), "the cut-off tail merged with b");
-        assertEquals(1L, section().get("reallocShrinks"));
+        assertEquals(1L, section().reallocShrinks());
         checked.free(a);
         checked.free(fence);
     }
@@ -156,7 +160,7 @@ class BoundaryTagAllocatorTest {
         assertEquals(a, checked.realloc(a, 4000));
         assertEquals(heap.start() + 16 + 4016, heap.brk(), "grown by what a and its free neighbour lacked");
         assertTrue(heap.brk() > brk);
-        assertEquals(1L, section().get("reallocGrowsAtBreak"));
+        assertEquals(1L, section().reallocGrowsAtBreak());
         checked.free(a);
     }
 
@@ -207,12 +211,11 @@ class BoundaryTagAllocatorTest {
         for (int i = 0; i < 10; i++) {
             checked.free(i < 6 ? small.get(i) : big.get(i)); // never two neighbours
         }
-        @SuppressWarnings("unchecked")
-        Map<String, Object> lengths = (Map<String, Object>) section().get("listLengths");
-        assertEquals(6L, lengths.get("class 0 [32, 64)"));
-        assertEquals(4L, lengths.get("class 3 [256, 512)"));
-        assertEquals(0L, lengths.get("class 1 [64, 128)"));
-        assertTrue(raw.stats().sections().get(0).table().contains("class 3 [256, 512)"));
+        BoundaryTagMetric m = section();
+        assertEquals(6L, listLength(m, "class 0 [32, 64)"));
+        assertEquals(4L, listLength(m, "class 3 [256, 512)"));
+        assertEquals(0L, listLength(m, "class 1 [64, 128)"));
+        assertTrue(m.table().contains("class 3 [256, 512)"));
     }
 
     @Test
@@ -221,12 +224,11 @@ class BoundaryTagAllocatorTest {
         long a = checked.malloc(1000);
         long fence = checked.malloc(16);
         checked.free(a); // 1008 bytes: fl 2 (512..1023), sl 15
-        Map<String, Object> s = section();
-        assertEquals("tlsf", s.get("policy"));
-        assertEquals("0x4", s.get("flBitmap"));
-        @SuppressWarnings("unchecked")
-        Map<String, Object> lengths = (Map<String, Object>) s.get("listLengths");
-        assertEquals(Map.of("fl 2 sl 15 [992, 1024)", 1L), lengths);
+        BoundaryTagMetric s = section();
+        assertEquals("tlsf", s.section());
+        assertEquals("tlsf", s.policy());
+        assertEquals(java.util.Optional.of("0x4"), s.flBitmap());
+        assertEquals(List.of(new BoundaryTagMetric.Bin("fl 2 sl 15 [992, 1024)", 1L)), s.bins());
         checked.free(fence);
     }
 

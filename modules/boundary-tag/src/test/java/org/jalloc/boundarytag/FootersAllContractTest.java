@@ -1,6 +1,6 @@
 package org.jalloc.boundarytag;
 
-import org.jalloc.core.AllocatorFactory;
+import org.jalloc.core.spi.AllocatorFactory;
 
 /**
  * The allocator contract for Knuth's full layout, {@code boundary-tag:footers=all}: a footer on every block, the

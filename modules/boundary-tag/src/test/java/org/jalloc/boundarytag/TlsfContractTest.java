@@ -1,6 +1,6 @@
 package org.jalloc.boundarytag;
 
-import org.jalloc.core.AllocatorFactory;
+import org.jalloc.core.spi.AllocatorFactory;
 
 /** The allocator contract for {@code tlsf} (footer elision): the same O(1) detections as {@code boundary-tag}. */
 class TlsfContractTest extends BoundaryTagContractTest {

@@ -1,21 +1,20 @@
 package org.jalloc.buddy;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
-import org.jalloc.core.AbstractAllocator;
-import org.jalloc.core.StatsSection;
+import org.jalloc.buddy.pages.BuddyPages;
+import org.jalloc.core.spi.AbstractAllocator;
+import org.jalloc.core.AllocatorMetric;
 import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.walk.HeapWalk;
 
 /**
  * {@code malloc} on the binary buddy system: every request is rounded up to a power-of-two block of a
- * {@link PageAllocator} whose pages are 16 bytes (the {@code buddy} allocator of {@code ./jalloc}). The block design,
- * the side table, the invariants (BUDDY-1..5) and the split/merge algorithms are in {@link PageAllocator}'s header.
+ * {@link BuddyPages} whose pages are 16 bytes (the {@code buddy} allocator of {@code ./jalloc}). The block design,
+ * the side table, the invariants (BUDDY-1..5) and the split/merge algorithms are in {@link BuddyPages}'s header.
  *
  * <h2>Blocks</h2>
  * <pre>
@@ -33,7 +32,7 @@ import org.jalloc.core.walk.HeapWalk;
  * <h2>Operations</h2>
  * <ol>
  *   <li>malloc(n): {@code allocPages(order(n))}; 0 when the order exceeds the top order or the heap is full.</li>
- *   <li>free(p): the order comes from the side table; merge with free buddies (PageAllocator step 2).</li>
+ *   <li>free(p): the order comes from the side table; merge with free buddies (BuddyPages step 2).</li>
  *   <li>alignedAlloc(a, n): take a free block of order at least {@code order(a)} (aligned to a, since blocks are
  *       aligned to their size) and split it down to {@code order(n)}: alignment costs no extra granted bytes.</li>
  *   <li>realloc/tryExpand in place: shrinking splits off upper halves; growing to order k' absorbs the free upper
@@ -54,7 +53,7 @@ public final class BuddyAllocator extends AbstractAllocator {
     /** Orders 0-24: blocks of 16 bytes to 256 MiB (the CLI's default heap). */
     public static final int DEFAULT_MAX_ORDER = 24;
 
-    private final PageAllocator pages;
+    private final BuddyPages pages;
     private final int shift;
     private long requestedBytes;
     private long grantedBytes;
@@ -66,19 +65,38 @@ public final class BuddyAllocator extends AbstractAllocator {
      * @param maxOrder the largest order
      * @param name     the name it reports (e.g. {@code buddy:max-order=20})
      */
-    public BuddyAllocator(Heap heap, long minBlock, int maxOrder, String name) {
+    BuddyAllocator(Heap heap, long minBlock, int maxOrder, String name) {
         super(name, heap);
-        this.pages = new PageAllocator(heap, minBlock, maxOrder);
+        this.pages = new BuddyPages(heap, minBlock, maxOrder);
         this.shift = Long.numberOfTrailingZeros(minBlock);
     }
 
     /** The {@code buddy} configuration (16-byte minimum block, orders 0-24) over a new heap of {@code heapBytes}. */
     public static BuddyAllocator create(long heapBytes) {
-        return new BuddyAllocator(Heap.reserve(heapBytes), DEFAULT_MIN_BLOCK, DEFAULT_MAX_ORDER, "buddy");
+        return create(heapBytes, DEFAULT_MIN_BLOCK, DEFAULT_MAX_ORDER);
+    }
+
+    /**
+     * A buddy allocator over a new heap of {@code heapBytes}, named as its spec ({@code buddy:min-block=4096}).
+     *
+     * @param minBlock the order-0 block, a power of two of at least 16 bytes
+     * @param maxOrder the largest order
+     * @throws IllegalArgumentException for a bad block size or order
+     */
+    public static BuddyAllocator create(long heapBytes, long minBlock, int maxOrder) {
+        String name = "buddy" + (minBlock != DEFAULT_MIN_BLOCK ? ":min-block=" + minBlock : "")
+                + (maxOrder != DEFAULT_MAX_ORDER ? (minBlock != DEFAULT_MIN_BLOCK ? "," : ":") + "max-order=" + maxOrder : "");
+        Heap heap = Heap.reserve(heapBytes);
+        try {
+            return new BuddyAllocator(heap, minBlock, maxOrder, name);
+        } catch (RuntimeException | Error e) {
+            heap.close();
+            throw e;
+        }
     }
 
     /** The page-level allocator underneath (its pages are this allocator's minimum blocks). */
-    public PageAllocator pages() {
+    BuddyPages pages() {
         return pages;
     }
 
@@ -168,46 +186,26 @@ public final class BuddyAllocator extends AbstractAllocator {
     }
 
     @Override
-    public HeapWalk heapWalk() {
+    protected HeapWalk walk() {
         return pages.heapWalk();
     }
 
     @Override
-    protected List<StatsSection> statsSections() {
+    protected List<AllocatorMetric> metrics() {
         int maxOrder = pages.maxOrder();
-        Map<String, Object> v = new LinkedHashMap<>();
-        v.put("minBlock", pages.pageSize());
-        v.put("maxOrder", maxOrder);
-        v.put("zones", pages.zones().size());
-        v.put("allocations", pages.allocations());
-        v.put("frees", pages.frees());
-        v.put("splits", pages.splits());
-        v.put("merges", pages.merges());
-        v.put("heapGrowths", pages.heapGrowths());
-        v.put("inPlaceGrowths", pages.inPlaceGrowths());
-        v.put("requestedBytes", requestedBytes);
-        v.put("grantedBytes", grantedBytes);
-        v.put("internalFragmentation", internalFragmentation());
-        List<Long> free = new ArrayList<>();
-        List<Double> unusable = new ArrayList<>();
-        List<Double> extfrag = new ArrayList<>();
+        List<BuddyMetric.Order> orders = new ArrayList<>();
         StringBuilder table = new StringBuilder(String.format(Locale.ROOT, "%5s %12s %11s %14s %9s %8s%n",
                 "order", "block", "free blocks", "free bytes", "unusable", "extfrag"));
         for (int k = 0; k <= maxOrder; k++) {
             long n = pages.freeBlocks(k);
             double u = pages.unusableFreeSpaceIndex(k);
             double x = pages.fragmentationIndex(k);
-            free.add(n);
-            unusable.add(u);
-            extfrag.add(x);
+            orders.add(new BuddyMetric.Order(k, pages.blockBytes(k), n, u, x));
             table.append(String.format(Locale.ROOT, "%5d %12d %11d %14d %9.3f %8.3f%n", k, pages.blockBytes(k), n, n * pages.blockBytes(k), u, x));
         }
-        v.put("freeBlocks", free);
-        v.put("unusableFreeSpaceIndex", unusable);
-        v.put("fragmentationIndex", extfrag);
-        Map<String, Object> info = new LinkedHashMap<>();
-        info.put("zone", "Normal");
-        info.put("orders", maxOrder + 1);
-        return List.of(new StatsSection("buddy", v, table.toString()), new StatsSection("buddyinfo", info, pages.buddyinfo()));
+        return List.of(new BuddyMetric(pages.pageSize(), maxOrder, pages.zones().size(), pages.allocations(), pages.frees(),
+                        pages.splits(), pages.merges(), pages.heapGrowths(), pages.inPlaceGrowths(), requestedBytes,
+                        grantedBytes, internalFragmentation(), orders, table.toString()),
+                new BuddyInfoMetric("Normal", maxOrder + 1, pages.buddyinfo()));
     }
 }

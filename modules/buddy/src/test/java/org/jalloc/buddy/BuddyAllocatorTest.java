@@ -11,14 +11,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import org.jalloc.core.walk.Inspection;
 import org.jalloc.check.CheckedAllocator;
 import org.jalloc.core.Allocator;
-import org.jalloc.core.AllocatorFactory;
+import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.core.AllocatorStats;
 import org.jalloc.core.Allocators;
-import org.jalloc.core.StatsSection;
+import org.jalloc.core.AllocatorMetric;
 import org.jalloc.core.memory.Heap;
-import org.jalloc.core.memory.Libc;
+import org.jalloc.core.nativeaccess.Libc;
 import org.jalloc.testkit.fuzz.FuzzEngine;
 import org.jalloc.testkit.fuzz.FuzzReport;
 import org.junit.jupiter.api.AfterEach;
@@ -118,16 +119,17 @@ class BuddyAllocatorTest {
         checked.malloc(300);
         checked.free(p);
         AllocatorStats s = buddy.stats();
-        List<StatsSection> sections = s.sections();
-        assertEquals(List.of("buddy", "buddyinfo"), sections.stream().map(StatsSection::name).toList());
-        assertEquals(buddy.buddyinfo(), sections.get(1).table());
-        assertTrue(sections.get(1).table().startsWith("Node 0, zone   Normal "), sections.get(1).table());
+        assertEquals(List.of("buddy", "buddyinfo"), s.metrics().stream().map(AllocatorMetric::section).toList());
+        BuddyInfoMetric info = s.metric(BuddyInfoMetric.class).orElseThrow();
+        assertEquals(buddy.buddyinfo(), info.table());
+        assertTrue(info.table().startsWith("Node 0, zone   Normal "), info.table());
         assertEquals(1, buddy.pages().freeBlocks(5), "p merged with the gap below the 512-byte block into 512 bytes");
-        Map<String, Object> v = sections.get(0).values();
-        assertEquals(24, v.get("maxOrder"));
-        assertEquals(25, ((List<?>) v.get("freeBlocks")).size());
-        assertEquals(buddy.internalFragmentation(), v.get("internalFragmentation"));
-        assertTrue(sections.get(0).table().contains("unusable"), sections.get(0).table());
+        BuddyMetric v = s.metric(BuddyMetric.class).orElseThrow();
+        assertEquals(24, v.maxOrder());
+        assertEquals(25, v.orders().size());
+        assertEquals(1, v.orders().get(5).freeBlocks());
+        assertEquals(buddy.internalFragmentation(), v.internalFragmentation());
+        assertTrue(v.table().contains("unusable"), v.table());
         assertEquals(s.heapBytes(), s.liveGrantedBytes() + s.freeBytes(), "no header, no padding: blocks tile the heap");
         assertEquals(buddy.pages().externalMetadataBytes(), s.externalMetadataBytes());
     }
@@ -188,10 +190,10 @@ class BuddyAllocatorTest {
                         long top = Math.min(size / 2, 4096L << (spec.endsWith("20") ? 20 : 24));
                         long p = a.malloc(top);
                         assertNotEquals(0, p, spec + " on " + size + ": a top-sized block");
-                        assertEquals(0, (a.heap().memory().address() + p) % top, "aligned to its size on the real address");
+                        assertEquals(0, (Inspection.of(a).heap().memory().address() + p) % top, "aligned to its size on the real address");
                         long q = a.alignedAlloc(1L << 30, 4096);
                         assertNotEquals(0, q);
-                        assertEquals(0, (a.heap().memory().address() + q) % (1L << 30));
+                        assertEquals(0, (Inspection.of(a).heap().memory().address() + q) % (1L << 30));
                     }
                 } finally {
                     open.forEach(Allocator::close);

@@ -4,6 +4,7 @@ import static org.jalloc.testkit.contract.Corruption.assertReports;
 import static org.jalloc.testkit.contract.Corruption.assertReportsOnly;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import org.jalloc.buddy.pages.BuddyPages;
 import org.jalloc.check.CheckedAllocator;
 import org.jalloc.core.memory.Heap;
 import org.junit.jupiter.api.AfterEach;
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class BuddyCorruptionTest {
     private final Heap heap = Heap.reserve(1 << 20);
     private final BuddyAllocator buddy = new BuddyAllocator(heap, 16, 24, "buddy");
-    private final PageAllocator pages = buddy.pages();
+    private final BuddyPages pages = buddy.pages();
     private final CheckedAllocator checked = new CheckedAllocator(buddy);
 
     /** Three live blocks of 48 bytes (64-byte blocks, order 2) at frames 256, 260 and 264; the break at frame 268. */
@@ -79,7 +80,7 @@ class BuddyCorruptionTest {
     void buddy4ABrokenPrevLink() {
         checked.free(a);
         checked.free(c); // list 2: c, a
-        heap.putLong(a + PageAllocator.PREV, b); // a's back link should name c
+        heap.putLong(a + BuddyPages.PREV, b); // a's back link should name c
         assertReportsOnly(checked, "BUDDY-4");
     }
 
@@ -108,7 +109,7 @@ class BuddyCorruptionTest {
     void heap3AFreeBlockDroppedFromItsList() {
         checked.free(a);
         checked.free(c); // list 2: c, a
-        heap.putLong(c + PageAllocator.NEXT, 0); // a is lost
+        heap.putLong(c + BuddyPages.NEXT, 0); // a is lost
         assertReports(checked, "HEAP-3");
     }
 

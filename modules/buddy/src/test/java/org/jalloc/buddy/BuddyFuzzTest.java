@@ -1,6 +1,7 @@
 package org.jalloc.buddy;
 
-import org.jalloc.core.AllocatorFactory;
+import org.jalloc.buddy.pages.PageFuzz;
+import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.testkit.fuzz.FuzzBytes;
 import org.jalloc.testkit.fuzz.FuzzEngine;
 import org.jalloc.testkit.fuzz.FuzzFailure;

@@ -1,6 +1,6 @@
 package org.jalloc.buddy;
 
-import org.jalloc.core.AllocatorFactory;
+import org.jalloc.core.spi.AllocatorFactory;
 
 /**
  * The allocator contract for {@code malloc} on Linux's page configuration ({@code buddy:min-block=4096,max-order=10}):

@@ -3,15 +3,16 @@ package org.jalloc.check;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.jalloc.core.walk.Inspection;
 import org.jalloc.core.Allocator;
 import org.jalloc.core.AllocatorMisuseException;
 import org.jalloc.core.AllocatorStats;
 import org.jalloc.core.DoubleFreeException;
-import org.jalloc.core.ForwardingAllocator;
+import org.jalloc.core.spi.ForwardingAllocator;
 import org.jalloc.core.InvalidAlignmentException;
 import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.InvalidSizeException;
-import org.jalloc.core.LiveBlocks;
+import org.jalloc.core.spi.LiveBlocks;
 import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.walk.Enforces;
@@ -81,8 +82,8 @@ public final class CheckedAllocator extends ForwardingAllocator {
      */
     public CheckedAllocator(Allocator delegate, Payloads payloads, boolean walkEveryOp, long tagBase) {
         super(delegate);
-        this.walk = delegate.heapWalk();
-        this.heap = delegate.heap();
+        this.walk = Inspection.of(delegate).heapWalk();
+        this.heap = Inspection.of(delegate).heap();
         this.payloads = payloads;
         this.walkEveryOp = walkEveryOp;
         this.nextTag = tagBase;

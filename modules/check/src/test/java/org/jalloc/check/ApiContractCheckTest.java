@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.jalloc.core.Allocator;
-import org.jalloc.core.ForwardingAllocator;
+import org.jalloc.core.spi.ForwardingAllocator;
 import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.memory.Heap;
 import org.junit.jupiter.api.AfterEach;

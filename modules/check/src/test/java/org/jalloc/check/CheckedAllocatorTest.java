@@ -13,7 +13,7 @@ import java.util.List;
 
 import org.jalloc.core.Allocator;
 import org.jalloc.core.DoubleFreeException;
-import org.jalloc.core.ForwardingAllocator;
+import org.jalloc.core.spi.ForwardingAllocator;
 import org.jalloc.core.InvalidAlignmentException;
 import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.InvalidSizeException;

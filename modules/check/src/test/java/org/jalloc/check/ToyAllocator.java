@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-import org.jalloc.core.AbstractAllocator;
+import org.jalloc.core.spi.AbstractAllocator;
 import org.jalloc.core.DoubleFreeException;
 import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.ThreadSafety;
@@ -182,13 +182,8 @@ final class ToyAllocator extends AbstractAllocator implements HeapWalk {
     }
 
     @Override
-    public HeapWalk heapWalk() {
+    protected HeapWalk walk() {
         return this;
-    }
-
-    @Override
-    public Heap heap() {
-        return heap;
     }
 
     @Override

@@ -5,10 +5,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import org.jalloc.core.walk.Inspection;
 import org.jalloc.check.HeapChecker;
 import org.jalloc.check.Violation;
 import org.jalloc.core.Allocator;
-import org.jalloc.core.AllocatorFactory;
+import org.jalloc.core.spi.AllocatorFactory;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -62,21 +63,21 @@ final class CheckRateCommand implements Callable<Integer> {
                 a.free(p[i]);
             }
             HeapChecker checker = new HeapChecker();
-            java.util.List<Violation> v = checker.check(a.heapWalk());
+            java.util.List<Violation> v = checker.check(Inspection.of(a).heapWalk());
             if (!v.isEmpty()) {
                 spec.commandLine().getErr().println(v);
                 return Main.FAILED;
             }
             long warmEnd = System.nanoTime() + (long) (seconds * 0.3e9);
             while (System.nanoTime() < warmEnd) {
-                checker.check(a.heapWalk());
+                checker.check(Inspection.of(a).heapWalk());
             }
             long before = checker.extentsVisited();
             long t0 = System.nanoTime();
             long end = t0 + (long) (seconds * 1e9);
             int checks = 0;
             while (System.nanoTime() < end) {
-                checker.check(a.heapWalk());
+                checker.check(Inspection.of(a).heapWalk());
                 checks++;
             }
             double elapsed = (System.nanoTime() - t0) / 1e9;

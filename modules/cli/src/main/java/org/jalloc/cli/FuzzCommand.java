@@ -11,7 +11,8 @@ import java.util.concurrent.Callable;
 import java.util.function.BooleanSupplier;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.jalloc.core.AllocatorFactory;
+import org.jalloc.core.spi.AllocatorTypes;
+import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.core.Allocators;
 import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.spi.AllocatorType;
@@ -131,7 +132,7 @@ final class FuzzCommand implements Callable<Integer> {
             return names;
         }
         List<String> skipped = new ArrayList<>();
-        for (AllocatorType t : Allocators.types()) {
+        for (AllocatorType t : AllocatorTypes.all()) {
             if (threads == 1 || t.threadSafety() == ThreadSafety.CONCURRENT) {
                 names.add(t.name());
             } else {

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import org.jalloc.core.spi.AllocatorTypes;
 import org.jalloc.core.Allocators;
 import org.jalloc.core.spi.AllocatorType;
 import org.jalloc.core.spi.OptionSpec;
@@ -30,7 +31,7 @@ final class ListCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        for (AllocatorType t : Allocators.types()) {
+        for (AllocatorType t : AllocatorTypes.all()) {
             if (json) {
                 Map<String, Object> o = new LinkedHashMap<>();
                 o.put("allocator", t.name());

@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-import org.jalloc.core.AllocatorFactory;
-import org.jalloc.core.memory.Libc;
+import org.jalloc.core.spi.AllocatorFactory;
+import org.jalloc.core.nativeaccess.Libc;
 import org.jalloc.testkit.trace.ReplayResult;
 import org.jalloc.testkit.trace.SharedTraces;
 import org.jalloc.testkit.trace.Trace;

@@ -1,7 +1,7 @@
 package org.jalloc.cli;
 
 import org.jalloc.core.Allocator;
-import org.jalloc.core.AllocatorFactory;
+import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.spi.Sizes;
 

@@ -7,11 +7,12 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-import org.jalloc.core.AllocatorFactory;
+import org.jalloc.core.spi.AllocatorFactory;
+import org.jalloc.core.AllocatorMetric;
 import org.jalloc.core.AllocatorStats;
 import org.jalloc.core.Allocators;
-import org.jalloc.core.StatsSection;
 import org.jalloc.core.TrackingAllocator;
+import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.testkit.trace.OpList;
 import org.jalloc.testkit.trace.OpRunner;
 import org.jalloc.testkit.trace.Trace;
@@ -134,12 +135,12 @@ final class StatsCommand implements Callable<Integer> {
         o.put("externalMetadataBytes", s.externalMetadataBytes());
         o.put("externalFragmentation", s.externalFragmentation());
         Map<String, Object> sections = new LinkedHashMap<>();
-        for (StatsSection section : s.sections()) {
-            Map<String, Object> v = new LinkedHashMap<>(section.values());
-            if (!section.table().isEmpty()) {
-                v.put("table", section.table());
+        for (AllocatorMetric metric : s.metrics()) {
+            Map<String, Object> v = MetricRender.values(metric);
+            if (!metric.table().isEmpty()) {
+                v.put("table", metric.table());
             }
-            sections.put(section.name(), v);
+            sections.put(metric.section(), v);
         }
         o.put("sections", sections);
     }
@@ -157,12 +158,13 @@ final class StatsCommand implements Callable<Integer> {
         row(sb, "metadata", String.format("%,d bytes (%,d outside the heap)", s.metadataBytes(), s.externalMetadataBytes()));
         row(sb, "ext. fragmentation", String.format("%.3f (1 - largest free / free)", s.externalFragmentation()));
         s.utilization().ifPresent(u -> row(sb, "utilization", String.format("%.1f%% (peak requested / high-water)", 100 * u)));
-        for (StatsSection section : s.sections()) {
-            sb.append('\n').append('[').append(section.name()).append("]\n");
-            section.values().forEach((k, v) -> row(sb, "  " + k, v instanceof Double d ? String.format("%.3f", d) : String.valueOf(v)));
-            if (!section.table().isEmpty()) {
-                sb.append(section.table());
-                if (!section.table().endsWith("\n")) {
+        for (AllocatorMetric metric : s.metrics()) {
+            sb.append('\n').append('[').append(metric.section()).append("]\n");
+            MetricRender.rows(metric, (k, v) -> row(sb, k, v));
+            String table = metric.table();
+            if (!table.isEmpty()) {
+                sb.append(table);
+                if (!table.endsWith("\n")) {
                     sb.append('\n');
                 }
             }

@@ -4,11 +4,13 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 
-import org.jalloc.core.memory.Heap;
-import org.jalloc.core.walk.HeapWalk;
+import org.jalloc.core.walk.Inspection;
 
 /**
- * A C-style allocator over an off-heap {@link Heap}: addresses are heap offsets ({@code long}), 0 is NULL.
+ * A C-style allocator over an off-heap heap: addresses are heap offsets ({@code long}), 0 is NULL.
+ *
+ * <p>This is the user face. What the checker, the fuzzer and the tools need (the heap itself, the block walk) is the
+ * allocator's inspection face, reached by tools only through {@code org.jalloc.core.walk.Inspection.of(allocator)}.
  *
  * <h2>Edge cases (the same for every jalloc allocator)</h2>
  * <table class="striped">
@@ -38,8 +40,8 @@ import org.jalloc.core.walk.HeapWalk;
  *   <caption>What each FFM view of the heap does after each end of life (tested for every allocator by the contract
  *   test; docs/reliability.md)</caption>
  *   <tr><th>view</th><th>after {@code free} of its block</th><th>after its arena closes</th>
- *       <th>after {@link #close()} (or {@link Heap#reset()})</th><th>other threads</th></tr>
- *   <tr><td>{@link #segment}, {@link #asSegmentAllocator} segments, {@code heap().memory()}</td>
+ *       <th>after {@link #close()} (or the heap's {@code reset()})</th><th>other threads</th></tr>
+ *   <tr><td>{@link #segment}, {@link #asSegmentAllocator} segments, the heap's memory</td>
  *       <td>still read and write the heap: use after free is not detected outside checked mode (a new
  *       {@code segment(p)} of a freed block is refused as {@code usableSize(p)} is)</td><td>-</td>
  *       <td>{@link IllegalStateException} on every access ({@code reset} leaves them valid: they then see the next
@@ -53,7 +55,7 @@ import org.jalloc.core.walk.HeapWalk;
  * </table>
  * No view ever reaches unmapped memory or a heap mapped later at the same address: closing the allocator unmaps the
  * heap through a shared arena (FFM waits until no thread is inside an access) and first closes every arena opened
- * over it ({@link Heap#dependentArena()}).
+ * over it (the heap's dependent arenas).
  */
 public interface Allocator extends AutoCloseable {
 
@@ -62,9 +64,6 @@ public interface Allocator extends AutoCloseable {
 
     /** Which threads may call this allocator. */
     ThreadSafety threadSafety();
-
-    /** The heap this allocator manages. */
-    Heap heap();
 
     /** Allocates at least {@code size} bytes; returns the payload address or 0 when the heap cannot hold it. */
     long malloc(long size);
@@ -95,9 +94,6 @@ public interface Allocator extends AutoCloseable {
     /** A point-in-time statistics snapshot; may walk the heap (not for hot paths). */
     AllocatorStats stats();
 
-    /** The block-walk SPI through which the shared checker sees this heap. */
-    HeapWalk heapWalk();
-
     /**
      * Releases the heap; every address becomes invalid and every view throws {@link IllegalStateException} (see the
      * class comment). Any thread may call it; calling it again does nothing.
@@ -110,7 +106,7 @@ public interface Allocator extends AutoCloseable {
         if (address == 0) {
             throw new InvalidPointerException("segment(NULL)", 0);
         }
-        return heap().slice(address, usableSize(address));
+        return Inspection.of(this).heap().slice(address, usableSize(address));
     }
 
     /**
@@ -119,7 +115,7 @@ public interface Allocator extends AutoCloseable {
      * @throws InvalidPointerException if the segment does not lie in this heap
      */
     default long offsetOf(MemorySegment segment) {
-        long address = heap().addressOf(segment);
+        long address = Inspection.of(this).heap().addressOf(segment);
         if (address <= 0) {
             throw new InvalidPointerException("segment " + segment + " is not inside this heap", address);
         }
@@ -136,7 +132,7 @@ public interface Allocator extends AutoCloseable {
     default SegmentAllocator asSegmentAllocator() {
         return (byteSize, byteAlignment) -> {
             long a = Segments.allocate(this, byteSize, byteAlignment, false);
-            return heap().slice(a, byteSize);
+            return Inspection.of(this).heap().slice(a, byteSize);
         };
     }
 

@@ -52,7 +52,7 @@ final class AllocatorArena implements Arena {
     /** @throws IllegalStateException if the allocator's heap is closed */
     AllocatorArena(Allocator allocator) {
         this.allocator = allocator;
-        this.heap = allocator.heap();
+        this.heap = org.jalloc.core.walk.Inspection.of(allocator).heap();
         this.scope = heap.dependentArena();
     }
 

@@ -1,6 +1,7 @@
 package org.jalloc.core;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -22,7 +23,7 @@ import java.util.OptionalLong;
  * @param largestFreeBlock       size of the largest free block
  * @param metadataBytes          bytes of headers, footers, sentinels, padding and side tables, inside and outside the heap
  * @param externalMetadataBytes  the part of {@code metadataBytes} kept outside the heap
- * @param sections               allocator-specific sections
+ * @param metrics                allocator-specific metrics, in report order (typed: see {@link #metric(Class)})
  */
 public record AllocatorStats(
         String allocator,
@@ -38,17 +39,27 @@ public record AllocatorStats(
         long largestFreeBlock,
         long metadataBytes,
         long externalMetadataBytes,
-        List<StatsSection> sections) {
+        List<AllocatorMetric> metrics) {
 
     public AllocatorStats {
-        sections = List.copyOf(sections);
+        metrics = List.copyOf(metrics);
+    }
+
+    /** The first metric of type {@code type} (e.g. {@code BuddyMetric.class}), if the allocator reports one. */
+    public <M extends AllocatorMetric> Optional<M> metric(Class<M> type) {
+        for (AllocatorMetric m : metrics) {
+            if (type.isInstance(m)) {
+                return Optional.of(type.cast(m));
+            }
+        }
+        return Optional.empty();
     }
 
     /** A copy with the requested-bytes figures a tracker knows. */
     public AllocatorStats withRequested(long live, long peak) {
         return new AllocatorStats(allocator, heapBytes, reservedBytes, highWaterBytes, OptionalLong.of(live),
                 OptionalLong.of(peak), liveGrantedBytes, freeBytes, allocatedBlocks, freeBlocks, largestFreeBlock,
-                metadataBytes, externalMetadataBytes, sections);
+                metadataBytes, externalMetadataBytes, metrics);
     }
 
     /** External fragmentation: {@code 1 - largestFreeBlock / freeBytes} (0 when nothing is free). */

@@ -1,21 +1,16 @@
 package org.jalloc.core;
 
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.ServiceConfigurationError;
-import java.util.ServiceLoader;
 
 import org.jalloc.core.memory.Heap;
-import org.jalloc.core.spi.AllocatorProvider;
 import org.jalloc.core.spi.AllocatorSpec;
 import org.jalloc.core.spi.AllocatorType;
+import org.jalloc.core.spi.AllocatorTypes;
 
 /**
- * Finds allocators by name (through {@link AllocatorProvider} services on the module or class path), creates them
+ * Finds allocators by name (through the provider services of the modules on the module or class path), creates them
  * from a spec such as {@code first-fit:coalesce=deferred}, and decorates them.
  */
 public final class Allocators {
@@ -25,44 +20,20 @@ public final class Allocators {
 
     private Allocators() {}
 
-    /** Every allocator type on the module or class path, in {@link #CANONICAL_ORDER}. */
-    public static List<AllocatorType> types() {
-        List<AllocatorType> all = new ArrayList<>();
-        for (AllocatorProvider p : ServiceLoader.load(AllocatorProvider.class, Allocators.class.getClassLoader())) {
-            all.addAll(p.allocatorTypes());
-        }
-        if (Allocators.class.getModule().isNamed()) {
-            // On the module path, ServiceLoader.load(Class) with the context loader finds providers in other layers
-            // too. That loader may also see another copy of jalloc (on the class path beside a module layer): its
-            // providers implement another AllocatorProvider and are skipped, not fatal.
-            Iterator<AllocatorProvider> it = ServiceLoader.load(AllocatorProvider.class).iterator();
-            while (true) {
-                AllocatorProvider p;
-                try {
-                    if (!it.hasNext()) {
-                        break;
-                    }
-                    p = it.next();
-                } catch (ServiceConfigurationError foreign) {
-                    continue;
-                }
-                for (AllocatorType t : p.allocatorTypes()) {
-                    if (all.stream().noneMatch(x -> x.name().equals(t.name()))) {
-                        all.add(t);
-                    }
-                }
-            }
-        }
-        all.sort(Comparator.comparingInt((AllocatorType t) -> {
-            int i = CANONICAL_ORDER.indexOf(t.name());
-            return i < 0 ? Integer.MAX_VALUE : i;
-        }).thenComparing(AllocatorType::name));
-        return List.copyOf(all);
+    /** Every allocator type on the module or class path, in {@link #CANONICAL_ORDER}, as users see it. */
+    public static List<AllocatorInfo> types() {
+        return AllocatorTypes.all().stream().map(Allocators::info).toList();
     }
 
     /** The type called {@code name}, if a module provides it. */
-    public static Optional<AllocatorType> type(String name) {
-        return types().stream().filter(t -> t.name().equals(name)).findFirst();
+    public static Optional<AllocatorInfo> type(String name) {
+        return AllocatorTypes.find(name).map(Allocators::info);
+    }
+
+    private static AllocatorInfo info(AllocatorType t) {
+        return new AllocatorInfo(t.name(), t.description(), t.threadSafety(), t.options().stream()
+                .map(o -> new AllocatorInfo.Option(o.key(), o.defaultValue(), o.values(), o.accepted(), o.description()))
+                .toList());
     }
 
     /**
@@ -72,7 +43,7 @@ public final class Allocators {
      */
     public static Allocator create(String spec, long heapBytes) {
         AllocatorSpec parsed = AllocatorSpec.parse(spec);
-        AllocatorType type = require(parsed.name());
+        AllocatorType type = AllocatorTypes.require(parsed.name());
         Map<String, String> options = type.resolve(parsed);
         Heap heap = Heap.reserve(heapBytes);
         try {
@@ -83,15 +54,9 @@ public final class Allocators {
         }
     }
 
-    /** The type called {@code name}, or an {@link IllegalArgumentException} listing the known names. */
-    public static AllocatorType require(String name) {
-        return type(name).orElseThrow(() -> new IllegalArgumentException("unknown allocator " + org.jalloc.core.spi.Messages.quote(name) + "; known: "
-                + String.join(", ", types().stream().map(AllocatorType::name).toList())));
-    }
-
     /** Wraps {@code allocator} so its stats report live and peak requested bytes. */
     public static TrackingAllocator tracking(Allocator allocator) {
-        return new TrackingAllocator(allocator);
+        return new Tracker(allocator);
     }
 
     /** Wraps a single-owner allocator with one lock, making it safe for many threads. */

@@ -17,7 +17,7 @@ final class Segments {
             throw new OutOfMemoryError(allocator.name() + ": heap exhausted allocating " + byteSize + " bytes");
         }
         if (zero && byteSize > 0) {
-            allocator.heap().fill(address, byteSize, (byte) 0);
+            org.jalloc.core.walk.Inspection.of(allocator).heap().fill(address, byteSize, (byte) 0);
         }
         return address;
     }

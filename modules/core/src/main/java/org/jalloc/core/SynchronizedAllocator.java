@@ -1,13 +1,13 @@
 package org.jalloc.core;
 
-import org.jalloc.core.walk.HeapWalk;
+import org.jalloc.core.spi.ForwardingAllocator;
 
 /**
  * Makes a single-owner allocator safe for many threads with one lock around every call, the simplest concurrent
- * allocator there is (and the baseline a thread-caching one must beat). Walking the heap ({@link #heapWalk()})
- * is only meaningful while no other thread is inside the allocator.
+ * allocator there is (and the baseline a thread-caching one must beat). Walking the heap 
+ * (the inspection face) is only meaningful while no other thread is inside the allocator.
  */
-public final class SynchronizedAllocator extends ForwardingAllocator {
+final class SynchronizedAllocator extends ForwardingAllocator {
     private final Object lock = new Object();
 
     SynchronizedAllocator(Allocator delegate) {
@@ -78,10 +78,5 @@ public final class SynchronizedAllocator extends ForwardingAllocator {
         synchronized (lock) {
             return delegate.stats();
         }
-    }
-
-    @Override
-    public HeapWalk heapWalk() {
-        return delegate.heapWalk();
     }
 }

@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import org.jalloc.core.memory.Heap;
+import org.jalloc.core.spi.AbstractAllocator;
 import org.jalloc.core.walk.ExtentKind;
 import org.jalloc.core.walk.ExtentVisitor;
 import org.jalloc.core.walk.FreeEntryVisitor;
@@ -75,7 +76,7 @@ final class BumpAllocator extends AbstractAllocator {
     }
 
     @Override
-    public HeapWalk heapWalk() {
+    protected HeapWalk walk() {
         return new HeapWalk() {
             @Override
             public Heap heap() {

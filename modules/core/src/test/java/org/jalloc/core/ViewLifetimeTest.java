@@ -17,6 +17,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
+import org.jalloc.core.walk.Inspection;
 import org.jalloc.core.memory.Heap;
 import org.junit.jupiter.api.Test;
 
@@ -75,7 +76,7 @@ class ViewLifetimeTest {
         MemorySegment slice = a.segment(a.malloc(64));
         MemorySegment fromSegmentAllocator = a.asSegmentAllocator().allocate(32);
         MemorySegment fromDecorator = tracking.asArena().allocate(48);
-        MemorySegment whole = a.heap().memory();
+        MemorySegment whole = Inspection.of(a).heap().memory();
         a.close();
         for (MemorySegment s : List.of(slice, fromSegmentAllocator, fromDecorator, whole)) {
             assertDead(s);
@@ -95,9 +96,9 @@ class ViewLifetimeTest {
             // Documented: nothing detects use after free through a plain view; it reads (and writes) the heap.
             assertEquals(3, view.get(ValueLayout.JAVA_BYTE, 0));
             view.set(ValueLayout.JAVA_BYTE, 1, (byte) 4);
-            assertEquals(4, a.heap().getByte(p + 1));
+            assertEquals(4, Inspection.of(a).heap().getByte(p + 1));
             fromSa.set(ValueLayout.JAVA_BYTE, 0, (byte) 5);
-            assertEquals(5, a.heap().getByte(a.offsetOf(fromSa)));
+            assertEquals(5, Inspection.of(a).heap().getByte(a.offsetOf(fromSa)));
             assertThrows(DoubleFreeException.class, () -> a.segment(p), "segment() itself asks usableSize");
         }
     }
@@ -174,7 +175,7 @@ class ViewLifetimeTest {
             heap.reset(); // the next allocator over this heap will hand out the same addresses
             assertDead(s);
             Allocator second = new BumpAllocator(heap);
-            assertEquals(first.heap().start(), second.malloc(64));
+            assertEquals(Inspection.of(first).heap().start(), second.malloc(64));
         }
     }
 

@@ -8,10 +8,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-import org.jalloc.core.AbstractAllocator;
+import org.jalloc.core.spi.AbstractAllocator;
+import org.jalloc.core.AllocatorMetric;
 import org.jalloc.core.DoubleFreeException;
 import org.jalloc.core.InvalidPointerException;
-import org.jalloc.core.StatsSection;
 import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.walk.Enforces;
@@ -194,7 +194,7 @@ public final class FreeListAllocator extends AbstractAllocator {
     private final Walk walk = new Walk();
 
     /** Implicit-list first fit (the foundation's {@code first-fit}) over {@code heap}, which it owns from now on. */
-    public FreeListAllocator(Heap heap, Coalescing coalescing, String name) {
+    FreeListAllocator(Heap heap, Coalescing coalescing, String name) {
         this(heap, Policy.FIRST_FIT, ListKind.IMPLICIT, coalescing, name);
     }
 
@@ -205,7 +205,7 @@ public final class FreeListAllocator extends AbstractAllocator {
      * @param name the name it reports (e.g. {@code first-fit:list=address,coalesce=deferred})
      * @throws IllegalArgumentException for segregated implicit lists, or a heap too small for the sentinels
      */
-    public FreeListAllocator(Heap heap, Policy policy, ListKind list, Coalescing coalescing, String name) {
+    FreeListAllocator(Heap heap, Policy policy, ListKind list, Coalescing coalescing, String name) {
         super(name, heap);
         if (policy == Policy.SEGREGATED && list == ListKind.IMPLICIT) {
             throw new IllegalArgumentException("segregated fits keep explicit lists: list=lifo or list=address, not implicit");
@@ -235,7 +235,33 @@ public final class FreeListAllocator extends AbstractAllocator {
 
     /** First fit with immediate coalescing over a new heap of {@code heapBytes}. */
     public static FreeListAllocator firstFit(long heapBytes) {
-        return new FreeListAllocator(Heap.reserve(heapBytes), Coalescing.IMMEDIATE, "first-fit");
+        return create(heapBytes, Policy.FIRST_FIT, ListKind.IMPLICIT, Coalescing.IMMEDIATE);
+    }
+
+    /**
+     * A free-list allocator over a new heap of {@code heapBytes}, named as its spec ({@code best-fit:list=address}).
+     *
+     * @param list for {@link Policy#SEGREGATED}, {@link ListKind#LIFO} or {@link ListKind#ADDRESS} (the order within each class)
+     * @throws IllegalArgumentException for segregated implicit lists, or a heap too small for the sentinels
+     */
+    public static FreeListAllocator create(long heapBytes, Policy policy, ListKind list, Coalescing coalescing) {
+        boolean segregated = policy == Policy.SEGREGATED;
+        StringBuilder name = new StringBuilder(policy.specName());
+        char sep = ':';
+        if (list != (segregated ? ListKind.LIFO : ListKind.IMPLICIT)) {
+            name.append(sep).append("list=").append(list.name().toLowerCase(Locale.ROOT));
+            sep = ',';
+        }
+        if (coalescing != (segregated ? Coalescing.DEFERRED : Coalescing.IMMEDIATE)) {
+            name.append(sep).append("coalesce=").append(coalescing.name().toLowerCase(Locale.ROOT));
+        }
+        Heap heap = Heap.reserve(heapBytes);
+        try {
+            return new FreeListAllocator(heap, policy, list, coalescing, name.toString());
+        } catch (RuntimeException | Error e) {
+            heap.close();
+            throw e;
+        }
     }
 
     @Override
@@ -549,7 +575,7 @@ public final class FreeListAllocator extends AbstractAllocator {
     }
 
     @Override
-    protected List<StatsSection> statsSections() {
+    protected List<AllocatorMetric> metrics() {
         long[] free = new long[3]; // bytes, blocks, largest
         walk.walkExtents((kind, start, size, payload, usable) -> {
             if (kind == ExtentKind.FREE) {
@@ -559,27 +585,14 @@ public final class FreeListAllocator extends AbstractAllocator {
             }
             return true;
         });
-        Map<String, Object> v = new LinkedHashMap<>();
-        v.put("placement", policy.specName());
-        v.put("list", index.kind());
-        v.put("coalescing", coalescing.name().toLowerCase(Locale.ROOT));
-        v.put("allocations", counters.allocations);
-        v.put("searchStepsMean", counters.meanSearchSteps());
-        v.put("searchStepsMax", counters.maxSearchSteps);
-        v.put("splits", counters.splits);
-        v.put("coalesces", counters.coalesces);
-        v.put("leftNeighbourSteps", counters.leftNeighbourSteps);
-        v.put("insertSteps", counters.insertSteps);
-        v.put("coalescePasses", counters.coalescePasses);
-        v.put("freeBlocks", free[1]);
-        v.put("freeBytes", free[0]);
-        v.put("largestFreeBlock", free[2]);
-        v.put("externalFragmentation", free[0] == 0 ? 0.0 : 1.0 - (double) free[2] / free[0]);
-        return List.of(new StatsSection("free-list", v, index.table()));
+        return List.of(new FreeListMetric(policy.specName(), index.kind(), coalescing.name().toLowerCase(Locale.ROOT),
+                counters.allocations, counters.meanSearchSteps(), counters.maxSearchSteps, counters.splits,
+                counters.coalesces, counters.leftNeighbourSteps, counters.insertSteps, counters.coalescePasses, free[1],
+                free[0], free[2], free[0] == 0 ? 0.0 : 1.0 - (double) free[2] / free[0], index.table()));
     }
 
     @Override
-    public HeapWalk heapWalk() {
+    protected HeapWalk walk() {
         return walk;
     }
 

@@ -1,6 +1,6 @@
 package org.jalloc.freelist;
 
-import org.jalloc.core.AllocatorFactory;
+import org.jalloc.core.spi.AllocatorFactory;
 
 /** The allocator contract for {@code best-fit} at its defaults: the same O(1) misuse detections as first-fit. */
 class BestFitContractTest extends FirstFitContractTest {

@@ -1,6 +1,6 @@
 package org.jalloc.freelist;
 
-import org.jalloc.core.AllocatorFactory;
+import org.jalloc.core.spi.AllocatorFactory;
 
 /** The allocator contract for {@code first-fit:coalesce=deferred}: the same detections, no adjacency promise. */
 class FirstFitDeferredContractTest extends FirstFitContractTest {

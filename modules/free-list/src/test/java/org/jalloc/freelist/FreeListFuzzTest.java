@@ -3,7 +3,7 @@ package org.jalloc.freelist;
 import java.util.Arrays;
 import java.util.List;
 
-import org.jalloc.core.AllocatorFactory;
+import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.testkit.fuzz.FuzzBytes;
 import org.jalloc.testkit.fuzz.FuzzEngine;
 import org.jalloc.testkit.fuzz.FuzzFailure;

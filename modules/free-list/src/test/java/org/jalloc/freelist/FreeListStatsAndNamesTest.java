@@ -9,11 +9,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import org.jalloc.core.spi.AllocatorTypes;
 import org.jalloc.core.Allocator;
-import org.jalloc.core.AllocatorFactory;
+import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.core.AllocatorStats;
 import org.jalloc.core.Allocators;
-import org.jalloc.core.StatsSection;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.spi.AllocatorType;
 import org.jalloc.freelist.FreeListAllocator.Coalescing;
@@ -30,12 +30,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 class FreeListStatsAndNamesTest {
     @Test
     void everyPolicyIsRegisteredWithItsOptions() {
-        List<String> names = Allocators.types().stream().map(AllocatorType::name).toList();
+        List<String> names = AllocatorTypes.all().stream().map(AllocatorType::name).toList();
         assertTrue(names.containsAll(List.of("first-fit", "next-fit", "best-fit", "segregated")), names::toString);
-        AllocatorType segregated = Allocators.require("segregated");
+        AllocatorType segregated = AllocatorTypes.require("segregated");
         assertEquals("list=lifo|address (default lifo), coalesce=deferred|immediate (default deferred)", segregated.usage());
         assertEquals("list=implicit|lifo|address (default implicit), coalesce=immediate|deferred (default immediate)",
-                Allocators.require("next-fit").usage());
+                AllocatorTypes.require("next-fit").usage());
     }
 
     @Test
@@ -61,21 +61,21 @@ class FreeListStatsAndNamesTest {
             trace.ops().forEach(op -> runner.apply(a, op));
             a.malloc(100);
             AllocatorStats stats = a.stats();
-            StatsSection section = stats.sections().get(0);
-            assertEquals("free-list", section.name());
-            Map<String, Object> v = section.values();
-            assertEquals(spec.split(":")[0], v.get("placement"));
-            assertEquals(Allocators.require(spec.split(":")[0]).resolve(org.jalloc.core.spi.AllocatorSpec.parse(spec)).get("list"), v.get("list"));
-            long allocations = (Long) v.get("allocations");
+            assertEquals(1, stats.metrics().size());
+            FreeListMetric v = stats.metric(FreeListMetric.class).orElseThrow();
+            assertEquals("free-list", v.section());
+            assertEquals(spec.split(":")[0], v.placement());
+            assertEquals(AllocatorTypes.require(spec.split(":")[0]).resolve(org.jalloc.core.spi.AllocatorSpec.parse(spec)).get("list"), v.list());
+            long allocations = v.allocations();
             assertTrue(allocations > 1000, "allocations " + allocations);
-            double mean = (Double) v.get("searchStepsMean");
-            assertTrue(mean > 0 && mean <= (Long) v.get("searchStepsMax"), v::toString);
-            assertTrue((Long) v.get("splits") > 0, v::toString);
-            assertTrue((Long) v.get("coalesces") > 0, v::toString);
-            assertEquals(stats.freeBlocks(), v.get("freeBlocks"));
-            assertEquals(stats.largestFreeBlock(), v.get("largestFreeBlock"));
-            assertEquals(stats.externalFragmentation(), (Double) v.get("externalFragmentation"), 1e-12);
-            assertEquals(spec.startsWith("segregated"), !section.table().isEmpty(), section.table());
+            double mean = v.searchStepsMean();
+            assertTrue(mean > 0 && mean <= v.searchStepsMax(), v::toString);
+            assertTrue(v.splits() > 0, v::toString);
+            assertTrue(v.coalesces() > 0, v::toString);
+            assertEquals(stats.freeBlocks(), v.freeBlocks());
+            assertEquals(stats.largestFreeBlock(), v.largestFreeBlock());
+            assertEquals(stats.externalFragmentation(), v.externalFragmentation(), 1e-12);
+            assertEquals(spec.startsWith("segregated"), !v.table().isEmpty(), v.table());
         }
     }
 

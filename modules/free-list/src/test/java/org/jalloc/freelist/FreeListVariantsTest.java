@@ -10,10 +10,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
+import org.jalloc.core.walk.Inspection;
 import org.jalloc.check.HeapChecker;
 import org.jalloc.check.Violation;
 import org.jalloc.core.Allocator;
-import org.jalloc.core.AllocatorFactory;
+import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.core.DoubleFreeException;
 import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.memory.Heap;
@@ -95,7 +96,7 @@ class FreeListVariantsTest {
             assertThrows(InvalidPointerException.class, () -> a.free(heap.start()), "the head table and the pad are no blocks");
             assertThrows(InvalidPointerException.class, () -> a.free((heap.brk() + 4096) & -16L));
             assertArrayEquals(before, heap.snapshot(), "misuse changed the heap");
-            List<Violation> v = new HeapChecker().check(a.heapWalk());
+            List<Violation> v = new HeapChecker().check(Inspection.of(a).heapWalk());
             assertTrue(v.isEmpty(), v::toString);
         }
     }

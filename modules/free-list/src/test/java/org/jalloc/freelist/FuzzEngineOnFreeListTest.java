@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.jalloc.core.Allocator;
-import org.jalloc.core.AllocatorFactory;
+import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.core.Allocators;
-import org.jalloc.core.ForwardingAllocator;
+import org.jalloc.core.spi.ForwardingAllocator;
 import org.jalloc.core.ThreadSafety;
 import org.jalloc.testkit.fuzz.ConcurrentFuzz;
 import org.jalloc.testkit.fuzz.FuzzEngine;

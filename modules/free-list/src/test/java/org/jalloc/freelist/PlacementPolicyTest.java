@@ -7,10 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.jalloc.core.walk.Inspection;
 import org.jalloc.check.CheckedAllocator;
 import org.jalloc.check.HeapChecker;
 import org.jalloc.core.Allocator;
-import org.jalloc.core.AllocatorFactory;
+import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.walk.ExtentKind;
 import org.jalloc.freelist.FreeListAllocator.Coalescing;
@@ -218,7 +219,7 @@ class PlacementPolicyTest {
     /** The blocks as "kind offset size" from the first block. */
     private static String layout(FreeListAllocator a) {
         StringBuilder sb = new StringBuilder();
-        a.heapWalk().walkExtents((kind, start, size, payload, usable) -> {
+        Inspection.of(a).heapWalk().walkExtents((kind, start, size, payload, usable) -> {
             if (kind == ExtentKind.ALLOCATED || kind == ExtentKind.FREE) {
                 sb.append(kind == ExtentKind.FREE ? 'f' : 'a').append(start - a.firstBlock).append(':').append(size).append(' ');
             }

@@ -1,6 +1,6 @@
 package org.jalloc.freelist;
 
-import org.jalloc.core.AllocatorFactory;
+import org.jalloc.core.spi.AllocatorFactory;
 
 /**
  * The allocator contract for {@code segregated} at its defaults (LIFO class lists, deferred coalescing): the same

@@ -30,8 +30,8 @@ final class AllocatorSpace extends Space {
                     + " use a general-purpose allocator (" + String.join(", ", Allocators.CANONICAL_ORDER) + ")");
         }
         this.allocator = Allocators.create(spec, bytes);
-        this.heap = allocator.heap();
-        this.walk = allocator.heapWalk();
+        this.heap = org.jalloc.core.walk.Inspection.of(allocator).heap();
+        this.walk = org.jalloc.core.walk.Inspection.of(allocator).heapWalk();
     }
 
     @Override

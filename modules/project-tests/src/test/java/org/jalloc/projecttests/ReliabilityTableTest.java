@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.jalloc.core.walk.Inspection;
 import org.jalloc.check.CheckedAllocator;
 import org.jalloc.core.Allocator;
 import org.jalloc.core.Allocators;
@@ -62,15 +63,15 @@ class ReliabilityTableTest {
         row("free inside a live block whose bytes imitate a block", false, false, (al, a, b, c) -> {
             long big = al.malloc(1024);
             long x = big + 256;
-            al.heap().copy(c - 128, x - 128, 256); // the bytes around a real live 48-byte block, inside big's payload
+            Inspection.of(al).heap().copy(c - 128, x - 128, 256); // the bytes around a real live 48-byte block, inside big's payload
             return x;
         }, Allocator::free);
         row("free inside a free block", true, false, (al, a, b, c) -> b + 16, Allocator::free);
         row("misaligned pointer (a + 1)", false, false, (al, a, b, c) -> a + 1, Allocator::free);
         row("misaligned pointer (a + 8)", false, false, (al, a, b, c) -> a + 8, Allocator::free);
-        row("beyond the break", false, false, (al, a, b, c) -> (al.heap().brk() + 4096) & -16L, Allocator::free);
-        row("in the guard page", false, false, (al, a, b, c) -> al.heap().start() - 64, Allocator::free);
-        row("past the reservation", false, false, (al, a, b, c) -> al.heap().limit() + 4096, Allocator::free);
+        row("beyond the break", false, false, (al, a, b, c) -> (Inspection.of(al).heap().brk() + 4096) & -16L, Allocator::free);
+        row("in the guard page", false, false, (al, a, b, c) -> Inspection.of(al).heap().start() - 64, Allocator::free);
+        row("past the reservation", false, false, (al, a, b, c) -> Inspection.of(al).heap().limit() + 4096, Allocator::free);
         row("negative address", false, false, (al, a, b, c) -> -16, Allocator::free);
         row("address with bit 53 set", false, false, (al, a, b, c) -> a | (1L << 53), Allocator::free);
         row("tryExpand(0, n)", false, false, (al, a, b, c) -> 0, (al, x) -> al.tryExpand(x, 16));
@@ -154,11 +155,11 @@ class ReliabilityTableTest {
                 al.free(a);
             }
             long x = s.prepare().at(al, a, b, c);
-            byte[] before = raw.heap().snapshot();
+            byte[] before = Inspection.of(raw).heap().snapshot();
             try {
                 s.act().run(al, x);
             } catch (RuntimeException e) {
-                assertArrayEquals(before, raw.heap().snapshot(), name + ": " + e + " changed the heap");
+                assertArrayEquals(before, Inspection.of(raw).heap().snapshot(), name + ": " + e + " changed the heap");
                 return e.getClass().getSimpleName();
             }
             return "not detected";

@@ -19,6 +19,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import org.jalloc.core.spi.AllocatorTypes;
 import org.jalloc.core.Allocator;
 import org.jalloc.core.Allocators;
 import org.jalloc.core.spi.AllocatorType;
@@ -64,7 +65,7 @@ class ServiceDiscoveryTest {
     @Test
     void everyAllocatorIsFoundAndWorksOnTheClassPath() {
         assertFalse(Allocators.class.getModule().isNamed(), "this test must run on the class path");
-        List<String> names = Allocators.types().stream().map(AllocatorType::name).toList();
+        List<String> names = AllocatorTypes.all().stream().map(AllocatorType::name).toList();
         assertTrue(names.containsAll(Allocators.CANONICAL_ORDER), "found " + names);
         for (String name : Allocators.CANONICAL_ORDER) {
             try (Allocator a = Allocators.create(name, 1 << 20)) {

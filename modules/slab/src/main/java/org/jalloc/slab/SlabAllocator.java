@@ -14,12 +14,12 @@ import java.util.function.Consumer;
 
 import org.checkerframework.checker.nullness.qual.MonotonicNonNull;
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.jalloc.buddy.PageAllocator;
-import org.jalloc.core.AbstractAllocator;
+import org.jalloc.buddy.pages.BuddyPages;
+import org.jalloc.core.spi.AbstractAllocator;
 import org.jalloc.core.DoubleFreeException;
 import org.jalloc.core.HeapCorruptionException;
 import org.jalloc.core.InvalidPointerException;
-import org.jalloc.core.StatsSection;
+import org.jalloc.core.AllocatorMetric;
 import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.memory.GranuleMap;
 import org.jalloc.core.memory.Heap;
@@ -28,7 +28,7 @@ import org.jalloc.core.walk.HeapWalk;
 /**
  * The slab allocator (Bonwick 1994, "The Slab Allocator: An Object-Caching Kernel Memory Allocator"; Bonwick &amp;
  * Adams 2001, "Magazines and Vmem"; Linux {@code mm/slab.c}, {@code mm/slub.c}) over the buddy system: the slab
- * layer hosting {@link SlabCache}s over a {@link PageAllocator} (4 KiB pages; slabs of orders 0-10, as Linux; the
+ * layer hosting {@link SlabCache}s over a {@link BuddyPages} (4 KiB pages; slabs of orders 0-10, as Linux; the
  * page allocator's own largest order covers the heap, so large blocks can be as big as the heap holds), and
  * {@code kmalloc} on it — the {@code slab} allocator of {@code ./jalloc}.
  *
@@ -68,7 +68,7 @@ import org.jalloc.core.walk.HeapWalk;
  *   <li>SLAB-6: every slab on a cache's lists is an allocated buddy block of the cache's order, and the page map
  *       names its header on every page of it; every allocated buddy block is a slab or a large block the page map
  *       names ({@code pagemap[b] = LARGE(order(b))}); no free buddy page is named by the page map.</li>
- *   <li>BUDDY-1..5 of the page allocator underneath, checked through {@link PageAllocator#checkInvariants}.</li>
+ *   <li>BUDDY-1..5 of the page allocator underneath, checked through {@link BuddyPages#checkInvariants}.</li>
  * </ul>
  * The checker sees objects in magazines and depots as FREE extents listed exactly once (HEAP-3), slab headers and
  * off-slab descriptors as METADATA, color padding and slack as PADDING.
@@ -108,7 +108,7 @@ import org.jalloc.core.walk.HeapWalk;
  *   <tr><td>a cache's depot monitor</td><td>its full and empty magazine stacks</td></tr>
  *   <tr><td>a cache's slab lock (an off-slab cache's before the kmalloc cache holding its descriptors)</td><td>its
  *       slab lists, slab headers, free lists, counters</td></tr>
- *   <tr><td>the page lock</td><td>the {@link PageAllocator} (single owner) and page map writes</td></tr>
+ *   <tr><td>the page lock</td><td>the {@link BuddyPages} (single owner) and page map writes</td></tr>
  *   <tr><td>the thread registry, the cache registry</td><td>held alone, briefly</td></tr>
  * </table>
  * Constructors and destructors run with no lock held (on a slab not yet, or no longer, on any list). Page map reads
@@ -141,7 +141,7 @@ public final class SlabAllocator extends AbstractAllocator {
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
 
-    final PageAllocator pages;
+    final BuddyPages pages;
     final PageMap pageMap;
     /** One byte per 16 bytes of heap, outside it: whether each slot of an on-slab slab is free ({@link SlabCache}). */
     final GranuleMap states;
@@ -179,7 +179,7 @@ public final class SlabAllocator extends AbstractAllocator {
 
     private SlabAllocator(Builder b, Heap heap) {
         super(b.name, heap);
-        this.pages = new PageAllocator(heap, PAGE_SIZE, pageOrder(b.maxOrder, heap));
+        this.pages = new BuddyPages(heap, PAGE_SIZE, pageOrder(b.maxOrder, heap));
         this.pageMap = new PageMap(heap.limit(), Long.numberOfTrailingZeros(PAGE_SIZE));
         this.states = new GranuleMap(heap);
         this.firstAddress = pages.firstAddress();
@@ -269,7 +269,7 @@ public final class SlabAllocator extends AbstractAllocator {
         }
 
         /** A new slab allocator over {@code heap} (empty: {@code brk == start}), which it owns from now on. */
-        public SlabAllocator build(Heap heap) {
+        SlabAllocator build(Heap heap) {
             SlabAllocator a = new SlabAllocator(this, heap);
             a.start(background);
             return a;
@@ -886,7 +886,7 @@ public final class SlabAllocator extends AbstractAllocator {
     // ================================================================== walk, statistics
 
     @Override
-    public HeapWalk heapWalk() {
+    protected HeapWalk walk() {
         SlabWalk w = walk;
         if (w == null) {
             throw new IllegalStateException("not started");
@@ -895,7 +895,7 @@ public final class SlabAllocator extends AbstractAllocator {
     }
 
     /** The page allocator underneath (tests and the walk; callers must not allocate through it). */
-    PageAllocator pages() {
+    BuddyPages pages() {
         return pages;
     }
 
@@ -946,7 +946,7 @@ public final class SlabAllocator extends AbstractAllocator {
     }
 
     @Override
-    protected List<StatsSection> statsSections() {
+    protected List<AllocatorMetric> metrics() {
         long active = 0;
         long objects = 0;
         long activeSlabs = 0;
@@ -960,8 +960,10 @@ public final class SlabAllocator extends AbstractAllocator {
         long exchanges = 0;
         long mags = 0;
         long slabOps = 0;
+        List<SlabCache.SlabInfoRow> rows = new ArrayList<>();
         for (SlabCache c : caches()) {
             SlabCache.SlabInfoRow r = c.info();
+            rows.add(r);
             active += r.activeObjs();
             objects += r.numObjs();
             activeSlabs += r.activeSlabs();
@@ -984,42 +986,20 @@ public final class SlabAllocator extends AbstractAllocator {
         for (long n : roundsInMagazines()) {
             magRounds += n;
         }
-        Map<String, Object> info = new LinkedHashMap<>();
-        info.put("caches", caches().size());
-        info.put("activeObjects", active);
-        info.put("objects", objects);
-        info.put("activeSlabs", activeSlabs);
-        info.put("slabs", slabs);
-        info.put("slabBytes", slabBytes);
-        Map<String, Object> v = new LinkedHashMap<>();
-        v.put("debug", Debug.format(kmallocDebug));
-        v.put("magazines", magazinesOn ? "on" : "off");
-        v.put("emptySlabLimit", emptySlabs);
-        v.put("threadsWithMagazines", threadSnapshot().size());
-        v.put("roundsInMagazines", magRounds);
-        v.put("roundsInDepots", depotRounds);
-        v.put("magazinesAllocated", mags);
-        v.put("depotExchanges", exchanges);
-        v.put("slabLayerOps", slabOps);
-        v.put("slabsCreated", created);
-        v.put("slabsDestroyed", destroyed);
-        v.put("constructorCalls", ctors);
-        v.put("destructorCalls", dtors);
+        long largeBlocks;
+        long largeBytes;
+        long largeAllocations;
         synchronized (pageLock) {
-            v.put("largeBlocks", largeAllocs - largeFrees);
-            v.put("largeBytes", largeLiveBytes);
-            v.put("largeAllocations", largeAllocs);
+            largeBlocks = largeAllocs - largeFrees;
+            largeBytes = largeLiveBytes;
+            largeAllocations = largeAllocs;
         }
-        v.put("reclaims", reclaims.get());
-        v.put("scavenges", scavenges.get());
-        v.put("deadThreadsReclaimed", deadThreadsReclaimed.get());
-        v.put("threadsDetached", threadsDetached.get());
-        Map<String, Object> buddy = new LinkedHashMap<>();
-        buddy.put("pageSize", PAGE_SIZE);
-        buddy.put("maxOrder", pages.maxOrder());
-        buddy.put("freeBytes", pages.freeBytes());
-        return List.of(new StatsSection("slabinfo", info, slabinfo()), new StatsSection("slab", v),
-                new StatsSection("buddyinfo", buddy, buddyinfo()));
+        return List.of(new SlabInfoMetric(caches().size(), active, objects, activeSlabs, slabs, slabBytes, rows, slabinfo()),
+                new SlabMetric(Debug.format(kmallocDebug), magazinesOn ? "on" : "off", emptySlabs, threadSnapshot().size(),
+                        magRounds, depotRounds, mags, exchanges, slabOps, created, destroyed, ctors, dtors, largeBlocks,
+                        largeBytes, largeAllocations, reclaims.get(), scavenges.get(), deadThreadsReclaimed.get(),
+                        threadsDetached.get()),
+                new SlabPagesMetric(PAGE_SIZE, pages.maxOrder(), pages.freeBytes(), buddyinfo()));
     }
 
     /** Bytes of metadata outside the heap: buddy's side table, the page map, magazines, caches, thread records. */

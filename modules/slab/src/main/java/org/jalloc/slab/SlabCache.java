@@ -1214,7 +1214,7 @@ public final class SlabCache {
     }
 
     /** A {@code /proc/slabinfo} row. */
-    record SlabInfoRow(String name, long activeObjs, long numObjs, long objSize, int objPerSlab, long pagesPerSlab, int limit,
+    public record SlabInfoRow(String name, long activeObjs, long numObjs, long objSize, int objPerSlab, long pagesPerSlab, int limit,
                        int batchCount, int sharedFactor, long activeSlabs, long numSlabs, long sharedAvail) {
         String format() {
             return String.format(Locale.ROOT, "%-17s %6d %6d %6d %4d %4d : tunables %4d %4d %4d : slabdata %6d %6d %6d",

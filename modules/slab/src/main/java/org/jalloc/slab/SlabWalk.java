@@ -18,7 +18,7 @@ import java.util.Arrays;
 import java.util.List;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.jalloc.buddy.PageAllocator;
+import org.jalloc.buddy.pages.BuddyPages;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.walk.Enforces;
 import org.jalloc.core.walk.ExtentKind;
@@ -50,7 +50,7 @@ final class SlabWalk implements HeapWalk {
     private final SlabAllocator a;
     private final Heap heap;
     private final MemorySegment mem;
-    private final PageAllocator pages;
+    private final BuddyPages pages;
 
     // scratch, reused by every walk and check
     private final LongSet descriptors = new LongSet();

@@ -16,7 +16,7 @@ import java.util.function.LongUnaryOperator;
 import org.jalloc.check.HeapChecker;
 import org.jalloc.check.Violation;
 import org.jalloc.core.DoubleFreeException;
-import org.jalloc.core.LiveBlocks;
+import org.jalloc.core.spi.LiveBlocks;
 import org.jalloc.core.memory.Heap;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

@@ -12,7 +12,7 @@ import java.util.function.Consumer;
 import org.jalloc.check.HeapChecker;
 import org.jalloc.check.Violation;
 import org.jalloc.core.InvalidPointerException;
-import org.jalloc.core.LiveBlocks;
+import org.jalloc.core.spi.LiveBlocks;
 import org.jalloc.core.memory.Heap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

@@ -12,7 +12,7 @@ import java.util.List;
 
 import org.jalloc.check.CheckedAllocator;
 import org.jalloc.core.Allocator;
-import org.jalloc.core.AllocatorFactory;
+import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.core.DoubleFreeException;
 import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.memory.Heap;

@@ -329,8 +329,7 @@ class SlabCacheTest {
         assertEquals(0, slab.roundsInMagazines()[c.id]);
         assertEquals(0, inuse(c));
         assertFalse(slab.threadSnapshot().stream().anyMatch(m -> m.owner == t));
-        assertEquals(1L, slab.stats().sections().stream().filter(s -> s.name().equals("slab")).findFirst().orElseThrow()
-                .values().get("deadThreadsReclaimed"));
+        assertEquals(1L, slab.stats().metric(SlabMetric.class).orElseThrow().deadThreadsReclaimed());
         assertClean();
     }
 

@@ -13,7 +13,7 @@ import java.util.Map;
 import org.jalloc.check.HeapChecker;
 import org.jalloc.check.Violation;
 import org.jalloc.core.Allocator;
-import org.jalloc.core.AllocatorFactory;
+import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.core.DoubleFreeException;
 import org.jalloc.core.memory.Heap;
 import org.junit.jupiter.api.AfterEach;
@@ -175,9 +175,8 @@ class SlabDebugTest {
             s.heap().memory().set(ValueLayout.JAVA_BYTE, p + 32, (byte) 0); // kmalloc-32: bytes 24..31 are usable, 32 is red zone
             SlabCorruptionException e = assertThrows(SlabCorruptionException.class, () -> a.free(p));
             assertTrue(e.getMessage().startsWith("kmalloc-32: Redzone overwritten"), e.getMessage());
-            Map<String, Object> v = a.stats().sections().stream().filter(x -> x.name().equals("slab")).findFirst().orElseThrow().values();
-            assertEquals("FZPU", v.get("debug"));
-            assertFalse(new HeapChecker().check(a.heapWalk()).isEmpty());
+            assertEquals("FZPU", a.stats().metric(SlabMetric.class).orElseThrow().debug());
+            assertFalse(new HeapChecker().check(s.heapWalk()).isEmpty());
         }
     }
 

@@ -1,6 +1,6 @@
 package org.jalloc.slab;
 
-import org.jalloc.core.AllocatorFactory;
+import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.testkit.fuzz.FuzzBytes;
 import org.jalloc.testkit.fuzz.FuzzEngine;
 import org.jalloc.testkit.fuzz.FuzzFailure;

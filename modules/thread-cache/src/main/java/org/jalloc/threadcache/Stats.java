@@ -7,12 +7,11 @@ import static org.jalloc.threadcache.SizeClasses.SIZE;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
-import org.jalloc.core.StatsSection;
+import org.jalloc.core.AllocatorMetric;
 
 /**
  * {@code malloc_stats_print} for thread-cache: per size class (bins), per arena, per thread cache, and the page
@@ -21,7 +20,7 @@ import org.jalloc.core.StatsSection;
 final class Stats {
     private Stats() {}
 
-    static List<StatsSection> sections(ThreadCacheAllocator a) {
+    static List<AllocatorMetric> metrics(ThreadCacheAllocator a) {
         MemorySegment mem = a.heap().memory();
         int arenas = a.arenas;
         long[] spans = new long[COUNT];
@@ -73,6 +72,7 @@ final class Stats {
         StringBuilder cacheTable = new StringBuilder(String.format("%6s %-24s %5s %10s %7s %8s %8s %8s%n",
                 "cache", "owner", "arena", "bytes", "blocks", "refills", "flushes", "events"));
         long cachedBytes = 0;
+        List<ThreadCacheMetrics.Cache> cacheRows = new ArrayList<>();
         for (ThreadCache c : caches) {
             long blocks = 0;
             for (int cls = 1; cls < COUNT; cls++) {
@@ -84,6 +84,7 @@ final class Stats {
             String owner = t == null ? "(explicit handle)" : t.getName() + (t.isAlive() ? "" : " (dead)");
             cacheTable.append(String.format("%6d %-24.24s %5d %10d %7d %8d %8d %8d%n", c.id, owner, c.arena, c.bytes, blocks,
                     c.refills, c.flushes, c.events));
+            cacheRows.add(new ThreadCacheMetrics.Cache(c.id, owner, c.arena, c.bytes, blocks, c.refills, c.flushes, c.events));
         }
         for (int ar = 0; ar < arenas; ar++) {
             for (int cls = 1; cls < COUNT; cls++) {
@@ -103,27 +104,10 @@ final class Stats {
             }
         }
 
-        Map<String, Object> summary = new LinkedHashMap<>();
-        summary.put("arenas", arenas);
-        summary.put("clock", a.clock.name().toLowerCase(Locale.ROOT));
-        summary.put("clockNow", a.clockNow());
-        summary.put("decayTicks", a.decayTicks);
-        summary.put("threadCacheLimitBytes", a.cacheLimit);
-        summary.put("smallLimitBytes", SizeClasses.MAX_SMALL);
-        summary.put("threadCaches", caches.size());
-        summary.put("threadCacheBytes", cachedBytes);
-        summary.put("cachesDetached", a.cachesDetached);
-        summary.put("deadThreadCachesReclaimed", a.deadCachesReclaimed);
-        summary.put("maintenanceRuns", a.maintenanceRuns);
-        summary.put("heapFullRecoveries", a.oomRecoveries.get());
-        summary.put("uncachedOps", a.uncachedOps.get());
-        summary.put("largeBlocks", large);
-        summary.put("largeBytes", largeBytes);
-        summary.put("crossThreadFree", "into the freeing thread's cache; other arenas' blocks return through remote stacks");
-
         StringBuilder bins = new StringBuilder(String.format("%5s %8s %6s %8s %8s %8s %8s %8s %6s%n",
                 "class", "size", "spans", "blocks", "live", "cached", "central", "remote", "util"));
         int inUse = 0;
+        List<ThreadCacheMetrics.Bin> binRows = new ArrayList<>();
         for (int cls = 1; cls < COUNT; cls++) {
             if (spans[cls] == 0 && cached[cls] == 0 && remote[cls] == 0) {
                 continue;
@@ -132,29 +116,24 @@ final class Stats {
             long blocks = spans[cls] * BLOCKS[cls];
             bins.append(String.format("%5d %8d %6d %8d %8d %8d %8d %8d %5.1f%%%n", cls, SIZE[cls], spans[cls], blocks, live[cls],
                     cached[cls], centralFree[cls], remote[cls], blocks == 0 ? 0.0 : 100.0 * live[cls] / blocks));
+            binRows.add(new ThreadCacheMetrics.Bin(cls, SIZE[cls], spans[cls], blocks, live[cls], cached[cls], centralFree[cls], remote[cls]));
         }
-        Map<String, Object> binsSection = new LinkedHashMap<>();
-        binsSection.put("classesInUse", inUse);
 
         StringBuilder arenaTable = new StringBuilder(String.format("%5s %6s %12s %12s %9s %9s %9s %9s%n",
                 "arena", "spans", "centralBytes", "remoteBytes", "refills", "inserts", "pushes", "drains"));
+        List<ThreadCacheMetrics.Arena> arenaRows = new ArrayList<>();
         for (int ar = 0; ar < arenas; ar++) {
+            arenaRows.add(new ThreadCacheMetrics.Arena(ar, arenaSpans[ar], arenaFreeBytes[ar], arenaRemoteBytes[ar], arenaRefills[ar],
+                    arenaInserts[ar], arenaPushes[ar], arenaDrains[ar]));
             arenaTable.append(String.format("%5d %6d %12d %12d %9d %9d %9d %9d%n", ar, arenaSpans[ar], arenaFreeBytes[ar],
                     arenaRemoteBytes[ar], arenaRefills[ar], arenaInserts[ar], arenaPushes[ar], arenaDrains[ar]));
         }
-        Map<String, Object> arenaValues = new LinkedHashMap<>();
         long centralBytes = 0;
         long remoteBytes = 0;
         for (int ar = 0; ar < arenas; ar++) {
             centralBytes += arenaFreeBytes[ar];
             remoteBytes += arenaRemoteBytes[ar];
         }
-        arenaValues.put("centralFreeBytes", centralBytes);
-        arenaValues.put("remoteStackBytes", remoteBytes);
-
-        Map<String, Object> cacheValues = new LinkedHashMap<>();
-        cacheValues.put("caches", caches.size());
-        cacheValues.put("cachedBytes", cachedBytes);
 
         String[] names = {"1", "2", "3", "4", "5-8", "9-16", "17-32", "33-64", "65-128", ">128"};
         StringBuilder spanTable = new StringBuilder(String.format("%10s %8s %10s %10s%n", "pages", "spans", "freePages", "dirtyPages"));
@@ -163,27 +142,18 @@ final class Stats {
                 spanTable.append(String.format("%10s %8d %10d %10d%n", names[k], freeByLength[k], freePagesByLength[k], dirtyByLength[k]));
             }
         }
-        Map<String, Object> pageValues = new LinkedHashMap<>();
-        pageValues.put("freeSpans", ph.freeSpans);
-        pageValues.put("freePages", ph.freePages);
-        pageValues.put("dirtyPages", ph.dirtyPages);
-        pageValues.put("decayLimitPages", ph.decayLimit());
-        pageValues.put("bytesReturnedToOs", a.heap().releasedBytes());
-        pageValues.put("purges", ph.purges);
-        pageValues.put("purgedPages", ph.purgedPages);
-        pageValues.put("heapGrowths", ph.grows);
-        pageValues.put("grownPages", ph.grownPages);
-        pageValues.put("splits", ph.splits);
-        pageValues.put("merges", ph.merges);
-        pageValues.put("spanAllocations", ph.spanAllocations);
-        pageValues.put("largeAllocations", ph.largeAllocations);
-        pageValues.put("mmapBacked", a.heap().isMmapBacked());
-
-        return List.of(new StatsSection("thread-cache", summary),
-                new StatsSection("bins", binsSection, bins.toString()),
-                new StatsSection("arenas", arenaValues, arenaTable.toString()),
-                new StatsSection("thread-caches", cacheValues, cacheTable.toString()),
-                new StatsSection("page-heap", pageValues, "free spans by length:\n" + spanTable));
+        return List.of(
+                new ThreadCacheMetrics.Summary(arenas, a.clock.name().toLowerCase(Locale.ROOT), a.clockNow(), a.decayTicks,
+                        a.cacheLimit, SizeClasses.MAX_SMALL, caches.size(), cachedBytes, a.cachesDetached,
+                        a.deadCachesReclaimed, a.maintenanceRuns, a.oomRecoveries.get(), a.uncachedOps.get(), large,
+                        largeBytes, "into the freeing thread's cache; other arenas' blocks return through remote stacks"),
+                new ThreadCacheMetrics.Bins(inUse, binRows, bins.toString()),
+                new ThreadCacheMetrics.Arenas(centralBytes, remoteBytes, arenaRows, arenaTable.toString()),
+                new ThreadCacheMetrics.Caches(caches.size(), cachedBytes, cacheRows, cacheTable.toString()),
+                new ThreadCacheMetrics.PageHeap(ph.freeSpans, ph.freePages, ph.dirtyPages, ph.decayLimit(),
+                        a.heap().releasedBytes(), ph.purges, ph.purgedPages, ph.grows, ph.grownPages, ph.splits, ph.merges,
+                        ph.spanAllocations, ph.largeAllocations, a.heap().isMmapBacked(),
+                        "free spans by length:\n" + spanTable));
     }
 
     private static int bucket(long pages) {

@@ -20,11 +20,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.jalloc.core.AbstractAllocator;
+import org.jalloc.core.spi.AbstractAllocator;
 import org.jalloc.core.DoubleFreeException;
 import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.InvalidSizeException;
-import org.jalloc.core.StatsSection;
+import org.jalloc.core.AllocatorMetric;
 import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.memory.GranuleMap;
 import org.jalloc.core.memory.Heap;
@@ -311,7 +311,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         }
 
         /** A new allocator over {@code heap} (empty: {@code brk == start}), which it owns from now on. */
-        public ThreadCacheAllocator build(Heap heap) {
+        ThreadCacheAllocator build(Heap heap) {
             ThreadCacheAllocator a = new ThreadCacheAllocator(this, heap);
             Duration every = background;
             if (every != null) {
@@ -952,7 +952,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     }
 
     @Override
-    public HeapWalk heapWalk() {
+    protected HeapWalk walk() {
         return walk;
     }
 
@@ -966,8 +966,8 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     // ================================================================== statistics
 
     @Override
-    protected List<StatsSection> statsSections() {
-        return Stats.sections(this);
+    protected List<AllocatorMetric> metrics() {
+        return Stats.metrics(this);
     }
 
     @Override

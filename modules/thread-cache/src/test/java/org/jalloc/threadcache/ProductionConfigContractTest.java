@@ -3,7 +3,7 @@ package org.jalloc.threadcache;
 import java.util.EnumSet;
 import java.util.Set;
 
-import org.jalloc.core.AllocatorFactory;
+import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.core.ThreadSafety;
 import org.jalloc.testkit.contract.AllocatorContractTest;
 import org.jalloc.testkit.contract.Misuse;

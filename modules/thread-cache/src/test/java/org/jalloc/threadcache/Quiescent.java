@@ -7,7 +7,7 @@ import java.util.List;
 
 import org.jalloc.check.HeapChecker;
 import org.jalloc.check.Violation;
-import org.jalloc.core.LiveBlocks;
+import org.jalloc.core.spi.LiveBlocks;
 
 /** Runs the full checker on a quiescent allocator against the set of blocks the test holds. */
 final class Quiescent {

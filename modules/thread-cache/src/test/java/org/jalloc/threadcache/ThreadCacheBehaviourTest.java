@@ -15,9 +15,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import org.jalloc.core.walk.Inspection;
 import org.jalloc.check.CheckedAllocator;
 import org.jalloc.core.Allocator;
-import org.jalloc.core.AllocatorFactory;
+import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.core.DoubleFreeException;
 import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.memory.Heap;
@@ -72,14 +73,14 @@ class ThreadCacheBehaviourTest {
             ThreadCache c = a.newCache();
             long p = a.malloc(c, 64);
             a.detach(c);
-            byte[] before = a.heap().snapshot();
+            byte[] before = Inspection.of(a).heap().snapshot();
             assertThrows(CacheMisuseException.class, () -> a.malloc(c, 64));
             assertThrows(CacheMisuseException.class, () -> a.free(c, p));
             assertThrows(CacheMisuseException.class, () -> a.detach(c));
             ThreadCache foreign = other.newCache();
             assertThrows(CacheMisuseException.class, () -> a.malloc(foreign, 64));
             assertThrows(CacheMisuseException.class, () -> a.free(foreign, p));
-            assertArrayEquals(before, a.heap().snapshot());
+            assertArrayEquals(before, Inspection.of(a).heap().snapshot());
             Quiescent.check(a, List.of(p));
             a.free(p);
             assertThrows(DoubleFreeException.class, () -> a.free(p));
@@ -133,7 +134,7 @@ class ThreadCacheBehaviourTest {
     void decayReturnsFreePagesToTheOsOverTheClock() {
         try (ThreadCacheAllocator a = create(ThreadCacheAllocator.builder().arenas(1).clock(ThreadCacheAllocator.Clock.OPS).decay(2000))) {
             long big = a.malloc(4 << 20);
-            a.heap().fill(big, 4 << 20, (byte) 1);
+            Inspection.of(a).heap().fill(big, 4 << 20, (byte) 1);
             a.free(big);
             assertEquals(1024, a.pageHeap.dirtyPages, "freed, not yet returned");
             for (int i = 0; i < 20_000; i++) {
@@ -143,7 +144,7 @@ class ThreadCacheBehaviourTest {
             assertTrue(a.heap().releasedBytes() > 0);
             a.releaseFreeMemory();
             assertEquals(0, a.pageHeap.dirtyPages);
-            assertEquals(0, a.heap().getByte(big + 12345), "returned pages read as zero");
+            assertEquals(0, Inspection.of(a).heap().getByte(big + 12345), "returned pages read as zero");
             Quiescent.check(a, List.of());
         }
     }
@@ -152,7 +153,7 @@ class ThreadCacheBehaviourTest {
     void decayZeroReturnsPagesAtOnce() {
         try (ThreadCacheAllocator a = create(ThreadCacheAllocator.builder().arenas(1).decay(0))) {
             long big = a.malloc(1 << 20);
-            a.heap().fill(big, 1 << 20, (byte) 1);
+            Inspection.of(a).heap().fill(big, 1 << 20, (byte) 1);
             a.free(big);
             assertEquals(0, a.pageHeap.dirtyPages);
             assertTrue(a.heap().releasedBytes() >= (1 << 20));
@@ -169,7 +170,7 @@ class ThreadCacheBehaviourTest {
             try (a) {
                 OpRunner runner = new OpRunner(trace.numIds());
                 trace.ops().forEach(op -> runner.apply(a, op));
-                heaps[run] = a.heap().snapshot();
+                heaps[run] = Inspection.of(a).heap().snapshot();
                 stats[run] = a.stats().toString();
             }
         }

@@ -3,7 +3,7 @@ package org.jalloc.threadcache;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.jalloc.core.AllocatorFactory;
+import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.testkit.fuzz.ConcurrentFuzz;
 import org.jalloc.testkit.fuzz.FuzzReport;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -13,7 +13,7 @@ import static org.jalloc.testkit.contract.Misuse.USABLE_SIZE_FREED;
 import java.util.EnumSet;
 import java.util.Set;
 
-import org.jalloc.core.AllocatorFactory;
+import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.testkit.contract.AllocatorContractTest;
 import org.jalloc.testkit.contract.Misuse;
 

@@ -6,9 +6,10 @@ import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.LongUnaryOperator;
 
+import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.check.HeapChecker;
 import org.jalloc.check.Violation;
-import org.jalloc.core.LiveBlocks;
+import org.jalloc.core.spi.LiveBlocks;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.slab.SlabAllocator;
 import org.jalloc.slab.SlabCache;
@@ -37,7 +38,7 @@ final class Fixture {
             h.reset();
         }
         heap = h;
-        allocator = SlabAllocator.builder().build(h);
+        allocator = (SlabAllocator) AllocatorFactory.of("slab", HEAP_BYTES).create(h);
         cache = allocator.newCache("stress", 64).magazineSize(magazineSize).build();
     }
 

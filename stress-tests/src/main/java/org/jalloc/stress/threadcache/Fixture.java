@@ -5,9 +5,10 @@ import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
+import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.check.HeapChecker;
 import org.jalloc.check.Violation;
-import org.jalloc.core.LiveBlocks;
+import org.jalloc.core.spi.LiveBlocks;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.threadcache.ThreadCache;
 import org.jalloc.threadcache.ThreadCacheAllocator;
@@ -33,7 +34,7 @@ final class Fixture {
             h.reset();
         }
         heap = h;
-        allocator = ThreadCacheAllocator.builder().arenas(arenas).clock(ThreadCacheAllocator.Clock.OPS).build(h);
+        allocator = (ThreadCacheAllocator) AllocatorFactory.of("thread-cache:arenas=" + arenas + ",clock=ops", HEAP_BYTES).create(h);
     }
 
     ThreadCache cache() {

@@ -12,6 +12,8 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
 
+import org.jalloc.core.nativeaccess.Libc;
+
 /**
  * A contiguous off-heap region with a logical break, the {@code sbrk} model of CS:APP's {@code memlib}.
  *

@@ -84,8 +84,13 @@ public record OptionSpec(String key, String defaultValue, List<String> values, S
 
     /** {@code key=a|b|c (default a)}, {@code key=<number in [0, 58]> (default 24)}. */
     public String usage() {
+        return key + "=" + accepted() + " (default " + defaultValue + ")";
+    }
+
+    /** What is accepted: {@code a|b|c}, {@code <number in [0, 58]>}, {@code <power of two >= 16>}. */
+    public String accepted() {
         String range = max != Long.MAX_VALUE ? " in [" + min + ", " + max + "]" : min > 0 ? " >= " + min : "";
         String kind = powerOfTwo ? "<power of two" + range + ">" : "<number" + range + ">";
-        return key + "=" + (values.isEmpty() ? kind : String.join("|", values)) + " (default " + defaultValue + ")";
+        return values.isEmpty() ? kind : String.join("|", values);
     }
 }

@@ -20,11 +20,12 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 
+import org.jalloc.core.walk.Inspection;
 import org.jalloc.check.CheckedAllocator;
 import org.jalloc.check.HeapChecker;
 import org.jalloc.check.Violation;
 import org.jalloc.core.Allocator;
-import org.jalloc.core.AllocatorFactory;
+import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.core.AllocatorStats;
 import org.jalloc.core.Allocators;
 import org.jalloc.core.InvalidAlignmentException;
@@ -360,7 +361,7 @@ public abstract class AllocatorContractTest {
         }
         assertEquals(0, raw.stats().allocatedBlocks());
         assertThrows(IllegalStateException.class, () -> kept.get(ValueLayout.JAVA_BYTE, 0), "segments die with their arena");
-        assertTrue(new HeapChecker().check(raw.heapWalk()).isEmpty());
+        assertTrue(new HeapChecker().check(Inspection.of(raw).heapWalk()).isEmpty());
     }
 
     // ------------------------------------------------------------ view lifetimes (docs/reliability.md)
@@ -511,7 +512,7 @@ public abstract class AllocatorContractTest {
         byte[] before = heap.snapshot();
         assertThrows(InvalidPointerException.class, () -> misuse.perform(raw, abc[0], abc[1]));
         assertArrayEquals(before, heap.snapshot(), "misuse changed the heap");
-        List<Violation> v = new HeapChecker().check(raw.heapWalk());
+        List<Violation> v = new HeapChecker().check(Inspection.of(raw).heapWalk());
         assertTrue(v.isEmpty(), v::toString);
     }
 

@@ -1,5 +1,6 @@
 package org.jalloc.testkit.contract;
 
+import org.jalloc.core.walk.Inspection;
 import org.jalloc.core.Allocator;
 import org.jalloc.core.DoubleFreeException;
 import org.jalloc.core.InvalidPointerException;
@@ -42,7 +43,7 @@ public enum Misuse {
 
     /** Performs the misuse on a heap set up as described above; must throw. */
     void perform(Allocator allocator, long a, long b) {
-        long brk = allocator.heap().brk();
+        long brk = Inspection.of(allocator).heap().brk();
         switch (this) {
             case DOUBLE_FREE -> allocator.free(b);
             case REALLOC_FREED -> allocator.realloc(b, 100);
@@ -51,8 +52,8 @@ public enum Misuse {
             case INTERIOR -> allocator.free(a + 16);
             case MISALIGNED -> allocator.free(a + 1);
             case BEYOND_BREAK -> allocator.free((brk + 4096) & -16L);
-            case GUARD_PAGE -> allocator.free(allocator.heap().start() - 64);
-            case FOREIGN -> allocator.free(allocator.heap().limit() + 4096);
+            case GUARD_PAGE -> allocator.free(Inspection.of(allocator).heap().start() - 64);
+            case FOREIGN -> allocator.free(Inspection.of(allocator).heap().limit() + 4096);
         }
     }
 }

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.jalloc.core.walk.Inspection;
 import org.jalloc.check.CheckedAllocator;
 import org.jalloc.check.HeapCheckException;
 import org.jalloc.check.HeapChecker;
@@ -17,8 +18,8 @@ import org.jalloc.check.Invariants;
 import org.jalloc.check.Patterns;
 import org.jalloc.check.Violation;
 import org.jalloc.core.Allocator;
-import org.jalloc.core.AllocatorFactory;
-import org.jalloc.core.LiveBlocks;
+import org.jalloc.core.spi.AllocatorFactory;
+import org.jalloc.core.spi.LiveBlocks;
 import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.testkit.trace.Op;
@@ -226,8 +227,8 @@ public final class ConcurrentFuzz {
                 union.put(b.address(), b.requested(), b.tag());
             }
             List<Violation> all = new ArrayList<>(duplicates);
-            all.addAll(checker.check(allocator.heapWalk(), union, allocator::usableSize));
-            Heap heap = allocator.heap();
+            all.addAll(checker.check(Inspection.of(allocator).heapWalk(), union, allocator::usableSize));
+            Heap heap = Inspection.of(allocator).heap();
             Patterns patterns = new Patterns();
             union.forEach((address, requested, tag) -> {
                 long bad = patterns.firstMismatch(heap, address, tag, 0, requested);

@@ -8,7 +8,7 @@ import java.util.function.BooleanSupplier;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.jalloc.check.CheckedAllocator;
 import org.jalloc.check.HeapCheckException;
-import org.jalloc.core.AllocatorFactory;
+import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.testkit.trace.Op;
 import org.jalloc.testkit.trace.OpRunner;

@@ -1,11 +1,12 @@
 package org.jalloc.testkit.trace;
 
+import org.jalloc.core.walk.Inspection;
 import org.jalloc.check.CheckedAllocator;
 import org.jalloc.check.HeapCheckException;
 import org.jalloc.core.Allocator;
-import org.jalloc.core.AllocatorFactory;
+import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.core.memory.Heap;
-import org.jalloc.core.memory.Libc;
+import org.jalloc.core.nativeaccess.Libc;
 
 /**
  * Replays traces the way CS:APP's mdriver does: one run for correctness and utilization (with the checker after
@@ -60,7 +61,7 @@ public final class TraceReplayer {
                 violations = 1;
                 failure = "op #" + (runner.executed()) + " threw " + e;
             }
-            long external = allocator.heapWalk().externalMetadataBytes();
+            long external = Inspection.of(allocator).heapWalk().externalMetadataBytes();
             long highWater = heap.highWater() - heap.start();
             double utilization = highWater + external == 0 ? 0 : (double) runner.peakRequested() / (highWater + external);
             long visited = checked != null ? checked.extentsVisited() : 0;

@@ -9,7 +9,7 @@ import org.jalloc.core.spi.OptionSpec;
 import org.jalloc.core.spi.Sizes;
 
 /** Offers {@code slab} (kmalloc over the slab layer over buddy pages) to {@code ./jalloc}, the fuzz engine and replay. */
-public final class SlabProvider implements AllocatorProvider {
+final class SlabTypes implements AllocatorProvider {
     @Override
     public List<AllocatorType> allocatorTypes() {
         OptionSpec debug = OptionSpec.choice("debug", "-",

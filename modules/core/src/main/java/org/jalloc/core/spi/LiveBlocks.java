@@ -1,4 +1,4 @@
-package org.jalloc.core;
+package org.jalloc.core.spi;
 
 import java.util.Arrays;
 

@@ -1,4 +1,4 @@
-package org.jalloc.buddy;
+package org.jalloc.buddy.pages;
 
 import java.util.Arrays;
 
@@ -6,15 +6,15 @@ import java.util.Arrays;
  * One bit per frame number, in a growable {@code long[]} outside the heap: the {@code head} and {@code free} maps of
  * {@link PageAllocator}. Bits past the end of the array read as 0, so the maps only grow with the heap's break.
  */
-final class FrameBits {
+public final class FrameBits {
     private long[] words = new long[16];
 
-    boolean get(long frame) {
+    public boolean get(long frame) {
         int w = (int) (frame >>> 6);
         return w < words.length && (words[w] & (1L << frame)) != 0;
     }
 
-    void set(long frame) {
+    public void set(long frame) {
         int w = (int) (frame >>> 6);
         if (w >= words.length) {
             words = Arrays.copyOf(words, Math.max(w + 1, words.length * 2));
@@ -22,7 +22,7 @@ final class FrameBits {
         words[w] |= 1L << frame;
     }
 
-    void clear(long frame) {
+    public void clear(long frame) {
         int w = (int) (frame >>> 6);
         if (w < words.length) {
             words[w] &= ~(1L << frame);

@@ -1,13 +1,19 @@
-package org.jalloc.core;
+package org.jalloc.core.spi;
 
+import org.jalloc.core.Allocator;
+import org.jalloc.core.AllocatorStats;
+import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.walk.HeapWalk;
+import org.jalloc.core.walk.Inspectable;
+import org.jalloc.core.walk.Inspection;
 
 /**
  * An allocator that passes every call to another one; decorators (tracking, checking, locking) override what they
- * add. The FFM adapters ({@link #segment}, {@link #asArena}) go through the decorator, not around it.
+ * add. The FFM adapters ({@link #segment}, {@link #asArena}) go through the decorator, not around it. The inspection
+ * face is the delegate's ({@link Inspection#of} of the delegate: it throws when the delegate has none).
  */
-public abstract class ForwardingAllocator implements Allocator {
+public abstract class ForwardingAllocator implements Allocator, Inspectable {
     protected final Allocator delegate;
 
     protected ForwardingAllocator(Allocator delegate) {
@@ -31,7 +37,7 @@ public abstract class ForwardingAllocator implements Allocator {
 
     @Override
     public Heap heap() {
-        return delegate.heap();
+        return Inspection.of(delegate).heap();
     }
 
     @Override
@@ -76,7 +82,7 @@ public abstract class ForwardingAllocator implements Allocator {
 
     @Override
     public HeapWalk heapWalk() {
-        return delegate.heapWalk();
+        return Inspection.of(delegate).heapWalk();
     }
 
     @Override

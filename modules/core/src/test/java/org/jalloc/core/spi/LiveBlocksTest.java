@@ -1,4 +1,4 @@
-package org.jalloc.core;
+package org.jalloc.core.spi;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,11 +1,19 @@
-package org.jalloc.core;
+package org.jalloc.core.spi;
 
 import java.util.List;
 import java.util.OptionalLong;
 
+import org.jalloc.core.Allocator;
+import org.jalloc.core.AllocatorMetric;
+import org.jalloc.core.AllocatorStats;
+import org.jalloc.core.DoubleFreeException;
+import org.jalloc.core.InvalidAlignmentException;
+import org.jalloc.core.InvalidPointerException;
+import org.jalloc.core.InvalidSizeException;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.walk.ExtentKind;
 import org.jalloc.core.walk.HeapWalk;
+import org.jalloc.core.walk.Inspectable;
 
 /**
  * The argument checking and edge cases of {@link Allocator}, decided once for every allocator. A subclass supplies
@@ -15,8 +23,11 @@ import org.jalloc.core.walk.HeapWalk;
  *
  * <p>{@link #realloc} is built from the engine: in place through {@link #resize} when it can, else
  * allocate-copy-free, and on failure the old block is untouched.
+ *
+ * <p>Two faces, one engine: users see the {@link Allocator}; the checker and the tools see the {@link Inspectable}
+ * face ({@link #heap()}, {@link #heapWalk()}) through {@code Inspection.of(allocator)}.
  */
-public abstract class AbstractAllocator implements Allocator {
+public abstract class AbstractAllocator implements Allocator, Inspectable {
     /** Every payload is aligned to this (the x86-64 malloc guarantee); it is also the smallest usable size. */
     public static final long MIN_ALIGNMENT = 16;
 
@@ -47,8 +58,8 @@ public abstract class AbstractAllocator implements Allocator {
     /** The usable size of the live block at {@code address}, or throws {@link InvalidPointerException}. */
     protected abstract long usable(long address);
 
-    /** Allocator-specific statistics sections. */
-    protected List<StatsSection> statsSections() {
+    /** Allocator-specific typed metrics, in report order. */
+    protected List<AllocatorMetric> metrics() {
         return List.of();
     }
 
@@ -58,9 +69,17 @@ public abstract class AbstractAllocator implements Allocator {
     }
 
     @Override
-    public Heap heap() {
+    public final Heap heap() {
         return heap;
     }
+
+    @Override
+    public final HeapWalk heapWalk() {
+        return walk();
+    }
+
+    /** The block-walk SPI of this allocator's heap (the inspection face's {@link #heapWalk()}). */
+    protected abstract HeapWalk walk();
 
     @Override
     public final long malloc(long size) {
@@ -182,7 +201,7 @@ public abstract class AbstractAllocator implements Allocator {
         return (value + alignment - 1) & -alignment;
     }
 
-    /** Common figures from one walk of the heap, plus {@link #statsSections()}. */
+    /** Common figures from one walk of the heap, plus {@link #metrics()}. */
     @Override
     public AllocatorStats stats() {
         HeapWalk walk = heapWalk();
@@ -205,7 +224,7 @@ public abstract class AbstractAllocator implements Allocator {
         long external = walk.externalMetadataBytes();
         return new AllocatorStats(name, heap.brk() - heap.start(), heap.capacity(), heap.highWater() - heap.start(),
                 OptionalLong.empty(), OptionalLong.empty(), f[granted], f[free], f[allocated], f[freeCount], f[largest],
-                f[metadata] + external, external, statsSections());
+                f[metadata] + external, external, metrics());
     }
 
     @Override

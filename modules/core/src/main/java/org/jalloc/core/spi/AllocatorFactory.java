@@ -1,5 +1,7 @@
-package org.jalloc.core;
+package org.jalloc.core.spi;
 
+import org.jalloc.core.Allocator;
+import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.memory.Heap;
 
 /**
@@ -21,8 +23,8 @@ public interface AllocatorFactory {
 
     /** A factory for an allocator spec such as {@code first-fit:coalesce=deferred}, found through the provider SPI. */
     static AllocatorFactory of(String spec, long heapBytes) {
-        var parsed = org.jalloc.core.spi.AllocatorSpec.parse(spec);
-        var type = Allocators.require(parsed.name());
+        var parsed = AllocatorSpec.parse(spec);
+        var type = AllocatorTypes.require(parsed.name());
         var options = type.resolve(parsed);
         String name = type.displayName(options);
         return new AllocatorFactory() {

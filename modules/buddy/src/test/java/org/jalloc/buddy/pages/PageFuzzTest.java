@@ -1,4 +1,4 @@
-package org.jalloc.buddy;
+package org.jalloc.buddy.pages;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

@@ -10,7 +10,7 @@ import org.jalloc.core.spi.OptionSpec;
 import org.jalloc.core.spi.Sizes;
 
 /** Offers {@code boundary-tag} and {@code tlsf} to {@code ./jalloc}, the fuzz engine and trace replay. */
-public final class BoundaryTagProvider implements AllocatorProvider {
+final class BoundaryTagTypes implements AllocatorProvider {
     @Override
     public List<AllocatorType> allocatorTypes() {
         OptionSpec footers = OptionSpec.choice("footers", "free-only",

@@ -16,7 +16,7 @@ import org.jalloc.freelist.FreeListAllocator.Policy;
  * Offers {@code first-fit}, {@code next-fit}, {@code best-fit} and {@code segregated} to {@code ./jalloc}, the fuzz
  * engine and trace replay, each with the options {@code list} and {@code coalesce} (see docs/free-list.md).
  */
-public final class FreeListProvider implements AllocatorProvider {
+final class FreeListTypes implements AllocatorProvider {
     private static final OptionSpec COALESCE = OptionSpec.choice("coalesce", "immediate",
             "merge free neighbours on every free (immediate) or only when a search fails (deferred)", "immediate", "deferred");
     private static final OptionSpec LIST = OptionSpec.choice("list", "implicit",

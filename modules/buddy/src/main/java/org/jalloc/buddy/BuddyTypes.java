@@ -10,7 +10,7 @@ import org.jalloc.core.spi.OptionSpec;
 import org.jalloc.core.spi.Sizes;
 
 /** Offers {@code buddy} to {@code ./jalloc}, the fuzz engine and trace replay. */
-public final class BuddyProvider implements AllocatorProvider {
+final class BuddyTypes implements AllocatorProvider {
     @Override
     public List<AllocatorType> allocatorTypes() {
         OptionSpec minBlock = OptionSpec.number("min-block", Long.toString(BuddyAllocator.DEFAULT_MIN_BLOCK),

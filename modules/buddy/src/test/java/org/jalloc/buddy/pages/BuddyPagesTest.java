@@ -1,4 +1,4 @@
-package org.jalloc.buddy;
+package org.jalloc.buddy.pages;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.jalloc.buddy.*;
 import org.jalloc.check.HeapChecker;
 import org.jalloc.check.Violation;
 import org.jalloc.core.AllocatorMisuseException;
@@ -22,12 +23,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
 /**
- * The page-level API as slab uses it: splitting and merging exactly as drawn in {@link PageAllocator}'s header,
+ * The page-level API as slab uses it: splitting and merging exactly as drawn in {@link BuddyPages}'s header,
  * zones, growth, the {@code /proc/buddyinfo} layout, Linux's fragmentation indexes, the queries, and the page-level
  * misuse contract (wrong order, unaligned address, double free, a split half freed as the whole, interior and outside
  * addresses, orders out of range), each a specific exception with the heap and the side table unchanged.
  */
-class PageAllocatorTest {
+class BuddyPagesTest {
     private static final long PAGE = 4096;
     private final List<Heap> heaps = new ArrayList<>();
 
@@ -36,13 +37,13 @@ class PageAllocatorTest {
         heaps.forEach(Heap::close);
     }
 
-    private PageAllocator pages(long heapBytes, long pageSize, int maxOrder) {
+    private BuddyPages pages(long heapBytes, long pageSize, int maxOrder) {
         Heap heap = Heap.reserve(heapBytes);
         heaps.add(heap);
-        return new PageAllocator(heap, pageSize, maxOrder);
+        return new BuddyPages(heap, pageSize, maxOrder);
     }
 
-    private static void assertWellFormed(PageAllocator pages) {
+    private static void assertWellFormed(BuddyPages pages) {
         List<Violation> v = new HeapChecker().check(pages.heapWalk());
         assertTrue(v.isEmpty(), v::toString);
     }
@@ -57,7 +58,7 @@ class PageAllocatorTest {
 
     @Test
     void defaultsAreLinuxs() {
-        PageAllocator pages = new PageAllocator(Heap.reserve(1 << 20));
+        BuddyPages pages = new BuddyPages(Heap.reserve(1 << 20));
         heaps.add(pages.heap());
         assertEquals(4096, pages.pageSize());
         assertEquals(10, pages.maxOrder());
@@ -69,7 +70,7 @@ class PageAllocatorTest {
     void theSplitDrawnInTheHeaderComment() {
         // Orders 0-2 (top block 16 KiB). Fill the small zones at frames 1, 2-3 and 4-7 first, so the zone at frames
         // 8-11 is the drawing's order-2 block.
-        PageAllocator pages = pages(1 << 20, PAGE, 2);
+        BuddyPages pages = pages(1 << 20, PAGE, 2);
         assertEquals(1 * PAGE, pages.allocPages(0));
         assertEquals(2 * PAGE, pages.allocPages(1));
         assertEquals(4 * PAGE, pages.allocPages(2));
@@ -95,7 +96,7 @@ class PageAllocatorTest {
 
     @Test
     void mergeIsRecursiveAndStopsAtAnAllocatedBuddy() {
-        PageAllocator pages = pages(8 << 20, PAGE, 10);
+        BuddyPages pages = pages(8 << 20, PAGE, 10);
         long big = pages.allocPages(10); // a 4 MiB top block at 4M; the gap below it is freed as orders 0..9
         for (int k = 0; k < 10; k++) {
             pages.allocPages(k); // take the gap pieces, so the top block is the only free memory
@@ -125,15 +126,15 @@ class PageAllocatorTest {
 
     @Test
     void zonesAreTheMaximalAlignedRegionsAndAHeapOfAnySizeIsFullyUsed() {
-        PageAllocator pages = pages(100 << 10, PAGE, 10); // 25 pages at frames 1..25
+        BuddyPages pages = pages(100 << 10, PAGE, 10); // 25 pages at frames 1..25
         long n = 0;
         while (pages.allocPages(0) != 0) {
             n++;
         }
         assertEquals(25, n, "every page of a 100 KiB heap is handed out");
-        assertEquals(List.of(new PageAllocator.Zone(4096, 4096, 0), new PageAllocator.Zone(8192, 8192, 1),
-                new PageAllocator.Zone(16384, 16384, 2), new PageAllocator.Zone(32768, 32768, 3),
-                new PageAllocator.Zone(65536, 32768, 3), new PageAllocator.Zone(98304, 8192, 1)), pages.zones());
+        assertEquals(List.of(new BuddyPages.Zone(4096, 4096, 0), new BuddyPages.Zone(8192, 8192, 1),
+                new BuddyPages.Zone(16384, 16384, 2), new BuddyPages.Zone(32768, 32768, 3),
+                new BuddyPages.Zone(65536, 32768, 3), new BuddyPages.Zone(98304, 8192, 1)), pages.zones());
         for (long a = 4096; a < 26 * 4096; a += 4096) {
             pages.freePages(a, 0);
         }
@@ -143,11 +144,11 @@ class PageAllocatorTest {
 
     @Test
     void zonesAreCappedAtTheTopBlock() {
-        PageAllocator pages = pages(1 << 20, PAGE, 2);
+        BuddyPages pages = pages(1 << 20, PAGE, 2);
         while (pages.allocPages(2) != 0) {
             // fill the heap with top blocks
         }
-        for (PageAllocator.Zone z : pages.zones()) {
+        for (BuddyPages.Zone z : pages.zones()) {
             assertTrue(z.order() <= 2 && z.start() % z.size() == 0, z.toString());
         }
         assertEquals(4 * PAGE, pages.zones().get(3).size());
@@ -155,7 +156,7 @@ class PageAllocatorTest {
 
     @Test
     void growthTakesOnlyWhatTheRequestNeedsAndFreesTheGap() {
-        PageAllocator pages = pages(64 << 20, PAGE, 10);
+        BuddyPages pages = pages(64 << 20, PAGE, 10);
         Heap heap = pages.heap();
         pages.allocPages(0);
         assertEquals(heap.start() + PAGE, heap.brk(), "one page for an order-0 request");
@@ -176,7 +177,7 @@ class PageAllocatorTest {
 
     @Test
     void fullHeapReturnsZeroNotAnException() {
-        PageAllocator pages = pages(1 << 20, PAGE, 10);
+        BuddyPages pages = pages(1 << 20, PAGE, 10);
         assertEquals(0, pages.allocPages(10), "a 4 MiB block does not fit a 1 MiB heap");
         assertEquals(0, pages.allocPages(9), "nor a 2 MiB one");
         assertNotEquals(0, pages.allocPages(7), "512 KiB does (the zone at 512K)");
@@ -191,7 +192,7 @@ class PageAllocatorTest {
 
     @Test
     void queriesForSlab() {
-        PageAllocator pages = pages(1 << 20, PAGE, 10);
+        BuddyPages pages = pages(1 << 20, PAGE, 10);
         long a = pages.allocPages(3);
         long b = pages.allocPages(0);
         assertTrue(pages.isAllocatedBlock(a, 3));
@@ -213,7 +214,7 @@ class PageAllocatorTest {
 
     @Test
     void fragmentationIndexesAreLinuxs() {
-        PageAllocator pages = pages(1 << 20, PAGE, 2);
+        BuddyPages pages = pages(1 << 20, PAGE, 2);
         assertEquals(1.0, pages.unusableFreeSpaceIndex(0), "nothing free: all of it unusable");
         assertEquals(0.0, pages.fragmentationIndex(0), "nothing free: 0");
         long a = pages.allocPages(0); // frame 1
@@ -236,7 +237,7 @@ class PageAllocatorTest {
 
     @Test
     void pagesLargerThanTheGuardPageStartAfterPadding() {
-        PageAllocator pages = pages(1 << 20, 16384, 4);
+        BuddyPages pages = pages(1 << 20, 16384, 4);
         assertEquals(16384, pages.firstAddress());
         assertEquals(16384, pages.heap().brk(), "the padding before the first page belongs to the heap");
         long a = pages.allocPages(0);
@@ -253,13 +254,13 @@ class PageAllocatorTest {
         Heap used = Heap.reserve(1 << 20);
         heaps.add(used);
         used.sbrk(4096);
-        assertThrows(IllegalArgumentException.class, () -> new PageAllocator(used, 4096, 4), "the heap must be empty");
+        assertThrows(IllegalArgumentException.class, () -> new BuddyPages(used, 4096, 4), "the heap must be empty");
     }
 
     // ------------------------------------------------------------ misuse: specific exceptions, nothing changed
 
     /** Asserts {@code misuse} throws exactly {@code type} and changes neither the heap nor the side table. */
-    private static void assertMisuse(PageAllocator pages, Class<? extends AllocatorMisuseException> type, Executable misuse) {
+    private static void assertMisuse(BuddyPages pages, Class<? extends AllocatorMisuseException> type, Executable misuse) {
         byte[] heap = pages.heap().snapshot();
         long[] metadata = pages.metadataSnapshot();
         AllocatorMisuseException e = assertThrows(AllocatorMisuseException.class, misuse);
@@ -271,7 +272,7 @@ class PageAllocatorTest {
 
     @Test
     void freeingWithTheWrongOrderThrowsWrongOrder() {
-        PageAllocator pages = pages(1 << 20, PAGE, 10);
+        BuddyPages pages = pages(1 << 20, PAGE, 10);
         long p = pages.allocPages(3);
         assertMisuse(pages, WrongOrderException.class, () -> pages.freePages(p, 2));
         WrongOrderException e = assertThrows(WrongOrderException.class, () -> pages.freePages(p, 0));
@@ -282,7 +283,7 @@ class PageAllocatorTest {
 
     @Test
     void freeingASplitHalfAsTheWholeThrowsSplitBlock() {
-        PageAllocator pages = pages(1 << 20, PAGE, 10);
+        BuddyPages pages = pages(1 << 20, PAGE, 10);
         long whole = pages.allocPages(3); // frames 8-15; the gap below is freed as orders 0, 1, 2
         for (int k = 0; k < 3; k++) {
             pages.allocPages(k); // use the gap up
@@ -297,7 +298,7 @@ class PageAllocatorTest {
 
     @Test
     void unalignedAddressesThrowUnalignedBlock() {
-        PageAllocator pages = pages(1 << 20, PAGE, 10);
+        BuddyPages pages = pages(1 << 20, PAGE, 10);
         long p = pages.allocPages(3);
         assertMisuse(pages, UnalignedBlockException.class, () -> pages.freePages(p + 16, 3));
         assertMisuse(pages, UnalignedBlockException.class, () -> pages.freePages(p + 2048, 0));
@@ -308,7 +309,7 @@ class PageAllocatorTest {
 
     @Test
     void doubleFreesThrowDoubleFreeAlsoAfterTheBlockMerged() {
-        PageAllocator pages = pages(1 << 20, PAGE, 10);
+        BuddyPages pages = pages(1 << 20, PAGE, 10);
         long x = pages.allocPages(0); // frame 1, a zone of its own
         long y = pages.allocPages(0); // frame 2
         long z = pages.allocPages(0); // frame 3: y's buddy
@@ -324,7 +325,7 @@ class PageAllocatorTest {
 
     @Test
     void interiorOutsideAndOutOfRangeAreRejected() {
-        PageAllocator pages = pages(1 << 20, PAGE, 10);
+        BuddyPages pages = pages(1 << 20, PAGE, 10);
         long p = pages.allocPages(2);
         assertMisuse(pages, InvalidPointerException.class, () -> pages.freePages(p + PAGE, 0)); // inside an allocated block
         assertMisuse(pages, InvalidPointerException.class, () -> pages.freePages(0, 0));
@@ -340,11 +341,11 @@ class PageAllocatorTest {
 
     @Test
     void aWriteIntoAFreedBlockStopsTheUnlinkInsteadOfWritingWild() {
-        PageAllocator pages = pages(1 << 20, PAGE, 10);
+        BuddyPages pages = pages(1 << 20, PAGE, 10);
         long a = pages.allocPages(0);
         long b = pages.allocPages(1);
         pages.freePages(a, 0);
-        pages.heap().putLong(a + PageAllocator.PREV, 0x123450); // use after free overwrites the node
+        pages.heap().putLong(a + BuddyPages.PREV, 0x123450); // use after free overwrites the node
         assertThrows(org.jalloc.core.HeapCorruptionException.class, () -> pages.allocPages(0));
         assertTrue(b != 0);
     }

@@ -1,4 +1,4 @@
-package org.jalloc.buddy;
+package org.jalloc.buddy.pages;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -6,12 +6,13 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.ObjIntConsumer;
 
+import org.jalloc.buddy.*;
 import org.jalloc.check.HeapChecker;
 import org.jalloc.check.Violation;
 import org.jalloc.core.DoubleFreeException;
 import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.InvalidSizeException;
-import org.jalloc.core.LiveBlocks;
+import org.jalloc.core.spi.LiveBlocks;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.testkit.fuzz.FuzzEngine;
 import org.jalloc.testkit.fuzz.Shrinker;
@@ -25,9 +26,9 @@ import org.jalloc.testkit.fuzz.Shrinker;
  * order out of range — must throw the exception the model predicts and change no metadata. Failing sequences are
  * shrunk with testkit's {@link Shrinker}.
  */
-final class PageFuzz {
+public final class PageFuzz {
     /** One page-level op on block id {@code id}; {@code arg} is the order for {@code a} and a selector otherwise. */
-    record Op(char kind, int id, int arg) {
+    public record Op(char kind, int id, int arg) {
         @Override
         public String toString() {
             return kind + " " + id + " " + arg;
@@ -35,7 +36,7 @@ final class PageFuzz {
     }
 
     /** A page allocator configuration and heap size. */
-    record Config(long pageSize, int maxOrder, long heapBytes) {
+    public record Config(long pageSize, int maxOrder, long heapBytes) {
         @Override
         public String toString() {
             return pageSize + "-byte pages, orders 0-" + maxOrder + ", heap " + heapBytes;
@@ -43,7 +44,7 @@ final class PageFuzz {
     }
 
     /** A failing sequence, shrunk. */
-    record Failure(Config config, long seed, int originalOps, List<Op> ops, String message) {
+    public record Failure(Config config, long seed, int originalOps, List<Op> ops, String message) {
         @Override
         public String toString() {
             return "page fuzz failure (" + config + ", seed " + seed + ", shrunk from " + originalOps + " to " + ops.size() + " ops):\n"
@@ -72,7 +73,7 @@ final class PageFuzz {
     }
 
     /** Fuzzer bytes as ops: three bytes per op (kind, id, argument). */
-    static List<Op> fromBytes(byte[] data, int maxOrder) {
+    public static List<Op> fromBytes(byte[] data, int maxOrder) {
         List<Op> ops = new ArrayList<>(data.length / 3);
         for (int i = 0; i + 3 <= data.length; i += 3) {
             char kind = KINDS.charAt((data[i] & 0xFF) % KINDS.length());
@@ -104,7 +105,7 @@ final class PageFuzz {
             long sequenceSeed = FuzzEngine.sequenceSeed(seed, s);
             List<Op> ops = generate(sequenceSeed, opsPerSequence, config.maxOrder());
             try (Heap heap = Heap.reserve(config.heapBytes())) {
-                Run run = new Run(new PageAllocator(heap, config.pageSize(), config.maxOrder()), (pages, opNo) -> {});
+                Run run = new Run(new BuddyPages(heap, config.pageSize(), config.maxOrder()), (pages, opNo) -> {});
                 if (run.run(ops) != null) {
                     failures.add(runAndShrink(config, ops, sequenceSeed));
                 }
@@ -117,12 +118,12 @@ final class PageFuzz {
     }
 
     /** Runs {@code ops}; on failure shrinks them to a short sequence failing the same way. */
-    static Failure runAndShrink(Config config, List<Op> ops, long seed) {
+    public static Failure runAndShrink(Config config, List<Op> ops, long seed) {
         return runAndShrink(config, ops, seed, (pages, opNo) -> {});
     }
 
     /** As {@link #runAndShrink(Config, List, long)} with a hook after every op (tests plant faults through it). */
-    static Failure runAndShrink(Config config, List<Op> ops, long seed, ObjIntConsumer<PageAllocator> afterOp) {
+    static Failure runAndShrink(Config config, List<Op> ops, long seed, ObjIntConsumer<BuddyPages> afterOp) {
         String message = run(config, ops, afterOp);
         if (message == null) {
             return null;
@@ -142,15 +143,15 @@ final class PageFuzz {
     }
 
     /** As {@link #run(Config, List)}, calling {@code afterOp} after every op (tests plant faults through it). */
-    static String run(Config config, List<Op> ops, ObjIntConsumer<PageAllocator> afterOp) {
+    static String run(Config config, List<Op> ops, ObjIntConsumer<BuddyPages> afterOp) {
         try (Heap heap = Heap.reserve(config.heapBytes())) {
-            return new Run(new PageAllocator(heap, config.pageSize(), config.maxOrder()), afterOp).run(ops);
+            return new Run(new BuddyPages(heap, config.pageSize(), config.maxOrder()), afterOp).run(ops);
         }
     }
 
     /** One sequence against one allocator and its shadow model. */
     private static final class Run {
-        private final PageAllocator pages;
+        private final BuddyPages pages;
         private final Heap heap;
         private final HeapChecker checker = new HeapChecker();
         private final LiveBlocks shadow = new LiveBlocks();
@@ -159,11 +160,11 @@ final class PageFuzz {
         private final boolean[] live = new boolean[IDS];
         private final long[] freedAddress = new long[IDS];
         private final int[] freedOrder = new int[IDS];
-        private final ObjIntConsumer<PageAllocator> afterOp;
+        private final ObjIntConsumer<BuddyPages> afterOp;
         final long[] performed = new long[KINDS.length()];
         private int opNo;
 
-        Run(PageAllocator pages, ObjIntConsumer<PageAllocator> afterOp) {
+        Run(BuddyPages pages, ObjIntConsumer<BuddyPages> afterOp) {
             this.pages = pages;
             this.heap = pages.heap();
             this.afterOp = afterOp;

@@ -16,7 +16,7 @@ import org.jalloc.core.spi.Sizes;
  * {@code availableProcessors()}. Library users get production defaults from {@link ThreadCacheAllocator#builder()}
  * ({@code availableProcessors()} arenas, the time clock).
  */
-public final class ThreadCacheProvider implements AllocatorProvider {
+final class ThreadCacheTypes implements AllocatorProvider {
     @Override
     public List<AllocatorType> allocatorTypes() {
         List<OptionSpec> options = List.of(

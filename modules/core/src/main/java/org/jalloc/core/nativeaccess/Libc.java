@@ -1,4 +1,4 @@
-package org.jalloc.core.memory;
+package org.jalloc.core.nativeaccess;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -22,7 +22,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * ({@code -AskipDefs=\.Libc$}).
  *
  * <p>{@link #available()} is false when the platform is not Linux on x86-64/aarch64 or when native access is not
- * granted to {@code org.jalloc.core}; callers then fall back (see {@link Heap}).
+ * granted to {@code org.jalloc.core}; callers then fall back (see {@link org.jalloc.core.memory.Heap}).
  */
 public final class Libc {
     /** {@code PROT_READ | PROT_WRITE}. */
@@ -54,7 +54,7 @@ public final class Libc {
      *
      * @return the address (user addresses are below 2<sup>63</sup>), or {@code -errno} when the kernel refuses
      */
-    static long mmapReserve(long bytes) {
+    public static long mmapReserve(long bytes) {
         try (Arena call = Arena.ofConfined()) {
             MemorySegment state = call.allocate(Linker.Option.captureStateLayout());
             MemorySegment p = (MemorySegment) HANDLES.mmap.invokeExact(state, MemorySegment.NULL, bytes, PROT_RW, MAP_FLAGS, -1, 0L);
@@ -66,7 +66,7 @@ public final class Libc {
     }
 
     /** {@code strerror(errnum)}: the C library's text for an error number ("Cannot allocate memory"). */
-    static String strerror(int errnum) {
+    public static String strerror(int errnum) {
         try {
             MemorySegment text = (MemorySegment) HANDLES.strerror.invokeExact(errnum);
             return text.reinterpret(Long.MAX_VALUE).getString(0) + " (errno " + errnum + ")";
@@ -75,7 +75,7 @@ public final class Libc {
         }
     }
 
-    static void munmap(long address, long bytes) {
+    public static void munmap(long address, long bytes) {
         try {
             int rc = (int) HANDLES.munmap.invokeExact(MemorySegment.ofAddress(address), bytes);
             if (rc != 0) {
@@ -87,7 +87,7 @@ public final class Libc {
     }
 
     /** {@code madvise(MADV_DONTNEED)}: returns the pages to the OS; they read back as zeros. */
-    static boolean madviseDontNeed(long address, long bytes) {
+    public static boolean madviseDontNeed(long address, long bytes) {
         try {
             return (int) HANDLES.madvise.invokeExact(MemorySegment.ofAddress(address), bytes, MADV_DONTNEED) == 0;
         } catch (Throwable t) {
