@@ -414,6 +414,30 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     }
 
     /**
+     * This allocator seen through explicit cache handles, one per calling thread, as an {@link ExplicitCacheAllocator}
+     * (what {@code thread-cache:cache=explicit} is): same engine, same heap; closing the view detaches its handles and
+     * leaves this allocator open.
+     */
+    public ExplicitCacheAllocator explicitView() {
+        return new ExplicitCacheAllocator(this, null, name() + " (explicit caches)", false);
+    }
+
+    /**
+     * The explicit cache {@code handle} as an {@link Allocator} (single owner: one thread at a time, as the handle):
+     * the whole malloc family through the handle, with every argument check and edge case of {@link Allocator}.
+     * Closing the view detaches the handle and leaves this allocator open.
+     *
+     * @throws CacheMisuseException for a detached or foreign handle, or an implicit cache
+     */
+    public ExplicitCacheAllocator allocator(ThreadCache handle) {
+        requireUsable(handle);
+        if (handle.owner != null) {
+            throw new CacheMisuseException(name() + ": " + handle + " is a thread's implicit cache, not an explicit handle");
+        }
+        return new ExplicitCacheAllocator(this, handle, name() + " (" + handle + ")", false);
+    }
+
+    /**
      * Returns the calling thread's implicit cache to the central lists and forgets it (the next call on this thread
      * starts a new one). Threads that end without calling this are reclaimed by the scavenger.
      */
@@ -463,7 +487,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         }
     }
 
-    private void requireUsable(ThreadCache cache) {
+    void requireUsable(ThreadCache cache) {
         if (cache.allocatorToken != token || cache.detached) {
             throw unusable(cache); // off the fast path: the handle calls inline this check
         }
@@ -489,58 +513,28 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
 
     // ================================================================== explicit-cache API
 
-    /** {@code malloc} through an explicit cache: no thread-local lookup. */
+    /**
+     * {@code malloc} through an explicit cache: no thread-local lookup. The handle's calls are those of
+     * {@link #allocator(ThreadCache)}, whose argument checks and edge cases are {@link Allocator}'s.
+     */
     public long malloc(ThreadCache cache, long size) {
-        requireUsable(cache);
-        if (size < 0) {
-            throw negativeSize(size);
-        }
-        if (size > heap.capacity()) {
-            return 0;
-        }
-        return allocateFrom(cache, size);
-    }
-
-    private static InvalidSizeException negativeSize(long size) {
-        return new InvalidSizeException("malloc(" + size + "): negative size");
+        return view(cache).malloc(size);
     }
 
     /** {@code free} into an explicit cache (any block of this allocator, whoever allocated it). */
     public void free(ThreadCache cache, long address) {
-        requireUsable(cache);
-        if (address != 0) {
-            freeTo(cache, address);
-        }
+        view(cache).free(address);
     }
 
     /** {@code realloc} through an explicit cache, with {@link #realloc(long, long)}'s edge cases. */
     public long realloc(ThreadCache cache, long address, long size) {
+        return view(cache).realloc(address, size);
+    }
+
+    /** A transient view of {@code cache} for one call (the JIT scalar-replaces it). */
+    private ExplicitCacheAllocator view(ThreadCache cache) {
         requireUsable(cache);
-        if (address == 0) {
-            return malloc(cache, size);
-        }
-        if (size < 0) {
-            throw new InvalidSizeException("realloc(" + address + ", " + size + "): negative size");
-        }
-        if (size == 0) {
-            freeTo(cache, address);
-            return 0;
-        }
-        if (size > heap.capacity()) {
-            usable(address);
-            return 0;
-        }
-        if (resize(address, size)) {
-            return address;
-        }
-        long keep = Math.min(usable(address), size);
-        long moved = allocateFrom(cache, size);
-        if (moved == 0) {
-            return 0;
-        }
-        heap.copy(address, moved, keep);
-        freeTo(cache, address);
-        return moved;
+        return new ExplicitCacheAllocator(this, cache, name(), false);
     }
 
     // ================================================================== engine: allocation
@@ -551,7 +545,8 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         return c != null ? allocateFrom(c, size) : allocateUncached(size, 0);
     }
 
-    private long allocateFrom(ThreadCache c, long size) {
+    /** The engine's malloc through cache {@code c} (its user's thread), size already checked. */
+    long allocateFrom(ThreadCache c, long size) {
         return size <= MAX_SMALL ? allocateClass(c, SizeClasses.classOf(size)) : allocateLarge(c, size, 1);
     }
 
@@ -634,9 +629,13 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
 
     @Override
     protected long allocateAligned(long alignment, long size) {
+        return allocateAlignedFrom(currentCache(), alignment, size);
+    }
+
+    /** The engine's aligned allocation through cache {@code c} (null: uncached), arguments already checked. */
+    long allocateAlignedFrom(@Nullable ThreadCache c, long alignment, long size) {
         if (alignment <= PAGE) {
             long need = Math.max(size, alignment);
-            ThreadCache c = currentCache();
             if (need <= MAX_SMALL) {
                 int cls = SizeClasses.classOf(need);
                 while (cls < COUNT && SIZE[cls] % alignment != 0) {
@@ -648,7 +647,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
             }
             return allocateLarge(c, size, 1);
         }
-        return allocateLarge(currentCache(), size, alignment >>> PAGE_SHIFT);
+        return allocateLarge(c, size, alignment >>> PAGE_SHIFT);
     }
 
     // ================================================================== engine: freeing
@@ -664,7 +663,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     }
 
     /** The fast path: push on the freeing thread's list. */
-    private void freeTo(ThreadCache c, long p) {
+    void freeTo(ThreadCache c, long p) {
         Span s = blockSpan(p);
         if (s.state != Span.SMALL) {
             freeLarge(s);

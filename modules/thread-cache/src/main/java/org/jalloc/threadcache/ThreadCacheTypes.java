@@ -23,18 +23,22 @@ final class ThreadCacheTypes implements AllocatorProvider {
                 OptionSpec.number("arenas", "1", "arenas of central lists; 0 = availableProcessors()", 0, 1024),
                 OptionSpec.choice("clock", "ops", "what drives decay: operations (reproducible) or milliseconds", "ops", "time"),
                 OptionSpec.number("decay", "10000", "decay time in clock ticks (ops or ms); 0 returns free pages at once"),
-                OptionSpec.number("tcache", "2M", "per-thread cache limit in bytes (at least 512K)", ThreadCacheAllocator.MIN_CACHE_BYTES, Long.MAX_VALUE));
+                OptionSpec.number("tcache", "2M", "per-thread cache limit in bytes (at least 512K)", ThreadCacheAllocator.MIN_CACHE_BYTES, Long.MAX_VALUE),
+                OptionSpec.choice("cache", "implicit",
+                        "how a thread reaches its cache: implicit (per platform thread, found through a hint and a ThreadLocal) or explicit (an explicit handle per thread, through the handle view's Allocator)",
+                        "implicit", "explicit"));
         return List.of(new AllocatorType("thread-cache",
                 "size classes, per-thread caches, central lists in arenas, page heap of spans with a radix page map, decay",
                 ThreadSafety.CONCURRENT, options, (heap, o, name) -> {
                     int arenas = (int) Sizes.parse(o.getOrDefault("arenas", "1"));
-                    return ThreadCacheAllocator.builder()
+                    ThreadCacheAllocator engine = ThreadCacheAllocator.builder()
                             .arenas(arenas == 0 ? Runtime.getRuntime().availableProcessors() : arenas)
                             .clock(ThreadCacheAllocator.Clock.valueOf(o.getOrDefault("clock", "ops").toUpperCase(Locale.ROOT)))
                             .decay(Sizes.parse(o.getOrDefault("decay", "10000")))
                             .threadCacheBytes(Sizes.parse(o.getOrDefault("tcache", "2M")))
                             .name(name)
                             .build(heap);
+                    return "explicit".equals(o.get("cache")) ? ExplicitCacheAllocator.owning(engine, name) : engine;
                 }));
     }
 }

@@ -20,6 +20,7 @@ import org.jalloc.check.Violation;
 import org.jalloc.core.Allocator;
 import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.core.spi.LiveBlocks;
+import org.jalloc.core.spi.PerThreadCaches;
 import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.testkit.trace.Op;
@@ -194,6 +195,14 @@ public final class ConcurrentFuzz {
                         runner.adopt(op.id(), b.address(), b.requested());
                         return;
                     }
+                }
+                if (pick == 2 && allocator instanceof PerThreadCaches caches) {
+                    caches.detachCurrentThread(); // the thread's cached free blocks go back; its live blocks stay
+                    return;
+                }
+                if (pick == 3 && allocator instanceof PerThreadCaches caches) {
+                    caches.attachCurrentThread();
+                    return;
                 }
                 runner.apply(view, op);
             } catch (HeapCheckException e) {
