@@ -10,6 +10,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.jalloc.core.walk.Inspection;
 import org.jalloc.threadcache.ThreadCacheAllocator;
 
 /**
@@ -33,7 +34,7 @@ public final class ThreadChurnMemory {
 
     private static void run(String label, ThreadCacheAllocator.Builder builder) throws Exception {
         try (ThreadCacheAllocator tc = builder.build(1L << 30)) {
-            long base = tc.heap().memory().address();
+            long base = Inspection.of(tc).heap().memory().address();
             AtomicLong live = new AtomicLong();
             AtomicLong peakLive = new AtomicLong();
             AtomicLong peakRss = new AtomicLong();

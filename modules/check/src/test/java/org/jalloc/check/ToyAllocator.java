@@ -187,6 +187,11 @@ final class ToyAllocator extends AbstractAllocator implements HeapWalk {
     }
 
     @Override
+    public Heap heap() {
+        return heap;
+    }
+
+    @Override
     public void walkExtents(ExtentVisitor visitor) {
         if (walkThrows) {
             throw new IllegalStateException("toy walker broke");

@@ -212,7 +212,7 @@ class PlacementPolicyTest {
                 ra.apply(address, op);
                 assertEquals(layout(implicit), layout(address), "after op " + i++ + " " + op);
             }
-            assertTrue(new HeapChecker().check(address.heapWalk()).isEmpty());
+            assertTrue(new HeapChecker().check(Inspection.of(address).heapWalk()).isEmpty());
         }
     }
 

@@ -33,7 +33,10 @@ import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
+import javax.tools.ToolProvider;
+
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What a user who writes {@code requires org.jalloc.buddy;} can see (issue 16): the module descriptors of the built
@@ -240,8 +243,8 @@ class ExportsTest {
                 .findFirst().orElseThrow();
         assertTrue(contract.isQualified(), "contract is exported to: " + contract.targets());
         assertFalse(contract.targets().contains("org.jalloc.cli"));
-        assertEquals(List.of("org.jalloc.testkit.fuzz", "org.jalloc.testkit.trace"),
-                unqualified(testkit, List.of("org.jalloc.testkit.fuzz", "org.jalloc.testkit.trace")));
+        assertEquals(Set.of("org.jalloc.testkit.fuzz", "org.jalloc.testkit.trace"),
+                Set.copyOf(unqualified(testkit, List.of("org.jalloc.testkit.fuzz", "org.jalloc.testkit.trace"))));
     }
 
     @Test
@@ -258,5 +261,42 @@ class ExportsTest {
         ModuleDescriptor openCore = ModuleDescriptor.newModule("org.jalloc.core").exports("org.jalloc.core")
                 .exports("org.jalloc.core.memory").exports(Set.of(), "org.jalloc.core.spi", Set.of("org.jalloc.cli")).build();
         assertEquals(List.of("org.jalloc.core.memory"), unqualified(openCore, CORE_INTERNAL));
+    }
+
+    /** Compiles a user module that {@code requires org.jalloc.buddy;} with {@code body} in main; javac's exit code and output. */
+    private static String compileUser(Path dir, String body) throws IOException {
+        Path src = java.nio.file.Files.createDirectories(dir.resolve("src/user"));
+        java.nio.file.Files.writeString(dir.resolve("src/module-info.java"), "module user { requires org.jalloc.buddy; }");
+        java.nio.file.Files.writeString(src.resolve("Main.java"), "package user;\npublic class Main {\n"
+                + "    public static void main(String[] args) {\n" + body + "\n    }\n}\n");
+        String modulePath = String.join(java.io.File.pathSeparator, modules().values().stream()
+                .map(r -> Path.of(r.location().orElseThrow()).toString()).toList());
+        int exit = ToolProvider.getSystemJavaCompiler().run(null, null, null, "-d", dir.resolve("out").toString(),
+                "--module-path", modulePath, dir.resolve("src/module-info.java").toString(), src.resolve("Main.java").toString())
+                == 0 ? 0 : 1;
+        return exit + (exit == 0 ? "" : ": see javac's output above");
+    }
+
+    @Test
+    void aUserOfOneModuleReachesTheApiButNotTheInspectionFace(@TempDir Path dir) throws IOException {
+        assertEquals("0", compileUser(dir.resolve("good"), """
+                try (org.jalloc.buddy.BuddyAllocator b = org.jalloc.buddy.BuddyAllocator.create(1 << 20)) {
+                    long p = b.malloc(100);
+                    b.segment(p).set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) 1);
+                    b.free(p);
+                    System.out.println(b.stats().metric(org.jalloc.buddy.BuddyMetric.class).orElseThrow().merges());
+                }
+                try (org.jalloc.buddy.PageAllocator pages = org.jalloc.buddy.PageAllocator.create(1 << 20)) {
+                    pages.freePages(pages.allocPages(1), 1);
+                }"""), "the user API through requires org.jalloc.buddy alone");
+        for (String leak : List.of("var h = org.jalloc.buddy.BuddyAllocator.create(1 << 20).heap();",
+                "var w = org.jalloc.buddy.BuddyAllocator.create(1 << 20).heapWalk();",
+                "org.jalloc.core.memory.Heap h = null;",
+                "var i = org.jalloc.core.walk.Inspection.of(org.jalloc.buddy.BuddyAllocator.create(1 << 20));",
+                "long a = org.jalloc.core.nativeaccess.Libc.malloc(16);",
+                "Object pages = new org.jalloc.buddy.pages.BuddyPages(null);")) {
+            assertEquals("1: see javac's output above", compileUser(dir.resolve("leak" + leak.hashCode()), leak),
+                    "a user module must not compile: " + leak);
+        }
     }
 }

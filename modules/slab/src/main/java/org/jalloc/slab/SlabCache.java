@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.jalloc.core.walk.Inspection;
 import org.jalloc.core.DoubleFreeException;
 import org.jalloc.core.HeapCorruptionException;
 import org.jalloc.core.InvalidPointerException;
@@ -178,7 +179,7 @@ public final class SlabCache {
         this.magazineSize = g.debug() != 0 ? 0 : magazineSize;
         this.emptyLimit = emptyLimit;
         this.kmalloc = kmalloc;
-        this.mem = owner.heap().memory();
+        this.mem = Inspection.of(owner).heap().memory();
         this.states = owner.states;
         this.divisor = Long.divideUnsigned(-1L, g.slot()) + 1;
         this.poison = g.poisoned() ? poisonPattern(g.usable()) : null;

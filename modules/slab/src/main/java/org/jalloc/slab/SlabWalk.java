@@ -18,6 +18,7 @@ import java.util.Arrays;
 import java.util.List;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.jalloc.core.walk.Inspection;
 import org.jalloc.buddy.pages.BuddyPages;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.walk.Enforces;
@@ -62,7 +63,7 @@ final class SlabWalk implements HeapWalk {
 
     SlabWalk(SlabAllocator allocator) {
         this.a = allocator;
-        this.heap = allocator.heap();
+        this.heap = Inspection.of(allocator).heap();
         this.mem = heap.memory();
         this.pages = allocator.pages();
     }

@@ -9,6 +9,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.jalloc.core.walk.Inspection;
 import org.jalloc.check.HeapChecker;
 import org.jalloc.check.Violation;
 import org.jalloc.core.DoubleFreeException;
@@ -546,7 +547,7 @@ final class CacheFuzz {
             if (callbackError.get() != null) {
                 return callbackError.get();
             }
-            List<Violation> v = checker.check(slab.heapWalk(), shadow, this::usableOf);
+            List<Violation> v = checker.check(Inspection.of(slab).heapWalk(), shadow, this::usableOf);
             if (!v.isEmpty()) {
                 return v.get(0).invariantId() + ": " + v.get(0) + (v.size() > 1 ? " (+" + (v.size() - 1) + " more: " + v.subList(1, Math.min(4, v.size())) + ")" : "");
             }

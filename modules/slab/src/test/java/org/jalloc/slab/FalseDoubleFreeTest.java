@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.function.LongUnaryOperator;
 
+import org.jalloc.core.walk.Inspection;
 import org.jalloc.check.HeapChecker;
 import org.jalloc.check.Violation;
 import org.jalloc.core.DoubleFreeException;
@@ -50,7 +51,7 @@ class FalseDoubleFreeTest {
     private static void assertClean(SlabAllocator slab, List<Long> live, LongUnaryOperator usable) {
         LiveBlocks shadow = new LiveBlocks();
         live.forEach(p -> shadow.put(p, 1, 0));
-        List<Violation> v = new HeapChecker().check(slab.heapWalk(), shadow, usable);
+        List<Violation> v = new HeapChecker().check(Inspection.of(slab).heapWalk(), shadow, usable);
         assertTrue(v.isEmpty(), v::toString);
     }
 
@@ -61,26 +62,26 @@ class FalseDoubleFreeTest {
             for (int size : new int[] {16, 64, 96, 256}) {
                 SlabCache c = slab.kmallocCache(size);
                 long p = slab.malloc(size);
-                slab.heap().fill(p, size, (byte) 0x5a);
+                Inspection.of(slab).heap().fill(p, size, (byte) 0x5a);
                 slab.free(p);
-                byte[] saved = slab.heap().memory().asSlice(p, size).toArray(ValueLayout.JAVA_BYTE);
-                assertEquals(marker(c, p), slab.heap().getLong(markerAddress(c, p)), "the saved bytes hold the marker");
+                byte[] saved = Inspection.of(slab).heap().memory().asSlice(p, size).toArray(ValueLayout.JAVA_BYTE);
+                assertEquals(marker(c, p), Inspection.of(slab).heap().getLong(markerAddress(c, p)), "the saved bytes hold the marker");
                 List<Long> others = new ArrayList<>();
                 long q;
                 while ((q = slab.malloc(size)) != p) {
                     assertNotEquals(0, q, "the object comes back before the heap is full");
                     others.add(q);
                 }
-                MemorySegment.copy(saved, 0, slab.heap().memory(), ValueLayout.JAVA_BYTE, p, size);
+                MemorySegment.copy(saved, 0, Inspection.of(slab).heap().memory(), ValueLayout.JAVA_BYTE, p, size);
                 assertEquals(c.usableSize(), slab.usableSize(p));
                 assertTrue(slab.tryExpand(p, size));
                 assertEquals(p, slab.realloc(p, size));
                 slab.free(p); // a live object, not a double free
-                byte[] before = slab.heap().snapshot();
+                byte[] before = Inspection.of(slab).heap().snapshot();
                 assertThrows(DoubleFreeException.class, () -> slab.free(p), "a real double free is still one");
                 assertThrows(DoubleFreeException.class, () -> slab.usableSize(p));
                 assertThrows(DoubleFreeException.class, () -> slab.realloc(p, size + 1));
-                assertArrayEquals(before, slab.heap().snapshot(), "refusals change nothing");
+                assertArrayEquals(before, Inspection.of(slab).heap().snapshot(), "refusals change nothing");
                 others.forEach(slab::free);
                 assertClean(slab, List.of());
             }
@@ -96,14 +97,14 @@ class FalseDoubleFreeTest {
             List<Long> objects = new ArrayList<>();
             for (int i = 0; i < 300; i++) {
                 long p = own.alloc();
-                slab.heap().putLong(markerAddress(own, p), marker(own, p));
+                Inspection.of(slab).heap().putLong(markerAddress(own, p), marker(own, p));
                 objects.add(p);
             }
             List<Long> kmalloced = new ArrayList<>();
             for (int i = 0; i < 300; i++) {
                 long p = slab.malloc(16 + 16 * (i % 12));
                 SlabCache c = slab.kmallocCache(16 + 16 * (i % 12));
-                slab.heap().putLong(markerAddress(c, p), marker(c, p));
+                Inspection.of(slab).heap().putLong(markerAddress(c, p), marker(c, p));
                 kmalloced.add(p);
             }
             List<Long> all = new ArrayList<>(objects);
@@ -137,7 +138,7 @@ class FalseDoubleFreeTest {
             try (var virtual = Executors.newVirtualThreadPerTaskExecutor()) {
                 v = virtual.submit(() -> {
                     long p = own.alloc();
-                    slab.heap().putLong(markerAddress(own, p), marker(own, p));
+                    Inspection.of(slab).heap().putLong(markerAddress(own, p), marker(own, p));
                     own.free(p); // no magazines: the slab layer directly
                     return p;
                 }).get();

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
+import org.jalloc.core.walk.Inspection;
 import org.jalloc.check.HeapChecker;
 import org.jalloc.check.Violation;
 import org.jalloc.core.InvalidPointerException;
@@ -53,7 +54,7 @@ class HostileAddressTest {
         }
         LiveBlocks shadow = new LiveBlocks();
         live.forEach(p -> shadow.put(p, 1, 0));
-        List<Violation> v = new HeapChecker().check(slab.heapWalk(), shadow, slab::usableSize);
+        List<Violation> v = new HeapChecker().check(Inspection.of(slab).heapWalk(), shadow, slab::usableSize);
         assertTrue(v.isEmpty(), v::toString);
     }
 

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.jalloc.core.walk.Inspection;
 import org.jalloc.check.CheckedAllocator;
 import org.jalloc.core.Allocator;
 import org.jalloc.core.spi.AllocatorFactory;
@@ -54,7 +55,7 @@ class LargeKmallocTest {
                 checked.free(p);
             }
             checked.verifyAll(); // HEAP-5 against an empty shadow: every large block went back to buddy
-            assertEquals(slab.heap().brk() - slab.heap().start(), slab.pages().freeBytes() + slabPagesInUse(slab));
+            assertEquals(Inspection.of(slab).heap().brk() - Inspection.of(slab).heap().start(), slab.pages().freeBytes() + slabPagesInUse(slab));
         }
     }
 
@@ -93,15 +94,15 @@ class LargeKmallocTest {
         try (SlabAllocator slab = SlabAllocator.create(256 * MIB)) {
             long a = slab.malloc(16 * MIB);
             assertNotEquals(0, a);
-            slab.heap().fill(a, 16 * MIB, (byte) 7);
-            byte[] before = slab.heap().snapshot();
+            Inspection.of(slab).heap().fill(a, 16 * MIB, (byte) 7);
+            byte[] before = Inspection.of(slab).heap().snapshot();
             assertThrows(InvalidPointerException.class, () -> slab.free(a + 4 * MIB), "a page inside the block");
             assertThrows(InvalidPointerException.class, () -> slab.usableSize(a + 16), "inside the first page");
             assertThrows(WrongCacheException.class, () -> slab.kmallocCache(64).free(a), "a large block is no cache's object");
-            assertArrayEquals(before, slab.heap().snapshot());
+            assertArrayEquals(before, Inspection.of(slab).heap().snapshot());
             slab.free(a);
             assertThrows(DoubleFreeException.class, () -> slab.free(a), "the tombstone of an order-12 block");
-            assertTrue(new org.jalloc.check.HeapChecker().check(slab.heapWalk()).isEmpty());
+            assertTrue(new org.jalloc.check.HeapChecker().check(Inspection.of(slab).heapWalk()).isEmpty());
         }
     }
 

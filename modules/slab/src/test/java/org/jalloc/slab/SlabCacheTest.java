@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
+import org.jalloc.core.walk.Inspection;
 import org.jalloc.check.HeapChecker;
 import org.jalloc.check.Violation;
 import org.jalloc.core.DoubleFreeException;
@@ -43,7 +44,7 @@ class SlabCacheTest {
     }
 
     private void assertClean() {
-        List<Violation> v = new HeapChecker().check(slab.heapWalk());
+        List<Violation> v = new HeapChecker().check(Inspection.of(slab).heapWalk());
         assertTrue(v.isEmpty(), v::toString);
     }
 
@@ -456,7 +457,7 @@ class SlabCacheTest {
             assertEquals(0, c.alloc(), "still full");
             objs.forEach(c::free);
             assertNotEquals(0, small.malloc(100_000), "the cache's slabs went back to buddy when the heap was full");
-            assertTrue(new HeapChecker().check(small.heapWalk()).isEmpty());
+            assertTrue(new HeapChecker().check(Inspection.of(small).heapWalk()).isEmpty());
         }
     }
 

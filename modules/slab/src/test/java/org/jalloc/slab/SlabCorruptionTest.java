@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.jalloc.core.walk.Inspection;
 import org.jalloc.check.CheckedAllocator;
 import org.jalloc.core.memory.Heap;
 import org.junit.jupiter.api.AfterEach;
@@ -136,7 +137,7 @@ class SlabCorruptionTest {
             CheckedAllocator ch = new CheckedAllocator(debug);
             long p = ch.malloc(24);
             ch.verifyAll();
-            debug.heap().memory().set(java.lang.foreign.ValueLayout.JAVA_BYTE, p + debug.kmallocCache(24).usableSize(), (byte) 0x11);
+            Inspection.of(debug).heap().memory().set(java.lang.foreign.ValueLayout.JAVA_BYTE, p + debug.kmallocCache(24).usableSize(), (byte) 0x11);
             assertReportsOnly(ch, "SLAB-4");
         }
     }
@@ -149,7 +150,7 @@ class SlabCorruptionTest {
             ch.malloc(40);
             ch.free(p);
             ch.verifyAll();
-            debug.heap().memory().set(java.lang.foreign.ValueLayout.JAVA_LONG, p + 8, 0x1234L);
+            Inspection.of(debug).heap().memory().set(java.lang.foreign.ValueLayout.JAVA_LONG, p + 8, 0x1234L);
             assertReportsOnly(ch, "SLAB-5");
         }
     }
@@ -196,7 +197,7 @@ class SlabCorruptionTest {
             assertEquals(1, mags.roundsInMagazines()[mags.kmallocCache(24).id]);
             ch.verifyAll();
             SlabCache k32 = mags.kmallocCache(24);
-            mags.heap().memory().set(java.lang.foreign.ValueLayout.JAVA_LONG, p + k32.g.markerOffset(), 0L); // a write after free
+            Inspection.of(mags).heap().memory().set(java.lang.foreign.ValueLayout.JAVA_LONG, p + k32.g.markerOffset(), 0L); // a write after free
             assertReports(ch, "SLAB-7");
         }
     }

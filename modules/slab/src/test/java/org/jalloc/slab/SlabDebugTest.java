@@ -10,6 +10,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.List;
 import java.util.Map;
 
+import org.jalloc.core.walk.Inspection;
 import org.jalloc.check.HeapChecker;
 import org.jalloc.check.Violation;
 import org.jalloc.core.Allocator;
@@ -35,7 +36,7 @@ class SlabDebugTest {
     }
 
     private List<Violation> check() {
-        return new HeapChecker().check(slab.heapWalk());
+        return new HeapChecker().check(Inspection.of(slab).heapWalk());
     }
 
     private static List<String> ids(List<Violation> v) {
@@ -172,11 +173,11 @@ class SlabDebugTest {
             SlabAllocator s = (SlabAllocator) a;
             assertTrue(s.caches().stream().allMatch(c -> c.debugFlags().equals("FZPU")));
             long p = a.malloc(24);
-            s.heap().memory().set(ValueLayout.JAVA_BYTE, p + 32, (byte) 0); // kmalloc-32: bytes 24..31 are usable, 32 is red zone
+            Inspection.of(s).heap().memory().set(ValueLayout.JAVA_BYTE, p + 32, (byte) 0); // kmalloc-32: bytes 24..31 are usable, 32 is red zone
             SlabCorruptionException e = assertThrows(SlabCorruptionException.class, () -> a.free(p));
             assertTrue(e.getMessage().startsWith("kmalloc-32: Redzone overwritten"), e.getMessage());
             assertEquals("FZPU", a.stats().metric(SlabMetric.class).orElseThrow().debug());
-            assertFalse(new HeapChecker().check(s.heapWalk()).isEmpty());
+            assertFalse(new HeapChecker().check(Inspection.of(s).heapWalk()).isEmpty());
         }
     }
 

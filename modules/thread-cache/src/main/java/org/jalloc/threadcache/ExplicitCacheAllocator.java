@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.jalloc.core.walk.Inspection;
 import org.jalloc.core.AllocatorMetric;
 import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.spi.AbstractAllocator;
@@ -35,7 +36,7 @@ public final class ExplicitCacheAllocator extends AbstractAllocator implements P
     private final boolean ownsEngine;
 
     ExplicitCacheAllocator(ThreadCacheAllocator engine, @Nullable ThreadCache fixed, String name, boolean ownsEngine) {
-        super(name, engine.heap());
+        super(name, Inspection.of(engine).heap());
         this.engine = engine;
         this.fixed = fixed;
         this.ownsEngine = ownsEngine;

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
+import org.jalloc.core.walk.Inspection;
 import org.jalloc.core.AllocatorMetric;
 
 /**
@@ -21,7 +22,7 @@ final class Stats {
     private Stats() {}
 
     static List<AllocatorMetric> metrics(ThreadCacheAllocator a) {
-        MemorySegment mem = a.heap().memory();
+        MemorySegment mem = Inspection.of(a).heap().memory();
         int arenas = a.arenas;
         long[] spans = new long[COUNT];
         long[] live = new long[COUNT];
@@ -42,7 +43,7 @@ final class Stats {
         long[] freeByLength = new long[buckets];
         long[] freePagesByLength = new long[buckets];
         long[] dirtyByLength = new long[buckets];
-        for (long at = a.heap().start(); at < a.heap().brk(); ) {
+        for (long at = Inspection.of(a).heap().start(); at < Inspection.of(a).heap().brk(); ) {
             Span s = ph.map.get(at >>> PAGE_SHIFT);
             if (s == null || s.start != at || s.pages <= 0) {
                 break;
@@ -151,8 +152,8 @@ final class Stats {
                 new ThreadCacheMetrics.Arenas(centralBytes, remoteBytes, arenaRows, arenaTable.toString()),
                 new ThreadCacheMetrics.Caches(caches.size(), cachedBytes, cacheRows, cacheTable.toString()),
                 new ThreadCacheMetrics.PageHeap(ph.freeSpans, ph.freePages, ph.dirtyPages, ph.decayLimit(),
-                        a.heap().releasedBytes(), ph.purges, ph.purgedPages, ph.grows, ph.grownPages, ph.splits, ph.merges,
-                        ph.spanAllocations, ph.largeAllocations, a.heap().isMmapBacked(),
+                        Inspection.of(a).heap().releasedBytes(), ph.purges, ph.purgedPages, ph.grows, ph.grownPages, ph.splits, ph.merges,
+                        ph.spanAllocations, ph.largeAllocations, Inspection.of(a).heap().isMmapBacked(),
                         "free spans by length:\n" + spanTable));
     }
 

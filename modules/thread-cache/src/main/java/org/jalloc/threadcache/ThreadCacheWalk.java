@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.jalloc.core.walk.Inspection;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.walk.Enforces;
 import org.jalloc.core.walk.ExtentKind;
@@ -46,7 +47,7 @@ class ThreadCacheWalk implements HeapWalk {
 
     ThreadCacheWalk(ThreadCacheAllocator allocator) {
         this.a = allocator;
-        this.heap = allocator.heap();
+        this.heap = Inspection.of(allocator).heap();
         this.mem = heap.memory();
         this.pages = allocator.pageHeap;
     }

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 
+import org.jalloc.core.walk.Inspection;
 import org.jalloc.core.DoubleFreeException;
 import org.jalloc.core.memory.Heap;
 import org.junit.jupiter.api.Test;
@@ -43,27 +44,27 @@ class FalseDoubleFreeTest {
         try (ThreadCacheAllocator a = create()) {
             for (int size : SIZES) {
                 long p = a.malloc(size);
-                a.heap().fill(p, size, (byte) 0x5a);
+                Inspection.of(a).heap().fill(p, size, (byte) 0x5a);
                 a.free(p);
-                byte[] saved = a.heap().memory().asSlice(p, size).toArray(ValueLayout.JAVA_BYTE);
-                assertEquals(marker(p), a.heap().getLong(p + 8), "the saved bytes hold the marker");
+                byte[] saved = Inspection.of(a).heap().memory().asSlice(p, size).toArray(ValueLayout.JAVA_BYTE);
+                assertEquals(marker(p), Inspection.of(a).heap().getLong(p + 8), "the saved bytes hold the marker");
                 List<Long> others = new ArrayList<>();
                 long q;
                 while ((q = a.malloc(size)) != p) {
                     assertNotEquals(0, q, "the block comes back before the heap is full");
                     others.add(q);
                 }
-                MemorySegment.copy(saved, 0, a.heap().memory(), ValueLayout.JAVA_BYTE, p, size);
+                MemorySegment.copy(saved, 0, Inspection.of(a).heap().memory(), ValueLayout.JAVA_BYTE, p, size);
                 assertEquals(size <= 256 * 1024 ? SizeClasses.size(SizeClasses.classOf(size)) : size, a.usableSize(p));
                 assertTrue(a.tryExpand(p, size));
                 assertEquals(p, a.realloc(p, size));
                 a.free(p); // the fix: a live block, not a double free
-                byte[] before = a.heap().snapshot();
+                byte[] before = Inspection.of(a).heap().snapshot();
                 assertThrows(DoubleFreeException.class, () -> a.free(p), "a real double free is still one");
                 assertThrows(DoubleFreeException.class, () -> a.usableSize(p));
                 assertThrows(DoubleFreeException.class, () -> a.realloc(p, size + 1));
                 assertThrows(DoubleFreeException.class, () -> a.tryExpand(p, size));
-                assertArrayEquals(before, a.heap().snapshot(), "refusals change nothing");
+                assertArrayEquals(before, Inspection.of(a).heap().snapshot(), "refusals change nothing");
                 others.forEach(a::free);
                 Quiescent.check(a, List.of());
             }
@@ -79,7 +80,7 @@ class FalseDoubleFreeTest {
             List<Long> live = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
                 long p = a.malloc(16 + 16 * (i % 20));
-                a.heap().putLong(p + 8, marker(p));
+                Inspection.of(a).heap().putLong(p + 8, marker(p));
                 live.add(p);
             }
             Quiescent.check(a, live); // the checker sees them live too
@@ -106,7 +107,7 @@ class FalseDoubleFreeTest {
             try (var virtual = Executors.newVirtualThreadPerTaskExecutor()) {
                 v = virtual.submit(() -> {
                     long p = a.malloc(96);
-                    a.heap().putLong(p + 8, marker(p));
+                    Inspection.of(a).heap().putLong(p + 8, marker(p));
                     a.free(p); // no cache: the central list directly
                     return p;
                 }).get();

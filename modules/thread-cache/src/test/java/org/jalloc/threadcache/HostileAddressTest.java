@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
+import org.jalloc.core.walk.Inspection;
 import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.memory.Heap;
 import org.junit.jupiter.api.Test;
@@ -25,7 +26,7 @@ class HostileAddressTest {
 
     /** A 64 MiB heap (16 page-map leaves of 4 MiB) with blocks of a small class and a large block, some freed. */
     private static List<Long> hostile(ThreadCacheAllocator a) {
-        Heap heap = a.heap();
+        Heap heap = Inspection.of(a).heap();
         List<Long> out = new ArrayList<>(List.of(
                 1L << 53, 1L << 53 | 1L << 12, 1L << 42, 1L << 31, 1L << 32, 0x7fff_ffff_0000L,
                 -16L, -4096L, Long.MIN_VALUE, Long.MIN_VALUE + 16, Long.MAX_VALUE & ~15L, (Long.MAX_VALUE & ~15L) - (1L << 22),
@@ -46,11 +47,11 @@ class HostileAddressTest {
 
     private static void assertRefused(ThreadCacheAllocator a, List<Long> keep, String what, Consumer<Long> op) {
         for (long p : hostile(a)) {
-            byte[] before = a.heap().snapshot();
-            long brk = a.heap().brk();
+            byte[] before = Inspection.of(a).heap().snapshot();
+            long brk = Inspection.of(a).heap().brk();
             assertThrows(InvalidPointerException.class, () -> op.accept(p), () -> what + "(0x" + Long.toHexString(p) + ")");
-            assertEquals(brk, a.heap().brk(), what);
-            assertArrayEquals(before, a.heap().snapshot(), () -> what + "(0x" + Long.toHexString(p) + ") changed the heap");
+            assertEquals(brk, Inspection.of(a).heap().brk(), what);
+            assertArrayEquals(before, Inspection.of(a).heap().snapshot(), () -> what + "(0x" + Long.toHexString(p) + ") changed the heap");
         }
         Quiescent.check(a, keep);
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Collection;
 import java.util.List;
 
+import org.jalloc.core.walk.Inspection;
 import org.jalloc.check.HeapChecker;
 import org.jalloc.check.Violation;
 import org.jalloc.core.spi.LiveBlocks;
@@ -18,7 +19,7 @@ final class Quiescent {
         for (long p : live) {
             shadow.put(p, 1, 0);
         }
-        List<Violation> v = new HeapChecker().check(a.heapWalk(), shadow, a::usableSize);
+        List<Violation> v = new HeapChecker().check(Inspection.of(a).heapWalk(), shadow, a::usableSize);
         assertTrue(v.isEmpty(), () -> v.size() + " violations, first: " + v.subList(0, Math.min(5, v.size())));
     }
 }

@@ -141,7 +141,7 @@ class ThreadCacheBehaviourTest {
                 a.free(a.malloc(32));
             }
             assertTrue(a.pageHeap.dirtyPages < 1024, "decay purged some pages: " + a.pageHeap.dirtyPages);
-            assertTrue(a.heap().releasedBytes() > 0);
+            assertTrue(Inspection.of(a).heap().releasedBytes() > 0);
             a.releaseFreeMemory();
             assertEquals(0, a.pageHeap.dirtyPages);
             assertEquals(0, Inspection.of(a).heap().getByte(big + 12345), "returned pages read as zero");
@@ -156,7 +156,7 @@ class ThreadCacheBehaviourTest {
             Inspection.of(a).heap().fill(big, 1 << 20, (byte) 1);
             a.free(big);
             assertEquals(0, a.pageHeap.dirtyPages);
-            assertTrue(a.heap().releasedBytes() >= (1 << 20));
+            assertTrue(Inspection.of(a).heap().releasedBytes() >= (1 << 20));
         }
     }
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.jalloc.core.walk.Inspection;
 import org.jalloc.check.CheckedAllocator;
 import org.jalloc.core.memory.Heap;
 import org.junit.jupiter.api.AfterEach;
@@ -106,7 +107,7 @@ class ThreadCacheCorruptionTest {
     /** The IDs the allocator's own checks report, without the shared checker's cap on violations. */
     private List<String> ownIds() {
         List<String> ids = new ArrayList<>();
-        allocator.heapWalk().checkInvariants((id, address, message, expected, actual) -> ids.add(id));
+        Inspection.of(allocator).heapWalk().checkInvariants((id, address, message, expected, actual) -> ids.add(id));
         return ids;
     }
 

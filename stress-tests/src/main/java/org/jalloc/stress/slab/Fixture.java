@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.LongUnaryOperator;
 
+import org.jalloc.core.walk.Inspection;
 import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.check.HeapChecker;
 import org.jalloc.check.Violation;
@@ -63,7 +64,7 @@ final class Fixture {
             }
             shadow.put(p, 1, 0);
         }
-        List<Violation> v = new HeapChecker().check(allocator.heapWalk(), shadow, usable);
+        List<Violation> v = new HeapChecker().check(Inspection.of(allocator).heapWalk(), shadow, usable);
         if (v.isEmpty()) {
             return "OK";
         }

@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
+import org.jalloc.core.walk.Inspection;
 import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.check.HeapChecker;
 import org.jalloc.check.Violation;
@@ -53,7 +54,7 @@ final class Fixture {
             }
             shadow.put(p, 1, 0);
         }
-        List<Violation> v = new HeapChecker().check(allocator.heapWalk(), shadow, allocator::usableSize);
+        List<Violation> v = new HeapChecker().check(Inspection.of(allocator).heapWalk(), shadow, allocator::usableSize);
         if (v.isEmpty()) {
             return "OK";
         }

@@ -25,9 +25,11 @@ import org.jalloc.core.walk.Inspectable;
  * allocate-copy-free, and on failure the old block is untouched.
  *
  * <p>Two faces, one engine: users see the {@link Allocator}; the checker and the tools see the {@link Inspectable}
- * face ({@link #heap()}, {@link #heapWalk()}) through {@code Inspection.of(allocator)}.
+ * face (the heap and {@link #walk()}) through {@code Inspection.of(allocator)}. The face is a separate object, not
+ * public methods of this class: a public method inherited from here would be callable on every allocator class users
+ * can name ({@code BuddyAllocator.create(n).heap()}), although this package is not exported to them.
  */
-public abstract class AbstractAllocator implements Allocator, Inspectable {
+public abstract class AbstractAllocator implements Allocator {
     /** Every payload is aligned to this (the x86-64 malloc guarantee); it is also the smallest usable size. */
     public static final long MIN_ALIGNMENT = 16;
 
@@ -68,18 +70,26 @@ public abstract class AbstractAllocator implements Allocator, Inspectable {
         return name;
     }
 
-    @Override
-    public final Heap heap() {
-        return heap;
-    }
+    /** The inspection face: the heap and {@link #walk()}. */
+    private final Inspectable face = new Inspectable() {
+        @Override
+        public Heap heap() {
+            return heap;
+        }
 
-    @Override
-    public final HeapWalk heapWalk() {
-        return walk();
-    }
+        @Override
+        public HeapWalk heapWalk() {
+            return walk();
+        }
+    };
 
-    /** The block-walk SPI of this allocator's heap (the inspection face's {@link #heapWalk()}). */
+    /** The block-walk SPI of this allocator's heap (the inspection face's {@code heapWalk()}). */
     protected abstract HeapWalk walk();
+
+    /** The inspection face of {@code allocator}, for {@code Inspection.of} (this package is not exported to users). */
+    static Inspectable faceOf(AbstractAllocator allocator) {
+        return allocator.face;
+    }
 
     @Override
     public final long malloc(long size) {
@@ -204,7 +214,7 @@ public abstract class AbstractAllocator implements Allocator, Inspectable {
     /** Common figures from one walk of the heap, plus {@link #metrics()}. */
     @Override
     public AllocatorStats stats() {
-        HeapWalk walk = heapWalk();
+        HeapWalk walk = walk();
         long[] f = new long[6];
         final int granted = 0, free = 1, allocated = 2, freeCount = 3, largest = 4, metadata = 5;
         walk.walkExtents((kind, start, size, payload, usable) -> {

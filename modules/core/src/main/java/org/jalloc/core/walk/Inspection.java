@@ -1,6 +1,8 @@
 package org.jalloc.core.walk;
 
 import org.jalloc.core.Allocator;
+import org.jalloc.core.spi.AbstractAllocator;
+import org.jalloc.core.spi.Faces;
 
 /** The door from the user face of an allocator ({@link Allocator}) to its inspection face ({@link Inspectable}). */
 public final class Inspection {
@@ -13,6 +15,9 @@ public final class Inspection {
      *                                  base classes): the checker, the fuzzer and the tools cannot see its heap
      */
     public static Inspectable of(Allocator allocator) {
+        if (allocator instanceof AbstractAllocator a) {
+            return Faces.of(a);
+        }
         if (allocator instanceof Inspectable i) {
             return i;
         }
