@@ -159,7 +159,7 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
     private final long tagBytes;
     /** Header bits that must be 0. */
     private final long reservedBits;
-    final FreeIndex index;
+    final BinIndex index;
     final long firstBlock;
 
     private long allocations;

@@ -26,7 +26,7 @@ import org.jalloc.core.memory.Heap;
  * {@code scan = 16} for the same utilization (docs/boundary-tag.md). The heads array grows to the largest class used, so small heaps pay for few heads (they
  * count as external metadata).
  */
-final class SegregatedLists extends FreeIndex {
+final class SegregatedLists extends BinIndex {
     /** How a block is chosen among those that fit. */
     enum Fit {
         /** The smallest block that fits (exact fit stops the scan). */

@@ -44,7 +44,7 @@ import org.jalloc.core.walk.InvariantSink;
  * not entirely larger than {@code asize} (good fit, not best fit). The heads and bitmaps grow with the largest
  * class used, so a small heap pays for few of them (they count as external metadata).
  */
-final class Tlsf extends FreeIndex {
+final class Tlsf extends BinIndex {
     static final int SL_BITS = 4;
     static final int SL_COUNT = 1 << SL_BITS;
     /** log2 of the 16-byte granule. */

@@ -97,7 +97,7 @@ class BoundaryTagCorruptionTest {
         checked.free(d);              // d merges with nothing (c and e are live): class 2 as well
         long head = allocator.index.heads[SegregatedLists.classOf(size(d))];
         assertNotEquals(0, allocator.index.next(head), "two blocks in one list");
-        heap.putLong(head + FreeIndex.NEXT, 0);
+        heap.putLong(head + BinIndex.NEXT, 0);
         assertReportsOnly(checked, "HEAP-3");
     }
 
@@ -217,15 +217,15 @@ class BoundaryTagCorruptionTest {
         use(policy, BoundaryTagAllocator.Footers.FREE_ONLY);
         checked.free(b);
         checked.free(d);
-        FreeIndex index = allocator.index;
+        BinIndex index = allocator.index;
         int listB = index.listOf(size(b));
         int listD = index.listOf(size(d));
         assertNotEquals(listB, listD);
         // Move d from its own list to the front of b's list, links and heads, as a buggy insert would.
         index.heads[listD] = 0;
-        heap.putLong(header(d) + FreeIndex.NEXT, header(b));
-        heap.putLong(header(d) + FreeIndex.PREV, 0);
-        heap.putLong(header(b) + FreeIndex.PREV, header(d));
+        heap.putLong(header(d) + BinIndex.NEXT, header(b));
+        heap.putLong(header(d) + BinIndex.PREV, 0);
+        heap.putLong(header(b) + BinIndex.PREV, header(d));
         index.heads[listB] = header(d);
         if (index instanceof Tlsf) {
             assertReports(checked, "BT-6"); // and BT-8: d's old list is now empty under a set bit
@@ -243,18 +243,18 @@ class BoundaryTagCorruptionTest {
         use(policy, BoundaryTagAllocator.Footers.FREE_ONLY);
         checked.free(b);
         checked.free(e); // the last block: its left neighbour d is live, so it stays a 64-byte block
-        FreeIndex index = allocator.index;
+        BinIndex index = allocator.index;
         int list = index.listOf(size(b));
         assertEquals(header(e), index.heads[list], "e was pushed last");
         assertEquals(header(b), index.next(header(e)));
-        heap.putLong(header(b) + FreeIndex.PREV, 0); // b forgets e: unlinking b would now corrupt the head
+        heap.putLong(header(b) + BinIndex.PREV, 0); // b forgets e: unlinking b would now corrupt the head
         assertReportsOnly(checked, "BT-7");
     }
 
     @Test
     void aHeadWithAPrevLinkIsReported() {
         checked.free(b);
-        heap.putLong(header(b) + FreeIndex.PREV, header(a));
+        heap.putLong(header(b) + BinIndex.PREV, header(a));
         assertReportsOnly(checked, "BT-7");
     }
 

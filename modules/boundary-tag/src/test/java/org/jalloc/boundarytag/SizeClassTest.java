@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 /** The size-to-list mappings of both indexes, checked over every block size up to 1 MiB and at the extremes. */
 class SizeClassTest {
     /** The sizes a list holds: {@code [lo, hi)}, parsed back from its description. */
-    private static long[] range(FreeIndex index, int list) {
+    private static long[] range(BinIndex index, int list) {
         String d = index.describe(list);
         String r = d.substring(d.indexOf('[') + 1, d.indexOf(')'));
         String[] parts = r.split(", ");

@@ -34,7 +34,7 @@ import org.jalloc.core.walk.InvariantSink;
  * filed and enumerated: the block list itself ({@link ImplicitList}) or doubly linked lists through the free blocks
  * ({@link LinkedFreeLists}), whose heads sit in the <b>head table</b> at the start of the heap. <b>placement</b>
  * ({@link Placement}): which enumerated candidate serves a request. <b>rover</b>: next fit's position.
- * <b>size class</b> ({@link SizeClasses}): the range of block sizes one segregated list holds.
+ * <b>size class</b> ({@link SegregatedClasses}): the range of block sizes one segregated list holds.
  *
  * <h2>Heap layout</h2>
  * <pre>
@@ -212,7 +212,7 @@ public final class FreeListAllocator extends AbstractAllocator {
         }
         this.policy = policy;
         this.coalescing = coalescing;
-        int lists = policy == Policy.SEGREGATED ? SizeClasses.COUNT : 1;
+        int lists = policy == Policy.SEGREGATED ? SegregatedClasses.COUNT : 1;
         int tableWords = list == ListKind.IMPLICIT ? 0 : lists + 1;
         long start = heap.sbrk(8L * tableWords + 2 * HEADER);
         if (start < 0) {

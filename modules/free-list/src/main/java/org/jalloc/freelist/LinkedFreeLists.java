@@ -9,7 +9,7 @@ import org.jalloc.core.walk.InvariantSink;
  * Explicit free lists: doubly linked lists threaded through the free blocks (next at payload + 0, prev at payload
  * + 8), their heads and a bitmap of the non-empty lists in a table at the start of the heap. One list
  * ({@code list=lifo|address} of first/next/best fit) or one per size class ({@code segregated}, see
- * {@link SizeClasses}); each list is either LIFO (a freed block goes to the front) or address-ordered.
+ * {@link SegregatedClasses}); each list is either LIFO (a freed block goes to the front) or address-ordered.
  *
  * <pre>
  *   heap start                                                 first block
@@ -34,7 +34,7 @@ final class LinkedFreeLists implements FreeIndex {
 
     /**
      * @param table          heap address of {@code head[0]}
-     * @param lists          1 for a single list, {@link SizeClasses#COUNT} for segregated lists
+     * @param lists          1 for a single list, {@link SegregatedClasses#COUNT} for segregated lists
      * @param addressOrdered keep each list sorted by address (else LIFO)
      */
     LinkedFreeLists(Blocks blocks, Counters counters, long table, int lists, boolean addressOrdered) {
@@ -65,7 +65,7 @@ final class LinkedFreeLists implements FreeIndex {
     }
 
     private int classOf(long size) {
-        return lists == 1 ? 0 : SizeClasses.of(size);
+        return lists == 1 ? 0 : SegregatedClasses.of(size);
     }
 
     private long head(int list) {
@@ -289,7 +289,7 @@ final class LinkedFreeLists implements FreeIndex {
     @Override
     public String describe(int list) {
         String order = addressOrdered ? "address-ordered" : "LIFO";
-        return lists == 1 ? "the " + order + " free list" : "segregated " + order + " list " + SizeClasses.describe(list);
+        return lists == 1 ? "the " + order + " free list" : "segregated " + order + " list " + SegregatedClasses.describe(list);
     }
 
     @Override
@@ -307,7 +307,7 @@ final class LinkedFreeLists implements FreeIndex {
                 bytes += blocks.size(n);
             }
             if (count > 0) {
-                String range = SizeClasses.describe(list);
+                String range = SegregatedClasses.describe(list);
                 sb.append(String.format("  %-5d %-22s %8d %12d%n", list, range.substring(range.indexOf('[')), count, bytes));
             }
         }

@@ -138,8 +138,8 @@ class ExplicitListCorruptionTest {
         checked.malloc(48);
         checked.free(small);
         checked.free(large);
-        int smallClass = SizeClasses.of(64);
-        int largeClass = SizeClasses.of(208);
+        int smallClass = SegregatedClasses.of(64);
+        int largeClass = SegregatedClasses.of(208);
         long smallHead = heap.start() + 8L * smallClass;
         long largeHead = heap.start() + 8L * largeClass;
         assertEquals(header(small), heap.getLong(smallHead));
@@ -153,8 +153,8 @@ class ExplicitListCorruptionTest {
         CheckedAllocator checked = new CheckedAllocator(allocator(Policy.SEGREGATED, ListKind.ADDRESS, Coalescing.DEFERRED));
         long[] p = five(checked);
         checked.free(p[1]);
-        long bitmap = heap.start() + 8L * SizeClasses.COUNT;
-        heap.putLong(bitmap, heap.getLong(bitmap) & ~(1L << SizeClasses.of(64)));
+        long bitmap = heap.start() + 8L * SegregatedClasses.COUNT;
+        heap.putLong(bitmap, heap.getLong(bitmap) & ~(1L << SegregatedClasses.of(64)));
         assertReportsOnly(checked, "FL-8");
     }
 

@@ -176,18 +176,18 @@ class PlacementPolicyTest {
 
     @Test
     void sizeClassesCoverEverySizeOnceInOrder() {
-        assertEquals(0, SizeClasses.of(32));
-        for (int c = 0; c < SizeClasses.COUNT; c++) {
-            long lower = SizeClasses.lowerBound(c);
-            assertEquals(c, SizeClasses.of(lower), "lower bound of class " + c);
-            if (c + 1 < SizeClasses.COUNT) {
-                long next = SizeClasses.lowerBound(c + 1);
+        assertEquals(0, SegregatedClasses.of(32));
+        for (int c = 0; c < SegregatedClasses.COUNT; c++) {
+            long lower = SegregatedClasses.lowerBound(c);
+            assertEquals(c, SegregatedClasses.of(lower), "lower bound of class " + c);
+            if (c + 1 < SegregatedClasses.COUNT) {
+                long next = SegregatedClasses.lowerBound(c + 1);
                 assertTrue(next > lower);
                 assertTrue(next - lower <= Math.max(16, lower / 4), "a class spans at most a quarter of its lower bound");
-                assertEquals(c, SizeClasses.of(next - 16), "last size of class " + c);
+                assertEquals(c, SegregatedClasses.of(next - 16), "last size of class " + c);
             }
         }
-        assertEquals(SizeClasses.COUNT - 1, SizeClasses.of(1L << 40));
+        assertEquals(SegregatedClasses.COUNT - 1, SegregatedClasses.of(1L << 40));
     }
 
     /**

@@ -17,7 +17,7 @@ package org.jalloc.freelist;
  * A class spans at most a quarter of its lower bound, so the first block of a request's class that fits is within
  * 25% of the best fit, and every block of a higher class fits any request of a lower one.
  */
-final class SizeClasses {
+final class SegregatedClasses {
     /** Number of classes; with the non-empty bitmap word the head table is 64 words, an even number. */
     static final int COUNT = 63;
     private static final int EXACT = 14;
@@ -25,7 +25,7 @@ final class SizeClasses {
     private static final int LAST = COUNT - 1;
     private static final int LAST_SHIFT = 20;
 
-    private SizeClasses() {}
+    private SegregatedClasses() {}
 
     /** The class of a block (or request) of {@code size} bytes, a multiple of 16 and at least 32. */
     static int of(long size) {

@@ -22,7 +22,7 @@ import org.jalloc.core.walk.InvariantSink;
  * BT-7 {@code prev(heads[i]) = 0} and {@code prev(next(x)) = x} along every list. That every free block is in some
  * list exactly once is HEAP-3, proved by the shared checker from {@link #walk}.
  */
-abstract sealed class FreeIndex permits SegregatedLists, Tlsf {
+abstract sealed class BinIndex permits SegregatedLists, Tlsf {
     /** Offset of the next link from the block start (the header). */
     static final long NEXT = 8;
     /** Offset of the prev link from the block start. */
@@ -32,7 +32,7 @@ abstract sealed class FreeIndex permits SegregatedLists, Tlsf {
     /** First block of each list, 0 when the list is empty; grown on demand to the largest list used. */
     long[] heads;
 
-    FreeIndex(Heap heap, int lists) {
+    BinIndex(Heap heap, int lists) {
         this.heap = heap;
         this.heads = new long[lists];
     }
