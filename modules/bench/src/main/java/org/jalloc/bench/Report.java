@@ -16,7 +16,6 @@ import java.util.function.Predicate;
 
 import org.jalloc.core.spi.AllocatorTypes;
 import org.jalloc.core.spi.AllocatorFactory;
-import org.jalloc.core.Allocators;
 import org.jalloc.core.nativeaccess.Libc;
 import org.jalloc.core.spi.AllocatorType;
 import org.jalloc.testkit.trace.ReplayResult;

@@ -2,7 +2,6 @@ package org.jalloc.bench;
 
 import java.util.concurrent.TimeUnit;
 
-import org.jalloc.core.memory.Heap;
 import org.jalloc.slab.SlabAllocator;
 import org.jalloc.slab.SlabCache;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -1,14 +1,12 @@
 package org.jalloc.boundarytag;
 
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import java.util.Locale;
-import java.util.Map;
 
 import org.jalloc.core.spi.AbstractAllocator;
 import org.jalloc.core.AllocatorMetric;

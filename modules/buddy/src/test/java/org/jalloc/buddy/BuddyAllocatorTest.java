@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import org.jalloc.core.walk.Inspection;
 import org.jalloc.check.CheckedAllocator;

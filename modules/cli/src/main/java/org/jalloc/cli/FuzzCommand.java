@@ -13,7 +13,6 @@ import java.util.function.BooleanSupplier;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.jalloc.core.spi.AllocatorTypes;
 import org.jalloc.core.spi.AllocatorFactory;
-import org.jalloc.core.Allocators;
 import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.spi.AllocatorType;
 import org.jalloc.core.spi.Sizes;

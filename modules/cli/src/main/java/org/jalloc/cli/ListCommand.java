@@ -6,7 +6,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import org.jalloc.core.spi.AllocatorTypes;
-import org.jalloc.core.Allocators;
 import org.jalloc.core.spi.AllocatorType;
 import org.jalloc.core.spi.OptionSpec;
 import org.jalloc.gc.CollectorType;

@@ -3,10 +3,8 @@ package org.jalloc.freelist;
 import static org.jalloc.freelist.Blocks.EPILOGUE;
 import static org.jalloc.freelist.Blocks.hex;
 
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 import org.jalloc.core.spi.AbstractAllocator;
 import org.jalloc.core.AllocatorMetric;

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import org.jalloc.core.spi.AllocatorTypes;
 import org.jalloc.core.Allocator;

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.ValueLayout;
 import java.util.List;
-import java.util.Map;
 
 import org.jalloc.core.walk.Inspection;
 import org.jalloc.check.HeapChecker;

@@ -1,7 +1,6 @@
 package org.jalloc.buddy.pages;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
