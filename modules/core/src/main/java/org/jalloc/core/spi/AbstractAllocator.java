@@ -70,25 +70,25 @@ public abstract class AbstractAllocator implements Allocator {
         return name;
     }
 
-    /** The inspection face: the heap and {@link #walk()}. */
-    private final Inspectable face = new Inspectable() {
-        @Override
-        public Heap heap() {
-            return heap;
-        }
-
-        @Override
-        public HeapWalk heapWalk() {
-            return walk();
-        }
-    };
-
     /** The block-walk SPI of this allocator's heap (the inspection face's {@code heapWalk()}). */
     protected abstract HeapWalk walk();
 
     /** The inspection face of {@code allocator}, for {@code Inspection.of} (this package is not exported to users). */
     static Inspectable faceOf(AbstractAllocator allocator) {
-        return allocator.face;
+        return new Face(allocator);
+    }
+
+    /** The inspection face: the heap and {@link #walk()}. */
+    private record Face(AbstractAllocator allocator) implements Inspectable {
+        @Override
+        public Heap heap() {
+            return allocator.heap;
+        }
+
+        @Override
+        public HeapWalk heapWalk() {
+            return allocator.walk();
+        }
     }
 
     @Override
