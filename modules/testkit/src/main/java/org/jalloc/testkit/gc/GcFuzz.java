@@ -8,6 +8,7 @@ import java.util.Objects;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.jalloc.check.HeapCheckException;
+import org.jalloc.gc.Collector;
 import org.jalloc.testkit.fuzz.FuzzEngine;
 import org.jalloc.testkit.fuzz.Shrinker;
 
@@ -25,11 +26,19 @@ public final class GcFuzz {
     }
 
     private final CollectorFactory factory;
+    /** The collector collects in steps: sequences interleave step operations. */
+    private final boolean steps;
     private int opsPerSequence = 1000;
     private int shrinkBudget = 2000;
 
     public GcFuzz(CollectorFactory factory) {
         this.factory = factory;
+        Collector probe = factory.create();
+        try {
+            this.steps = probe.collectsInSteps();
+        } finally {
+            probe.close();
+        }
     }
 
     /** Operations per sequence; default 1000. */
@@ -57,7 +66,7 @@ public final class GcFuzz {
         while (done < totalOps) {
             int length = (int) Math.min(opsPerSequence, totalOps - done);
             long s = FuzzEngine.sequenceSeed(seed, sequences);
-            List<GcOp> ops = GcOpGenerator.generate(s, length, factory.heapBytes());
+            List<GcOp> ops = GcOpGenerator.generate(s, length, factory.heapBytes(), steps);
             GcFuzzFailure f = runAndShrink(ops, s, counts);
             if (f != null) {
                 failures.add(f);
@@ -74,7 +83,7 @@ public final class GcFuzz {
 
     /** Runs one generated sequence; its shrunk failure, or null. */
     public @Nullable GcFuzzFailure runSequence(long seed) {
-        return runAndShrink(GcOpGenerator.generate(seed, opsPerSequence, factory.heapBytes()), seed, new long[2]);
+        return runAndShrink(GcOpGenerator.generate(seed, opsPerSequence, factory.heapBytes(), steps), seed, new long[2]);
     }
 
     /** Runs the given operations (a replay file) once, without shrinking: a report of one sequence. */

@@ -19,7 +19,9 @@ import org.jalloc.testkit.gc.ShadowGraph.SObj;
  * {@link ShadowGraph}, and checks the heap
  * <ul>
  *   <li>after every collection, also those an allocation triggers: the heap checker over the collector's block walk
- *       (HEAP-1..4, HEAP-8 and the collector's GC-n) and the oracle with completeness;</li>
+ *       (HEAP-1..4, HEAP-8 and the collector's GC-n) and the oracle, with completeness after a full collection;
+ *       also after every other pause the collector reports (a minor collection, an incremental step, a concurrent
+ *       safepoint), without completeness;</li>
  *   <li>every {@link #CHECK_EVERY} operations and at {@link #finish()}: the same without completeness;</li>
  *   <li>at every {@code v} operation: the object's data against the shadow.</li>
  * </ul>
@@ -49,7 +51,7 @@ public final class GcRun implements AutoCloseable {
         this.inspector = GcInspector.of(collector);
         m.pushFrame(BASE_SLOTS);
         shadow.frames.add(new SObj[BASE_SLOTS]);
-        inspector.onCollection(() -> check(true));
+        inspector.onCollection(() -> check(inspector.fullyCollected()));
     }
 
     public Collector collector() {
@@ -183,6 +185,7 @@ public final class GcRun implements AutoCloseable {
                 }
             }
             case 'C' -> m.collect();
+            case 'S' -> collector.step();
             default -> throw new IllegalArgumentException("unknown gc-fuzz operation " + op);
         }
         if (opNo % CHECK_EVERY == 0) {
