@@ -34,6 +34,14 @@ public final class Collectors {
     private static final OptionSpec LAZY = OptionSpec.choice("lazy", "off",
             "lazy sweeping: dead objects are freed by later allocations instead of in the pause", "off", "on");
 
+    // generational (issue 19)
+    private static final OptionSpec NURSERY = OptionSpec.number("nursery", "33",
+            "the nursery's share of the heap in percent, 10-90 (eden : survivor : survivor = 8 : 1 : 1)");
+    private static final OptionSpec PROMOTE = OptionSpec.number("promote", "2",
+            "minor collections an object survives before it is promoted to the tenured space, 1-15");
+    private static final OptionSpec REMSET = OptionSpec.choice("remset", "cards",
+            "remembered set of old-to-young fields: a card table (512-byte cards) or a sequential store buffer", "cards", "ssb");
+
     private static final List<CollectorType> TYPES = List.of(
             new CollectorType("mark-sweep", "stop-the-world mark (explicit mark stack, header mark bits) and sweep through the"
                     + " block walk of any general-purpose jalloc allocator (--allocator, default " + DEFAULT_ALLOCATOR + "); non-moving",
@@ -42,7 +50,10 @@ public final class Collectors {
                     + " addresses, reference update, move; live objects keep their order, free space is one run",
                     List.of(GOGC, CHECKED), false, true),
             new CollectorType("handles", "objects reached through a handle table; compaction slides objects and updates only"
-                    + " the table (one pass, no reference updating)", List.of(GOGC, CHECKED), false, true));
+                    + " the table (one pass, no reference updating)", List.of(GOGC, CHECKED), false, true),
+            new CollectorType("generational", "a copying nursery (eden and two survivor spaces, Cheney's breadth-first copy;"
+                    + " minor collections scan only roots and the remembered set), promotion by age into a tenured space collected"
+                    + " by mark-compact; card-table or store-buffer write barrier", List.of(GOGC, NURSERY, PROMOTE, REMSET, CHECKED), false, true));
 
     private Collectors() {}
 
@@ -87,6 +98,10 @@ public final class Collectors {
             }
             case "mark-compact" -> new MarkCompactCollector(display, new BumpSpace(heapBytes), gogc, checked);
             case "handles" -> new HandleCollector(display, new BumpSpace(heapBytes), gogc, checked);
+            case "generational" -> new GenerationalCollector(display,
+                    new GenerationalSpace(heapBytes, (int) range(type, options, "nursery", 10, 90)), gogc, checked,
+                    (int) range(type, options, "promote", 1, 15),
+                    opt(options, "remset").equals("ssb") ? GenerationalCollector.RemSet.SSB : GenerationalCollector.RemSet.CARDS);
             default -> throw new IllegalArgumentException("unknown collector " + type.name());
         };
     }
@@ -99,6 +114,15 @@ public final class Collectors {
     /** The name of the allocator a collector's objects live in, or null for collectors with their own space. */
     public static @Nullable String allocatorOf(Collector c) {
         return c instanceof MarkSweepCollector ms ? ms.allocatorName() : null;
+    }
+
+    /** A numeric option checked against its range (IllegalArgumentException naming the range). */
+    private static long range(CollectorType type, Map<String, String> options, String key, long min, long max) {
+        long v = org.jalloc.core.spi.Sizes.parse(opt(options, key));
+        if (v < min || v > max) {
+            throw new IllegalArgumentException("collector " + type.name() + ": " + key + "=" + v + " is outside " + min + "-" + max);
+        }
+        return v;
     }
 
     private static String opt(Map<String, String> options, String key) {
