@@ -1,7 +1,7 @@
 package org.jalloc.gc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Set;
@@ -26,17 +26,24 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class BarrierNecessityTest {
     static final long HEAP = 256 << 10;
+    static final long SEED = 19;
+    /** Sequences of 1,000 operations tried before giving up (the broken barriers are found within the first 130). */
+    static final int SEQUENCES = 200;
     static final Set<String> LOST = Set.of("GC-2", "GC-3", "GC-6", "GC-10");
 
     private static GcFuzzFailure findAndShrink(String name, Supplier<Collector> broken, String real) {
         CollectorFactory planted = CollectorFactory.of(name, null, HEAP, broken);
-        GcFuzzReport r = new GcFuzz(planted).opsPerSequence(1000).run(19, 20_000, null);
-        assertFalse(r.failures().isEmpty(), name + ": the missing barrier went unnoticed in " + r.sequences() + " sequences");
-        GcFuzzFailure f = r.failures().get(0);
-        System.out.println(name + " without its barrier: sequence seed " + f.seed() + ", shrunk from " + f.originalOps() + " to "
+        GcFuzz fuzz = new GcFuzz(planted).opsPerSequence(1000).checkEvery(1); // a check after every operation
+        GcFuzzFailure f = null;
+        int sequence = 0;
+        while (f == null && sequence < SEQUENCES) {
+            f = fuzz.runSequence(SEED + sequence++); // the first failing sequence, shrunk
+        }
+        assertNotNull(f, name + ": the missing barrier went unnoticed in " + SEQUENCES + " sequences");
+        System.out.println(name + " without its barrier: found in sequence " + sequence + ", seed " + f.seed() + ", shrunk from " + f.originalOps() + " to "
                 + f.ops().size() + " ops, signature " + f.signature() + "\n" + f.replay() + f.message().lines().limit(3).reduce("", (a, b) -> a + b + "\n"));
         assertTrue(f.ops().size() <= 30, "shrunk to " + f.ops().size() + " ops:\n" + f.replay());
-        GcFuzzReport again = new GcFuzz(planted).replay(GcOp.parseAll(f.replay()));
+        GcFuzzReport again = fuzz.replay(GcOp.parseAll(f.replay()));
         assertEquals(1, again.failures().size(), "the shrunk list replays the failure");
         assertEquals(f.signature(), again.failures().get(0).signature());
         assertTrue(new GcFuzz(CollectorFactory.of(real, null, HEAP)).replay(f.ops()).failures().isEmpty(),
@@ -60,6 +67,31 @@ class BarrierNecessityTest {
             g.verifyRemembered = verify;
             return g;
         };
+    }
+
+    private static Supplier<Collector> incremental(String barrier, boolean verify) {
+        return () -> {
+            IncrementalCollector c = (IncrementalCollector) Collectors.create("incremental:checked=on,step=8,barrier=" + barrier, null, HEAP);
+            c.fault = IncrementalCollector.Fault.NO_BARRIER;
+            c.verifyColours = verify;
+            return c;
+        };
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dijkstra", "yuasa"})
+    void incrementalWithoutItsBarrierBreaksTheTriColourInvariant(String barrier) {
+        String spec = "incremental:step=8,barrier=" + barrier;
+        GcFuzzFailure f = findAndShrink(spec, incremental(barrier, true), spec);
+        assertTrue(f.signature().contains(barrier.equals("dijkstra") ? "GC-12" : "GC-13") || f.signature().contains("GC-14"), f.signature());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dijkstra", "yuasa"})
+    void incrementalWithoutItsBarrierSweepsAReachableObject(String barrier) {
+        String spec = "incremental:step=8,barrier=" + barrier;
+        GcFuzzFailure f = findAndShrink(spec, incremental(barrier, false), spec);
+        assertTrue(lostObject(f), f.signature());
     }
 
     @ParameterizedTest

@@ -42,6 +42,14 @@ public final class Collectors {
     private static final OptionSpec REMSET = OptionSpec.choice("remset", "cards",
             "remembered set of old-to-young fields: a card table (512-byte cards) or a sequential store buffer", "cards", "ssb");
 
+    // incremental and concurrent (issue 19)
+    private static final OptionSpec BARRIER = OptionSpec.choice("barrier", "dijkstra",
+            "write barrier while marking: Dijkstra insertion (shade the stored reference) or Yuasa deletion (shade the overwritten one:"
+                    + " snapshot at the beginning)", "dijkstra", "yuasa");
+    private static final OptionSpec STEP = OptionSpec.number("step", "1000",
+            "work per step: objects (or bytes, with step-unit=bytes) scanned or swept");
+    private static final OptionSpec STEP_UNIT = OptionSpec.choice("step-unit", "objects", "what step counts", "objects", "bytes");
+
     private static final List<CollectorType> TYPES = List.of(
             new CollectorType("mark-sweep", "stop-the-world mark (explicit mark stack, header mark bits) and sweep through the"
                     + " block walk of any general-purpose jalloc allocator (--allocator, default " + DEFAULT_ALLOCATOR + "); non-moving",
@@ -53,7 +61,10 @@ public final class Collectors {
                     + " the table (one pass, no reference updating)", List.of(GOGC, CHECKED), false, true),
             new CollectorType("generational", "a copying nursery (eden and two survivor spaces, Cheney's breadth-first copy;"
                     + " minor collections scan only roots and the remembered set), promotion by age into a tenured space collected"
-                    + " by mark-compact; card-table or store-buffer write barrier", List.of(GOGC, NURSERY, PROMOTE, REMSET, CHECKED), false, true));
+                    + " by mark-compact; card-table or store-buffer write barrier", List.of(GOGC, NURSERY, PROMOTE, REMSET, CHECKED), false, true),
+            new CollectorType("incremental", "tri-colour mark and sweep in bounded steps interleaved with the mutator, over any"
+                    + " general-purpose jalloc allocator (--allocator); Dijkstra insertion or Yuasa snapshot barrier, allocation black;"
+                    + " non-moving", List.of(GOGC, BARRIER, STEP, STEP_UNIT, CHECKED), true, false));
 
     private Collectors() {}
 
@@ -92,16 +103,25 @@ public final class Collectors {
             throw new IllegalArgumentException(type.name() + " has its own contiguous space: --allocator applies to mark-sweep only");
         }
         return switch (type.name()) {
+            case "incremental" -> {
+                long step = range(type, options, "step", 1, Long.MAX_VALUE);
+                AllocatorSpace space = new AllocatorSpace(allocator == null ? DEFAULT_ALLOCATOR : allocator, heapBytes);
+                yield new IncrementalCollector(display, space, gogc, checked,
+                        opt(options, "barrier").equals("yuasa") ? IncrementalCollector.Barrier.YUASA : IncrementalCollector.Barrier.DIJKSTRA,
+                        step, opt(options, "step-unit").equals("bytes"));
+            }
             case "mark-sweep" -> {
                 AllocatorSpace space = new AllocatorSpace(allocator == null ? DEFAULT_ALLOCATOR : allocator, heapBytes);
                 yield new MarkSweepCollector(display, space, gogc, opt(options, "lazy").equals("on"), checked);
             }
             case "mark-compact" -> new MarkCompactCollector(display, new BumpSpace(heapBytes), gogc, checked);
             case "handles" -> new HandleCollector(display, new BumpSpace(heapBytes), gogc, checked);
-            case "generational" -> new GenerationalCollector(display,
-                    new GenerationalSpace(heapBytes, (int) range(type, options, "nursery", 10, 90)), gogc, checked,
-                    (int) range(type, options, "promote", 1, 15),
-                    opt(options, "remset").equals("ssb") ? GenerationalCollector.RemSet.SSB : GenerationalCollector.RemSet.CARDS);
+            case "generational" -> {
+                int nursery = (int) range(type, options, "nursery", 10, 90);
+                int promote = (int) range(type, options, "promote", 1, 15);
+                yield new GenerationalCollector(display, new GenerationalSpace(heapBytes, nursery), gogc, checked, promote,
+                        opt(options, "remset").equals("ssb") ? GenerationalCollector.RemSet.SSB : GenerationalCollector.RemSet.CARDS);
+            }
             default -> throw new IllegalArgumentException("unknown collector " + type.name());
         };
     }
@@ -113,6 +133,9 @@ public final class Collectors {
 
     /** The name of the allocator a collector's objects live in, or null for collectors with their own space. */
     public static @Nullable String allocatorOf(Collector c) {
+        if (c instanceof IncrementalCollector i) {
+            return i.allocatorName();
+        }
         return c instanceof MarkSweepCollector ms ? ms.allocatorName() : null;
     }
 

@@ -30,6 +30,7 @@ public final class GcFuzz {
     private final boolean steps;
     private int opsPerSequence = 1000;
     private int shrinkBudget = 2000;
+    private int checkEvery = GcRun.CHECK_EVERY;
 
     public GcFuzz(CollectorFactory factory) {
         this.factory = factory;
@@ -47,6 +48,18 @@ public final class GcFuzz {
             throw new IllegalArgumentException("operations per sequence must be positive");
         }
         this.opsPerSequence = ops;
+        return this;
+    }
+
+    /**
+     * Operations between two checks that are not at a collection; default {@link GcRun#CHECK_EVERY}. 1 checks after
+     * every operation: slower, but a failure then shrinks independently of where the periodic checks fall.
+     */
+    public GcFuzz checkEvery(int ops) {
+        if (ops < 1) {
+            throw new IllegalArgumentException("checkEvery must be positive");
+        }
+        this.checkEvery = ops;
         return this;
     }
 
@@ -122,7 +135,7 @@ public final class GcFuzz {
     Outcome execute(List<GcOp> ops) {
         GcRun run;
         try {
-            run = new GcRun(factory.create());
+            run = new GcRun(factory.create(), checkEvery);
         } catch (RuntimeException e) {
             return new Outcome(e.getClass().getSimpleName(), "creating the collector threw " + e, 0, 0);
         }

@@ -41,11 +41,21 @@ public final class GcRun implements AutoCloseable {
     private final List<Integer> typeIds = new ArrayList<>();
     /** Global handles in creation order (the op's h indexes this list). */
     private final List<Integer> globals = new ArrayList<>();
+    private final int checkEvery;
     private long opNo;
     private String opText = "start";
     private long checks;
 
     public GcRun(Collector collector) {
+        this(collector, CHECK_EVERY);
+    }
+
+    /** As {@link #GcRun(Collector)}, checking every {@code checkEvery} operations (1: after each). */
+    public GcRun(Collector collector, int checkEvery) {
+        if (checkEvery < 1) {
+            throw new IllegalArgumentException("checkEvery must be positive");
+        }
+        this.checkEvery = checkEvery;
         this.collector = collector;
         this.m = collector.mutator();
         this.inspector = GcInspector.of(collector);
@@ -188,7 +198,7 @@ public final class GcRun implements AutoCloseable {
             case 'S' -> collector.step();
             default -> throw new IllegalArgumentException("unknown gc-fuzz operation " + op);
         }
-        if (opNo % CHECK_EVERY == 0) {
+        if (opNo % checkEvery == 0) {
             check(false);
         }
     }
