@@ -34,7 +34,7 @@ final class GcFuzzCommand implements Callable<Integer> {
     @Option(names = "--collector", required = true, description = "collector name or spec (NAME:key=value,...); ./jalloc list shows them")
     String collector = "";
 
-    @Option(names = "--allocator", description = "for mark-sweep: the allocator its objects live in (default tlsf)")
+    @Option(names = "--allocator", description = "for mark-sweep, incremental and concurrent: the allocator their objects live in (default tlsf)")
     @Nullable String allocator;
 
     @Option(names = "--ops", defaultValue = "100000", description = "operations in all (default ${DEFAULT-VALUE})")
@@ -50,6 +50,11 @@ final class GcFuzzCommand implements Callable<Integer> {
     @Option(names = "--sequence-ops", defaultValue = "1000", description = "operations per sequence (default ${DEFAULT-VALUE})")
     int sequenceOps;
 
+    @Option(names = "--threads", defaultValue = "1",
+            description = "mutator threads per sequence (default ${DEFAULT-VALUE}); more than 1 needs a collector with several mutators"
+                    + " (concurrent): each thread runs its own operations, checked at safepoints against the oracle; such failures are not shrunk")
+    int threads;
+
     @Option(names = "--replay", description = "run the operations of a replay file once (as printed for a failure) instead of generating")
     @Nullable Path replay;
 
@@ -64,7 +69,18 @@ final class GcFuzzCommand implements Callable<Integer> {
             throw new UsageException("--ops and --sequence-ops must be positive");
         }
         CollectorFactory factory = CollectorFactory.of(collector, allocator, heap);
+        if (threads < 1 || threads > 64) {
+            throw new UsageException("--threads must be between 1 and 64");
+        }
+        if (threads > 1 && replay != null) {
+            throw new UsageException("--replay runs one thread: drop --threads");
+        }
         GcFuzz fuzz = new GcFuzz(factory).opsPerSequence(sequenceOps);
+        try {
+            fuzz.threads(threads);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(String.valueOf(e.getMessage()));
+        }
         GcFuzzReport report;
         Path file = replay;
         if (file != null) {

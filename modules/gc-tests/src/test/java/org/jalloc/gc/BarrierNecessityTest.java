@@ -94,6 +94,30 @@ class BarrierNecessityTest {
         assertTrue(lostObject(f), f.signature());
     }
 
+    /** The marker driven deterministically: its units of work are the sequence's S operations, on the one thread. */
+    private static Supplier<Collector> concurrent(boolean verify) {
+        return () -> {
+            ConcurrentCollector c = (ConcurrentCollector) Collectors.create("concurrent:checked=on,marker=steps,step=16", null, HEAP);
+            c.fault = ConcurrentCollector.Fault.NO_BARRIER;
+            c.verifyColours = verify;
+            return c;
+        };
+    }
+
+    @org.junit.jupiter.api.Test
+    void concurrentWithoutItsBarrierBreaksTheSnapshotInvariant() {
+        String spec = "concurrent:marker=steps,step=16";
+        GcFuzzFailure f = findAndShrink(spec, concurrent(true), spec);
+        assertTrue(f.signature().contains("GC-13") || f.signature().contains("GC-14"), f.signature());
+    }
+
+    @org.junit.jupiter.api.Test
+    void concurrentWithoutItsBarrierSweepsAReachableObject() {
+        String spec = "concurrent:marker=steps,step=16";
+        GcFuzzFailure f = findAndShrink(spec, concurrent(false), spec);
+        assertTrue(lostObject(f), f.signature());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"cards", "ssb"})
     void generationalWithoutItsBarrierBreaksTheRememberedSet(String remset) {

@@ -349,6 +349,16 @@ public abstract class Collector implements Scanning, AutoCloseable {
      * @param full a full collection: nothing unreachable survived it (a minor collection is not one)
      */
     final void endCollection(Cause cause, long pauseNanos, boolean full) {
+        countCollection(cause, pauseNanos);
+        advanceEpoch();
+        afterPause(full);
+    }
+
+    /**
+     * Counts a collection: its pause and cause, the allocation count reset, the heap clean. (A concurrent cycle ends
+     * with this alone: its mutators run on, so neither the epoch nor the listener may change under them.)
+     */
+    final void countCollection(Cause cause, long pauseNanos) {
         if (collections == pauses.length) {
             pauses = Arrays.copyOf(pauses, pauses.length * 2);
         }
@@ -360,8 +370,6 @@ public abstract class Collector implements Scanning, AutoCloseable {
         }
         allocatedSinceGc = 0;
         dirty = false;
-        advanceEpoch();
-        afterPause(full);
     }
 
     /** Checked mode: every mutator reference handed out so far becomes stale. */

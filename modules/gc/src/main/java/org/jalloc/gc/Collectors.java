@@ -10,8 +10,9 @@ import org.jalloc.core.spi.AllocatorSpec;
 import org.jalloc.core.spi.OptionSpec;
 
 /**
- * The collectors by name, as {@code ./jalloc} knows them: {@code mark-sweep} (over a jalloc allocator chosen by
- * name), {@code mark-compact} and {@code handles} (each with its own contiguous space).
+ * The collectors by name, as {@code ./jalloc} knows them: {@code mark-sweep}, {@code incremental} and
+ * {@code concurrent} (over a jalloc allocator chosen by name), {@code mark-compact}, {@code handles} and
+ * {@code generational} (each with its own space).
  *
  * <pre>{@code
  * try (Collector gc = Collectors.create("mark-compact", null, 64 << 20)) {
@@ -50,6 +51,12 @@ public final class Collectors {
             "work per step: objects (or bytes, with step-unit=bytes) scanned or swept");
     private static final OptionSpec STEP_UNIT = OptionSpec.choice("step-unit", "objects", "what step counts", "objects", "bytes");
 
+    private static final OptionSpec MARKER = OptionSpec.choice("marker", "thread",
+            "who marks and sweeps: a marker thread, or the callers of step() (deterministic: one thread can replay a concurrent run)",
+            "thread", "steps");
+    private static final OptionSpec SATB_BUFFER = OptionSpec.number("satb-buffer", "256",
+            "entries per mutator's snapshot buffer; a full one is handed to the marker at a poll, 1-65536");
+
     private static final List<CollectorType> TYPES = List.of(
             new CollectorType("mark-sweep", "stop-the-world mark (explicit mark stack, header mark bits) and sweep through the"
                     + " block walk of any general-purpose jalloc allocator (--allocator, default " + DEFAULT_ALLOCATOR + "); non-moving",
@@ -64,7 +71,11 @@ public final class Collectors {
                     + " by mark-compact; card-table or store-buffer write barrier", List.of(GOGC, NURSERY, PROMOTE, REMSET, CHECKED), false, true),
             new CollectorType("incremental", "tri-colour mark and sweep in bounded steps interleaved with the mutator, over any"
                     + " general-purpose jalloc allocator (--allocator); Dijkstra insertion or Yuasa snapshot barrier, allocation black;"
-                    + " non-moving", List.of(GOGC, BARRIER, STEP, STEP_UNIT, CHECKED), true, false));
+                    + " non-moving", List.of(GOGC, BARRIER, STEP, STEP_UNIT, CHECKED), true, false),
+            new CollectorType("concurrent", "a marker thread marks and sweeps while mutator threads run; snapshot-at-the-beginning"
+                    + " barrier with per-thread buffers; stop-the-world only for the root scan and the final remark (safepoints polled at"
+                    + " allocations and barrier slow paths); over any general-purpose jalloc allocator (--allocator); non-moving",
+                    List.of(GOGC, MARKER, STEP, SATB_BUFFER, CHECKED), true, false));
 
     private Collectors() {}
 
@@ -100,9 +111,16 @@ public final class Collectors {
         long gogc = opt(options, "gogc").equals("off") ? -1 : org.jalloc.core.spi.Sizes.parse(opt(options, "gogc"));
         boolean checked = opt(options, "checked").equals("on");
         if (!type.usesAllocator() && allocator != null) {
-            throw new IllegalArgumentException(type.name() + " has its own contiguous space: --allocator applies to mark-sweep only");
+            throw new IllegalArgumentException(type.name() + " has its own contiguous space: --allocator applies to mark-sweep, incremental"
+                    + " and concurrent only");
         }
         return switch (type.name()) {
+            case "concurrent" -> {
+                long step = range(type, options, "step", 1, Long.MAX_VALUE);
+                int buffer = (int) range(type, options, "satb-buffer", 1, 1 << 16);
+                AllocatorSpace space = new AllocatorSpace(allocator == null ? DEFAULT_ALLOCATOR : allocator, heapBytes);
+                yield new ConcurrentCollector(display, space, gogc, checked, opt(options, "marker").equals("thread"), step, buffer);
+            }
             case "incremental" -> {
                 long step = range(type, options, "step", 1, Long.MAX_VALUE);
                 AllocatorSpace space = new AllocatorSpace(allocator == null ? DEFAULT_ALLOCATOR : allocator, heapBytes);
@@ -135,6 +153,9 @@ public final class Collectors {
     public static @Nullable String allocatorOf(Collector c) {
         if (c instanceof IncrementalCollector i) {
             return i.allocatorName();
+        }
+        if (c instanceof ConcurrentCollector cc) {
+            return cc.allocatorName();
         }
         return c instanceof MarkSweepCollector ms ? ms.allocatorName() : null;
     }

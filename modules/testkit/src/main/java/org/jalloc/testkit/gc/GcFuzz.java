@@ -31,6 +31,7 @@ public final class GcFuzz {
     private int opsPerSequence = 1000;
     private int shrinkBudget = 2000;
     private int checkEvery = GcRun.CHECK_EVERY;
+    private int threads = 1;
 
     public GcFuzz(CollectorFactory factory) {
         this.factory = factory;
@@ -63,6 +64,33 @@ public final class GcFuzz {
         return this;
     }
 
+    /**
+     * Mutator threads per sequence (default 1). With more, each sequence is one list of operations per thread, run at
+     * once on one collector ({@link GcThreadedRun}: the checker and the oracle at safepoints); such failures depend on
+     * the schedule and are reported with every thread's operations, not shrunk. Needs a collector that takes several
+     * mutators ({@code concurrent}).
+     *
+     * @throws IllegalArgumentException for fewer than 1 or more than 64, or a single-owner collector
+     */
+    public GcFuzz threads(int n) {
+        if (n < 1 || n > 64) {
+            throw new IllegalArgumentException("threads must be between 1 and 64, not " + n);
+        }
+        if (n > 1) {
+            Collector probe = factory.create();
+            try {
+                probe.mutator();
+                probe.newMutator();
+            } catch (IllegalStateException e) {
+                throw new IllegalArgumentException("--threads " + n + ": " + e.getMessage());
+            } finally {
+                probe.close();
+            }
+        }
+        this.threads = n;
+        return this;
+    }
+
     /** Runs the shrinker may spend on one failure; default 2000. */
     public GcFuzz shrinkBudget(int runs) {
         this.shrinkBudget = runs;
@@ -79,8 +107,13 @@ public final class GcFuzz {
         while (done < totalOps) {
             int length = (int) Math.min(opsPerSequence, totalOps - done);
             long s = FuzzEngine.sequenceSeed(seed, sequences);
-            List<GcOp> ops = GcOpGenerator.generate(s, length, factory.heapBytes(), steps);
-            GcFuzzFailure f = runAndShrink(ops, s, counts);
+            GcFuzzFailure f;
+            if (threads > 1) {
+                f = runThreaded(s, length, counts);
+            } else {
+                List<GcOp> ops = GcOpGenerator.generate(s, length, factory.heapBytes(), steps);
+                f = runAndShrink(ops, s, counts);
+            }
             if (f != null) {
                 failures.add(f);
             }
@@ -92,6 +125,53 @@ public final class GcFuzz {
         }
         return new GcFuzzReport(factory.name(), factory.allocator(), done, counts[0], counts[1], sequences, failures,
                 (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** One sequence on {@link #threads} threads: {@code length} operations split among them. Not shrunk. */
+    private @Nullable GcFuzzFailure runThreaded(long seed, int length, long[] counts) {
+        int per = Math.max(1, length / threads);
+        List<List<GcOp>> lists = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            lists.add(GcOpGenerator.generate(FuzzEngine.sequenceSeed(seed, t), per, factory.heapBytes(), steps));
+        }
+        GcThreadedRun run;
+        try {
+            run = new GcThreadedRun(factory.create(), threads, lists.get(0), checkEvery);
+        } catch (RuntimeException e) {
+            return new GcFuzzFailure(factory.name(), factory.allocator(), factory.heapBytes(), seed, length, List.of(),
+                    e.getClass().getSimpleName(), "creating the collector threw " + e);
+        }
+        try (run) {
+            RuntimeException f;
+            try {
+                f = run.run(lists);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                f = new IllegalStateException("interrupted", e);
+            }
+            counts[0] += run.collector().stats().collections();
+            counts[1] += run.checks();
+            if (f == null) {
+                return null;
+            }
+            String signature = f instanceof HeapCheckException h ? String.join(",", h.invariantIds()) : f.getClass().getSimpleName();
+            StringWriter w = new StringWriter();
+            if (!(f instanceof HeapCheckException)) {
+                f.printStackTrace(new PrintWriter(w));
+            }
+            StringBuilder msg = new StringBuilder(f instanceof HeapCheckException ? String.valueOf(f.getMessage()) : w.toString());
+            List<GcOp> all = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                msg.append("\n# thread ").append(t).append(" (sequence seed ").append(FuzzEngine.sequenceSeed(seed, t)).append("), ")
+                        .append(lists.get(t).size()).append(" operations:\n");
+                for (GcOp op : lists.get(t)) {
+                    msg.append(op).append('\n');
+                }
+                all.addAll(lists.get(t));
+            }
+            msg.append("# ").append(threads).append(" threads: the interleaving decided; not shrunk (marker=steps with one thread shrinks)");
+            return new GcFuzzFailure(factory.name(), factory.allocator(), factory.heapBytes(), seed, all.size(), all, signature, msg.toString());
+        }
     }
 
     /** Runs one generated sequence; its shrunk failure, or null. */
