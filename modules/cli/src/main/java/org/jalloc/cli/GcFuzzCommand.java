@@ -2,7 +2,7 @@ package org.jalloc.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -51,7 +51,7 @@ final class GcFuzzCommand implements Callable<Integer> {
     int sequenceOps;
 
     @Option(names = "--threads", defaultValue = "1",
-            description = "mutator threads per sequence (default ${DEFAULT-VALUE}); more than 1 needs a collector with several mutators"
+            description = "mutator threads per sequence, 1 to 256 (default ${DEFAULT-VALUE}); more than 1 needs a collector with several mutators"
                     + " (concurrent): each thread runs its own operations, checked at safepoints against the oracle; such failures are not shrunk")
     int threads;
 
@@ -69,12 +69,11 @@ final class GcFuzzCommand implements Callable<Integer> {
             throw new UsageException("--ops and --sequence-ops must be positive");
         }
         CollectorFactory factory = CollectorFactory.of(collector, allocator, heap);
-        if (threads < 1 || threads > 64) {
-            throw new UsageException("--threads must be between 1 and 64");
-        }
+        UsageException.requireRange("--threads", threads, 1, GcFuzz.MAX_THREADS);
         if (threads > 1 && replay != null) {
             throw new UsageException("--replay runs one thread: drop --threads");
         }
+        factory.create().close(); // a heap that cannot be reserved or held is a usage error (exit 2), not a violation
         GcFuzz fuzz = new GcFuzz(factory).opsPerSequence(sequenceOps);
         try {
             fuzz.threads(threads);
@@ -86,9 +85,9 @@ final class GcFuzzCommand implements Callable<Integer> {
         if (file != null) {
             List<GcOp> list;
             try {
-                list = GcOp.parseAll(Files.readString(file));
+                list = GcOp.parseAll(new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1));
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+                throw new UsageException("cannot read " + file + ": " + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : Io.reason(e)));
             } catch (IllegalArgumentException e) {
                 throw new UsageException(file + ": " + e.getMessage());
             }

@@ -85,7 +85,11 @@ class GcCliTest {
         assertEquals(2, single.exit());
         assertTrue(single.err().contains("single-owner") && !single.err().contains("Exception"), single.err());
         assertEquals(2, run("gc-fuzz", "--collector", "concurrent", "--threads", "0", "--ops", "10").exit());
-        assertEquals(2, run("gc-fuzz", "--collector", "concurrent", "--threads", "65", "--ops", "10").exit());
+        assertEquals(2, run("gc-fuzz", "--collector", "concurrent", "--threads", "257", "--ops", "10").exit());
+        Run big = run("gc-fuzz", "--collector", "concurrent", "--threads", "100000", "--ops", "10");
+        assertEquals(2, big.exit(), "refused before any thread starts");
+        assertTrue(big.err().contains("--threads") && big.err().lines().count() == 1, big.err());
+        assertEquals(2, run("gc-fuzz", "--collector", "concurrent", "--threads", "x", "--ops", "10").exit());
     }
 
     @Test

@@ -32,6 +32,8 @@ public final class GcFuzz {
     private int shrinkBudget = 2000;
     private int checkEvery = GcRun.CHECK_EVERY;
     private int threads = 1;
+    /** The most mutator threads a threaded run takes (each a platform thread). */
+    public static final int MAX_THREADS = 256;
 
     public GcFuzz(CollectorFactory factory) {
         this.factory = factory;
@@ -70,11 +72,11 @@ public final class GcFuzz {
      * the schedule and are reported with every thread's operations, not shrunk. Needs a collector that takes several
      * mutators ({@code concurrent}).
      *
-     * @throws IllegalArgumentException for fewer than 1 or more than 64, or a single-owner collector
+     * @throws IllegalArgumentException for fewer than 1 or more than {@link #MAX_THREADS}, or a single-owner collector
      */
     public GcFuzz threads(int n) {
-        if (n < 1 || n > 64) {
-            throw new IllegalArgumentException("threads must be between 1 and 64, not " + n);
+        if (n < 1 || n > MAX_THREADS) {
+            throw new IllegalArgumentException("threads must be between 1 and " + MAX_THREADS + ", not " + n);
         }
         if (n > 1) {
             Collector probe = factory.create();
