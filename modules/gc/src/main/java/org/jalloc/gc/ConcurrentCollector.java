@@ -81,7 +81,8 @@ import org.jalloc.core.walk.InvariantSink;
  *
  * <h2>A cycle</h2>
  * <ol>
- *   <li>Allocation since the last cycle reaches the GOGC budget: the allocating mutator wakes the marker.</li>
+ *   <li>Allocation since the last cycle reaches the GOGC budget, or the allocator's blocks fill 60% of the space: the allocating mutator
+ *       wakes the marker.</li>
  *   <li>Root scan (stop-the-world): {@code m = !m}; the allocation colour becomes {@code m} (allocate black); every
  *       root's object is shaded; the barrier turns on.</li>
  *   <li>Concurrent mark: the marker drains handed-off buffers and the gray stack, {@code step} objects at a time,
@@ -91,7 +92,8 @@ import org.jalloc.core.walk.InvariantSink;
  *   <li>Concurrent sweep: the object list is examined in chunks under {@code allocLock}; white objects are freed.</li>
  *   <li>The cycle counts as a collection, its pause the sum of its two stops.</li>
  * </ol>
- * A mutator that allocates another whole budget while a cycle runs waits for it to end (the marker cannot keep up).
+ * A mutator that allocates another half budget while a cycle runs (or before the marker began a requested one), or
+ * finds 85% of the space in blocks, waits for the cycle to end: the marker did not keep up (an assist).
  * A full collection ({@link #collect()}, or an allocation the space cannot serve) stops the world, finishes any cycle
  * and runs a complete one inside the stop. With {@code marker=steps} there is no marker thread: the work runs in
  * {@link #step} calls (and in the allocating thread when it outruns a cycle), deterministically — how gc-fuzz
@@ -156,6 +158,8 @@ final class ConcurrentCollector extends Collector {
     final ObjectList objects = new ObjectList();
     private boolean allocMark;
     private long allocatedInCycle;
+    /** The allocator's usable bytes of every object (its blocks, not the objects' sizes): the occupancy the pacing reads. */
+    private long blockBytes;
 
     // ---- statistics
     long cycles;
@@ -465,6 +469,7 @@ final class ConcurrentCollector extends Collector {
         }
         model.initialize(a, size, type, length, allocMark, 0);
         objects.add(a);
+        blockBytes += space.allocator.usableSize(a);
         if (checked) {
             objectIndex.put(a, size, 0);
         }
@@ -487,13 +492,18 @@ final class ConcurrentCollector extends Collector {
         boolean outran = false;
         if (mayCollect) {
             synchronized (allocLock) {
+                long cap = space.capacity();
                 if (phase == Phase.IDLE) {
-                    start = trigger.shouldCollect(allocatedSinceGc, size, liveBytes);
-                    // a requested cycle the marker has not begun (not scheduled yet): past a second budget, wait for it
+                    // GOGC, or the occupancy at which a cycle must begin to end before the space fills (G1's IHOP):
+                    // objects born during a cycle float until the next one, so GOGC alone overshoots a small heap
+                    start = trigger.shouldCollect(allocatedSinceGc, size, liveBytes) || (gogcOn() && blockBytes + size >= cap / 10 * 6);
+                    // a requested cycle the marker has not begun (not scheduled yet): past half a budget more, wait for it
                     long b = trigger.budget(liveBytes);
-                    outran = start && threadMarker && allocatedSinceGc + size - b >= b;
+                    outran = start && threadMarker && allocatedSinceGc + size - b >= b / 2;
                 } else {
-                    outran = gogcOn() && allocatedInCycle + size >= trigger.budget(liveBytes);
+                    // pacing: the cycle must end before the mutator allocates half a budget more (objects born in the
+                    // cycle are black, so they float until the next one: a whole budget more would fill a 3x heap)
+                    outran = gogcOn() && (allocatedInCycle + size >= trigger.budget(liveBytes) / 2 || blockBytes + size >= cap / 20 * 17);
                 }
             }
             // before allocating: the new object must get the colour of the cycle it is born in
@@ -694,10 +704,10 @@ final class ConcurrentCollector extends Collector {
 
     /** Root scan: the first stop of a cycle. */
     private void startCycle(Cause cause) {
-        long t0 = System.nanoTime();
         if (stopTheWorld(Stop.ROOTS) < 0) {
             return;
         }
+        long t0 = System.nanoTime(); // the pause: every mutator stopped (the time to reach the safepoint is apart)
         try {
             cycleCause = cause;
             cyclePause = 0;
@@ -763,10 +773,10 @@ final class ConcurrentCollector extends Collector {
 
     /** The final remark: the second stop. Every partial buffer drained, marking finished, the sweep begun. */
     private void remark() {
-        long t0 = System.nanoTime();
         if (stopTheWorld(Stop.ANY) < 0) {
             return;
         }
+        long t0 = System.nanoTime(); // the pause: every mutator stopped (the time to reach the safepoint is apart)
         try {
             for (Satb s : states) {
                 for (int i = 0; i < s.n; i++) {
@@ -814,6 +824,7 @@ final class ConcurrentCollector extends Collector {
                     sweptLiveObjects++;
                 } else {
                     objects.dropNext();
+                    blockBytes -= space.allocator.usableSize(a);
                     space.free(a);
                     if (checked) {
                         objectIndex.remove(a);
@@ -850,10 +861,10 @@ final class ConcurrentCollector extends Collector {
         rethrowFailure();
         lockGc();
         try {
-            long t0 = System.nanoTime();
             if (stopTheWorld(Stop.ROOTS) < 0) {
                 return;
             }
+            long t0 = System.nanoTime();
             try {
                 if (checked) {
                     before = Fingerprint.of(this);
@@ -935,6 +946,7 @@ final class ConcurrentCollector extends Collector {
                     sweptLiveObjects++;
                 } else {
                     objects.dropNext();
+                    blockBytes -= space.allocator.usableSize(a);
                     space.free(a);
                     if (checked) {
                         objectIndex.remove(a);

@@ -9,7 +9,7 @@ package org.jalloc.gc;
  * @param fullCollections        full collections (stop-the-world: {@code collect()} or an allocation the space could
  *                               not serve)
  * @param concurrentModeFailures full collections an allocation forced while a cycle was under way
- * @param rootScanPauseNanos     every root-scan stop, ns (from the request, time-to-safepoint included)
+ * @param rootScanPauseNanos     every root-scan stop, ns (every mutator stopped; the time to reach the safepoint is apart)
  * @param remarkPauseNanos       every remark stop, ns
  * @param fullPauseNanos         every full collection's stop, ns
  * @param maxTimeToSafepointNanos the longest wait for the mutators to stop

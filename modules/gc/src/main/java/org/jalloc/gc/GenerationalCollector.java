@@ -96,7 +96,7 @@ final class GenerationalCollector extends Collector {
     /** The remembered set kinds. */
     enum RemSet { CARDS, SSB }
 
-    private final GenerationalSpace space;
+    final GenerationalSpace space;
     private final int promoteAge;
     private final RemSet remset;
     final CardTable cards;
@@ -180,7 +180,7 @@ final class GenerationalCollector extends Collector {
         };
     }
 
-    private void remember(long slot) {
+    void remember(long slot) {
         if (remset == RemSet.CARDS) {
             cards.dirty(slot);
         } else {
