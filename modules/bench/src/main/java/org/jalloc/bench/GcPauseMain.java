@@ -129,7 +129,10 @@ public final class GcPauseMain {
                     if (!l.startsWith("{\"collector\":\"" + c + "\"")) {
                         continue;
                     }
-                    for (long v : values(l, k)) {
+                    long[] vs = k.equals("stop-the-world")
+                            ? java.util.stream.LongStream.concat(Arrays.stream(values(l, "root-scan")), Arrays.stream(values(l, "remark"))).toArray()
+                            : values(l, k);
+                    for (long v : vs) {
                         h.recordValue(Math.max(1, v));
                         n++;
                     }

@@ -97,13 +97,8 @@ public class PauseBenchmark {
             p.put("step", IncrementalStats.of(gc).stepPauseNanos()); // a cycle finished at once (out of space) is one step
         } else if (name.startsWith("concurrent")) {
             ConcurrentStats s = ConcurrentStats.of(gc);
-            long[] r = s.rootScanPauseNanos();
-            long[] m = s.remarkPauseNanos();
-            long[] both = java.util.Arrays.copyOf(r, r.length + m.length);
-            System.arraycopy(m, 0, both, r.length, m.length);
-            p.put("stop-the-world", both);
-            p.put("root-scan", r);
-            p.put("remark", m);
+            p.put("root-scan", s.rootScanPauseNanos()); // GcPauseMain pools root scans and remarks as the stop-the-world phases
+            p.put("remark", s.remarkPauseNanos());
             p.put("full", s.fullPauseNanos());
         } else {
             p.put("collection", gc.stats().pauseNanos());
