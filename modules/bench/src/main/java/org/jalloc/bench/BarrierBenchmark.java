@@ -22,8 +22,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The cost of a reference write through each collector's barrier, ns per write: one million stores of alternating
- * targets into one field ({@code Mutator.setRef}, the validating API path), per single-shot invocation on a fresh
- * collector. Cases:
+ * targets into the first field of 1,024 holder objects taken round-robin ({@code Mutator.setRef}, the validating API
+ * path), per single-shot invocation on a fresh collector. Cases:
  * <ul>
  *   <li>{@code none}: mark-sweep, whose barrier is {@code WriteBarrier.NONE} (skipped by a flag test): the baseline;</li>
  *   <li>{@code generational-cards-old-young}, {@code generational-ssb-old-young}: a tenured field takes nursery objects
@@ -39,7 +39,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3)
-@Measurement(iterations = 10)
+@Measurement(iterations = 20)
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 public class BarrierBenchmark {
     static final int STORES = 1_000_000;
@@ -48,9 +48,12 @@ public class BarrierBenchmark {
             "incremental-yuasa-marking", "incremental-idle", "concurrent-satb-marking", "concurrent-idle"})
     public String variant;
 
+    /** Holders written round-robin: a store is never overwritten by the next one to the same address (no dead stores). */
+    static final int HOLDERS = 1024;
+
     private Collector gc;
     private Mutator m;
-    private long holder;
+    private long[] holders = new long[HOLDERS];
     private long x;
     private long y;
 
@@ -69,19 +72,23 @@ public class BarrierBenchmark {
         m = gc.mutator();
         int node = gc.types().define("node", 2, 8);
         m.pushFrame(3);
-        m.setLocal(0, m.allocate(node));
+        m.setLocal(0, m.allocateArray(org.jalloc.gc.Types.REF_ARRAY, HOLDERS));
+        for (int i = 0; i < HOLDERS; i++) {
+            long h = m.allocate(node);
+            m.setRef(m.local(0), i, h);
+        }
         if (variant.endsWith("old-young")) {
-            m.collect(); // the holder is tenured now; the targets below are born in the nursery
+            m.collect(); // the holders are tenured now; the targets below are born in the nursery
         }
         m.setLocal(1, m.allocate(node));
         m.setLocal(2, m.allocate(node));
         if (variant.endsWith("marking")) {
-            for (int i = 0; i < 8; i++) {
-                m.setRef(m.local(0), 1, m.allocate(node)); // a few objects for the marker, so one step does not end the cycle
-            }
-            gc.step(); // the cycle begins: roots shaded, the barrier on
+            gc.step(); // the cycle begins: roots shaded (the holders stay white or gray: one object per step), the barrier on
         }
-        holder = m.local(0);
+        for (int i = 0; i < HOLDERS; i++) {
+            holders[i] = m.getRef(m.local(0), i);
+            m.setRef(holders[i], 0, m.local(1)); // every field holds a reference: a snapshot barrier logs each overwrite
+        }
         x = m.local(1);
         y = m.local(2);
     }
@@ -89,12 +96,12 @@ public class BarrierBenchmark {
     @Benchmark
     @OperationsPerInvocation(STORES)
     public void store() {
-        long h = holder;
+        long[] h = holders;
         long a = x;
         long b = y;
         for (int i = 0; i < STORES; i += 2) {
-            m.setRef(h, 0, a);
-            m.setRef(h, 0, b);
+            m.setRef(h[i & (HOLDERS - 1)], 0, a);
+            m.setRef(h[(i + 1) & (HOLDERS - 1)], 0, b);
         }
     }
 
