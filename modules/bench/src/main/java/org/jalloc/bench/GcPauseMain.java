@@ -37,7 +37,8 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  * (write docs/gc/issue19.md), {@code --root DIR}.
  */
 public final class GcPauseMain {
-    static final List<String> COLLECTORS = List.of("mark-sweep", "generational", "incremental", "concurrent");
+    /** The default incremental step counts objects (a 1,024-reference array is one); the second bounds scanned bytes. */
+    static final List<String> COLLECTORS = List.of("mark-sweep", "generational", "incremental", "incremental:step-unit=bytes,step=32768", "concurrent");
     static final List<String> JVM_GCS = List.of("G1", "Z", "Shenandoah");
 
     private GcPauseMain() {}
@@ -118,7 +119,7 @@ public final class GcPauseMain {
             RunResult r = results.stream().filter(x -> x.getParams().getParam("collector").equals(c)).findFirst().orElse(null);
             List<String> kinds = switch (c) {
                 case "generational" -> List.of("minor", "major");
-                case "incremental" -> List.of("step");
+                case "incremental", "incremental:step-unit=bytes,step=32768" -> List.of("step");
                 case "concurrent" -> List.of("stop-the-world", "root-scan", "remark", "full");
                 default -> List.of("collection");
             };
