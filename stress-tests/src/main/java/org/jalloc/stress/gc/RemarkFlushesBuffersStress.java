@@ -15,8 +15,9 @@ import org.openjdk.jcstress.infra.results.LL_Result;
 /**
  * Two mutators' partial SATB buffers flushed at the remark (GC-14, GC-17). Each mutator i has root 0 → Aᵢ → Wᵢ; the
  * roots are scanned. Each moves Wᵢ into its root slot 1 and deletes Aᵢ's reference (logged in its own buffer, which
- * is far from full, so nothing is handed off), while the marker runs to the end of the cycle: its remark must wait
- * until both mutators are stopped and drain both buffers.
+ * is far from full, so nothing is handed off); the second mutator's thread then runs the marker to the end of the
+ * cycle while the first may still be moving: the remark must wait until both mutators are stopped and drain both
+ * buffers. (Two actors: JCStress skips a test with more actors than the machine's CPUs.)
  */
 @JCStressTest
 @Description("two mutators' snapshot buffers drained by the remark: both objects stay marked")
@@ -52,14 +53,11 @@ public class RemarkFlushesBuffersStress {
         move(m1);
     }
 
+    /** Mutator 2, then the marker on the same thread (JCStress runs no more actors than CPUs: two here). */
     @Actor
-    public void mutator2() {
+    public void mutator2ThenMarker() {
         move(m2);
-    }
-
-    @Actor
-    public void marker() {
-        f.finishCycle(); // marks, stops the world for the remark, sweeps
+        f.finishCycle(); // marks, stops the world for the remark (waiting for mutator 1), drains both buffers, sweeps
     }
 
     @Arbiter
