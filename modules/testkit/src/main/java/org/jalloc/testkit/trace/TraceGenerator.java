@@ -21,12 +21,15 @@ import java.util.SplittableRandom;
  *   <tr><td>coalescing</td><td>malloc-lab coalescing-bal</td><td>two blocks allocated and freed, then one block of their combined size</td></tr>
  *   <tr><td>tail-sizes</td><td>footer-elision study</td><td>random live set with sizes 1-8 bytes above a multiple of 16</td></tr>
  *   <tr><td>full-api</td><td>jalloc extensions</td><td>random mix of a, c, m, r, x and f ops</td></tr>
+ *   <tr><td>strings, list, tree, browser</td><td>real programs' heaps</td><td>mostly small requests (strings, list
+ *       and tree nodes) with a few large ones: see {@link ProgramTraces}</td></tr>
  * </table>
  */
 public final class TraceGenerator {
     /** The pattern names {@link #generate} accepts. */
     public static final List<String> PATTERNS = List.of(
-            "larson", "producer-consumer", "binary", "realloc-growth", "random", "coalescing", "tail-sizes", "full-api");
+            "larson", "producer-consumer", "binary", "realloc-growth", "random", "coalescing", "tail-sizes", "full-api",
+            "strings", "list", "tree", "browser");
 
     private static final int MIN_OPS = 16;
 
@@ -52,6 +55,9 @@ public final class TraceGenerator {
      * @throws IllegalArgumentException for an unknown pattern (the message lists the known ones)
      */
     public static Trace generate(String pattern, int ops, long seed) {
+        if (ProgramTraces.PATTERNS.contains(pattern)) {
+            return ProgramTraces.generate(pattern, ops, seed);
+        }
         TraceGenerator g = new TraceGenerator(seed, ops);
         switch (pattern) {
             case "larson" -> g.larson();
