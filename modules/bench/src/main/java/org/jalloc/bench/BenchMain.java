@@ -33,6 +33,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *   --report   also write docs/performance.md, docs/performance/*.png and results.json (and the trace charts)
  *   --out DIR  where results.json goes without --report (default target/bench)
  *   --root DIR the repository root (default: the working directory)
+ *   --gc       the collectors instead: GCBench and binary-trees against the JVM's collectors ({@link GcBenchMain})
  * </pre>
  *
  * Ratios: {@code ratioToFloor} divides by the {@code floor-array} subject of the same benchmark and parameters;
@@ -54,6 +55,10 @@ public final class BenchMain {
     private BenchMain() {}
 
     public static void main(String[] args) throws Exception {
+        if (List.of(args).contains("--gc")) {
+            GcBenchMain.main(args); // the collectors' benchmarks: docs/gc.md
+            return;
+        }
         Mode mode = Mode.FULL;
         boolean json = false;
         boolean report = false;
@@ -71,7 +76,8 @@ public final class BenchMain {
                 case "--from" -> from = Path.of(args[++i]);
                 case "--root" -> root = Path.of(args[++i]).toAbsolutePath();
                 case "-h", "--help" -> {
-                    System.out.println("usage: ./jalloc bench [--smoke|--quick|--full] [--json] [--report] [--out DIR] [--from RESULTS.json]");
+                    System.out.println("usage: ./jalloc bench [--smoke|--quick|--full] [--json] [--report] [--out DIR] [--from RESULTS.json]\n"
+                            + "       ./jalloc bench --gc [--quick|--full] [--report]   (collectors: GCBench, binary-trees, JVM GCs)");
                     return;
                 }
                 default -> {

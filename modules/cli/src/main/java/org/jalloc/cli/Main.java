@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
         description = "Classic memory allocators over off-heap memory, each checked and measured.",
         footer = {"", "Also: ./jalloc bench [--smoke|--quick|--full] [--json] [--report] runs the JMH suite (the launcher runs it on the class path)."},
         subcommands = {FuzzCommand.class, ReplayCommand.class, StatsCommand.class, GenCommand.class, ListCommand.class, CheckRateCommand.class,
+                GcFuzzCommand.class, FragmentationCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code for violations, failed traces, out of memory. */

@@ -33,9 +33,27 @@ import org.jalloc.core.walk.HeapWalk;
  *
  * <p>Every payload is at least 16-byte aligned on the real memory address, and the smallest usable size is 16.
  *
- * <p>Segment views ({@link #segment}, {@link #asSegmentAllocator}) are plain slices of the heap: a view outlives
- * {@code free} and nothing detects use after free through it (outside debug modes). {@link #asArena()} segments
- * become inaccessible when that arena is closed.
+ * <h2>Views and lifetimes</h2>
+ * <table class="striped">
+ *   <caption>What each FFM view of the heap does after each end of life (tested for every allocator by the contract
+ *   test; docs/reliability.md)</caption>
+ *   <tr><th>view</th><th>after {@code free} of its block</th><th>after its arena closes</th>
+ *       <th>after {@link #close()} (or {@link Heap#reset()})</th><th>other threads</th></tr>
+ *   <tr><td>{@link #segment}, {@link #asSegmentAllocator} segments, {@code heap().memory()}</td>
+ *       <td>still read and write the heap: use after free is not detected outside checked mode (a new
+ *       {@code segment(p)} of a freed block is refused as {@code usableSize(p)} is)</td><td>-</td>
+ *       <td>{@link IllegalStateException} on every access ({@code reset} leaves them valid: they then see the next
+ *       allocator's blocks)</td>
+ *       <td>any thread may access them</td></tr>
+ *   <tr><td>{@link #asArena()} segments</td>
+ *       <td>the arena frees its blocks itself; freeing one yourself is a double free when the arena closes</td>
+ *       <td>{@link IllegalStateException}</td><td>{@link IllegalStateException}: the arena closes with the heap</td>
+ *       <td>any thread may access them; the arena's {@code allocate} and {@code close} belong to the thread that
+ *       called {@code asArena()} ({@link WrongThreadException})</td></tr>
+ * </table>
+ * No view ever reaches unmapped memory or a heap mapped later at the same address: closing the allocator unmaps the
+ * heap through a shared arena (FFM waits until no thread is inside an access) and first closes every arena opened
+ * over it ({@link Heap#dependentArena()}).
  */
 public interface Allocator extends AutoCloseable {
 
@@ -80,7 +98,10 @@ public interface Allocator extends AutoCloseable {
     /** The block-walk SPI through which the shared checker sees this heap. */
     HeapWalk heapWalk();
 
-    /** Releases the heap; every address and view becomes invalid. */
+    /**
+     * Releases the heap; every address becomes invalid and every view throws {@link IllegalStateException} (see the
+     * class comment). Any thread may call it; calling it again does nothing.
+     */
     @Override
     void close();
 
@@ -120,8 +141,19 @@ public interface Allocator extends AutoCloseable {
     }
 
     /**
-     * A confined {@link Arena} that allocates from this allocator: segments are zeroed, aligned as asked, and
-     * become inaccessible when the arena is closed, which frees every block it allocated.
+     * An {@link Arena} that allocates from this allocator: segments are zeroed, aligned as asked, and become
+     * inaccessible ({@link IllegalStateException}) when the arena is closed, which frees every block it allocated, or
+     * when this allocator is closed (or its heap reset), whichever comes first.
+     *
+     * <p>Threads: the segments are shared (any thread may access them, as every view of the heap, unlike an
+     * {@link Arena#ofConfined()} arena's); {@code allocate} and {@code close} belong to the calling thread
+     * ({@link WrongThreadException} elsewhere). Closing the allocator from any thread closes the arena too; its own
+     * {@code close()} then throws {@link IllegalStateException} (already closed) and frees nothing, the heap is gone.
+     *
+     * <p>{@code close()} frees every block even if one fails to free (a block the caller freed itself: a double free)
+     * and then throws the first failure with the others suppressed; the arena is closed either way.
+     *
+     * @throws IllegalStateException if this allocator is closed
      */
     default Arena asArena() {
         return new AllocatorArena(this);

@@ -2,9 +2,11 @@ package org.jalloc.core;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 
 import org.jalloc.core.memory.Heap;
@@ -30,8 +32,20 @@ public final class Allocators {
             all.addAll(p.allocatorTypes());
         }
         if (Allocators.class.getModule().isNamed()) {
-            // On the module path, ServiceLoader.load(Class) with the caller's layer finds module providers too.
-            for (AllocatorProvider p : ServiceLoader.load(AllocatorProvider.class)) {
+            // On the module path, ServiceLoader.load(Class) with the context loader finds providers in other layers
+            // too. That loader may also see another copy of jalloc (on the class path beside a module layer): its
+            // providers implement another AllocatorProvider and are skipped, not fatal.
+            Iterator<AllocatorProvider> it = ServiceLoader.load(AllocatorProvider.class).iterator();
+            while (true) {
+                AllocatorProvider p;
+                try {
+                    if (!it.hasNext()) {
+                        break;
+                    }
+                    p = it.next();
+                } catch (ServiceConfigurationError foreign) {
+                    continue;
+                }
                 for (AllocatorType t : p.allocatorTypes()) {
                     if (all.stream().noneMatch(x -> x.name().equals(t.name()))) {
                         all.add(t);

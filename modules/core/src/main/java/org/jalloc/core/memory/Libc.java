@@ -1,7 +1,9 @@
 package org.jalloc.core.memory;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
@@ -11,8 +13,8 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * The C library functions jalloc calls through FFM downcalls: {@code mmap}, {@code munmap} and {@code madvise} to
- * reserve heaps and give pages back, and {@code malloc}, {@code realloc}, {@code aligned_alloc} and {@code free} as
+ * The C library functions jalloc calls through FFM downcalls: {@code mmap} (with its {@code errno}), {@code munmap},
+ * {@code madvise} and {@code strerror} to reserve heaps, trim them, give pages back and say why a reservation failed, and {@code malloc}, {@code realloc}, {@code aligned_alloc} and {@code free} as
  * the baseline every allocator is measured against.
  *
  * <p>All {@code invokeExact} calls live in this one class: the Nullness Checker crashes on {@code invokeExact} with
@@ -44,14 +46,32 @@ public final class Libc {
         return HANDLES.reason;
     }
 
-    /** Reserves {@code bytes} of address space without committing memory; returns 0 on failure. */
+    /** Where {@code errno} lies in the call state captured by the {@code mmap} handle. */
+    private static final long ERRNO_OFFSET = Linker.Option.captureStateLayout().byteOffset(MemoryLayout.PathElement.groupElement("errno"));
+
+    /**
+     * Reserves {@code bytes} of address space without committing memory.
+     *
+     * @return the address (user addresses are below 2<sup>63</sup>), or {@code -errno} when the kernel refuses
+     */
     static long mmapReserve(long bytes) {
-        try {
-            MemorySegment p = (MemorySegment) HANDLES.mmap.invokeExact(MemorySegment.NULL, bytes, PROT_RW, MAP_FLAGS, -1, 0L);
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment state = call.allocate(Linker.Option.captureStateLayout());
+            MemorySegment p = (MemorySegment) HANDLES.mmap.invokeExact(state, MemorySegment.NULL, bytes, PROT_RW, MAP_FLAGS, -1, 0L);
             long a = p.address();
-            return a == -1L ? 0L : a;
+            return a == -1L ? -Math.max(1, state.get(JAVA_INT, ERRNO_OFFSET)) : a;
         } catch (Throwable t) {
             throw new IllegalStateException("mmap failed", t);
+        }
+    }
+
+    /** {@code strerror(errnum)}: the C library's text for an error number ("Cannot allocate memory"). */
+    static String strerror(int errnum) {
+        try {
+            MemorySegment text = (MemorySegment) HANDLES.strerror.invokeExact(errnum);
+            return text.reinterpret(Long.MAX_VALUE).getString(0) + " (errno " + errnum + ")";
+        } catch (Throwable t) {
+            return "errno " + errnum;
         }
     }
 
@@ -142,6 +162,7 @@ public final class Libc {
         final MethodHandle free;
         final MethodHandle calloc;
         final MethodHandle usableSize;
+        final MethodHandle strerror;
 
         private Handles(boolean ok, String reason, MethodHandle[] h) {
             this.ok = ok;
@@ -155,10 +176,11 @@ public final class Libc {
             this.free = h[6];
             this.calloc = h[7];
             this.usableSize = h[8];
+            this.strerror = h[9];
         }
 
         static Handles load() {
-            MethodHandle[] h = new MethodHandle[9];
+            MethodHandle[] h = new MethodHandle[10];
             MethodHandle missing = java.lang.invoke.MethodHandles.constant(Object.class, null);
             java.util.Arrays.fill(h, missing);
             String os = System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT);
@@ -170,7 +192,8 @@ public final class Libc {
                 Linker linker = Linker.nativeLinker();
                 SymbolLookup libc = linker.defaultLookup();
                 h[0] = linker.downcallHandle(find(libc, "mmap"),
-                        FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+                        FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG),
+                        Linker.Option.captureCallState("errno"));
                 h[1] = linker.downcallHandle(find(libc, "munmap"), FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
                 h[2] = linker.downcallHandle(find(libc, "madvise"), FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
                 h[3] = linker.downcallHandle(find(libc, "malloc"), FunctionDescriptor.of(ADDRESS, JAVA_LONG));
@@ -179,6 +202,7 @@ public final class Libc {
                 h[6] = linker.downcallHandle(find(libc, "free"), FunctionDescriptor.ofVoid(ADDRESS));
                 h[7] = linker.downcallHandle(find(libc, "calloc"), FunctionDescriptor.of(ADDRESS, JAVA_LONG, JAVA_LONG));
                 h[8] = linker.downcallHandle(find(libc, "malloc_usable_size"), FunctionDescriptor.of(JAVA_LONG, ADDRESS));
+                h[9] = linker.downcallHandle(find(libc, "strerror"), FunctionDescriptor.of(ADDRESS, JAVA_INT));
                 return new Handles(true, "available", h);
             } catch (IllegalCallerException | UnsupportedOperationException | IllegalArgumentException e) {
                 return new Handles(false, "native access unavailable: " + e.getMessage()

@@ -1,12 +1,18 @@
 package org.jalloc.core.memory;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class HeapTest {
     @Test
@@ -93,5 +99,41 @@ class HeapTest {
     void sizesMustBePositive() {
         assertThrows(IllegalArgumentException.class, () -> Heap.reserve(0));
         assertThrows(IllegalArgumentException.class, () -> Heap.reserve(-5));
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {Long.MAX_VALUE, 9223372036854771712L, 4611686018427387904L, 131072L << 30, 1L << 56, (1L << 56) + 1})
+    void sizesThatCannotBeReservedGetOneClearError(long size) {
+        // Today's main: ArithmeticException, an FFM-internal message, or an OutOfMemoryError from the eager fallback.
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Heap.reserve(size).close());
+        assertTrue(e.getMessage().startsWith("cannot reserve a heap of " + size + " bytes: "), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    }
+
+    @Test
+    void theEagerFallbackRefusesWhatMemoryCannotHold() {
+        long size = 1L << 46; // 64 TiB: more than any machine this runs on can commit
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Heap.reserveInArena(size).close());
+        assertTrue(e.getMessage().startsWith("cannot reserve a heap of " + size + " bytes: "), e.getMessage());
+    }
+
+    @Test
+    void theBaseIsAlignedToThePowerOfTwoCoveringTheReservationWhateverItsSize() {
+        Assumptions.assumeTrue(Libc.available(), Libc.unavailableReason());
+        // Several 4 GiB heaps at once, so the kernel cannot place them all on 8 GiB boundaries by chance (today's
+        // main caps the alignment at 1 GiB and buddy:min-block=4096 then fails at random on such heaps).
+        List<Heap> heaps = new ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) {
+                heaps.add(Heap.reserve(4L << 30));
+            }
+            for (Heap heap : heaps) {
+                assertEquals(0, heap.memory().address() % (8L << 30), Long.toHexString(heap.memory().address()));
+                assertEquals(8L << 30, heap.baseAlignment(), "4 GiB + the guard page is covered by 8 GiB");
+                assertEquals((4L << 30) + Heap.PAGE_SIZE, heap.limit());
+            }
+        } finally {
+            heaps.forEach(Heap::close);
+        }
     }
 }

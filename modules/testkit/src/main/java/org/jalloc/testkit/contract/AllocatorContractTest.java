@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -360,6 +361,91 @@ public abstract class AllocatorContractTest {
         assertEquals(0, raw.stats().allocatedBlocks());
         assertThrows(IllegalStateException.class, () -> kept.get(ValueLayout.JAVA_BYTE, 0), "segments die with their arena");
         assertTrue(new HeapChecker().check(raw.heapWalk()).isEmpty());
+    }
+
+    // ------------------------------------------------------------ view lifetimes (docs/reliability.md)
+
+    private static void assertDead(MemorySegment s, String what) {
+        assertFalse(s.scope().isAlive(), what);
+        assertThrows(IllegalStateException.class, () -> s.get(ValueLayout.JAVA_BYTE, 0), what);
+        assertThrows(IllegalStateException.class, () -> s.set(ValueLayout.JAVA_BYTE, 0, (byte) 1), what);
+    }
+
+    @Test
+    void everyViewThrowsOnceTheAllocatorIsClosed() {
+        // Views of the raw allocator (this fixture's heap) and of a checked one (its own heap: the shadow must see
+        // every block of its heap); the checked arena's blocks go through the checker.
+        CheckedAllocator other = new CheckedAllocator(factory(HEAP).create(Heap.reserve(HEAP)), CheckedAllocator.Payloads.CALLER_OWNED);
+        Arena rawArena = raw.asArena();
+        Arena checkedArena = other.asArena();
+        List<MemorySegment> views = List.of(raw.segment(raw.malloc(100)), raw.asSegmentAllocator().allocate(64, 32),
+                rawArena.allocate(200), other.segment(other.malloc(24)), other.asSegmentAllocator().allocate(40),
+                checkedArena.allocate(72, 64));
+        for (MemorySegment s : views) {
+            s.fill((byte) 0x33);
+        }
+        raw.close();
+        other.close();
+        for (int i = 0; i < views.size(); i++) {
+            assertDead(views.get(i), "view " + i); // never a crash, never a read of unmapped or re-mapped memory
+        }
+        assertThrows(IllegalStateException.class, rawArena::close, "the arena closed with its allocator");
+        assertThrows(IllegalStateException.class, checkedArena::close);
+    }
+
+    @Test
+    void aViewOfAFreedBlockStillReadsTheHeap() {
+        long p = raw.malloc(64);
+        MemorySegment view = raw.segment(p);
+        view.fill((byte) 0x44);
+        raw.free(p);
+        // Documented: nothing outside checked mode detects use after free through a view; it reads whatever the heap
+        // holds now there (the allocator may have written its free-list links into it).
+        for (long i = 0; i < view.byteSize(); i++) {
+            assertEquals(heap.getByte(p + i), view.get(ValueLayout.JAVA_BYTE, i));
+        }
+        assertThrows(InvalidPointerException.class, () -> checked.segment(p), "in checked mode a view of a freed block is refused");
+    }
+
+    @Test
+    void viewsMayBeUsedFromAnyThreadButAnArenaBelongsToItsCreator() throws Exception {
+        try (Arena arena = raw.asArena()) {
+            MemorySegment fromArena = arena.allocate(64);
+            MemorySegment slice = raw.segment(raw.malloc(64));
+            Throwable[] writer = new Throwable[1];
+            Thread t = Thread.ofPlatform().start(() -> {
+                try {
+                    fromArena.set(ValueLayout.JAVA_LONG, 0, 0x0102030405060708L);
+                    slice.set(ValueLayout.JAVA_LONG, 8, -1L);
+                } catch (RuntimeException e) {
+                    writer[0] = e;
+                }
+            });
+            t.join();
+            assertNull(writer[0], "another thread writes both views");
+            assertEquals(0x0102030405060708L, fromArena.get(ValueLayout.JAVA_LONG, 0));
+            assertEquals(-1L, slice.get(ValueLayout.JAVA_LONG, 8));
+            Throwable[] failures = new Throwable[2];
+            Thread u = Thread.ofPlatform().start(() -> {
+                failures[0] = assertThrows(WrongThreadException.class, () -> arena.allocate(16));
+                failures[1] = assertThrows(WrongThreadException.class, arena::close);
+            });
+            u.join();
+            assertTrue(failures[0] instanceof WrongThreadException && failures[1] instanceof WrongThreadException,
+                    "allocate and close are the creating thread's");
+            assertTrue(fromArena.scope().isAlive());
+            raw.free(raw.offsetOf(slice));
+        }
+    }
+
+    @Test
+    void closingTheAllocatorOnAnotherThreadKillsTheArenaOnThisOne() throws Exception {
+        Arena arena = raw.asArena();
+        MemorySegment s = arena.allocate(128);
+        Thread t = Thread.ofPlatform().start(raw::close);
+        t.join();
+        assertDead(s, "arena segment");
+        assertThrows(IllegalStateException.class, () -> arena.allocate(16));
     }
 
     // ------------------------------------------------------------ statistics
