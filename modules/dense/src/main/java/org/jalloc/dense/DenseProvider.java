@@ -13,10 +13,11 @@ public final class DenseProvider implements AllocatorProvider {
     public List<AllocatorType> allocatorTypes() {
         List<OptionSpec> options = List.of(
                 OptionSpec.number("small", "128",
-                        "largest request served headerless from a page of its 16-byte size class (multiple of 16, <= 1K); 0 = every block has a header"),
-                OptionSpec.number("page", "4K", "largest page a small class grows to (multiple of 256)"),
+                        "largest request served headerless from a page of its 16-byte size class (multiple of 16, <= 1K); 0 = every block has a header",
+                        0, DenseOptions.MAX_SMALL),
+                OptionSpec.number("page", "4K", "largest page a small class grows to (multiple of 256)", SmallPages.GRANULE, 1L << 20),
                 OptionSpec.number("threshold", "8",
-                        "a small class gets pages once this many tagged blocks of its size are live (0 = at once)"),
+                        "a small class gets pages once this many tagged blocks of its size are live (0 = at once)", 0, Integer.MAX_VALUE),
                 OptionSpec.choice("footers", "free-only",
                         "which blocks carry a footer: free-only (a prev-allocated bit in the next header) or all (Knuth)", "free-only", "all"),
                 OptionSpec.choice("ties", "low", "best fit among equal sizes: the lowest address or the highest", "low", "high"),

@@ -281,6 +281,11 @@ class DenseAllocatorTest {
         assertTrue(e.getMessage().contains("8 slots"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> create("dense:page=1000"));
         assertTrue(e.getMessage().contains("multiple of 256"), e.getMessage());
+        // ranges are declared with the options, so the spec is refused before the constructor runs
+        e = assertThrows(IllegalArgumentException.class, () -> create("dense:small=2K"));
+        assertTrue(e.getMessage().contains("must be at most 1024"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> create("dense:page=128"));
+        assertTrue(e.getMessage().contains("must be at least 256"), e.getMessage());
     }
 
     @Test
