@@ -18,13 +18,16 @@ import org.jalloc.testkit.contract.AllocatorContractTest;
 import org.jalloc.testkit.contract.Misuse;
 
 /**
- * The contract for the ablations that change the most code paths at once: no coalescing, moving realloc, heap
- * growth by chunks, and pages of every class up to 1 KiB with footers on every block.
+ * The contract for the ablations that keep it, all at once: pages of every class up to 1 KiB from the first request,
+ * footers on every block, the highest of equal holes, realloc in place without a reserve, heap growth by chunks.
+ * {@code coalesce=never} and {@code realloc=move} are measurement ablations that give up two of the contract's
+ * promises by design (after freeing everything a large block fits again; {@code tryExpand} grows back into what a
+ * shrink released): {@code DenseAllocatorTest} and {@code DenseFuzzTest} check them (docs/dense.md).
  */
 class DenseAblationContractTest extends AllocatorContractTest {
     @Override
     protected AllocatorFactory factory(long heapBytes) {
-        return AllocatorFactory.of("dense:small=1K,page=16K,footers=all,coalesce=never,realloc=move,grow=chunk", heapBytes);
+        return AllocatorFactory.of("dense:small=1K,page=16K,threshold=0,footers=all,ties=high,realloc=in-place,grow=chunk", heapBytes);
     }
 
     @Override
