@@ -63,7 +63,7 @@ public final class PeerUtilization {
     /** Runs one child JVM; returns {peakRequested, peakTaken}. */
     private static long[] child(String peer, Path trace, boolean floor) {
         List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home", ""), "bin", "java").toString()));
         cmd.add("-Xshare:auto");
         cmd.add("-XX:TieredStopAtLevel=1"); // less JIT work in the child: less of the JVM's own malloc traffic
         String modulePath = System.getProperty("jdk.module.path");
@@ -77,7 +77,7 @@ public final class PeerUtilization {
         } else {
             cmd.add("--enable-native-access=ALL-UNNAMED");
             cmd.add("-cp");
-            cmd.add(System.getProperty("java.class.path"));
+            cmd.add(System.getProperty("java.class.path", ""));
             cmd.add(PeerUtilization.class.getName());
         }
         cmd.add(peer);
@@ -101,7 +101,7 @@ public final class PeerUtilization {
             }
             String last = out.strip().lines().reduce((a, b) -> b).orElse("");
             if (p.exitValue() == SKIPPED) {
-                throw new IllegalStateException(last);
+                throw new IllegalStateException(last.startsWith("SKIPPED:") ? last : "SKIPPED: " + peer + ": " + last);
             }
             if (p.exitValue() != 0 || !last.startsWith("peer ")) {
                 throw new IllegalStateException(peer + " utilization of " + trace.getFileName() + ": the child JVM exited "
@@ -131,7 +131,8 @@ public final class PeerUtilization {
             peer = NativePeer.load(args[0]);
             peer.free(peer.malloc(16)); // initializes the peer before the baseline is read
         } catch (IllegalStateException e) {
-            System.out.println(e.getMessage().startsWith("SKIPPED:") ? e.getMessage() : "SKIPPED: " + e.getMessage());
+            String why = String.valueOf(e.getMessage());
+            System.out.println(why.startsWith("SKIPPED:") ? why : "SKIPPED: " + why);
             System.exit(SKIPPED);
             return;
         }
