@@ -6,6 +6,7 @@
 module org.jalloc.core {
     requires static org.checkerframework.checker.qual;
     requires jdk.jfr;
+    requires java.management;
 
     exports org.jalloc.core;
     exports org.jalloc.core.memory;

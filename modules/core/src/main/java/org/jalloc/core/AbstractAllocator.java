@@ -3,6 +3,8 @@ package org.jalloc.core;
 import java.util.List;
 import java.util.OptionalLong;
 
+import org.checkerframework.checker.nullness.qual.Nullable;
+
 import org.jalloc.core.events.AllocationSampleEvent;
 import org.jalloc.core.events.HeapStatisticsEvent;
 import org.jalloc.core.events.TrimEvent;
@@ -30,6 +32,11 @@ public abstract class AbstractAllocator implements Allocator {
     private long sampleCountdown = AllocatorEvents.sampleBytes();
     /** Set by JFR's periodic hook for watched allocators ({@link AllocatorEvents#watch}). */
     volatile boolean statisticsDue;
+    /** Set when a JMX client read this allocator's MBean: the next call refreshes {@link #snapshot}. */
+    volatile boolean snapshotDue;
+    /** The statistics a calling thread took last for JMX, and when (System.currentTimeMillis()). */
+    volatile @Nullable AllocatorStats snapshot;
+    volatile long snapshotMillis;
 
     protected AbstractAllocator(String name, Heap heap) {
         this.name = name;
@@ -97,21 +104,35 @@ public abstract class AbstractAllocator implements Allocator {
                 e.commit();
             }
         }
-        if (statisticsDue) {
-            emitStatistics();
+        if (statisticsDue || snapshotDue) {
+            refreshStatistics();
         }
     }
 
-    private void emitStatistics() {
+    /**
+     * On a calling thread (so no walk races a single owner): takes {@code stats()} for JMX's snapshot and JFR's
+     * statistics event, whichever asked.
+     */
+    private void refreshStatistics() {
+        boolean jmx = snapshotDue;
+        boolean jfr = statisticsDue;
+        snapshotDue = false;
         statisticsDue = false;
         HeapStatisticsEvent e = new HeapStatisticsEvent();
-        if (!e.isEnabled()) {
+        if (!jmx && !e.isEnabled()) {
             return;
         }
         AllocatorStats s;
         try {
             s = stats();
         } catch (RuntimeException walkFailed) { // a concurrent allocator changed under the walk: skip this period
+            return;
+        }
+        if (jmx) {
+            snapshot = s;
+            snapshotMillis = System.currentTimeMillis();
+        }
+        if (!jfr || !e.isEnabled()) {
             return;
         }
         e.allocator = name;
@@ -195,8 +216,8 @@ public abstract class AbstractAllocator implements Allocator {
         if (address != 0) {
             deallocate(address);
         }
-        if (statisticsDue) {
-            emitStatistics();
+        if (statisticsDue || snapshotDue) {
+            refreshStatistics();
         }
     }
 
