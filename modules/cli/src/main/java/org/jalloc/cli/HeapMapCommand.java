@@ -301,7 +301,9 @@ final class HeapMapCommand implements Callable<Integer> {
             throw new UsageException("cannot write frames into " + dir + ": it is not a directory");
         }
         try {
-            Files.createDirectories(dir);
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectory(dir);
+            }
         } catch (IOException e) {
             throw new UsageException("cannot create " + dir + ": " + Io.writeReason(e, dir));
         }

@@ -35,4 +35,17 @@ public final class SlowPathEvent extends jdk.jfr.Event {
 
     @Label("Bytes") @DataAmount
     public long bytes;
+
+    /** Commits one slow-path event if a recording enables it (costs one allocation-free check otherwise). */
+    public static void emit(String allocator, String what, String cache, long address, long bytes) {
+        SlowPathEvent e = new SlowPathEvent();
+        if (e.shouldCommit()) {
+            e.allocator = allocator;
+            e.what = what;
+            e.cache = cache;
+            e.address = address;
+            e.bytes = bytes;
+            e.commit();
+        }
+    }
 }
