@@ -3,10 +3,12 @@ package org.jalloc.cli;
 import org.jalloc.core.Allocator;
 import org.jalloc.core.walk.ExtentVisitor;
 import org.jalloc.core.walk.HeapWalk;
+import org.jalloc.gc.inspect.GcInspector;
 
 /**
- * The one place the heap map reads an allocator's heap: its block walk. When tools move to the inspection face
- * ({@code Inspection.of(allocator)}, issue 16) only this class changes.
+ * The one place the heap map reads a heap: an allocator's block walk, or a collector's space walk through its
+ * {@link GcInspector}. When tools move to the inspection face ({@code Inspection.of(allocator)}, issue 16) only this
+ * class changes.
  */
 final class HeapInspection {
     private final HeapWalk walk;
@@ -17,6 +19,11 @@ final class HeapInspection {
 
     static HeapInspection of(Allocator allocator) {
         return new HeapInspection(allocator.heapWalk());
+    }
+
+    /** A collector's space, through the inspector the gc module exports to tools. */
+    static HeapInspection of(GcInspector collector) {
+        return new HeapInspection(collector.heapWalk());
     }
 
     /** The first address of the walk. */

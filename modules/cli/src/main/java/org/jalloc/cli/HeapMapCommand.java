@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -20,6 +21,7 @@ import org.jalloc.core.Allocators;
 import org.jalloc.core.TrackingAllocator;
 import org.jalloc.testkit.trace.OpList;
 import org.jalloc.testkit.trace.OpRunner;
+import org.jalloc.testkit.gc.FragmentationScene;
 import org.jalloc.testkit.trace.Trace;
 
 import picocli.CommandLine.Command;
@@ -54,11 +56,15 @@ final class HeapMapCommand implements Callable<Integer> {
     /** The most frames one run writes. */
     static final int MAX_FRAMES = 1000;
 
-    @Option(names = "--allocator", required = true, description = "allocator name or spec")
-    String allocator = "";
+    @Option(names = "--allocator", description = "allocator name or spec; with --collector mark-sweep: the allocator its objects live in")
+    @Nullable String allocator;
 
-    @Option(names = "--trace", required = true, description = "trace file")
-    Path trace = Path.of("");
+    @Option(names = "--trace", description = "trace file (with --allocator)")
+    @Nullable Path trace;
+
+    @Option(names = "--collector", description = "instead of a trace: a collector's space in the fragmentation scene, before and after a collection "
+            + "(live / garbage / free), as two PNGs and an index.html in the folder --out")
+    @Nullable String collector;
 
     @Option(names = "--at", description = "peak (default), end, or op=N (after the first N ops, 0 to the trace's length)")
     @Nullable String at;
@@ -69,8 +75,10 @@ final class HeapMapCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "a .png or .svg file; with --frames, a folder (created if missing)")
     String out = "";
 
-    @Option(names = "--heap", defaultValue = "256M", converter = SizeConverter.class, description = "heap size (default ${DEFAULT-VALUE})")
-    long heap;
+    @Option(names = "--heap", converter = SizeConverter.class, description = "heap size (default 256M; with --collector 8M, 4M to 1G)")
+    @Nullable Long heapOption;
+
+    private long heap;
 
     @Option(names = "--json", description = "one JSON line per file written")
     boolean json;
@@ -84,6 +92,15 @@ final class HeapMapCommand implements Callable<Integer> {
         if (System.getProperty("java.awt.headless") == null) {
             System.setProperty("java.awt.headless", "true");
         }
+        if (collector != null) {
+            return collectorMaps(stdout, err);
+        }
+        if (allocator == null || trace == null) {
+            throw new UsageException("heapmap needs --allocator and --trace (or --collector)");
+        }
+        Path trace = this.trace;
+        String allocator = this.allocator;
+        heap = heapOption == null ? 256L << 20 : heapOption;
         long opArg = -1;
         String where = at == null ? "peak" : at;
         if (frames != null) {
@@ -240,21 +257,7 @@ final class HeapMapCommand implements Callable<Integer> {
         List<String> legend = legend(s, traceName, op, n, label);
         HeapInspection inspection = HeapInspection.of(a);
         HeapPicture p = HeapPicture.draw(inspection, a::requested, inspection.start(), Math.max(commonEnd, inspection.end()), legend);
-        String warning = "";
-        try {
-            if (format == Format.SVG) {
-                Files.writeString(file, HeapMapImages.svg(p), StandardCharsets.UTF_8);
-            } else {
-                try (OutputStream o = Files.newOutputStream(file)) {
-                    warning = HeapMapImages.writePng(p, o);
-                }
-            }
-        } catch (IOException e) {
-            throw new UsageException("cannot write " + file + ": " + Io.writeReason(e, file));
-        }
-        if (!warning.isEmpty()) {
-            err.println("warning: " + warning);
-        }
+        writeFile(p, file, format, err);
         double util = s.utilization().orElse(0);
         if (json) {
             Map<String, Object> o = new LinkedHashMap<>();
@@ -280,6 +283,95 @@ final class HeapMapCommand implements Callable<Integer> {
                 op, n, s.heapBytes(), 100 * util, s.externalFragmentation());
         Path name = file.getFileName();
         return new FramesPage.Frame(name == null ? file.toString() : name.toString(), caption);
+    }
+
+    /** Writes the picture; a file that cannot be written is the user's input (exit 2). */
+    private static void writeFile(HeapPicture p, Path file, Format format, PrintWriter err) {
+        String warning = "";
+        try {
+            if (format == Format.SVG) {
+                Files.writeString(file, HeapMapImages.svg(p), StandardCharsets.UTF_8);
+            } else {
+                try (OutputStream o = Files.newOutputStream(file)) {
+                    warning = HeapMapImages.writePng(p, o);
+                }
+            }
+        } catch (IOException e) {
+            throw new UsageException("cannot write " + file + ": " + Io.writeReason(e, file));
+        }
+        if (!warning.isEmpty()) {
+            err.println("warning: " + warning);
+        }
+    }
+
+    /**
+     * {@code --collector}: the fragmentation scene ({@link FragmentationScene}) drawn before and after its collection,
+     * objects no root reaches as garbage; exit 1 on a checker violation, as {@code ./jalloc fragmentation}.
+     */
+    private int collectorMaps(PrintWriter stdout, PrintWriter err) {
+        if (trace != null || at != null || frames != null) {
+            throw new UsageException("--collector draws the fragmentation scene before and after a collection: it takes no --trace, --at or --frames");
+        }
+        heap = heapOption == null ? 8L << 20 : heapOption;
+        if (heap < (4L << 20) || heap > FragmentationCommand.MAX_HEAP) {
+            throw new UsageException("--heap must be between 4M and 1G with --collector, not " + Specs.size(heap));
+        }
+        org.jalloc.testkit.gc.CollectorFactory.of(collector, allocator, heap); // a bad spec fails here, before any file is made
+        Path dir = Path.of(out);
+        prepareFolder(dir);
+        List<FramesPage.Frame> written = new ArrayList<>();
+        String[] title = {""};
+        FragmentationScene scene = FragmentationScene.run(collector, allocator, heap, (phase, inspector) -> {
+            long[] reachable = inspector.reachable();
+            long[] sums = new long[3]; // live, garbage, free
+            inspector.heapWalk().walkExtents((kind, start, size, payload, usable) -> {
+                if (kind == org.jalloc.core.walk.ExtentKind.ALLOCATED) {
+                    sums[Arrays.binarySearch(reachable, payload) >= 0 ? 0 : 1] += size;
+                } else if (kind == org.jalloc.core.walk.ExtentKind.FREE) {
+                    sums[2] += size;
+                }
+                return size > 0;
+            });
+            long[] runs = FragmentationScene.freeRuns(inspector);
+            String who = "collector " + collector + (inspector.allocator() == null ? "" : " over " + inspector.allocator());
+            title[0] = who;
+            List<String> legend = List.of(
+                    who + "   the fragmentation scene: 8 KiB arrays, every other one dropped   " + phase,
+                    String.format(Locale.ROOT, "space %,d bytes   live (reachable) %,d bytes   garbage (unreachable) %,d bytes   free %,d bytes",
+                            inspector.capacity(), sums[0], sums[1], sums[2]),
+                    String.format(Locale.ROOT, "no reachable object: %,d bytes, largest run %,d bytes   external fragmentation %.3f (1 - largest run / those bytes)",
+                            runs[0], runs[1], runs[0] == 0 ? 0.0 : 1 - (double) runs[1] / runs[0]));
+            HeapPicture p = HeapPicture.draw(HeapInspection.of(inspector), a -> -1, a -> Arrays.binarySearch(reachable, a) < 0,
+                    inspector.spaceStart(), inspector.spaceEnd(), legend);
+            Path file = dir.resolve(phase.replace(' ', '-') + ".png");
+            writeFile(p, file, Format.PNG, err);
+            String caption = legend.get(1) + "; " + legend.get(2);
+            written.add(new FramesPage.Frame(String.valueOf(file.getFileName()), phase + ": " + caption));
+            if (json) {
+                Map<String, Object> o = new LinkedHashMap<>();
+                o.put("out", file.toString());
+                o.put("collector", collector);
+                o.put("phase", phase);
+                o.put("liveBytes", sums[0]);
+                o.put("garbageBytes", sums[1]);
+                o.put("freeBytes", sums[2]);
+                o.put("largestFreeRun", runs[1]);
+                stdout.println(Json.object(o));
+            } else {
+                stdout.println("wrote " + file + ": " + phase + ", " + caption);
+            }
+        });
+        Path index = dir.resolve("index.html");
+        try {
+            Files.writeString(index, FramesPage.html("jalloc heapmap: " + title[0] + ", the fragmentation scene", written), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UsageException("cannot write " + index + ": " + Io.writeReason(e, index));
+        }
+        if (!json) {
+            stdout.println("wrote " + index + ": before and after the collection (open it in a browser, no network needed)");
+        }
+        scene.violations().forEach(v -> err.println(v));
+        return scene.violations().isEmpty() ? 0 : Main.FAILED;
     }
 
     static List<String> legend(AllocatorStats s, String traceName, long op, long n, String label) {
@@ -317,7 +409,7 @@ final class HeapMapCommand implements Callable<Integer> {
         try {
             return runner.apply(a, ops, i);
         } catch (RuntimeException e) {
-            throw new AllocatorFailure(trace.getFileName() + ": op #" + (i + 1) + " (" + ops.get(i) + ") threw " + e);
+            throw new AllocatorFailure((trace == null ? "" : String.valueOf(trace.getFileName())) + ": op #" + (i + 1) + " (" + ops.get(i) + ") threw " + e);
         }
     }
 }

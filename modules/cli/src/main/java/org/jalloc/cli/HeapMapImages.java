@@ -51,7 +51,7 @@ final class HeapMapImages {
     }
 
     /** Horizontal room for one entry of the colour key. */
-    static final int KEY_W = 150;
+    static final int KEY_W = 136;
 
     static int width() {
         return LEFT + HeapPicture.COLUMNS * CELL_W + RIGHT;

@@ -1,6 +1,7 @@
 package org.jalloc.cli;
 
 import java.util.List;
+import java.util.function.LongPredicate;
 import java.util.function.LongUnaryOperator;
 
 import org.jalloc.core.walk.ExtentKind;
@@ -12,13 +13,14 @@ import org.jalloc.core.walk.ExtentKind;
  * <pre>
  *   cell c covers [start + c * bytesPerCell, start + (c + 1) * bytesPerCell)
  *   row  = c / COLUMNS,  column = c % COLUMNS
- *   kind[c] = the kind with the most bytes in the cell (ties: ALLOCATED, UNUSED, METADATA, PADDING, FREE),
+ *   kind[c] = the kind with the most bytes in the cell (ties: ALLOCATED, GARBAGE, UNUSED, METADATA, PADDING, FREE),
  *             or BEYOND when no extent reaches into it (past the break)
  *
  *   an ALLOCATED extent [start, start + size) with payload p and requested size r (when a tracker knows it):
  *     [start, p)          METADATA   its header
  *     [p, p + r)          ALLOCATED  what the caller asked for
  *     [p + r, start+size) UNUSED     granted but not asked for: internal fragmentation (rounding, size classes)
+ *   a collector's object no root reaches (garbage(p)) is GARBAGE as a whole
  * </pre>
  * {@code bytesPerCell} is the smallest power of two, at least 16 (one granule), that fits the range in
  * {@link #MAX_ROWS} rows. The largest free block ({@code largestStart}, {@code largestSize}; size 0 if none) is
@@ -44,14 +46,16 @@ record HeapPicture(long start, long end, long bytesPerCell, byte[] kinds, long l
     static final byte PADDING = 3;
     /** Inside an allocated block, past the requested bytes: internal fragmentation. */
     static final byte UNUSED = 4;
+    /** A collector's object no root reaches: garbage the next collection frees. */
+    static final byte GARBAGE = 5;
     /** No extent: beyond the break (frames drawn on a common scale). */
-    static final byte BEYOND = 5;
-    private static final int KINDS = 5;
+    static final byte BEYOND = 6;
+    private static final int KINDS = 6;
 
-    /** The kinds' names in the legend, by index. */
-    static final List<String> NAMES = List.of("allocated", "free", "metadata", "padding", "unused in block", "beyond the break");
+    /** The kinds' names in the legend, by index (a collector's allocated objects are its live ones). */
+    static final List<String> NAMES = List.of("allocated", "free", "metadata", "padding", "unused in block", "garbage", "beyond the break");
     /** The kinds' colours (0xRRGGBB), by index. */
-    static final int[] COLOURS = {0x3b6fb6, 0x8fd694, 0xe8a33d, 0xa8a8a8, 0xa9cdf2, 0xf2f2f2};
+    static final int[] COLOURS = {0x3b6fb6, 0x8fd694, 0xe8a33d, 0xa8a8a8, 0xa9cdf2, 0x7a3b2e, 0xf2f2f2};
     /** The outline of the largest free block. */
     static final int OUTLINE = 0xd62728;
 
@@ -87,6 +91,11 @@ record HeapPicture(long start, long end, long bytesPerCell, byte[] kinds, long l
      * non-positive size stops there (the rest is drawn as beyond the break).
      */
     static HeapPicture draw(HeapInspection heap, LongUnaryOperator requested, long start, long end, List<String> legend) {
+        return draw(heap, requested, p -> false, start, end, legend);
+    }
+
+    /** As {@link #draw(HeapInspection, LongUnaryOperator, long, long, List)}, with the ALLOCATED payloads that are garbage. */
+    static HeapPicture draw(HeapInspection heap, LongUnaryOperator requested, LongPredicate garbage, long start, long end, List<String> legend) {
         long from = start;
         long to = end > start ? end : heap.end();
         long cell = cellSizeFor(Math.max(1, to - from));
@@ -97,7 +106,9 @@ record HeapPicture(long start, long end, long bytesPerCell, byte[] kinds, long l
             if (size <= 0) {
                 return false;
             }
-            if (kind == ExtentKind.ALLOCATED) {
+            if (kind == ExtentKind.ALLOCATED && garbage.test(payload)) {
+                add(bytes, from, to, cell, s, s + size, GARBAGE);
+            } else if (kind == ExtentKind.ALLOCATED) {
                 long req = requested.applyAsLong(payload);
                 long used = req < 0 ? s + size : Math.min(s + size, payload + Math.max(req, 0));
                 add(bytes, from, to, cell, s, payload, METADATA);
@@ -113,7 +124,7 @@ record HeapPicture(long start, long end, long bytesPerCell, byte[] kinds, long l
             return true;
         });
         byte[] kinds = new byte[cells];
-        byte[] tieOrder = {ALLOCATED, UNUSED, METADATA, PADDING, FREE};
+        byte[] tieOrder = {ALLOCATED, GARBAGE, UNUSED, METADATA, PADDING, FREE};
         for (int c = 0; c < cells; c++) {
             byte best = BEYOND;
             long most = 0;

@@ -217,6 +217,42 @@ class HeapMapCommandTest {
         }
     }
 
+    private static long count(BufferedImage img, int rgb) {
+        long n = 0;
+        for (int y = 0; y < img.getHeight(); y++) {
+            for (int x = HeapMapImages.LEFT; x < img.getWidth(); x++) {
+                n += rgb(img, x, y) == rgb ? 1 : 0;
+            }
+        }
+        return n;
+    }
+
+    @Test
+    void collectorSpaceBeforeAndAfterCompaction() throws IOException {
+        Path out = dir.resolve("mc");
+        Run r = run("heapmap", "--collector", "mark-compact", "--out", out.toString());
+        assertEquals(0, r.exit(), r.err());
+        BufferedImage before = ImageIO.read(out.resolve("before-collection.png").toFile());
+        BufferedImage after = ImageIO.read(out.resolve("after-collection.png").toFile());
+        int garbage = HeapPicture.COLOURS[HeapPicture.GARBAGE];
+        int free = HeapPicture.COLOURS[HeapPicture.FREE];
+        int live = HeapPicture.COLOURS[HeapPicture.ALLOCATED];
+        long cellsArea = (long) HeapPicture.COLUMNS * HeapMapImages.CELL_W;
+        assertTrue(count(before, garbage) > cellsArea * 50, "every other 8 KiB array is garbage before the collection");
+        assertTrue(count(after, garbage) <= 12 * 17, "no garbage after it (the colour key's swatch aside): " + count(after, garbage));
+        assertTrue(count(after, free) > cellsArea * 50, "the compacted space ends in one free run");
+        // compaction: live objects at the bottom of the space, free space after them, no live cell after the first free row
+        int top = 10 + HeapMapImages.LINE_H * 4 + 28;
+        int firstRow = top + 2;
+        assertEquals(live, rgb(after, HeapMapImages.LEFT + 100, firstRow));
+        int lastRow = after.getHeight() - 10 - HeapMapImages.ROW_H + 2;
+        assertEquals(free, rgb(after, HeapMapImages.LEFT + 100, lastRow));
+        String html = Files.readString(out.resolve("index.html"));
+        assertTrue(html.contains("'before-collection.png'") && html.contains("'after-collection.png'"), html);
+        assertEquals(2, run("heapmap", "--collector", "mark-compact", "--trace", "x.rep", "--out", out.toString()).exit());
+        assertEquals(2, run("heapmap", "--collector", "nope", "--out", dir.resolve("n").toString()).exit());
+    }
+
     @Test
     void cellSizeGrowsWithTheHeapAndStaysWithinTheRows() {
         assertEquals(16, HeapPicture.cellSizeFor(16L * HeapPicture.COLUMNS * HeapPicture.MAX_ROWS));
