@@ -46,8 +46,15 @@ class AllocatorEventsTest {
                 for (long p : blocks) {
                     a.free(p);
                 }
-                Thread.sleep(30); // let JFR's periodic hook mark the allocator due
+                Thread.sleep(30);
             }
+            // JFR's periodic hook marks the allocator due (its first run may come later than the period): wait for
+            // it, and the next call on the allocator commits the statistics
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!a.statisticsDue && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertTrue(a.statisticsDue, "JFR's periodic hook marked the watched allocator within 10 s");
             long big = a.malloc(256 * 1024); // also the call that emits the statistics of the last period
             allocated += 256 * 1024;
             a.free(big);
