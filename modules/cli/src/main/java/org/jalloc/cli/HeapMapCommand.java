@@ -309,6 +309,10 @@ final class HeapMapCommand implements Callable<Integer> {
      * objects no root reaches as garbage; exit 1 on a checker violation, as {@code ./jalloc fragmentation}.
      */
     private int collectorMaps(PrintWriter stdout, PrintWriter err) {
+        String collector = this.collector;
+        if (collector == null) {
+            throw new IllegalStateException("collectorMaps needs --collector");
+        }
         if (trace != null || at != null || frames != null) {
             throw new UsageException("--collector draws the fragmentation scene before and after a collection: it takes no --trace, --at or --frames");
         }

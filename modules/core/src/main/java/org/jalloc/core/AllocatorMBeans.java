@@ -99,11 +99,12 @@ public final class AllocatorMBeans {
         Bean(AbstractAllocator allocator) {
             this.allocator = allocator;
             List<MBeanAttributeInfo> attrs = new ArrayList<>();
-            for (Map.Entry<String, Object> e : values().entrySet()) {
+            for (Map.Entry<String, Object> e : values(allocator).entrySet()) {
                 attrs.add(new MBeanAttributeInfo(e.getKey(), e.getValue().getClass().getName(), describe(e.getKey()), true, false, false));
             }
             info = new MBeanInfo(Bean.class.getName(), "jalloc allocator " + allocator.name() + ": statistics (read-only)",
-                    attrs.toArray(new MBeanAttributeInfo[0]), null, null, null);
+                    attrs.toArray(new MBeanAttributeInfo[0]), new javax.management.MBeanConstructorInfo[0],
+                    new javax.management.MBeanOperationInfo[0], new javax.management.MBeanNotificationInfo[0]);
         }
 
         private static String describe(String name) {
@@ -116,7 +117,7 @@ public final class AllocatorMBeans {
             };
         }
 
-        private Map<String, Object> values() {
+        private static Map<String, Object> values(AbstractAllocator allocator) {
             AllocatorStats s = allocator.snapshot;
             Map<String, Object> m = StatsMetrics.of(s == null ? allocator.stats() : s, allocator.heap().releasedBytes());
             m.put("SnapshotAgeMillis", System.currentTimeMillis() - allocator.snapshotMillis);
@@ -133,7 +134,7 @@ public final class AllocatorMBeans {
         @Override
         public Object getAttribute(String attribute) throws AttributeNotFoundException {
             allocator.snapshotDue = true;
-            Object v = values().get(attribute);
+            Object v = values(allocator).get(attribute);
             if (v == null) {
                 throw new AttributeNotFoundException("no attribute " + attribute + " on " + allocator.name());
             }
@@ -143,7 +144,7 @@ public final class AllocatorMBeans {
         @Override
         public AttributeList getAttributes(String[] attributes) {
             allocator.snapshotDue = true;
-            Map<String, Object> m = values();
+            Map<String, Object> m = values(allocator);
             AttributeList list = new AttributeList();
             for (String a : attributes) {
                 @Nullable Object v = m.get(a);
