@@ -308,6 +308,19 @@ public final class CheckedAllocator extends ForwardingAllocator {
         after(0, address);
     }
 
+    /** Trims, then proves the heap still well formed and every live payload intact. */
+    @Override
+    public long trim() {
+        begin("trim", 0, 0, 0, 0);
+        long released = delegate.trim();
+        after(0, 0);
+        if (payloads == Payloads.PATTERN) {
+            verifyAllPayloads();
+            throwIfAny(List.of(), 0);
+        }
+        return released;
+    }
+
     @Override
     public long usableSize(long address) {
         if (address == 0) {

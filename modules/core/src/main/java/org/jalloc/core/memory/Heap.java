@@ -12,6 +12,8 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
 
+import org.jalloc.core.events.PagesReturnedEvent;
+
 /**
  * A contiguous off-heap region with a logical break, the {@code sbrk} model of CS:APP's {@code memlib}.
  *
@@ -346,11 +348,35 @@ public final class Heap implements AutoCloseable {
         if (from < PAGE_SIZE || to > limit) {
             throw new IndexOutOfBoundsException("release [" + from + ", " + to + ") outside the heap");
         }
-        if (!mmapBacked || !Libc.madviseDontNeed(memory.address() + from, to - from)) {
+        boolean madvised = mmapBacked && Libc.madviseDontNeed(memory.address() + from, to - from);
+        if (!madvised) {
             memory.asSlice(from, to - from).fill((byte) 0);
         }
         releasedBytes += to - from;
+        PagesReturnedEvent e = new PagesReturnedEvent();
+        if (e.shouldCommit()) {
+            e.address = from;
+            e.bytes = to - from;
+            e.madvised = madvised;
+            e.commit();
+        }
         return to - from;
+    }
+
+    /**
+     * The bytes of this heap's own mapping that are resident in memory now, as {@code mincore} reports them (only
+     * pages below the high-water mark can ever have been touched). In the Arena fallback every page is committed,
+     * so this is the whole reservation.
+     */
+    public long residentBytes() {
+        if (!mmapBacked) {
+            return limit;
+        }
+        long pages = Libc.residentPages(memory.address(), highWater);
+        if (pages < 0) {
+            throw new IllegalStateException("mincore refused the heap's own mapping " + this);
+        }
+        return pages * PAGE_SIZE;
     }
 
     /** Total bytes passed to {@link #release} (whole pages). */

@@ -14,7 +14,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * The C library functions jalloc calls through FFM downcalls: {@code mmap} (with its {@code errno}), {@code munmap},
- * {@code madvise} and {@code strerror} to reserve heaps, trim them, give pages back and say why a reservation failed, and {@code malloc}, {@code realloc}, {@code aligned_alloc} and {@code free} as
+ * {@code madvise}, {@code mincore} and {@code strerror} to reserve heaps, trim them, give pages back, count their resident
+ * pages and say why a reservation failed, and {@code malloc}, {@code realloc}, {@code aligned_alloc} and {@code free} as
  * the baseline every allocator is measured against.
  *
  * <p>All {@code invokeExact} calls live in this one class: the Nullness Checker crashes on {@code invokeExact} with
@@ -95,6 +96,33 @@ public final class Libc {
         }
     }
 
+    /**
+     * {@code mincore}: how many of the pages of {@code [address, address + bytes)} (page-aligned) are resident.
+     *
+     * @return the resident page count, or -1 if the kernel refused (the range is not mapped)
+     */
+    static long residentPages(long address, long bytes) {
+        long pages = (bytes + Heap.PAGE_SIZE - 1) / Heap.PAGE_SIZE;
+        long resident = 0;
+        long chunk = 1L << 20; // pages per call: a 1 MiB vector covers 4 GiB
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment vec = call.allocate(Math.min(pages, chunk));
+            for (long p = 0; p < pages; p += chunk) {
+                long n = Math.min(chunk, pages - p);
+                int rc = (int) HANDLES.mincore.invokeExact(MemorySegment.ofAddress(address + p * Heap.PAGE_SIZE), n * Heap.PAGE_SIZE, vec);
+                if (rc != 0) {
+                    return -1;
+                }
+                for (long i = 0; i < n; i++) {
+                    resident += vec.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i) & 1;
+                }
+            }
+        } catch (Throwable t) {
+            throw new IllegalStateException("mincore failed", t);
+        }
+        return resident;
+    }
+
     /** libc {@code malloc}; returns the native address or 0. */
     public static long malloc(long size) {
         try {
@@ -163,6 +191,7 @@ public final class Libc {
         final MethodHandle calloc;
         final MethodHandle usableSize;
         final MethodHandle strerror;
+        final MethodHandle mincore;
 
         private Handles(boolean ok, String reason, MethodHandle[] h) {
             this.ok = ok;
@@ -177,10 +206,11 @@ public final class Libc {
             this.calloc = h[7];
             this.usableSize = h[8];
             this.strerror = h[9];
+            this.mincore = h[10];
         }
 
         static Handles load() {
-            MethodHandle[] h = new MethodHandle[10];
+            MethodHandle[] h = new MethodHandle[11];
             MethodHandle missing = java.lang.invoke.MethodHandles.constant(Object.class, null);
             java.util.Arrays.fill(h, missing);
             String os = System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT);
@@ -203,6 +233,7 @@ public final class Libc {
                 h[7] = linker.downcallHandle(find(libc, "calloc"), FunctionDescriptor.of(ADDRESS, JAVA_LONG, JAVA_LONG));
                 h[8] = linker.downcallHandle(find(libc, "malloc_usable_size"), FunctionDescriptor.of(JAVA_LONG, ADDRESS));
                 h[9] = linker.downcallHandle(find(libc, "strerror"), FunctionDescriptor.of(ADDRESS, JAVA_INT));
+                h[10] = linker.downcallHandle(find(libc, "mincore"), FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS));
                 return new Handles(true, "available", h);
             } catch (IllegalCallerException | UnsupportedOperationException | IllegalArgumentException e) {
                 return new Handles(false, "native access unavailable: " + e.getMessage()
