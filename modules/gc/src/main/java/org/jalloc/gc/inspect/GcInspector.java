@@ -68,6 +68,12 @@ public interface GcInspector {
     /** The live global handles, ascending (the first {@code globals().length} entries of {@link #roots()}). */
     int[] globals();
 
+    /**
+     * Whether a full collection leaves only reachable objects. False for {@code refcount:cycles=off}: what it leaves
+     * unreachable is exactly the garbage on or held by cycles (the oracle checks that set instead, GC-34).
+     */
+    boolean reclaimsAllGarbage();
+
     /** Runs {@code listener} at the end of every collection (null: none). */
     void onCollection(@Nullable Runnable listener);
 }
