@@ -10,8 +10,8 @@ import org.jalloc.core.spi.AllocatorSpec;
 import org.jalloc.core.spi.OptionSpec;
 
 /**
- * The collectors by name, as {@code ./jalloc} knows them: {@code mark-sweep} (over a jalloc allocator chosen by
- * name), {@code mark-compact} and {@code handles} (each with its own contiguous space).
+ * The collectors by name, as {@code ./jalloc} knows them: {@code mark-sweep} and {@code refcount} (over a jalloc
+ * allocator chosen by name), {@code mark-compact} and {@code handles} (each with its own contiguous space).
  *
  * <pre>{@code
  * try (Collector gc = Collectors.create("mark-compact", null, 64 << 20)) {
@@ -24,13 +24,20 @@ import org.jalloc.core.spi.OptionSpec;
  * }</pre>
  */
 public final class Collectors {
-    /** The allocator {@code mark-sweep} uses unless told otherwise. */
+    /** The allocator {@code mark-sweep} and {@code refcount} use unless told otherwise. */
     public static final String DEFAULT_ALLOCATOR = "tlsf";
 
     private static final OptionSpec GOGC = OptionSpec.number("gogc", "100",
             "collect when allocation since the last collection reaches this % of the live bytes (off: only when the space is full)");
     private static final OptionSpec CHECKED = OptionSpec.choice("checked", "off",
             "epoch-tagged references: using one after a collection throws StaleReferenceException; exact misuse checks", "off", "on");
+    private static final OptionSpec CYCLES = OptionSpec.choice("cycles", "trial-deletion",
+            "garbage cycles: found by Bacon-Rajan trial deletion, or left in the heap (off: stats() reports their bytes)",
+            "trial-deletion", "off");
+    private static final OptionSpec BUFFER = OptionSpec.number("buffer", "10000",
+            "a cycle collection starts when this many candidates are buffered, or as many as objects survived the last one if more");
+    private static final OptionSpec COUNT_BITS = OptionSpec.number("countbits", "32",
+            "bits of the count in the header (1-32); a count that does not fit moves to a side table");
     private static final OptionSpec LAZY = OptionSpec.choice("lazy", "off",
             "lazy sweeping: dead objects are freed by later allocations instead of in the pause", "off", "on");
 
@@ -42,7 +49,10 @@ public final class Collectors {
                     + " addresses, reference update, move; live objects keep their order, free space is one run",
                     List.of(GOGC, CHECKED), false, true),
             new CollectorType("handles", "objects reached through a handle table; compaction slides objects and updates only"
-                    + " the table (one pass, no reference updating)", List.of(GOGC, CHECKED), false, true));
+                    + " the table (one pass, no reference updating)", List.of(GOGC, CHECKED), false, true),
+            new CollectorType("refcount", "reference counting in the header through the write barrier (roots counted), objects"
+                    + " freed at once through a jalloc allocator (--allocator, default " + DEFAULT_ALLOCATOR + "), iterative cascades;"
+                    + " cycles by Bacon-Rajan synchronous trial deletion", List.of(CYCLES, BUFFER, COUNT_BITS, GOGC, CHECKED), true, false));
 
     private Collectors() {}
 
@@ -65,7 +75,7 @@ public final class Collectors {
      * Creates a collector from a spec such as {@code mark-sweep:lazy=on,gogc=200} over a new space of
      * {@code heapBytes}.
      *
-     * @param allocator for {@code mark-sweep}: the allocator spec (null: {@value #DEFAULT_ALLOCATOR}); must be null
+     * @param allocator for {@code mark-sweep} and {@code refcount}: the allocator spec (null: {@value #DEFAULT_ALLOCATOR}); must be null
      *                  for collectors with their own space
      * @throws IllegalArgumentException for an unknown collector, option, value or allocator, or an allocator given to
      *                                  a collector that has its own space (the message says what is accepted)
@@ -78,7 +88,7 @@ public final class Collectors {
         long gogc = opt(options, "gogc").equals("off") ? -1 : org.jalloc.core.spi.Sizes.parse(opt(options, "gogc"));
         boolean checked = opt(options, "checked").equals("on");
         if (!type.usesAllocator() && allocator != null) {
-            throw new IllegalArgumentException(type.name() + " has its own contiguous space: --allocator applies to mark-sweep only");
+            throw new IllegalArgumentException(type.name() + " has its own contiguous space: --allocator applies to mark-sweep and refcount only");
         }
         return switch (type.name()) {
             case "mark-sweep" -> {
@@ -87,6 +97,15 @@ public final class Collectors {
             }
             case "mark-compact" -> new MarkCompactCollector(display, new BumpSpace(heapBytes), gogc, checked);
             case "handles" -> new HandleCollector(display, new BumpSpace(heapBytes), gogc, checked);
+            case "refcount" -> {
+                long bits = org.jalloc.core.spi.Sizes.parse(opt(options, "countbits"));
+                if (bits < 1 || bits > 32) {
+                    throw new IllegalArgumentException("collector refcount: countbits=" + bits + " is outside 1..32");
+                }
+                AllocatorSpace space = new AllocatorSpace(allocator == null ? DEFAULT_ALLOCATOR : allocator, heapBytes);
+                yield new RefCountCollector(display, space, gogc, opt(options, "cycles").equals("trial-deletion"),
+                        org.jalloc.core.spi.Sizes.parse(opt(options, "buffer")), (int) bits, checked);
+            }
             default -> throw new IllegalArgumentException("unknown collector " + type.name());
         };
     }
@@ -98,6 +117,9 @@ public final class Collectors {
 
     /** The name of the allocator a collector's objects live in, or null for collectors with their own space. */
     public static @Nullable String allocatorOf(Collector c) {
+        if (c instanceof RefCountCollector rc) {
+            return rc.allocatorName();
+        }
         return c instanceof MarkSweepCollector ms ? ms.allocatorName() : null;
     }
 
