@@ -340,6 +340,8 @@ public abstract class CollectorContractTest {
         assertEquals(s.collections(), s.pauseNanos().length);
         assertTrue(s.objectsReclaimed() >= 60, s.toString());
         assertTrue(s.bytesAllocated() >= s.liveBytes() + s.bytesReclaimed() - 1, s.toString());
+        assertTrue(s.peakUsedBytes() >= s.usedBytes() && s.peakUsedBytes() <= s.bytesAllocated(), s.toString());
+        assertTrue(s.peakUsedBytes() >= 40 * (16 + 8 + 16), "the list was all in the space at once: " + s.peakUsedBytes());
         m.popFrame();
     }
 
