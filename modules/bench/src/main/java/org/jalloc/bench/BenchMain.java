@@ -56,14 +56,32 @@ public final class BenchMain {
     private BenchMain() {}
 
     public static void main(String[] args) throws Exception {
-        if (List.of(args).contains("--gc-compare")) {
-            GcCompareMain.main(args); // every collector and the JVM's on four programs: docs/gc.md, the comparison
-            return;
+        try {
+            if (List.of(args).contains("--gc-compare")) {
+                GcCompareMain.main(args); // every collector and the JVM's on four programs: docs/gc.md, the comparison
+                return;
+            }
+            if (List.of(args).contains("--gc")) {
+                GcBenchMain.main(args); // the collectors' benchmarks: docs/gc.md
+                return;
+            }
+            run(args);
+        } catch (java.io.IOException | java.io.UncheckedIOException | IllegalArgumentException e) {
+            // bad input (a flag, a results file, an output folder): one line, exit 2, as the rest of ./jalloc
+            System.err.println("jalloc bench: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+            System.exit(2);
         }
-        if (List.of(args).contains("--gc")) {
-            GcBenchMain.main(args); // the collectors' benchmarks: docs/gc.md
-            return;
+    }
+
+    private static String value(String[] args, int i) {
+        if (i >= args.length) {
+            System.err.println("jalloc bench: " + args[i - 1] + " needs a value");
+            System.exit(2);
         }
+        return args[i];
+    }
+
+    private static void run(String[] args) throws Exception {
         Mode mode = Mode.FULL;
         boolean json = false;
         boolean report = false;
@@ -77,9 +95,9 @@ public final class BenchMain {
                 case "--full" -> mode = Mode.FULL;
                 case "--json" -> json = true;
                 case "--report" -> report = true;
-                case "--out" -> out = Path.of(args[++i]);
-                case "--from" -> from = Path.of(args[++i]);
-                case "--root" -> root = Path.of(args[++i]).toAbsolutePath();
+                case "--out" -> out = Path.of(value(args, ++i));
+                case "--from" -> from = Path.of(value(args, ++i));
+                case "--root" -> root = Path.of(value(args, ++i)).toAbsolutePath();
                 case "-h", "--help" -> {
                     System.out.println("usage: ./jalloc bench [--smoke|--quick|--full] [--json] [--report] [--out DIR] [--from RESULTS.json]\n"
                             + "       ./jalloc bench --gc [--quick|--full] [--report]   (collectors: GCBench, binary-trees, JVM GCs)\n"

@@ -30,7 +30,10 @@ final class FragmentationCommand implements Callable<Integer> {
     @Option(names = "--allocator", description = "for mark-sweep: the allocator its objects live in (default tlsf)")
     @Nullable String allocator;
 
-    @Option(names = "--heap", defaultValue = "8M", converter = SizeConverter.class, description = "space, at least 4M (default ${DEFAULT-VALUE})")
+    /** The largest --heap: the scene writes all of it. */
+    static final long MAX_HEAP = 1L << 30;
+
+    @Option(names = "--heap", defaultValue = "8M", converter = SizeConverter.class, description = "space, 4M to 1G (default ${DEFAULT-VALUE})")
     long heap;
 
     @Option(names = "--json", description = "one JSON line")
@@ -41,6 +44,10 @@ final class FragmentationCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         if (heap < (4L << 20)) {
             throw new UsageException("--heap must be at least 4M: the scene needs over 1 MiB free in 8 KiB pieces next to 1 MiB live");
+        }
+        if (heap > MAX_HEAP) {
+            // the scene fills the whole heap with 8 KiB arrays: every byte of it becomes resident memory
+            throw new UsageException("--heap must be at most 1G: the scene fills the whole heap, so all of it becomes resident memory");
         }
         FragmentationScene s = FragmentationScene.run(collector, allocator, heap);
         if (json) {

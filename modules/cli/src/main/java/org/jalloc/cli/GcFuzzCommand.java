@@ -2,7 +2,7 @@ package org.jalloc.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -64,15 +64,16 @@ final class GcFuzzCommand implements Callable<Integer> {
             throw new UsageException("--ops and --sequence-ops must be positive");
         }
         CollectorFactory factory = CollectorFactory.of(collector, allocator, heap);
+        factory.create().close(); // a heap that cannot be reserved or held is a usage error (exit 2), not a violation
         GcFuzz fuzz = new GcFuzz(factory).opsPerSequence(sequenceOps);
         GcFuzzReport report;
         Path file = replay;
         if (file != null) {
             List<GcOp> list;
             try {
-                list = GcOp.parseAll(Files.readString(file));
+                list = GcOp.parseAll(new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1));
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+                throw new UsageException("cannot read " + file + ": " + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : Io.reason(e)));
             } catch (IllegalArgumentException e) {
                 throw new UsageException(file + ": " + e.getMessage());
             }

@@ -38,7 +38,16 @@ final class ListCommand implements Callable<Integer> {
                 o.put("threadSafety", t.threadSafety().name());
                 Map<String, Object> options = new LinkedHashMap<>();
                 for (OptionSpec s : t.options()) {
-                    options.put(s.key(), Map.of("default", s.defaultValue(), "values", s.values(), "description", s.description()));
+                    Map<String, Object> option = new LinkedHashMap<>();
+                    option.put("default", s.defaultValue());
+                    option.put("values", s.values());
+                    option.put("description", s.description());
+                    if (s.values().isEmpty()) {
+                        option.put("min", s.min());
+                        option.put("max", s.max());
+                        option.put("powerOfTwo", s.powerOfTwo());
+                    }
+                    options.put(s.key(), option);
                 }
                 o.put("options", options);
                 out.println(Json.object(o));

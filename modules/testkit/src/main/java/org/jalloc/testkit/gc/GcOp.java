@@ -2,6 +2,7 @@ package org.jalloc.testkit.gc;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.jalloc.core.spi.Messages;
 
 /**
  * One mutator operation of a {@code gc-fuzz} sequence. Operations name roots, never addresses, so a sequence replays
@@ -52,7 +53,7 @@ public record GcOp(char kind, int a, int b, int c) {
     public static GcOp parse(String line) {
         String[] t = line.trim().split("\\s+");
         if (t.length == 0 || t[0].length() != 1 || KINDS.indexOf(t[0].charAt(0)) < 0) {
-            throw new IllegalArgumentException("not a gc-fuzz operation: '" + line + "' (kinds " + KINDS + ")");
+            throw new IllegalArgumentException("not a gc-fuzz operation: " + Messages.quote(line) + " (kinds " + KINDS + ")");
         }
         char k = t[0].charAt(0);
         int want = switch (k) {
@@ -62,14 +63,14 @@ public record GcOp(char kind, int a, int b, int c) {
             default -> 2;
         };
         if (t.length != want + 1) {
-            throw new IllegalArgumentException("gc-fuzz operation '" + line + "' needs " + want + " operands");
+            throw new IllegalArgumentException("gc-fuzz operation " + Messages.quote(line) + " needs " + want + " operands");
         }
         int[] v = new int[3];
         for (int i = 0; i < want; i++) {
             try {
                 v[i] = Integer.parseInt(t[i + 1]);
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("gc-fuzz operation '" + line + "': '" + t[i + 1] + "' is not a number");
+                throw new IllegalArgumentException("gc-fuzz operation " + Messages.quote(line) + ": " + Messages.quote(t[i + 1]) + " is not a number");
             }
         }
         return new GcOp(k, v[0], v[1], v[2]);
