@@ -35,9 +35,10 @@ public final class Collectors {
             "garbage cycles: found by Bacon-Rajan trial deletion, or left in the heap (off: stats() reports their bytes)",
             "trial-deletion", "off");
     private static final OptionSpec BUFFER = OptionSpec.number("buffer", "10000",
-            "a cycle collection starts when this many candidates are buffered, or as many as objects survived the last one if more");
+            "a cycle collection starts when this many candidates are buffered, or as many as objects survived the last one if more",
+            1, Long.MAX_VALUE);
     private static final OptionSpec COUNT_BITS = OptionSpec.number("countbits", "32",
-            "bits of the count in the header (1-32); a count that does not fit moves to a side table");
+            "bits of the count in the header; a count that does not fit moves to a side table", 1, 32);
     private static final OptionSpec LAZY = OptionSpec.choice("lazy", "off",
             "lazy sweeping: dead objects are freed by later allocations instead of in the pause", "off", "on");
 
@@ -98,10 +99,7 @@ public final class Collectors {
             case "mark-compact" -> new MarkCompactCollector(display, new BumpSpace(heapBytes), gogc, checked);
             case "handles" -> new HandleCollector(display, new BumpSpace(heapBytes), gogc, checked);
             case "refcount" -> {
-                long bits = org.jalloc.core.spi.Sizes.parse(opt(options, "countbits"));
-                if (bits < 1 || bits > 32) {
-                    throw new IllegalArgumentException("collector refcount: countbits=" + bits + " is outside 1..32");
-                }
+                long bits = org.jalloc.core.spi.Sizes.parse(opt(options, "countbits")); // 1-32: the option's range
                 AllocatorSpace space = new AllocatorSpace(allocator == null ? DEFAULT_ALLOCATOR : allocator, heapBytes);
                 yield new RefCountCollector(display, space, gogc, opt(options, "cycles").equals("trial-deletion"),
                         org.jalloc.core.spi.Sizes.parse(opt(options, "buffer")), (int) bits, checked);
