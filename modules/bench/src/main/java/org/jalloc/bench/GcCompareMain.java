@@ -57,8 +57,8 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  *       pauses are the log's {@code Pause} lines (ZGC: {@code gc+phases}), warm-up run included; peak: the largest
  *       heap occupancy before a collection in the log ({@code NM->...}), over the program's peak live bytes as Java
  *       objects ({@link JavaCompareWorkloads#peakLive}).</li>
- *   <li>Barrier: {@link BarrierBenchmark} (jalloc, minus {@code mark-sweep}'s barrier-free write) and
- *       {@link JavaBarrierBenchmark} (each JVM collector minus Epsilon, which has no barrier).</li>
+ *   <li>Barrier: {@link RefWriteBenchmark} (jalloc, minus {@code mark-sweep}'s barrier-free write) and
+ *       {@link JavaRefWriteBenchmark} (each JVM collector minus Epsilon, which has no barrier).</li>
  * </ul>
  */
 public final class GcCompareMain {
@@ -260,7 +260,7 @@ public final class GcCompareMain {
     static List<Barrier> runBarriers(List<String> collectors, boolean full, Path out) throws Exception {
         int iterations = full ? 5 : 3;
         System.err.println("jalloc bench --gc-compare: barrier cost per reference write on " + collectors);
-        Collection<RunResult> jalloc = new Runner(new OptionsBuilder().include("\\.BarrierBenchmark\\.")
+        Collection<RunResult> jalloc = new Runner(new OptionsBuilder().include("\\.RefWriteBenchmark\\.")
                 .param("collector", collectors.toArray(String[]::new)).forks(1).warmupIterations(2).measurementIterations(iterations)
                 .shouldFailOnError(false).output(out.resolve("jmh-barrier.log").toString()).build()).run();
         List<Barrier> list = new ArrayList<>();
@@ -283,7 +283,7 @@ public final class GcCompareMain {
                 flags.add("-XX:+UnlockExperimentalVMOptions");
             }
             flags.add("-XX:+Use" + gc + "GC");
-            Collection<RunResult> rs = new Runner(new OptionsBuilder().include("\\.JavaBarrierBenchmark\\.").forks(1).warmupIterations(2)
+            Collection<RunResult> rs = new Runner(new OptionsBuilder().include("\\.JavaRefWriteBenchmark\\.").forks(1).warmupIterations(2)
                     .measurementIterations(iterations).jvmArgsAppend(flags.toArray(String[]::new)).shouldFailOnError(false)
                     .output(out.resolve("jmh-barrier-" + gc + ".log").toString()).build()).run();
             RunResult r = rs.isEmpty() ? null : rs.iterator().next();

@@ -35,7 +35,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 1)
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
-public class BarrierBenchmark {
+public class RefWriteBenchmark {
     static final int OBJECTS = 1 << 16;
     static final int WRITES = 4096;
 

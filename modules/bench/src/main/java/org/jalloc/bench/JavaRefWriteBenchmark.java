@@ -17,7 +17,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The cost of one reference write in Java, ns, as {@link BarrierBenchmark} measures it for jalloc: the same objects,
+ * The cost of one reference write in Java, ns, as {@link RefWriteBenchmark} measures it for jalloc: the same objects,
  * the same random writes. {@link GcCompareMain} forks it under each JVM collector and under Epsilon (no barrier) and
  * subtracts Epsilon's figure: the rest is the collector's write barrier (card marking, G1's pre- and post-barriers,
  * ZGC's store barrier).
@@ -28,7 +28,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 1)
 @Fork(1)
-public class JavaBarrierBenchmark {
+public class JavaRefWriteBenchmark {
     static final class Node {
         Node f;
     }
@@ -39,13 +39,13 @@ public class JavaBarrierBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        nodes = new Node[BarrierBenchmark.OBJECTS];
+        nodes = new Node[RefWriteBenchmark.OBJECTS];
         for (int i = 0; i < nodes.length; i++) {
             nodes[i] = new Node();
         }
         SplittableRandom r = new SplittableRandom(5);
-        from = new int[BarrierBenchmark.WRITES];
-        to = new int[BarrierBenchmark.WRITES];
+        from = new int[RefWriteBenchmark.WRITES];
+        to = new int[RefWriteBenchmark.WRITES];
         for (int i = 0; i < from.length; i++) {
             from[i] = r.nextInt(nodes.length);
             to[i] = r.nextInt(nodes.length);
@@ -53,10 +53,10 @@ public class JavaBarrierBenchmark {
     }
 
     @Benchmark
-    @OperationsPerInvocation(BarrierBenchmark.WRITES)
+    @OperationsPerInvocation(RefWriteBenchmark.WRITES)
     public void fieldWrite() {
         Node[] n = nodes;
-        for (int i = 0; i < BarrierBenchmark.WRITES; i++) {
+        for (int i = 0; i < RefWriteBenchmark.WRITES; i++) {
             n[from[i]].f = n[to[i]];
         }
     }
