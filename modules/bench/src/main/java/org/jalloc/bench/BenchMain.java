@@ -35,6 +35,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *   --root DIR the repository root (default: the working directory)
  *   --gc       the collectors instead: GCBench and binary-trees against the JVM's collectors ({@link GcBenchMain})
  *   --gc-compare  one comparison of every collector and the JVM's on four programs ({@link GcCompareMain})
+ *   --gc-pauses pauses with 1M live objects, survival rates, generational throughput, barrier costs ({@link GcPauseMain})
  * </pre>
  *
  * Ratios: {@code ratioToFloor} divides by the {@code floor-array} subject of the same benchmark and parameters;
@@ -63,6 +64,10 @@ public final class BenchMain {
             }
             if (List.of(args).contains("--gc")) {
                 GcBenchMain.main(args); // the collectors' benchmarks: docs/gc.md
+                return;
+            }
+            if (List.of(args).contains("--gc-pauses")) {
+                GcPauseMain.main(args); // issue 19's pauses, survival, throughput and barrier costs: docs/gc.md
                 return;
             }
             run(args);

@@ -16,7 +16,7 @@ import org.jalloc.core.walk.InvariantSink;
  *   <li>GC-1: every header well formed, its object inside its block; GC-5: no forwarding state, mark bits at the
  *       collector's between-collections value, pending-sweep garbage exactly the objects whose bit differs.</li>
  *   <li>GC-2: every root and every reference field of every object (pending garbage excepted) is 0 or an object.</li>
- *   <li>GC-4: right after a collection (no mutator change since), an independent trace from the roots reaches every
+ *   <li>GC-4: right after a full collection (no mutator change since), an independent trace from the roots reaches every
  *       object still in the space (skipped for a collector that leaks by design, {@code refcount:cycles=off}, which
  *       accounts for what it leaves in its own checks: GC-34).</li>
  *   <li>GC-6 / GC-7 (checked mode): right after a collection, the reachable graph is the one recorded when the
@@ -69,7 +69,7 @@ final class GcVerifier {
         boolean ok = checkHeaders(sink, objs);
         ok &= checkReferences(sink, objs);
         if (ok && !c.dirty) {
-            if (c.reclaimsAllGarbage()) {
+            if (c.complete && c.reclaimsAllGarbage()) {
                 checkCompleteness(sink, objs);
             }
             if (c.before != null) {
@@ -89,6 +89,7 @@ final class GcVerifier {
         int gc1 = 0;
         int gc5 = 0;
         boolean markValue = c.markBetweenCollections();
+        boolean colours = c.inCycle(); // mark bits are a cycle's colours: the tri-colour checks are the collector's
         for (int i = 0; i < objs.n; i++) {
             long a = objs.addr[i];
             String bad = model.malformed(a, objs.block[i]);
@@ -105,9 +106,9 @@ final class GcVerifier {
             String wrong = null;
             if (ObjectModel.forwardedOf(s)) {
                 wrong = "forwarded bit set between collections";
-            } else if (pending && ObjectModel.markOf(s) == markValue) {
+            } else if (!colours && pending && ObjectModel.markOf(s) == markValue) {
                 wrong = "garbage awaiting the lazy sweep carries the live mark value";
-            } else if (!pending && ObjectModel.markOf(s) != markValue) {
+            } else if (!colours && !pending && ObjectModel.markOf(s) != markValue) {
                 wrong = "mark bit " + (ObjectModel.markOf(s) ? 1 : 0) + " on an object the sweep will not free";
             } else if (!c.collectorWordClean(a)) {
                 wrong = "collector word 0x" + Long.toHexString(model.collectorWord(a)) + " left over from a collection";
@@ -233,7 +234,7 @@ final class GcVerifier {
                     now.objects + " objects, entry " + d + " = " + (d < now.graph.length ? now.graph[d] : "end"));
             return;
         }
-        if (c.moving() && !Arrays.equals(was.order, now.order)) {
+        if (c.preservesOrder() && !Arrays.equals(was.order, now.order)) {
             sink.violation("GC-7", 0, "the compaction changed the address order of the live objects",
                     "objects in their old order " + Arrays.toString(Arrays.copyOf(was.order, Math.min(12, was.order.length))),
                     Arrays.toString(Arrays.copyOf(now.order, Math.min(12, now.order.length))));
