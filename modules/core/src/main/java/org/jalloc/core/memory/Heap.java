@@ -86,6 +86,8 @@ public final class Heap implements AutoCloseable {
     private volatile long brk;
     private volatile long highWater;
     private long releasedBytes;
+    /** True once the first page is PROT_NONE ({@link #protectGuardPage()}). */
+    private volatile boolean guardProtected;
 
     /** Guards {@link #dependents} and {@link #closed}. */
     private final Object lifetime = new Object();
@@ -353,6 +355,31 @@ public final class Heap implements AutoCloseable {
         return to - from;
     }
 
+    /**
+     * Makes the first page, {@code [0, start())}, which no allocator ever hands out, a real guard page:
+     * {@code mprotect(PROT_NONE)}, so any raw access to it faults (SIGSEGV) instead of reading or writing memory. An
+     * allocator whose blocks end at {@link #start()} (a stack growing down to it) thus has a guard page right below
+     * its limit, as a thread's stack has. Only {@link #snapshot()} reads the whole heap: it reports the page as zeros.
+     * The protection lasts until the heap is closed (also across {@link #reset()}). Idempotent.
+     *
+     * @return true if the page is protected; false where it cannot be (the eager {@link Arena} fallback, no mmap)
+     */
+    public synchronized boolean protectGuardPage() {
+        if (guardProtected) {
+            return true;
+        }
+        if (!mmapBacked || !Libc.mprotect(memory.address(), PAGE_SIZE, Libc.PROT_NONE)) {
+            return false;
+        }
+        guardProtected = true;
+        return true;
+    }
+
+    /** True when the first page is a protected guard page ({@link #protectGuardPage()}). */
+    public boolean guardPageProtected() {
+        return guardProtected;
+    }
+
     /** Total bytes passed to {@link #release} (whole pages). */
     public synchronized long releasedBytes() {
         return releasedBytes;
@@ -406,9 +433,18 @@ public final class Heap implements AutoCloseable {
         return off;
     }
 
-    /** A copy of {@code [0, brk())}: tests compare snapshots to prove misuse left the heap unchanged. */
+    /**
+     * A copy of {@code [0, brk())}: tests compare snapshots to prove misuse left the heap unchanged. A protected guard
+     * page ({@link #protectGuardPage()}) is not read: its bytes are zeros in the copy.
+     */
     public byte[] snapshot() {
-        return memory.asSlice(0, brk).toArray(ValueLayout.JAVA_BYTE);
+        if (!guardProtected) {
+            return memory.asSlice(0, brk).toArray(ValueLayout.JAVA_BYTE);
+        }
+        long end = brk;
+        byte[] copy = new byte[Math.toIntExact(end)];
+        MemorySegment.copy(memory, ValueLayout.JAVA_BYTE, PAGE_SIZE, copy, (int) PAGE_SIZE, (int) (end - PAGE_SIZE));
+        return copy;
     }
 
     /**
