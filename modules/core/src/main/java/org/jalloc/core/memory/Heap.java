@@ -424,6 +424,24 @@ public final class Heap implements AutoCloseable {
         return memory.asSlice(address, length);
     }
 
+    /**
+     * A view of {@code [address, address + length)} bound to {@code dependent}, one of this heap's
+     * {@link #dependentArena()}s: it dies when that arena closes or the heap goes, whichever comes first. The rebinding
+     * ({@code MemorySegment.reinterpret}, a restricted method) happens here, so the caller's module needs no native
+     * access of its own; only this heap's own dependent arenas are accepted, so no view can outlive the heap.
+     *
+     * @throws IllegalArgumentException if {@code dependent} is not a dependent arena of this heap
+     * @throws IllegalCallerException   without native access for {@code org.jalloc.core}
+     */
+    public MemorySegment slice(long address, long length, Arena dependent) {
+        if (!(dependent instanceof DependentArena d) || d.heap() != this) {
+            throw new IllegalArgumentException("not a dependent arena of this heap: " + dependent);
+        }
+        return memory.asSlice(address, length).reinterpret(d, NO_CLEANUP);
+    }
+
+    private static final java.util.function.Consumer<MemorySegment> NO_CLEANUP = segment -> { };
+
     /** The heap address of a segment that lies inside this heap's memory, or -1 if it does not. */
     public long addressOf(MemorySegment segment) {
         long off = segment.address() - memory.address();
@@ -468,6 +486,10 @@ public final class Heap implements AutoCloseable {
     /** A shared arena registered with its heap (see {@link #dependentArena()}). */
     private final class DependentArena implements Arena {
         private final Arena shared = Arena.ofShared();
+
+        Heap heap() {
+            return Heap.this;
+        }
         /** Why the heap ended it ("closed", "reset"), or empty while it is open or once its owner closed it. */
         private String endedBy = "";
 
