@@ -540,6 +540,9 @@ public final class StackAllocator extends AbstractAllocator implements RegionAll
 
         @Override
         public void walkExtents(ExtentVisitor visitor) {
+            if (sp < limit || sp > base) {
+                return; // a wild stack pointer (STACK-1): below the limit lies the guard page, which must not be read
+            }
             if (sp > limit && !visitor.extent(ExtentKind.FREE, limit, sp - limit, limit, sp - limit)) {
                 return;
             }
@@ -559,7 +562,7 @@ public final class StackAllocator extends AbstractAllocator implements RegionAll
 
         @Override
         public void walkFreeStructures(FreeEntryVisitor visitor) {
-            if (sp > limit) {
+            if (sp > limit && sp <= base) {
                 visitor.entry(0, limit, sp - limit);
             }
         }
