@@ -54,6 +54,10 @@ public final class BenchMain {
     private BenchMain() {}
 
     public static void main(String[] args) throws Exception {
+        if (java.util.Arrays.asList(args).contains("stack")) { // ./jalloc bench stack ...: frames and latency tails (docs/stack.md)
+            StackBench.main(java.util.Arrays.stream(args).filter(a -> !a.equals("stack")).toArray(String[]::new));
+            return;
+        }
         Mode mode = Mode.FULL;
         boolean json = false;
         boolean report = false;
@@ -72,6 +76,7 @@ public final class BenchMain {
                 case "--root" -> root = Path.of(args[++i]).toAbsolutePath();
                 case "-h", "--help" -> {
                     System.out.println("usage: ./jalloc bench [--smoke|--quick|--full] [--json] [--report] [--out DIR] [--from RESULTS.json]");
+                    System.out.println("       ./jalloc bench stack [--quick] [--report] [--frames|--latency]   (docs/stack.md)");
                     return;
                 }
                 default -> {
