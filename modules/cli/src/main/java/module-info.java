@@ -7,6 +7,7 @@ module org.jalloc.cli {
     requires org.jalloc.core;
     requires org.jalloc.check;
     requires org.jalloc.testkit;
+    requires org.jalloc.gc;
     requires info.picocli;
 
     opens org.jalloc.cli to info.picocli;

@@ -7,6 +7,7 @@ module org.jalloc.testkit {
     requires static org.checkerframework.checker.qual;
     requires transitive org.jalloc.core;
     requires transitive org.jalloc.check;
+    requires transitive org.jalloc.gc;
     // Only the contract package uses JUnit; callers of fuzz and trace need not have it.
     requires static org.junit.jupiter.api;
     requires static org.junit.jupiter.params;
@@ -14,6 +15,7 @@ module org.jalloc.testkit {
     exports org.jalloc.testkit.trace;
     exports org.jalloc.testkit.fuzz;
     exports org.jalloc.testkit.contract;
+    exports org.jalloc.testkit.gc;
 
     opens org.jalloc.testkit.contract to org.junit.platform.commons;
 }

@@ -33,6 +33,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *   --report   also write docs/performance.md, docs/performance/*.png and results.json (and the trace charts)
  *   --out DIR  where results.json goes without --report (default target/bench)
  *   --root DIR the repository root (default: the working directory)
+ *   --gc       the collectors instead: GCBench and binary-trees against the JVM's collectors ({@link GcBenchMain})
  * </pre>
  *
  * Ratios: {@code ratioToFloor} divides by the {@code floor-array} subject of the same benchmark and parameters;
@@ -54,10 +55,32 @@ public final class BenchMain {
     private BenchMain() {}
 
     public static void main(String[] args) throws Exception {
-        if (java.util.Arrays.asList(args).contains("stack")) { // ./jalloc bench stack ...: frames and latency tails (docs/stack.md)
-            StackBench.main(java.util.Arrays.stream(args).filter(a -> !a.equals("stack")).toArray(String[]::new));
-            return;
+        try {
+            if (List.of(args).contains("stack")) { // ./jalloc bench stack ...: frames and latency tails (docs/stack.md)
+                StackBench.main(List.of(args).stream().filter(x -> !x.equals("stack")).toArray(String[]::new));
+                return;
+            }
+            if (List.of(args).contains("--gc")) {
+                GcBenchMain.main(args); // the collectors' benchmarks: docs/gc.md
+                return;
+            }
+            run(args);
+        } catch (java.io.IOException | java.io.UncheckedIOException | IllegalArgumentException e) {
+            // bad input (a flag, a results file, an output folder): one line, exit 2, as the rest of ./jalloc
+            System.err.println("jalloc bench: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+            System.exit(2);
         }
+    }
+
+    private static String value(String[] args, int i) {
+        if (i >= args.length) {
+            System.err.println("jalloc bench: " + args[i - 1] + " needs a value");
+            System.exit(2);
+        }
+        return args[i];
+    }
+
+    private static void run(String[] args) throws Exception {
         Mode mode = Mode.FULL;
         boolean json = false;
         boolean report = false;
@@ -71,12 +94,13 @@ public final class BenchMain {
                 case "--full" -> mode = Mode.FULL;
                 case "--json" -> json = true;
                 case "--report" -> report = true;
-                case "--out" -> out = Path.of(args[++i]);
-                case "--from" -> from = Path.of(args[++i]);
-                case "--root" -> root = Path.of(args[++i]).toAbsolutePath();
+                case "--out" -> out = Path.of(value(args, ++i));
+                case "--from" -> from = Path.of(value(args, ++i));
+                case "--root" -> root = Path.of(value(args, ++i)).toAbsolutePath();
                 case "-h", "--help" -> {
-                    System.out.println("usage: ./jalloc bench [--smoke|--quick|--full] [--json] [--report] [--out DIR] [--from RESULTS.json]");
-                    System.out.println("       ./jalloc bench stack [--quick] [--report] [--frames|--latency]   (docs/stack.md)");
+                    System.out.println("usage: ./jalloc bench [--smoke|--quick|--full] [--json] [--report] [--out DIR] [--from RESULTS.json]\n"
+                            + "       ./jalloc bench --gc [--quick|--full] [--report]   (collectors: GCBench, binary-trees, JVM GCs)\n"
+                            + "       ./jalloc bench stack [--quick] [--report] [--frames|--latency] [--latency-ops N]   (docs/stack.md)");
                     return;
                 }
                 default -> {

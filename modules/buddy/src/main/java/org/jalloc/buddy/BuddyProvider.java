@@ -14,9 +14,9 @@ public final class BuddyProvider implements AllocatorProvider {
     @Override
     public List<AllocatorType> allocatorTypes() {
         OptionSpec minBlock = OptionSpec.number("min-block", Long.toString(BuddyAllocator.DEFAULT_MIN_BLOCK),
-                "order-0 block in bytes, a power of two >= 16 (4096 gives Linux's page allocator)");
+                "order-0 block in bytes, a power of two >= 16 (4096 gives Linux's page allocator)", 16, Long.MAX_VALUE).powersOfTwo();
         OptionSpec maxOrder = OptionSpec.number("max-order", Integer.toString(BuddyAllocator.DEFAULT_MAX_ORDER),
-                "largest order: blocks of at most min-block << max-order bytes (24 with 16-byte blocks: 256 MiB)");
+                "largest order: blocks of at most min-block << max-order bytes (24 with 16-byte blocks: 256 MiB)", 0, 58);
         return List.of(new AllocatorType("buddy",
                 "binary buddy system: power-of-two blocks, a free list per order, XOR buddies, recursive merge",
                 ThreadSafety.SINGLE_OWNER, List.of(minBlock, maxOrder),

@@ -9,7 +9,6 @@ import org.jalloc.check.HeapChecker;
 import org.jalloc.check.Violation;
 import org.jalloc.core.Allocator;
 import org.jalloc.core.AllocatorFactory;
-import org.jalloc.core.memory.Heap;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -28,10 +27,15 @@ final class CheckRateCommand implements Callable<Integer> {
     @Option(names = "--allocator", defaultValue = "first-fit", description = "allocator name or spec (default ${DEFAULT-VALUE})")
     String allocator = "first-fit";
 
-    @Option(names = "--blocks", defaultValue = "50000", description = "blocks in the heap (default ${DEFAULT-VALUE})")
+    /** The most blocks check-rate builds (8 bytes each on the Java heap, at least 16 in the allocator's). */
+    static final int MAX_BLOCKS = 10_000_000;
+    /** The longest measurement, in seconds. */
+    static final double MAX_SECONDS = 3600;
+
+    @Option(names = "--blocks", defaultValue = "50000", description = "blocks in the heap, 1 to 10000000 (default ${DEFAULT-VALUE})")
     int blocks;
 
-    @Option(names = "--seconds", defaultValue = "3", description = "time spent checking (default ${DEFAULT-VALUE})")
+    @Option(names = "--seconds", defaultValue = "3", description = "time spent checking, up to 3600 (default ${DEFAULT-VALUE})")
     double seconds;
 
     @Option(names = "--heap", defaultValue = "1G", converter = SizeConverter.class, description = "heap size (default ${DEFAULT-VALUE})")
@@ -43,8 +47,10 @@ final class CheckRateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        AllocatorFactory factory = AllocatorFactory.of(allocator, heap);
-        try (Allocator a = factory.create(Heap.reserve(heap))) {
+        UsageException.requireRange("--blocks", blocks, 1, MAX_BLOCKS);
+        UsageException.requireRange("--seconds", seconds, 0.001, MAX_SECONDS);
+        AllocatorFactory factory = Specs.usable(allocator, heap);
+        try (Allocator a = factory.create(Specs.reserve(heap))) {
             long[] p = new long[blocks];
             for (int i = 0; i < blocks; i++) {
                 p[i] = a.malloc(16 + (i % 7) * 16L);

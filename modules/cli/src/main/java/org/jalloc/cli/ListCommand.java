@@ -8,6 +8,8 @@ import java.util.concurrent.Callable;
 import org.jalloc.core.Allocators;
 import org.jalloc.core.spi.AllocatorType;
 import org.jalloc.core.spi.OptionSpec;
+import org.jalloc.gc.CollectorType;
+import org.jalloc.gc.Collectors;
 import org.jalloc.testkit.trace.TraceGenerator;
 
 import picocli.CommandLine.Command;
@@ -16,7 +18,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code ./jalloc list}: the allocators on the module path with their options, and the generator's patterns. */
-@Command(name = "list", mixinStandardHelpOptions = true, description = "Lists the allocators (with options and defaults) and workload patterns.")
+@Command(name = "list", mixinStandardHelpOptions = true, description = "Lists the allocators and the collectors (with options and defaults) and workload patterns.")
 final class ListCommand implements Callable<Integer> {
     @Spec
     @SuppressWarnings("initialization.field.uninitialized") // picocli injects the spec before call()
@@ -36,7 +38,16 @@ final class ListCommand implements Callable<Integer> {
                 o.put("threadSafety", t.threadSafety().name());
                 Map<String, Object> options = new LinkedHashMap<>();
                 for (OptionSpec s : t.options()) {
-                    options.put(s.key(), Map.of("default", s.defaultValue(), "values", s.values(), "description", s.description()));
+                    Map<String, Object> option = new LinkedHashMap<>();
+                    option.put("default", s.defaultValue());
+                    option.put("values", s.values());
+                    option.put("description", s.description());
+                    if (s.values().isEmpty()) {
+                        option.put("min", s.min());
+                        option.put("max", s.max());
+                        option.put("powerOfTwo", s.powerOfTwo());
+                    }
+                    options.put(s.key(), option);
                 }
                 o.put("options", options);
                 out.println(Json.object(o));
@@ -48,10 +59,37 @@ final class ListCommand implements Callable<Integer> {
                 }
             }
         }
+        listCollectors(out);
         if (!json) {
             out.println();
             out.println("workload patterns (./jalloc gen --pattern): " + String.join(", ", TraceGenerator.PATTERNS));
         }
         return 0;
+    }
+
+    /** Collectors: one entry each, without an "allocator" key, so allocator tools skip them. */
+    private void listCollectors(PrintWriter out) {
+        if (!json) {
+            out.println();
+            out.println("collectors (./jalloc gc-fuzz --collector, ./jalloc fragmentation --collector):");
+        }
+        for (CollectorType t : Collectors.types()) {
+            if (json) {
+                Map<String, Object> o = new LinkedHashMap<>();
+                o.put("collector", t.name());
+                o.put("description", t.description());
+                Map<String, Object> options = new LinkedHashMap<>();
+                for (OptionSpec s : t.options()) {
+                    options.put(s.key(), Map.of("default", s.defaultValue(), "values", s.values(), "description", s.description()));
+                }
+                o.put("options", options);
+                out.println(Json.object(o));
+            } else {
+                out.printf("%-14s %-12s %s%n", t.name(), t.moving() ? "moving" : "non-moving", t.description());
+                for (OptionSpec s : t.options()) {
+                    out.printf("%-14s   %s  %s%n", "", s.usage() + (s.key().equals("gogc") ? " (or off)" : ""), s.description());
+                }
+            }
+        }
     }
 }

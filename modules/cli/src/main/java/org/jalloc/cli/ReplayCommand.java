@@ -49,7 +49,10 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--json", description = "one JSON object per trace")
     boolean json;
 
-    @Option(names = "--min-time", defaultValue = "200", description = "milliseconds of timing runs per trace, at least 3 runs (default ${DEFAULT-VALUE})")
+    /** The longest --min-time, in milliseconds (an hour). */
+    static final long MAX_MIN_TIME = 3_600_000;
+
+    @Option(names = "--min-time", defaultValue = "200", description = "milliseconds of timing runs per trace, at least 3 runs, 0 to 3600000 (default ${DEFAULT-VALUE})")
     long minTimeMillis;
 
     @Override
@@ -62,7 +65,8 @@ final class ReplayCommand implements Callable<Integer> {
         if (baseline.equals("libc") && !Libc.available()) {
             throw new UsageException("--baseline libc needs native access: " + Libc.unavailableReason());
         }
-        AllocatorFactory factory = AllocatorFactory.of(allocator, heap);
+        UsageException.requireRange("--min-time", minTimeMillis, 0, MAX_MIN_TIME);
+        AllocatorFactory factory = Specs.usable(allocator, heap);
         List<Trace> traces = new ArrayList<>();
         for (Path p : paths) {
             if (!Files.exists(p)) {
@@ -74,7 +78,7 @@ final class ReplayCommand implements Callable<Integer> {
             }
             for (Path f : files) {
                 if (!Files.isReadable(f)) {
-                    throw new UsageException("cannot read trace " + f);
+                    throw new UsageException("cannot read trace " + f + ": permission denied");
                 }
                 Trace t = Trace.read(f);
                 t.warnings().forEach(w -> err.println("warning: " + w));

@@ -4,7 +4,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -13,8 +12,7 @@ import org.jalloc.core.AllocatorStats;
 import org.jalloc.core.Allocators;
 import org.jalloc.core.StatsSection;
 import org.jalloc.core.TrackingAllocator;
-import org.jalloc.core.memory.Heap;
-import org.jalloc.testkit.trace.Op;
+import org.jalloc.testkit.trace.OpList;
 import org.jalloc.testkit.trace.OpRunner;
 import org.jalloc.testkit.trace.Trace;
 
@@ -52,20 +50,26 @@ final class StatsCommand implements Callable<Integer> {
         if (!at.equals("peak") && !at.equals("end")) {
             throw new UsageException("--at takes peak or end, not '" + at + "'");
         }
-        if (!Files.isRegularFile(trace) || !Files.isReadable(trace)) {
-            throw new UsageException("cannot read trace " + trace);
+        if (!Files.exists(trace)) {
+            throw new UsageException("cannot read trace " + trace + ": no such file");
         }
+        if (!Files.isRegularFile(trace)) {
+            throw new UsageException("cannot read trace " + trace + ": not a regular file");
+        }
+        if (!Files.isReadable(trace)) {
+            throw new UsageException("cannot read trace " + trace + ": permission denied");
+        }
+        AllocatorFactory factory = Specs.usable(allocator, heap);
         Trace t = Trace.read(trace);
-        AllocatorFactory factory = AllocatorFactory.of(allocator, heap);
-        List<Op> ops = t.ops();
+        OpList ops = t.opList();
         long stopAfter = ops.size();
         boolean outOfMemory = false;
         if (at.equals("peak")) {
-            try (TrackingAllocator a = Allocators.tracking(factory.create(Heap.reserve(heap)))) {
+            try (TrackingAllocator a = Allocators.tracking(factory.create(Specs.reserve(heap)))) {
                 OpRunner runner = new OpRunner(t.numIds());
                 long best = -1;
                 for (int i = 0; i < ops.size(); i++) {
-                    if (!runner.apply(a, ops.get(i))) {
+                    if (!apply(runner, a, ops, i)) {
                         outOfMemory = true;
                         break;
                     }
@@ -77,10 +81,10 @@ final class StatsCommand implements Callable<Integer> {
             }
         }
         AllocatorStats stats;
-        try (TrackingAllocator a = Allocators.tracking(factory.create(Heap.reserve(heap)))) {
+        try (TrackingAllocator a = Allocators.tracking(factory.create(Specs.reserve(heap)))) {
             OpRunner runner = new OpRunner(t.numIds());
             for (int i = 0; i < stopAfter; i++) {
-                if (!runner.apply(a, ops.get(i))) {
+                if (!apply(runner, a, ops, i)) {
                     outOfMemory = true;
                     break;
                 }
@@ -103,6 +107,15 @@ final class StatsCommand implements Callable<Integer> {
             }
         }
         return outOfMemory ? Main.FAILED : 0;
+    }
+
+    /** Op {@code i}; an exception from the allocator on a valid op is its failure: reported with the op, exit 1. */
+    private boolean apply(OpRunner runner, TrackingAllocator a, OpList ops, int i) {
+        try {
+            return runner.apply(a, ops, i);
+        } catch (RuntimeException e) {
+            throw new AllocatorFailure(trace.getFileName() + ": op #" + (i + 1) + " (" + ops.get(i) + ") threw " + e);
+        }
     }
 
     static void putStats(Map<String, Object> o, AllocatorStats s) {

@@ -151,6 +151,77 @@ class CliContractTest {
     }
 
     @Test
+    void soakRotatesHeapsAndEndsWithOneJsonLine() {
+        Run r = run("fuzz", "--allocator", "first-fit", "--minutes", "0.03", "--sequence-ops", "200", "--seed", "5", "--json");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(1, r.jsonLines().size(), r.out());
+        String line = r.jsonLines().get(0);
+        JsonCheck.object(line);
+        assertKeys(line, "allocator", "ops", "seed", "violations", "blocksVisited", "seconds", "threads", "sequences", "minutes",
+                "rounds", "heaps", "allocators");
+        assertTrue(line.contains("\"allocator\":\"first-fit\"") && line.contains("\"violations\":0"), line);
+        assertTrue(line.contains("\"heaps\":[\"64K\",\"256K\",\"1M\",\"4M\",\"16M\",\"64M\",\"256M\",\"1G\"]"), line);
+        assertTrue(Pattern.compile("\"rounds\":[1-9]").matcher(line).find(), line);
+        assertTrue(Pattern.compile("\"ops\":[1-9][0-9]{3,}").matcher(line).find(), "at least one slot ran: " + line);
+        Run text = run("fuzz", "--allocator", "thread-cache", "--threads", "2", "--minutes", "0.01");
+        assertEquals(0, text.exit(), text.err());
+        assertTrue(text.out().contains("soak: ") && text.out().contains("0 violations"), text.out());
+    }
+
+    @Test
+    void soakSkipsHeapsAConfigurationCannotUseAndSaysSo() {
+        Run r = run("fuzz", "--allocator", "buddy:min-block=1M", "--minutes", "0.01", "--sequence-ops", "100", "--json");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.err().contains("the soak skips buddy:min-block=1M on heaps of 64K, 256K"), r.err());
+        assertEquals(1, r.jsonLines().size());
+    }
+
+    @Test
+    void genWritesExactlyTheOpsAskedFor() throws IOException {
+        for (int n : new int[] {1, 2, 7, 16, 17}) {
+            Run r = run("gen", "--pattern", "larson", "--ops", Integer.toString(n), "--out", "-");
+            assertEquals(0, r.exit(), r.err());
+            long ops = r.out().lines().filter(l -> !l.startsWith("#")).skip(4).count();
+            assertEquals(n, ops, r.out());
+            Path p = dir.resolve("g" + n + ".rep");
+            Files.writeString(p, r.out());
+            Run replay = run("replay", p.toString(), "--allocator", "first-fit", "--check", "--json", "--min-time", "1");
+            assertEquals(0, replay.exit(), replay.err());
+            assertTrue(replay.jsonLines().get(0).contains("\"ops\":" + n + ","), replay.out());
+        }
+    }
+
+    @Test
+    void invalidAllocatorOptionsAreUsageErrorsNotViolations() {
+        for (String spec : new String[] {"buddy:max-order=99", "buddy:min-block=24", "thread-cache:arenas=100000"}) {
+            Run r = run("fuzz", "--allocator", spec, "--ops", "200");
+            assertEquals(2, r.exit(), spec + ": " + r.out() + r.err());
+            assertEquals(1, r.err().lines().count(), r.err());
+            assertFalse(r.out().contains("violations"), r.out());
+        }
+    }
+
+    @Test
+    void aTraceWithAnInvalidRequestIsAnInputErrorNamingFileAndLine() throws IOException {
+        Path calloc = trace("calloc.rep", "0\n1\n2\n1\na 0 8\nc 1 9223372036854775807 2\n");
+        Run r = run("replay", calloc.toString(), "--allocator", "first-fit", "--min-time", "1");
+        assertEquals(2, r.exit(), r.out() + r.err());
+        assertTrue(r.err().contains("calloc.rep:6: calloc count 9223372036854775807 * size 2 overflows a long"), r.err());
+        Path align = trace("align.rep", "0\n1\n1\n1\nm 0 24 16\n");
+        r = run("replay", align.toString(), "--allocator", "first-fit", "--check", "--min-time", "1");
+        assertEquals(2, r.exit(), r.out() + r.err());
+        assertTrue(r.err().contains("align.rep:5: alignment 24 is not a power of two"), r.err());
+    }
+
+    @Test
+    void aHugeIdIsReplayedWithoutRunningOutOfMemory() throws IOException {
+        Path t = trace("huge.rep", "0\n1\n2\n1\na 2147483646 16\nf 2147483646\n");
+        Run r = run("replay", t.toString(), "--allocator", "first-fit", "--check", "--json", "--min-time", "1");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.jsonLines().get(0).contains("\"violations\":0"), r.out());
+    }
+
+    @Test
     void statsPrintsTheSchemaAtThePeak() throws IOException {
         Path t = trace("s.rep", "0\n3\n6\n1\na 0 100\na 1 300\na 2 50\nf 1\nf 0\nf 2\n");
         Run r = run("stats", "--allocator", "first-fit", "--trace", t.toString());

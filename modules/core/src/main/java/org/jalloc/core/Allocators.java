@@ -85,7 +85,7 @@ public final class Allocators {
 
     /** The type called {@code name}, or an {@link IllegalArgumentException} listing the known names. */
     public static AllocatorType require(String name) {
-        return type(name).orElseThrow(() -> new IllegalArgumentException("unknown allocator '" + name + "'; known: "
+        return type(name).orElseThrow(() -> new IllegalArgumentException("unknown allocator " + org.jalloc.core.spi.Messages.quote(name) + "; known: "
                 + String.join(", ", types().stream().map(AllocatorType::name).toList())));
     }
 

@@ -14,6 +14,7 @@ import com.tngtech.archunit.lang.ArchRule;
  * <pre>
  *   core  &lt;-  check  &lt;-  testkit
  *   core  &lt;-  every allocator (slab may also use buddy)
+ *   core  &lt;-  gc  &lt;-  testkit (the oracle, gc-fuzz); gc finds allocators by name at run time
  *   cli, bench, stress-tests may use everything; nothing uses cli
  * </pre>
  * The same direction is declared in each {@code module-info.java}; these rules keep it visible and fail loudly
@@ -47,7 +48,8 @@ final class ModuleRules {
         List<ArchRule> rules = new ArrayList<>();
         rules.add(onlyDependsOn("org.jalloc.core.."));
         rules.add(onlyDependsOn("org.jalloc.check..", "org.jalloc.core.."));
-        rules.add(onlyDependsOn("org.jalloc.testkit..", "org.jalloc.core..", "org.jalloc.check..", "org.junit.."));
+        rules.add(onlyDependsOn("org.jalloc.testkit..", "org.jalloc.core..", "org.jalloc.check..", "org.jalloc.gc..", "org.junit.."));
+        rules.add(onlyDependsOn("org.jalloc.gc..", "org.jalloc.core.."));
         ALLOCATORS.forEach((pkg, extra) -> {
             List<String> allowed = new ArrayList<>(extra);
             allowed.add("org.jalloc.core..");

@@ -14,9 +14,10 @@ import java.util.Map;
  * <table class="striped">
  *   <caption>Flags</caption>
  *   <tr><th>flag</th><th>Linux</th><th>what it does here</th></tr>
- *   <tr><td>F</td><td>SLAB_CONSISTENCY_CHECKS</td><td>on free: the slab header is intact and the object is not on its
- *       slab's free list (an exact double-free check that walks the list, O(objects per slab)); on alloc: the free
- *       list head is a slot of the slab carrying the free marker</td></tr>
+ *   <tr><td>F</td><td>SLAB_CONSISTENCY_CHECKS</td><td>on free: the slab header is intact and the object, live in
+ *       the state map, is not on its slab's free list (the list walked, O(objects per slab): the two agree; the
+ *       double-free check itself is exact without F); on alloc: the free list head is a free slot of the
+ *       slab</td></tr>
  *   <tr><td>Z</td><td>SLAB_RED_ZONE</td><td>a red zone before ({@code redLeft} bytes) and after (at least 8 bytes)
  *       every object: {@link #RED_ACTIVE} while allocated, {@link #RED_INACTIVE} while free; checked on free
  *       (a buffer overrun or underrun), on alloc and by the checker (SLAB-4)</td></tr>

@@ -21,13 +21,15 @@ import org.jalloc.core.HeapCorruptionException;
 import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.StatsSection;
 import org.jalloc.core.ThreadSafety;
+import org.jalloc.core.memory.GranuleMap;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.walk.HeapWalk;
 
 /**
  * The slab allocator (Bonwick 1994, "The Slab Allocator: An Object-Caching Kernel Memory Allocator"; Bonwick &amp;
  * Adams 2001, "Magazines and Vmem"; Linux {@code mm/slab.c}, {@code mm/slub.c}) over the buddy system: the slab
- * layer hosting {@link SlabCache}s over a {@link PageAllocator} (4 KiB pages, orders 0-10, as Linux), and
+ * layer hosting {@link SlabCache}s over a {@link PageAllocator} (4 KiB pages; slabs of orders 0-10, as Linux; the
+ * page allocator's own largest order covers the heap, so large blocks can be as big as the heap holds), and
  * {@code kmalloc} on it — the {@code slab} allocator of {@code ./jalloc}.
  *
  * <h2>Nouns</h2>
@@ -36,7 +38,10 @@ import org.jalloc.core.walk.HeapWalk;
  * on the slab (objects under 512 bytes) or in an off-slab descriptor taken from a kmalloc cache (Linux SLAB's
  * {@code OFF_SLAB}). <b>page map</b> ({@link PageMap}): page → slab header or large block. <b>magazine</b>: a
  * thread's stack of free objects of one cache. <b>depot</b>: a cache's spare full and empty magazines.
- * <b>large block</b>: a kmalloc request above 8 KiB, served as buddy pages.
+ * <b>state map</b> ({@link GranuleMap}): a byte per 16 bytes of heap, outside it: whether each on-slab slot is free.
+ * <b>large block</b>: a kmalloc request above 8 KiB, served as one buddy block of 2^k pages, k up to the page
+ * allocator's largest order {@link #pageMaxOrder()} (by default the largest the heap holds: 18 on a 1 GiB heap,
+ * whose largest free block is 512 MiB since the first page is the guard page; at least 10, Linux's 4 MiB).
  *
  * <h2>Heap layout</h2>
  * <pre>
@@ -51,7 +56,7 @@ import org.jalloc.core.walk.HeapWalk;
  * <pre>
  *   request   0-16  17-32  33-64  65-96  97-128  129-192  193-256  257-512  ...  4097-8192  &gt; 8192
  *   cache       16     32     64     96     128      192      256      512  ...       8192  buddy pages: 2^k pages,
- *   align       16     32     64     32     128       64      256      512  ...       8192  k = orderFor(n) &lt;= 10
+ *   align       16     32     64     32     128       64      256      512  ...       8192  k = orderFor(n) &lt;= pageMaxOrder
  * </pre>
  * Power-of-two caches are naturally aligned (as Linux since 5.4), so {@code alignedAlloc(a, n)} takes the first
  * cache of at least {@code max(n, a)} bytes aligned to {@code a}, else pages. In debug mode kmalloc objects are only
@@ -118,8 +123,10 @@ import org.jalloc.core.walk.HeapWalk;
 public final class SlabAllocator extends AbstractAllocator {
     /** Linux's page size: the buddy's order-0 block. */
     public static final long PAGE_SIZE = 4096;
-    /** Linux's largest buddy order: large blocks and slabs of up to 4 MiB. */
+    /** Linux's largest buddy order: slabs of up to 4 MiB, and the smallest largest order of the page allocator. */
     public static final int MAX_ORDER = 10;
+    /** The largest order a large block's page map entry can name ({@code LARGE(k) = -1 - k >= -32}). */
+    static final int MAX_PAGE_ORDER = 30;
     /** The largest kmalloc cache (SLUB's {@code KMALLOC_MAX_CACHE_SIZE} with 4 KiB pages). */
     public static final long KMALLOC_MAX = 8192;
     /** Empty slabs a cache keeps by default before returning further ones to buddy. */
@@ -136,6 +143,8 @@ public final class SlabAllocator extends AbstractAllocator {
 
     final PageAllocator pages;
     final PageMap pageMap;
+    /** One byte per 16 bytes of heap, outside it: whether each slot of an on-slab slab is free ({@link SlabCache}). */
+    final GranuleMap states;
     /** Guards {@link #pages} and page map writes. */
     final Object pageLock = new Object();
     private final long firstAddress;
@@ -170,8 +179,9 @@ public final class SlabAllocator extends AbstractAllocator {
 
     private SlabAllocator(Builder b, Heap heap) {
         super(b.name, heap);
-        this.pages = new PageAllocator(heap, PAGE_SIZE, MAX_ORDER);
+        this.pages = new PageAllocator(heap, PAGE_SIZE, pageOrder(b.maxOrder, heap));
         this.pageMap = new PageMap(heap.limit(), Long.numberOfTrailingZeros(PAGE_SIZE));
+        this.states = new GranuleMap(heap);
         this.firstAddress = pages.firstAddress();
         this.mem = heap.memory();
         this.kmallocDebug = b.debug;
@@ -180,9 +190,30 @@ public final class SlabAllocator extends AbstractAllocator {
         this.descriptorSite = sites.intern("slab layer (off-slab descriptor)");
     }
 
+    /**
+     * The largest order of the page allocator: {@code requested}, or (0) the largest whose blocks the heap can hold
+     * and align, at least {@link #MAX_ORDER}.
+     *
+     * @throws IllegalArgumentException for an order below {@link #MAX_ORDER} or above what the heap holds
+     */
+    static int pageOrder(int requested, Heap heap) {
+        long room = Math.min(heap.capacity(), heap.baseAlignment());
+        int fits = 63 - Long.numberOfLeadingZeros(Math.max(1, room / PAGE_SIZE));
+        int largest = Math.max(MAX_ORDER, Math.min(fits, MAX_PAGE_ORDER));
+        if (requested == 0) {
+            return largest;
+        }
+        if (requested < MAX_ORDER || requested > largest) {
+            throw new IllegalArgumentException("slab: max-order must be 0 (the largest the heap holds) or in [" + MAX_ORDER + ", " + largest
+                    + "] for a heap of " + heap.capacity() + " bytes, got " + requested);
+        }
+        return requested;
+    }
+
     /** Builds a {@link SlabAllocator}: kmalloc debug flags, magazines, empty-slab limit, name, background scavenger. */
     public static final class Builder {
         private int debug;
+        private int maxOrder;
         private boolean magazines = true;
         private int emptySlabs = DEFAULT_EMPTY_SLABS;
         private String name = "slab";
@@ -208,6 +239,20 @@ public final class SlabAllocator extends AbstractAllocator {
                 throw new IllegalArgumentException("empty slab limit must not be negative, got " + n);
             }
             this.emptySlabs = n;
+            return this;
+        }
+
+        /**
+         * The largest order of the buddy page allocator underneath, so the largest kmalloc block is
+         * {@code PAGE_SIZE << order} bytes: 0 (the default) takes the largest the heap can hold; {@link #MAX_ORDER}
+         * gives Linux's 4 MiB. Checked against the heap when the allocator is built.
+         */
+        public Builder maxOrder(int order) {
+            if (order != 0 && (order < MAX_ORDER || order > MAX_PAGE_ORDER)) {
+                throw new IllegalArgumentException("slab: max-order must be 0 (the largest the heap holds) or in [" + MAX_ORDER + ", "
+                        + MAX_PAGE_ORDER + "], got " + order);
+            }
+            this.maxOrder = order;
             return this;
         }
 
@@ -858,6 +903,11 @@ public final class SlabAllocator extends AbstractAllocator {
         return firstAddress;
     }
 
+    /** The largest order of the page allocator underneath: large kmalloc blocks have at most {@code PAGE_SIZE << it} bytes. */
+    public int pageMaxOrder() {
+        return pages.maxOrder();
+    }
+
     /** Free blocks per order of the buddy allocator underneath, in the {@code /proc/buddyinfo} layout. */
     public String buddyinfo() {
         synchronized (pageLock) {
@@ -966,7 +1016,7 @@ public final class SlabAllocator extends AbstractAllocator {
         v.put("threadsDetached", threadsDetached.get());
         Map<String, Object> buddy = new LinkedHashMap<>();
         buddy.put("pageSize", PAGE_SIZE);
-        buddy.put("maxOrder", MAX_ORDER);
+        buddy.put("maxOrder", pages.maxOrder());
         buddy.put("freeBytes", pages.freeBytes());
         return List.of(new StatsSection("slabinfo", info, slabinfo()), new StatsSection("slab", v),
                 new StatsSection("buddyinfo", buddy, buddyinfo()));
@@ -974,7 +1024,7 @@ public final class SlabAllocator extends AbstractAllocator {
 
     /** Bytes of metadata outside the heap: buddy's side table, the page map, magazines, caches, thread records. */
     long externalBytes() {
-        long bytes = pages.externalMetadataBytes() + pageMap.bytes();
+        long bytes = pages.externalMetadataBytes() + pageMap.bytes() + states.bytes();
         for (SlabCache c : caches()) {
             bytes += 256 + c.magazines.get() * (32 + 8L * c.magazineSize);
         }

@@ -12,6 +12,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.jalloc.core.DoubleFreeException;
 import org.jalloc.core.HeapCorruptionException;
 import org.jalloc.core.InvalidPointerException;
+import org.jalloc.core.memory.GranuleMap;
 
 /**
  * An object cache (Bonwick 1994): objects of one size and alignment, kept in their constructed state between uses,
@@ -44,14 +45,22 @@ import org.jalloc.core.InvalidPointerException;
  * <h2>Free slots</h2>
  * On-slab, a free slot's link (the next free slot's address) and its free marker ({@code slot ^ FREE_TAG}) sit at
  * {@code linkOffset} and {@code linkOffset + 8}: inside the object when it has no constructor and no poisoning,
- * after it otherwise, so a constructed object keeps its state while free (SLUB's {@code s->offset}). The marker is
- * set exactly while the object is not the caller's (on a free list or in a magazine) and cleared on alloc: it makes
- * a double free O(1) to detect. Off-slab, the bufctl entry says the same.
+ * after it otherwise, so a constructed object keeps its state while free (SLUB's {@code s->offset}). Whether a slot
+ * is the caller's is the slab layer's <b>state map</b> ({@link GranuleMap}: a byte per 16 bytes of heap, outside
+ * it): {@link #SLOT_FREE} exactly while the slot is on a free list or in a magazine, {@link #SLOT_LIVE} while the
+ * caller has it. It makes a double free O(1) to detect, exactly: a live object's bytes are the caller's and may hold
+ * anything, the marker included (it is written on free and left on alloc; the checker uses it as a canary for writes
+ * after free). Off-slab, the bufctl entry says the same as the state map.
+ * <pre>
+ *   on-slab free slot:  | link | marker = slot ^ FREE_TAG | ...    state[slot / 16] = SLOT_FREE
+ *   on-slab live slot:  | the caller's bytes (anything)   | ...    state[slot / 16] = SLOT_LIVE
+ * </pre>
  *
  * <h2>Invariants (spec/invariants.md)</h2>
  * <ul>
- *   <li>SLAB-1: for every slab, the free list is a set of distinct slots of that slab carrying the free marker, and
- *       {@code |free list| = capacity − inuse}, {@code 0 <= inuse <= capacity}.</li>
+ *   <li>SLAB-1: for every slab, the free list is a set of distinct slots of that slab, free in the state map (bufctl
+ *       off-slab) and carrying the free marker, and {@code |free list| = capacity − inuse},
+ *       {@code 0 <= inuse <= capacity}.</li>
  *   <li>SLAB-2: every slab of the cache is on exactly one list, the one its count says: {@code inuse = 0} empty,
  *       {@code inuse = capacity} full, partial between; the lists are doubly linked and their lengths, and
  *       {@code Σ inuse}, match the cache's counters.</li>
@@ -59,7 +68,8 @@ import org.jalloc.core.InvalidPointerException;
  *       object crosses the slab's end or runs into the on-slab header.</li>
  *   <li>SLAB-4 (Z), SLAB-5 (P): red zones hold RED_ACTIVE around allocated objects and RED_INACTIVE around free
  *       ones; a free object of a poisoned cache holds POISON_FREE ... POISON_END.</li>
- *   <li>SLAB-7: every round is a slot of this cache carrying the free marker (CACHED), in exactly one magazine and
+ *   <li>SLAB-7: every round is a slot of this cache, free in the state map and carrying the free marker (bufctl
+ *       CACHED off-slab), in exactly one magazine and
  *       on no free list; magazines hold at most {@link #magazineSize()} rounds, a thread's previous magazine is
  *       full or empty, the depot's full magazines are full and its empty ones empty.</li>
  * </ul>
@@ -70,7 +80,8 @@ import org.jalloc.core.InvalidPointerException;
  *       take a full magazine from the depot (returning the empty previous one) and pop; else allocate from the slab
  *       layer: the first partial slab, else the first empty one, else a new slab (buddy pages, a color, every
  *       object constructed once), popping its free list.</li>
- *   <li>free: screen the address in O(1) (page map, header, slot arithmetic, marker), set the marker; push on the
+ *   <li>free: screen the address in O(1) (page map, header, slot arithmetic, state map), set the marker and the
+ *       state; push on the
  *       loaded magazine; if full and the previous one is empty, swap and push; else give the full previous one to
  *       the depot and load an empty one from the depot (or a new one). Without a magazine (virtual threads, debug
  *       caches, magazines off): push on the slab's free list and move the slab to the list its count says; an
@@ -83,8 +94,8 @@ import org.jalloc.core.InvalidPointerException;
  * An address that is not 16-aligned, outside the heap, on a page of no slab ({@link InvalidPointerException}), in a
  * slab of another cache ({@link WrongCacheException}), not at an object start (interior, color padding, slack,
  * header: {@link InvalidPointerException}), an object that is free or in a magazine ({@link DoubleFreeException}).
- * A live object of a cache without constructor whose bytes 8..16 equal {@code slot ^ FREE_TAG} is taken for a free
- * one (2^-64 for data not crafted against it). With F such a slot is looked up on its slab's free list: exact.
+ * Exact: the state map (or the bufctl array) decides, never the object's bytes, so a live object holding its slot's
+ * free marker is freed like any other.
  *
  * <p>Thread safety: concurrent. See {@link SlabAllocator} for the locks; a thread's magazines are touched by their
  * owner under its own (uncontended) lock, the depot under the depot's, the slab lists under the cache's slab lock.
@@ -105,6 +116,10 @@ public final class SlabCache {
     static final int BUFCTL_END = -1;
     static final int BUFCTL_LIVE = -2;
     static final int BUFCTL_CACHED = -3;
+    /** State-map byte of an on-slab slot that is the caller's. */
+    static final byte SLOT_LIVE = 0;
+    /** State-map byte of an on-slab slot on its slab's free list or a round in a magazine. */
+    static final byte SLOT_FREE = 1;
 
     /** List indexes. */
     static final int EMPTY = 0;
@@ -125,6 +140,8 @@ public final class SlabCache {
     final int emptyLimit;
     final boolean kmalloc;
     private final MemorySegment mem;
+    /** The slab layer's state map: SLOT_LIVE or SLOT_FREE for every slot start of an on-slab slab. */
+    private final GranuleMap states;
     /** Lemire's divisor for slot indexes: {@code off / slot = unsignedMultiplyHigh(off, divisor)} for off &lt; 2^32. */
     private final long divisor;
     private final @Nullable MemorySegment poison;
@@ -162,6 +179,7 @@ public final class SlabCache {
         this.emptyLimit = emptyLimit;
         this.kmalloc = kmalloc;
         this.mem = owner.heap().memory();
+        this.states = owner.states;
         this.divisor = Long.divideUnsigned(-1L, g.slot()) + 1;
         this.poison = g.poisoned() ? poisonPattern(g.usable()) : null;
         long zone = Math.max(g.redLeft(), g.redRightEnd() - g.objectEnd());
@@ -645,15 +663,24 @@ public final class SlabCache {
         return index * g.slot() == off && index < g.capacity() ? index : -1;
     }
 
-    /** True when the slot is not the caller's: on its slab's free list or a round in a magazine. */
+    /**
+     * True when the slot is not the caller's: on its slab's free list or a round in a magazine. Exact: on-slab the
+     * state map's byte (outside the heap, written only here), off-slab the bufctl entry; never the slot's own bytes,
+     * which are the caller's while the object is live.
+     */
     boolean isFreeSlot(long h, long slot, long index) {
         if (g.onSlab()) {
-            return mem.get(LONG, slot + g.markerOffset()) == (slot ^ FREE_TAG);
+            return states.get(slot) == SLOT_FREE;
         }
         return mem.get(INT, bufctl(h, index)) != BUFCTL_LIVE;
     }
 
-    /** True when the (off-slab) slot is a round in a magazine; on-slab slots cannot tell (their marker is the same). */
+    /** True when an on-slab slot carries its free marker (a canary: a write after free clears it); off-slab: true. */
+    boolean isMarked(long slot) {
+        return !g.onSlab() || mem.get(LONG, slot + g.markerOffset()) == (slot ^ FREE_TAG);
+    }
+
+    /** True when the (off-slab) slot is a round in a magazine; on-slab slots cannot tell (their state is the same). */
     boolean isCachedSlot(long h, long index) {
         return !g.onSlab() && mem.get(INT, bufctl(h, index)) == BUFCTL_CACHED;
     }
@@ -662,6 +689,7 @@ public final class SlabCache {
         long slot = obj - g.redLeft();
         if (g.onSlab()) {
             mem.set(LONG, slot + g.markerOffset(), slot ^ FREE_TAG);
+            states.set(slot, SLOT_FREE);
         } else {
             long index = indexOf(mem.get(LONG, h + H_BASE), mem.get(INT, h + H_COLOR), slot);
             mem.set(INT, bufctl(h, index), BUFCTL_CACHED);
@@ -671,7 +699,7 @@ public final class SlabCache {
     private void markLive(long obj) {
         long slot = obj - g.redLeft();
         if (g.onSlab()) {
-            mem.set(LONG, slot + g.markerOffset(), 0L);
+            states.set(slot, SLOT_LIVE); // the marker may stay: the object's bytes are the caller's now
         } else {
             long h = headerOf(obj);
             long index = indexOf(mem.get(LONG, h + H_BASE), mem.get(INT, h + H_COLOR), slot);
@@ -706,24 +734,11 @@ public final class SlabCache {
         if (index < 0) {
             throw new InvalidPointerException(name + ": " + op + "(" + hex(obj) + "): not an object start " + whereIs(base, color, obj), obj);
         }
-        if (isFreeSlot(h, slot, index) && !liveDespiteMarker(h, slot)) {
+        if (isFreeSlot(h, slot, index)) {
             throw new DoubleFreeException(name + ": " + op + "(" + hex(obj) + "): the object is free"
                     + (isCachedSlot(h, index) ? " (a round in a magazine)" : "") + " (double free?)" + trackText(slot), obj);
         }
         return h;
-    }
-
-    /**
-     * With F (no magazines then), an on-slab slot whose marker says free but which is on no free list is live: its data
-     * happened to equal the marker. Without F the O(1) screen trusts the marker.
-     */
-    private boolean liveDespiteMarker(long h, long slot) {
-        if (!g.sanityChecks() || !g.onSlab()) {
-            return false;
-        }
-        synchronized (slabLock) {
-            return !onFreeList(h, slot);
-        }
     }
 
     private String whereIs(long base, int color, long obj) {
@@ -792,7 +807,7 @@ public final class SlabCache {
                 debugAlloc(slot);
             }
             mem.set(LONG, h + H_FREE, mem.get(LONG, slot + g.linkOffset()));
-            mem.set(LONG, slot + g.markerOffset(), 0L);
+            states.set(slot, SLOT_LIVE);
         } else {
             long index = mem.get(LONG, h + H_FREE);
             if (index < 0 || index >= g.capacity() || mem.get(INT, bufctl(h, index)) < BUFCTL_END) {
@@ -831,6 +846,7 @@ public final class SlabCache {
         if (g.onSlab()) {
             mem.set(LONG, slot + g.linkOffset(), mem.get(LONG, h + H_FREE));
             mem.set(LONG, slot + g.markerOffset(), slot ^ FREE_TAG);
+            states.set(slot, SLOT_FREE);
             mem.set(LONG, h + H_FREE, slot);
         } else {
             long index = indexOf(mem.get(LONG, h + H_BASE), mem.get(INT, h + H_COLOR), slot);
@@ -944,6 +960,9 @@ public final class SlabCache {
             }
         }
         mem.set(LONG, h + H_FREE, g.onSlab() ? slotAt(base, color, 0) : 0L);
+        if (g.onSlab()) {
+            states.setBlocks(slotAt(base, color, 0), g.slot(), n, SLOT_FREE);
+        }
         Consumer<MemorySegment> ctor = constructor;
         if (ctor != null) {
             int done = 0;
@@ -1039,9 +1058,9 @@ public final class SlabCache {
                 throw new SlabCorruptionException(name + ": free(" + hex(obj) + "): the slab's in-use count is " + inuse + ", not in [1, "
                         + g.capacity() + "]", SlabCorruptionException.Kind.SLAB_METADATA, name, obj);
             }
-            if (onFreeList(h, slot)) {
-                throw new DoubleFreeException(name + ": free(" + hex(obj) + "): the object is on its slab's free list (double free)"
-                        + trackText(slot), obj);
+            if (onFreeList(h, slot)) { // live in the state map (the screen passed) yet on the free list: they disagree
+                throw new SlabCorruptionException(name + ": free(" + hex(obj) + "): the object is live but on its slab's free list"
+                        + " (a corrupted free list or state map)" + trackText(slot), SlabCorruptionException.Kind.SLAB_METADATA, name, obj);
             }
         }
         if (g.redZones()) {

@@ -16,17 +16,25 @@ public final class SlabProvider implements AllocatorProvider {
                 "SLUB-style debugging of the kmalloc caches: F sanity checks, Z red zones, P poisoning, U alloc/free sites", Debug.allSpellings());
         OptionSpec magazines = OptionSpec.choice("magazines", "on", "per-thread magazines and a depot in front of every cache", "on", "off");
         OptionSpec empty = OptionSpec.number("empty-slabs", Integer.toString(SlabAllocator.DEFAULT_EMPTY_SLABS),
-                "empty slabs each cache keeps before returning further ones to buddy");
+                "empty slabs each cache keeps before returning further ones to buddy", 0, Integer.MAX_VALUE);
+        OptionSpec maxOrder = OptionSpec.number("max-order", "0",
+                "largest buddy order: kmalloc blocks of up to 4 KiB << max-order; 0 takes the largest the heap holds, 10 is Linux's 4 MiB",
+                0, SlabAllocator.MAX_PAGE_ORDER);
         return List.of(new AllocatorType("slab",
                 "Bonwick's slab allocator over the buddy system: kmalloc caches 16 B-8 KiB (and 96, 192) with per-thread magazines and a depot,"
-                        + " coloring, slabinfo; larger requests as buddy pages",
-                ThreadSafety.CONCURRENT, List.of(debug, magazines, empty),
+                        + " coloring, slabinfo; larger requests as buddy pages up to the largest block the heap holds",
+                ThreadSafety.CONCURRENT, List.of(debug, magazines, empty, maxOrder),
                 (heap, options, name) -> {
                     long emptySlabs = Sizes.parse(options.getOrDefault("empty-slabs", "2"));
                     if (emptySlabs > Integer.MAX_VALUE) {
                         throw new IllegalArgumentException("slab: empty-slabs " + emptySlabs + " is too large");
                     }
+                    long maxOrderValue = Sizes.parse(options.getOrDefault("max-order", "0"));
+                    if (maxOrderValue > Integer.MAX_VALUE) {
+                        throw new IllegalArgumentException("slab: max-order " + maxOrderValue + " is too large");
+                    }
                     return SlabAllocator.builder()
+                            .maxOrder((int) maxOrderValue)
                             .debug(options.getOrDefault("debug", "-"))
                             .magazines(!"off".equals(options.get("magazines")))
                             .emptySlabs((int) emptySlabs)

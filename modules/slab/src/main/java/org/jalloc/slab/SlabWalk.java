@@ -30,7 +30,7 @@ import org.jalloc.core.walk.InvariantSink;
 /**
  * The checker's view of a {@link SlabAllocator}: the buddy blocks in address order (free blocks are FREE extents on
  * the buddy's lists); a slab's block is its color padding, its slots (FREE when not the caller's: on the free list or
- * a round in a magazine; METADATA when it holds an off-slab descriptor; else ALLOCATED), its slack and its on-slab
+ * a round in a magazine, as the state map or the bufctl array says; METADATA when it holds an off-slab descriptor; else ALLOCATED), its slack and its on-slab
  * header; a large block is one ALLOCATED extent. The free structures are the buddy's free lists, every slab's free
  * list, every thread's magazines and every depot: each FREE extent in exactly one of them.
  *
@@ -320,7 +320,7 @@ final class SlabWalk implements HeapWalk {
 
     /**
      * One cache: its three lists (SLAB-2) and every slab on them (SLAB-1, SLAB-3, SLAB-4, SLAB-5, SLAB-6 for the
-     * slab's pages). Returns the number of slots marked free (on a free list or a round), for SLAB-7's conservation.
+     * slab's pages). Returns the number of free slots (on a free list or a round), for SLAB-7's conservation.
      */
     @Enforces("SLAB-2")
     private long checkCache(SlabCache c, InvariantSink sink) {
@@ -414,7 +414,7 @@ final class SlabWalk implements HeapWalk {
         }
     }
 
-    /** SLAB-1: the free list is a set of distinct marked slots of this slab, of length capacity − inuse. */
+    /** SLAB-1: the free list is a set of distinct free (state map) and marked slots of this slab, of length capacity − inuse. */
     @Enforces("SLAB-1")
     private void checkFreeList(SlabCache c, long h, long base, int color, InvariantSink sink) {
         CacheGeometry g = c.g;
@@ -443,7 +443,12 @@ final class SlabWalk implements HeapWalk {
                 length++;
                 if (!c.isFreeSlot(h, s, index)) {
                     sink.violation("SLAB-1", s + g.redLeft(), c.name() + ": an object on the free list of the slab at " + hex(base)
-                            + " lacks the free marker: it is allocated and free at once", "marker " + hex(s ^ SlabCache.FREE_TAG),
+                            + " is live in the state map: it is allocated and free at once", "state FREE (" + SlabCache.SLOT_FREE + ")",
+                            "state " + a.states.get(s));
+                }
+                if (!c.isMarked(s)) {
+                    sink.violation("SLAB-1", s + g.redLeft(), c.name() + ": an object on the free list of the slab at " + hex(base)
+                            + " lacks the free marker (a write after free?)", "marker " + hex(s ^ SlabCache.FREE_TAG),
                             hex(mem.get(LONG, s + g.markerOffset())));
                 }
             }
@@ -603,9 +608,9 @@ final class SlabWalk implements HeapWalk {
     }
 
     /**
-     * SLAB-7: every round of every magazine and depot is a marked slot of its cache, on no free list, in one magazine;
-     * magazine counts are bounded, previous magazines full or empty, depot magazines full or empty as listed; and
-     * every marked slot is on a free list or a round.
+     * SLAB-7: every round of every magazine and depot is a free (state map) and marked slot of its cache, on no free
+     * list, in one magazine; magazine counts are bounded, previous magazines full or empty, depot magazines full or
+     * empty as listed; and every free slot is on a free list or a round.
      */
     @Enforces("SLAB-7")
     private void checkMagazines(InvariantSink sink, long[] markedPerCache) {
@@ -676,8 +681,8 @@ final class SlabWalk implements HeapWalk {
             }
             long expected = listedFree + roundsPerCache[c.id];
             if (markedPerCache[c.id] != expected) {
-                sink.violation("SLAB-7", 0, c.name() + ": slots marked free do not add up to the free lists plus the magazines' rounds",
-                        expected + " (" + listedFree + " on free lists + " + roundsPerCache[c.id] + " rounds)", markedPerCache[c.id] + " marked");
+                sink.violation("SLAB-7", 0, c.name() + ": free slots do not add up to the free lists plus the magazines' rounds",
+                        expected + " (" + listedFree + " on free lists + " + roundsPerCache[c.id] + " rounds)", markedPerCache[c.id] + " free");
             }
         }
     }
@@ -708,8 +713,12 @@ final class SlabWalk implements HeapWalk {
             boolean cachedState = c.g.onSlab() ? c.isFreeSlot(e, slot, index) : c.isCachedSlot(e, index);
             if (!cachedState) {
                 sink.violation("SLAB-7", r, where + ": a round is not marked as cached (the object is also the caller's?)",
-                        c.g.onSlab() ? "free marker " + hex(slot ^ SlabCache.FREE_TAG) : "bufctl CACHED (-3)",
-                        c.g.onSlab() ? hex(mem.get(LONG, slot + c.g.markerOffset())) : "bufctl " + mem.get(INT, c.bufctl(e, index)));
+                        c.g.onSlab() ? "state FREE (" + SlabCache.SLOT_FREE + ")" : "bufctl CACHED (-3)",
+                        c.g.onSlab() ? "state " + a.states.get(slot) : "bufctl " + mem.get(INT, c.bufctl(e, index)));
+            }
+            if (!c.isMarked(slot)) {
+                sink.violation("SLAB-7", r, where + ": a round lacks its free marker (a write after free?)", "free marker "
+                        + hex(slot ^ SlabCache.FREE_TAG), hex(mem.get(LONG, slot + c.g.markerOffset())));
             }
             if (slabFree.contains(slot)) {
                 sink.violation("SLAB-7", r, where + ": a round is also on its slab's free list", "in one place", "a round and on the free list");

@@ -61,6 +61,24 @@ class SlabCorruptionTest {
     }
 
     @Test
+    void slab1AFreeSlotThatTheStateMapCallsLive() {
+        long a = checked.malloc(64);
+        checked.malloc(64);
+        checked.free(a); // a heads the slab's free list
+        slab.states.set(a, SlabCache.SLOT_LIVE); // the state map now says the caller has it
+        assertReports(checked, "SLAB-1");
+    }
+
+    @Test
+    void slab1AFreeSlotWithoutItsMarker() {
+        long a = checked.malloc(64);
+        checked.malloc(64);
+        checked.free(a);
+        heap.putLong(a + k64.g.markerOffset(), 0L); // a write after free into the canary
+        assertReports(checked, "SLAB-1");
+    }
+
+    @Test
     void slab1ABufctlEntryOfAFreeSlotSaysLive() {
         SlabCache k1k = slab.kmallocCache(1000);
         assertFalse(k1k.onSlab());
@@ -155,6 +173,20 @@ class SlabCorruptionTest {
     }
 
     @Test
+    void slab6ALargeBlockAboveOrderTenWhosePageMapEntryGivesAnotherOrder() {
+        try (SlabAllocator big = SlabAllocator.builder().magazines(false).build(Heap.reserve(64L << 20))) {
+            CheckedAllocator ch = new CheckedAllocator(big);
+            long p = ch.malloc(8L << 20); // an order-11 block: beyond Linux's order 10
+            assertEquals(11, PageMap.largeOrder(big.pageEntry(p)));
+            ch.verifyAll();
+            synchronized (big.pageLock) {
+                big.pageMap.set(p, PageMap.large(10)); // the first page now claims half the block
+            }
+            assertReports(ch, "SLAB-6");
+        }
+    }
+
+    @Test
     void slab7ARoundWithoutItsFreeMarker() {
         try (SlabAllocator mags = SlabAllocator.builder().build(Heap.reserve(4L << 20))) {
             CheckedAllocator ch = new CheckedAllocator(mags);
@@ -164,7 +196,20 @@ class SlabCorruptionTest {
             assertEquals(1, mags.roundsInMagazines()[mags.kmallocCache(24).id]);
             ch.verifyAll();
             SlabCache k32 = mags.kmallocCache(24);
-            mags.heap().memory().set(java.lang.foreign.ValueLayout.JAVA_LONG, p + k32.g.markerOffset(), 0L); // as if handed out again
+            mags.heap().memory().set(java.lang.foreign.ValueLayout.JAVA_LONG, p + k32.g.markerOffset(), 0L); // a write after free
+            assertReports(ch, "SLAB-7");
+        }
+    }
+
+    @Test
+    void slab7ARoundThatTheStateMapCallsLive() {
+        try (SlabAllocator mags = SlabAllocator.builder().build(Heap.reserve(4L << 20))) {
+            CheckedAllocator ch = new CheckedAllocator(mags);
+            long p = ch.malloc(24);
+            ch.malloc(24);
+            ch.free(p); // a round in this thread's loaded magazine of kmalloc-32
+            ch.verifyAll();
+            mags.states.set(p, SlabCache.SLOT_LIVE); // as if handed out again while still a round
             assertReports(ch, "SLAB-7");
         }
     }

@@ -85,6 +85,8 @@ import org.jalloc.core.walk.InvariantSink;
 public final class PoolAllocator extends AbstractAllocator implements FixedSizeAllocator {
     /** The default object size: 64 bytes. */
     public static final long DEFAULT_OBJECT_SIZE = 64;
+    /** The most objects a pool can have: what the live bitmap (an {@code int}-indexed array of words) can index. */
+    public static final long MAX_COUNT = (long) Integer.MAX_VALUE * 64;
 
     private static final ValueLayout.OfLong WORD = ValueLayout.JAVA_LONG;
 
@@ -122,7 +124,7 @@ public final class PoolAllocator extends AbstractAllocator implements FixedSizeA
             throw new IllegalArgumentException("pool: " + n + " objects of " + slot + " bytes do not fit: the heap holds " + heap.capacity()
                     + " bytes (" + holds + " objects)");
         }
-        if (n > (long) Integer.MAX_VALUE * 64) {
+        if (n > MAX_COUNT) {
             throw new IllegalArgumentException("pool: " + n + " objects is more than the live bitmap can index");
         }
         this.count = n;

@@ -3,6 +3,7 @@ package org.jalloc.stack;
 import java.util.List;
 
 import org.jalloc.core.ThreadSafety;
+import org.jalloc.core.memory.Heap;
 import org.jalloc.core.spi.AllocatorProvider;
 import org.jalloc.core.spi.AllocatorType;
 import org.jalloc.core.spi.OptionSpec;
@@ -13,12 +14,13 @@ public final class StackProvider implements AllocatorProvider {
     @Override
     public List<AllocatorType> allocatorTypes() {
         OptionSpec size = OptionSpec.number("size", Sizes.format(StackAllocator.DEFAULT_CAPACITY),
-                "capacity in bytes, as ulimit -s (at most the heap's capacity)");
+                "capacity in bytes, as ulimit -s (at most the heap's capacity)", StackAllocator.MIN_BLOCK, Heap.MAX_BYTES);
         OptionSpec chunk = OptionSpec.number("chunk", Sizes.format(ArenaAllocator.DEFAULT_CHUNK),
-                "bytes the arena's break moves at a time (a multiple of 16)");
+                "bytes the arena's break moves at a time (a multiple of 16)", 16, Heap.MAX_BYTES);
         OptionSpec object = OptionSpec.number("object", Long.toString(PoolAllocator.DEFAULT_OBJECT_SIZE),
-                "object size in bytes (rounded up to 16)");
-        OptionSpec count = OptionSpec.number("count", "0", "objects made at construction; 0: as many as the heap holds");
+                "object size in bytes (rounded up to 16)", 1, Heap.MAX_BYTES);
+        OptionSpec count = OptionSpec.number("count", "0", "objects made at construction; 0: as many as the heap holds", 0,
+                PoolAllocator.MAX_COUNT);
         return List.of(
                 new AllocatorType("stack",
                         "LIFO frames over a fixed region growing down to a guard page (mprotect); only the newest block is freed",

@@ -7,6 +7,7 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.jalloc.core.memory.GranuleMap;
 
 /**
  * One arena's central free list of one size class: the SMALL spans of that class the arena owns, each with its own
@@ -32,6 +33,7 @@ final class CentralList {
     final long size;
     private final PageHeap pageHeap;
     private final MemorySegment mem;
+    private final GranuleMap states;
     private final MemorySegment remoteHeads;
     final long remoteOffset;
 
@@ -51,8 +53,9 @@ final class CentralList {
     long spansTaken;
     long spansReturned;
 
-    CentralList(PageHeap pageHeap, MemorySegment mem, int arena, int sizeClass, MemorySegment remoteHeads) {
+    CentralList(PageHeap pageHeap, MemorySegment mem, GranuleMap states, int arena, int sizeClass, MemorySegment remoteHeads) {
         this.pageHeap = pageHeap;
+        this.states = states;
         this.arena = arena;
         this.sizeClass = sizeClass;
         this.size = SizeClasses.SIZE[sizeClass];
@@ -205,7 +208,10 @@ final class CentralList {
 
     // ------------------------------------------------------------------ spans
 
-    /** A fresh span from the page heap, cut into blocks that all carry the free marker; null when the heap is full. */
+    /**
+     * A fresh span from the page heap, cut into blocks that all carry the free marker and are FREE in the state map;
+     * null when the heap is full.
+     */
     private @Nullable Span newSpan() {
         Span s = pageHeap.allocate(SizeClasses.PAGES[sizeClass], 1, Span.SMALL, sizeClass, arena);
         if (s == null) {
@@ -219,6 +225,7 @@ final class CentralList {
             mem.set(ValueLayout.JAVA_LONG, b + 8, b ^ ThreadCacheAllocator.FREE_TAG);
             next = b;
         }
+        states.setBlocks(s.start, size, blocks, ThreadCacheAllocator.FREE);
         s.freeHead = s.start;
         s.freeCount = blocks;
         s.allocated = 0;

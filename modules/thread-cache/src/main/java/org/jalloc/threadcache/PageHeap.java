@@ -4,6 +4,7 @@ import static org.jalloc.threadcache.SizeClasses.PAGE;
 import static org.jalloc.threadcache.SizeClasses.PAGE_SHIFT;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.jalloc.core.memory.GranuleMap;
 import org.jalloc.core.memory.Heap;
 
 /**
@@ -51,6 +52,8 @@ final class PageHeap {
 
     final Heap heap;
     final PageMap map;
+    /** The allocator's block-state map: its leaves describing purged free spans are dropped with them. */
+    private final GranuleMap states;
     final @Nullable Span[] free = new Span[EXACT + 2];
     final long[] released;
     @Nullable Span lruHead;
@@ -78,8 +81,9 @@ final class PageHeap {
     private long dirtyAfterLastEpoch;
     private long decayLimit;
 
-    PageHeap(Heap heap, long decayTicks) {
+    PageHeap(Heap heap, long decayTicks, GranuleMap states) {
         this.heap = heap;
+        this.states = states;
         this.map = new PageMap(heap.limit());
         this.released = new long[(int) (((heap.limit() >>> PAGE_SHIFT) + 64) >>> 6)];
         this.decayTicks = decayTicks;
@@ -405,6 +409,7 @@ final class PageHeap {
             }
         }
         setReleased(first, s.pages, true);
+        states.release(s.start, s.bytes()); // a free span holds no block: its states are rewritten when it is cut again
         purges++;
         purgedPages += s.dirtyPages;
         dirtyPages -= s.dirtyPages;

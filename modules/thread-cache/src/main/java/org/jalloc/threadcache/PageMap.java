@@ -23,13 +23,17 @@ final class PageMap {
         root = new Span[(int) ((pages + LEAF - 1) >>> LEAF_BITS)][];
     }
 
-    /** The span of page {@code page}, or null. */
+    /**
+     * The span of page {@code page}, or null. Any {@code page} is safe: a page number from a hostile address (high
+     * bits set, or a negative address shifted unsigned) is compared as a long before it becomes an index, never
+     * truncated to an int first.
+     */
     @Nullable Span get(long page) {
-        int r = (int) (page >>> LEAF_BITS);
+        long r = page >>> LEAF_BITS;
         if (r >= root.length) {
             return null;
         }
-        @Nullable Span[] leaf = root[r];
+        @Nullable Span[] leaf = root[(int) r];
         return leaf == null ? null : leaf[(int) page & (LEAF - 1)];
     }
 

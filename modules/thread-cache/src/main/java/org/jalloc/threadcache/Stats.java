@@ -53,7 +53,7 @@ final class Stats {
                 spans[c]++;
                 for (int i = 0; i < BLOCKS[c]; i++) {
                     long b = s.start + i * SIZE[c];
-                    if (mem.get(ValueLayout.JAVA_LONG, b + 8) != (b ^ ThreadCacheAllocator.FREE_TAG)) {
+                    if (a.states.get(b) == ThreadCacheAllocator.LIVE) {
                         live[c]++;
                     }
                 }

@@ -26,6 +26,7 @@ import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.InvalidSizeException;
 import org.jalloc.core.StatsSection;
 import org.jalloc.core.ThreadSafety;
+import org.jalloc.core.memory.GranuleMap;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.walk.HeapWalk;
 
@@ -40,6 +41,8 @@ import org.jalloc.core.walk.HeapWalk;
  * ({@link ThreadCache}): per-thread LIFO lists of free blocks per class. <b>central list</b> ({@link CentralList}):
  * per arena and class, the spans with free blocks plus a remote stack. <b>arena</b>: one set of central lists;
  * caches are assigned to arenas round-robin. <b>page heap</b> ({@link PageHeap}): free spans, the page map, decay.
+ * <b>state map</b> ({@link GranuleMap}): one byte per 16 bytes of heap, outside it: LIVE or FREE for every block
+ * start of a SMALL span, the allocator's own word on whether a block is free.
  *
  * <h2>Layout</h2>
  * <pre>
@@ -49,12 +52,14 @@ import org.jalloc.core.walk.HeapWalk;
  *  +-----+-----+-----+-----+-----+----+----------------+---------------+-----------------+
  *    page map: page -> span descriptor (Java), for every page of every span
  *
- *  a free block (in a thread cache, a central span list or a remote stack):
+ *  a free block (in a thread cache, a central span list or a remote stack):       state map: FREE
  *  +-----------------------+-------------------------------+------------------------+
  *  | next (8 B, heap addr) | free marker = address ^ TAG   | stale payload ...      |
  *  +-----------------------+-------------------------------+------------------------+
  *   0                       8                              16                  size
- *  a live block: its bytes 8..16 never equal the marker (malloc clears them).
+ *  a live block: every byte is the caller's (the marker may be left in it, or stored by the caller)   state map: LIVE
+ *  the marker is a canary for the checker (a write after free clears it); whether a block is free is the state map's
+ *  byte at address / 16, which only the allocator writes.
  * </pre>
  *
  * <h2>Invariants (spec/invariants.md)</h2>
@@ -63,10 +68,11 @@ import org.jalloc.core.walk.HeapWalk;
  *   <li>TC-2: a SMALL span of class c has {@code pages = PAGES[c]}, {@code 1 <= c <= 96}, its arena exists; a LARGE
  *       span has class 0.</li>
  *   <li>TC-3 (conservation): for each SMALL span, {@code BLOCKS[c] = allocated + freeCount},
- *       {@code freeCount = |span free list|}, {@code allocated = live + in thread caches + on remote stacks > 0}: every
- *       block is in exactly one place (HEAP-3 and HEAP-5 check the places block by block).</li>
+ *       {@code freeCount = |span free list|}, {@code allocated = live + in thread caches + on remote stacks > 0} (live:
+ *       LIVE in the state map): every block is in exactly one place (HEAP-3 and HEAP-5 check the places block by
+ *       block).</li>
  *   <li>TC-4: every entry of a class-c list (thread cache, span free list, remote stack of arena a) is a block start
- *       of a SMALL span of class c (of arena a) and carries the free marker.</li>
+ *       of a SMALL span of class c (of arena a), carries the free marker and is FREE in the state map.</li>
  *   <li>TC-5: a thread cache's {@code counts[c] = |list c| <= MAX_CACHED[c]}, {@code bytes = sum counts[c] * SIZE[c]
  *       <= limit}.</li>
  *   <li>TC-6: the page heap: free spans sit on the list of their length, no two free spans are adjacent, the
@@ -77,10 +83,10 @@ import org.jalloc.core.walk.HeapWalk;
  *
  * <h2>Algorithms</h2>
  * <ol>
- *   <li>malloc(n <= 256 KiB): c = class(n); pop the cache's list c (clear the marker; count the op); empty: refill a
+ *   <li>malloc(n <= 256 KiB): c = class(n); pop the cache's list c (state LIVE; count the op); empty: refill a
  *       batch from the arena's central list c (which drains its remote stack, then pops span free lists, then cuts
  *       a new span from the page heap). Larger n: a LARGE span of ceil(n / 4 KiB) pages.</li>
- *   <li>free(p): page map -> span; SMALL: O(1) screen, write link and marker, push on the <i>freeing</i> thread's
+ *   <li>free(p): page map -> span; SMALL: O(1) screen, write link and marker, state FREE, push on the <i>freeing</i> thread's
  *       list c; a list longer than {@code MAX_CACHED[c]} or a cache over its byte limit returns a batch: blocks of
  *       the cache's own arena under that central list's lock, blocks of other arenas' spans as one chain per arena
  *       pushed on that arena's remote stack with a CAS. A span whose last block returns goes back to the page heap.
@@ -117,6 +123,9 @@ import org.jalloc.core.walk.HeapWalk;
  *       monitor</td><td>none (no links in the heap)</td></tr>
  *   <tr><td>page map reads, span class/arena/start of a live block</td><td>any thread, no lock</td><td>plain: written
  *       before the block was handed out, unchanged while it is live</td></tr>
+ *   <tr><td>state map byte of a block</td><td>whoever holds the block: the cache popping or pushing it, the central
+ *       list's monitor holder cutting its span</td><td>plain byte get/set (a byte store never touches its neighbours);
+ *       ordered by the block's own hand-over</td></tr>
  *   <tr><td>cache lookup hint ({@code recent}, thread id mod 256 to the implicit cache last used)</td><td>any
  *       thread, racy by design: a slot is used only when the cache's final {@code owner} is the calling thread, so a
  *       stale or overwritten slot costs one ThreadLocal lookup, never a wrong cache</td><td>—</td></tr>
@@ -130,10 +139,10 @@ import org.jalloc.core.walk.HeapWalk;
  * <h2>Misuse detected in O(1)</h2>
  * Addresses that are not 16-aligned or lie outside the heap; addresses whose page has no span, lies in a free span
  * (a freed LARGE block: {@link DoubleFreeException} when it was the span's start), inside a LARGE block, inside a
- * SMALL block or its span's tail; a SMALL block carrying the free marker ({@link DoubleFreeException}, also for
- * realloc, tryExpand and usableSize of a freed block). A live block whose bytes 8..16 hold exactly
- * {@code address ^ TAG} is taken for a freed one (2^-64 for data not crafted against it). A detached or foreign
- * cache handle is {@link CacheMisuseException}. Nothing is changed before a misuse is thrown.
+ * SMALL block or its span's tail; a SMALL block FREE in the state map ({@link DoubleFreeException}, also for
+ * realloc, tryExpand and usableSize of a freed block). Exact: a live block is never taken for a freed one, whatever
+ * its bytes hold (the marker included). A detached or foreign cache handle is {@link CacheMisuseException}. Nothing
+ * is changed before a misuse is thrown.
  *
  * <p>Thread safety: {@link ThreadSafety#CONCURRENT}; virtual threads skip the thread cache and use their arena's
  * central lists directly (under the lock).
@@ -141,6 +150,10 @@ import org.jalloc.core.walk.HeapWalk;
 public final class ThreadCacheAllocator extends AbstractAllocator {
     /** The free marker is {@code address ^ FREE_TAG} at {@code address + 8} of every free block. */
     static final long FREE_TAG = 0x6a61_6c6c_6f63_2d74L;
+    /** The state-map byte of a block start of a SMALL span: handed out. */
+    static final byte LIVE = 0;
+    /** The state-map byte of a block start of a SMALL span: in a thread cache, a span free list or a remote stack. */
+    static final byte FREE = 1;
     /** The smallest per-thread cache limit (tcmalloc's: two of the largest blocks). */
     public static final long MIN_CACHE_BYTES = 2 * MAX_SMALL;
 
@@ -152,7 +165,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         OPS
     }
 
-    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED; // no alignment check in the fast paths: every block is 16-aligned
 
     final PageHeap pageHeap;
     final CentralList[][] central;
@@ -161,6 +174,8 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     final Clock clock;
     final long decayTicks;
     private final MemorySegment mem;
+    /** One byte per 16-byte granule, outside the heap: LIVE or FREE for every block start of a SMALL span. */
+    final GranuleMap states;
     private final long heapStart;
     private final ThreadLocal<@Nullable ThreadCache> local = new ThreadLocal<>();
     /**
@@ -200,7 +215,8 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         this.decayTicks = b.decay;
         this.mem = heap.memory();
         this.heapStart = heap.start();
-        this.pageHeap = new PageHeap(heap, decayTicks);
+        this.states = new GranuleMap(heap);
+        this.pageHeap = new PageHeap(heap, decayTicks, states);
         this.maintenanceInterval = decayTicks > 0 ? Math.max(1, decayTicks / PageHeap.DECAY_STEPS)
                 : clock == Clock.OPS ? 16 * ThreadCache.EVENT_INTERVAL : 100;
         this.nextMaintenance = maintenanceInterval;
@@ -208,7 +224,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         this.central = new CentralList[arenas][COUNT];
         for (int a = 0; a < arenas; a++) {
             for (int c = 1; c < COUNT; c++) {
-                central[a][c] = new CentralList(pageHeap, mem, a, c, remoteHeads);
+                central[a][c] = new CentralList(pageHeap, mem, states, a, c, remoteHeads);
             }
         }
         this.walk = new Walk();
@@ -421,7 +437,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
             if (cache.owner != Thread.currentThread()) {
                 throw new CacheMisuseException(name() + ": " + cache + " belongs to another thread; only it may detach it");
             }
-            local.remove();
+            forget(cache); // the thread-local and the lookup hint, as detach() does: no later call finds it again
         }
         release(cache);
     }
@@ -448,12 +464,13 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     }
 
     private void requireUsable(ThreadCache cache) {
-        if (cache.allocatorToken != token) {
-            throw new CacheMisuseException(name() + ": " + cache + " belongs to another allocator");
+        if (cache.allocatorToken != token || cache.detached) {
+            throw unusable(cache); // off the fast path: the handle calls inline this check
         }
-        if (cache.detached) {
-            throw new CacheMisuseException(name() + ": " + cache + " is detached");
-        }
+    }
+
+    private CacheMisuseException unusable(ThreadCache cache) {
+        return new CacheMisuseException(name() + ": " + cache + (cache.allocatorToken != token ? " belongs to another allocator" : " is detached"));
     }
 
     /** Reclaims the caches of platform threads that have ended. Registry monitor held. */
@@ -476,12 +493,16 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     public long malloc(ThreadCache cache, long size) {
         requireUsable(cache);
         if (size < 0) {
-            throw new InvalidSizeException("malloc(" + size + "): negative size");
+            throw negativeSize(size);
         }
         if (size > heap.capacity()) {
             return 0;
         }
         return allocateFrom(cache, size);
+    }
+
+    private static InvalidSizeException negativeSize(long size) {
+        return new InvalidSizeException("malloc(" + size + "): negative size");
     }
 
     /** {@code free} into an explicit cache (any block of this allocator, whoever allocated it). */
@@ -546,7 +567,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
             c.lowWater[cls] = n;
         }
         c.bytes -= SIZE[cls];
-        mem.set(LONG, b + 8, 0L);
+        states.set(b, LIVE);
         if (--c.ticks <= 0) {
             event(c);
         }
@@ -567,7 +588,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         int n = --c.counts[cls];
         c.lowWater[cls] = Math.min(c.lowWater[cls], n);
         c.bytes -= SIZE[cls];
-        mem.set(LONG, b + 8, 0L);
+        states.set(b, LIVE);
         if (c.bytes > c.limitBytes) {
             shrink(c);
         }
@@ -593,7 +614,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
                 return 0;
             }
         }
-        mem.set(LONG, b + 8, 0L);
+        states.set(b, LIVE);
         return b;
     }
 
@@ -644,10 +665,13 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
 
     /** The fast path: push on the freeing thread's list. */
     private void freeTo(ThreadCache c, long p) {
-        Span s = liveSpan(p);
+        Span s = blockSpan(p);
         if (s.state != Span.SMALL) {
             freeLarge(s);
             return;
+        }
+        if (states.exchange(p, FREE) != LIVE) { // it was FREE, and stays so: nothing changed
+            throw refusal(p, s);
         }
         int cls = s.sizeClass;
         mem.set(LONG, p, c.heads[cls]);
@@ -665,10 +689,13 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
 
     private void freeUncached(long p) {
         uncachedOps.incrementAndGet();
-        Span s = liveSpan(p);
+        Span s = blockSpan(p);
         if (s.state != Span.SMALL) {
             freeLarge(s);
             return;
+        }
+        if (states.exchange(p, FREE) != LIVE) {
+            throw refusal(p, s);
         }
         mem.set(LONG, p + 8, p ^ FREE_TAG);
         central[s.arena][s.sizeClass].insertOne(p);
@@ -684,33 +711,48 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
      * {@link DoubleFreeException} without changing anything.
      */
     private Span liveSpan(long p) {
+        Span s = blockSpan(p);
+        if (s.state == Span.SMALL && states.get(p) != LIVE) { // the state map, not the block's bytes: they are the caller's
+            throw refusal(p, s);
+        }
+        return s;
+    }
+
+    /**
+     * The span of the block that starts at {@code p} (a SMALL block, free or live, or a LARGE block), screened in O(1);
+     * throws the misuse otherwise. The accepting path is kept small (the reasons for a refusal are worked out in
+     * {@link #refusal}, off the fast path) so the JIT inlines it into malloc and free.
+     */
+    private Span blockSpan(long p) {
+        // Pages below the heap's start, at or beyond the break, or of any address no span covers map to null, so the
+        // page map is the bounds check; a misaligned address is no block start of any span.
+        Span s = pageHeap.map.get(p >>> PAGE_SHIFT);
+        if (s != null && (p & (MIN_ALIGNMENT - 1)) == 0
+                && (s.state == Span.SMALL ? SizeClasses.isBlockOffset(s.sizeClass, p - s.start) : s.state == Span.LARGE && s.start == p)) {
+            return s;
+        }
+        throw refusal(p, s);
+    }
+
+    /** Why {@code p} is no live block (its span {@code s} from the page map, or null): the misuse to throw. */
+    private RuntimeException refusal(long p, @Nullable Span s) {
         if ((p & (MIN_ALIGNMENT - 1)) != 0 || p < heapStart) {
             requirePayloadAddress(p, heapStart); // throws with the precise reason
         }
-        // No break check: pages at or beyond the break have no span (the break never moves down).
-        Span s = pageHeap.map.get(p >>> PAGE_SHIFT);
         if (s == null) {
-            throw new InvalidPointerException(name() + ": " + hex(p) + " lies in no span (outside the heap's spans [" + hex(heapStart)
+            return new InvalidPointerException(name() + ": " + hex(p) + " lies in no span (outside the heap's spans [" + hex(heapStart)
                     + ", " + hex(heap.brk()) + "))", p);
         }
         if (s.state == Span.SMALL) {
-            int cls = s.sizeClass;
-            long off = p - s.start;
-            if (!SizeClasses.isBlockOffset(cls, off)) {
-                throw new InvalidPointerException(name() + ": " + hex(p) + " is not a block start in " + s, p);
+            if (!SizeClasses.isBlockOffset(s.sizeClass, p - s.start)) {
+                return new InvalidPointerException(name() + ": " + hex(p) + " is not a block start in " + s, p);
             }
-            if (mem.get(LONG, p + 8) == (p ^ FREE_TAG)) {
-                throw new DoubleFreeException(name() + ": block " + hex(p) + " is free (double free?)", p);
-            }
-            return s;
-        }
-        if (s.state == Span.LARGE && s.start == p) {
-            return s;
+            return new DoubleFreeException(name() + ": block " + hex(p) + " is free (double free?)", p);
         }
         if (s.state == Span.FREE && s.start == p) {
-            throw new DoubleFreeException(name() + ": " + hex(p) + " starts a free span (double free?)", p);
+            return new DoubleFreeException(name() + ": " + hex(p) + " starts a free span (double free?)", p);
         }
-        throw new InvalidPointerException(name() + ": " + hex(p) + " is not a block start (inside " + s + ")", p);
+        return new InvalidPointerException(name() + ": " + hex(p) + " is not a block start (inside " + s + ")", p);
     }
 
     private static String hex(long a) {
@@ -952,7 +994,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         synchronized (caches) {
             cacheBytes = caches.size() * (64L + 3 * (16 + 8L * COUNT));
         }
-        return pageHeap.externalBytes() + spans * 96 + (long) arenas * COUNT * (80 + 8) + cacheBytes;
+        return pageHeap.externalBytes() + states.bytes() + spans * 96 + (long) arenas * COUNT * (80 + 8) + cacheBytes;
     }
 
     private final class Walk extends ThreadCacheWalk {

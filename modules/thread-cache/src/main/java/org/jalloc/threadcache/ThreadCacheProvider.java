@@ -20,10 +20,10 @@ public final class ThreadCacheProvider implements AllocatorProvider {
     @Override
     public List<AllocatorType> allocatorTypes() {
         List<OptionSpec> options = List.of(
-                OptionSpec.number("arenas", "1", "arenas of central lists; 0 = availableProcessors()"),
+                OptionSpec.number("arenas", "1", "arenas of central lists; 0 = availableProcessors()", 0, 1024),
                 OptionSpec.choice("clock", "ops", "what drives decay: operations (reproducible) or milliseconds", "ops", "time"),
                 OptionSpec.number("decay", "10000", "decay time in clock ticks (ops or ms); 0 returns free pages at once"),
-                OptionSpec.number("tcache", "2M", "per-thread cache limit in bytes (at least 512K)"));
+                OptionSpec.number("tcache", "2M", "per-thread cache limit in bytes (at least 512K)", ThreadCacheAllocator.MIN_CACHE_BYTES, Long.MAX_VALUE));
         return List.of(new AllocatorType("thread-cache",
                 "size classes, per-thread caches, central lists in arenas, page heap of spans with a radix page map, decay",
                 ThreadSafety.CONCURRENT, options, (heap, o, name) -> {

@@ -23,7 +23,8 @@ import org.jalloc.core.walk.InvariantSink;
 
 /**
  * The checker's view of a {@link ThreadCacheAllocator}: spans in address order through the page map, every block of
- * a SMALL span by its size class (FREE when it carries the free marker), and every free structure: each thread
+ * a SMALL span by its size class (FREE when the state map says so: the block's own bytes may hold anything while it
+ * is live, the free marker included), and every free structure: each thread
  * cache's lists, each central list's span free lists and remote stack, the page heap's free lists. Blocks sitting
  * in thread caches are FREE extents and appear in exactly one list.
  *
@@ -83,7 +84,13 @@ class ThreadCacheWalk implements HeapWalk {
         };
     }
 
+    /** The state map's word on a block start: free (in a list) or handed out. */
     private boolean isFreeBlock(long b) {
+        return a.states.get(b) == ThreadCacheAllocator.FREE;
+    }
+
+    /** The free marker, which every listed block carries (a write after free clears it). */
+    private boolean isMarked(long b) {
         return mem.get(LONG, b + 8) == (b ^ ThreadCacheAllocator.FREE_TAG);
     }
 
@@ -275,7 +282,8 @@ class ThreadCacheWalk implements HeapWalk {
     }
 
     /**
-     * TC-4: every entry of every class list is a marked block of that class (and arena); counts each span's blocks
+     * TC-4: every entry of every class list is a marked block of that class (and arena), FREE in the state map; counts
+     * each span's blocks
      * in caches and remote stacks ({@code checkCount}) and the length of its own free list ({@code checkFree}).
      */
     @Enforces("TC-4")
@@ -317,9 +325,13 @@ class ThreadCacheWalk implements HeapWalk {
                             hex(b));
                     break;
                 }
-                if (!isFreeBlock(b)) {
+                if (!isMarked(b)) {
                     sink.violation("TC-4", b, "a block on the free list of " + s.describe() + " lacks the free marker",
                             hex(b ^ ThreadCacheAllocator.FREE_TAG), hex(mem.get(LONG, b + 8)));
+                }
+                if (!isFreeBlock(b)) {
+                    sink.violation("TC-4", b, "a block on the free list of " + s.describe() + " is live in the state map",
+                            "FREE (" + ThreadCacheAllocator.FREE + ")", Byte.toString(a.states.get(b)));
                 }
                 s.checkFree++;
             }
@@ -337,9 +349,13 @@ class ThreadCacheWalk implements HeapWalk {
                     + (arena >= 0 ? " and arena" : ""), "a block of a class-" + cls + " span", String.valueOf(s));
             return true;
         }
-        if (!isFreeBlock(b)) {
+        if (!isMarked(b)) {
             sink.violation("TC-4", b, where + " class " + cls + " holds a block without the free marker",
                     hex(b ^ ThreadCacheAllocator.FREE_TAG), hex(mem.get(LONG, b + 8)));
+        }
+        if (!isFreeBlock(b)) {
+            sink.violation("TC-4", b, where + " class " + cls + " holds a block that is live in the state map",
+                    "FREE (" + ThreadCacheAllocator.FREE + ")", Byte.toString(a.states.get(b)));
         }
         s.checkCount++;
         return true;

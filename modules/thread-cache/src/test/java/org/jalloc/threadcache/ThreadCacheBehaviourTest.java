@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import org.jalloc.check.CheckedAllocator;
 import org.jalloc.core.Allocator;
 import org.jalloc.core.AllocatorFactory;
 import org.jalloc.core.DoubleFreeException;
@@ -198,6 +199,44 @@ class ThreadCacheBehaviourTest {
             a.detach();
             Quiescent.check(a, List.of());
         }
+    }
+
+    /**
+     * Detaching the calling thread's own implicit cache through {@code detach(ThreadCache)} forgets it as completely
+     * as {@code detach()} does: later mallocs and frees on the thread go to a new cache, never into the detached one
+     * (where the checker would find blocks in no list: HEAP-3, TC-3). Every operation after the detach runs through
+     * {@link CheckedAllocator}, which walks the whole heap after each one.
+     */
+    @Test
+    void detachingTheOwnImplicitCacheByHandleLeavesNoWayBackIntoIt() {
+        try (ThreadCacheAllocator a = create(ThreadCacheAllocator.builder().arenas(1))) {
+            CheckedAllocator checked = new CheckedAllocator(a);
+            checked.free(checked.malloc(64)); // this thread's implicit cache now exists and holds a block
+            ThreadCache mine = ownImplicitCache(a);
+            a.detach(mine);
+            assertTrue(mine.isDetached());
+            List<Long> live = new ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                live.add(checked.malloc(16 + 48 * (i % 7)));
+            }
+            for (int i = 0; i < live.size(); i += 2) {
+                checked.free(live.get(i));
+            }
+            checked.verifyAll();
+            assertEquals(0, mine.cachedBytes(), "the detached cache holds nothing");
+            assertThrows(CacheMisuseException.class, () -> a.detach(mine));
+            for (int i = 1; i < live.size(); i += 2) {
+                checked.free(live.get(i));
+            }
+            a.detach();
+            checked.verifyAll();
+            assertEquals(a.stats().heapBytes(), a.stats().freeBytes());
+        }
+    }
+
+    /** The calling thread's implicit cache (no public accessor: the implicit cache is found by the thread). */
+    private static ThreadCache ownImplicitCache(ThreadCacheAllocator a) {
+        return a.cacheSnapshot().stream().filter(c -> c.owner == Thread.currentThread()).findFirst().orElseThrow();
     }
 
     /**

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Breaks real thread-cache metadata and proves the checker names the invariant: TC-1 (page map), TC-2 (span shape),
  * TC-3 (conservation), TC-4 (list entries and free markers), TC-5 (thread-cache counts), TC-6 (page heap),
- * TC-7 (central lists), and the generic HEAP-3 (a free-list link to a live block), HEAP-5 (a live block marked free)
+ * TC-7 (central lists), and the generic HEAP-3 (a free-list link to a live block), HEAP-5 (a live block the state
+ * map calls free)
  * and HEAP-7 (a payload byte).
  */
 class ThreadCacheCorruptionTest {
@@ -77,14 +78,20 @@ class ThreadCacheCorruptionTest {
 
     @Test
     void aClearedFreeMarkerOnACachedBlockIsReported() {
-        heap.putLong(b + 8, 0); // b sits in the thread cache but now looks live
+        heap.putLong(b + 8, 0); // b sits in the thread cache: a write after free cleared its canary
         assertReports(checked, "TC-4");
-        assertReports(checked, "HEAP-3");
     }
 
     @Test
-    void aFreeMarkerOnALiveBlockLosesIt() {
-        heap.putLong(c + 8, c ^ ThreadCacheAllocator.FREE_TAG); // c is live but now looks free
+    void aLiveStateOfACachedBlockIsReported() {
+        allocator.states.set(b, ThreadCacheAllocator.LIVE); // b sits in the thread cache but the state map says live
+        assertReports(checked, "TC-4");
+        assertReports(checked, "HEAP-3"); // a list entry naming an allocated block
+    }
+
+    @Test
+    void aFreeStateOfALiveBlockLosesIt() {
+        allocator.states.set(c, ThreadCacheAllocator.FREE); // c is live but the state map says free
         assertReports(checked, "HEAP-5");
         assertReports(checked, "HEAP-3"); // and it is a free block in no list
     }

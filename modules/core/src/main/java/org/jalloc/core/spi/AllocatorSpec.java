@@ -22,18 +22,18 @@ public record AllocatorSpec(String name, Map<String, String> options) {
         int colon = t.indexOf(':');
         String name = colon < 0 ? t : t.substring(0, colon);
         if (name.isEmpty()) {
-            throw new IllegalArgumentException("allocator spec '" + text + "' has no name");
+            throw new IllegalArgumentException("allocator spec " + Messages.quote(text) + " has no name");
         }
         Map<String, String> options = new LinkedHashMap<>();
         if (colon >= 0) {
             for (String part : t.substring(colon + 1).split(",", -1)) {
                 int eq = part.indexOf('=');
                 if (eq <= 0 || eq == part.length() - 1) {
-                    throw new IllegalArgumentException("allocator spec '" + text + "': option '" + part + "' is not key=value");
+                    throw new IllegalArgumentException("allocator spec " + Messages.quote(text) + ": option " + Messages.quote(part) + " is not key=value");
                 }
                 String key = part.substring(0, eq).trim();
                 if (options.put(key, part.substring(eq + 1).trim()) != null) {
-                    throw new IllegalArgumentException("allocator spec '" + text + "': option '" + key + "' given twice");
+                    throw new IllegalArgumentException("allocator spec " + Messages.quote(text) + ": option " + Messages.quote(key) + " given twice");
                 }
             }
         }

@@ -48,11 +48,12 @@ public record AllocatorType(String name, String description, ThreadSafety thread
         }
         for (Map.Entry<String, String> e : spec.options().entrySet()) {
             OptionSpec o = options.stream().filter(x -> x.key().equals(e.getKey())).findFirst()
-                    .orElseThrow(() -> new IllegalArgumentException("allocator " + name + " has no option '" + e.getKey()
-                            + "'; options: " + usage()));
-            if (!o.accepts(e.getValue())) {
-                throw new IllegalArgumentException("allocator " + name + ": bad value '" + e.getValue() + "' for option "
-                        + o.usage());
+                    .orElseThrow(() -> new IllegalArgumentException("allocator " + name + " has no option " + Messages.quote(e.getKey())
+                            + "; options: " + usage()));
+            String problem = o.problem(e.getValue());
+            if (problem != null) {
+                throw new IllegalArgumentException("allocator " + name + ": bad value " + Messages.quote(e.getValue()) + " for option "
+                        + o.usage() + ": " + problem);
             }
             resolved.put(o.key(), e.getValue());
         }

@@ -24,15 +24,22 @@ public final class Sizes {
         if (unit != 1) {
             t = t.substring(0, t.length() - 1);
         }
+        long n;
         try {
-            long n = Long.parseLong(t);
-            if (n < 0) {
-                throw new IllegalArgumentException("size must not be negative: " + text);
+            n = Long.parseLong(t);
+        } catch (NumberFormatException e) {
+            if (t.matches("[+-]?[0-9]+")) {
+                throw new IllegalArgumentException("size too large: " + Messages.quote(text) + " (at most " + Long.MAX_VALUE + " bytes)");
             }
-            return Math.multiplyExact(n, unit);
-        } catch (NumberFormatException | ArithmeticException e) {
-            throw new IllegalArgumentException("not a size: '" + text + "' (use bytes or K/M/G, e.g. 64K, 16M)");
+            throw new IllegalArgumentException("not a size: " + Messages.quote(text) + " (use bytes or K/M/G, e.g. 64K, 16M)");
         }
+        if (n < 0) {
+            throw new IllegalArgumentException("size must not be negative: " + Messages.cut(text));
+        }
+        if (n > Long.MAX_VALUE / unit) {
+            throw new IllegalArgumentException("size too large: " + Messages.quote(text) + " (at most " + Long.MAX_VALUE + " bytes)");
+        }
+        return n * unit;
     }
 
     /** Formats a size the way {@link #parse} reads it, exactly (e.g. 16M, 65537). */

@@ -7,6 +7,7 @@ import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.jalloc.check.CheckedAllocator;
@@ -36,6 +37,9 @@ import org.jalloc.testkit.trace.OpRunner;
  * shrunk; most of them reproduce single-threaded with the same seed through {@link FuzzEngine}.
  */
 public final class ConcurrentFuzz {
+    /** The most workers a run may have (each sequence starts them all anew). */
+    public static final int MAX_THREADS = 256;
+
     private final AllocatorFactory factory;
     private final int threads;
     private int opsBetweenChecks = 100;
@@ -45,8 +49,8 @@ public final class ConcurrentFuzz {
         if (factory.threadSafety() != ThreadSafety.CONCURRENT) {
             throw new IllegalArgumentException(factory.name() + " is not thread safe");
         }
-        if (threads < 1) {
-            throw new IllegalArgumentException("threads must be positive");
+        if (threads < 1 || threads > MAX_THREADS) {
+            throw new IllegalArgumentException("threads must be between 1 and " + MAX_THREADS + ", not " + threads);
         }
         this.factory = factory;
         this.threads = threads;
@@ -68,12 +72,17 @@ public final class ConcurrentFuzz {
     private record InFlight(long address, long requested, long tag) {}
 
     public FuzzReport run(long seed, long totalOps, FuzzEngine.@Nullable Progress progress) {
+        return run(seed, totalOps, progress, () -> false);
+    }
+
+    /** As {@link #run(long, long, FuzzEngine.Progress)}, stopping early, between two sequences, once {@code stop} says so. */
+    public FuzzReport run(long seed, long totalOps, FuzzEngine.@Nullable Progress progress, BooleanSupplier stop) {
         long t0 = System.nanoTime();
         List<FuzzFailure> failures = new ArrayList<>();
         long done = 0;
         long sequences = 0;
         long visited = 0;
-        while (done < totalOps) {
+        while (done < totalOps && !stop.getAsBoolean()) {
             int length = (int) Math.min(opsPerSequence, totalOps - done);
             long s = FuzzEngine.sequenceSeed(seed, sequences);
             Sequence run = new Sequence(s, Math.max(1, length / threads));
@@ -146,7 +155,8 @@ public final class ConcurrentFuzz {
          */
         void work(int index, CyclicBarrier barrier) {
             CheckedAllocator view = views[index];
-            List<Op> ops = OpGenerator.generate(FuzzEngine.sequenceSeed(seed, index), perThread, factory.heapBytes());
+            List<Op> ops = OpGenerator.generate(FuzzEngine.sequenceSeed(seed, index), perThread, factory.heapBytes(),
+                    OpGenerator.SEQUENCE_BUDGET / threads);
             SplittableRandom random = new SplittableRandom(seed ^ (index * 0x9E3779B97F4A7C15L));
             OpRunner runner = new OpRunner(256);
             try {
@@ -188,9 +198,7 @@ public final class ConcurrentFuzz {
             } catch (HeapCheckException e) {
                 failure.compareAndSet(null, "thread " + index + ": " + e.getMessage());
             } catch (RuntimeException | Error e) {
-                java.io.StringWriter w = new java.io.StringWriter();
-                e.printStackTrace(new java.io.PrintWriter(w));
-                failure.compareAndSet(null, "thread " + index + " op " + op + " threw " + w);
+                failure.compareAndSet(null, "thread " + index + " op " + op + " threw " + FuzzEngine.thrown(e));
             }
         }
 

@@ -1,8 +1,6 @@
 package org.jalloc.testkit.fuzz;
 
 import java.io.ByteArrayOutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -147,12 +145,20 @@ public final class DisciplineFuzz {
 
     /** Runs sequences until {@code totalOps} steps have been executed; every failure is shrunk and kept. */
     public FuzzReport run(long seed, long totalOps, FuzzEngine.@Nullable Progress progress) {
+        return run(seed, totalOps, progress, () -> false);
+    }
+
+    /**
+     * As {@link #run(long, long, FuzzEngine.Progress)}, but stops early, between two sequences, once {@code stop} says
+     * so (the soak mode's deadline); the report counts the ops actually run.
+     */
+    public FuzzReport run(long seed, long totalOps, FuzzEngine.@Nullable Progress progress, java.util.function.BooleanSupplier stop) {
         long t0 = System.nanoTime();
         List<FuzzFailure> failures = new ArrayList<>();
         long done = 0;
         long sequences = 0;
         long[] visited = {0};
-        while (done < totalOps) {
+        while (done < totalOps && !stop.getAsBoolean()) {
             int length = (int) Math.min(opsPerSequence, totalOps - done);
             long s = FuzzEngine.sequenceSeed(seed, sequences);
             FuzzFailure f = runAndShrink(generate(s, length), s, visited);
@@ -197,10 +203,11 @@ public final class DisciplineFuzz {
         w[9] = 1; // misuse probes: about one step in forty
         boolean large = r.nextInt(4) == 0;
         List<Step> steps = new ArrayList<>(length);
+        long[] left = {OpGenerator.SEQUENCE_BUDGET};
         while (steps.size() < length) {
             int k = pick(r, w);
             int sel = r.nextInt(Integer.MAX_VALUE);
-            steps.add(switch (k) {
+            steps.add(budgeted(left, switch (k) {
                 case 0 -> new Step('a', 0, size(r, large), 0);
                 case 1 -> {
                     long count = 1 + r.nextInt(16);
@@ -214,9 +221,25 @@ public final class DisciplineFuzz {
                 case 7 -> new Step('K', sel, 0, 0);
                 case 8 -> new Step('z', 0, 0, 0);
                 default -> new Step(probe(r), sel, 0, 0);
-            });
+            }));
         }
         return steps;
+    }
+
+    /**
+     * The step within {@link OpGenerator}'s request limits, so resident memory does not follow the heap size: no
+     * request above {@link OpGenerator#MAX_REQUEST}, and requests above {@link OpGenerator#SMALL} cut to what is left
+     * of the sequence's {@link OpGenerator#SEQUENCE_BUDGET} (but not below {@code SMALL}).
+     */
+    private static Step budgeted(long[] left, Step s) {
+        long bytes = s.kind() == 'c' ? s.size() * s.arg() : s.size();
+        if (bytes <= OpGenerator.SMALL) {
+            return s;
+        }
+        long allowed = Math.max(OpGenerator.SMALL, Math.min(OpGenerator.MAX_REQUEST, left[0]));
+        long size = bytes <= allowed ? s.size() : s.kind() == 'c' ? Math.max(1, allowed / s.arg()) : allowed;
+        left[0] = Math.max(0, left[0] - (s.kind() == 'c' ? size * s.arg() : size));
+        return size == s.size() ? s : new Step(s.kind(), s.select(), size, s.arg());
     }
 
     private char probe(SplittableRandom r) {
@@ -275,7 +298,8 @@ public final class DisciplineFuzz {
             char k = kinds.charAt((data[i] & 0xFF) % kinds.length());
             int sel = data[i + 1] & 0xFF;
             long raw = ((data[i + 2] & 0xFF) << 8) | (data[i + 3] & 0xFF);
-            long size = kind == Kind.FIXED_SIZE ? raw % (objectSize + 17) : (raw & 0x8000) != 0 ? factory.heapBytes() / (2 + raw % 15) : raw;
+            long size = kind == Kind.FIXED_SIZE ? raw % (objectSize + 17)
+                    : (raw & 0x8000) != 0 ? Math.min(OpGenerator.MAX_REQUEST, factory.heapBytes() / (2 + raw % 15)) : raw;
             steps.add(switch (k) {
                 case 'c' -> new Step('c', sel, Math.max(1, size / (1 + sel % 16)), 1 + sel % 16);
                 case 'm' -> new Step('m', sel, size, 1L << (3 + sel % 12));
@@ -332,9 +356,8 @@ public final class DisciplineFuzz {
         } catch (ProbeFailure e) {
             return new Outcome(e.signature, "step #" + n + " " + steps.get(n - 1) + ": " + e.getMessage(), checked.extentsVisited());
         } catch (RuntimeException | StackOverflowError e) {
-            StringWriter w = new StringWriter();
-            e.printStackTrace(new PrintWriter(w));
-            return new Outcome(e.getClass().getSimpleName(), "step #" + n + " " + steps.get(n - 1) + " threw " + w, checked.extentsVisited());
+            return new Outcome(e.getClass().getSimpleName(), "step #" + n + " " + steps.get(n - 1) + " threw " + FuzzEngine.thrown(e),
+                    checked.extentsVisited());
         } finally {
             checked.close();
         }

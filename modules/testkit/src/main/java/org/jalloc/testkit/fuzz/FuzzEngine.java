@@ -3,6 +3,7 @@ package org.jalloc.testkit.fuzz;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.BooleanSupplier;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.jalloc.check.CheckedAllocator;
@@ -63,16 +64,24 @@ public final class FuzzEngine {
      * with a discipline (a stack, an arena, a pool) is fuzzed by {@link DisciplineFuzz}, which keeps it.
      */
     public FuzzReport run(long seed, long totalOps, @Nullable Progress progress) {
+        return run(seed, totalOps, progress, () -> false);
+    }
+
+    /**
+     * As {@link #run(long, long, Progress)}, but stops early, between two sequences, once {@code stop} says so (the
+     * soak mode's deadline); the report counts the ops actually run.
+     */
+    public FuzzReport run(long seed, long totalOps, @Nullable Progress progress, BooleanSupplier stop) {
         DisciplineFuzz discipline = DisciplineFuzz.forFactory(factory);
         if (discipline != null) {
-            return discipline.opsPerSequence(opsPerSequence).shrinkBudget(shrinkBudget).run(seed, totalOps, progress);
+            return discipline.opsPerSequence(opsPerSequence).shrinkBudget(shrinkBudget).run(seed, totalOps, progress, stop);
         }
         long t0 = System.nanoTime();
         List<FuzzFailure> failures = new ArrayList<>();
         long done = 0;
         long sequences = 0;
         long[] visited = {0};
-        while (done < totalOps) {
+        while (done < totalOps && !stop.getAsBoolean()) {
             int length = (int) Math.min(opsPerSequence, totalOps - done);
             long s = sequenceSeed(seed, sequences);
             List<Op> ops = OpGenerator.generate(s, length, factory.heapBytes());
@@ -116,6 +125,27 @@ public final class FuzzEngine {
                 Objects.requireNonNullElse(last.message, first.message == null ? signature : first.message));
     }
 
+    /**
+     * An exception an allocator threw, in one line: the exception and where it was thrown (the first jalloc frame
+     * and the frame that threw), so a report is a line to read, not a stack trace to scroll (replay the shrunk trace
+     * under a debugger for the rest).
+     */
+    public static String thrown(Throwable e) {
+        StackTraceElement[] st = e.getStackTrace();
+        String where = "";
+        for (StackTraceElement f : st) {
+            if (f.getClassName().startsWith("org.jalloc.") && !f.getClassName().startsWith("org.jalloc.testkit.")) {
+                where = " at " + f;
+                break;
+            }
+        }
+        if (st.length > 0 && !where.equals(" at " + st[0])) {
+            where = " (thrown at " + st[0] + ")" + where;
+        }
+        String m = String.valueOf(e).replaceAll("\\s*\\R\\s*", "; ");
+        return m + where;
+    }
+
     private record Outcome(@Nullable String signature, @Nullable String message, long visited) {}
 
     private Outcome execute(List<Op> ops) {
@@ -147,9 +177,7 @@ public final class FuzzEngine {
         } catch (HeapCheckException e) {
             return new Outcome(String.join(",", e.invariantIds()), e.getMessage(), checked.extentsVisited());
         } catch (RuntimeException | StackOverflowError e) {
-            java.io.StringWriter w = new java.io.StringWriter();
-            e.printStackTrace(new java.io.PrintWriter(w));
-            return new Outcome(e.getClass().getSimpleName(), "op #" + opNo + " " + ops.get((int) opNo - 1) + " threw " + w,
+            return new Outcome(e.getClass().getSimpleName(), "op #" + opNo + " " + ops.get((int) opNo - 1) + " threw " + thrown(e),
                     checked.extentsVisited());
         }
     }

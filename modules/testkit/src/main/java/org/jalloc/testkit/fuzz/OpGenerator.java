@@ -13,16 +13,41 @@ import org.jalloc.testkit.trace.Op;
  *
  * <p>Sequences are independent of the allocator's answers: the generator assumes every allocation succeeds, and
  * the runner skips ops on ids that are not live. That is what makes a failing sequence shrinkable by deleting ops.
+ *
+ * <h2>Request sizes and resident memory</h2>
+ * Large requests are a fraction of the heap ({@code heap / 2} to {@code heap / 16}); no request (also none grown
+ * by realloc or tryExpand) is above {@link #MAX_REQUEST} (64 MiB), and a sequence asks for at most {@link #SEQUENCE_BUDGET} (256 MiB) in requests
+ * above {@link #SMALL} (32 KiB): a request that would pass the budget is cut to what is left of it (but not below
+ * 32 KiB). Every byte a fuzz run writes (patterns, calloc's zeroes, realloc's copies) lies in a requested block, and
+ * each sequence has a fresh heap, so a fuzz run's resident memory stays under about 256 MiB + 32 KiB per op of a
+ * sequence (288 MiB for the default 1,000) plus the JVM, whatever {@code --heap} is. Heaps up to 128 MiB are still
+ * driven to exhaustion by large requests; larger heaps are not (their exhaustion paths are those of the small ones).
  */
 public final class OpGenerator {
     /** Size classes, by index. */
     enum SizeClass { TINY, ODD, POWER_OF_TWO, PAGE, MEDIUM, LARGE }
 
+    /** The largest request a sequence makes. */
+    public static final long MAX_REQUEST = 64L << 20;
+    /** What a sequence may request in total in requests above {@link #SMALL}. */
+    public static final long SEQUENCE_BUDGET = 256L << 20;
+    /** Requests up to this size are not counted against the budget. */
+    public static final long SMALL = 32L << 10;
+
     private OpGenerator() {}
 
-    /** A sequence of {@code length} ops for a heap of {@code heapBytes}. */
+    /** A sequence of {@code length} ops for a heap of {@code heapBytes}, within {@link #SEQUENCE_BUDGET}. */
     public static List<Op> generate(long seed, int length, long heapBytes) {
+        return generate(seed, length, heapBytes, SEQUENCE_BUDGET);
+    }
+
+    /**
+     * A sequence of {@code length} ops for a heap of {@code heapBytes} whose requests above {@link #SMALL} add up to
+     * at most {@code budget} bytes (concurrent fuzzing splits {@link #SEQUENCE_BUDGET} among its workers).
+     */
+    public static List<Op> generate(long seed, int length, long heapBytes, long budget) {
         SplittableRandom r = new SplittableRandom(seed);
+        long left = budget;
         int ids = 8 << r.nextInt(6); // 8 .. 256 ids
         int[] opWeights = weights(r, 6, 4);      // a f r c m x
         int[] sizeWeights = weights(r, SizeClass.values().length, 3);
@@ -50,18 +75,25 @@ public final class OpGenerator {
                 }
             }
             long s = size(r, sizeWeights, heapBytes);
-            switch (kind) {
-                case 0 -> ops.add(Op.malloc(id, s));
-                case 1 -> ops.add(Op.free(id));
-                case 2 -> ops.add(Op.realloc(id, r.nextInt(16) == 0 ? 0 : live[id] && r.nextBoolean() ? near(r, size[id]) : s));
+            Op op = switch (kind) {
+                case 0 -> Op.malloc(id, s);
+                case 1 -> Op.free(id);
+                case 2 -> Op.realloc(id, r.nextInt(16) == 0 ? 0 : live[id] && r.nextBoolean() ? near(r, size[id]) : s);
                 case 3 -> {
                     long count = r.nextInt(16) == 0 ? 0 : 1 + r.nextInt(64);
-                    ops.add(Op.calloc(id, count, Math.max(1, s / Math.max(1, count))));
+                    yield Op.calloc(id, count, Math.max(1, s / Math.max(1, count)));
                 }
-                case 4 -> ops.add(Op.aligned(id, 1L << (3 + r.nextInt(r.nextInt(8) == 0 ? 14 : 9)), s));
-                default -> ops.add(Op.expand(id, near(r, size[id])));
+                case 4 -> Op.aligned(id, 1L << (3 + r.nextInt(r.nextInt(8) == 0 ? 14 : 9)), s);
+                default -> Op.expand(id, near(r, size[id]));
+            };
+            long asked = op.requested();
+            if (asked > SMALL) {
+                if (asked > Math.min(left, MAX_REQUEST)) {
+                    op = withRequest(op, Math.min(MAX_REQUEST, Math.max(SMALL, left)));
+                }
+                left -= Math.min(left, op.requested());
             }
-            Op op = ops.get(ops.size() - 1);
+            ops.add(op);
             switch (op.kind()) {
                 case 'a', 'c', 'm' -> {
                     if (!live[id]) {
@@ -94,6 +126,15 @@ public final class OpGenerator {
             }
         }
         return ops;
+    }
+
+    /** {@code op} asking for {@code bytes} instead (calloc keeps its count). */
+    private static Op withRequest(Op op, long bytes) {
+        return switch (op.kind()) {
+            case 'c' -> Op.calloc(op.id(), op.arg(), Math.max(1, bytes / Math.max(1, op.arg())));
+            case 'm' -> Op.aligned(op.id(), op.arg(), bytes);
+            default -> new Op(op.kind(), op.id(), bytes, op.arg());
+        };
     }
 
     private static int[] weights(SplittableRandom r, int n, int spread) {
@@ -150,7 +191,7 @@ public final class OpGenerator {
             case POWER_OF_TWO -> Math.max(0, (1L << r.nextInt(14)) + (r.nextInt(4) == 0 ? r.nextInt(3) - 1 : 0));
             case PAGE -> 4096L * (1 + r.nextInt(4)) + r.nextInt(33) - 16;
             case MEDIUM -> 256 + r.nextInt(16 << 10);
-            case LARGE -> Math.max(1, heapBytes / (2 + r.nextInt(15)));
+            case LARGE -> Math.max(1, Math.min(MAX_REQUEST, heapBytes / (2 + r.nextInt(15))));
         };
     }
 }

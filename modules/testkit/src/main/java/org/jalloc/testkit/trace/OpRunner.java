@@ -1,7 +1,5 @@
 package org.jalloc.testkit.trace;
 
-import java.util.Arrays;
-
 import org.jalloc.core.Allocator;
 
 /**
@@ -11,49 +9,56 @@ import org.jalloc.core.Allocator;
  * <p>Semantics: an op on an id that is not live is skipped ({@code f}, {@code x}) or allocates ({@code r});
  * {@code a}/{@code c}/{@code m} on a live id leaks the old block (it stays live, unreachable by id). An allocation
  * returning 0 for a non-zero request is out of memory: the id stays not live and {@link #outOfMemory()} is set.
+ *
+ * <p>Memory: the id table ({@link IdTable}) grows with the ids in use, not with the largest id, so a trace naming
+ * id 2,147,483,646 costs a few bytes, not 32 GiB.
  */
 public final class OpRunner {
-    private long[] address;
-    private long[] requested;
+    private final IdTable table;
     private long liveRequested;
     private long peakRequested;
     private long executed;
     private long outOfMemoryAt = -1;
 
+    /** A runner expecting about {@code ids} ids (a hint: any id in {@code [0, Integer.MAX_VALUE)} works). */
     public OpRunner(long ids) {
-        int n = (int) Math.max(16, Math.min(ids, 1 << 24));
-        address = new long[n];
-        requested = new long[n];
+        table = new IdTable(ids);
     }
 
     /**
      * Executes {@code op}; returns false if it ran out of memory (an allocation returned 0).
      */
     public boolean apply(Allocator allocator, Op op) {
-        int id = op.id();
-        if (id >= address.length) {
-            int n = Math.max(id + 1, address.length * 2);
-            address = Arrays.copyOf(address, n);
-            requested = Arrays.copyOf(requested, n);
-        }
+        return apply(allocator, op.kind(), op.id(), op.size(), op.arg());
+    }
+
+    /** Executes op {@code index} of {@code ops} (no {@link Op} object is made); false if it ran out of memory. */
+    public boolean apply(Allocator allocator, OpList ops, int index) {
+        return apply(allocator, ops.kind(index), ops.id(index), ops.size(index), ops.arg(index));
+    }
+
+    private boolean apply(Allocator allocator, char kind, int id, long size, long arg) {
         executed++;
         boolean ok = true;
-        switch (op.kind()) {
-            case 'a' -> ok = born(id, allocator.malloc(op.size()), op.size());
-            case 'c' -> ok = born(id, allocator.calloc(op.arg(), op.size()), op.requested());
-            case 'm' -> ok = born(id, allocator.alignedAlloc(op.arg(), op.size()), op.size());
+        switch (kind) {
+            case 'a' -> ok = born(id, allocator.malloc(size), size);
+            case 'c' -> ok = born(id, allocator.calloc(arg, size), saturatingProduct(arg, size));
+            case 'm' -> ok = born(id, allocator.alignedAlloc(arg, size), size);
             case 'f' -> {
                 if (id < 0) {
                     allocator.free(0);
-                } else if (address[id] != 0) {
-                    allocator.free(address[id]);
-                    died(id);
+                } else {
+                    long a = table.first(id);
+                    if (a != 0) {
+                        allocator.free(a);
+                        died(id);
+                    }
                 }
             }
             case 'r' -> {
-                long old = id >= 0 ? address[id] : 0;
-                long moved = allocator.realloc(old, op.size());
-                if (op.size() == 0) {
+                long old = id >= 0 ? table.first(id) : 0;
+                long moved = allocator.realloc(old, size);
+                if (size == 0) {
                     if (old != 0) {
                         died(id);
                     }
@@ -61,20 +66,20 @@ public final class OpRunner {
                     ok = false;
                 } else {
                     if (old != 0) {
-                        liveRequested -= requested[id];
-                        address[id] = 0;
+                        died(id);
                     }
-                    ok = born(id, moved, op.size());
+                    ok = born(id, moved, size);
                 }
             }
             case 'x' -> {
-                if (address[id] != 0 && allocator.tryExpand(address[id], op.size())) {
-                    liveRequested += op.size() - requested[id];
-                    requested[id] = op.size();
+                long a = table.first(id);
+                if (a != 0 && allocator.tryExpand(a, size)) {
+                    liveRequested += size - table.second(id);
+                    table.set(id, a, size);
                     peakRequested = Math.max(peakRequested, liveRequested);
                 }
             }
-            default -> throw new IllegalArgumentException("unknown op " + op);
+            default -> throw new IllegalArgumentException("unknown op kind '" + kind + "'");
         }
         if (!ok && outOfMemoryAt < 0) {
             outOfMemoryAt = executed;
@@ -82,26 +87,30 @@ public final class OpRunner {
         return ok;
     }
 
+    private static long saturatingProduct(long a, long b) {
+        long hi = Math.multiplyHigh(a, b);
+        long lo = a * b;
+        return hi != 0 || lo < 0 ? Long.MAX_VALUE : lo;
+    }
+
     private boolean born(int id, long a, long size) {
         if (a == 0) {
             return false; // malloc(0) returns a minimum block, so 0 always means the heap is full
         }
-        address[id] = a;
-        requested[id] = size;
+        table.set(id, a, size);
         liveRequested += size;
         peakRequested = Math.max(peakRequested, liveRequested);
         return true;
     }
 
     private void died(int id) {
-        liveRequested -= requested[id];
-        address[id] = 0;
-        requested[id] = 0;
+        liveRequested -= table.second(id);
+        table.set(id, 0, 0);
     }
 
     /** The address of a live id, or 0. */
     public long address(int id) {
-        return id >= 0 && id < address.length ? address[id] : 0;
+        return id >= 0 ? table.first(id) : 0;
     }
 
     public long liveRequested() {
@@ -137,7 +146,7 @@ public final class OpRunner {
 
     /** Makes {@code id} own a block another runner {@linkplain #forget forgot}; returns false if the id is live. */
     public boolean adopt(int id, long address, long size) {
-        if (id >= this.address.length || this.address[id] != 0) {
+        if (id < 0 || table.first(id) != 0) {
             return false;
         }
         return born(id, address, size);
@@ -145,11 +154,9 @@ public final class OpRunner {
 
     /** Frees every live id (ids in ascending order). */
     public void freeAll(Allocator allocator) {
-        for (int id = 0; id < address.length; id++) {
-            if (address[id] != 0) {
-                allocator.free(address[id]);
-                died(id);
-            }
-        }
+        table.forEachSet((id, address, size) -> {
+            allocator.free(address);
+            died(id);
+        });
     }
 }

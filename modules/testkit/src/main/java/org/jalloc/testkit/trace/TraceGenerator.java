@@ -8,7 +8,8 @@ import java.util.SplittableRandom;
 /**
  * Seeded workloads in the trace format, named after the allocator benchmarks they imitate, so users without the
  * classic traces can replay and tests do not depend on them. Every trace is balanced: it ends by freeing what is
- * still live, and holds exactly the number of ops asked for (at least a small minimum).
+ * still live (a trace of one op is {@code f -1}), and holds exactly the number of ops asked for, 1 to
+ * {@value #MAX_OPS}. Generating costs O(log n) per op and about 40 bytes of memory per op.
  *
  * <table class="striped">
  *   <caption>Patterns</caption>
@@ -28,12 +29,13 @@ public final class TraceGenerator {
     public static final List<String> PATTERNS = List.of(
             "larson", "producer-consumer", "binary", "realloc-growth", "random", "coalescing", "tail-sizes", "full-api");
 
-    private static final int MIN_OPS = 16;
+    /** The most ops a generated trace may hold. */
+    public static final int MAX_OPS = 20_000_000;
 
     private final SplittableRandom random;
     private final int ops;
-    private final List<Op> out = new ArrayList<>();
-    private final List<Integer> live = new ArrayList<>();
+    private final OpList out = new OpList();
+    private final LiveSet live;
     private final ArrayDeque<Integer> freeIds = new ArrayDeque<>();
     private final long[] requested;
     private int nextId;
@@ -42,16 +44,25 @@ public final class TraceGenerator {
 
     private TraceGenerator(long seed, int ops) {
         this.random = new SplittableRandom(seed);
-        this.ops = Math.max(MIN_OPS, ops);
-        this.requested = new long[this.ops + 1];
+        this.ops = ops;
+        this.requested = new long[ops + 1];
+        this.live = new LiveSet(ops + 1);
     }
 
     /**
-     * A trace of {@code ops} ops of the named pattern.
+     * A trace of exactly {@code ops} ops of the named pattern.
      *
-     * @throws IllegalArgumentException for an unknown pattern (the message lists the known ones)
+     * @throws IllegalArgumentException for an unknown pattern (the message lists the known ones), or {@code ops}
+     *                                  outside {@code [1, MAX_OPS]}
      */
     public static Trace generate(String pattern, int ops, long seed) {
+        if (!PATTERNS.contains(pattern)) {
+            throw new IllegalArgumentException("unknown pattern " + org.jalloc.core.spi.Messages.quote(pattern) + "; known: "
+                    + String.join(", ", PATTERNS));
+        }
+        if (ops < 1 || ops > MAX_OPS) {
+            throw new IllegalArgumentException("a generated trace holds 1 to " + MAX_OPS + " ops, not " + ops);
+        }
         TraceGenerator g = new TraceGenerator(seed, ops);
         switch (pattern) {
             case "larson" -> g.larson();
@@ -81,7 +92,7 @@ public final class TraceGenerator {
 
     private int alloc(long size) {
         int id = newId();
-        out.add(Op.malloc(id, size));
+        add(Op.malloc(id, size));
         born(id, size);
         return id;
     }
@@ -93,9 +104,13 @@ public final class TraceGenerator {
         peakBytes = Math.max(peakBytes, liveBytes);
     }
 
+    private void add(Op op) {
+        out.append(op.kind(), op.id(), op.size(), op.arg());
+    }
+
     private void free(int id) {
-        out.add(Op.free(id));
-        live.remove(Integer.valueOf(id));
+        add(Op.free(id));
+        live.remove(id);
         liveBytes -= requested[id];
         freeIds.addLast(id);
     }
@@ -111,10 +126,10 @@ public final class TraceGenerator {
         }
         if (budget() == 1) {
             if (live.isEmpty()) {
-                out.add(Op.free(-1));
+                add(Op.free(-1));
             } else {
                 int id = live.get(0);
-                out.add(Op.realloc(id, requested[id]));
+                add(Op.realloc(id, requested[id]));
             }
         }
     }
@@ -123,6 +138,69 @@ public final class TraceGenerator {
     private void drain() {
         while (!live.isEmpty()) {
             free(live.get(0));
+        }
+    }
+
+    /**
+     * The live ids in the order they became live, as the {@code ArrayList} this replaced kept them (so seeded
+     * traces did not change), with O(log n) {@code get(k)} and {@code remove(id)}: a Fenwick tree over the sequence
+     * numbers of additions counts the ones still live.
+     */
+    private static final class LiveSet {
+        private final int[] tree;
+        private final int[] idAt;
+        private final int[] seqOf;
+        private int added;
+        private int size;
+
+        LiveSet(int capacity) {
+            tree = new int[capacity + 1];
+            idAt = new int[capacity];
+            seqOf = new int[capacity];
+        }
+
+        int size() {
+            return size;
+        }
+
+        boolean isEmpty() {
+            return size == 0;
+        }
+
+        void add(int id) {
+            idAt[added] = id;
+            seqOf[id] = added;
+            update(added, 1);
+            added++;
+            size++;
+        }
+
+        void remove(int id) {
+            update(seqOf[id], -1);
+            size--;
+        }
+
+        /** The k-th live id (0-based) in order of addition. */
+        int get(int k) {
+            if (k < 0 || k >= size) {
+                throw new IndexOutOfBoundsException(k);
+            }
+            int pos = 0;
+            int rem = k + 1;
+            for (int step = Integer.highestOneBit(tree.length - 1); step > 0; step >>= 1) {
+                int next = pos + step;
+                if (next < tree.length && tree[next] < rem) {
+                    pos = next;
+                    rem -= tree[next];
+                }
+            }
+            return idAt[pos];
+        }
+
+        private void update(int seq, int delta) {
+            for (int i = seq + 1; i < tree.length; i += i & -i) {
+                tree[i] += delta;
+            }
         }
     }
 
@@ -183,7 +261,7 @@ public final class TraceGenerator {
         while (budget() > 2) {
             int id = grow.get(random.nextInt(grow.size()));
             long size = requested[id] + 16 + random.nextInt(512);
-            out.add(Op.realloc(id, size));
+            add(Op.realloc(id, size));
             liveBytes += size - requested[id];
             requested[id] = size;
             peakBytes = Math.max(peakBytes, liveBytes);
@@ -235,23 +313,23 @@ public final class TraceGenerator {
                 int id = newId();
                 long count = 1 + random.nextInt(32);
                 long size = 1 + random.nextInt(64);
-                out.add(Op.calloc(id, count, size));
+                add(Op.calloc(id, count, size));
                 born(id, count * size);
             } else if (pick < 45) {
                 int id = newId();
                 long size = random.nextInt(1024);
-                out.add(Op.aligned(id, 1L << (5 + random.nextInt(8)), size));
+                add(Op.aligned(id, 1L << (5 + random.nextInt(8)), size));
                 born(id, size);
             } else if (pick < 60) {
                 int id = live.get(random.nextInt(live.size()));
                 long size = 1 + random.nextInt(4096);
-                out.add(Op.realloc(id, size));
+                add(Op.realloc(id, size));
                 liveBytes += size - requested[id];
                 requested[id] = size;
                 peakBytes = Math.max(peakBytes, liveBytes);
             } else if (pick < 70) {
                 // tryExpand may fail; the live size stays the requested one of the last allocation for the model
-                out.add(Op.expand(live.get(random.nextInt(live.size())), random.nextInt(4096)));
+                add(Op.expand(live.get(random.nextInt(live.size())), random.nextInt(4096)));
             } else {
                 freeRandom();
             }

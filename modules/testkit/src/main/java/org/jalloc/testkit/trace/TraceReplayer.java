@@ -44,8 +44,9 @@ public final class TraceReplayer {
             long violations = 0;
             String failure = "";
             try {
-                for (Op op : trace.ops()) {
-                    if (!runner.apply(target, op)) {
+                OpList ops = trace.opList();
+                for (int i = 0; i < ops.size(); i++) {
+                    if (!runner.apply(target, ops, i)) {
                         break;
                     }
                 }
@@ -80,29 +81,30 @@ public final class TraceReplayer {
         long best = Long.MAX_VALUE;
         long spent = 0;
         int runs = 0;
-        var ops = trace.ops().toArray(new Op[0]);
+        OpList ops = trace.opList();
+        int n = ops.size();
         // Warm-up runs, not counted, so the first traces of a session are not timed while the JIT is still cold.
         long warmEnd = System.nanoTime() + options.minTimingNanos() / 4;
         do {
             Allocator allocator = fresh.get();
             OpRunner runner = new OpRunner(trace.numIds());
-            for (Op op : ops) {
-                runner.apply(allocator, op);
+            for (int i = 0; i < n; i++) {
+                runner.apply(allocator, ops, i);
             }
         } while (System.nanoTime() < warmEnd);
         while (runs < options.maxRuns() && (runs < options.minRuns() || spent < options.minTimingNanos())) {
             Allocator allocator = fresh.get();
             OpRunner runner = new OpRunner(trace.numIds());
             long t0 = System.nanoTime();
-            for (Op op : ops) {
-                runner.apply(allocator, op);
+            for (int i = 0; i < n; i++) {
+                runner.apply(allocator, ops, i);
             }
             long t = System.nanoTime() - t0;
             best = Math.min(best, t);
             spent += t;
             runs++;
         }
-        return ops.length / (Math.max(best, 1) / 1e9);
+        return n / (Math.max(best, 1) / 1e9);
     }
 
     /**
@@ -116,54 +118,49 @@ public final class TraceReplayer {
         if (!Libc.available()) {
             throw new IllegalStateException("libc baseline unavailable: " + Libc.unavailableReason());
         }
-        var ops = trace.ops().toArray(new Op[0]);
+        OpList ops = trace.opList();
+        int n = ops.size();
         long best = Long.MAX_VALUE;
         long spent = 0;
         int runs = 0;
-        int ids = (int) Math.max(16, trace.numIds());
-        for (Op op : ops) {
-            ids = Math.max(ids, op.id() + 1);
-        }
-        long[] ptr = new long[ids];
         while (runs < Math.max(1, options.maxRuns()) && (runs < Math.max(1, options.minRuns()) || spent < options.minTimingNanos())) {
+            IdTable ptr = new IdTable(trace.numIds());
             long t0 = System.nanoTime();
-            for (Op op : ops) {
-                int id = op.id();
-                switch (op.kind()) {
-                    case 'a' -> ptr[id] = Libc.malloc(op.size());
-                    case 'c' -> ptr[id] = Libc.calloc(op.arg(), op.size());
-                    case 'm' -> ptr[id] = Libc.alignedAlloc(op.arg(), op.size());
+            for (int i = 0; i < n; i++) {
+                int id = ops.id(i);
+                long size = ops.size(i);
+                switch (ops.kind(i)) {
+                    case 'a' -> ptr.set(id, Libc.malloc(size), 0);
+                    case 'c' -> ptr.set(id, Libc.calloc(ops.arg(i), size), 0);
+                    case 'm' -> ptr.set(id, Libc.alignedAlloc(ops.arg(i), size), 0);
                     case 'r' -> {
-                        long p = Libc.realloc(id >= 0 ? ptr[id] : 0, op.size());
-                        if (p != 0 || op.size() == 0) {
-                            ptr[id] = p;
+                        long p = Libc.realloc(id >= 0 ? ptr.first(id) : 0, size);
+                        if (p != 0 || size == 0) {
+                            ptr.set(id, p, 0);
                         }
                     }
                     case 'f' -> {
-                        if (id >= 0 && ptr[id] != 0) {
-                            Libc.free(ptr[id]);
-                            ptr[id] = 0;
+                        long p = id >= 0 ? ptr.first(id) : 0;
+                        if (p != 0) {
+                            Libc.free(p);
+                            ptr.set(id, 0, 0);
                         }
                     }
                     case 'x' -> {
-                        if (ptr[id] != 0) {
-                            Libc.usableSize(ptr[id]);
+                        long p = ptr.first(id);
+                        if (p != 0) {
+                            Libc.usableSize(p);
                         }
                     }
-                    default -> throw new IllegalArgumentException("unknown op " + op);
+                    default -> throw new IllegalArgumentException("unknown op " + ops.get(i));
                 }
             }
             long t = System.nanoTime() - t0;
-            for (int i = 0; i < ptr.length; i++) {
-                if (ptr[i] != 0) {
-                    Libc.free(ptr[i]);
-                    ptr[i] = 0;
-                }
-            }
+            ptr.forEachSet((id, p, unused) -> Libc.free(p));
             best = Math.min(best, t);
             spent += t;
             runs++;
         }
-        return ops.length / (Math.max(best, 1) / 1e9);
+        return n / (Math.max(best, 1) / 1e9);
     }
 }

@@ -1,0 +1,120 @@
+package org.jalloc.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The public contract of the collector subcommands: gc-fuzz, fragmentation, and the collectors in list. */
+class GcCliTest {
+    @TempDir
+    Path dir;
+
+    record Run(int exit, String out, String err) {
+        List<String> jsonLines() {
+            return out.lines().filter(l -> l.startsWith("{")).toList();
+        }
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exit = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    /** The line has exactly these keys, in this order. */
+    private static void assertExactKeys(String json, String... keys) {
+        StringBuilder re = new StringBuilder("^\\{");
+        for (int i = 0; i < keys.length; i++) {
+            re.append(i == 0 ? "" : ",").append("\"").append(keys[i]).append("\":(\"[^\"]*\"|[^,{}\"]+)");
+        }
+        re.append("\\}$");
+        assertTrue(Pattern.compile(re.toString()).matcher(json).matches(), "keys " + List.of(keys) + " exactly in " + json);
+    }
+
+    @Test
+    void gcFuzzJsonHasTheContractShape() {
+        Run r = run("gc-fuzz", "--collector", "mark-sweep", "--allocator", "segregated", "--ops", "3000", "--seed", "31", "--json");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(1, r.jsonLines().size(), r.out());
+        String line = r.jsonLines().get(0);
+        assertExactKeys(line, "collector", "allocator", "ops", "collections", "violations", "seconds");
+        assertTrue(line.startsWith("{\"collector\":\"mark-sweep\",\"allocator\":\"segregated\",\"ops\":3000,"), line);
+        assertTrue(line.contains("\"violations\":0"), line);
+        Run own = run("gc-fuzz", "--collector", "handles", "--ops", "2000", "--json");
+        assertEquals(0, own.exit(), own.err());
+        assertTrue(own.jsonLines().get(0).contains("\"allocator\":null"), own.out());
+    }
+
+    @Test
+    void gcFuzzRejectsBadInputWithExitTwo() {
+        assertEquals(2, run("gc-fuzz", "--collector", "no-such", "--ops", "10").exit());
+        Run r = run("gc-fuzz", "--collector", "mark-compact", "--allocator", "tlsf", "--ops", "10");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("mark-sweep only"), r.err());
+        assertEquals(2, run("gc-fuzz", "--collector", "mark-sweep", "--allocator", "no-such", "--ops", "10").exit());
+        assertEquals(2, run("gc-fuzz", "--collector", "mark-sweep:lazy=maybe", "--ops", "10").exit());
+        assertEquals(2, run("gc-fuzz", "--collector", "mark-sweep", "--ops", "0").exit());
+        assertEquals(2, run("gc-fuzz", "--ops", "10").exit(), "--collector is required");
+        assertFalse(run("gc-fuzz", "--collector", "no-such").err().contains("Exception"), "one line, no stack trace");
+    }
+
+    @Test
+    void aReplayFileRunsOnce() throws IOException {
+        Path f = dir.resolve("ops.txt");
+        Files.writeString(f, "# a replay file\nT 1 8\nn 0 0\nn 1 0\nl 0 0 1\nc 1\nC\nv 0\n");
+        Run r = run("gc-fuzz", "--collector", "mark-compact", "--replay", f.toString(), "--json");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.jsonLines().get(0).contains("\"ops\":7"), r.out());
+        Files.writeString(f, "q 1 2\n");
+        Run bad = run("gc-fuzz", "--collector", "mark-compact", "--replay", f.toString());
+        assertEquals(2, bad.exit());
+        assertTrue(bad.err().contains("line 1"), bad.err());
+        assertEquals(2, run("gc-fuzz", "--collector", "mark-compact", "--replay", dir.resolve("missing").toString()).exit());
+    }
+
+    @Test
+    void fragmentationIsCuredByCompactionAndNotBySweeping() {
+        for (String c : List.of("mark-compact", "handles", "mark-sweep")) {
+            Run r = run("fragmentation", "--collector", c, "--json");
+            assertEquals(0, r.exit(), c + ": " + r.err());
+            String line = r.jsonLines().get(0);
+            assertExactKeys(line, "collector", "freeBytes", "largestFreeBefore", "allocatedBefore", "largestFreeAfter", "allocatedAfter",
+                    "violations");
+            assertTrue(line.contains("\"allocatedBefore\":false"), line);
+            assertTrue(line.contains("\"allocatedAfter\":" + !c.equals("mark-sweep")), line);
+            assertTrue(line.contains("\"violations\":0"), line);
+        }
+        Run text = run("fragmentation", "--collector", "mark-sweep", "--allocator", "segregated");
+        assertEquals(0, text.exit(), text.err());
+        assertTrue(text.out().contains("1 MiB allocation failed"), text.out());
+        assertEquals(2, run("fragmentation", "--collector", "mark-compact", "--heap", "1M").exit());
+        assertEquals(2, run("fragmentation", "--collector", "nope").exit());
+    }
+
+    @Test
+    void listShowsEachCollectorOnceWithoutAnAllocatorKey() {
+        Run r = run("list", "--json");
+        assertEquals(0, r.exit(), r.err());
+        List<String> collectors = r.jsonLines().stream().filter(l -> l.startsWith("{\"collector\":")).toList();
+        assertEquals(3, collectors.size(), r.out());
+        for (String l : collectors) {
+            assertFalse(l.contains("\"allocator\""), l);
+            assertTrue(Pattern.compile("^\\{\"collector\":\"[a-z-]+\",\"description\":\"[^\"]+\",\"options\":\\{.*\\}\\}$").matcher(l).matches(), l);
+        }
+        assertTrue(r.jsonLines().stream().filter(l -> l.startsWith("{\"allocator\":")).count() >= 9, "the allocators are still listed");
+        Run text = run("list");
+        assertTrue(text.out().contains("mark-compact") && text.out().contains("lazy=off|on"), text.out());
+    }
+}

@@ -1,0 +1,49 @@
+package org.jalloc.gc;
+
+import org.jalloc.core.memory.Heap;
+import org.jalloc.core.walk.HeapWalk;
+
+/**
+ * Where objects live (MMTk's space): memory with one allocation policy. {@link BumpSpace} is contiguous with a bump
+ * pointer (the compactors); {@link AllocatorSpace} is a jalloc allocator (mark-sweep). A collector is a composition
+ * of spaces, a write barrier and a {@link Trigger}.
+ */
+abstract class Space implements AutoCloseable {
+    /** Receives the objects of a space in address order. */
+    @FunctionalInterface
+    interface ObjectVisitor {
+        /**
+         * @param object     the object's address
+         * @param blockBytes the bytes of the block it lies in (its size in a bump space; the usable size of its
+         *                   allocator block)
+         * @return false to stop
+         */
+        boolean object(long object, long blockBytes);
+    }
+
+    /** The memory the objects live in. */
+    abstract Heap heap();
+
+    /** Bytes the space can hold objects in. */
+    abstract long capacity();
+
+    /** Allocates {@code size} bytes (a multiple of 16) for one object, or returns 0; never collects. */
+    abstract long allocate(long size);
+
+    /**
+     * Visits every object in the space (live or not yet collected) in address order. Stops at the first header it
+     * cannot size (a corrupt type id), so it never loops or reads past the space.
+     */
+    abstract void forEachObject(ObjectModel model, ObjectVisitor visitor);
+
+    /** The block walk of the space, without the collector's checks. */
+    abstract HeapWalk walk(ObjectModel model);
+
+    /** The end of the address range objects may ever occupy (the break may be below it). */
+    abstract long end();
+
+    @Override
+    public void close() {
+        heap().close();
+    }
+}
