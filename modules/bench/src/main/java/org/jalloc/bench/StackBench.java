@@ -268,7 +268,7 @@ public final class StackBench {
     }
 
     static void framesChart(List<Map<String, Object>> rows, Path file) throws Exception {
-        CategoryChart c = new CategoryChartBuilder().width(1400).height(650).title("A frame of k objects of 16-256 B: ns per frame (log)")
+        CategoryChart c = new CategoryChartBuilder().width(1400).height(900).title("A frame of k objects of 16-256 B: ns per frame (log)")
                 .xAxisTitle("k").yAxisTitle("ns per frame").build();
         c.getStyler().setYAxisLogarithmic(true);
         c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
