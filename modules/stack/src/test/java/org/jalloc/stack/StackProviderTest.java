@@ -32,7 +32,7 @@ class StackProviderTest {
     @Test
     void valuesOutsideTheRangesAreRefusedWhenTheSpecIsResolved() {
         for (String bad : new String[] {"stack:size=16", "stack:size=-1", "stack:size=1E", "arena:chunk=8", "pool:object=0",
-                "pool:count=-1", "pool:count=137438953408"}) {
+                "pool:count=-1", "pool:count=137438953409"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AllocatorFactory.of(bad, 1 << 20), bad);
             assertTrue(e.getMessage().contains("must be") || e.getMessage().contains("not a number") || e.getMessage().contains("too large"),
                     bad + ": " + e.getMessage());
