@@ -62,6 +62,10 @@ public final class BenchMain {
                 GcCompareMain.main(args); // every collector and the JVM's on four programs: docs/gc.md, the comparison
                 return;
             }
+            if (List.of(args).contains("stack")) { // ./jalloc bench stack ...: frames and latency tails (docs/stack.md)
+                StackBench.main(List.of(args).stream().filter(x -> !x.equals("stack")).toArray(String[]::new));
+                return;
+            }
             if (List.of(args).contains("--gc")) {
                 GcBenchMain.main(args); // the collectors' benchmarks: docs/gc.md
                 return;
@@ -107,7 +111,8 @@ public final class BenchMain {
                     System.out.println("usage: ./jalloc bench [--smoke|--quick|--full] [--json] [--report] [--out DIR] [--from RESULTS.json]\n"
                             + "       ./jalloc bench --gc [--quick|--full] [--report]   (collectors: GCBench, binary-trees, JVM GCs)\n"
                             + "       ./jalloc bench --gc-compare [--quick|--full] [--report] [--from compare.json]"
-                            + "   (every collector and the JVM's: four programs, time, pauses, memory, barrier cost)");
+                            + "   (every collector and the JVM's: four programs, time, pauses, memory, barrier cost)\n"
+                            + "       ./jalloc bench stack [--quick] [--report] [--frames|--latency] [--latency-ops N]   (docs/stack.md)");
                     return;
                 }
                 default -> {

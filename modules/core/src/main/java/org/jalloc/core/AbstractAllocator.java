@@ -19,7 +19,7 @@ import org.jalloc.core.walk.HeapWalk;
  * addresses not 0).
  *
  * <p>{@link #realloc} is built from the engine: in place through {@link #resize} when it can, else
- * allocate-copy-free, and on failure the old block is untouched.
+ * {@link #relocate} (allocate-copy-free unless the allocator overrides it), and on failure the old block is untouched.
  */
 public abstract class AbstractAllocator implements Allocator {
     /** Every payload is aligned to this (the x86-64 malloc guarantee); it is also the smallest usable size. */
@@ -186,6 +186,18 @@ public abstract class AbstractAllocator implements Allocator {
         if (resize(address, size)) {
             return address;
         }
+        return relocate(address, size);
+    }
+
+    /**
+     * Moves the live block at {@code address}, which {@link #resize} could not resize in place, to a block of
+     * {@code size} bytes ({@code 0 < size <= heap capacity}) keeping its first {@code min(usable, size)} bytes: by
+     * default allocate, copy, free. An allocator whose discipline forbids freeing the old block after allocating the
+     * new one (a stack growing down, which can only move its newest block) overrides it.
+     *
+     * @return the new address, or 0 with the block untouched and still live
+     */
+    protected long relocate(long address, long size) {
         long keep = Math.min(usable(address), size);
         long moved = allocate(size);
         if (moved == 0) {

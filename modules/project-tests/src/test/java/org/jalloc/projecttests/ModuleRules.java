@@ -36,7 +36,8 @@ final class ModuleRules {
             "org.jalloc.buddy..", List.of(),
             "org.jalloc.slab..", List.of("org.jalloc.buddy.."),
             "org.jalloc.threadcache..", List.of(),
-            "org.jalloc.dense..", List.of());
+            "org.jalloc.dense..", List.of(),
+            "org.jalloc.stack..", List.of());
 
     static ArchRule onlyDependsOn(String pkg, String... allowed) {
         List<String> all = new ArrayList<>(List.of(PLATFORM));

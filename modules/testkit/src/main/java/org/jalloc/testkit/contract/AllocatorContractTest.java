@@ -44,6 +44,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -62,8 +63,14 @@ import org.junit.jupiter.params.provider.MethodSource;
  *
  * Every test runs single-threaded; most run under {@link CheckedAllocator}, so any invariant the operation breaks
  * fails the test with the checker's report.
+ *
+ * <p>An allocator with a discipline (a stack frees last in first out, an arena releases regions, a pool serves one
+ * size) replaces the base tests its discipline makes meaningless with tests of its own, each annotated
+ * {@link Replaces} with the base test's name and the reason; the base test is then skipped with that reason, and
+ * {@link #replacementsAreTestsAndNameBaseTests()} fails if a replacement is not a test or names no base test.
  */
 @SuppressWarnings("initialization.field.uninitialized") // JUnit assigns the fixture in @BeforeEach, before any test
+@ExtendWith(ContractReplacements.class)
 public abstract class AllocatorContractTest {
     /** Heap size of the single-test fixture. */
     protected static final long HEAP = 1 << 20;
@@ -178,6 +185,12 @@ public abstract class AllocatorContractTest {
             assertTrue(after - before <= bytes / 4, a.name() + ": " + (after - before) + " bytes still resident after trim (released "
                     + released + ", peak " + (peak - before) + ")");
         }
+    // ------------------------------------------------------------ replaced tests
+
+    @Test
+    void replacementsAreTestsAndNameBaseTests() {
+        List<String> problems = ContractReplacements.problems(getClass());
+        assertTrue(problems.isEmpty(), () -> String.join("\n", problems));
     }
 
     // ------------------------------------------------------------ edge cases of the API
