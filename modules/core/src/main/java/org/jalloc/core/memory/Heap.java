@@ -379,6 +379,9 @@ public final class Heap implements AutoCloseable {
             throw new IllegalStateException("mincore refused the heap's own mapping " + this);
         }
         return pages * PAGE_SIZE;
+    }
+
+    /**
      * Makes the first page, {@code [0, start())}, which no allocator ever hands out, a real guard page:
      * {@code mprotect(PROT_NONE)}, so any raw access to it faults (SIGSEGV) instead of reading or writing memory. An
      * allocator whose blocks end at {@link #start()} (a stack growing down to it) thus has a guard page right below

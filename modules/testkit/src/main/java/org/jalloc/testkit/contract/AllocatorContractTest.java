@@ -185,6 +185,8 @@ public abstract class AllocatorContractTest {
             assertTrue(after - before <= bytes / 4, a.name() + ": " + (after - before) + " bytes still resident after trim (released "
                     + released + ", peak " + (peak - before) + ")");
         }
+    }
+
     // ------------------------------------------------------------ replaced tests
 
     @Test
