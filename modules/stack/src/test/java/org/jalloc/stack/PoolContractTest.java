@@ -345,4 +345,44 @@ class PoolContractTest extends AllocatorContractTest {
             assertEquals(1, other.live().size());
         }
     }
+
+    private static final String WHY_TRIM = "a pool serves one size and keeps its capacity by design (issue 25 exempts it"
+            + " from the resident-pages bound): the base tests need blocks larger than an object";
+
+    @Test
+    @Replaces(value = "trimLeavesTheCheckerPassingAndTheHeapUsable", because = WHY_TRIM)
+    @Replaces(value = "trimGivesTheFreedPagesOfALargeLiveSetBack", because = WHY_TRIM)
+    void trimLeavesTheCheckerPassingAndEveryObjectServedAgain() {
+        List<Long> blocks = new ArrayList<>();
+        for (int i = 0; i < 500; i++) { // checked: the whole heap is walked after every op
+            long p = checked().malloc(1 + i % OBJECT);
+            if (p == 0) {
+                break;
+            }
+            blocks.add(p);
+        }
+        assertFalse(blocks.isEmpty());
+        for (int i = 0; i < blocks.size(); i++) {
+            if (i % 50 != 0) {
+                checked().free(blocks.get(i));
+            }
+        }
+        long released = checked().trim(); // the checker walks the heap and every live payload after it
+        assertTrue(released >= 0);
+        assertTrue(released % Heap.PAGE_SIZE == 0, "whole pages: " + released);
+        List<Long> again = new ArrayList<>();
+        for (int i = 0; i < blocks.size() - (blocks.size() + 49) / 50; i++) {
+            long p = checked().malloc(OBJECT);
+            assertNotEquals(0, p, "the trimmed pool serves its freed objects again");
+            again.add(p);
+        }
+        for (long p : again) {
+            checked().free(p);
+        }
+        for (int i = 0; i < blocks.size(); i += 50) {
+            checked().free(blocks.get(i));
+        }
+        checked().trim();
+        assertEquals(0, checked().stats().allocatedBlocks());
+    }
 }

@@ -361,4 +361,36 @@ class StackContractTest extends AllocatorContractTest {
             other.verifyAll();
         }
     }
+
+    private static final String WHY_TRIM = "a stack frees newest first and keeps its capacity by design (issue 25 exempts it"
+            + " from the resident-pages bound): the base tests free out of LIFO order";
+
+    @Test
+    @Replaces(value = "trimLeavesTheCheckerPassingAndTheHeapUsable", because = WHY_TRIM)
+    @Replaces(value = "trimGivesTheFreedPagesOfALargeLiveSetBack", because = WHY_TRIM)
+    void trimAfterNewestFirstFreesLeavesTheCheckerPassingAndTheStackUsable() {
+        try (Heap h = Heap.reserve(16L << 20)) {
+            CheckedAllocator c = new CheckedAllocator(factory(16L << 20).create(h));
+            List<Long> blocks = new ArrayList<>();
+            for (int i = 0; i < 1_500; i++) { // checked: the whole heap is walked after every op
+                long p = c.malloc(16 + (i % 7) * 40);
+                assertNotEquals(0, p);
+                blocks.add(p);
+            }
+            for (int i = blocks.size() - 1; i >= 100; i--) {
+                c.free(blocks.remove(i)); // newest first
+            }
+            long released = c.trim(); // the checker walks the heap and every live payload after it
+            assertTrue(released >= 0);
+            assertTrue(released % Heap.PAGE_SIZE == 0, "whole pages: " + released);
+            long again = c.malloc(300 * 1024);
+            assertNotEquals(0, again, "the trimmed stack serves a large frame again");
+            c.free(again);
+            for (int i = blocks.size() - 1; i >= 0; i--) {
+                c.free(blocks.get(i));
+            }
+            c.trim();
+            assertEquals(0, c.stats().allocatedBlocks());
+        }
+    }
 }
