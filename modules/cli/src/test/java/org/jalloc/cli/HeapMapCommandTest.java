@@ -198,12 +198,22 @@ class HeapMapCommandTest {
             sb.append("f ").append(i).append('\n');
         }
         Files.writeString(t, sb.toString());
+        Path lifo = dir.resolve("mix-lifo.rep"); // a stack frees newest first: the same mallocs, the newest half freed
+        StringBuilder lb = new StringBuilder("20000\n60\n90\n1\n");
+        for (int i = 0; i < 60; i++) {
+            lb.append("a ").append(i).append(' ').append(16 << (i % 9)).append('\n');
+        }
+        for (int i = 59; i >= 30; i--) {
+            lb.append("f ").append(i).append('\n');
+        }
+        Files.writeString(lifo, lb.toString());
         List<String> names = Allocators.types().stream().map(AllocatorType::name).toList();
         assertTrue(names.containsAll(List.of("first-fit", "segregated", "tlsf", "buddy", "slab", "thread-cache")), names.toString());
         for (String name : names) {
             Path png = dir.resolve(name + ".png");
             String spec = name.equals("pool") ? "pool:object=4K" : name; // a pool serves one size: objects that hold every request
-            Run r = run("heapmap", "--allocator", spec, "--trace", t.toString(), "--out", png.toString(), "--json");
+            Path trace = name.equals("stack") ? lifo : t;
+            Run r = run("heapmap", "--allocator", spec, "--trace", trace.toString(), "--out", png.toString(), "--json");
             assertEquals(0, r.exit(), name + ": " + r.err());
             BufferedImage img = ImageIO.read(png.toFile());
             assertNotNull(img, name);
