@@ -5,13 +5,13 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-import org.jalloc.core.spi.AllocatorTypes;
 import org.jalloc.core.spi.AllocatorType;
+import org.jalloc.core.spi.AllocatorTypes;
 import org.jalloc.core.spi.OptionSpec;
 import org.jalloc.gc.CollectorType;
 import org.jalloc.gc.Collectors;
+import org.jalloc.gc.inspect.CollectorOptions;
 import org.jalloc.testkit.trace.TraceGenerator;
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -79,7 +79,7 @@ final class ListCommand implements Callable<Integer> {
                 o.put("collector", t.name());
                 o.put("description", t.description());
                 Map<String, Object> options = new LinkedHashMap<>();
-                for (OptionSpec s : t.options()) {
+                for (OptionSpec s : CollectorOptions.of(t)) {
                     Map<String, Object> option = new LinkedHashMap<>();
                     option.put("description", s.description());
                     option.put("values", s.values());
@@ -94,7 +94,7 @@ final class ListCommand implements Callable<Integer> {
                 out.println(Json.object(o));
             } else {
                 out.printf("%-14s %-12s %s%n", t.name(), t.moving() ? "moving" : "non-moving", t.description());
-                for (OptionSpec s : t.options()) {
+                for (OptionSpec s : CollectorOptions.of(t)) {
                     out.printf("%-14s   %s  %s%n", "", s.usage() + (s.key().equals("gogc") ? " (or off)" : ""), s.description());
                 }
             }

@@ -195,13 +195,13 @@ public final class Collectors {
 
     private static Map<String, String> resolve(CollectorType type, AllocatorSpec spec) {
         Map<String, String> resolved = new LinkedHashMap<>();
-        for (OptionSpec o : type.options()) {
+        for (OptionSpec o : type.specs()) {
             resolved.put(o.key(), o.defaultValue());
         }
         for (Map.Entry<String, String> e : spec.options().entrySet()) {
-            OptionSpec o = type.options().stream().filter(x -> x.key().equals(e.getKey())).findFirst()
+            OptionSpec o = type.specs().stream().filter(x -> x.key().equals(e.getKey())).findFirst()
                     .orElseThrow(() -> new IllegalArgumentException("collector " + type.name() + " has no option '" + e.getKey()
-                            + "'; options: " + String.join(", ", type.options().stream().map(OptionSpec::usage).toList())));
+                            + "'; options: " + String.join(", ", type.specs().stream().map(OptionSpec::usage).toList())));
             boolean ok = o.accepts(e.getValue()) || (o.key().equals("gogc") && e.getValue().equals("off"));
             if (!ok) {
                 throw new IllegalArgumentException("collector " + type.name() + ": bad value '" + e.getValue() + "' for option "
@@ -215,7 +215,7 @@ public final class Collectors {
     private static String displayName(CollectorType type, Map<String, String> resolved) {
         StringBuilder sb = new StringBuilder(type.name());
         char sep = ':';
-        for (OptionSpec o : type.options()) {
+        for (OptionSpec o : type.specs()) {
             String v = resolved.get(o.key());
             if (v != null && !v.equals(o.defaultValue())) {
                 sb.append(sep).append(o.key()).append('=').append(v);

@@ -251,8 +251,9 @@ public final class ShadowGraph {
             return "type or shape changed: " + model.describe(a);
         }
         long from = model.dataStart(a);
+        org.jalloc.core.memory.Heap heap = inspector.heapWalk().heap();
         for (int i = 0; i < o.data.length; i++) {
-            if (model.heap().getByte(from + i) != o.data[i]) {
+            if (heap.getByte(from + i) != o.data[i]) {
                 return "data byte " + i + " changed";
             }
         }
