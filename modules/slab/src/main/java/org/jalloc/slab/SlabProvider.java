@@ -8,7 +8,7 @@ import org.jalloc.core.spi.AllocatorType;
 import org.jalloc.core.spi.OptionSpec;
 import org.jalloc.core.spi.Sizes;
 
-/** Offers {@code slab} (kmalloc over the slab layer over buddy pages) to {@code ./jalloc}, the fuzz engine and replay. */
+/** Offers {@code slab} (kmalloc over the slab layer over buddy pages) and {@code slob} (the embedded list of blocks) to {@code ./jalloc}, the fuzz engine and replay. */
 public final class SlabProvider implements AllocatorProvider {
     @Override
     public List<AllocatorType> allocatorTypes() {
@@ -40,6 +40,10 @@ public final class SlabProvider implements AllocatorProvider {
                             .emptySlabs((int) emptySlabs)
                             .name(name)
                             .build(heap);
-                }));
+                }),
+                new AllocatorType("slob",
+                        "SLOB, Linux's allocator for embedded systems: a list of partially used pages, first fit within a page, whole buddy"
+                                + " blocks for large requests, minimal metadata; made for heaps of 64 KiB-1 MiB",
+                        ThreadSafety.CONCURRENT, List.of(), (heap, options, name) -> new SlobAllocator(name, heap)));
     }
 }
