@@ -44,9 +44,11 @@ class SlubCorruptionTest {
     @Test
     void slub1AFreePointerToALiveObject() {
         long a = checked.malloc(64);
-        long b = checked.malloc(64);
-        checked.free(b); // b heads the cpu free list; its free pointer names the rest of the slab
-        heap.putLong(b + k64.offset, slub.encode(k64, b, a)); // now names the live a
+        for (int k = 1; k < k64.objects - 2; k++) {
+            checked.malloc(64);
+        }
+        long last = a + (k64.objects - 1) * 64L; // the cpu free list: the last two objects, the last one ending it
+        heap.putLong(last + k64.offset, slub.encode(k64, last, a)); // its free pointer now names the live a
         assertReports(checked, "SLUB-1");
     }
 
