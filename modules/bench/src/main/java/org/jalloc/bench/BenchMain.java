@@ -34,6 +34,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *   --out DIR  where results.json goes without --report (default target/bench)
  *   --root DIR the repository root (default: the working directory)
  *   --gc       the collectors instead: GCBench and binary-trees against the JVM's collectors ({@link GcBenchMain})
+ *   --gc-pauses pauses with 1M live objects, survival rates, generational throughput, barrier costs ({@link GcPauseMain})
  * </pre>
  *
  * Ratios: {@code ratioToFloor} divides by the {@code floor-array} subject of the same benchmark and parameters;
@@ -58,6 +59,10 @@ public final class BenchMain {
         try {
             if (List.of(args).contains("--gc")) {
                 GcBenchMain.main(args); // the collectors' benchmarks: docs/gc.md
+                return;
+            }
+            if (List.of(args).contains("--gc-pauses")) {
+                GcPauseMain.main(args); // issue 19's pauses, survival, throughput and barrier costs: docs/gc.md
                 return;
             }
             run(args);

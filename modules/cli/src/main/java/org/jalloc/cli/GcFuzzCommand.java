@@ -34,7 +34,7 @@ final class GcFuzzCommand implements Callable<Integer> {
     @Option(names = "--collector", required = true, description = "collector name or spec (NAME:key=value,...); ./jalloc list shows them")
     String collector = "";
 
-    @Option(names = "--allocator", description = "for mark-sweep: the allocator its objects live in (default tlsf)")
+    @Option(names = "--allocator", description = "for mark-sweep, incremental and concurrent: the allocator their objects live in (default tlsf)")
     @Nullable String allocator;
 
     @Option(names = "--ops", defaultValue = "100000", description = "operations in all (default ${DEFAULT-VALUE})")
@@ -50,6 +50,11 @@ final class GcFuzzCommand implements Callable<Integer> {
     @Option(names = "--sequence-ops", defaultValue = "1000", description = "operations per sequence (default ${DEFAULT-VALUE})")
     int sequenceOps;
 
+    @Option(names = "--threads", defaultValue = "1",
+            description = "mutator threads per sequence, 1 to 256 (default ${DEFAULT-VALUE}); more than 1 needs a collector with several mutators"
+                    + " (concurrent): each thread runs its own operations, checked at safepoints against the oracle; such failures are not shrunk")
+    int threads;
+
     @Option(names = "--replay", description = "run the operations of a replay file once (as printed for a failure) instead of generating")
     @Nullable Path replay;
 
@@ -64,8 +69,17 @@ final class GcFuzzCommand implements Callable<Integer> {
             throw new UsageException("--ops and --sequence-ops must be positive");
         }
         CollectorFactory factory = CollectorFactory.of(collector, allocator, heap);
+        UsageException.requireRange("--threads", threads, 1, GcFuzz.MAX_THREADS);
+        if (threads > 1 && replay != null) {
+            throw new UsageException("--replay runs one thread: drop --threads");
+        }
         factory.create().close(); // a heap that cannot be reserved or held is a usage error (exit 2), not a violation
         GcFuzz fuzz = new GcFuzz(factory).opsPerSequence(sequenceOps);
+        try {
+            fuzz.threads(threads);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(String.valueOf(e.getMessage()));
+        }
         GcFuzzReport report;
         Path file = replay;
         if (file != null) {

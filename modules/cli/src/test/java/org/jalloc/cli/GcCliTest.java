@@ -62,12 +62,34 @@ class GcCliTest {
         assertEquals(2, run("gc-fuzz", "--collector", "no-such", "--ops", "10").exit());
         Run r = run("gc-fuzz", "--collector", "mark-compact", "--allocator", "tlsf", "--ops", "10");
         assertEquals(2, r.exit());
-        assertTrue(r.err().contains("mark-sweep only"), r.err());
+        assertTrue(r.err().contains("--allocator applies to mark-sweep, incremental and concurrent only"), r.err());
         assertEquals(2, run("gc-fuzz", "--collector", "mark-sweep", "--allocator", "no-such", "--ops", "10").exit());
         assertEquals(2, run("gc-fuzz", "--collector", "mark-sweep:lazy=maybe", "--ops", "10").exit());
         assertEquals(2, run("gc-fuzz", "--collector", "mark-sweep", "--ops", "0").exit());
         assertEquals(2, run("gc-fuzz", "--ops", "10").exit(), "--collector is required");
         assertFalse(run("gc-fuzz", "--collector", "no-such").err().contains("Exception"), "one line, no stack trace");
+    }
+
+    @Test
+    void gcFuzzRunsTheIssue19CollectorsAndConcurrentOnSeveralThreads() {
+        for (String c : List.of("generational", "incremental", "concurrent:marker=steps")) {
+            Run r = run("gc-fuzz", "--collector", c, "--ops", "2000", "--json");
+            assertEquals(0, r.exit(), r.err());
+            assertTrue(r.jsonLines().get(0).contains("\"violations\":0"), r.out());
+        }
+        Run threads = run("gc-fuzz", "--collector", "concurrent", "--threads", "2", "--ops", "2000", "--seed", "43", "--json");
+        assertEquals(0, threads.exit(), threads.err());
+        assertExactKeys(threads.jsonLines().get(0), "collector", "allocator", "ops", "collections", "violations", "seconds");
+        assertTrue(threads.jsonLines().get(0).startsWith("{\"collector\":\"concurrent\",\"allocator\":\"tlsf\",\"ops\":2000,"), threads.out());
+        Run single = run("gc-fuzz", "--collector", "mark-compact", "--threads", "2", "--ops", "10");
+        assertEquals(2, single.exit());
+        assertTrue(single.err().contains("single-owner") && !single.err().contains("Exception"), single.err());
+        assertEquals(2, run("gc-fuzz", "--collector", "concurrent", "--threads", "0", "--ops", "10").exit());
+        assertEquals(2, run("gc-fuzz", "--collector", "concurrent", "--threads", "257", "--ops", "10").exit());
+        Run big = run("gc-fuzz", "--collector", "concurrent", "--threads", "100000", "--ops", "10");
+        assertEquals(2, big.exit(), "refused before any thread starts");
+        assertTrue(big.err().contains("--threads") && big.err().lines().count() == 1, big.err());
+        assertEquals(2, run("gc-fuzz", "--collector", "concurrent", "--threads", "x", "--ops", "10").exit());
     }
 
     @Test
@@ -108,7 +130,10 @@ class GcCliTest {
         Run r = run("list", "--json");
         assertEquals(0, r.exit(), r.err());
         List<String> collectors = r.jsonLines().stream().filter(l -> l.startsWith("{\"collector\":")).toList();
-        assertEquals(3, collectors.size(), r.out());
+        assertEquals(org.jalloc.gc.Collectors.types().size(), collectors.size(), r.out());
+        for (String name : List.of("generational", "incremental", "concurrent")) {
+            assertTrue(collectors.stream().anyMatch(l -> l.startsWith("{\"collector\":\"" + name + "\"")), name + " in " + r.out());
+        }
         for (String l : collectors) {
             assertFalse(l.contains("\"allocator\""), l);
             assertTrue(Pattern.compile("^\\{\"collector\":\"[a-z-]+\",\"description\":\"[^\"]+\",\"options\":\\{.*\\}\\}$").matcher(l).matches(), l);

@@ -45,7 +45,15 @@ import org.jalloc.core.walk.InvariantSink;
  * the allocation count, advances the epoch (checked mode) and calls the inspection listener (the checker and the
  * reachability oracle run there in checked fuzzing).
  *
- * <p>Single owner: a collector and its mutator are used by one thread at a time.
+ * <h2>Hooks for collectors that are not one stop-the-world pass</h2>
+ * A generational, incremental or concurrent collector overrides the allocation policy ({@code allocateSized}: a
+ * minor collection when the nursery is full, a step of marking per allocation, a lock and a safepoint poll), may
+ * override {@code collect(Cause)} (concurrent: everything while the world is stopped), runs the listener after each
+ * of its pauses ({@code afterPause}; {@code full} false after a minor collection, a step or a safepoint, so the
+ * checker does not demand completeness then), and offers {@link #step} and {@link #newMutator} where they apply.
+ *
+ * <p>Single owner (every collector but {@code concurrent}): a collector and its mutator are used by one thread at a
+ * time.
  */
 public abstract class Collector implements Scanning, AutoCloseable {
     /** Bits of a checked-mode mutator reference below the epoch tag (addresses up to 16 TiB). */
@@ -89,6 +97,8 @@ public abstract class Collector implements Scanning, AutoCloseable {
     long allocatedSinceGc;
     long epoch = 1;
     boolean dirty;
+    /** The last pause was a full collection and nothing changed since: completeness (GC-4) is checkable. */
+    volatile boolean complete = true;
     private boolean collecting;
     /** Checked mode: the reachable graph as it was when the last collection began (GC-6, GC-7). */
     @Nullable Fingerprint before;
@@ -118,14 +128,20 @@ public abstract class Collector implements Scanning, AutoCloseable {
         return model;
     }
 
-    /** The mutator of this heap (one thread at a time). */
+    /** The mutator of this heap (one thread at a time; a concurrent collector's first mutator). */
     public final Mutator mutator() {
         Mutator m = mutator;
         if (m == null) {
-            m = new Mutator(this);
-            mutators.add(m);
+            m = attach();
             mutator = m;
         }
+        return m;
+    }
+
+    /** Creates a mutator and adds its roots (a concurrent collector does it under its safepoint lock). */
+    Mutator attach() {
+        Mutator m = new Mutator(this);
+        mutators.add(m);
         return m;
     }
 
@@ -265,7 +281,15 @@ public abstract class Collector implements Scanning, AutoCloseable {
         if (length < 0) {
             throw new TypeMisuseException("array length " + length + " is negative");
         }
-        long size = model.sizeOf(type, length);
+        return allocateSized(model.sizeOf(type, length), type, length, mayCollect);
+    }
+
+    /**
+     * Steps 2-5 of allocation for a validated request of {@code size} bytes: the collection policy. Collectors with
+     * generations, increments or threads override it (a minor collection when the nursery is full, a step of work,
+     * an allocation lock and a safepoint poll); they count what they allocate with {@link #countAllocation}.
+     */
+    long allocateSized(long size, int type, int length, boolean mayCollect) {
         if (size > space.capacity()) {
             failedAllocations++;
             return 0;
@@ -284,15 +308,24 @@ public abstract class Collector implements Scanning, AutoCloseable {
             }
             return 0;
         }
+        countAllocation(size);
+        return stored;
+    }
+
+    /** Counts a successful allocation of {@code size} bytes. */
+    final void countAllocation(long size) {
         bytesAllocated += size;
         objectsAllocated++;
         allocatedSinceGc += size;
         usedBytes += size;
         dirty = true;
-        return stored;
     }
 
-    final void collect(Cause cause) {
+    /**
+     * A full collection, stop-the-world: {@link #collectNow} and the bookkeeping of {@link #endCollection}. A collector
+     * whose collections involve other threads (concurrent) overrides it to do all of it while the world is stopped.
+     */
+    void collect(Cause cause) {
         if (collecting) {
             throw new IllegalStateException("collect() during a collection");
         }
@@ -306,11 +339,30 @@ public abstract class Collector implements Scanning, AutoCloseable {
         } finally {
             collecting = false;
         }
-        long pause = System.nanoTime() - t0;
+        endCollection(cause, System.nanoTime() - t0, true);
+    }
+
+    /**
+     * The bookkeeping a collection ends with: its pause and cause counted, the allocation count reset, the heap
+     * clean, the epoch advanced (checked mode), and the inspection listener run ({@link #afterPause}).
+     *
+     * @param full a full collection: nothing unreachable survived it (a minor collection is not one)
+     */
+    final void endCollection(Cause cause, long pauseNanos, boolean full) {
+        countCollection(cause, pauseNanos);
+        advanceEpoch();
+        afterPause(full);
+    }
+
+    /**
+     * Counts a collection: its pause and cause, the allocation count reset, the heap clean. (A concurrent cycle ends
+     * with this alone: its mutators run on, so neither the epoch nor the listener may change under them.)
+     */
+    final void countCollection(Cause cause, long pauseNanos) {
         if (collections == pauses.length) {
             pauses = Arrays.copyOf(pauses, pauses.length * 2);
         }
-        pauses[(int) collections++] = pause;
+        pauses[(int) collections++] = pauseNanos;
         switch (cause) {
             case THRESHOLD -> byThreshold++;
             case EXHAUSTION -> byExhaustion++;
@@ -318,16 +370,88 @@ public abstract class Collector implements Scanning, AutoCloseable {
         }
         allocatedSinceGc = 0;
         dirty = false;
+    }
+
+    /** Checked mode: every mutator reference handed out so far becomes stale. */
+    final void advanceEpoch() {
         if (checked) {
             epoch = (epoch + 1) & EPOCH_MASK;
             if (epoch == 0) {
                 epoch = 1;
             }
         }
+    }
+
+    /**
+     * Runs the inspection listener (the checker and the oracle in checked fuzzing) after a pause: a collection, an
+     * incremental step, a concurrent safepoint.
+     *
+     * @param full true right after a full collection (completeness is checkable until the mutator changes anything)
+     */
+    final void afterPause(boolean full) {
+        complete = full;
         Runnable listener = afterCollection;
         if (listener != null) {
             listener.run();
         }
+    }
+
+    // ------------------------------------------------------------ hooks of the incremental, concurrent and generational collectors
+
+    /**
+     * Performs one bounded increment of collection work now, if this collector collects in increments
+     * ({@code incremental}; {@code concurrent} with {@code marker=steps}): starts a cycle when none runs, else marks
+     * or sweeps one step's budget. The stop-the-world collectors have no increments: false, nothing done.
+     *
+     * @return true when a step ran
+     */
+    public boolean step() {
+        return false;
+    }
+
+    /** Whether {@link #step} does work (the fuzzer then interleaves steps with mutator operations). */
+    public boolean collectsInSteps() {
+        return false;
+    }
+
+    /**
+     * A further mutator, for another thread. Only a collector built for several mutator threads ({@code concurrent})
+     * has more than one; the others are single-owner and throw {@link IllegalStateException}.
+     */
+    public Mutator newMutator() {
+        throw new IllegalStateException(name + " is single-owner: it has one mutator (mutator()); concurrent takes several threads");
+    }
+
+    /** {@link Mutator#detach}: single-owner collectors cannot drop their one mutator. */
+    void detach(Mutator m) {
+        throw new IllegalStateException(name + " is single-owner: its mutator cannot be detached");
+    }
+
+    /** {@link Mutator#enterSafeRegion}: nothing to do where no other thread collects. */
+    void enterSafeRegion(Mutator m) {}
+
+    /** {@link Mutator#leaveSafeRegion}. */
+    void leaveSafeRegion(Mutator m) {}
+
+    /**
+     * Runs {@code action} while no mutator and no collector thread runs (for tools: a check of the whole heap). Here
+     * there is no other thread: it just runs.
+     */
+    void atSafepoint(Runnable action) {
+        action.run();
+    }
+
+    /** Whether a collection keeps the live objects' address order (GC-7): the sliding compactors; not a copying nursery. */
+    boolean preservesOrder() {
+        return moving();
+    }
+
+    /**
+     * Whether a collection cycle is under way between pauses (incremental and concurrent marking): mark bits are then
+     * the cycle's colours, not the between-collections value GC-5 checks.
+     */
+    boolean inCycle() {
+        return false;
     }
 
     // ------------------------------------------------------------ Scanning

@@ -10,8 +10,9 @@ import org.jalloc.core.spi.AllocatorSpec;
 import org.jalloc.core.spi.OptionSpec;
 
 /**
- * The collectors by name, as {@code ./jalloc} knows them: {@code mark-sweep} (over a jalloc allocator chosen by
- * name), {@code mark-compact} and {@code handles} (each with its own contiguous space).
+ * The collectors by name, as {@code ./jalloc} knows them: {@code mark-sweep}, {@code incremental} and
+ * {@code concurrent} (over a jalloc allocator chosen by name), {@code mark-compact}, {@code handles} and
+ * {@code generational} (each with its own space).
  *
  * <pre>{@code
  * try (Collector gc = Collectors.create("mark-compact", null, 64 << 20)) {
@@ -34,6 +35,28 @@ public final class Collectors {
     private static final OptionSpec LAZY = OptionSpec.choice("lazy", "off",
             "lazy sweeping: dead objects are freed by later allocations instead of in the pause", "off", "on");
 
+    // generational (issue 19)
+    private static final OptionSpec NURSERY = OptionSpec.number("nursery", "33",
+            "the nursery's share of the heap in percent, 10-90 (eden : survivor : survivor = 8 : 1 : 1)");
+    private static final OptionSpec PROMOTE = OptionSpec.number("promote", "2",
+            "minor collections an object survives before it is promoted to the tenured space, 1-15");
+    private static final OptionSpec REMSET = OptionSpec.choice("remset", "cards",
+            "remembered set of old-to-young fields: a card table (512-byte cards) or a sequential store buffer", "cards", "ssb");
+
+    // incremental and concurrent (issue 19)
+    private static final OptionSpec BARRIER = OptionSpec.choice("barrier", "dijkstra",
+            "write barrier while marking: Dijkstra insertion (shade the stored reference) or Yuasa deletion (shade the overwritten one:"
+                    + " snapshot at the beginning)", "dijkstra", "yuasa");
+    private static final OptionSpec STEP = OptionSpec.number("step", "1000",
+            "work per step: objects (or bytes, with step-unit=bytes) scanned or swept");
+    private static final OptionSpec STEP_UNIT = OptionSpec.choice("step-unit", "objects", "what step counts", "objects", "bytes");
+
+    private static final OptionSpec MARKER = OptionSpec.choice("marker", "thread",
+            "who marks and sweeps: a marker thread, or the callers of step() (deterministic: one thread can replay a concurrent run)",
+            "thread", "steps");
+    private static final OptionSpec SATB_BUFFER = OptionSpec.number("satb-buffer", "256",
+            "entries per mutator's snapshot buffer; a full one is handed to the marker at a poll, 1-65536");
+
     private static final List<CollectorType> TYPES = List.of(
             new CollectorType("mark-sweep", "stop-the-world mark (explicit mark stack, header mark bits) and sweep through the"
                     + " block walk of any general-purpose jalloc allocator (--allocator, default " + DEFAULT_ALLOCATOR + "); non-moving",
@@ -42,7 +65,17 @@ public final class Collectors {
                     + " addresses, reference update, move; live objects keep their order, free space is one run",
                     List.of(GOGC, CHECKED), false, true),
             new CollectorType("handles", "objects reached through a handle table; compaction slides objects and updates only"
-                    + " the table (one pass, no reference updating)", List.of(GOGC, CHECKED), false, true));
+                    + " the table (one pass, no reference updating)", List.of(GOGC, CHECKED), false, true),
+            new CollectorType("generational", "a copying nursery (eden and two survivor spaces, Cheney's breadth-first copy;"
+                    + " minor collections scan only roots and the remembered set), promotion by age into a tenured space collected"
+                    + " by mark-compact; card-table or store-buffer write barrier", List.of(GOGC, NURSERY, PROMOTE, REMSET, CHECKED), false, true),
+            new CollectorType("incremental", "tri-colour mark and sweep in bounded steps interleaved with the mutator, over any"
+                    + " general-purpose jalloc allocator (--allocator); Dijkstra insertion or Yuasa snapshot barrier, allocation black;"
+                    + " non-moving", List.of(GOGC, BARRIER, STEP, STEP_UNIT, CHECKED), true, false),
+            new CollectorType("concurrent", "a marker thread marks and sweeps while mutator threads run; snapshot-at-the-beginning"
+                    + " barrier with per-thread buffers; stop-the-world only for the root scan and the final remark (safepoints polled at"
+                    + " allocations and barrier slow paths); over any general-purpose jalloc allocator (--allocator); non-moving",
+                    List.of(GOGC, MARKER, STEP, SATB_BUFFER, CHECKED), true, false));
 
     private Collectors() {}
 
@@ -78,15 +111,35 @@ public final class Collectors {
         long gogc = opt(options, "gogc").equals("off") ? -1 : org.jalloc.core.spi.Sizes.parse(opt(options, "gogc"));
         boolean checked = opt(options, "checked").equals("on");
         if (!type.usesAllocator() && allocator != null) {
-            throw new IllegalArgumentException(type.name() + " has its own contiguous space: --allocator applies to mark-sweep only");
+            throw new IllegalArgumentException(type.name() + " has its own contiguous space: --allocator applies to mark-sweep, incremental"
+                    + " and concurrent only");
         }
         return switch (type.name()) {
+            case "concurrent" -> {
+                long step = range(type, options, "step", 1, Long.MAX_VALUE);
+                int buffer = (int) range(type, options, "satb-buffer", 1, 1 << 16);
+                AllocatorSpace space = new AllocatorSpace(allocator == null ? DEFAULT_ALLOCATOR : allocator, heapBytes);
+                yield new ConcurrentCollector(display, space, gogc, checked, opt(options, "marker").equals("thread"), step, buffer);
+            }
+            case "incremental" -> {
+                long step = range(type, options, "step", 1, Long.MAX_VALUE);
+                AllocatorSpace space = new AllocatorSpace(allocator == null ? DEFAULT_ALLOCATOR : allocator, heapBytes);
+                yield new IncrementalCollector(display, space, gogc, checked,
+                        opt(options, "barrier").equals("yuasa") ? IncrementalCollector.Barrier.YUASA : IncrementalCollector.Barrier.DIJKSTRA,
+                        step, opt(options, "step-unit").equals("bytes"));
+            }
             case "mark-sweep" -> {
                 AllocatorSpace space = new AllocatorSpace(allocator == null ? DEFAULT_ALLOCATOR : allocator, heapBytes);
                 yield new MarkSweepCollector(display, space, gogc, opt(options, "lazy").equals("on"), checked);
             }
             case "mark-compact" -> new MarkCompactCollector(display, new BumpSpace(heapBytes), gogc, checked);
             case "handles" -> new HandleCollector(display, new BumpSpace(heapBytes), gogc, checked);
+            case "generational" -> {
+                int nursery = (int) range(type, options, "nursery", 10, 90);
+                int promote = (int) range(type, options, "promote", 1, 15);
+                yield new GenerationalCollector(display, new GenerationalSpace(heapBytes, nursery), gogc, checked, promote,
+                        opt(options, "remset").equals("ssb") ? GenerationalCollector.RemSet.SSB : GenerationalCollector.RemSet.CARDS);
+            }
             default -> throw new IllegalArgumentException("unknown collector " + type.name());
         };
     }
@@ -98,7 +151,22 @@ public final class Collectors {
 
     /** The name of the allocator a collector's objects live in, or null for collectors with their own space. */
     public static @Nullable String allocatorOf(Collector c) {
+        if (c instanceof IncrementalCollector i) {
+            return i.allocatorName();
+        }
+        if (c instanceof ConcurrentCollector cc) {
+            return cc.allocatorName();
+        }
         return c instanceof MarkSweepCollector ms ? ms.allocatorName() : null;
+    }
+
+    /** A numeric option checked against its range (IllegalArgumentException naming the range). */
+    private static long range(CollectorType type, Map<String, String> options, String key, long min, long max) {
+        long v = org.jalloc.core.spi.Sizes.parse(opt(options, key));
+        if (v < min || v > max) {
+            throw new IllegalArgumentException("collector " + type.name() + ": " + key + "=" + v + " is outside " + min + "-" + max);
+        }
+        return v;
     }
 
     private static String opt(Map<String, String> options, String key) {

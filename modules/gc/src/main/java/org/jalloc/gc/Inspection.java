@@ -145,4 +145,14 @@ final class Inspection implements GcInspector {
     public void onCollection(@Nullable Runnable listener) {
         c.afterCollection = listener;
     }
+
+    @Override
+    public boolean fullyCollected() {
+        return c.complete && !c.dirty;
+    }
+
+    @Override
+    public void atSafepoint(Runnable action) {
+        c.atSafepoint(action);
+    }
 }

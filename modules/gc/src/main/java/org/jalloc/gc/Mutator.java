@@ -20,7 +20,9 @@ import java.lang.foreign.MemorySegment;
  * slot outside the top frame, a global that is not live: each throws its {@link GcMisuseException} subclass before
  * anything changes.
  *
- * <p>Mutator-local state: its shadow stack and its barrier. One thread at a time.
+ * <p>Mutator-local state: its shadow stack and its barrier. One thread at a time; with {@code concurrent}, one
+ * mutator per thread ({@link Collector#newMutator}), a thread that blocks elsewhere first enters a safe region
+ * ({@link #enterSafeRegion}) so that the collector's stop-the-world phases need not wait for it.
  */
 public final class Mutator {
     private final Collector c;
@@ -37,6 +39,38 @@ public final class Mutator {
     /** The collector this mutator runs on. */
     public Collector collector() {
         return c;
+    }
+
+    /** This mutator's barrier (the collector keeps its mutator-local state there). */
+    WriteBarrier barrier() {
+        return barrier;
+    }
+
+    // ------------------------------------------------------------ threads (concurrent collectors)
+
+    /**
+     * Leaves the heap for good (a thread that is done): this mutator's frames stop being roots and it must not be
+     * used again. Only collectors with several mutators ({@code concurrent}) allow it; the others throw
+     * {@link IllegalStateException}.
+     */
+    public void detach() {
+        c.detach(this);
+    }
+
+    /**
+     * Promises not to touch the heap until {@link #leaveSafeRegion}: the collector may stop the world without
+     * waiting for this thread (HotSpot's "thread in native"). References read before are invalid after, as after an
+     * allocation. A no-op for collectors without collector threads.
+     */
+    public void enterSafeRegion() {
+        c.enterSafeRegion(this);
+    }
+
+    /**
+     * Returns to the heap (waits while the world is stopped); the calling thread becomes this mutator's thread.
+     */
+    public void leaveSafeRegion() {
+        c.leaveSafeRegion(this);
     }
 
     /** The heap's types (register before allocating). */

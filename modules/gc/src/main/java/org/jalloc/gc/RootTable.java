@@ -11,7 +11,8 @@ import java.util.Arrays;
  *   live[h]    whether h is handed out
  *   next[h]    the next free handle (free slots only); freeHead the first
  * </pre>
- * Collector-global state: one table per collector, shared by its mutators (single owner here).
+ * Collector-global state: one table per collector, shared by its mutators; synchronized, since a concurrent
+ * collector's mutator threads share it (uncontended for the single-owner collectors).
  */
 final class RootTable {
     private long[] values = new long[16];
@@ -21,7 +22,7 @@ final class RootTable {
     private int high = 1; // handles below this have been handed out at least once
     private int count;
 
-    int create(long stored) {
+    synchronized int create(long stored) {
         int h = freeHead;
         if (h != 0) {
             freeHead = next[h];
@@ -40,24 +41,24 @@ final class RootTable {
         return h;
     }
 
-    void require(int h) {
+    synchronized void require(int h) {
         if (h <= 0 || h >= high || !live[h]) {
             throw new RootMisuseException("global handle " + h + " is not live"
                     + (h > 0 && h < high ? " (freed)" : " (never created)"));
         }
     }
 
-    long get(int h) {
+    synchronized long get(int h) {
         require(h);
         return values[h];
     }
 
-    void set(int h, long stored) {
+    synchronized void set(int h, long stored) {
         require(h);
         values[h] = stored;
     }
 
-    void free(int h) {
+    synchronized void free(int h) {
         require(h);
         live[h] = false;
         values[h] = 0;
@@ -66,12 +67,12 @@ final class RootTable {
         count--;
     }
 
-    int count() {
+    synchronized int count() {
         return count;
     }
 
     /** Visits the value of every live handle, in handle order, storing back what the visitor returns. */
-    void scan(Scanning.RootVisitor visitor) {
+    synchronized void scan(Scanning.RootVisitor visitor) {
         for (int h = 1; h < high; h++) {
             if (live[h] && values[h] != 0) {
                 values[h] = visitor.root(values[h]);
@@ -80,7 +81,7 @@ final class RootTable {
     }
 
     /** The live handles, ascending. */
-    int[] handles() {
+    synchronized int[] handles() {
         int[] out = new int[count];
         int k = 0;
         for (int h = 1; h < high; h++) {
@@ -92,7 +93,7 @@ final class RootTable {
     }
 
     /** Bytes this table occupies outside the heap. */
-    long bytes() {
+    synchronized long bytes() {
         return values.length * 13L;
     }
 }

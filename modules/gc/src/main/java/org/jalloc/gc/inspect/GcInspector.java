@@ -68,6 +68,23 @@ public interface GcInspector {
     /** The live global handles, ascending (the first {@code globals().length} entries of {@link #roots()}). */
     int[] globals();
 
-    /** Runs {@code listener} at the end of every collection (null: none). */
+    /**
+     * Runs {@code listener} at the end of every collection (null: none), and after every other pause: a minor
+     * collection, an incremental step, a concurrent collector's stop-the-world phase (inside it, with every mutator
+     * stopped). {@link #fullyCollected()} says whether completeness may be demanded then.
+     */
     void onCollection(@Nullable Runnable listener);
+
+    /**
+     * True right after a full collection (until the mutator changes anything): nothing unreachable may survive. False
+     * after a minor collection, an incremental step or a concurrent safepoint, where garbage legitimately remains.
+     */
+    boolean fullyCollected();
+
+    /**
+     * Runs {@code action} while no mutator and no collector thread touches the heap (a concurrent collector stops the
+     * world and its marker for it; the others have no other thread): how a tool checks the whole heap consistently.
+     * Call it from a mutator's thread or from a thread that is no mutator's.
+     */
+    void atSafepoint(Runnable action);
 }

@@ -42,6 +42,7 @@ import org.junit.jupiter.api.Test;
  * }
  * }</pre>
  * Collectors run in checked mode; after each test the heap checker (with the collector's GC-n) must find nothing.
+ * Whole-heap checks run through {@link GcInspector#atSafepoint}, so a concurrent collector's marker is stopped for them.
  */
 @SuppressWarnings("initialization.field.uninitialized") // JUnit assigns the fixture in @BeforeEach, before any test
 public abstract class CollectorContractTest {
@@ -93,19 +94,22 @@ public abstract class CollectorContractTest {
         return gc;
     }
 
+    /** Heap checks run at a safepoint: a concurrent collector's marker and mutators are stopped for them. */
     private void assertClean() {
-        List<Violation> v = new HeapChecker().check(inspector.heapWalk());
-        assertTrue(v.isEmpty(), () -> "heap check failed: " + v);
+        inspector.atSafepoint(() -> {
+            List<Violation> v = new HeapChecker().check(inspector.heapWalk());
+            assertTrue(v.isEmpty(), () -> "heap check failed: " + v);
+        });
     }
 
     private long objectCount() {
         long[] n = {0};
-        inspector.forEachObject((a, size, type, length, pending) -> {
+        inspector.atSafepoint(() -> inspector.forEachObject((a, size, type, length, pending) -> {
             if (!pending) {
                 n[0]++;
             }
             return true;
-        });
+        }));
         return n[0];
     }
 
@@ -314,10 +318,10 @@ public abstract class CollectorContractTest {
         m.collect();
         GcStats s = m.stats();
         long[] sum = {0};
-        inspector.forEachObject((a, size, type, length, pending) -> {
+        inspector.atSafepoint(() -> inspector.forEachObject((a, size, type, length, pending) -> {
             sum[0] += pending ? 0 : size;
             return true;
-        });
+        }));
         assertEquals(sum[0], s.liveBytes(), "live bytes are the bytes of the surviving objects");
         assertEquals(40, s.liveObjects());
         assertEquals(100, s.objectsAllocated());
@@ -329,13 +333,16 @@ public abstract class CollectorContractTest {
 
     // ------------------------------------------------------------ misuse
 
+    /** At a safepoint, so that no collector thread changes the heap between the two snapshots. */
     private void assertMisuse(Class<? extends GcMisuseException> expected, Consumer<Mutator> misuse) {
-        byte[] before = inspector.heapWalk().heap().snapshot();
-        int depth = m.frameDepth();
-        GcMisuseException e = assertThrows(expected, () -> misuse.accept(m));
-        assertTrue(e.getMessage() != null && !e.getMessage().isBlank());
-        assertArrayEquals(before, inspector.heapWalk().heap().snapshot(), "misuse changed the heap: " + e.getMessage());
-        assertEquals(depth, m.frameDepth());
+        inspector.atSafepoint(() -> {
+            byte[] before = inspector.heapWalk().heap().snapshot();
+            int depth = m.frameDepth();
+            GcMisuseException e = assertThrows(expected, () -> misuse.accept(m));
+            assertTrue(e.getMessage() != null && !e.getMessage().isBlank());
+            assertArrayEquals(before, inspector.heapWalk().heap().snapshot(), "misuse changed the heap: " + e.getMessage());
+            assertEquals(depth, m.frameDepth());
+        });
     }
 
     @Test

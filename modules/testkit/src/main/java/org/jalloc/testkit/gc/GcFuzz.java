@@ -8,6 +8,7 @@ import java.util.Objects;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.jalloc.check.HeapCheckException;
+import org.jalloc.gc.Collector;
 import org.jalloc.testkit.fuzz.FuzzEngine;
 import org.jalloc.testkit.fuzz.Shrinker;
 
@@ -25,11 +26,23 @@ public final class GcFuzz {
     }
 
     private final CollectorFactory factory;
+    /** The collector collects in steps: sequences interleave step operations. */
+    private final boolean steps;
     private int opsPerSequence = 1000;
     private int shrinkBudget = 2000;
+    private int checkEvery = GcRun.CHECK_EVERY;
+    private int threads = 1;
+    /** The most mutator threads a threaded run takes (each a platform thread). */
+    public static final int MAX_THREADS = 256;
 
     public GcFuzz(CollectorFactory factory) {
         this.factory = factory;
+        Collector probe = factory.create();
+        try {
+            this.steps = probe.collectsInSteps();
+        } finally {
+            probe.close();
+        }
     }
 
     /** Operations per sequence; default 1000. */
@@ -38,6 +51,45 @@ public final class GcFuzz {
             throw new IllegalArgumentException("operations per sequence must be positive");
         }
         this.opsPerSequence = ops;
+        return this;
+    }
+
+    /**
+     * Operations between two checks that are not at a collection; default {@link GcRun#CHECK_EVERY}. 1 checks after
+     * every operation: slower, but a failure then shrinks independently of where the periodic checks fall.
+     */
+    public GcFuzz checkEvery(int ops) {
+        if (ops < 1) {
+            throw new IllegalArgumentException("checkEvery must be positive");
+        }
+        this.checkEvery = ops;
+        return this;
+    }
+
+    /**
+     * Mutator threads per sequence (default 1). With more, each sequence is one list of operations per thread, run at
+     * once on one collector ({@link GcThreadedRun}: the checker and the oracle at safepoints); such failures depend on
+     * the schedule and are reported with every thread's operations, not shrunk. Needs a collector that takes several
+     * mutators ({@code concurrent}).
+     *
+     * @throws IllegalArgumentException for fewer than 1 or more than {@link #MAX_THREADS}, or a single-owner collector
+     */
+    public GcFuzz threads(int n) {
+        if (n < 1 || n > MAX_THREADS) {
+            throw new IllegalArgumentException("threads must be between 1 and " + MAX_THREADS + ", not " + n);
+        }
+        if (n > 1) {
+            Collector probe = factory.create();
+            try {
+                probe.mutator();
+                probe.newMutator();
+            } catch (IllegalStateException e) {
+                throw new IllegalArgumentException("--threads " + n + ": " + e.getMessage());
+            } finally {
+                probe.close();
+            }
+        }
+        this.threads = n;
         return this;
     }
 
@@ -57,8 +109,13 @@ public final class GcFuzz {
         while (done < totalOps) {
             int length = (int) Math.min(opsPerSequence, totalOps - done);
             long s = FuzzEngine.sequenceSeed(seed, sequences);
-            List<GcOp> ops = GcOpGenerator.generate(s, length, factory.heapBytes());
-            GcFuzzFailure f = runAndShrink(ops, s, counts);
+            GcFuzzFailure f;
+            if (threads > 1) {
+                f = runThreaded(s, length, counts);
+            } else {
+                List<GcOp> ops = GcOpGenerator.generate(s, length, factory.heapBytes(), steps);
+                f = runAndShrink(ops, s, counts);
+            }
             if (f != null) {
                 failures.add(f);
             }
@@ -72,9 +129,56 @@ public final class GcFuzz {
                 (System.nanoTime() - t0) / 1e9);
     }
 
+    /** One sequence on {@link #threads} threads: {@code length} operations split among them. Not shrunk. */
+    private @Nullable GcFuzzFailure runThreaded(long seed, int length, long[] counts) {
+        int per = Math.max(1, length / threads);
+        List<List<GcOp>> lists = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            lists.add(GcOpGenerator.generate(FuzzEngine.sequenceSeed(seed, t), per, factory.heapBytes(), steps));
+        }
+        GcThreadedRun run;
+        try {
+            run = new GcThreadedRun(factory.create(), threads, lists.get(0), checkEvery);
+        } catch (RuntimeException e) {
+            return new GcFuzzFailure(factory.name(), factory.allocator(), factory.heapBytes(), seed, length, List.of(),
+                    e.getClass().getSimpleName(), "creating the collector threw " + e);
+        }
+        try (run) {
+            RuntimeException f;
+            try {
+                f = run.run(lists);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                f = new IllegalStateException("interrupted", e);
+            }
+            counts[0] += run.collector().stats().collections();
+            counts[1] += run.checks();
+            if (f == null) {
+                return null;
+            }
+            String signature = f instanceof HeapCheckException h ? String.join(",", h.invariantIds()) : f.getClass().getSimpleName();
+            StringWriter w = new StringWriter();
+            if (!(f instanceof HeapCheckException)) {
+                f.printStackTrace(new PrintWriter(w));
+            }
+            StringBuilder msg = new StringBuilder(f instanceof HeapCheckException ? String.valueOf(f.getMessage()) : w.toString());
+            List<GcOp> all = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                msg.append("\n# thread ").append(t).append(" (sequence seed ").append(FuzzEngine.sequenceSeed(seed, t)).append("), ")
+                        .append(lists.get(t).size()).append(" operations:\n");
+                for (GcOp op : lists.get(t)) {
+                    msg.append(op).append('\n');
+                }
+                all.addAll(lists.get(t));
+            }
+            msg.append("# ").append(threads).append(" threads: the interleaving decided; not shrunk (marker=steps with one thread shrinks)");
+            return new GcFuzzFailure(factory.name(), factory.allocator(), factory.heapBytes(), seed, all.size(), all, signature, msg.toString());
+        }
+    }
+
     /** Runs one generated sequence; its shrunk failure, or null. */
     public @Nullable GcFuzzFailure runSequence(long seed) {
-        return runAndShrink(GcOpGenerator.generate(seed, opsPerSequence, factory.heapBytes()), seed, new long[2]);
+        return runAndShrink(GcOpGenerator.generate(seed, opsPerSequence, factory.heapBytes(), steps), seed, new long[2]);
     }
 
     /** Runs the given operations (a replay file) once, without shrinking: a report of one sequence. */
@@ -113,7 +217,7 @@ public final class GcFuzz {
     Outcome execute(List<GcOp> ops) {
         GcRun run;
         try {
-            run = new GcRun(factory.create());
+            run = new GcRun(factory.create(), checkEvery);
         } catch (RuntimeException e) {
             return new Outcome(e.getClass().getSimpleName(), "creating the collector threw " + e, 0, 0);
         }

@@ -27,6 +27,7 @@ import org.jalloc.core.spi.Messages;
  *   U h        free global h
  *   L h s      slot s = global h
  *   C          collect
+ *   S          one step of collection work (collectors that collect in steps; a no-op for the others)
  * </pre>
  * Slots are slots of the top frame of the shadow stack (the runner pushes a base frame of 8 slots first).
  *
@@ -36,13 +37,13 @@ import org.jalloc.core.spi.Messages;
  * @param c    third operand
  */
 public record GcOp(char kind, int a, int b, int c) {
-    static final String KINDS = "TnablgwvcmpPGULC";
+    static final String KINDS = "TnablgwvcmpPGULCS";
 
     /** The operation as a line of a replay file. */
     @Override
     public String toString() {
         return switch (kind) {
-            case 'P', 'C' -> String.valueOf(kind);
+            case 'P', 'C', 'S' -> String.valueOf(kind);
             case 'v', 'c', 'p', 'U' -> kind + " " + a;
             case 'l', 'g', 'w' -> kind + " " + a + " " + b + " " + c;
             default -> kind + " " + a + " " + b;
@@ -57,7 +58,7 @@ public record GcOp(char kind, int a, int b, int c) {
         }
         char k = t[0].charAt(0);
         int want = switch (k) {
-            case 'P', 'C' -> 0;
+            case 'P', 'C', 'S' -> 0;
             case 'v', 'c', 'p', 'U' -> 1;
             case 'l', 'g', 'w' -> 3;
             default -> 2;

@@ -13,7 +13,18 @@ public final class GcOpGenerator {
     private GcOpGenerator() {}
 
     public static List<GcOp> generate(long seed, int length, long heapBytes) {
+        return generate(seed, length, heapBytes, false);
+    }
+
+    /**
+     * As {@link #generate(long, int, long)}; with {@code steps}, collection steps ({@code S}) are interleaved with the
+     * operations, at a rate drawn per sequence (2% to 40%) from a second stream, so a collector that collects in steps
+     * has its barrier exercised between steps. Without {@code steps} the sequence is exactly the one above.
+     */
+    public static List<GcOp> generate(long seed, int length, long heapBytes, boolean steps) {
         SplittableRandom r = new SplittableRandom(seed);
+        SplittableRandom stepper = new SplittableRandom(seed ^ 0x5DEECE66DL);
+        int stepPercent = steps ? 2 + stepper.nextInt(39) : 0;
         List<GcOp> ops = new ArrayList<>(length);
         int types = 1 + r.nextInt(5);
         for (int i = 0; i < types && ops.size() < length; i++) {
@@ -35,6 +46,10 @@ public final class GcOpGenerator {
         boolean big = r.nextInt(3) == 0;
         int maxBytes = (int) Math.min(Integer.MAX_VALUE, Math.max(64, heapBytes * 3 / 5));
         while (ops.size() < length) {
+            if (stepPercent > 0 && stepper.nextInt(100) < stepPercent) {
+                ops.add(new GcOp('S', 0, 0, 0));
+                continue;
+            }
             int x = r.nextInt(total);
             int k = 0;
             while (x >= w[k]) {

@@ -2,6 +2,7 @@ package org.jalloc.testkit.gc;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.jalloc.check.HeapCheckException;
@@ -19,7 +20,9 @@ import org.jalloc.testkit.gc.ShadowGraph.SObj;
  * {@link ShadowGraph}, and checks the heap
  * <ul>
  *   <li>after every collection, also those an allocation triggers: the heap checker over the collector's block walk
- *       (HEAP-1..4, HEAP-8 and the collector's GC-n) and the oracle with completeness;</li>
+ *       (HEAP-1..4, HEAP-8 and the collector's GC-n) and the oracle, with completeness after a full collection;
+ *       also after every other pause the collector reports (a minor collection, an incremental step, a concurrent
+ *       safepoint), without completeness;</li>
  *   <li>every {@link #CHECK_EVERY} operations and at {@link #finish()}: the same without completeness;</li>
  *   <li>at every {@code v} operation: the object's data against the shadow.</li>
  * </ul>
@@ -34,22 +37,53 @@ public final class GcRun implements AutoCloseable {
     private final Collector collector;
     private final Mutator m;
     private final GcInspector inspector;
-    private final ShadowGraph shadow = new ShadowGraph();
+    final ShadowGraph shadow = new ShadowGraph();
     private final HeapChecker checker = new HeapChecker();
-    private final List<Integer> typeIds = new ArrayList<>();
+    private final List<Integer> typeIds;
+    /** Where checks go instead of this run's own (a worker of a threaded run: the check of every thread's shadow). */
+    private final @Nullable Consumer<Boolean> external;
     /** Global handles in creation order (the op's h indexes this list). */
     private final List<Integer> globals = new ArrayList<>();
-    private long opNo;
-    private String opText = "start";
+    private final int checkEvery;
+    private volatile long opNo;
+    private volatile String opText = "start";
     private long checks;
 
     public GcRun(Collector collector) {
+        this(collector, CHECK_EVERY);
+    }
+
+    /** As {@link #GcRun(Collector)}, checking every {@code checkEvery} operations (1: after each). */
+    public GcRun(Collector collector, int checkEvery) {
+        this(collector, collector.mutator(), new ArrayList<>(), checkEvery, null);
+        inspector.onCollection(() -> check(inspector.fullyCollected()));
+    }
+
+    /**
+     * One worker of a threaded run: its own mutator and shadow stack, the run's shared types, and checks that go to
+     * {@code external} (which compares every worker's shadow). Installs no listener.
+     */
+    GcRun(Collector collector, Mutator m, List<Integer> typeIds, int checkEvery, @Nullable Consumer<Boolean> external) {
+        if (checkEvery < 1) {
+            throw new IllegalArgumentException("checkEvery must be positive");
+        }
+        this.checkEvery = checkEvery;
         this.collector = collector;
-        this.m = collector.mutator();
+        this.m = m;
+        this.typeIds = typeIds;
+        this.external = external;
         this.inspector = GcInspector.of(collector);
         m.pushFrame(BASE_SLOTS);
         shadow.frames.add(new SObj[BASE_SLOTS]);
-        inspector.onCollection(() -> check(true));
+    }
+
+    Mutator mutator() {
+        return m;
+    }
+
+    /** The operation being (or last) applied, for reports. */
+    String where() {
+        return "op #" + opNo + " " + opText;
     }
 
     public Collector collector() {
@@ -183,9 +217,10 @@ public final class GcRun implements AutoCloseable {
                 }
             }
             case 'C' -> m.collect();
+            case 'S' -> collector.step();
             default -> throw new IllegalArgumentException("unknown gc-fuzz operation " + op);
         }
-        if (opNo % CHECK_EVERY == 0) {
+        if (opNo % checkEvery == 0) {
             check(false);
         }
     }
@@ -210,8 +245,20 @@ public final class GcRun implements AutoCloseable {
         }
     }
 
-    /** Runs the heap checker and the oracle now; throws on a violation. */
+    /**
+     * Runs the heap checker and the oracle now, at a safepoint (a concurrent collector stops its marker and its
+     * mutators for it; inside a collector's stop it just runs); throws on a violation.
+     */
     public void check(boolean afterCollection) {
+        Consumer<Boolean> x = external;
+        if (x != null) {
+            x.accept(afterCollection);
+            return;
+        }
+        inspector.atSafepoint(() -> checkNow(afterCollection));
+    }
+
+    private void checkNow(boolean afterCollection) {
         checks++;
         List<Violation> found = new ArrayList<>(checker.check(inspector.heapWalk()));
         if (found.isEmpty()) {
