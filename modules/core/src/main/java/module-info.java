@@ -5,11 +5,14 @@
  */
 module org.jalloc.core {
     requires static org.checkerframework.checker.qual;
+    requires jdk.jfr;
+    requires java.management;
 
     exports org.jalloc.core;
     exports org.jalloc.core.memory;
     exports org.jalloc.core.walk;
     exports org.jalloc.core.spi;
+    exports org.jalloc.core.events;
 
     uses org.jalloc.core.spi.AllocatorProvider;
 }

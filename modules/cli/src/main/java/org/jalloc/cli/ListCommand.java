@@ -80,7 +80,15 @@ final class ListCommand implements Callable<Integer> {
                 o.put("description", t.description());
                 Map<String, Object> options = new LinkedHashMap<>();
                 for (OptionSpec s : t.options()) {
-                    options.put(s.key(), Map.of("default", s.defaultValue(), "values", s.values(), "description", s.description()));
+                    Map<String, Object> option = new LinkedHashMap<>();
+                    option.put("description", s.description());
+                    option.put("values", s.values());
+                    option.put("default", s.defaultValue());
+                    if (s.values().isEmpty() && (s.min() > 0 || s.max() != Long.MAX_VALUE)) {
+                        option.put("min", s.min()); // a declared range, as the allocators' number options show it
+                        option.put("max", s.max());
+                    }
+                    options.put(s.key(), option);
                 }
                 o.put("options", options);
                 out.println(Json.object(o));

@@ -95,6 +95,17 @@ public interface Allocator extends AutoCloseable {
     /** A point-in-time statistics snapshot; may walk the heap (not for hot paths). */
     AllocatorStats stats();
 
+    /**
+     * Gives free memory back to the OS, as glibc's {@code malloc_trim}: the whole pages inside free blocks (and, for
+     * allocators with caches, the pages those caches held once flushed) are released with {@code madvise}, so they
+     * leave the process's resident set and read back as zero when reused. Live blocks and metadata are untouched;
+     * the heap stays well formed. Pools and stacks, which keep their capacity by design, give nothing back.
+     *
+     * @return the bytes of whole pages released by this call (a page released before and still free may be counted
+     *         again)
+     */
+    long trim();
+
     /** The block-walk SPI through which the shared checker sees this heap. */
     HeapWalk heapWalk();
 

@@ -75,6 +75,11 @@ public abstract class ForwardingAllocator implements Allocator {
     }
 
     @Override
+    public long trim() {
+        return delegate.trim();
+    }
+
+    @Override
     public HeapWalk heapWalk() {
         return delegate.heapWalk();
     }

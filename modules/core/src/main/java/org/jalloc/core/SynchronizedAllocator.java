@@ -81,6 +81,13 @@ public final class SynchronizedAllocator extends ForwardingAllocator {
     }
 
     @Override
+    public long trim() {
+        synchronized (lock) {
+            return delegate.trim();
+        }
+    }
+
+    @Override
     public HeapWalk heapWalk() {
         return delegate.heapWalk();
     }

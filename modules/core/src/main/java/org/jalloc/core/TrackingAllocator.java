@@ -67,6 +67,11 @@ public final class TrackingAllocator extends ForwardingAllocator {
     }
 
     /** Live requested bytes right now. */
+    /** The size requested for the live block at {@code address}, or -1 if it is not a live block of this tracker. */
+    public long requested(long address) {
+        return live.requested(address);
+    }
+
     public long liveRequested() {
         return live.totalRequested();
     }
