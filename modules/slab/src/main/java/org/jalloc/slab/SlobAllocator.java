@@ -15,6 +15,7 @@ import org.jalloc.core.HeapCorruptionException;
 import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.StatsSection;
 import org.jalloc.core.ThreadSafety;
+import org.jalloc.core.events.TrimEvent;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.walk.HeapWalk;
 
@@ -556,6 +557,30 @@ public final class SlobAllocator extends AbstractAllocator {
     }
 
     // ------------------------------------------------------------------ walk, statistics
+
+    /**
+     * {@code malloc_trim} under the lock: the whole pages inside buddy's free blocks go back to the OS. SLOB keeps no
+     * empty page (SLOB-3: a page that becomes wholly free goes back to buddy at once) and a free block inside a page
+     * is smaller than a page, so buddy's free blocks are all there is to give back.
+     *
+     * @return the bytes released by this call
+     */
+    @Override
+    public long trim() {
+        TrimEvent e = new TrimEvent();
+        e.begin();
+        long released;
+        synchronized (lock) {
+            released = releaseFreePages(pages.heapWalk(), heap);
+        }
+        e.end();
+        if (e.shouldCommit()) {
+            e.allocator = name();
+            e.releasedBytes = released;
+            e.commit();
+        }
+        return released;
+    }
 
     @Override
     public HeapWalk heapWalk() {

@@ -19,6 +19,8 @@ import org.jalloc.core.HeapCorruptionException;
 import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.StatsSection;
 import org.jalloc.core.ThreadSafety;
+import org.jalloc.core.events.SlowPathEvent;
+import org.jalloc.core.events.TrimEvent;
 import org.jalloc.core.memory.GranuleMap;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.walk.HeapWalk;
@@ -377,6 +379,31 @@ public final class SlubAllocator extends AbstractAllocator {
         return bytes;
     }
 
+    /**
+     * {@code malloc_trim}: {@link #shrink()} (the caller's active slabs and those of ended threads deactivated, every
+     * empty slab back to buddy), then the whole pages inside buddy's free blocks go back to the OS. Pages of slabs are
+     * never released (a free object holds its free pointer), only pages no slab owns; other threads' active slabs stay.
+     *
+     * @return the bytes released by this call
+     */
+    @Override
+    public long trim() {
+        TrimEvent e = new TrimEvent();
+        e.begin();
+        shrink();
+        long released;
+        synchronized (pageLock) {
+            released = releaseFreePages(pages.heapWalk(), heap);
+        }
+        e.end();
+        if (e.shouldCommit()) {
+            e.allocator = name();
+            e.releasedBytes = released;
+            e.commit();
+        }
+        return released;
+    }
+
     private long destroyEmpties(int a) {
         long bytes = 0;
         Arena ar = arenas[a];
@@ -503,6 +530,7 @@ public final class SlubAllocator extends AbstractAllocator {
             pageMap.setRange(base, 1L << c.order, base, base);
             slabsCreated++;
         }
+        SlowPathEvent.emit(name(), SlowPathEvent.SLAB_CREATED, c.name, base, c.slabBytes);
         return base;
     }
 
@@ -519,6 +547,7 @@ public final class SlubAllocator extends AbstractAllocator {
             pages.freePages(s, c.order);
             slabsDestroyed++;
         }
+        SlowPathEvent.emit(name(), SlowPathEvent.SLAB_DESTROYED, c.name, s, c.slabBytes);
     }
 
     /** Makes a detached slab from {@code ar}'s partial list the active slab of {@code t}; false when there is none. */
