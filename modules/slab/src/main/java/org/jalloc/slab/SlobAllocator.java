@@ -92,6 +92,7 @@ public final class SlobAllocator extends AbstractAllocator {
     static final long BREAK1 = 256;
     static final long BREAK2 = 1024;
     static final int LISTS = 3;
+    static final String[] LIST_NAMES = {"small", "medium", "large"};
     static final long LIVE_TAG = 0x736c_6f62_2d6c_6976L;
 
     static final byte NONE = 0;
