@@ -27,6 +27,8 @@ module org.jalloc.core {
             org.jalloc.freelist, org.jalloc.boundarytag, org.jalloc.buddy, org.jalloc.slab, org.jalloc.threadcache,
             org.jalloc.gc, org.jalloc.stack,
             org.jalloc.check, org.jalloc.testkit, org.jalloc.cli;
+    // The debug layer (debug=FZPU, leaks=LEVEL in any spec): users reach it through specs; tools see its type.
+    exports org.jalloc.core.debug to org.jalloc.check, org.jalloc.testkit, org.jalloc.cli;
     exports org.jalloc.core.nativeaccess to org.jalloc.testkit, org.jalloc.cli;
 
     uses org.jalloc.core.spi.AllocatorProvider;
