@@ -182,10 +182,12 @@ class DebugLayerTest {
     }
 
     private static long leakThree(Allocator a) {
-        a.malloc(1000);
-        a.malloc(1000);
+        long last = 0;
+        for (int i = 0; i < 3; i++) {
+            last = a.malloc(1000); // one site: the same frames for the three blocks
+        }
         leakOne(a);
-        return a.malloc(1000);
+        return last;
     }
 
     private static void leakOne(Allocator a) {

@@ -59,7 +59,7 @@ class ExportsTest {
     static final List<String> USER_FACING = List.of("org.jalloc.core", "org.jalloc.freelist", "org.jalloc.boundarytag",
             "org.jalloc.buddy", "org.jalloc.slab", "org.jalloc.threadcache");
     static final List<String> CORE_INTERNAL = List.of("org.jalloc.core.memory", "org.jalloc.core.walk",
-            "org.jalloc.core.spi", "org.jalloc.core.nativeaccess");
+            "org.jalloc.core.spi", "org.jalloc.core.nativeaccess", "org.jalloc.core.debug");
 
     /** The jalloc modules on the class path (jars or target/classes), by name. */
     static Map<String, ModuleReference> modules() {
