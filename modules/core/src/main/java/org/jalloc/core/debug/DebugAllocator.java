@@ -498,6 +498,7 @@ public final class DebugAllocator extends ForwardingAllocator {
             if (expandInPlace(b, size)) {
                 return address;
             }
+            verifyBeforeFree(b); // before the new block exists: a failed check leaves the heap as it was
             long moved = allocateTracked(16, size, false);
             if (moved == 0) {
                 return 0;
@@ -507,7 +508,6 @@ public final class DebugAllocator extends ForwardingAllocator {
             if (nb != null && b.allocSite != null && nb.allocSite == null) {
                 nb.allocSite = b.allocSite;
             }
-            verifyBeforeFree(b);
             release(b, sites ? Site.capture(siteDepth) : null);
             return moved;
         } finally {
