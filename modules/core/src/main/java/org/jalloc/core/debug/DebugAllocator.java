@@ -48,11 +48,11 @@ import org.jalloc.core.walk.InvariantSink;
  *   └─────────────── one block of the underlying allocator (its usableSize = underUsable) ────────┘
  *
  *  tables (one lock when the underlying allocator is concurrent; none when it has a single owner):
- *   live        user address → Block     every live block (F, Z, P, U or scoped views)
- *   byBase      base address → Block     live and quarantined blocks, for the block walk
+ *   blocks      user address → Block     every live block (F, Z, P, U or scoped views), and the last
+ *               {@link #RECENT_FREES} freed ones (marked freed) to name the first free of a double free
  *   quarantine  FIFO of freed, poisoned blocks (P), at most {@link #QUARANTINE_BLOCKS} blocks and
  *               min({@link #QUARANTINE_BYTES}, capacity / 8) bytes; the underlying allocator still holds them
- *   recent      user address → Block of the last {@link #RECENT_FREES} frees, to name the first free of a double free
+ *   recent      FIFO of the freed blocks {@code blocks} remembers
  *   sampled     (leaks only, no debug flags) base address → Block of the sampled live blocks, with a counting
  *               filter so an unsampled free costs one array load
  * </pre>
@@ -65,7 +65,7 @@ import org.jalloc.core.walk.InvariantSink;
  *   <li>malloc(n): ask the engine for {@code front + max(n, 16) + 16} bytes (Z) or {@code n}; paint the zones; record
  *       the block (with its site under U or when sampled); hand out {@code base + front}. When the engine is full and
  *       the quarantine holds blocks, verify and release them all and try once more.</li>
- *   <li>free(p): find p in {@code live} (else {@link DoubleFreeException} naming both free sites, or
+ *   <li>free(p): find p among the live blocks of {@code blocks} (else {@link DoubleFreeException} naming both free sites, or
  *       {@link InvalidPointerException}); verify its zones (Z, {@link RedZoneException}); F: the engine's
  *       {@code usableSize} of the block is still what it was; P: verify the poison of the blocks this free pushes
  *       out of the quarantine ({@link UseAfterFreeException}) — every check before any change, so misuse leaves the
@@ -110,6 +110,7 @@ public final class DebugAllocator extends ForwardingAllocator {
         @Nullable Site freeSite;
         @Nullable Arena scope;
         @Nullable ArrayDeque<Site> accesses;
+        boolean freed;
         boolean quarantined;
         boolean reported;
 
@@ -135,16 +136,17 @@ public final class DebugAllocator extends ForwardingAllocator {
     private final int siteDepth;
     private final long quarantineBytesMax;
 
-    private final AddressMap<Block> live = new AddressMap<>();
-    private final AddressMap<Block> byBase = new AddressMap<>();
+    /** User address → block: every live block and the last {@link #RECENT_FREES} freed ones ({@code freed} set). */
+    private final AddressMap<Block> blocks = new AddressMap<>();
+    private int liveCount;
     private final ArrayDeque<Block> quarantine = new ArrayDeque<>();
     private long quarantineBytes;
-    private final AddressMap<Block> recent = new AddressMap<>();
     private final ArrayDeque<Block> recentOrder = new ArrayDeque<>();
 
     private final AddressMap<Block> sampled = new AddressMap<>();
     private final int[] filter = new int[FILTER];
 
+    private int countdown = 1 + ThreadLocalRandom.current().nextInt(2 * LeakLevel.SAMPLE_INTERVAL - 1);
     private boolean closed;
     private @Nullable LeakReport finalReport;
 
@@ -199,7 +201,15 @@ public final class DebugAllocator extends ForwardingAllocator {
         return switch (leaks) {
             case DISABLED -> false;
             case PARANOID -> true;
-            case SIMPLE, ADVANCED -> ThreadLocalRandom.current().nextInt(LeakLevel.SAMPLE_INTERVAL) == 0;
+            case SIMPLE, ADVANCED -> {
+                // A countdown to a random interval of mean SAMPLE_INTERVAL: no aliasing with periodic workloads, and
+                // an unsampled allocation costs a decrement. Threads race on it harmlessly (only the rate varies).
+                if (--countdown > 0) {
+                    yield false;
+                }
+                countdown = 1 + ThreadLocalRandom.current().nextInt(2 * LeakLevel.SAMPLE_INTERVAL - 1);
+                yield true;
+            }
         };
     }
 
@@ -321,11 +331,8 @@ public final class DebugAllocator extends ForwardingAllocator {
         if (sites || sampleNow()) {
             b.allocSite = Site.capture(siteDepth);
         }
-        live.put(b.user, b);
-        byBase.put(base, b);
-        if (recent.remove(b.user) != null) {
-            recentOrder.removeIf(r -> r.user == b.user);
-        }
+        blocks.put(b.user, b); // replaces a freed block remembered at the same address
+        liveCount++;
         return b.user;
     }
 
@@ -402,13 +409,13 @@ public final class DebugAllocator extends ForwardingAllocator {
         }
         b.freeSite = freeSite;
         closeScope(b);
-        live.remove(b.user);
-        recent.put(b.user, b);
+        b.freed = true;
+        liveCount--;
         recentOrder.addLast(b);
         if (recentOrder.size() > RECENT_FREES) {
             Block old = recentOrder.removeFirst();
-            if (recent.get(old.user) == old) {
-                recent.remove(old.user);
+            if (blocks.get(old.user) == old) {
+                blocks.remove(old.user);
             }
         }
         if (poison) {
@@ -419,8 +426,6 @@ public final class DebugAllocator extends ForwardingAllocator {
             while (!quarantine.isEmpty() && (quarantine.size() > QUARANTINE_BLOCKS || quarantineBytes > quarantineBytesMax)) {
                 evict();
             }
-        } else {
-            byBase.remove(b.base);
         }
     }
 
@@ -428,7 +433,6 @@ public final class DebugAllocator extends ForwardingAllocator {
         Block q = quarantine.removeFirst();
         quarantineBytes -= q.underUsable;
         q.quarantined = false;
-        byBase.remove(q.base);
         delegate.free(q.base);
     }
 
@@ -504,7 +508,7 @@ public final class DebugAllocator extends ForwardingAllocator {
                 return 0;
             }
             heap.copy(b.user, moved, Math.min(b.usable, size));
-            Block nb = live.get(moved);
+            Block nb = blocks.get(moved);
             if (nb != null && b.allocSite != null && nb.allocSite == null) {
                 nb.allocSite = b.allocSite;
             }
@@ -651,11 +655,11 @@ public final class DebugAllocator extends ForwardingAllocator {
 
     /** The live block at {@code address}, or the exception saying exactly why it is none (caller holds the lock). */
     private Block requireLive(String op, long address) {
-        Block b = live.get(address);
-        if (b != null) {
+        Block b = blocks.get(address);
+        if (b != null && !b.freed) {
             return b;
         }
-        Block gone = recent.get(address);
+        Block gone = b;
         if (gone != null) {
             Site now = sites ? Site.capture(siteDepth) : null;
             throw new DoubleFreeException(name + ": " + op + "(" + hex(address) + "): block already freed (" + gone.usable + " bytes)"
@@ -768,8 +772,12 @@ public final class DebugAllocator extends ForwardingAllocator {
     }
 
     private List<Block> liveBlocks() {
-        List<Block> all = new ArrayList<>(live.size());
-        live.forEach(all::add);
+        List<Block> all = new ArrayList<>(liveCount);
+        blocks.forEach(b -> {
+            if (!b.freed) {
+                all.add(b);
+            }
+        });
         return all;
     }
 
@@ -810,7 +818,9 @@ public final class DebugAllocator extends ForwardingAllocator {
             }
         };
         if (tracks) {
-            live.forEach(b -> add.accept(b, b.usable));
+            for (Block b : liveBlocks()) {
+                add.accept(b, b.usable);
+            }
         } else {
             Block unsampled = new Block(0, 0, 0, 0);
             Inspection.of(delegate).heapWalk().walkExtents((kind, start, size, payload, usable) -> {
@@ -888,6 +898,14 @@ public final class DebugAllocator extends ForwardingAllocator {
 
         @Override
         public void walkExtents(ExtentVisitor visitor) {
+            // Engine payload → block, built per walk (the walk is O(heap) anyway), so malloc and free keep one table.
+            AddressMap<Block> byBase = new AddressMap<>();
+            for (Block b : liveBlocks()) {
+                byBase.put(b.base, b);
+            }
+            for (Block q : quarantine) {
+                byBase.put(q.base, q);
+            }
             under.walkExtents((kind, start, size, payload, usable) -> {
                 if (kind == ExtentKind.ALLOCATED) {
                     Block b = byBase.get(payload);
@@ -938,7 +956,7 @@ public final class DebugAllocator extends ForwardingAllocator {
         if (!zones) {
             return;
         }
-        live.forEach(b -> {
+        liveBlocks().forEach(b -> {
             long bad = damagedZone(b);
             if (bad >= 0) {
                 sink.violation(DebugInvariants.DEBUG_1, bad, zoneMessage("check", b, bad), "cc", String.format("%02x", heap.getByte(bad) & 0xFF));
