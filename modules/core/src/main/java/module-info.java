@@ -3,33 +3,43 @@
  * the statistics schema with typed metrics, and — exported only to the modules that need them — the
  * {@link org.jalloc.core.memory.Heap} with its logical break, the provider SPI and the implementor's base classes
  * ({@code org.jalloc.core.spi}), the block-walk SPI and the inspection face the checker and the tools use
- * ({@code org.jalloc.core.walk}), and the libc downcalls ({@code org.jalloc.core.nativeaccess}).
+ * ({@code org.jalloc.core.walk}), the libc downcalls ({@code org.jalloc.core.nativeaccess}) and the JFR event classes
+ * allocators commit ({@code org.jalloc.core.events}; users switch events on with {@code AllocatorEvents} and read
+ * recordings, and register MBeans with {@code AllocatorMBeans}).
  *
  * <p>Who reads what (docs/architecture.md, "Packages and exports"): allocator and collector modules and the tools
  * (check, testkit, cli) read {@code memory}, {@code spi} and {@code walk}; only testkit and cli read
- * {@code nativeaccess}. Benchmarks and stress tests run on the class path, where qualified exports do not apply.
+ * {@code nativeaccess}; {@code events} goes to the allocator modules, the tools and {@code jdk.jfr}. Benchmarks and stress tests run on the class path, where qualified exports do not apply.
  * javac warns (-Xlint:module) about a qualified export to a module it cannot see while compiling core: every module
  * listed below is built after core, so those warnings are expected and harmless.
  */
 module org.jalloc.core {
     requires static org.checkerframework.checker.qual;
+    requires jdk.jfr;
+    requires java.management;
 
     exports org.jalloc.core;
     exports org.jalloc.core.memory to
             org.jalloc.freelist, org.jalloc.boundarytag, org.jalloc.buddy, org.jalloc.slab, org.jalloc.threadcache,
-            org.jalloc.gc, org.jalloc.stack,
+            org.jalloc.gc, org.jalloc.stack, org.jalloc.dense,
             org.jalloc.check, org.jalloc.testkit, org.jalloc.cli;
     exports org.jalloc.core.walk to
             org.jalloc.freelist, org.jalloc.boundarytag, org.jalloc.buddy, org.jalloc.slab, org.jalloc.threadcache,
-            org.jalloc.gc, org.jalloc.stack,
+            org.jalloc.gc, org.jalloc.stack, org.jalloc.dense,
             org.jalloc.check, org.jalloc.testkit, org.jalloc.cli;
     exports org.jalloc.core.spi to
             org.jalloc.freelist, org.jalloc.boundarytag, org.jalloc.buddy, org.jalloc.slab, org.jalloc.threadcache,
-            org.jalloc.gc, org.jalloc.stack,
+            org.jalloc.gc, org.jalloc.stack, org.jalloc.dense,
             org.jalloc.check, org.jalloc.testkit, org.jalloc.cli;
     // The debug layer (debug=FZPU, leaks=LEVEL in any spec): users reach it through specs; tools see its type.
     exports org.jalloc.core.debug to org.jalloc.check, org.jalloc.testkit, org.jalloc.cli;
     exports org.jalloc.core.nativeaccess to org.jalloc.testkit, org.jalloc.cli;
+    // JFR event classes: allocators commit them from their slow paths; users read recordings, not these classes.
+    exports org.jalloc.core.events to
+            jdk.jfr,
+            org.jalloc.freelist, org.jalloc.boundarytag, org.jalloc.buddy, org.jalloc.slab, org.jalloc.threadcache,
+            org.jalloc.gc, org.jalloc.stack, org.jalloc.dense,
+            org.jalloc.check, org.jalloc.testkit, org.jalloc.cli;
 
     uses org.jalloc.core.spi.AllocatorProvider;
 }

@@ -3,8 +3,9 @@
  * ({@link org.jalloc.gc.ObjectModel}), types registered once ({@link org.jalloc.gc.Types}), roots (global handles and a
  * shadow stack of frames), the mutator API with a write-barrier hook ({@link org.jalloc.gc.Mutator}), a GOGC-like
  * trigger, and the collectors {@code mark-sweep} (over any general-purpose jalloc allocator, found by name),
- * {@code mark-compact} (LISP2 sliding) and {@code handles} (a handle table; compaction updates only the table), found
- * by name through {@link org.jalloc.gc.Collectors}. The collectors' invariants (GC-n) are checked through the block-walk
+ * {@code mark-compact} (LISP2 sliding), {@code handles} (a handle table; compaction updates only the table) and
+ * {@code refcount} (reference counting with Bacon-Rajan trial deletion for cycles), found by name through
+ * {@link org.jalloc.gc.Collectors}. The collectors' invariants (GC-n) are checked through the block-walk
  * SPI of {@code org.jalloc.core.walk}; tools reach it through {@code org.jalloc.gc.inspect}.
  */
 module org.jalloc.gc {

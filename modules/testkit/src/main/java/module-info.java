@@ -18,7 +18,7 @@ module org.jalloc.testkit {
     // class-path test projects (gc-tests) see every package anyway.
     exports org.jalloc.testkit.contract to
             org.jalloc.freelist, org.jalloc.boundarytag, org.jalloc.buddy, org.jalloc.slab, org.jalloc.threadcache,
-            org.jalloc.gc, org.jalloc.stack;
+            org.jalloc.gc, org.jalloc.stack, org.jalloc.dense;
     exports org.jalloc.testkit.gc;
 
     opens org.jalloc.testkit.contract to org.junit.platform.commons;

@@ -34,6 +34,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *   --out DIR  where results.json goes without --report (default target/bench)
  *   --root DIR the repository root (default: the working directory)
  *   --gc       the collectors instead: GCBench and binary-trees against the JVM's collectors ({@link GcBenchMain})
+ *   --gc-compare  one comparison of every collector and the JVM's on four programs ({@link GcCompareMain})
  *   --gc-pauses pauses with 1M live objects, survival rates, generational throughput, barrier costs ({@link GcPauseMain})
  * </pre>
  *
@@ -57,6 +58,14 @@ public final class BenchMain {
 
     public static void main(String[] args) throws Exception {
         try {
+            if (List.of(args).contains("--gc-compare")) {
+                GcCompareMain.main(args); // every collector and the JVM's on four programs: docs/gc.md, the comparison
+                return;
+            }
+            if (List.of(args).contains("stack")) { // ./jalloc bench stack ...: frames and latency tails (docs/stack.md)
+                StackBench.main(List.of(args).stream().filter(x -> !x.equals("stack")).toArray(String[]::new));
+                return;
+            }
             if (List.of(args).contains("--gc")) {
                 GcBenchMain.main(args); // the collectors' benchmarks: docs/gc.md
                 return;
@@ -100,7 +109,10 @@ public final class BenchMain {
                 case "--root" -> root = Path.of(value(args, ++i)).toAbsolutePath();
                 case "-h", "--help" -> {
                     System.out.println("usage: ./jalloc bench [--smoke|--quick|--full] [--json] [--report] [--out DIR] [--from RESULTS.json]\n"
-                            + "       ./jalloc bench --gc [--quick|--full] [--report]   (collectors: GCBench, binary-trees, JVM GCs)");
+                            + "       ./jalloc bench --gc [--quick|--full] [--report]   (collectors: GCBench, binary-trees, JVM GCs)\n"
+                            + "       ./jalloc bench --gc-compare [--quick|--full] [--report] [--from compare.json]"
+                            + "   (every collector and the JVM's: four programs, time, pauses, memory, barrier cost)\n"
+                            + "       ./jalloc bench stack [--quick] [--report] [--frames|--latency] [--latency-ops N]   (docs/stack.md)");
                     return;
                 }
                 default -> {

@@ -285,6 +285,9 @@ final class Report {
         }
         Map<String, Map<String, ReplayResult>> byAllocator = new LinkedHashMap<>();
         for (AllocatorType type : AllocatorTypes.all()) {
+            if (Subject.disciplined(type.name())) {
+                continue; // a stack, an arena, a pool: the traces break their disciplines (docs/stack.md)
+            }
             Map<String, ReplayResult> m = new LinkedHashMap<>();
             for (Trace t : traces) {
                 m.put(t.name(), TraceReplayer.replay(t, AllocatorFactory.of(type.name(), 256L << 20), options));

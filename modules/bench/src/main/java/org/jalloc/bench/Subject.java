@@ -86,10 +86,24 @@ abstract class Subject implements AutoCloseable {
         return new IllegalStateException(name + ": out of memory allocating " + size + " bytes");
     }
 
-    /** Every subject name, in report order: jalloc allocators, peers, floors. */
+    /**
+     * Whether the allocator keeps a discipline (a stack, an arena, a pool: {@code RegionAllocator} or
+     * {@code FixedSizeAllocator}). Those are measured by {@link StackBench} (frames and latency tails, each in the order
+     * its discipline allows), not by the workloads here, which free in any order and ask for any size.
+     */
+    static boolean disciplined(String name) {
+        try (Allocator a = Allocators.create(name, 1 << 20)) {
+            return a instanceof org.jalloc.core.RegionAllocator || a instanceof org.jalloc.core.FixedSizeAllocator;
+        }
+    }
+
+    /** Every subject name, in report order: jalloc allocators (general purpose), peers, floors. */
     static List<String> names() {
         List<String> names = new ArrayList<>();
         for (AllocatorType t : AllocatorTypes.all()) {
+            if (disciplined(t.name())) {
+                continue;
+            }
             names.add(t.name());
             if (t.name().equals("thread-cache")) {
                 names.add("thread-cache/handle");

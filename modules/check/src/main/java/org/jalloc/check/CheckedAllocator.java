@@ -7,6 +7,7 @@ import org.jalloc.core.walk.Inspection;
 import org.jalloc.core.Allocator;
 import org.jalloc.core.AllocatorMisuseException;
 import org.jalloc.core.AllocatorStats;
+import org.jalloc.core.DisciplineViolationException;
 import org.jalloc.core.DoubleFreeException;
 import org.jalloc.core.spi.ForwardingAllocator;
 import org.jalloc.core.InvalidAlignmentException;
@@ -34,7 +35,9 @@ import org.jalloc.core.walk.HeapWalk;
  * <h2>Misuse</h2>
  * Every misuse is detected exactly from the shadow model (double free, an address that is not a live block start,
  * negative sizes, bad alignments) and throws before the wrapped allocator sees the call, so the heap is unchanged
- * byte for byte.
+ * byte for byte. The order a {@link org.jalloc.core.RegionAllocator} imposes (a stack's last in, first out) is the
+ * allocator's to enforce: its {@link DisciplineViolationException} passes through to the caller, after the heap check,
+ * instead of counting as a valid call rejected (API-5).
  *
  * <p>Single owner: not thread safe (concurrent allocators are checked at quiescent points, see testkit).
  */
@@ -309,6 +312,19 @@ public final class CheckedAllocator extends ForwardingAllocator {
         after(0, address);
     }
 
+    /** Trims, then proves the heap still well formed and every live payload intact. */
+    @Override
+    public long trim() {
+        begin("trim", 0, 0, 0, 0);
+        long released = delegate.trim();
+        after(0, 0);
+        if (payloads == Payloads.PATTERN) {
+            verifyAllPayloads();
+            throwIfAny(List.of(), 0);
+        }
+        return released;
+    }
+
     @Override
     public long usableSize(long address) {
         if (address == 0) {
@@ -412,6 +428,12 @@ public final class CheckedAllocator extends ForwardingAllocator {
 
     @Enforces(Invariants.API_5)
     private void rejected(AllocatorMisuseException e) {
+        if (e instanceof DisciplineViolationException d) {
+            // A RegionAllocator refusing a call its discipline forbids (out of order, stale) is misuse, not a valid
+            // call rejected: the heap is checked as after any operation, then the exception goes to the caller.
+            after(0, 0);
+            throw d;
+        }
         pending(Invariants.API_5, e.address(), "the allocator rejected a valid call: " + e.getMessage(), "accepted",
                 e.getClass().getSimpleName());
     }

@@ -17,6 +17,7 @@ import org.jalloc.core.spi.ForwardingAllocator;
 import org.jalloc.core.InvalidAlignmentException;
 import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.InvalidSizeException;
+import org.jalloc.core.OutOfOrderFreeException;
 import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.memory.Heap;
 import org.junit.jupiter.api.AfterEach;
@@ -46,6 +47,8 @@ class CheckedAllocatorTest {
     /** The toy, with switches for the ways an allocator breaks the API contract. */
     static final class Misbehaving extends ForwardingAllocator {
         boolean rejectEverything;
+        /** Refuse every call as a region allocator refuses one out of its discipline. */
+        boolean outOfOrder;
         long dirtyCallocAt = -1;
         boolean misalignMalloc;
         long mallocReturns;
@@ -61,6 +64,9 @@ class CheckedAllocatorTest {
         private void maybeReject() {
             if (rejectEverything) {
                 throw new InvalidSizeException("rejected");
+            }
+            if (outOfOrder) {
+                throw new OutOfOrderFreeException("out of order", 0);
             }
         }
 
@@ -565,6 +571,24 @@ class CheckedAllocatorTest {
         assertEquals(40, checked.live().requested(a), "a rejected realloc or free leaves the block live");
         checked.verifyAll();
         checked.free(a);
+    }
+
+    @Test
+    void aDisciplineViolationIsPassedThroughAfterTheHeapCheckNotReportedAsApi5() {
+        broken.outOfOrder = true;
+        long ops = checked.operations();
+        assertThrows(OutOfOrderFreeException.class, () -> checked.free(a));
+        assertThrows(OutOfOrderFreeException.class, () -> checked.realloc(a, 8));
+        assertEquals(ops + 2, checked.operations(), "each is an operation, checked like any other");
+        broken.outOfOrder = false;
+        assertEquals(40, checked.live().requested(a), "the refused call left the block live");
+        toy.freeBlocks.put(b, 64L); // a corrupted heap: the check after the refused call reports it instead
+        broken.outOfOrder = true;
+        HeapCheckException e = assertThrows(HeapCheckException.class, () -> checked.free(a));
+        assertTrue(e.invariantIds().contains(Invariants.HEAP_3), e::getMessage);
+        broken.outOfOrder = false;
+        toy.freeBlocks.remove(b);
+        checked.verifyAll();
     }
 
     // ---------------------------------------------------------------- free(NULL)

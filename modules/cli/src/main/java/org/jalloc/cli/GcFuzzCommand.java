@@ -34,7 +34,7 @@ final class GcFuzzCommand implements Callable<Integer> {
     @Option(names = "--collector", required = true, description = "collector name or spec (NAME:key=value,...); ./jalloc list shows them")
     String collector = "";
 
-    @Option(names = "--allocator", description = "for mark-sweep, incremental and concurrent: the allocator their objects live in (default tlsf)")
+    @Option(names = "--allocator", description = "for mark-sweep, incremental, concurrent and refcount: the allocator their objects live in (default tlsf)")
     @Nullable String allocator;
 
     @Option(names = "--ops", defaultValue = "100000", description = "operations in all (default ${DEFAULT-VALUE})")

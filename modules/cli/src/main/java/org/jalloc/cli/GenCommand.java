@@ -20,7 +20,8 @@ import picocli.CommandLine.Spec;
 /** {@code ./jalloc gen}: writes a seeded workload in the malloc-lab trace format. */
 @Command(name = "gen", mixinStandardHelpOptions = true,
         description = {"Writes a seeded workload as a malloc-lab trace of exactly --ops operations.",
-                "Patterns: larson, producer-consumer, binary, realloc-growth, random, coalescing, tail-sizes, full-api."})
+                "Patterns: larson, producer-consumer, binary, realloc-growth, random, coalescing, tail-sizes, full-api,",
+                "and real programs' heaps: strings, list, tree, browser."})
 final class GenCommand implements Callable<Integer> {
     @Spec
     @SuppressWarnings("initialization.field.uninitialized") // picocli injects the spec before call()

@@ -37,4 +37,17 @@ final class Io {
         }
         return reason(e);
     }
+
+    /** Refuses a trace path that does not exist, is not a regular file or cannot be read ("cannot read trace X: why"). */
+    static void requireReadableTrace(Path trace) {
+        if (!Files.exists(trace)) {
+            throw new UsageException("cannot read trace " + trace + ": no such file");
+        }
+        if (!Files.isRegularFile(trace)) {
+            throw new UsageException("cannot read trace " + trace + ": not a regular file");
+        }
+        if (!Files.isReadable(trace)) {
+            throw new UsageException("cannot read trace " + trace + ": permission denied");
+        }
+    }
 }

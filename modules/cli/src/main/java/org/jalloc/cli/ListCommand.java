@@ -6,13 +6,13 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import org.jalloc.core.debug.DebugOptions;
-import org.jalloc.core.spi.AllocatorTypes;
 import org.jalloc.core.spi.AllocatorType;
+import org.jalloc.core.spi.AllocatorTypes;
 import org.jalloc.core.spi.OptionSpec;
 import org.jalloc.gc.CollectorType;
 import org.jalloc.gc.Collectors;
+import org.jalloc.gc.inspect.CollectorOptions;
 import org.jalloc.testkit.trace.TraceGenerator;
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -80,14 +80,22 @@ final class ListCommand implements Callable<Integer> {
                 o.put("collector", t.name());
                 o.put("description", t.description());
                 Map<String, Object> options = new LinkedHashMap<>();
-                for (OptionSpec s : t.options()) {
-                    options.put(s.key(), Map.of("default", s.defaultValue(), "values", s.values(), "description", s.description()));
+                for (OptionSpec s : CollectorOptions.of(t)) {
+                    Map<String, Object> option = new LinkedHashMap<>();
+                    option.put("description", s.description());
+                    option.put("values", s.values());
+                    option.put("default", s.defaultValue());
+                    if (s.values().isEmpty() && (s.min() > 0 || s.max() != Long.MAX_VALUE)) {
+                        option.put("min", s.min()); // a declared range, as the allocators' number options show it
+                        option.put("max", s.max());
+                    }
+                    options.put(s.key(), option);
                 }
                 o.put("options", options);
                 out.println(Json.object(o));
             } else {
                 out.printf("%-14s %-12s %s%n", t.name(), t.moving() ? "moving" : "non-moving", t.description());
-                for (OptionSpec s : t.options()) {
+                for (OptionSpec s : CollectorOptions.of(t)) {
                     out.printf("%-14s   %s  %s%n", "", s.usage() + (s.key().equals("gogc") ? " (or off)" : ""), s.description());
                 }
             }

@@ -30,7 +30,7 @@ import picocli.CommandLine.Spec;
         description = "Classic memory allocators over off-heap memory, each checked and measured.",
         footer = {"", "Also: ./jalloc bench [--smoke|--quick|--full] [--json] [--report] runs the JMH suite (the launcher runs it on the class path)."},
         subcommands = {FuzzCommand.class, ReplayCommand.class, StatsCommand.class, GenCommand.class, ListCommand.class, CheckRateCommand.class,
-                GcFuzzCommand.class, FragmentationCommand.class,
+                GcFuzzCommand.class, FragmentationCommand.class, HeapMapCommand.class, TrimCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Spec

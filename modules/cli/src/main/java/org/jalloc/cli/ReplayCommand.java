@@ -17,6 +17,8 @@ import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.core.nativeaccess.Libc;
 import org.jalloc.testkit.trace.Op;
 import org.jalloc.testkit.trace.OpRunner;
+import org.jalloc.testkit.trace.NativePeer;
+import org.jalloc.testkit.trace.PeerUtilization;
 import org.jalloc.testkit.trace.ReplayResult;
 import org.jalloc.testkit.trace.SharedTraces;
 import org.jalloc.testkit.trace.Trace;
@@ -49,8 +51,10 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--check", description = "run the heap checker after every op (throughput is still measured unchecked)")
     boolean check;
 
-    @Option(names = "--baseline", description = "also replay through this baseline in the same run: libc")
-    String baseline = "";
+    @Option(names = "--baseline", split = ",", description = {"also replay through these peers: libc (ops/s and utilization),",
+            "jemalloc, mimalloc, tcmalloc (utilization); comma-separated. Each peer's utilization is measured in a fresh",
+            "JVM per trace, with a second one per trace for the noise floor; peers not installed are skipped."})
+    List<String> baselines = new ArrayList<>();
 
     @Option(names = "--json", description = "one JSON object per trace")
     boolean json;
@@ -69,15 +73,24 @@ final class ReplayCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (!baseline.isEmpty() && !baseline.equals("libc")) {
-            throw new UsageException("unknown baseline '" + baseline + "' (known: libc)");
+        List<String> peers = new ArrayList<>();
+        for (String b : baselines) {
+            if (!NativePeer.NAMES.contains(b)) {
+                throw new UsageException("unknown baseline '" + b + "' (known: " + String.join(", ", NativePeer.NAMES) + ")");
+            }
+            if (!peers.contains(b)) {
+                peers.add(b);
+            }
         }
-        if (baseline.equals("libc") && !Libc.available()) {
+        boolean libcTimed = peers.contains("libc");
+        String baseline = libcTimed ? "libc" : "";
+        if (libcTimed && !Libc.available()) {
             throw new UsageException("--baseline libc needs native access: " + Libc.unavailableReason());
         }
         UsageException.requireRange("--min-time", minTimeMillis, 0, MAX_MIN_TIME);
         AllocatorFactory factory = Specs.usable(allocator, heap);
         List<Trace> traces = new ArrayList<>();
+        List<Path> traceFiles = new ArrayList<>();
         for (Path p : paths) {
             if (!Files.exists(p)) {
                 throw new UsageException("no such trace file or folder: " + p);
@@ -93,20 +106,41 @@ final class ReplayCommand implements Callable<Integer> {
                 Trace t = Trace.read(f);
                 t.warnings().forEach(w -> err.println("warning: " + w));
                 traces.add(t);
+                traceFiles.add(f);
             }
         }
         TraceReplayer.Options options = new TraceReplayer.Options(check, true, minTimeMillis * 1_000_000L, 3, 10_000);
         boolean failed = false;
         if (!json) {
-            out.printf("%-22s %7s %8s %12s%s  %s%n", "trace", "ops", "util", "ops/s",
-                    baseline.isEmpty() ? "" : String.format("%12s %7s", "libc ops/s", "ratio"), "status");
+            StringBuilder peerColumns = new StringBuilder();
+            for (String peer : peers) {
+                peerColumns.append(String.format(" %14s", peer + " util"));
+            }
+            out.printf("%-22s %7s %8s %12s%s%s  %s%n", "trace", "ops", "util", "ops/s",
+                    baseline.isEmpty() ? "" : String.format("%12s %7s", "libc ops/s", "ratio"), peerColumns, "status");
         }
         Map<String, Double> utilization = new LinkedHashMap<>();
         Progress progress = new Progress();
-        for (Trace t : traces) {
+        Map<String, Map<String, Double>> peerUtilization = new LinkedHashMap<>();
+        for (int ti = 0; ti < traces.size(); ti++) {
+            Trace t = traces.get(ti);
             progress.show("replaying " + t.name() + " with " + factory.name() + (check ? " (checked)" : ""));
             ReplayResult r = TraceReplayer.replay(t, factory, options);
             double libc = baseline.isEmpty() || r.opsPerSecond() == 0 ? 0 : TraceReplayer.libcOpsPerSecond(t, options);
+            Map<String, PeerUtilization.Result> measured = new LinkedHashMap<>();
+            for (String peer : List.copyOf(peers)) {
+                progress.show("measuring " + peer + "'s utilization on " + t.name() + " (fresh JVMs)");
+                try {
+                    PeerUtilization.Result m = PeerUtilization.measure(peer, traceFiles.get(ti));
+                    measured.put(peer, m);
+                    peerUtilization.computeIfAbsent(peer, k -> new LinkedHashMap<>()).put(t.name(), m.utilization());
+                } catch (IllegalStateException e) {
+                    progress.done();
+                    err.println(String.valueOf(e.getMessage()).startsWith("SKIPPED:") ? e.getMessage() + " (left out of this run)"
+                            : "SKIPPED: " + peer + ": " + e.getMessage() + " (left out of this run)");
+                    peers.remove(peer);
+                }
+            }
             progress.done();
             failed |= !r.ok();
             utilization.put(t.name(), r.utilization());
@@ -126,6 +160,11 @@ final class ReplayCommand implements Callable<Integer> {
                     o.put("libcOpsPerSecond", libc);
                     o.put("ratioToLibc", libc == 0 ? 0.0 : r.opsPerSecond() / libc);
                 }
+                measured.forEach((peer, m) -> {
+                    o.put(peer + "Utilization", m.utilization());
+                    o.put(peer + "PeakBytes", m.peakTaken());
+                    o.put(peer + "NoiseFloorBytes", m.noiseFloor());
+                });
                 o.put("peakLiveRequested", r.peakLiveRequested());
                 o.put("heapHighWater", r.heapHighWater());
                 o.put("checked", check);
@@ -133,19 +172,24 @@ final class ReplayCommand implements Callable<Integer> {
             } else {
                 String status = r.outOfMemory() ? "OUT OF MEMORY" : r.violations() > 0 ? r.violations() + " VIOLATIONS"
                         : check ? "ok (checked)" : "ok";
-                out.printf("%-22s %7d %7.1f%% %12.0f%s  %s%n", t.name(), r.ops(), 100 * r.utilization(), r.opsPerSecond(),
-                        baseline.isEmpty() ? "" : String.format("%12.0f %6.2fx", libc, libc == 0 ? 0 : r.opsPerSecond() / libc), status);
+                StringBuilder peerCells = new StringBuilder();
+                measured.forEach((peer, m) -> peerCells.append(String.format(" %13.1f%%", 100 * m.utilization())));
+                out.printf("%-22s %7d %7.1f%% %12.0f%s%s  %s%n", t.name(), r.ops(), 100 * r.utilization(), r.opsPerSecond(),
+                        baseline.isEmpty() ? "" : String.format("%12.0f %6.2fx", libc, libc == 0 ? 0 : r.opsPerSecond() / libc), peerCells, status);
             }
             if (leaks) {
                 printLeaks(t, out);
             }
             out.flush();
         }
-        if (!json) {
-            if (utilization.keySet().containsAll(SharedTraces.MDRIVER_DEFAULT)) {
-                out.printf("mean utilization over mdriver's eleven default traces: %.1f%%%n",
-                        100 * SharedTraces.MDRIVER_DEFAULT.stream().mapToDouble(n -> utilization.getOrDefault(n, 0.0)).average().orElse(0));
-            }
+        // The closing note (in --json mode too: it does not begin with '{', so it is not a result line).
+        if (utilization.keySet().containsAll(SharedTraces.MDRIVER_DEFAULT)) {
+            out.printf("mean utilization over mdriver's eleven default traces: %.1f%%%n", 100 * mdriverMean(utilization));
+            peerUtilization.forEach((peer, u) -> {
+                if (u.keySet().containsAll(SharedTraces.MDRIVER_DEFAULT)) {
+                    out.printf("%s's mean utilization over the same traces: %.1f%%%n", peer, 100 * mdriverMean(u));
+                }
+            });
         }
         return failed ? Main.FAILED : 0;
     }
@@ -210,5 +254,9 @@ final class ReplayCommand implements Callable<Integer> {
             runner.freeAll(a); // what was left is reported above, not again by close()
             a.close();
         }
+    }
+
+    private static double mdriverMean(Map<String, Double> utilization) {
+        return SharedTraces.MDRIVER_DEFAULT.stream().mapToDouble(n -> utilization.getOrDefault(n, 0.0)).average().orElse(0);
     }
 }

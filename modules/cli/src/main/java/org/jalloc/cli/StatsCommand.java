@@ -1,7 +1,6 @@
 package org.jalloc.cli;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -51,15 +50,7 @@ final class StatsCommand implements Callable<Integer> {
         if (!at.equals("peak") && !at.equals("end")) {
             throw new UsageException("--at takes peak or end, not '" + at + "'");
         }
-        if (!Files.exists(trace)) {
-            throw new UsageException("cannot read trace " + trace + ": no such file");
-        }
-        if (!Files.isRegularFile(trace)) {
-            throw new UsageException("cannot read trace " + trace + ": not a regular file");
-        }
-        if (!Files.isReadable(trace)) {
-            throw new UsageException("cannot read trace " + trace + ": permission denied");
-        }
+        Io.requireReadableTrace(trace);
         AllocatorFactory factory = Specs.usable(allocator, heap);
         Trace t = Trace.read(trace);
         OpList ops = t.opList();

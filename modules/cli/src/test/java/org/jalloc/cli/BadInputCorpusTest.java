@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * with {@code --json} only valid JSON objects on the lines that start with '{'.
  */
 class BadInputCorpusTest {
-    private static final Set<String> JSON_COMMANDS = Set.of("fuzz", "replay", "stats", "list", "check-rate", "gc-fuzz", "fragmentation");
+    private static final Set<String> JSON_COMMANDS = Set.of("fuzz", "replay", "stats", "list", "check-rate", "gc-fuzz", "fragmentation", "heapmap", "trim");
 
     @TempDir
     static Path tmp;

@@ -10,6 +10,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
@@ -115,7 +116,38 @@ class CliContractTest {
         Path t = trace("t.rep", "0\n1\n2\n1\na 0 100\nf 0\n");
         Run r = run("replay", t.toString(), "--allocator", "first-fit", "--baseline", "libc", "--json", "--min-time", "1");
         assertEquals(0, r.exit(), r.err());
-        assertKeys(r.jsonLines().get(0), "trace", "allocator", "ops", "utilization", "opsPerSecond", "violations", "outOfMemory", "libcOpsPerSecond");
+        assertKeys(r.jsonLines().get(0), "trace", "allocator", "ops", "utilization", "opsPerSecond", "violations", "outOfMemory",
+                "libcOpsPerSecond", "libcUtilization", "libcPeakBytes", "libcNoiseFloorBytes");
+    }
+
+    @Test
+    void libcUtilizationIsMeasuredInAFreshJvmPerTrace() throws IOException {
+        // 64 blocks of 100 KiB live at once: at least 6.4 MB requested, which glibc must take from the OS
+        StringBuilder b = new StringBuilder("0\n64\n128\n1\n");
+        for (int i = 0; i < 64; i++) {
+            b.append("a ").append(i).append(" 102400\n");
+        }
+        for (int i = 0; i < 64; i++) {
+            b.append("f ").append(i).append("\n");
+        }
+        Path t = trace("big.rep", b.toString());
+        Run r = run("replay", t.toString(), "--allocator", "dense", "--baseline", "libc", "--json", "--min-time", "1");
+        assertEquals(0, r.exit(), r.err());
+        String line = r.jsonLines().get(0);
+        Matcher m = Pattern.compile("\"libcUtilization\":([0-9.E-]+)").matcher(line);
+        assertTrue(m.find(), line);
+        double u = Double.parseDouble(m.group(1));
+        assertTrue(u > 0.5 && u <= 1.0, "glibc mmaps each 100 KiB block with a page of overhead at most: " + line);
+        Matcher peak = Pattern.compile("\"libcPeakBytes\":([0-9]+)").matcher(line);
+        assertTrue(peak.find() && Long.parseLong(peak.group(1)) >= 64 * 102400, line);
+    }
+
+    @Test
+    void anUnknownBaselineIsAUsageError() throws IOException {
+        Path t = trace("t.rep", "0\n1\n2\n1\na 0 100\nf 0\n");
+        Run r = run("replay", t.toString(), "--allocator", "first-fit", "--baseline", "hoard");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("libc, jemalloc, mimalloc, tcmalloc"), r.err());
     }
 
     @Test

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Pattern;
 
+import org.jalloc.gc.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,6 +56,13 @@ class GcCliTest {
         Run own = run("gc-fuzz", "--collector", "handles", "--ops", "2000", "--json");
         assertEquals(0, own.exit(), own.err());
         assertTrue(own.jsonLines().get(0).contains("\"allocator\":null"), own.out());
+        for (String rc : List.of("refcount", "refcount:cycles=off")) {
+            Run counted = run("gc-fuzz", "--collector", rc, "--allocator", "best-fit", "--ops", "3000", "--seed", "47", "--json");
+            assertEquals(0, counted.exit(), counted.err());
+            String l = counted.jsonLines().get(0);
+            assertTrue(l.startsWith("{\"collector\":\"" + rc + "\",\"allocator\":\"best-fit\",\"ops\":3000,"), l);
+            assertTrue(l.contains("\"violations\":0"), l);
+        }
     }
 
     @Test
@@ -62,7 +70,7 @@ class GcCliTest {
         assertEquals(2, run("gc-fuzz", "--collector", "no-such", "--ops", "10").exit());
         Run r = run("gc-fuzz", "--collector", "mark-compact", "--allocator", "tlsf", "--ops", "10");
         assertEquals(2, r.exit());
-        assertTrue(r.err().contains("--allocator applies to mark-sweep, incremental and concurrent only"), r.err());
+        assertTrue(r.err().contains("--allocator applies to mark-sweep, incremental, concurrent and refcount only"), r.err());
         assertEquals(2, run("gc-fuzz", "--collector", "mark-sweep", "--allocator", "no-such", "--ops", "10").exit());
         assertEquals(2, run("gc-fuzz", "--collector", "mark-sweep:lazy=maybe", "--ops", "10").exit());
         assertEquals(2, run("gc-fuzz", "--collector", "mark-sweep", "--ops", "0").exit());
@@ -130,7 +138,11 @@ class GcCliTest {
         Run r = run("list", "--json");
         assertEquals(0, r.exit(), r.err());
         List<String> collectors = r.jsonLines().stream().filter(l -> l.startsWith("{\"collector\":")).toList();
-        assertEquals(org.jalloc.gc.Collectors.types().size(), collectors.size(), r.out());
+        assertEquals(Collectors.types().stream().map(t -> "{\"collector\":\"" + t.name() + "\"").toList(),
+                collectors.stream().map(l -> l.substring(0, l.indexOf(",\"description\""))).toList(), r.out());
+        String refcount = collectors.stream().filter(l -> l.startsWith("{\"collector\":\"refcount\"")).findFirst().orElseThrow();
+        assertTrue(refcount.contains("\"countbits\":{\"description\":\"bits of the count in the header; a count that does not fit moves"
+                + " to a side table\",\"values\":[],\"default\":\"32\",\"min\":1,\"max\":32}"), refcount);
         for (String name : List.of("generational", "incremental", "concurrent")) {
             assertTrue(collectors.stream().anyMatch(l -> l.startsWith("{\"collector\":\"" + name + "\"")), name + " in " + r.out());
         }

@@ -95,6 +95,17 @@ public interface Allocator extends AutoCloseable {
     AllocatorStats stats();
 
     /**
+     * Gives free memory back to the OS, as glibc's {@code malloc_trim}: the whole pages inside free blocks (and, for
+     * allocators with caches, the pages those caches held once flushed) are released with {@code madvise}, so they
+     * leave the process's resident set and read back as zero when reused. Live blocks and metadata are untouched;
+     * the heap stays well formed. Pools and stacks, which keep their capacity by design, give nothing back.
+     *
+     * @return the bytes of whole pages released by this call (a page released before and still free may be counted
+     *         again)
+     */
+    long trim();
+
+    /**
      * Releases the heap; every address becomes invalid and every view throws {@link IllegalStateException} (see the
      * class comment). Any thread may call it; calling it again does nothing.
      */

@@ -28,7 +28,8 @@ import org.jalloc.core.memory.Heap;
  *       record its address, return its slice bound to the scope.</li>
  *   <li>close(): owner thread only. If the heap already ended the scope, throw {@link IllegalStateException}
  *       (already closed; the blocks went with the heap). Else close the scope (every segment dies first), then free
- *       every block, collecting failures: the first failure is thrown once all blocks were tried, with the others
+ *       every block, newest first (last in, first out, which a {@link RegionAllocator} with {@code lifo()} requires
+ *       and every other allocator accepts), collecting failures: the first failure is thrown once all blocks were tried, with the others
  *       suppressed. The arena is closed and empty either way.</li>
  * </ol>
  *
@@ -107,7 +108,7 @@ final class AllocatorArena implements Arena {
         int n = count;
         forget();
         RuntimeException failure = null;
-        for (int i = 0; i < n; i++) {
+        for (int i = n - 1; i >= 0; i--) { // newest first: the order every allocator accepts, a stack's included
             try {
                 allocator.free(toFree[i]);
             } catch (RuntimeException e) {

@@ -79,4 +79,11 @@ final class SynchronizedAllocator extends ForwardingAllocator {
             return delegate.stats();
         }
     }
+
+    @Override
+    public long trim() {
+        synchronized (lock) {
+            return delegate.trim();
+        }
+    }
 }

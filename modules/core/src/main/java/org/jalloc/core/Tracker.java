@@ -66,6 +66,11 @@ final class Tracker extends ForwardingAllocator implements TrackingAllocator {
     }
 
     @Override
+    public long requested(long address) {
+        return live.requested(address);
+    }
+
+    @Override
     public long liveRequested() {
         return live.totalRequested();
     }

@@ -7,6 +7,9 @@ package org.jalloc.core;
  * called by one thread at a time through it.
  */
 public interface TrackingAllocator extends Allocator {
+    /** The size requested for the live block at {@code address}, or -1 if it is not a live block of this tracker. */
+    long requested(long address);
+
     /** Live requested bytes right now. */
     long liveRequested();
 

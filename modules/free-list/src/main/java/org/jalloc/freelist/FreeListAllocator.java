@@ -466,6 +466,14 @@ public final class FreeListAllocator extends AbstractAllocator {
         index.insert(block);
     }
 
+    /** Before a trim, deferred coalescing merges its free neighbours so whole pages show up inside free blocks. */
+    @Override
+    protected void prepareTrim() {
+        if (coalescing == Coalescing.DEFERRED && mayHaveAdjacentFree) {
+            coalesceAll();
+        }
+    }
+
     /** Deferred coalescing: merges every run of adjacent free blocks (one header read per block). */
     private void coalesceAll() {
         counters.coalescePasses++;

@@ -99,6 +99,10 @@ class FuzzEngineOnFreeListTest {
         FuzzReport report = new ConcurrentFuzz(duplicating, 2).opsBetweenChecks(20).run(5, 200_000, null);
         assertNotNull(report);
         assertTrue(!report.failures().isEmpty(), "a block handed out twice must be found");
-        assertTrue(report.failures().get(0).message().contains("HEAP-5"), report.failures().get(0).message());
+        // The duplicated block shows as two live blocks overlapping (HEAP-5) when the checker walks first, or as the
+        // second owner's free of a block the first already freed (API-5, DoubleFreeException): which comes first is the
+        // threads' interleaving.
+        String first = report.failures().get(0).message();
+        assertTrue(first.contains("HEAP-5") || (first.contains("API-5") && first.contains("DoubleFreeException")), first);
     }
 }

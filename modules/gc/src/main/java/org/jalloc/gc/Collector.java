@@ -94,6 +94,10 @@ public abstract class Collector implements Scanning, AutoCloseable {
     long liveBytes;
     long liveObjects;
     long usedBytes;
+    long peakUsedBytes;
+    /** Objects the last collection left in the space although no root reaches them (a collector that leaks cycles). */
+    long unreachableBytes;
+    long unreachableObjects;
     long allocatedSinceGc;
     long epoch = 1;
     boolean dirty;
@@ -167,7 +171,8 @@ public abstract class Collector implements Scanning, AutoCloseable {
     public final GcStats stats() {
         return new GcStats(name, collections, byThreshold, byExhaustion, explicitCollections,
                 Arrays.copyOf(pauses, (int) collections), bytesAllocated, objectsAllocated, failedAllocations, bytesReclaimed,
-                objectsReclaimed, liveBytes, liveObjects, usedBytes, space.capacity());
+                objectsReclaimed, liveBytes, liveObjects, usedBytes, space.capacity(), peakUsedBytes, unreachableBytes,
+                unreachableObjects, freePauses());
     }
 
     /** Releases the heap: every reference and view becomes invalid. */
@@ -188,6 +193,24 @@ public abstract class Collector implements Scanning, AutoCloseable {
 
     /** The collection algorithm. Sets {@link #liveBytes}, {@link #liveObjects}, {@link #usedBytes}, reclaim counts. */
     abstract void collectNow();
+
+    /** Whether a collection is due before allocating {@code size} bytes: the GOGC trigger, unless a collector adds its own. */
+    boolean collectionDue(long size) {
+        return trigger.shouldCollect(allocatedSinceGc, size, liveBytes);
+    }
+
+    /**
+     * Whether a full collection leaves only reachable objects (GC-4). False for a collector that leaks by design
+     * ({@code refcount:cycles=off}), which checks its own account of what it leaves instead.
+     */
+    boolean reclaimsAllGarbage() {
+        return true;
+    }
+
+    /** Pauses outside collections, ns each (reference counting's long cascades of frees); none here. */
+    long[] freePauses() {
+        return new long[0];
+    }
 
     /** The barrier a new mutator gets (called from the mutator's constructor). */
     WriteBarrier newBarrier(@UnknownInitialization Mutator m) {
@@ -294,7 +317,7 @@ public abstract class Collector implements Scanning, AutoCloseable {
             failedAllocations++;
             return 0;
         }
-        if (mayCollect && trigger.shouldCollect(allocatedSinceGc, size, liveBytes)) {
+        if (mayCollect && collectionDue(size)) {
             collect(Cause.THRESHOLD);
         }
         long stored = allocateStored(size, type, length);
@@ -318,6 +341,9 @@ public abstract class Collector implements Scanning, AutoCloseable {
         objectsAllocated++;
         allocatedSinceGc += size;
         usedBytes += size;
+        if (usedBytes > peakUsedBytes) {
+            peakUsedBytes = usedBytes;
+        }
         dirty = true;
     }
 

@@ -10,8 +10,8 @@ import org.jalloc.core.spi.AllocatorSpec;
 import org.jalloc.core.spi.OptionSpec;
 
 /**
- * The collectors by name, as {@code ./jalloc} knows them: {@code mark-sweep}, {@code incremental} and
- * {@code concurrent} (over a jalloc allocator chosen by name), {@code mark-compact}, {@code handles} and
+ * The collectors by name, as {@code ./jalloc} knows them: {@code mark-sweep}, {@code incremental}, {@code concurrent}
+ * and {@code refcount} (over a jalloc allocator chosen by name), {@code mark-compact}, {@code handles} and
  * {@code generational} (each with its own space).
  *
  * <pre>{@code
@@ -25,13 +25,21 @@ import org.jalloc.core.spi.OptionSpec;
  * }</pre>
  */
 public final class Collectors {
-    /** The allocator {@code mark-sweep} uses unless told otherwise. */
+    /** The allocator {@code mark-sweep} and {@code refcount} use unless told otherwise. */
     public static final String DEFAULT_ALLOCATOR = "tlsf";
 
     private static final OptionSpec GOGC = OptionSpec.number("gogc", "100",
             "collect when allocation since the last collection reaches this % of the live bytes (off: only when the space is full)");
     private static final OptionSpec CHECKED = OptionSpec.choice("checked", "off",
             "epoch-tagged references: using one after a collection throws StaleReferenceException; exact misuse checks", "off", "on");
+    private static final OptionSpec CYCLES = OptionSpec.choice("cycles", "trial-deletion",
+            "garbage cycles: found by Bacon-Rajan trial deletion, or left in the heap (off: stats() reports their bytes)",
+            "trial-deletion", "off");
+    private static final OptionSpec BUFFER = OptionSpec.number("buffer", "10000",
+            "a cycle collection starts when this many candidates are buffered, or as many as objects survived the last one if more",
+            1, Long.MAX_VALUE);
+    private static final OptionSpec COUNT_BITS = OptionSpec.number("countbits", "32",
+            "bits of the count in the header; a count that does not fit moves to a side table", 1, 32);
     private static final OptionSpec LAZY = OptionSpec.choice("lazy", "off",
             "lazy sweeping: dead objects are freed by later allocations instead of in the pause", "off", "on");
 
@@ -75,7 +83,10 @@ public final class Collectors {
             new CollectorType("concurrent", "a marker thread marks and sweeps while mutator threads run; snapshot-at-the-beginning"
                     + " barrier with per-thread buffers; stop-the-world only for the root scan and the final remark (safepoints polled at"
                     + " allocations and barrier slow paths); over any general-purpose jalloc allocator (--allocator); non-moving",
-                    List.of(GOGC, MARKER, STEP, SATB_BUFFER, CHECKED), true, false));
+                    List.of(GOGC, MARKER, STEP, SATB_BUFFER, CHECKED), true, false),
+            new CollectorType("refcount", "reference counting in the header through the write barrier (roots counted), objects"
+                    + " freed at once through a jalloc allocator (--allocator, default " + DEFAULT_ALLOCATOR + "), iterative cascades;"
+                    + " cycles by Bacon-Rajan synchronous trial deletion", List.of(CYCLES, BUFFER, COUNT_BITS, GOGC, CHECKED), true, false));
 
     private Collectors() {}
 
@@ -98,7 +109,7 @@ public final class Collectors {
      * Creates a collector from a spec such as {@code mark-sweep:lazy=on,gogc=200} over a new space of
      * {@code heapBytes}.
      *
-     * @param allocator for {@code mark-sweep}: the allocator spec (null: {@value #DEFAULT_ALLOCATOR}); must be null
+     * @param allocator for {@code mark-sweep} and {@code refcount}: the allocator spec (null: {@value #DEFAULT_ALLOCATOR}); must be null
      *                  for collectors with their own space
      * @throws IllegalArgumentException for an unknown collector, option, value or allocator, or an allocator given to
      *                                  a collector that has its own space (the message says what is accepted)
@@ -111,8 +122,8 @@ public final class Collectors {
         long gogc = opt(options, "gogc").equals("off") ? -1 : org.jalloc.core.spi.Sizes.parse(opt(options, "gogc"));
         boolean checked = opt(options, "checked").equals("on");
         if (!type.usesAllocator() && allocator != null) {
-            throw new IllegalArgumentException(type.name() + " has its own contiguous space: --allocator applies to mark-sweep, incremental"
-                    + " and concurrent only");
+            throw new IllegalArgumentException(type.name() + " has its own contiguous space: --allocator applies to mark-sweep, incremental,"
+                    + " concurrent and refcount only");
         }
         return switch (type.name()) {
             case "concurrent" -> {
@@ -134,6 +145,12 @@ public final class Collectors {
             }
             case "mark-compact" -> new MarkCompactCollector(display, new BumpSpace(heapBytes), gogc, checked);
             case "handles" -> new HandleCollector(display, new BumpSpace(heapBytes), gogc, checked);
+            case "refcount" -> {
+                long bits = org.jalloc.core.spi.Sizes.parse(opt(options, "countbits")); // 1-32: the option's range
+                AllocatorSpace space = new AllocatorSpace(allocator == null ? DEFAULT_ALLOCATOR : allocator, heapBytes);
+                yield new RefCountCollector(display, space, gogc, opt(options, "cycles").equals("trial-deletion"),
+                        org.jalloc.core.spi.Sizes.parse(opt(options, "buffer")), (int) bits, checked);
+            }
             case "generational" -> {
                 int nursery = (int) range(type, options, "nursery", 10, 90);
                 int promote = (int) range(type, options, "promote", 1, 15);
@@ -151,6 +168,9 @@ public final class Collectors {
 
     /** The name of the allocator a collector's objects live in, or null for collectors with their own space. */
     public static @Nullable String allocatorOf(Collector c) {
+        if (c instanceof RefCountCollector rc) {
+            return rc.allocatorName();
+        }
         if (c instanceof IncrementalCollector i) {
             return i.allocatorName();
         }
@@ -175,13 +195,13 @@ public final class Collectors {
 
     private static Map<String, String> resolve(CollectorType type, AllocatorSpec spec) {
         Map<String, String> resolved = new LinkedHashMap<>();
-        for (OptionSpec o : type.options()) {
+        for (OptionSpec o : type.specs()) {
             resolved.put(o.key(), o.defaultValue());
         }
         for (Map.Entry<String, String> e : spec.options().entrySet()) {
-            OptionSpec o = type.options().stream().filter(x -> x.key().equals(e.getKey())).findFirst()
+            OptionSpec o = type.specs().stream().filter(x -> x.key().equals(e.getKey())).findFirst()
                     .orElseThrow(() -> new IllegalArgumentException("collector " + type.name() + " has no option '" + e.getKey()
-                            + "'; options: " + String.join(", ", type.options().stream().map(OptionSpec::usage).toList())));
+                            + "'; options: " + String.join(", ", type.specs().stream().map(OptionSpec::usage).toList())));
             boolean ok = o.accepts(e.getValue()) || (o.key().equals("gogc") && e.getValue().equals("off"));
             if (!ok) {
                 throw new IllegalArgumentException("collector " + type.name() + ": bad value '" + e.getValue() + "' for option "
@@ -195,7 +215,7 @@ public final class Collectors {
     private static String displayName(CollectorType type, Map<String, String> resolved) {
         StringBuilder sb = new StringBuilder(type.name());
         char sep = ':';
-        for (OptionSpec o : type.options()) {
+        for (OptionSpec o : type.specs()) {
             String v = resolved.get(o.key());
             if (v != null && !v.equals(o.defaultValue())) {
                 sb.append(sep).append(o.key()).append('=').append(v);

@@ -18,17 +18,33 @@ package org.jalloc.gc;
  * @param liveObjects      objects that survived the last collection
  * @param usedBytes        bytes of objects now in the space, live or not yet collected
  * @param heapBytes        the space's capacity for objects
+ * @param peakUsedBytes    the most bytes of objects the space ever held at once (live and not yet reclaimed)
+ * @param unreachableBytes bytes of objects the last collection left in the space although no root reaches them: the
+ *                         cycles {@code refcount:cycles=off} cannot free (0 for collectors that reclaim all garbage)
+ * @param unreachableObjects objects of {@code unreachableBytes}
+ * @param freePauseNanos   pauses outside collections, ns each: reference counting's cascades of frees that took at
+ *                         least {@value #FREE_PAUSE_THRESHOLD_NANOS} ns (empty for the tracing collectors)
  */
 public record GcStats(String collector, long collections, long byThreshold, long byExhaustion, long explicit, long[] pauseNanos,
                       long bytesAllocated, long objectsAllocated, long failedAllocations, long bytesReclaimed,
-                      long objectsReclaimed, long liveBytes, long liveObjects, long usedBytes, long heapBytes) {
+                      long objectsReclaimed, long liveBytes, long liveObjects, long usedBytes, long heapBytes,
+                      long peakUsedBytes, long unreachableBytes, long unreachableObjects, long[] freePauseNanos) {
+    /** A cascade of frees is recorded as a pause from this long on (shorter ones cost about what an allocation does). */
+    public static final long FREE_PAUSE_THRESHOLD_NANOS = 10_000;
+
     public GcStats {
         pauseNanos = pauseNanos.clone();
+        freePauseNanos = freePauseNanos.clone();
     }
 
     @Override
     public long[] pauseNanos() {
         return pauseNanos.clone();
+    }
+
+    @Override
+    public long[] freePauseNanos() {
+        return freePauseNanos.clone();
     }
 
     /** Sum of all pauses, ns. */
@@ -55,6 +71,8 @@ public record GcStats(String collector, long collections, long byThreshold, long
                 + explicit + " explicit), pauses total " + totalPauseNanos() / 1000 + " us max " + maxPauseNanos() / 1000
                 + " us, allocated " + bytesAllocated + " B in " + objectsAllocated + " objects, reclaimed " + bytesReclaimed
                 + " B, live " + liveBytes + " B in " + liveObjects + " objects, used " + usedBytes + " of " + heapBytes + " B, "
-                + failedAllocations + " failed allocations";
+                + failedAllocations + " failed allocations"
+                + (unreachableObjects > 0 ? ", " + unreachableBytes + " B in " + unreachableObjects + " unreachable objects left" : "")
+                + (freePauseNanos.length > 0 ? ", " + freePauseNanos.length + " cascades of frees over 10 us" : "");
     }
 }

@@ -142,6 +142,11 @@ final class Inspection implements GcInspector {
     }
 
     @Override
+    public boolean reclaimsAllGarbage() {
+        return c.reclaimsAllGarbage();
+    }
+
+    @Override
     public void onCollection(@Nullable Runnable listener) {
         c.afterCollection = listener;
     }

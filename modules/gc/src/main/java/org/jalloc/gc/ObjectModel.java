@@ -86,7 +86,7 @@ public final class ObjectModel {
     }
 
     /** The heap the objects live in. */
-    public Heap heap() {
+    Heap heap() {
         return heap;
     }
 

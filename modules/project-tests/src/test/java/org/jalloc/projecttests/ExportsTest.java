@@ -44,8 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
  * <ul>
  *   <li>a user-facing module (core and every allocator module) exports unqualified only packages whose public
  *       signatures name no type of a package the user cannot read (javac's {@code -Xlint:exports}, as a test);</li>
- *   <li>core's {@code memory}, {@code walk}, {@code spi} and {@code nativeaccess} packages are exported only with
- *       {@code to};</li>
+ *   <li>core's {@code memory}, {@code walk}, {@code spi}, {@code nativeaccess} and {@code events} (JFR event classes)
+ *       packages are exported only with {@code to};</li>
  *   <li>testkit's JUnit {@code contract} package is exported only to allocator and collector modules, its
  *       {@code fuzz} and {@code trace} tools to everyone.</li>
  * </ul>
@@ -57,9 +57,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ExportsTest {
     static final List<String> USER_FACING = List.of("org.jalloc.core", "org.jalloc.freelist", "org.jalloc.boundarytag",
-            "org.jalloc.buddy", "org.jalloc.slab", "org.jalloc.threadcache");
+            "org.jalloc.buddy", "org.jalloc.slab", "org.jalloc.threadcache", "org.jalloc.dense", "org.jalloc.stack",
+            "org.jalloc.gc");
     static final List<String> CORE_INTERNAL = List.of("org.jalloc.core.memory", "org.jalloc.core.walk",
-            "org.jalloc.core.spi", "org.jalloc.core.nativeaccess", "org.jalloc.core.debug");
+            "org.jalloc.core.spi", "org.jalloc.core.nativeaccess", "org.jalloc.core.events", "org.jalloc.core.debug");
 
     /** The jalloc modules on the class path (jars or target/classes), by name. */
     static Map<String, ModuleReference> modules() {

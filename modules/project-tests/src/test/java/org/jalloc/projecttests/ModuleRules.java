@@ -23,7 +23,11 @@ import com.tngtech.archunit.lang.ArchRule;
 final class ModuleRules {
     private ModuleRules() {}
 
-    static final String[] PLATFORM = {"java..", "javax.annotation..", "org.checkerframework.."};
+    /**
+     * What any module may use: the Java platform, and the JDK's own JFR and JMX APIs, through which core emits its
+     * events and registers its opt-in MBeans (docs/observability.md); no third-party library.
+     */
+    static final String[] PLATFORM = {"java..", "javax.annotation..", "org.checkerframework..", "jdk.jfr..", "javax.management.."};
 
     /** Allocator packages and the jalloc packages each may use besides core and its own. */
     static final Map<String, List<String>> ALLOCATORS = Map.of(
@@ -31,7 +35,9 @@ final class ModuleRules {
             "org.jalloc.boundarytag..", List.of(),
             "org.jalloc.buddy..", List.of(),
             "org.jalloc.slab..", List.of("org.jalloc.buddy.."),
-            "org.jalloc.threadcache..", List.of());
+            "org.jalloc.threadcache..", List.of(),
+            "org.jalloc.dense..", List.of(),
+            "org.jalloc.stack..", List.of());
 
     static ArchRule onlyDependsOn(String pkg, String... allowed) {
         List<String> all = new ArrayList<>(List.of(PLATFORM));

@@ -605,6 +605,31 @@ public final class SlabAllocator extends AbstractAllocator {
         return bytes;
     }
 
+    /**
+     * {@code malloc_trim}: {@link #shrink()} (every magazine and depot flushed, every empty slab back to buddy), then
+     * the whole pages inside buddy's free blocks go back to the OS. Objects inside slabs are never trimmed, so debug
+     * poison (P) and red zones (Z) stay intact: only pages no cache owns are released.
+     *
+     * @return the bytes released by this call
+     */
+    @Override
+    public long trim() {
+        org.jalloc.core.events.TrimEvent e = new org.jalloc.core.events.TrimEvent();
+        e.begin();
+        shrink();
+        long released;
+        synchronized (pageLock) {
+            released = releaseFreePages(pages.heapWalk(), heap);
+        }
+        e.end();
+        if (e.shouldCommit()) {
+            e.allocator = name();
+            e.releasedBytes = released;
+            e.commit();
+        }
+        return released;
+    }
+
     /** The heap is full: give back everything this thread and the depots hold, then every empty slab. */
     void reclaim() {
         reclaims.incrementAndGet();

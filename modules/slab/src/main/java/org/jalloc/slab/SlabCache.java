@@ -769,6 +769,7 @@ public final class SlabCache {
         if (fresh == 0) {
             return 0;
         }
+        org.jalloc.core.events.SlowPathEvent.emit("slab", org.jalloc.core.events.SlowPathEvent.SLAB_CREATED, name, mem.get(LONG, fresh + H_BASE), g.slabBytes());
         synchronized (slabLock) {
             push(fresh, EMPTY);
             slabsCreated++;
@@ -990,6 +991,7 @@ public final class SlabCache {
     /** Destroys an unlinked empty slab (no lock held): destructor on every object, pages and descriptor released. */
     private void destroySlab(long h) {
         long base = mem.get(LONG, h + H_BASE);
+        org.jalloc.core.events.SlowPathEvent.emit("slab", org.jalloc.core.events.SlowPathEvent.SLAB_DESTROYED, name, base, g.slabBytes());
         int color = mem.get(INT, h + H_COLOR);
         try {
             Consumer<MemorySegment> dtor = destructor;

@@ -113,6 +113,8 @@ final class PageHeap {
         } else {
             spanAllocations++;
         }
+        org.jalloc.core.events.SlowPathEvent.emit("thread-cache", org.jalloc.core.events.SlowPathEvent.SPAN_CARVED,
+                state == Span.LARGE ? "large" : "class " + sizeClass, s.start, s.bytes());
         return s;
     }
 

@@ -929,6 +929,31 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         }
     }
 
+    /**
+     * {@code malloc_trim}: flushes the calling thread's own cache to the central lists (other threads' caches are
+     * theirs to flush), then {@link #releaseFreeMemory()}: every span left empty goes back to the page heap and every
+     * free page to the OS.
+     *
+     * @return the bytes released by this call
+     */
+    @Override
+    public long trim() {
+        long before = heap.releasedBytes();
+        ThreadCache own = local.get();
+        if (own != null && !own.detached) {
+            flushAll(own);
+        }
+        releaseFreeMemory();
+        long released = heap.releasedBytes() - before;
+        org.jalloc.core.events.TrimEvent e = new org.jalloc.core.events.TrimEvent();
+        if (e.shouldCommit()) {
+            e.allocator = name();
+            e.releasedBytes = released;
+            e.commit();
+        }
+        return released;
+    }
+
     /** Returns every free page to the OS now (like {@code malloc_trim(0)}); returns the bytes released so far in all. */
     public long releaseFreeMemory() {
         scavenge();

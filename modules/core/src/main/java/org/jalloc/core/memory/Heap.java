@@ -12,6 +12,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
 
+import org.jalloc.core.events.PagesReturnedEvent;
 import org.jalloc.core.nativeaccess.Libc;
 
 /**
@@ -88,6 +89,8 @@ public final class Heap implements AutoCloseable {
     private volatile long brk;
     private volatile long highWater;
     private long releasedBytes;
+    /** True once the first page is PROT_NONE ({@link #protectGuardPage()}). */
+    private volatile boolean guardProtected;
 
     /** Guards {@link #dependents} and {@link #closed}. */
     private final Object lifetime = new Object();
@@ -348,11 +351,60 @@ public final class Heap implements AutoCloseable {
         if (from < PAGE_SIZE || to > limit) {
             throw new IndexOutOfBoundsException("release [" + from + ", " + to + ") outside the heap");
         }
-        if (!mmapBacked || !Libc.madviseDontNeed(memory.address() + from, to - from)) {
+        boolean madvised = mmapBacked && Libc.madviseDontNeed(memory.address() + from, to - from);
+        if (!madvised) {
             memory.asSlice(from, to - from).fill((byte) 0);
         }
         releasedBytes += to - from;
+        PagesReturnedEvent e = new PagesReturnedEvent();
+        if (e.shouldCommit()) {
+            e.address = from;
+            e.bytes = to - from;
+            e.madvised = madvised;
+            e.commit();
+        }
         return to - from;
+    }
+
+    /**
+     * The bytes of this heap's own mapping that are resident in memory now, as {@code mincore} reports them (only
+     * pages below the high-water mark can ever have been touched). In the Arena fallback every page is committed,
+     * so this is the whole reservation.
+     */
+    public long residentBytes() {
+        if (!mmapBacked) {
+            return limit;
+        }
+        long pages = Libc.residentPages(memory.address(), highWater);
+        if (pages < 0) {
+            throw new IllegalStateException("mincore refused the heap's own mapping " + this);
+        }
+        return pages * PAGE_SIZE;
+    }
+
+    /**
+     * Makes the first page, {@code [0, start())}, which no allocator ever hands out, a real guard page:
+     * {@code mprotect(PROT_NONE)}, so any raw access to it faults (SIGSEGV) instead of reading or writing memory. An
+     * allocator whose blocks end at {@link #start()} (a stack growing down to it) thus has a guard page right below
+     * its limit, as a thread's stack has. Only {@link #snapshot()} reads the whole heap: it reports the page as zeros.
+     * The protection lasts until the heap is closed (also across {@link #reset()}). Idempotent.
+     *
+     * @return true if the page is protected; false where it cannot be (the eager {@link Arena} fallback, no mmap)
+     */
+    public synchronized boolean protectGuardPage() {
+        if (guardProtected) {
+            return true;
+        }
+        if (!mmapBacked || !Libc.mprotect(memory.address(), PAGE_SIZE, Libc.PROT_NONE)) {
+            return false;
+        }
+        guardProtected = true;
+        return true;
+    }
+
+    /** True when the first page is a protected guard page ({@link #protectGuardPage()}). */
+    public boolean guardPageProtected() {
+        return guardProtected;
     }
 
     /** Total bytes passed to {@link #release} (whole pages). */
@@ -399,6 +451,24 @@ public final class Heap implements AutoCloseable {
         return memory.asSlice(address, length);
     }
 
+    /**
+     * A view of {@code [address, address + length)} bound to {@code dependent}, one of this heap's
+     * {@link #dependentArena()}s: it dies when that arena closes or the heap goes, whichever comes first. The rebinding
+     * ({@code MemorySegment.reinterpret}, a restricted method) happens here, so the caller's module needs no native
+     * access of its own; only this heap's own dependent arenas are accepted, so no view can outlive the heap.
+     *
+     * @throws IllegalArgumentException if {@code dependent} is not a dependent arena of this heap
+     * @throws IllegalCallerException   without native access for {@code org.jalloc.core}
+     */
+    public MemorySegment slice(long address, long length, Arena dependent) {
+        if (!(dependent instanceof DependentArena d) || d.heap() != this) {
+            throw new IllegalArgumentException("not a dependent arena of this heap: " + dependent);
+        }
+        return memory.asSlice(address, length).reinterpret(d, NO_CLEANUP);
+    }
+
+    private static final java.util.function.Consumer<MemorySegment> NO_CLEANUP = segment -> { };
+
     /** The heap address of a segment that lies inside this heap's memory, or -1 if it does not. */
     public long addressOf(MemorySegment segment) {
         long off = segment.address() - memory.address();
@@ -408,9 +478,18 @@ public final class Heap implements AutoCloseable {
         return off;
     }
 
-    /** A copy of {@code [0, brk())}: tests compare snapshots to prove misuse left the heap unchanged. */
+    /**
+     * A copy of {@code [0, brk())}: tests compare snapshots to prove misuse left the heap unchanged. A protected guard
+     * page ({@link #protectGuardPage()}) is not read: its bytes are zeros in the copy.
+     */
     public byte[] snapshot() {
-        return memory.asSlice(0, brk).toArray(ValueLayout.JAVA_BYTE);
+        if (!guardProtected) {
+            return memory.asSlice(0, brk).toArray(ValueLayout.JAVA_BYTE);
+        }
+        long end = brk;
+        byte[] copy = new byte[Math.toIntExact(end)];
+        MemorySegment.copy(memory, ValueLayout.JAVA_BYTE, PAGE_SIZE, copy, (int) PAGE_SIZE, (int) (end - PAGE_SIZE));
+        return copy;
     }
 
     /**
@@ -434,6 +513,10 @@ public final class Heap implements AutoCloseable {
     /** A shared arena registered with its heap (see {@link #dependentArena()}). */
     private final class DependentArena implements Arena {
         private final Arena shared = Arena.ofShared();
+
+        Heap heap() {
+            return Heap.this;
+        }
         /** Why the heap ended it ("closed", "reset"), or empty while it is open or once its owner closed it. */
         private String endedBy = "";
 

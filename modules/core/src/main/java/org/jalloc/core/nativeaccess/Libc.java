@@ -14,8 +14,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * The C library functions jalloc calls through FFM downcalls: {@code mmap} (with its {@code errno}), {@code munmap},
- * {@code madvise} and {@code strerror} to reserve heaps, trim them, give pages back and say why a reservation failed, and {@code malloc}, {@code realloc}, {@code aligned_alloc} and {@code free} as
- * the baseline every allocator is measured against.
+ * {@code madvise}, {@code mincore} and {@code strerror} to reserve heaps, trim them, give pages back, count their resident
+ * pages and say why a reservation failed, {@code mprotect} to turn a heap's first page into a real guard page, and
+ * {@code malloc}, {@code realloc}, {@code aligned_alloc} and {@code free} as the baseline every allocator is measured
+ * against.
  *
  * <p>All {@code invokeExact} calls live in this one class: the Nullness Checker crashes on {@code invokeExact} with
  * primitive arguments (typetools/checker-framework#7806), so the build skips exactly this class
@@ -31,6 +33,11 @@ public final class Libc {
     private static final int MAP_FLAGS = 0x02 | 0x20 | 0x4000;
     /** {@code MADV_DONTNEED}: anonymous private pages read back as zero afterwards. */
     private static final int MADV_DONTNEED = 4;
+    /** {@code PROT_NONE}: any access to the pages faults (SIGSEGV). */
+    public static final int PROT_NONE = 0;
+
+    /** The page size {@code mincore} counts in (4 KiB, as {@code Heap.PAGE_SIZE}). */
+    private static final long PAGE_SIZE = 4096;
 
     private static final Handles HANDLES = Handles.load();
 
@@ -92,6 +99,47 @@ public final class Libc {
             return (int) HANDLES.madvise.invokeExact(MemorySegment.ofAddress(address), bytes, MADV_DONTNEED) == 0;
         } catch (Throwable t) {
             throw new IllegalStateException("madvise failed", t);
+        }
+    }
+
+    /**
+     * {@code mincore}: how many of the pages of {@code [address, address + bytes)} (page-aligned) are resident.
+     *
+     * @return the resident page count, or -1 if the kernel refused (the range is not mapped)
+     */
+    public static long residentPages(long address, long bytes) {
+        long pages = (bytes + PAGE_SIZE - 1) / PAGE_SIZE;
+        long resident = 0;
+        long chunk = 1L << 20; // pages per call: a 1 MiB vector covers 4 GiB
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment vec = call.allocate(Math.min(pages, chunk));
+            for (long p = 0; p < pages; p += chunk) {
+                long n = Math.min(chunk, pages - p);
+                int rc = (int) HANDLES.mincore.invokeExact(MemorySegment.ofAddress(address + p * PAGE_SIZE), n * PAGE_SIZE, vec);
+                if (rc != 0) {
+                    return -1;
+                }
+                for (long i = 0; i < n; i++) {
+                    resident += vec.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i) & 1;
+                }
+            }
+        } catch (Throwable t) {
+            throw new IllegalStateException("mincore failed", t);
+        }
+        return resident;
+    }
+
+    /**
+     * {@code mprotect(address, bytes, prot)}: changes the access rights of whole pages ({@link #PROT_NONE} makes a
+     * guard page).
+     *
+     * @return true on success
+     */
+    public static boolean mprotect(long address, long bytes, int prot) {
+        try {
+            return (int) HANDLES.mprotect.invokeExact(MemorySegment.ofAddress(address), bytes, prot) == 0;
+        } catch (Throwable t) {
+            throw new IllegalStateException("mprotect failed", t);
         }
     }
 
@@ -163,6 +211,8 @@ public final class Libc {
         final MethodHandle calloc;
         final MethodHandle usableSize;
         final MethodHandle strerror;
+        final MethodHandle mincore;
+        final MethodHandle mprotect;
 
         private Handles(boolean ok, String reason, MethodHandle[] h) {
             this.ok = ok;
@@ -177,10 +227,12 @@ public final class Libc {
             this.calloc = h[7];
             this.usableSize = h[8];
             this.strerror = h[9];
+            this.mincore = h[10];
+            this.mprotect = h[11];
         }
 
         static Handles load() {
-            MethodHandle[] h = new MethodHandle[10];
+            MethodHandle[] h = new MethodHandle[12];
             MethodHandle missing = java.lang.invoke.MethodHandles.constant(Object.class, null);
             java.util.Arrays.fill(h, missing);
             String os = System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT);
@@ -203,6 +255,8 @@ public final class Libc {
                 h[7] = linker.downcallHandle(find(libc, "calloc"), FunctionDescriptor.of(ADDRESS, JAVA_LONG, JAVA_LONG));
                 h[8] = linker.downcallHandle(find(libc, "malloc_usable_size"), FunctionDescriptor.of(JAVA_LONG, ADDRESS));
                 h[9] = linker.downcallHandle(find(libc, "strerror"), FunctionDescriptor.of(ADDRESS, JAVA_INT));
+                h[10] = linker.downcallHandle(find(libc, "mincore"), FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS));
+                h[11] = linker.downcallHandle(find(libc, "mprotect"), FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
                 return new Handles(true, "available", h);
             } catch (IllegalCallerException | UnsupportedOperationException | IllegalArgumentException e) {
                 return new Handles(false, "native access unavailable: " + e.getMessage()

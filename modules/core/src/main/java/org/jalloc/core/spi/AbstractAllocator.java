@@ -3,13 +3,19 @@ package org.jalloc.core.spi;
 import java.util.List;
 import java.util.OptionalLong;
 
+import org.checkerframework.checker.nullness.qual.Nullable;
+
 import org.jalloc.core.Allocator;
+import org.jalloc.core.AllocatorEvents;
 import org.jalloc.core.AllocatorMetric;
 import org.jalloc.core.AllocatorStats;
 import org.jalloc.core.DoubleFreeException;
 import org.jalloc.core.InvalidAlignmentException;
 import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.InvalidSizeException;
+import org.jalloc.core.events.AllocationSampleEvent;
+import org.jalloc.core.events.HeapStatisticsEvent;
+import org.jalloc.core.events.TrimEvent;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.walk.ExtentKind;
 import org.jalloc.core.walk.HeapWalk;
@@ -22,12 +28,14 @@ import org.jalloc.core.walk.Inspectable;
  * addresses not 0).
  *
  * <p>{@link #realloc} is built from the engine: in place through {@link #resize} when it can, else
- * allocate-copy-free, and on failure the old block is untouched.
+ * {@link #relocate} (allocate-copy-free unless the allocator overrides it), and on failure the old block is untouched.
  *
  * <p>Two faces, one engine: users see the {@link Allocator}; the checker and the tools see the {@link Inspectable}
  * face (the heap and {@link #walk()}) through {@code Inspection.of(allocator)}. The face is a separate object, not
  * public methods of this class: a public method inherited from here would be callable on every allocator class users
- * can name ({@code BuddyAllocator.create(n).heap()}), although this package is not exported to them.
+ * can name ({@code BuddyAllocator.create(n).heap()}), although this package is not exported to them. For the same
+ * reason the observability state (JFR's statistics request, JMX's snapshot) is package-private and reached through
+ * {@link Observation}.
  */
 public abstract class AbstractAllocator implements Allocator {
     /** Every payload is aligned to this (the x86-64 malloc guarantee); it is also the smallest usable size. */
@@ -36,6 +44,15 @@ public abstract class AbstractAllocator implements Allocator {
     /** The heap this allocator manages. */
     protected final Heap heap;
     private final String name;
+    /** Requested bytes until the next allocation sample (races between threads only blur the sampling). */
+    private long sampleCountdown = AllocatorEvents.sampleBytes();
+    /** Set by JFR's periodic hook for watched allocators ({@code AllocatorEvents.watch}, through {@link Observation}). */
+    volatile boolean statisticsDue;
+    /** Set when a JMX client read this allocator's MBean: the next call refreshes {@link #snapshot}. */
+    volatile boolean snapshotDue;
+    /** The statistics a calling thread took last for JMX, and when (System.currentTimeMillis()). */
+    volatile @Nullable AllocatorStats snapshot;
+    volatile long snapshotMillis;
 
     protected AbstractAllocator(String name, Heap heap) {
         this.name = name;
@@ -99,7 +116,69 @@ public abstract class AbstractAllocator implements Allocator {
         if (size > heap.capacity()) {
             return 0;
         }
-        return allocate(size);
+        long a = allocate(size);
+        observe(size, a);
+        return a;
+    }
+
+    /** The JFR side of an allocation: a sample every {@link AllocatorEvents#sampleBytes()}, statistics when due. */
+    private void observe(long size, long address) {
+        if ((sampleCountdown -= Math.max(size, 1)) < 0) {
+            long weight = AllocatorEvents.sampleBytes() - sampleCountdown;
+            sampleCountdown = AllocatorEvents.sampleBytes();
+            AllocationSampleEvent e = new AllocationSampleEvent();
+            if (e.isEnabled() && address != 0) {
+                e.allocator = name;
+                e.size = size;
+                e.sizeClass = usable(address);
+                e.address = address;
+                e.weight = weight;
+                e.commit();
+            }
+        }
+        if (statisticsDue || snapshotDue) {
+            refreshStatistics();
+        }
+    }
+
+    /**
+     * On a calling thread (so no walk races a single owner): takes {@code stats()} for JMX's snapshot and JFR's
+     * statistics event, whichever asked.
+     */
+    private void refreshStatistics() {
+        boolean jmx = snapshotDue;
+        boolean jfr = statisticsDue;
+        snapshotDue = false;
+        statisticsDue = false;
+        HeapStatisticsEvent e = new HeapStatisticsEvent();
+        if (!jmx && !e.isEnabled()) {
+            return;
+        }
+        AllocatorStats s;
+        try {
+            s = stats();
+        } catch (RuntimeException walkFailed) { // a concurrent allocator changed under the walk: skip this period
+            return;
+        }
+        if (jmx) {
+            snapshot = s;
+            snapshotMillis = System.currentTimeMillis();
+        }
+        if (!jfr || !e.isEnabled()) {
+            return;
+        }
+        e.allocator = name;
+        e.heapBytes = s.heapBytes();
+        e.highWaterBytes = s.highWaterBytes();
+        e.liveGrantedBytes = s.liveGrantedBytes();
+        e.allocatedBlocks = s.allocatedBlocks();
+        e.freeBytes = s.freeBytes();
+        e.freeBlocks = s.freeBlocks();
+        e.largestFreeBlock = s.largestFreeBlock();
+        e.metadataBytes = s.metadataBytes();
+        e.externalFragmentation = s.externalFragmentation();
+        e.releasedBytes = heap.releasedBytes();
+        e.commit();
     }
 
     @Override
@@ -139,6 +218,18 @@ public abstract class AbstractAllocator implements Allocator {
         if (resize(address, size)) {
             return address;
         }
+        return relocate(address, size);
+    }
+
+    /**
+     * Moves the live block at {@code address}, which {@link #resize} could not resize in place, to a block of
+     * {@code size} bytes ({@code 0 < size <= heap capacity}) keeping its first {@code min(usable, size)} bytes: by
+     * default allocate, copy, free. An allocator whose discipline forbids freeing the old block after allocating the
+     * new one (a stack growing down, which can only move its newest block) overrides it.
+     *
+     * @return the new address, or 0 with the block untouched and still live
+     */
+    protected long relocate(long address, long size) {
         long keep = Math.min(usable(address), size);
         long moved = allocate(size);
         if (moved == 0) {
@@ -169,6 +260,9 @@ public abstract class AbstractAllocator implements Allocator {
         if (address != 0) {
             deallocate(address);
         }
+        if (statisticsDue || snapshotDue) {
+            refreshStatistics();
+        }
     }
 
     @Override
@@ -185,7 +279,9 @@ public abstract class AbstractAllocator implements Allocator {
         if (size > heap.capacity() || alignment > heap.capacity() || alignment > heap.baseAlignment()) {
             return 0;
         }
-        return allocateAligned(alignment, size);
+        long a = allocateAligned(alignment, size);
+        observe(size, a);
+        return a;
     }
 
     @Override
@@ -235,6 +331,58 @@ public abstract class AbstractAllocator implements Allocator {
         return new AllocatorStats(name, heap.brk() - heap.start(), heap.capacity(), heap.highWater() - heap.start(),
                 OptionalLong.empty(), OptionalLong.empty(), f[granted], f[free], f[allocated], f[freeCount], f[largest],
                 f[metadata] + external, external, metrics());
+    }
+
+    /**
+     * {@code malloc_trim}: {@link #prepareTrim()}, then every whole page inside a free block, past its first and
+     * before its last {@link #TRIM_KEEP} bytes (headers, links, footers), goes back to the OS through
+     * {@link Heap#release}. Single-owner allocators: the owner calls it, as any operation.
+     */
+    @Override
+    public long trim() {
+        TrimEvent event = new TrimEvent();
+        event.begin();
+        prepareTrim();
+        long released = releaseFreePages(walk(), heap);
+        event.end();
+        if (event.shouldCommit()) {
+            event.allocator = name;
+            event.releasedBytes = released;
+            event.commit();
+        }
+        return released;
+    }
+
+    /** Bytes at each end of a free block that {@link #trim()} leaves in place: room for any header, links and footer. */
+    public static final long TRIM_KEEP = 64;
+
+    /** What an allocator does before its free blocks are trimmed: merge deferred free neighbours, flush caches. */
+    protected void prepareTrim() {}
+
+    /**
+     * Releases the whole pages inside every FREE extent of {@code walk}, keeping {@link #TRIM_KEEP} bytes at each
+     * end; returns the bytes released.
+     */
+    public static long releaseFreePages(HeapWalk walk, Heap heap) {
+        List<long[]> runs = new java.util.ArrayList<>();
+        walk.walkExtents((kind, start, size, payload, usable) -> {
+            if (size <= 0) {
+                return false;
+            }
+            if (kind == ExtentKind.FREE) {
+                long from = alignUp(start + TRIM_KEEP, Heap.PAGE_SIZE);
+                long to = (start + size - TRIM_KEEP) & -Heap.PAGE_SIZE;
+                if (to > from) {
+                    runs.add(new long[] {from, to - from});
+                }
+            }
+            return true;
+        });
+        long released = 0;
+        for (long[] r : runs) {
+            released += heap.release(r[0], r[1]);
+        }
+        return released;
     }
 
     @Override

@@ -86,6 +86,11 @@ public abstract class ForwardingAllocator implements Allocator, Inspectable {
     }
 
     @Override
+    public long trim() {
+        return delegate.trim();
+    }
+
+    @Override
     public HeapWalk heapWalk() {
         return Inspection.of(delegate).heapWalk();
     }

@@ -32,4 +32,22 @@ class DependentArenaTest {
         assertThrows(IllegalStateException.class, heap::dependentArena, "no arena over a closed heap");
         assertEquals(0, heap.openDependentArenas());
     }
+
+    @Test
+    void slicesBoundToADependentArenaDieWithItAndOnlyItsOwnHeapsArenasAreAccepted() {
+        try (Heap heap = Heap.reserve(1 << 16); Heap other = Heap.reserve(1 << 16); Arena confined = Arena.ofConfined()) {
+            heap.sbrk(64);
+            Arena open = heap.dependentArena();
+            MemorySegment s = heap.slice(heap.start(), 64, open);
+            s.set(ValueLayout.JAVA_LONG, 8, 42);
+            assertEquals(42, heap.getLong(heap.start() + 8));
+            assertEquals(heap.memory().address() + heap.start(), s.address());
+            assertThrows(IllegalArgumentException.class, () -> heap.slice(heap.start(), 64, confined), "not a dependent arena");
+            Arena foreign = other.dependentArena();
+            assertThrows(IllegalArgumentException.class, () -> heap.slice(heap.start(), 64, foreign), "another heap's arena");
+            assertThrows(IndexOutOfBoundsException.class, () -> heap.slice(heap.limit() - 8, 64, open));
+            open.close();
+            assertThrows(IllegalStateException.class, () -> s.get(ValueLayout.JAVA_BYTE, 0));
+        }
+    }
 }

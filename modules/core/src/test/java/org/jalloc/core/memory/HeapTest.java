@@ -46,6 +46,47 @@ class HeapTest {
         }
     }
 
+    /** The permissions /proc/self/maps shows for the mapping that holds {@code address} ("rw-p", "---p"), or "". */
+    static String permissions(long address) throws java.io.IOException {
+        for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/maps"))) {
+            String[] f = line.split("\\s+");
+            String[] range = f[0].split("-");
+            if (Long.compareUnsigned(Long.parseUnsignedLong(range[0], 16), address) <= 0
+                    && Long.compareUnsigned(address, Long.parseUnsignedLong(range[1], 16)) < 0) {
+                return f[1];
+            }
+        }
+        return "";
+    }
+
+    @Test
+    void theFirstPageBecomesARealGuardPageThatSnapshotsReadAsZeros() throws Exception {
+        Assumptions.assumeTrue(Libc.available(), Libc.unavailableReason());
+        try (Heap heap = Heap.reserve(1 << 20)) {
+            heap.sbrk(2 * Heap.PAGE_SIZE);
+            heap.fill(heap.start(), 2 * Heap.PAGE_SIZE, (byte) 0x5A);
+            assertFalse(heap.guardPageProtected());
+            assertEquals("rw-p", permissions(heap.memory().address()));
+            assertTrue(heap.protectGuardPage());
+            assertTrue(heap.protectGuardPage(), "idempotent");
+            assertTrue(heap.guardPageProtected());
+            assertEquals("---p", permissions(heap.memory().address()), "PROT_NONE on the first page");
+            assertEquals("rw-p", permissions(heap.memory().address() + heap.start()), "the heap proper stays accessible");
+            byte[] s = heap.snapshot();
+            assertEquals(heap.brk(), s.length);
+            for (int i = 0; i < Heap.PAGE_SIZE; i++) {
+                assertEquals(0, s[i], "the guard page is not read");
+            }
+            assertEquals(0x5A, s[(int) heap.start()]);
+            heap.reset();
+            assertTrue(heap.guardPageProtected(), "reset keeps the protection");
+        }
+        try (Heap eager = Heap.reserveInArena(64 << 10)) {
+            assertFalse(eager.protectGuardPage(), "no mmap, no guard page");
+            assertFalse(eager.guardPageProtected());
+        }
+    }
+
     @Test
     void mmapIsUsedWhenNativeAccessIsGranted() {
         try (Heap heap = Heap.reserve(1L << 30)) {

@@ -69,6 +69,12 @@ public interface GcInspector {
     int[] globals();
 
     /**
+     * Whether a full collection leaves only reachable objects. False for {@code refcount:cycles=off}: what it leaves
+     * unreachable is exactly the garbage on or held by cycles (the oracle checks that set instead, GC-34).
+     */
+    boolean reclaimsAllGarbage();
+
+    /**
      * Runs {@code listener} at the end of every collection (null: none), and after every other pause: a minor
      * collection, an incremental step, a concurrent collector's stop-the-world phase (inside it, with every mutator
      * stopped). {@link #fullyCollected()} says whether completeness may be demanded then.

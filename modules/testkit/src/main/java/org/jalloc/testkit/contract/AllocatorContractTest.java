@@ -45,6 +45,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -63,8 +64,14 @@ import org.junit.jupiter.params.provider.MethodSource;
  *
  * Every test runs single-threaded; most run under {@link CheckedAllocator}, so any invariant the operation breaks
  * fails the test with the checker's report.
+ *
+ * <p>An allocator with a discipline (a stack frees last in first out, an arena releases regions, a pool serves one
+ * size) replaces the base tests its discipline makes meaningless with tests of its own, each annotated
+ * {@link Replaces} with the base test's name and the reason; the base test is then skipped with that reason, and
+ * {@link #replacementsAreTestsAndNameBaseTests()} fails if a replacement is not a test or names no base test.
  */
 @SuppressWarnings("initialization.field.uninitialized") // JUnit assigns the fixture in @BeforeEach, before any test
+@ExtendWith(ContractReplacements.class)
 public abstract class AllocatorContractTest {
     /** Heap size of the single-test fixture. */
     protected static final long HEAP = 1 << 20;
@@ -114,6 +121,79 @@ public abstract class AllocatorContractTest {
     /** The allocator under test, checked after every operation. */
     protected final CheckedAllocator checked() {
         return checked;
+    }
+
+    // ------------------------------------------------------------ memory back to the OS (issue 25)
+
+    @Test
+    void trimLeavesTheCheckerPassingAndTheHeapUsable() {
+        try (Heap h = Heap.reserve(16L << 20)) {
+            CheckedAllocator c = new CheckedAllocator(factory(16L << 20).create(h));
+            java.util.List<Long> blocks = new java.util.ArrayList<>();
+            for (int i = 0; i < 1_500; i++) { // checked: the whole heap is walked after every op
+                long p = c.malloc(16 + (i % 7) * 40);
+                if (p == 0) {
+                    break;
+                }
+                blocks.add(p);
+            }
+            long big = c.malloc(256 * 1024);
+            for (int i = 0; i < blocks.size(); i++) {
+                if (i % 50 != 0) {
+                    c.free(blocks.get(i));
+                }
+            }
+            c.free(big);
+            long released = c.trim(); // CheckedAllocator walks the heap and every live payload after it: throws on a violation
+            assertTrue(released >= 0);
+            assertTrue(released % Heap.PAGE_SIZE == 0, "whole pages: " + released);
+            long again = c.malloc(300 * 1024);
+            assertNotEquals(0, again, "the trimmed heap serves a large block again");
+            c.free(again);
+            for (int i = 0; i < blocks.size(); i += 50) {
+                c.free(blocks.get(i));
+            }
+            c.trim();
+            assertEquals(0, c.stats().allocatedBlocks());
+        }
+    }
+
+    @Test
+    void trimGivesTheFreedPagesOfALargeLiveSetBack() {
+        // 4 MiB in 256-byte blocks: small blocks, few enough (16 384) that an implicit list's O(n) search stays quick
+        long bytes = 4L << 20;
+        long block = 256;
+        long heapBytes = 64 * bytes; // room for page-sized minimum blocks (buddy:min-block=4096); untouched pages cost nothing
+        try (Heap h = Heap.reserve(heapBytes)) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(h.isMmapBacked(), "resident pages need mmap and mincore");
+            Allocator a = factory(heapBytes).create(h);
+            long before = h.residentBytes();
+            long[] blocks = new long[(int) (bytes / block)];
+            for (int i = 0; i < blocks.length; i++) {
+                blocks[i] = a.malloc(block);
+                assertNotEquals(0, blocks[i]);
+                h.putLong(blocks[i], i); // touch it, as a program would
+            }
+            long peak = h.residentBytes();
+            assertTrue(peak - before >= bytes / 2, "the live set is resident: " + (peak - before));
+            for (long p : blocks) {
+                a.free(p);
+            }
+            long released = a.trim();
+            long after = h.residentBytes();
+            // the acceptance bound of issue 25 (the larger of 10% of the live set and 16 MiB) is measured at 256 MiB by
+            // ./jalloc trim (docs/observability.md); here a tighter one: at most a quarter of the live set stays resident
+            assertTrue(after - before <= bytes / 4, a.name() + ": " + (after - before) + " bytes still resident after trim (released "
+                    + released + ", peak " + (peak - before) + ")");
+        }
+    }
+
+    // ------------------------------------------------------------ replaced tests
+
+    @Test
+    void replacementsAreTestsAndNameBaseTests() {
+        List<String> problems = ContractReplacements.problems(getClass());
+        assertTrue(problems.isEmpty(), () -> String.join("\n", problems));
     }
 
     // ------------------------------------------------------------ edge cases of the API

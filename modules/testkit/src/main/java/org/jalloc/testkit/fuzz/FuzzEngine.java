@@ -59,7 +59,10 @@ public final class FuzzEngine {
         return z ^ (z >>> 31);
     }
 
-    /** Runs sequences until {@code totalOps} ops have been executed; every failure is shrunk and kept. */
+    /**
+     * Runs sequences until {@code totalOps} ops have been executed; every failure is shrunk and kept. An allocator
+     * with a discipline (a stack, an arena, a pool) is fuzzed by {@link DisciplineFuzz}, which keeps it.
+     */
     public FuzzReport run(long seed, long totalOps, @Nullable Progress progress) {
         return run(seed, totalOps, progress, () -> false);
     }
@@ -69,6 +72,10 @@ public final class FuzzEngine {
      * soak mode's deadline); the report counts the ops actually run.
      */
     public FuzzReport run(long seed, long totalOps, @Nullable Progress progress, BooleanSupplier stop) {
+        DisciplineFuzz discipline = DisciplineFuzz.forFactory(factory);
+        if (discipline != null) {
+            return discipline.opsPerSequence(opsPerSequence).shrinkBudget(shrinkBudget).run(seed, totalOps, progress, stop);
+        }
         long t0 = System.nanoTime();
         List<FuzzFailure> failures = new ArrayList<>();
         long done = 0;
@@ -91,8 +98,12 @@ public final class FuzzEngine {
         return new FuzzReport(factory.name(), done, seed, sequences, failures, visited[0], (System.nanoTime() - t0) / 1e9);
     }
 
-    /** Runs one generated sequence; returns its shrunk failure, or null if it passed. */
+    /** Runs one generated sequence (of the allocator's discipline, if it has one); returns its shrunk failure, or null. */
     public @Nullable FuzzFailure runSequence(long seed) {
+        DisciplineFuzz discipline = DisciplineFuzz.forFactory(factory);
+        if (discipline != null) {
+            return discipline.opsPerSequence(opsPerSequence).shrinkBudget(shrinkBudget).runSequence(seed);
+        }
         return runAndShrink(OpGenerator.generate(seed, opsPerSequence, factory.heapBytes()), seed, new long[1]);
     }
 

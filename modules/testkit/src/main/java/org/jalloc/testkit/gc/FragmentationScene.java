@@ -2,6 +2,7 @@ package org.jalloc.testkit.gc;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.BiConsumer;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.jalloc.check.HeapChecker;
@@ -57,6 +58,15 @@ public record FragmentationScene(String collector, @Nullable String allocator, l
 
     /** Builds and runs the scene on a new collector (checked mode). */
     public static FragmentationScene run(String spec, @Nullable String allocator, long heapBytes) {
+        return run(spec, allocator, heapBytes, null);
+    }
+
+    /**
+     * Builds and runs the scene, showing {@code observer} the heap "before collection" (every other piece dropped)
+     * and "after collection" (what the collector made of it): {@code ./jalloc heapmap --collector} draws these.
+     */
+    public static FragmentationScene run(String spec, @Nullable String allocator, long heapBytes,
+                                         @Nullable BiConsumer<String, GcInspector> observer) {
         CollectorFactory factory = CollectorFactory.of(spec, allocator, heapBytes);
         try (Collector c = factory.create()) {
             Mutator m = c.mutator();
@@ -78,12 +88,18 @@ public record FragmentationScene(String collector, @Nullable String allocator, l
                 m.setRef(m.local(0), i, 0);
             }
             long[] before = freeRuns(inspector);
+            if (observer != null) {
+                observer.accept("before collection", inspector);
+            }
             long big = m.allocateWithoutCollecting(Types.BYTE_ARRAY, BIG);
             boolean allocatedBefore = big != 0;
             violations.addAll(checker.check(inspector.heapWalk()));
             m.collect();
             violations.addAll(checker.check(inspector.heapWalk()));
             long[] after = freeRuns(inspector);
+            if (observer != null) {
+                observer.accept("after collection", inspector);
+            }
             boolean allocatedAfter = m.allocateArray(Types.BYTE_ARRAY, BIG) != 0;
             violations.addAll(checker.check(inspector.heapWalk()));
             return new FragmentationScene(factory.name(), factory.allocator(), before[0], before[1], allocatedBefore, after[0], after[1],
@@ -92,7 +108,7 @@ public record FragmentationScene(String collector, @Nullable String allocator, l
     }
 
     /** {free bytes, largest free run}: runs of bytes no reachable object holds, in walk order, plus the tail. */
-    static long[] freeRuns(GcInspector inspector) {
+    public static long[] freeRuns(GcInspector inspector) {
         long[] reachable = inspector.reachable();
         long[] r = {0, 0, 0, 0}; // free, largest, current run, end of the last extent
         inspector.heapWalk().walkExtents((kind, start, size, payload, usable) -> {

@@ -75,6 +75,7 @@ public final class GcRun implements AutoCloseable {
         this.inspector = GcInspector.of(collector);
         m.pushFrame(BASE_SLOTS);
         shadow.frames.add(new SObj[BASE_SLOTS]);
+        shadow.leaksCycles = !inspector.reclaimsAllGarbage();
     }
 
     Mutator mutator() {
@@ -122,18 +123,18 @@ public final class GcRun implements AutoCloseable {
                 if (!typeIds.isEmpty()) {
                     int t = typeIds.get(Math.floorMod(op.b(), typeIds.size()));
                     long r = m.allocate(t);
-                    store(op.a(), r, r == 0 ? null : new SObj(t, 0, collector.types().refFields(t), collector.types().dataBytes(t)));
+                    storeNew(op.a(), r, r == 0 ? null : new SObj(t, 0, collector.types().refFields(t), collector.types().dataBytes(t)));
                 }
             }
             case 'a' -> {
                 int len = Math.floorMod(op.b(), 1 << 16);
                 long r = m.allocateArray(Types.REF_ARRAY, len);
-                store(op.a(), r, r == 0 ? null : new SObj(Types.REF_ARRAY, len, len, 0));
+                storeNew(op.a(), r, r == 0 ? null : new SObj(Types.REF_ARRAY, len, len, 0));
             }
             case 'b' -> {
                 int len = Math.max(0, op.b());
                 long r = m.allocateArray(Types.BYTE_ARRAY, len);
-                store(op.a(), r, r == 0 ? null : new SObj(Types.BYTE_ARRAY, len, 0, len));
+                storeNew(op.a(), r, r == 0 ? null : new SObj(Types.BYTE_ARRAY, len, 0, len));
             }
             case 'l' -> {
                 int s = slot(op.a());
@@ -223,6 +224,14 @@ public final class GcRun implements AutoCloseable {
         if (opNo % checkEvery == 0) {
             check(false);
         }
+    }
+
+    /** Slot {@code slot} = a new object (or NULL when the allocation returned 0). */
+    private void storeNew(int slot, long ref, @Nullable SObj o) {
+        if (o != null) {
+            shadow.born(o, inspector.address(ref));
+        }
+        store(slot, ref, o);
     }
 
     private void store(int slot, long ref, @Nullable SObj o) {

@@ -28,7 +28,11 @@ import org.jalloc.gc.inspect.GcInspector;
  *   <li>GC-6 (the graph is preserved): the pairing is a bijection and every field agrees on NULL versus object — the
  *       heap's reachable graph is isomorphic to the shadow's, whether or not the collector moved objects;</li>
  *   <li>GC-4 (completeness), after a full collection: the heap holds no object beyond the paired ones (pending lazy
- *       sweep excepted).</li>
+ *       sweep excepted);</li>
+ *   <li>GC-34, for a collector that leaks cycles by design ({@code refcount:cycles=off}), after a collection instead:
+ *       the heap holds the paired objects plus exactly the garbage on or held by cycles — computed here from every
+ *       object the mutator made (the garbage no other garbage references is peeled off repeatedly; what remains
+ *       leaks), each at its birth address with its type, data and fields.</li>
  * </ul>
  * It never looks at mark bits or at the collector's own roots: it knows the roots the mutator set.
  */
@@ -39,6 +43,8 @@ public final class ShadowGraph {
         final int length;
         final @Nullable SObj[] refs;
         final byte[] data;
+        /** The heap address it was born at (tracked only for a collector that leaks cycles: it never moves objects). */
+        long address = -1;
 
         SObj(int type, int length, int refs, int dataBytes) {
             this.type = type;
@@ -52,6 +58,22 @@ public final class ShadowGraph {
     final List<@Nullable SObj[]> frames = new ArrayList<>();
     /** Global handle number to its object (null: the global holds NULL). */
     final TreeMap<Integer, @Nullable SObj> globals = new TreeMap<>();
+    /**
+     * Whether the collector leaves cyclic garbage by design ({@code refcount:cycles=off}): then every object is
+     * tracked from birth, and after a collection the heap must hold exactly the reachable objects plus the garbage on
+     * or held by cycles (GC-34).
+     */
+    boolean leaksCycles;
+    /** Leak mode: every object not yet known to be freed (reachable, leaked, or garbage since the last check). */
+    final List<SObj> tracked = new ArrayList<>();
+
+    /** Records a new object and its address (leak mode only). */
+    void born(SObj o, long address) {
+        if (leaksCycles) {
+            o.address = address;
+            tracked.add(o);
+        }
+    }
 
     /** The roots in the order collectors scan them: globals by handle, then the frames from the bottom. */
     List<@Nullable SObj> roots() {
@@ -88,7 +110,7 @@ public final class ShadowGraph {
      *
      * @param complete also check completeness (GC-4): only right after a full collection
      */
-    @Enforces({"GC-3", "GC-4", "GC-6"})
+    @Enforces({"GC-3", "GC-4", "GC-6", "GC-34"})
     public void compare(Mutator m, GcInspector inspector, boolean complete, List<Violation> out) {
         long[] heapRoots = inspector.roots();
         List<@Nullable SObj> shadowRoots = roots();
@@ -141,7 +163,9 @@ public final class ShadowGraph {
                         "a readable object", e.getClass().getSimpleName()));
             }
         }
-        if (complete && out.isEmpty()) {
+        if (complete && out.isEmpty() && leaksCycles) {
+            compareLeak(m, inspector, addressOf, objectAt, out);
+        } else if (complete && out.isEmpty()) {
             long[] extra = {0, 0};
             inspector.forEachObject((address, size, type, length, pending) -> {
                 if (!pending && !objectAt.containsKey(address)) {
@@ -153,6 +177,94 @@ public final class ShadowGraph {
                 return true;
             });
         }
+    }
+
+    /**
+     * GC-34: the garbage counting cannot free is the tracked objects no root reaches, minus those peeled off because
+     * no other garbage references them (repeatedly). Every leaked object must be in the heap as the mutator left it,
+     * and nothing else unreachable.
+     */
+    private void compareLeak(Mutator m, GcInspector inspector, IdentityHashMap<SObj, Long> reached, Map<Long, SObj> objectAt,
+                             List<Violation> out) {
+        IdentityHashMap<SObj, int[]> garbage = new IdentityHashMap<>();
+        for (SObj o : tracked) {
+            if (!reached.containsKey(o)) {
+                garbage.put(o, new int[1]);
+            }
+        }
+        for (SObj o : garbage.keySet()) {
+            for (SObj t : o.refs) {
+                int[] in = t == null ? null : garbage.get(t);
+                if (in != null) {
+                    in[0]++;
+                }
+            }
+        }
+        ArrayDeque<SObj> peel = new ArrayDeque<>();
+        garbage.forEach((o, in) -> {
+            if (in[0] == 0) {
+                peel.push(o);
+            }
+        });
+        while (!peel.isEmpty()) {
+            SObj o = peel.pop();
+            garbage.remove(o);
+            for (SObj t : o.refs) {
+                if (t != null) {
+                    int[] in = garbage.get(t);
+                    if (in != null && --in[0] == 0) {
+                        peel.push(t);
+                    }
+                }
+            }
+        }
+        tracked.removeIf(o -> !reached.containsKey(o) && !garbage.containsKey(o)); // freed: forget them
+        org.jalloc.gc.ObjectModel model = m.collector().objectModel();
+        Map<Long, SObj> leakAt = new HashMap<>();
+        for (SObj o : garbage.keySet()) {
+            leakAt.put(o.address, o);
+            String bad = leakedObjectDiffers(model, inspector, o, reached);
+            if (bad != null && out.size() < 32) {
+                out.add(new Violation("GC-34", Math.max(0, o.address), "a leaked object (garbage on or held by a cycle) is not as the"
+                        + " mutator left it: " + bad, "type " + o.type + " at 0x" + Long.toHexString(o.address), bad));
+            }
+        }
+        long[] extra = {0};
+        inspector.forEachObject((address, size, type, length, pending) -> {
+            if (!pending && !objectAt.containsKey(address) && !leakAt.containsKey(address) && extra[0]++ < 8) {
+                out.add(new Violation("GC-34", address, "an unreachable object that no cycle holds survived the collection",
+                        objectAt.size() + " reachable and " + leakAt.size() + " leaked objects only", "type " + type + ", " + size + " bytes"));
+            }
+            return true;
+        });
+    }
+
+    /** Why the heap object at a leaked shadow object's address differs from it, or null. */
+    private static @Nullable String leakedObjectDiffers(org.jalloc.gc.ObjectModel model, GcInspector inspector, SObj o,
+                                                       IdentityHashMap<SObj, Long> reached) {
+        long a = o.address;
+        if (a <= 0 || !inspector.isObject(a)) {
+            return "no object at its address (freed)";
+        }
+        if (model.typeAt(a) != o.type || model.lengthAt(a) != o.length || model.refCount(a) != o.refs.length
+                || model.dataSize(a) != o.data.length) {
+            return "type or shape changed: " + model.describe(a);
+        }
+        long from = model.dataStart(a);
+        org.jalloc.core.memory.Heap heap = inspector.heapWalk().heap();
+        for (int i = 0; i < o.data.length; i++) {
+            if (heap.getByte(from + i) != o.data[i]) {
+                return "data byte " + i + " changed";
+            }
+        }
+        for (int f = 0; f < o.refs.length; f++) {
+            SObj t = o.refs[f];
+            Long ta = t == null ? Long.valueOf(0) : reached.containsKey(t) ? reached.get(t) : Long.valueOf(t.address);
+            if (ta == null || model.ref(a, f) != ta) {
+                return "field " + f + " holds 0x" + Long.toHexString(model.ref(a, f)) + ", not 0x" + Long.toHexString(ta == null ? -1 : ta);
+            }
+        }
+        return null;
     }
 
     private static void compareObject(Mutator m, Pair p, long a, ArrayDeque<Pair> work, List<Violation> out) {

@@ -22,12 +22,15 @@ import java.util.SplittableRandom;
  *   <tr><td>coalescing</td><td>malloc-lab coalescing-bal</td><td>two blocks allocated and freed, then one block of their combined size</td></tr>
  *   <tr><td>tail-sizes</td><td>footer-elision study</td><td>random live set with sizes 1-8 bytes above a multiple of 16</td></tr>
  *   <tr><td>full-api</td><td>jalloc extensions</td><td>random mix of a, c, m, r, x and f ops</td></tr>
+ *   <tr><td>strings, list, tree, browser</td><td>real programs' heaps</td><td>mostly small requests (strings, list
+ *       and tree nodes) with a few large ones: see {@link ProgramTraces}</td></tr>
  * </table>
  */
 public final class TraceGenerator {
     /** The pattern names {@link #generate} accepts. */
     public static final List<String> PATTERNS = List.of(
-            "larson", "producer-consumer", "binary", "realloc-growth", "random", "coalescing", "tail-sizes", "full-api");
+            "larson", "producer-consumer", "binary", "realloc-growth", "random", "coalescing", "tail-sizes", "full-api",
+            "strings", "list", "tree", "browser");
 
     /** The most ops a generated trace may hold. */
     public static final int MAX_OPS = 20_000_000;
@@ -62,6 +65,9 @@ public final class TraceGenerator {
         }
         if (ops < 1 || ops > MAX_OPS) {
             throw new IllegalArgumentException("a generated trace holds 1 to " + MAX_OPS + " ops, not " + ops);
+        }
+        if (ProgramTraces.PATTERNS.contains(pattern)) {
+            return ProgramTraces.generate(pattern, ops, seed);
         }
         TraceGenerator g = new TraceGenerator(seed, ops);
         switch (pattern) {
