@@ -28,6 +28,7 @@ import org.jalloc.core.memory.Heap;
 import org.jalloc.core.spi.AllocatorType;
 import org.jalloc.core.spi.AllocatorTypes;
 import org.jalloc.core.walk.Inspection;
+import org.jalloc.testkit.fuzz.DisciplineFuzz;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -41,8 +42,34 @@ import org.junit.jupiter.params.provider.MethodSource;
 class DebugLayerTest {
     private static final long HEAP = 8L << 20;
 
+    /** Every allocator of {@code ./jalloc list} but those with a discipline (stack, arena, pool), which refuse the layer. */
     static Stream<String> allocators() {
-        return AllocatorTypes.all().stream().map(AllocatorType::name);
+        return AllocatorTypes.all().stream().map(AllocatorType::name).filter(n -> !disciplined(n));
+    }
+
+    static Stream<String> disciplinedAllocators() {
+        return AllocatorTypes.all().stream().map(AllocatorType::name).filter(DebugLayerTest::disciplined);
+    }
+
+    private static boolean disciplined(String name) {
+        try (Allocator a = Allocators.create(name, HEAP)) {
+            return DisciplineFuzz.kindOf(a) != null;
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("disciplinedAllocators")
+    void allocatorsWithADisciplineRefuseTheLayerWithOneClearLine(String name) {
+        for (String option : List.of(":debug=FZPU", ":leaks=simple")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Allocators.create(name + option, HEAP));
+            assertTrue(e.getMessage().contains("not supported"), e.getMessage());
+        }
+    }
+
+    @Test
+    void everyAllocatorWithoutADisciplineIsCovered() {
+        assertTrue(allocators().toList().containsAll(List.of("first-fit", "next-fit", "best-fit", "segregated", "boundary-tag", "tlsf",
+                "buddy", "slab", "thread-cache", "dense")), allocators().toList().toString());
     }
 
     private static Allocator debug(String name) {

@@ -182,6 +182,14 @@ public record DebugOptions(int flags, LeakLevel leaks) {
         if (off()) {
             return allocator;
         }
+        if (allocator instanceof org.jalloc.core.RegionAllocator || allocator instanceof org.jalloc.core.FixedSizeAllocator) {
+            // A stack frees newest first and a pool serves one size: a FIFO quarantine and red zones would break the
+            // discipline, and a wrapper would hide it from its tools. Refused rather than half working.
+            String kind = allocator instanceof org.jalloc.core.FixedSizeAllocator ? "a fixed-size pool" : "a stack or region";
+            allocator.close();
+            throw new IllegalArgumentException(displayName + ": debug= and leaks= are not supported on " + kind
+                    + " allocator yet (docs/debugging.md)");
+        }
         try {
             return new DebugAllocator(allocator, this, displayName);
         } catch (RuntimeException | Error e) {
