@@ -52,7 +52,7 @@ class DebugLayerTest {
     }
 
     private static boolean disciplined(String name) {
-        try (Allocator a = Allocators.create(name, HEAP)) {
+        try (Allocator a = Allocators.create(name, 64L << 20)) { // stack's default frame area is 8 MiB
             return DisciplineFuzz.kindOf(a) != null;
         }
     }
@@ -61,7 +61,7 @@ class DebugLayerTest {
     @MethodSource("disciplinedAllocators")
     void allocatorsWithADisciplineRefuseTheLayerWithOneClearLine(String name) {
         for (String option : List.of(":debug=FZPU", ":leaks=simple")) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Allocators.create(name + option, HEAP));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Allocators.create(name + option, 64L << 20));
             assertTrue(e.getMessage().contains("not supported"), e.getMessage());
         }
     }
