@@ -60,7 +60,7 @@ class ExportsTest {
             "org.jalloc.buddy", "org.jalloc.slab", "org.jalloc.threadcache", "org.jalloc.dense", "org.jalloc.stack",
             "org.jalloc.gc");
     static final List<String> CORE_INTERNAL = List.of("org.jalloc.core.memory", "org.jalloc.core.walk",
-            "org.jalloc.core.spi", "org.jalloc.core.nativeaccess", "org.jalloc.core.events");
+            "org.jalloc.core.spi", "org.jalloc.core.nativeaccess", "org.jalloc.core.events", "org.jalloc.core.debug");
 
     /** The jalloc modules on the class path (jars or target/classes), by name. */
     static Map<String, ModuleReference> modules() {
