@@ -183,7 +183,7 @@ public final class BenchMain {
         List<Run> runs = new ArrayList<>();
         if (mode == Mode.SMOKE) {
             List<String> smoke = subjects.stream().filter(s -> List.of("boundary-tag", "thread-cache", "thread-cache/handle", "libc",
-                    "arena-confined", "floor-array", "floor-threadlocal").contains(s)).toList();
+                    "libc-critical", "arena-confined", "floor-array", "floor-threadlocal").contains(s)).toList();
             runs.add(new Run("pair 64 B (smoke)", "PairBenchmark.pair", Map.of("subject", smoke, "size", List.of("64")), 1));
             return runs;
         }

@@ -66,7 +66,8 @@ final class Report {
         sb.append("Machine: ").append(machine()).append(".\n\n");
         sb.append("Every figure comes from one JMH run on this machine: ns per operation (lower is better), the ratio to the ")
                 .append("`floor-array` floor of the same benchmark (a preallocated array stack: what no malloc+free can beat), the ratio ")
-                .append("to the fastest peer measured (libc, mimalloc, jemalloc, tcmalloc through FFM, `Arena.ofConfined()`, Netty's ")
+                .append("to the fastest peer measured (libc, mimalloc, jemalloc, tcmalloc through FFM, each in two forms: plain downcalls and ")
+                .append("critical ones, `-critical`, with no thread-state transition; `Arena.ofConfined()`, Netty's ")
                 .append("pooled direct buffers), and Java-heap bytes allocated per operation (`-prof gc`). Subjects are described in ")
                 .append("`modules/bench/src/main/java/org/jalloc/bench/Subject.java`. Peers that are not installed are skipped:\n\n");
         if (skipped.isEmpty()) {
@@ -137,7 +138,8 @@ final class Report {
                 who[1] = (String) r.get("allocator");
             }
         }
-        StringBuilder sb = new StringBuilder("Measured, per benchmark: the fastest jalloc allocator against the fastest peer.\n\n");
+        StringBuilder sb = new StringBuilder("Measured, per benchmark: the fastest jalloc allocator against the fastest peer (every native peer "
+                + "in both forms, plain and critical downcalls; the faster form counts).\n\n");
         sb.append("| benchmark | fastest jalloc | ns/op | fastest peer | ns/op | jalloc / peer |\n|---|---|---:|---|---:|---:|\n");
         groups.forEach((g, best) -> {
             if (best[0] < Double.MAX_VALUE && best[1] < Double.MAX_VALUE) {
