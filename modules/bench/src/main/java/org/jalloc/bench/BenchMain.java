@@ -185,6 +185,11 @@ public final class BenchMain {
             List<String> smoke = subjects.stream().filter(s -> List.of("boundary-tag", "thread-cache", "thread-cache/handle", "libc",
                     "libc-critical", "arena-confined", "floor-array", "floor-threadlocal").contains(s)).toList();
             runs.add(new Run("pair 64 B (smoke)", "PairBenchmark.pair", Map.of("subject", smoke, "size", List.of("64")), 1));
+            // Every standard workload once, on its smallest thread count, for thread-cache and libc's critical form.
+            List<String> few = subjects.stream().filter(s -> List.of("thread-cache", "libc-critical").contains(s)).toList();
+            for (Standard w : STANDARD) {
+                runs.add(new Run(w.label + " (smoke)", w.include, Map.of("subject", few), w.threads.get(0)));
+            }
             return runs;
         }
         List<String> concurrent = new ArrayList<>();
@@ -207,8 +212,48 @@ public final class BenchMain {
         runs.add(new Run("larson, 2 threads", "LarsonBenchmark.larson", Map.of("subject", concurrent), 2));
         runs.add(new Run("producer/consumer, remote frees", "ProducerConsumerBenchmark.pc", Map.of("subject", addressed), 2));
         runs.add(new Run("heap checker", "CheckerBenchmark.fullCheck", Map.of("allocator", jalloc, "blocks", List.of("10000")), 1));
+        // The standard allocator workloads: thread-safe subjects with an address API (both thread-cache paths, the
+        // natives in both forms, a locked jalloc allocator); on one thread every general-purpose jalloc allocator.
+        List<String> threaded = new ArrayList<>();
+        List<String> single = new ArrayList<>();
+        for (String s : subjects) {
+            try (Subject subject = Subject.create(s)) {
+                if (subject.threadAddresses() != null) {
+                    single.add(s);
+                    if (subject.concurrent()) {
+                        threaded.add(s);
+                    }
+                }
+            }
+        }
+        threaded.add("boundary-tag+lock");
+        for (Standard w : STANDARD) {
+            for (int t : w.threads) {
+                boolean alone = t == 1 && !w.spawnsThreads;
+                runs.add(new Run(w.label + ", " + t + (t == 1 ? " thread" : " threads"), w.include,
+                        Map.of("subject", alone ? single : threaded), t));
+            }
+        }
         return runs;
     }
+
+    /**
+     * A standard allocator workload (mimalloc-bench's suite): its JMH include, the thread counts it runs with, and
+     * whether it starts threads of its own (then only thread-safe subjects take part, even on one JMH thread).
+     */
+    record Standard(String label, String include, List<Integer> threads, boolean spawnsThreads) {}
+
+    /** The standard allocator workloads, in report order (docs/performance.md cites each original's parameters). */
+    static final List<Standard> STANDARD = List.of(
+            new Standard("xmalloc-test", "XmallocBenchmark.xmalloc", List.of(2), true),
+            new Standard("cache-scratch", "CacheScratchBenchmark.scratch", List.of(1, 2), false),
+            new Standard("cache-thrash", "CacheThrashBenchmark.thrash", List.of(1, 2), false),
+            new Standard("larsonN", "LarsonNBenchmark.larsonN", List.of(1, 2, 4), true),
+            new Standard("rptest", "RptestBenchmark.loop", List.of(2), false),
+            new Standard("alloc-test", "AllocTestBenchmark.toggle", List.of(1, 2), false),
+            new Standard("glibc-thread", "GlibcThreadBenchmark.glibcThread", List.of(1), true),
+            new Standard("sh6bench", "ShBenchmark.sh6", List.of(4), false),
+            new Standard("sh8bench", "ShBenchmark.sh8", List.of(4), false));
 
     static List<Row> run(Run run, Mode mode, Path log) throws RunnerException {
         // JMH's own progress goes to the log, so stdout carries only result lines.
