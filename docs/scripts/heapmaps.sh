@@ -7,7 +7,7 @@ trace=../shared/traces/malloclab/binary-bal.rep
 [ -f "$trace" ] || { echo "heapmaps.sh: $trace not found (the CS:APP traces live in ../shared/traces)" >&2; exit 2; }
 out=docs/images/heapmap
 mkdir -p "$out"
-for a in first-fit next-fit best-fit segregated boundary-tag tlsf buddy slab thread-cache; do
+for a in first-fit next-fit best-fit segregated boundary-tag tlsf buddy slab slub slob thread-cache dense; do
   ./jalloc heapmap --allocator "$a" --trace "$trace" --at peak --out "$out/$a-binary-bal-peak.png"
 done
 ./jalloc heapmap --allocator buddy --trace "$trace" --at op=4000 --out "$out/buddy-binary-bal-op4000.png"

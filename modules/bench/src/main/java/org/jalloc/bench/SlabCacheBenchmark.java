@@ -31,8 +31,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code batch}: 64 objects allocated, then freed (more than two magazines of rounds: depot exchanges, and the
  *       slab layer whenever the depot runs dry).</li>
  * </ul>
- * Subjects: {@code cache} (a {@link SlabCache} with its default magazine size), {@code cache/no-magazines}
- * (magazine size 0: every call takes the slab lock), and any {@link Subject} name ({@code slab},
+ * Subjects: {@code cache} (a {@link SlabCache} with its default magazine size, grown under depot contention),
+ * {@code cache/fixed-magazines} (the same without resizing), {@code cache/no-magazines} (magazine size 0: every call
+ * takes the slab lock), and any {@link Subject} name ({@code slab}, {@code slub}, {@code slob},
  * {@code slab:magazines=off}, {@code buddy}, {@code boundary-tag}, {@code buddy+lock}, {@code boundary-tag+lock}).
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -64,6 +65,9 @@ public class SlabCacheBenchmark {
                 SlabCache.Builder b = slab.newCache("bench", size);
                 if (subject.equals("cache/no-magazines")) {
                     b.magazineSize(0);
+                }
+                if (subject.equals("cache/fixed-magazines")) {
+                    b.magazineResizeAfter(0);
                 }
                 cache = b.build();
             } else {

@@ -208,7 +208,7 @@ class HeapMapCommandTest {
         }
         Files.writeString(lifo, lb.toString());
         List<String> names = Allocators.types().stream().map(AllocatorType::name).toList();
-        assertTrue(names.containsAll(List.of("first-fit", "segregated", "tlsf", "buddy", "slab", "thread-cache")), names.toString());
+        assertTrue(names.containsAll(List.of("first-fit", "segregated", "tlsf", "buddy", "slab", "slub", "slob", "thread-cache")), names.toString());
         for (String name : names) {
             Path png = dir.resolve(name + ".png");
             String spec = name.equals("pool") ? "pool:object=4K" : name; // a pool serves one size: objects that hold every request

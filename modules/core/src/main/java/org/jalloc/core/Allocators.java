@@ -21,7 +21,7 @@ import org.jalloc.core.spi.AllocatorType;
 public final class Allocators {
     /** The order the book and the CLI present allocators in; names not listed sort after, alphabetically. */
     public static final List<String> CANONICAL_ORDER = List.of(
-            "first-fit", "next-fit", "best-fit", "segregated", "boundary-tag", "tlsf", "buddy", "slab", "thread-cache", "dense");
+            "first-fit", "next-fit", "best-fit", "segregated", "boundary-tag", "tlsf", "buddy", "slab", "slub", "slob", "thread-cache", "dense");
 
     private Allocators() {}
 

@@ -9,6 +9,12 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * scavenger how many magazines nobody needed: those are returned (full ones to the slab layer).
  */
 final class Depot {
+    /** Threads in the depot or waiting for its lock: an entry that finds another counts as contended. */
+    final java.util.concurrent.atomic.AtomicInteger inside = new java.util.concurrent.atomic.AtomicInteger();
+    /** Contended entries, in total and since the last step up of the magazine size; the steps taken. */
+    long contentions;
+    int sinceResize;
+    int resizes;
     @Nullable Magazine full;
     int fullCount;
     int fullLow;

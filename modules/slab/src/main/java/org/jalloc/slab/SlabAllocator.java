@@ -9,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 import org.checkerframework.checker.nullness.qual.MonotonicNonNull;
@@ -153,17 +152,14 @@ public final class SlabAllocator extends AbstractAllocator {
     /** Caches by id (null once destroyed); copy on write under {@link #cacheRegistry}. */
     private volatile @Nullable SlabCache[] caches = new SlabCache[0];
     private final Object cacheRegistry = new Object();
-    private final ThreadLocal<@Nullable ThreadMagazines> local = new ThreadLocal<>();
-    /** Every thread's magazines, in attach order; guarded by itself. */
-    private final List<ThreadMagazines> threads = new ArrayList<>();
-    private int nextThreadId;
+    /** Every platform thread's magazines (shared per-thread machinery: registry, dead-owner sweep, scavenger trigger). */
+    private final ThreadRegistry<ThreadMagazines> registry = new ThreadRegistry<>();
     final Debug.Sites sites = new Debug.Sites();
     private final int descriptorSite;
     private final int kmallocDebug;
     private final boolean magazinesOn;
+    private final boolean magazineResize;
     private final int emptySlabs;
-    private final AtomicLong slowOps = new AtomicLong();
-    private final ReentrantLock scavengeLock = new ReentrantLock();
     private volatile @Nullable Thread background;
     private volatile boolean closed;
     private @MonotonicNonNull SlabWalk walk;
@@ -186,6 +182,7 @@ public final class SlabAllocator extends AbstractAllocator {
         this.mem = heap.memory();
         this.kmallocDebug = b.debug;
         this.magazinesOn = b.magazines;
+        this.magazineResize = b.resize;
         this.emptySlabs = b.emptySlabs;
         this.descriptorSite = sites.intern("slab layer (off-slab descriptor)");
     }
@@ -215,6 +212,7 @@ public final class SlabAllocator extends AbstractAllocator {
         private int debug;
         private int maxOrder;
         private boolean magazines = true;
+        private boolean resize = true;
         private int emptySlabs = DEFAULT_EMPTY_SLABS;
         private String name = "slab";
         private @Nullable Duration background;
@@ -230,6 +228,15 @@ public final class SlabAllocator extends AbstractAllocator {
         /** Per-thread magazines in front of every cache (default on); off, every call takes the cache's slab lock. */
         public Builder magazines(boolean on) {
             this.magazines = on;
+            return this;
+        }
+
+        /**
+         * Whether depot contention grows a cache's magazine size (Bonwick &amp; Adams 2001; default on): every
+         * {@value SlabCache#RESIZE_CONTENTION}th contended depot entry steps it up Solaris' sizes; it never shrinks.
+         */
+        public Builder magazineResize(boolean on) {
+            this.resize = on;
             return this;
         }
 
@@ -301,7 +308,8 @@ public final class SlabAllocator extends AbstractAllocator {
         for (int i = 0; i < KMALLOC_SIZES.length; i++) {
             long size = KMALLOC_SIZES[i];
             long align = kmallocDebug != 0 ? CacheGeometry.MIN_ALIGN : Long.lowestOneBit(size);
-            kmallocCaches[i] = createCache(kmallocName(size), size, align, null, null, kmallocDebug, -1, emptySlabs, true);
+            kmallocCaches[i] = createCache(kmallocName(size), size, align, null, null, kmallocDebug, -1, emptySlabs, true,
+                    SlabCache.RESIZE_CONTENTION);
         }
         walk = new SlabWalk(this);
         if (every != null) {
@@ -335,6 +343,11 @@ public final class SlabAllocator extends AbstractAllocator {
         return (64 - Long.numberOfLeadingZeros(n - 1)) - 2;
     }
 
+    /** Whether the caches' magazine sizes grow under depot contention. */
+    boolean magazineResizing() {
+        return magazineResize;
+    }
+
     @Override
     public ThreadSafety threadSafety() {
         return ThreadSafety.CONCURRENT;
@@ -351,7 +364,8 @@ public final class SlabAllocator extends AbstractAllocator {
     }
 
     SlabCache createCache(String name, long objectSize, long align, @Nullable Consumer<MemorySegment> constructor,
-                          @Nullable Consumer<MemorySegment> destructor, int debug, int magazineSize, int emptyLimit, boolean kmalloc) {
+                          @Nullable Consumer<MemorySegment> destructor, int debug, int magazineSize, int emptyLimit, boolean kmalloc,
+                          int resizeAfter) {
         if (closed) {
             throw new IllegalStateException(name() + " is closed");
         }
@@ -367,7 +381,7 @@ public final class SlabAllocator extends AbstractAllocator {
                 }
             }
             @Nullable SlabCache[] old = caches;
-            SlabCache c = new SlabCache(this, old.length, name, g, constructor, destructor, m, emptyLimit, kmalloc);
+            SlabCache c = new SlabCache(this, old.length, name, g, constructor, destructor, m, emptyLimit, kmalloc, resizeAfter);
             @Nullable SlabCache[] grown = Arrays.copyOf(old, old.length + 1);
             grown[old.length] = c;
             caches = grown;
@@ -453,34 +467,27 @@ public final class SlabAllocator extends AbstractAllocator {
         if (t.isVirtual()) {
             return null;
         }
-        ThreadMagazines m = local.get();
+        ThreadMagazines m = registry.existing();
         return m != null ? m : attach(t);
     }
 
     /** The calling thread's magazines if it has any. */
     @Nullable ThreadMagazines existingMagazines() {
-        return local.get();
+        return registry.existing();
     }
 
     private ThreadMagazines attach(Thread t) {
         if (closed) {
             throw new IllegalStateException(name() + " is closed");
         }
-        ThreadMagazines m;
-        synchronized (threads) {
-            m = new ThreadMagazines(t, nextThreadId++);
-            threads.add(m);
-        }
-        local.set(m);
+        ThreadMagazines m = registry.attach(t, ThreadMagazines::new);
         sweepDeadThreads();
         return m;
     }
 
     /** The registered threads' magazines now (for the walk and statistics). */
     List<ThreadMagazines> threadSnapshot() {
-        synchronized (threads) {
-            return new ArrayList<>(threads);
-        }
+        return registry.snapshot();
     }
 
     /**
@@ -488,15 +495,10 @@ public final class SlabAllocator extends AbstractAllocator {
      * thread starts afresh). Threads that end without calling this are flushed by the scavenger.
      */
     public void detach() {
-        ThreadMagazines t = local.get();
+        ThreadMagazines t = registry.detachCurrent();
         if (t == null) {
             return;
         }
-        local.remove();
-        synchronized (threads) {
-            threads.remove(t);
-        }
-        t.retired = true;
         flushThread(t);
         threadsDetached.incrementAndGet();
     }
@@ -538,18 +540,7 @@ public final class SlabAllocator extends AbstractAllocator {
 
     /** Flushes and forgets the magazines of platform threads that have ended. */
     private void sweepDeadThreads() {
-        List<ThreadMagazines> dead = new ArrayList<>();
-        synchronized (threads) {
-            for (int i = threads.size() - 1; i >= 0; i--) {
-                ThreadMagazines t = threads.get(i);
-                if (t.ownerDead()) {
-                    threads.remove(i);
-                    t.retired = true;
-                    dead.add(t);
-                }
-            }
-        }
-        for (ThreadMagazines t : dead) {
+        for (ThreadMagazines t : registry.removeDead()) {
             flushThread(t);
             deadThreadsReclaimed.incrementAndGet();
         }
@@ -557,13 +548,7 @@ public final class SlabAllocator extends AbstractAllocator {
 
     /** Counts an operation off the magazine fast path; every {@link #SCAVENGE_EVERY}th runs the scavenger. No lock held. */
     void tick() {
-        if (slowOps.incrementAndGet() % SCAVENGE_EVERY == 0 && scavengeLock.tryLock()) {
-            try {
-                scavengeLocked();
-            } finally {
-                scavengeLock.unlock();
-            }
-        }
+        registry.tick(SCAVENGE_EVERY, this::scavengeLocked);
     }
 
     /**
@@ -571,12 +556,7 @@ public final class SlabAllocator extends AbstractAllocator {
      * every depot's unused working set (full magazines to the slabs, empty ones dropped).
      */
     public void scavenge() {
-        scavengeLock.lock();
-        try {
-            scavengeLocked();
-        } finally {
-            scavengeLock.unlock();
-        }
+        registry.scavenge(this::scavengeLocked);
     }
 
     private void scavengeLocked() {
@@ -635,7 +615,7 @@ public final class SlabAllocator extends AbstractAllocator {
     /** The heap is full: give back everything this thread and the depots hold, then every empty slab. */
     void reclaim() {
         reclaims.incrementAndGet();
-        ThreadMagazines own = local.get();
+        ThreadMagazines own = registry.existing();
         if (own != null) {
             flushThread(own);
         }
@@ -984,6 +964,8 @@ public final class SlabAllocator extends AbstractAllocator {
         long depotRounds = 0;
         long exchanges = 0;
         long mags = 0;
+        long contentions = 0;
+        long resizes = 0;
         long slabOps = 0;
         for (SlabCache c : caches()) {
             SlabCache.SlabInfoRow r = c.info();
@@ -1004,6 +986,8 @@ public final class SlabAllocator extends AbstractAllocator {
                 exchanges += c.depot.fullTaken + c.depot.fullReturned;
             }
             mags += c.magazines.get();
+            contentions += c.depotContentions();
+            resizes += c.magazineResizes();
         }
         long magRounds = 0;
         for (long n : roundsInMagazines()) {
@@ -1019,12 +1003,15 @@ public final class SlabAllocator extends AbstractAllocator {
         Map<String, Object> v = new LinkedHashMap<>();
         v.put("debug", Debug.format(kmallocDebug));
         v.put("magazines", magazinesOn ? "on" : "off");
+        v.put("magazineResize", magazineResize ? "on" : "off");
         v.put("emptySlabLimit", emptySlabs);
         v.put("threadsWithMagazines", threadSnapshot().size());
         v.put("roundsInMagazines", magRounds);
         v.put("roundsInDepots", depotRounds);
         v.put("magazinesAllocated", mags);
         v.put("depotExchanges", exchanges);
+        v.put("depotContentions", contentions);
+        v.put("magazineResizes", resizes);
         v.put("slabLayerOps", slabOps);
         v.put("slabsCreated", created);
         v.put("slabsDestroyed", destroyed);
@@ -1064,7 +1051,7 @@ public final class SlabAllocator extends AbstractAllocator {
         if (t != null) {
             t.interrupt();
         }
-        local.remove();
+        registry.forgetCurrent();
         super.close();
     }
 

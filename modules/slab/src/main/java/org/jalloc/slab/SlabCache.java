@@ -136,7 +136,14 @@ public final class SlabCache {
     final CacheGeometry g;
     private final @Nullable Consumer<MemorySegment> constructor;
     private final @Nullable Consumer<MemorySegment> destructor;
-    final int magazineSize;
+    /** Rounds of new magazines: starts at the cache's size and steps up Bonwick's sizes under depot contention. */
+    volatile int magazineSize;
+    /** The magazine size the cache started with; it never shrinks below it. */
+    final int startMagazineSize;
+    /** Whether depot contention grows the magazine size. */
+    final boolean resizing;
+    /** Contended depot entries between two steps up. */
+    final int resizeAfter;
     final int emptyLimit;
     final boolean kmalloc;
     private final MemorySegment mem;
@@ -168,7 +175,7 @@ public final class SlabCache {
     private volatile boolean destroyed;
 
     SlabCache(SlabAllocator owner, int id, String name, CacheGeometry g, @Nullable Consumer<MemorySegment> constructor,
-              @Nullable Consumer<MemorySegment> destructor, int magazineSize, int emptyLimit, boolean kmalloc) {
+              @Nullable Consumer<MemorySegment> destructor, int magazineSize, int emptyLimit, boolean kmalloc, int resizeAfter) {
         this.owner = owner;
         this.id = id;
         this.name = name;
@@ -176,6 +183,9 @@ public final class SlabCache {
         this.constructor = constructor;
         this.destructor = destructor;
         this.magazineSize = g.debug() != 0 ? 0 : magazineSize;
+        this.startMagazineSize = this.magazineSize;
+        this.resizing = owner.magazineResizing() && resizeAfter > 0;
+        this.resizeAfter = resizeAfter;
         this.emptyLimit = emptyLimit;
         this.kmalloc = kmalloc;
         this.mem = owner.heap().memory();
@@ -214,6 +224,7 @@ public final class SlabCache {
         private int debug;
         private int magazineSize = -1;
         private int emptyLimit = SlabAllocator.DEFAULT_EMPTY_SLABS;
+        private int resizeAfter = RESIZE_CONTENTION;
 
         Builder(SlabAllocator owner, String name, long objectSize) {
             this.owner = owner;
@@ -257,6 +268,18 @@ public final class SlabCache {
             return this;
         }
 
+        /**
+         * Contended depot entries after which the magazine size steps up (default {@value SlabCache#RESIZE_CONTENTION};
+         * 0 never grows it). Resizing also needs the allocator's {@code resize} option on.
+         */
+        public Builder magazineResizeAfter(int contendedEntries) {
+            if (contendedEntries < 0) {
+                throw new IllegalArgumentException("contended entries must not be negative, got " + contendedEntries);
+            }
+            this.resizeAfter = contendedEntries;
+            return this;
+        }
+
         /** Empty slabs kept for reuse before further ones go back to buddy (default 2). */
         public Builder emptySlabLimit(int slabs) {
             if (slabs < 0) {
@@ -268,7 +291,7 @@ public final class SlabCache {
 
         /** Creates the cache. */
         public SlabCache build() {
-            return owner.createCache(name, objectSize, align, constructor, destructor, debug, magazineSize, emptyLimit, false);
+            return owner.createCache(name, objectSize, align, constructor, destructor, debug, magazineSize, emptyLimit, false, resizeAfter);
         }
     }
 
@@ -278,6 +301,52 @@ public final class SlabCache {
      */
     static int defaultMagazineSize(long slot) {
         return slot <= 64 ? 15 : slot <= 256 ? 7 : slot <= 3200 ? 3 : 1;
+    }
+
+    /** Solaris' {@code kmem_magtype} sizes and each one's {@code mt_maxbuf}: a cache grows past a size while its slot is smaller. */
+    static final int[] MAGAZINE_SIZES = {1, 3, 7, 15, 31, 47, 63, 95, 143};
+    static final long[] MAGAZINE_MAXBUF = {65536, 32768, 16384, 8192, 4096, 2048, 1024, 512, 0};
+    /** Contended depot entries between two steps up (Solaris: 3 per 15-second reap; here counted, not timed). */
+    static final int RESIZE_CONTENTION = 16;
+
+    /** The magazine size after {@code size} for slots of {@code slot} bytes, or {@code size} when it is the largest. */
+    static int nextMagazineSize(int size, long slot) {
+        for (int i = 0; i < MAGAZINE_SIZES.length - 1; i++) {
+            if (MAGAZINE_SIZES[i] >= size) {
+                return slot < MAGAZINE_MAXBUF[i] ? MAGAZINE_SIZES[i + 1] : size;
+            }
+        }
+        return size;
+    }
+
+    /**
+     * Enters the depot: true when another thread was in it or waiting for it (Bonwick &amp; Adams 2001, 3.6: the
+     * depot's contention drives the magazine size). Pair with {@link #leaveDepot()}.
+     */
+    private boolean enterDepot() {
+        return depot.inside.getAndIncrement() > 0;
+    }
+
+    private void leaveDepot() {
+        depot.inside.decrementAndGet();
+    }
+
+    /** Counts a contended depot entry (depot lock held); every {@link #RESIZE_CONTENTION}th steps the magazine size up. */
+    private void contended() {
+        depot.contentions++;
+        if (resizing && ++depot.sinceResize >= resizeAfter) {
+            depot.sinceResize = 0;
+            int next = nextMagazineSize(magazineSize, g.slot());
+            if (next != magazineSize) {
+                magazineSize = next;
+                depot.resizes++;
+            }
+        }
+    }
+
+    /** A magazine of an older, smaller size coming back to the depot empty is dropped (depot lock held). */
+    private boolean outdated(Magazine m) {
+        return m.rounds.length < magazineSize;
     }
 
     // ================================================================== configuration
@@ -345,9 +414,33 @@ public final class SlabCache {
         return g.wastePerSlab();
     }
 
-    /** Rounds per magazine; 0 when this cache has no magazines (debug caches, or configured so). */
+    /**
+     * Rounds per new magazine; 0 when this cache has no magazines (debug caches, or configured so). It starts at
+     * {@link #startMagazineSize()} and steps up Solaris' sizes (1, 3, 7, 15, 31, 47, 63, 95, 143) while the depot is
+     * contended, as far as the slot size allows; it never shrinks. Older, smaller magazines are dropped as they come
+     * back to the depot empty.
+     */
     public int magazineSize() {
         return magazineSize;
+    }
+
+    /** The magazine size the cache started with. */
+    public int startMagazineSize() {
+        return startMagazineSize;
+    }
+
+    /** Times the magazine size stepped up. */
+    public int magazineResizes() {
+        synchronized (depot) {
+            return depot.resizes;
+        }
+    }
+
+    /** Depot entries that found another thread in the depot or waiting for it. */
+    public long depotContentions() {
+        synchronized (depot) {
+            return depot.contentions;
+        }
     }
 
     public int emptySlabLimit() {
@@ -477,14 +570,26 @@ public final class SlabCache {
         }
         t.slowPath = true;
         Magazine full;
-        synchronized (depot) {
-            full = depot.takeFull();
-            if (full == null) {
-                return 0;
+        boolean contended = enterDepot();
+        try {
+            synchronized (depot) {
+                if (contended) {
+                    contended();
+                }
+                full = depot.takeFull();
+                if (full == null) {
+                    return 0;
+                }
+                if (previous != null) {
+                    if (outdated(previous)) {
+                        magazines.decrementAndGet(); // not full, so empty: dropped
+                    } else {
+                        depot.putEmpty(previous); // not full, so empty: the previous magazine is always one or the other
+                    }
+                }
             }
-            if (previous != null) {
-                depot.putEmpty(previous); // not full, so empty: the previous magazine is always one or the other
-            }
+        } finally {
+            leaveDepot();
         }
         t.set(id, full, loaded);
         return full.rounds[--full.count];
@@ -498,18 +603,34 @@ public final class SlabCache {
             return;
         }
         Magazine previous = t.previous(id);
-        if (previous != null && previous.count == 0) {
+        if (previous != null && previous.count == 0 && previous.rounds.length >= magazineSize) {
             t.set(id, previous, loaded);
             previous.rounds[previous.count++] = obj;
             return;
         }
         t.slowPath = true;
         Magazine empty;
-        synchronized (depot) {
-            if (previous != null) {
-                depot.putFull(previous); // not empty, so full
+        boolean contended = enterDepot();
+        try {
+            synchronized (depot) {
+                if (contended) {
+                    contended();
+                }
+                if (previous != null) {
+                    if (previous.count == 0) {
+                        magazines.decrementAndGet(); // an empty magazine of an older size: dropped
+                    } else {
+                        depot.putFull(previous); // not empty, so full
+                    }
+                }
+                empty = depot.takeEmpty();
+                while (empty != null && outdated(empty)) {
+                    magazines.decrementAndGet();
+                    empty = depot.takeEmpty();
+                }
             }
-            empty = depot.takeEmpty();
+        } finally {
+            leaveDepot();
         }
         if (empty == null) {
             empty = new Magazine(magazineSize);
@@ -1211,7 +1332,8 @@ public final class SlabCache {
         synchronized (depot) {
             shared = depot.rounds();
         }
-        return new SlabInfoRow(name, active, slabs * g.capacity(), g.slot(), g.capacity(), g.pages(), magazineSize, magazineSize, 0,
+        int limit = magazineSize;
+        return new SlabInfoRow(name, active, slabs * g.capacity(), g.slot(), g.capacity(), g.pages(), limit, limit, 0,
                 activeSlabs, slabs, shared);
     }
 

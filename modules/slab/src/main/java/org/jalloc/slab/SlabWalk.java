@@ -631,8 +631,8 @@ final class SlabWalk implements HeapWalk {
                 String where = t + ", cache " + c.name();
                 roundsPerCache[id] += checkMagazine(c, l, where + ", loaded magazine", sink);
                 roundsPerCache[id] += checkMagazine(c, p, where + ", previous magazine", sink);
-                if (p != null && p.count != 0 && p.count != c.magazineSize) {
-                    sink.violation("SLAB-7", 0, where + ": the previous magazine is neither full nor empty", "0 or " + c.magazineSize + " rounds",
+                if (p != null && p.count != 0 && p.count != p.rounds.length) {
+                    sink.violation("SLAB-7", 0, where + ": the previous magazine is neither full nor empty", "0 or " + p.rounds.length + " rounds",
                             p.count + " rounds");
                 }
             }
@@ -646,8 +646,8 @@ final class SlabWalk implements HeapWalk {
                 long n = 0;
                 for (Magazine m = d.full; m != null && n <= d.fullCount; m = m.next) {
                     n++;
-                    if (m.count != c.magazineSize) {
-                        sink.violation("SLAB-7", 0, c.name() + ": a magazine on the depot's full list is not full", c.magazineSize + " rounds", m.count + " rounds");
+                    if (m.count != m.rounds.length) {
+                        sink.violation("SLAB-7", 0, c.name() + ": a magazine on the depot's full list is not full", m.rounds.length + " rounds", m.count + " rounds");
                     }
                     roundsPerCache[c.id] += checkMagazine(c, m, c.name() + ", depot", sink);
                 }
@@ -692,8 +692,9 @@ final class SlabWalk implements HeapWalk {
         if (m == null) {
             return 0;
         }
-        if (m.count < 0 || m.count > c.magazineSize || m.count > m.rounds.length) {
-            sink.violation("SLAB-7", 0, where + ": round count out of bounds", "in [0, " + c.magazineSize + "]", Integer.toString(m.count));
+        if (m.count < 0 || m.rounds.length > c.magazineSize || m.count > m.rounds.length) {
+            sink.violation("SLAB-7", 0, where + ": round count or capacity out of bounds", "count in [0, " + m.rounds.length + "], capacity at most "
+                    + c.magazineSize, m.count + " rounds of " + m.rounds.length);
             return 0;
         }
         for (int i = 0; i < m.count; i++) {

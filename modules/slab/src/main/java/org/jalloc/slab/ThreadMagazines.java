@@ -15,7 +15,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * scavenger (for dead owners) and the checker reach in from other threads. So, as Solaris' {@code cc_lock}, a lock
  * guards it: one compare-and-set to take (uncontended on the fast path) and a release store to drop.
  */
-final class ThreadMagazines {
+final class ThreadMagazines extends ThreadRegistry.PerThread {
     private static final VarHandle LOCK;
 
     static {
@@ -29,20 +29,13 @@ final class ThreadMagazines {
     @SuppressWarnings("unused") // accessed through LOCK
     private volatile int lock;
 
-    /** The platform thread these magazines belong to. */
-    final Thread owner;
-    /** A number for messages and list names, unique within the allocator. */
-    final int id;
     @Nullable Magazine[] loaded = new Magazine[0];
     @Nullable Magazine[] previous = new Magazine[0];
     /** Set by a magazine operation that went to the depot; the owner reads and clears it after unlocking. */
     boolean slowPath;
-    /** Set once flushed for good (detach, dead owner): the owner then attaches afresh. */
-    boolean retired;
 
     ThreadMagazines(Thread owner, int id) {
-        this.owner = owner;
-        this.id = id;
+        super(owner, id);
     }
 
     void lock() {
@@ -83,10 +76,6 @@ final class ThreadMagazines {
         }
         loaded[cache] = newLoaded;
         previous[cache] = newPrevious;
-    }
-
-    boolean ownerDead() {
-        return !owner.isAlive();
     }
 
     @Override

@@ -30,6 +30,11 @@ final class Fixture {
     final SlabCache cache;
 
     Fixture(int magazineSize) {
+        this(magazineSize, 0);
+    }
+
+    /** With {@code resizeAfter > 0}, that many contended depot entries step the test cache's magazine size up. */
+    Fixture(int magazineSize, int resizeAfter) {
         Heap h = HEAPS.poll();
         if (h == null) {
             h = Heap.reserve(HEAP_BYTES);
@@ -38,7 +43,7 @@ final class Fixture {
         }
         heap = h;
         allocator = SlabAllocator.builder().build(h);
-        cache = allocator.newCache("stress", 64).magazineSize(magazineSize).build();
+        cache = allocator.newCache("stress", 64).magazineSize(magazineSize).magazineResizeAfter(resizeAfter).build();
     }
 
     /** "OK" when the heap is well formed with exactly {@code live} as its cache objects, else the first violations. */

@@ -1,0 +1,641 @@
+package org.jalloc.slab;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.checkerframework.checker.nullness.qual.MonotonicNonNull;
+import org.jalloc.buddy.PageAllocator;
+import org.jalloc.core.AbstractAllocator;
+import org.jalloc.core.DoubleFreeException;
+import org.jalloc.core.HeapCorruptionException;
+import org.jalloc.core.InvalidPointerException;
+import org.jalloc.core.StatsSection;
+import org.jalloc.core.ThreadSafety;
+import org.jalloc.core.events.TrimEvent;
+import org.jalloc.core.memory.Heap;
+import org.jalloc.core.walk.HeapWalk;
+
+/**
+ * SLOB, Linux's "simple list of blocks" allocator for embedded systems ({@code mm/slob.c}, Matt Mackall 2006), over
+ * the buddy system's page allocator: a list of partially used 4 KiB pages, first fit within a page for small
+ * requests, whole buddy blocks for large ones, and as little metadata as the contract allows. The {@code slob}
+ * allocator of {@code ./jalloc}; made for heaps of 64 KiB to 1 MiB.
+ *
+ * <h2>Nouns</h2>
+ * <b>page</b>: 4 KiB, an order-0 buddy block cut into blocks. <b>block</b>: a 16-byte header and its payload, a
+ * multiple of 16 bytes (Linux's {@code slob_t} units are 2 bytes; ours are 16, the payload alignment every jalloc
+ * allocator gives). <b>page free list</b>: a page's free blocks in address order, linked through the blocks.
+ * <b>page lists</b>: three circular lists of the pages with free space (Linux's {@code free_slob_small}, {@code _medium},
+ * {@code _large}), chosen by the request size: under 256 bytes, under 1 KiB, under a page. <b>large block</b>: a
+ * request that does not fit a page with its header, served as one buddy block of 2^k pages. <b>page descriptor</b>:
+ * what Linux keeps in {@code struct page}, here flat arrays indexed by frame number ({@code address >>> 12}), outside
+ * the heap: kind, order, free bytes, free-list head, page-list links, and two bits per granule (live, freed).
+ *
+ * <h2>Layout</h2>
+ * <pre>
+ *  page (4096 bytes, no header: the descriptor is outside the heap)
+ *  | hdr | payload ....... | hdr | free ........... | hdr | payload | hdr | free |
+ *   live block: +0 size (bytes, header included)   +8 check = header ^ size ^ LIVE_TAG
+ *   free block: +0 size                             +8 next free block of the page (address), 0 at the end
+ *  descriptor of frame f:  kind[f] (NONE, PAGE, LARGE, LARGE_TAIL, FREED_LARGE), order[f], free[f] (bytes),
+ *                          head[f] (first free block, page offset, -1 none), next[f]/prev[f]/list[f] (page lists),
+ *                          live bits (a payload starts at the granule), freed bits (a payload there was freed)
+ * </pre>
+ * Per page the descriptor costs 83 bytes (2%); per block the header costs 16 bytes.
+ *
+ * <h2>Invariants (spec/invariants.md)</h2>
+ * <ul>
+ *   <li>SLOB-1: the blocks of every page tile it: {@code size > 0, size ≡ 0 (mod 16)}, each ends inside the page; a
+ *       block is live exactly when the live bit of its payload is set, and then {@code size >= 32} and its check
+ *       word is intact.</li>
+ *   <li>SLOB-2: a page's free list holds exactly its free blocks, in strictly increasing address order, no two of them
+ *       adjacent (a free merges), and {@code free[f] = Σ size}.</li>
+ *   <li>SLOB-3: the page lists hold exactly the pages with free space: each such page on one list, once, circular
+ *       and doubly linked; full pages on none; no page wholly free (it goes back to buddy); the counts match.</li>
+ *   <li>SLOB-4: the descriptors agree with buddy: every PAGE is an allocated order-0 block, every LARGE an allocated
+ *       block of its order with LARGE_TAIL on its other pages, every allocated buddy block one of them; free buddy
+ *       pages are NONE or FREED_LARGE.</li>
+ * </ul>
+ * BUDDY-1..5 of the page allocator are checked too.
+ *
+ * <h2>Algorithms</h2>
+ * <ol>
+ *   <li>malloc(n): {@code need = max(16, roundup(n, 16)) + 16}; above a page, {@code allocPages(orderFor(n))}. Else
+ *       pick the page list of {@code need}; from its head, for each page with {@code free >= need}, first fit in
+ *       the page (a free block that holds the aligned payload: a leading piece and a trailing piece stay free);
+ *       on success make that page the list's head (Linux's rotation: the next search starts where this one
+ *       succeeded) and unlink the page if it is now full. No page fits: a new page from buddy, one free block.</li>
+ *   <li>free(p): screen p in O(1) (descriptor, live bit, check word); walk the page's free list to the
+ *       neighbours, insert in address order, merge with an adjacent free block on either side. A page that becomes
+ *       wholly free goes back to buddy; a full page that gains space joins the list of the freed block's size.</li>
+ *   <li>alignedAlloc(a, n): first fit with the payload aligned to {@code a} when {@code need + a - 16} fits a
+ *       page, else a large block of order {@code max(orderFor(n), orderFor(a))}.</li>
+ * </ol>
+ *
+ * <h2>Misuse detected in O(1), nothing changed</h2>
+ * Not 16-aligned, outside the heap, on a page of no block ({@link InvalidPointerException}); inside a block or a
+ * large block; a payload freed already ({@link DoubleFreeException}: its freed bit stays until the granule is a
+ * payload again, so a double free after a merge is told apart too); a large block freed twice (its first frame keeps
+ * FREED_LARGE until reused). The live bit decides, never the caller's bytes; a live header whose check word is broken
+ * (an underrun of the block before) is a {@link HeapCorruptionException}, before anything is written.
+ *
+ * <p>Thread safety: {@link ThreadSafety#CONCURRENT} through one lock, as Linux's {@code slob_lock}: SLOB trades speed
+ * for memory.
+ */
+public final class SlobAllocator extends AbstractAllocator {
+    static final long PAGE_SIZE = 4096;
+    static final int PAGE_SHIFT = 12;
+    static final long HEADER = 16;
+    /** Page-list boundaries (Linux's SLOB_BREAK1, SLOB_BREAK2), on {@code need}. */
+    static final long BREAK1 = 256;
+    static final long BREAK2 = 1024;
+    static final int LISTS = 3;
+    static final String[] LIST_NAMES = {"small", "medium", "large"};
+    static final long LIVE_TAG = 0x736c_6f62_2d6c_6976L;
+
+    static final byte NONE = 0;
+    static final byte PAGE = 1;
+    static final byte LARGE = 2;
+    static final byte LARGE_TAIL = 3;
+    static final byte FREED_LARGE = 4;
+
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
+
+    final PageAllocator pages;
+    private final MemorySegment mem;
+    private final long firstAddress;
+    private final Object lock = new Object();
+
+    // the page descriptor table, indexed by frame (address >>> 12); grown with the break
+    byte[] kind = new byte[0];
+    byte[] order = new byte[0];
+    int[] free = new int[0];
+    int[] head = new int[0];
+    int[] next = new int[0];
+    int[] prev = new int[0];
+    byte[] list = new byte[0];
+    long[] live = new long[0];
+    long[] freed = new long[0];
+    final int[] listHead = {-1, -1, -1};
+    final int[] listCount = new int[LISTS];
+
+    // statistics (under the lock)
+    private long pagesTaken;
+    private long pagesReturned;
+    private long largeAllocs;
+    private long largeFrees;
+    private long merges;
+    private @MonotonicNonNull SlobWalk walk;
+
+    /** A SLOB allocator over {@code heap} (empty: {@code brk == start}), which it owns from now on. */
+    public SlobAllocator(String name, Heap heap) {
+        super(name, heap);
+        this.pages = new PageAllocator(heap, PAGE_SIZE, SlabAllocator.pageOrder(0, heap));
+        this.mem = heap.memory();
+        this.firstAddress = pages.firstAddress();
+    }
+
+    /** SLOB over a new heap of {@code heapBytes}. */
+    public static SlobAllocator create(long heapBytes) {
+        Heap heap = Heap.reserve(heapBytes);
+        try {
+            return new SlobAllocator("slob", heap);
+        } catch (RuntimeException e) {
+            heap.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public ThreadSafety threadSafety() {
+        return ThreadSafety.CONCURRENT;
+    }
+
+    static int frame(long address) {
+        return (int) (address >>> PAGE_SHIFT);
+    }
+
+    static int listFor(long need) {
+        return need < BREAK1 ? 0 : need < BREAK2 ? 1 : 2;
+    }
+
+    static long need(long size) {
+        return Math.max(HEADER, alignUp(size, HEADER)) + HEADER;
+    }
+
+    private void ensureFrames() {
+        int n = frame(heap.brk()) + 1;
+        if (n <= kind.length) {
+            return;
+        }
+        int m = Math.max(n, kind.length * 2);
+        int old = kind.length;
+        kind = Arrays.copyOf(kind, m);
+        order = Arrays.copyOf(order, m);
+        free = Arrays.copyOf(free, m);
+        head = Arrays.copyOf(head, m);
+        next = Arrays.copyOf(next, m);
+        prev = Arrays.copyOf(prev, m);
+        list = Arrays.copyOf(list, m);
+        Arrays.fill(head, old, m, -1);
+        Arrays.fill(next, old, m, -1);
+        Arrays.fill(prev, old, m, -1);
+        Arrays.fill(list, old, m, (byte) -1);
+        live = Arrays.copyOf(live, m * 4);
+        freed = Arrays.copyOf(freed, m * 4);
+    }
+
+    // ------------------------------------------------------------------ granule bits
+
+    /** Index of {@code address}'s granule bit word (4 words of 64 bits per 4 KiB page). */
+    static int word(long address) {
+        return (int) (address >>> 10);
+    }
+
+    static long bit(long address) {
+        return 1L << ((address >>> 4) & 63);
+    }
+
+    boolean liveAt(long address) {
+        int w = word(address);
+        return w < live.length && (live[w] & bit(address)) != 0;
+    }
+
+    boolean freedAt(long address) {
+        int w = word(address);
+        return w < freed.length && (freed[w] & bit(address)) != 0;
+    }
+
+    byte kindAt(long address) {
+        int f = frame(address);
+        return address >= 0 && f < kind.length ? kind[f] : NONE;
+    }
+
+    // ------------------------------------------------------------------ page lists
+
+    private void link(int f, int l) {
+        int h = listHead[l];
+        if (h < 0) {
+            next[f] = f;
+            prev[f] = f;
+        } else {
+            int t = prev[h];
+            next[f] = h;
+            prev[f] = t;
+            next[t] = f;
+            prev[h] = f;
+        }
+        listHead[l] = f;
+        list[f] = (byte) l;
+        listCount[l]++;
+    }
+
+    private void unlink(int f) {
+        int l = list[f];
+        if (l < 0) {
+            return;
+        }
+        if (next[f] == f) {
+            listHead[l] = -1;
+        } else {
+            next[prev[f]] = next[f];
+            prev[next[f]] = prev[f];
+            if (listHead[l] == f) {
+                listHead[l] = next[f];
+            }
+        }
+        next[f] = -1;
+        prev[f] = -1;
+        list[f] = -1;
+        listCount[l]--;
+    }
+
+    // ------------------------------------------------------------------ allocation
+
+    @Override
+    protected long allocate(long size) {
+        if (size > PAGE_SIZE - HEADER) {
+            return allocLarge(pages.orderFor(size));
+        }
+        synchronized (lock) {
+            return allocSmall(need(size), HEADER);
+        }
+    }
+
+    @Override
+    protected long allocateAligned(long alignment, long size) {
+        if (alignment <= HEADER) {
+            return allocate(size);
+        }
+        long need = need(size);
+        if (alignment < PAGE_SIZE && need + alignment - HEADER <= PAGE_SIZE) {
+            synchronized (lock) {
+                return allocSmall(need, alignment);
+            }
+        }
+        int o = pages.orderFor(size);
+        int a = pages.orderFor(alignment);
+        return o < 0 || a < 0 ? 0 : allocLarge(Math.max(o, a));
+    }
+
+    private long allocLarge(int o) {
+        if (o < 0) {
+            return 0;
+        }
+        synchronized (lock) {
+            long a = pages.allocPages(o);
+            if (a == 0) {
+                return 0;
+            }
+            ensureFrames();
+            int f = frame(a);
+            kind[f] = LARGE;
+            order[f] = (byte) o;
+            for (int i = 1; i < (1 << o); i++) {
+                kind[f + i] = LARGE_TAIL;
+            }
+            largeAllocs++;
+            return a;
+        }
+    }
+
+    /** First fit over the pages of {@code need}'s list, else a new page (lock held). */
+    private long allocSmall(long need, long align) {
+        int l = listFor(need);
+        int start = listHead[l];
+        if (start >= 0) {
+            int f = start;
+            int n = listCount[l];
+            for (int i = 0; i < n; i++) {
+                int after = next[f];
+                if (free[f] >= need) {
+                    long p = pageAlloc(f, need, align);
+                    if (p != 0) {
+                        if (free[f] == 0) {
+                            unlink(f);
+                        } else {
+                            listHead[l] = f; // Linux's rotation: the next search starts here
+                        }
+                        return p;
+                    }
+                }
+                f = after;
+            }
+        }
+        long a = pages.allocPages(0);
+        if (a == 0) {
+            return 0;
+        }
+        pagesTaken++;
+        ensureFrames();
+        int f = frame(a);
+        kind[f] = PAGE;
+        order[f] = 0;
+        mem.set(LONG, a, PAGE_SIZE);
+        mem.set(LONG, a + 8, 0L);
+        head[f] = 0;
+        free[f] = (int) PAGE_SIZE;
+        link(f, l);
+        long p = pageAlloc(f, need, align);
+        if (free[f] == 0) {
+            unlink(f);
+        }
+        return p;
+    }
+
+    /** First fit of a {@code need}-byte block whose payload is aligned to {@code align} in page {@code f}, or 0. */
+    private long pageAlloc(int f, long need, long align) {
+        long base = (long) f << PAGE_SHIFT;
+        long before = 0;
+        for (long cur = head[f] < 0 ? 0 : base + head[f]; cur != 0; cur = mem.get(LONG, cur + 8)) {
+            long s = mem.get(LONG, cur);
+            long payload = alignUp(cur + HEADER, align);
+            long delta = payload - HEADER - cur;
+            if (delta + need <= s) {
+                long after = mem.get(LONG, cur + 8);
+                long h = cur + delta;
+                long rest = s - delta - need;
+                long tail = h + need;
+                long firstKept = cur;
+                if (rest > 0) {
+                    mem.set(LONG, tail, rest);
+                    mem.set(LONG, tail + 8, after);
+                    after = tail;
+                }
+                if (delta > 0) {
+                    mem.set(LONG, cur, delta);
+                    mem.set(LONG, cur + 8, after);
+                } else {
+                    firstKept = after;
+                }
+                if (before == 0) {
+                    head[f] = firstKept == 0 ? -1 : (int) (firstKept - base);
+                } else {
+                    mem.set(LONG, before + 8, firstKept);
+                }
+                mem.set(LONG, h, need);
+                mem.set(LONG, h + 8, h ^ need ^ LIVE_TAG);
+                live[word(payload)] |= bit(payload);
+                freed[word(payload)] &= ~bit(payload);
+                free[f] -= (int) need;
+                return payload;
+            }
+            before = cur;
+        }
+        return 0;
+    }
+
+    // ------------------------------------------------------------------ the screen
+
+    private static String hex(long a) {
+        return "0x" + Long.toHexString(a);
+    }
+
+    /**
+     * Screens {@code address} (lock held): returns the block's header (&gt; 0, a small block) or {@code -1 - order}
+     * (a large block); throws the misuse otherwise, changing nothing.
+     */
+    private long screen(long address, String op) {
+        if ((address & (MIN_ALIGNMENT - 1)) != 0) {
+            throw new InvalidPointerException(name() + ": " + op + "(" + hex(address) + "): not 16-byte aligned, so no block start", address);
+        }
+        if (address < firstAddress || address >= heap.brk()) {
+            throw new InvalidPointerException(name() + ": " + op + "(" + hex(address) + "): outside the heap [" + hex(firstAddress) + ", "
+                    + hex(heap.brk()) + ")", address);
+        }
+        byte k = kindAt(address);
+        boolean pageStart = (address & (PAGE_SIZE - 1)) == 0;
+        switch (k) {
+            case PAGE -> {
+                if (liveAt(address)) {
+                    long h = address - HEADER;
+                    long s = mem.get(LONG, h);
+                    if (mem.get(LONG, h + 8) != (h ^ s ^ LIVE_TAG) || s < 2 * HEADER || (s & 15) != 0
+                            || (h & (PAGE_SIZE - 1)) + s > PAGE_SIZE) {
+                        throw new HeapCorruptionException(name() + ": " + op + "(" + hex(address) + "): the block's header is broken (size "
+                                + s + "; an underrun of the block before?)", address);
+                    }
+                    return h;
+                }
+                if (freedAt(address)) {
+                    throw new DoubleFreeException(name() + ": " + op + "(" + hex(address) + "): a block freed already (double free?)", address);
+                }
+                throw new InvalidPointerException(name() + ": " + op + "(" + hex(address) + "): not the start of a live block", address);
+            }
+            case LARGE -> {
+                if (pageStart) {
+                    return -1 - order[frame(address)];
+                }
+                throw new InvalidPointerException(name() + ": " + op + "(" + hex(address) + "): inside a large block, not at its start", address);
+            }
+            case FREED_LARGE -> {
+                if (pageStart) {
+                    throw new DoubleFreeException(name() + ": " + op + "(" + hex(address) + "): a large block freed already (double free?)", address);
+                }
+                throw new InvalidPointerException(name() + ": " + op + "(" + hex(address) + "): on a page of no block", address);
+            }
+            case LARGE_TAIL -> throw new InvalidPointerException(name() + ": " + op + "(" + hex(address) + "): inside a large block, not at its start",
+                    address);
+            default -> throw new InvalidPointerException(name() + ": " + op + "(" + hex(address) + "): on a page of no block", address);
+        }
+    }
+
+    // ------------------------------------------------------------------ free
+
+    @Override
+    protected void deallocate(long address) {
+        synchronized (lock) {
+            long h = screen(address, "free");
+            if (h < 0) {
+                freeLarge(address, (int) (-1 - h));
+            } else {
+                freeSmall(h);
+            }
+        }
+    }
+
+    private void freeLarge(long a, int o) {
+        if (!pages.isAllocatedBlock(a, o)) {
+            throw new HeapCorruptionException(name() + ": the descriptor names a large block of order " + o + " at " + hex(a)
+                    + ", but buddy has no such allocated block", a);
+        }
+        int f = frame(a);
+        kind[f] = FREED_LARGE;
+        for (int i = 1; i < (1 << o); i++) {
+            kind[f + i] = NONE;
+        }
+        pages.freePages(a, o);
+        largeFrees++;
+    }
+
+    /** Inserts the block at {@code h} into its page's free list in address order, merging (lock held). */
+    private void freeSmall(long h) {
+        int f = frame(h);
+        long base = (long) f << PAGE_SHIFT;
+        long end = base + PAGE_SIZE;
+        long s = mem.get(LONG, h);
+        // find the neighbours first (read only), so a broken list stops before anything is written
+        long before = 0;
+        long after = head[f] < 0 ? 0 : base + head[f];
+        int steps = 0;
+        while (after != 0 && after < h) {
+            long n = mem.get(LONG, after + 8);
+            if ((n != 0 && (n <= after || n >= end || (n & 15) != 0)) || ++steps > PAGE_SIZE / HEADER) {
+                throw new HeapCorruptionException(name() + ": the free list of the page at " + hex(base) + " is broken at " + hex(after), after);
+            }
+            before = after;
+            after = n;
+        }
+        if (after == h) {
+            throw new HeapCorruptionException(name() + ": the live block at " + hex(h) + " is on its page's free list", h);
+        }
+        boolean wasFull = free[f] == 0;
+        long payload = h + HEADER;
+        live[word(payload)] &= ~bit(payload);
+        freed[word(payload)] |= bit(payload);
+        free[f] += (int) s;
+        long start = h;
+        long size = s;
+        long link = after;
+        if (after != 0 && h + s == after) {
+            size += mem.get(LONG, after);
+            link = mem.get(LONG, after + 8);
+            merges++;
+        }
+        if (before != 0 && before + mem.get(LONG, before) == h) {
+            start = before;
+            size += mem.get(LONG, before);
+            merges++;
+        }
+        mem.set(LONG, start, size);
+        mem.set(LONG, start + 8, link);
+        if (start != before) {
+            if (before == 0) {
+                head[f] = (int) (start - base);
+            } else {
+                mem.set(LONG, before + 8, start);
+            }
+        }
+        if (free[f] == PAGE_SIZE) {
+            unlink(f);
+            kind[f] = NONE;
+            head[f] = -1;
+            free[f] = 0;
+            Arrays.fill(live, f * 4, f * 4 + 4, 0L);
+            Arrays.fill(freed, f * 4, f * 4 + 4, 0L);
+            pages.freePages(base, 0);
+            pagesReturned++;
+        } else if (wasFull) {
+            link(f, listFor(s));
+        }
+    }
+
+    // ------------------------------------------------------------------ in place
+
+    @Override
+    protected long usable(long address) {
+        synchronized (lock) {
+            long h = screen(address, "usableSize");
+            return h < 0 ? PAGE_SIZE << (-1 - h) : mem.get(LONG, h) - HEADER;
+        }
+    }
+
+    @Override
+    protected boolean resize(long address, long size) {
+        synchronized (lock) {
+            long h = screen(address, "realloc/tryExpand");
+            if (h < 0) {
+                int need = pages.orderFor(size);
+                return need >= 0 && need <= -1 - h;
+            }
+            return size <= mem.get(LONG, h) - HEADER;
+        }
+    }
+
+    // ------------------------------------------------------------------ walk, statistics
+
+    /**
+     * {@code malloc_trim} under the lock: the whole pages inside buddy's free blocks go back to the OS. SLOB keeps no
+     * empty page (SLOB-3: a page that becomes wholly free goes back to buddy at once) and a free block inside a page
+     * is smaller than a page, so buddy's free blocks are all there is to give back.
+     *
+     * @return the bytes released by this call
+     */
+    @Override
+    public long trim() {
+        TrimEvent e = new TrimEvent();
+        e.begin();
+        long released;
+        synchronized (lock) {
+            released = releaseFreePages(pages.heapWalk(), heap);
+        }
+        e.end();
+        if (e.shouldCommit()) {
+            e.allocator = name();
+            e.releasedBytes = released;
+            e.commit();
+        }
+        return released;
+    }
+
+    @Override
+    public HeapWalk heapWalk() {
+        SlobWalk w = walk;
+        if (w == null) {
+            w = new SlobWalk(this);
+            walk = w;
+        }
+        return w;
+    }
+
+    long firstAddress() {
+        return firstAddress;
+    }
+
+    /** Bytes of the descriptor table and buddy's side table (outside the heap). */
+    long externalBytes() {
+        return pages.externalMetadataBytes() + (long) kind.length * (1 + 1 + 4 + 4 + 4 + 4 + 1 + 32 + 32);
+    }
+
+    @Override
+    protected List<StatsSection> statsSections() {
+        Map<String, Object> v = new LinkedHashMap<>();
+        long smallPages = 0;
+        long freeInPages = 0;
+        long large = 0;
+        for (int f = 0; f < kind.length; f++) {
+            if (kind[f] == PAGE) {
+                smallPages++;
+                freeInPages += free[f];
+            } else if (kind[f] == LARGE) {
+                large++;
+            }
+        }
+        v.put("pages", smallPages);
+        for (int l = 0; l < LISTS; l++) {
+            v.put(LIST_NAMES[l] + "ListPages", listCount[l]);
+        }
+        v.put("freeBytesInPages", freeInPages);
+        v.put("largeBlocks", large);
+        v.put("pagesTaken", pagesTaken);
+        v.put("pagesReturned", pagesReturned);
+        v.put("largeAllocations", largeAllocs);
+        v.put("largeFrees", largeFrees);
+        v.put("merges", merges);
+        v.put("descriptorBytes", externalBytes() - pages.externalMetadataBytes());
+        Map<String, Object> buddy = new LinkedHashMap<>();
+        buddy.put("pageSize", PAGE_SIZE);
+        buddy.put("maxOrder", pages.maxOrder());
+        buddy.put("freeBytes", pages.freeBytes());
+        return List.of(new StatsSection("slob", v), new StatsSection("buddyinfo", buddy, pages.buddyinfo()));
+    }
+
+    @Override
+    public String toString() {
+        return name() + " (SLOB over " + pages + ")";
+    }
+}

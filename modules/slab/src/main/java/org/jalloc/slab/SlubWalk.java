@@ -1,0 +1,400 @@
+package org.jalloc.slab;
+
+import static org.jalloc.slab.SlubAllocator.DETACHED;
+import static org.jalloc.slab.SlubAllocator.FREE;
+import static org.jalloc.slab.SlubAllocator.PAGE_SHIFT;
+import static org.jalloc.slab.SlubAllocator.slot;
+
+import java.util.List;
+
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.jalloc.buddy.PageAllocator;
+import org.jalloc.core.memory.Heap;
+import org.jalloc.core.walk.Enforces;
+import org.jalloc.core.walk.ExtentKind;
+import org.jalloc.core.walk.ExtentVisitor;
+import org.jalloc.core.walk.FreeEntryVisitor;
+import org.jalloc.core.walk.HeapWalk;
+import org.jalloc.core.walk.InvariantSink;
+import org.jalloc.slab.SlubAllocator.Arena;
+import org.jalloc.slab.SlubAllocator.Cache;
+import org.jalloc.slab.SlubAllocator.Chunk;
+import org.jalloc.slab.SlubAllocator.CpuSlabs;
+
+/**
+ * The checker's view of a {@link SlubAllocator}: the buddy blocks in address order (free ones FREE, on buddy's
+ * lists); a slab is its objects (FREE when the state map says so, else ALLOCATED) and its slack (PADDING); a large
+ * block one ALLOCATED extent. The free structures are buddy's lists, every slab's own free list, every remote list
+ * and every thread's cpu free lists: each FREE extent in exactly one. {@link #checkInvariants} checks BUDDY-1..5 and
+ * SLUB-1..3. Quiescent use only.
+ */
+final class SlubWalk implements HeapWalk {
+    static final int BUDDY = 1;
+    static final int SLAB_FREE = 2;
+    static final int REMOTE = 3;
+    static final int CPU = 4;
+
+    private final SlubAllocator a;
+    private final Heap heap;
+    private final PageAllocator pages;
+    private final LongSet seen = new LongSet();
+    private final LongSet listed = new LongSet();
+    private boolean stopped;
+
+    SlubWalk(SlubAllocator a) {
+        this.a = a;
+        this.heap = a.heap();
+        this.pages = a.pages;
+    }
+
+    @Override
+    public Heap heap() {
+        return heap;
+    }
+
+    @Override
+    public boolean coalescesImmediately() {
+        return false;
+    }
+
+    @Override
+    public long externalMetadataBytes() {
+        return a.externalBytes();
+    }
+
+    @Override
+    public String describeList(int list) {
+        int kind = list >>> 28;
+        int cache = (list >>> 12) & 0xFFFF;
+        String name = cache < a.caches.length ? a.caches[cache].name : "cache #" + cache;
+        return switch (kind) {
+            case BUDDY -> "buddy: " + pages.describeList(list & 0xFFF);
+            case SLAB_FREE -> name + ": slab free lists";
+            case REMOTE -> name + ": remote lists";
+            case CPU -> name + ": cpu free list of thread #" + (list & 0xFFF);
+            default -> "list " + list;
+        };
+    }
+
+    /** The slab's cache when {@code [base, base + size)} is a slab the page map and its descriptor agree on, else null. */
+    private @Nullable Cache slabAt(long base, long size) {
+        if (a.pageMap.get(base) != base) {
+            return null;
+        }
+        Cache c = a.cacheOf(base);
+        return c != null && c.slabBytes == size ? c : null;
+    }
+
+    // ================================================================== walks
+
+    @Override
+    public void walkExtents(ExtentVisitor visitor) {
+        long first = a.firstAddress();
+        if (first > heap.start() && !visitor.extent(ExtentKind.PADDING, heap.start(), first - heap.start(), 0, 0)) {
+            return;
+        }
+        pages.walkBlocks((address, size, free) -> {
+            if (free) {
+                return visitor.extent(ExtentKind.FREE, address, size, address, size);
+            }
+            Cache c = slabAt(address, size);
+            if (c != null) {
+                for (int k = 0; k < c.objects; k++) {
+                    long o = address + k * c.size;
+                    ExtentKind kind = a.states.get(o) == FREE ? ExtentKind.FREE : ExtentKind.ALLOCATED;
+                    if (!visitor.extent(kind, o, c.size, o, c.size)) {
+                        return false;
+                    }
+                }
+                long used = (long) c.objects * c.size;
+                return used == size || visitor.extent(ExtentKind.PADDING, address + used, size - used, 0, 0);
+            }
+            if (PageMap.largeOrder(a.pageMap.get(address)) >= 0) {
+                return visitor.extent(ExtentKind.ALLOCATED, address, size, address, size);
+            }
+            return visitor.extent(ExtentKind.METADATA, address, size, 0, 0); // SLUB-2 reports it
+        });
+    }
+
+    @Override
+    public void walkFreeStructures(FreeEntryVisitor visitor) {
+        stopped = false;
+        pages.walkFreeLists((order, address, size) -> {
+            boolean go = visitor.entry(BUDDY << 28 | order, address, size);
+            stopped = !go;
+            return go;
+        });
+        if (stopped) {
+            return;
+        }
+        pages.walkBlocks((address, size, free) -> {
+            Cache c = free ? null : slabAt(address, size);
+            if (c == null) {
+                return true;
+            }
+            Chunk ch = a.chunk(address);
+            int i = slot(address);
+            stopped = !chain(c, ch.freelist[i], SLAB_FREE << 28 | c.index << 12, visitor);
+            long r = ch.remote[i];
+            if (!stopped && r != DETACHED) {
+                stopped = !chain(c, r, REMOTE << 28 | c.index << 12, visitor);
+            }
+            return !stopped;
+        });
+        for (CpuSlabs t : a.registry.snapshot()) {
+            for (Cache c : a.caches) {
+                if (!stopped) {
+                    stopped = !chain(c, t.freelist[c.index], CPU << 28 | c.index << 12 | (t.id & 0xFFF), visitor);
+                }
+            }
+        }
+    }
+
+    /** The free-pointer chain from {@code head}, bounded by a slab's objects, stopping at an address outside the heap. */
+    private boolean chain(Cache c, long head, int list, FreeEntryVisitor visitor) {
+        long n = 0;
+        for (long x = head; x != 0 && n++ <= c.objects; x = a.nextFree(c, x)) {
+            if (!visitor.entry(list, x, c.size)) {
+                return false;
+            }
+            if (x < heap.start() || x + c.size > heap.brk() || (x & 15) != 0) {
+                return true;
+            }
+        }
+        return true;
+    }
+
+    // ================================================================== SLUB-1..3
+
+    @Override
+    public void checkInvariants(InvariantSink sink) {
+        pages.checkInvariants(sink);
+        List<CpuSlabs> threads = a.registry.snapshot();
+        listed.clear();
+        checkPartialLists(sink);
+        pages.walkBlocks((address, size, free) -> {
+            Cache c = free ? null : slabAt(address, size);
+            if (c != null) {
+                checkObjects(c, address, threads, sink);
+                checkOwnership(c, address, threads, sink);
+            }
+            return true;
+        });
+        checkThreads(threads, sink);
+        checkPages(sink);
+    }
+
+    private static String hex(long x) {
+        return "0x" + Long.toHexString(x);
+    }
+
+    private @Nullable CpuSlabs ownerOf(List<CpuSlabs> threads, int id) {
+        for (CpuSlabs t : threads) {
+            if (t.id == id) {
+                return t;
+            }
+        }
+        return null;
+    }
+
+    /** Adds the chain's objects to {@link #seen}; false (after reporting) when it leaves the slab or repeats. */
+    private int collect(Cache c, long s, long head, String where, InvariantSink sink) {
+        int n = 0;
+        long end = s + (long) c.objects * c.size;
+        for (long x = head; x != 0; x = a.nextFree(c, x)) {
+            if (x < s || x >= end || (x - s) % c.size != 0) {
+                sink.violation("SLUB-1", x, c.name + ": the " + where + " of the slab at " + hex(s) + " names something that is not one of its objects",
+                        "an object of the slab or 0 (free pointer decoded)", hex(x));
+                return n;
+            }
+            if (!seen.add(x)) {
+                sink.violation("SLUB-1", x, c.name + ": an object of the slab at " + hex(s) + " is on its free lists twice (" + where + ")",
+                        "each free object in one place, once", "again");
+                return n;
+            }
+            if (a.states.get(x) != FREE) {
+                sink.violation("SLUB-1", x, c.name + ": an object on the " + where + " of the slab at " + hex(s) + " is live in the state map",
+                        "FREE", "LIVE");
+            }
+            n++;
+        }
+        return n;
+    }
+
+    @Enforces("SLUB-1")
+    private void checkObjects(Cache c, long s, List<CpuSlabs> threads, InvariantSink sink) {
+        Chunk ch = a.chunk(s);
+        int i = slot(s);
+        seen.clear();
+        int own = collect(c, s, ch.freelist[i], "free list", sink);
+        long r = ch.remote[i];
+        if (r != DETACHED) {
+            collect(c, s, r, "remote list", sink);
+        }
+        int owner = ch.owner[i];
+        CpuSlabs t = owner >= 0 ? ownerOf(threads, owner) : null;
+        if (t != null && t.active[c.index] == s) {
+            collect(c, s, t.freelist[c.index], "owner's cpu free list", sink);
+        }
+        int free = 0;
+        for (int k = 0; k < c.objects; k++) {
+            if (a.states.get(s + k * c.size) == FREE) {
+                free++;
+            }
+        }
+        if (free != seen.size()) {
+            sink.violation("SLUB-1", s, c.name + ": free objects of the slab at " + hex(s) + " are on none of its lists (lost), or live ones listed",
+                    free + " free objects listed", seen.size() + " listed");
+        }
+        int inuse = ch.inuse[i];
+        if (owner < 0 && inuse != c.objects - own) {
+            sink.violation("SLUB-1", s, c.name + ": the in-use count of the detached slab at " + hex(s) + " disagrees with its free list",
+                    Integer.toString(c.objects - own), Integer.toString(inuse));
+        }
+        if (owner >= 0 && (inuse != c.objects || own != 0)) {
+            sink.violation("SLUB-1", s, c.name + ": the active slab at " + hex(s) + " keeps its own free list or count",
+                    "inuse = " + c.objects + ", no slab free list", "inuse = " + inuse + ", " + own + " on the slab free list");
+        }
+    }
+
+    @Enforces("SLUB-3")
+    private void checkOwnership(Cache c, long s, List<CpuSlabs> threads, InvariantSink sink) {
+        Chunk ch = a.chunk(s);
+        int i = slot(s);
+        int owner = ch.owner[i];
+        long r = ch.remote[i];
+        if (owner >= 0) {
+            CpuSlabs t = ownerOf(threads, owner);
+            if (t == null || t.active[c.index] != s) {
+                sink.violation("SLUB-3", s, c.name + ": the slab at " + hex(s) + " names an owner whose active slab it is not",
+                        "the active slab of thread #" + owner, t == null ? "no such thread" : "its active slab is " + hex(t.active[c.index]));
+            }
+            if (r == DETACHED) {
+                sink.violation("SLUB-3", s, c.name + ": the active slab at " + hex(s) + " is marked detached", "remote word 0 or an object", "DETACHED");
+            }
+            return;
+        }
+        if (r != DETACHED) {
+            sink.violation("SLUB-3", s, c.name + ": the detached slab at " + hex(s) + " accepts remote frees", "remote word DETACHED", hex(r));
+        }
+        boolean hasFree = ch.inuse[i] < c.objects;
+        if (hasFree != listed.contains(s)) {
+            sink.violation("SLUB-3", s, c.name + ": the detached slab at " + hex(s) + " with " + ch.inuse[i] + " of " + c.objects
+                    + " objects in use is " + (hasFree ? "on no" : "on a") + " partial list", hasFree ? "on its arena's partial list" : "on no list",
+                    hasFree ? "unlisted" : "listed");
+        }
+    }
+
+    @Enforces("SLUB-3")
+    private void checkThreads(List<CpuSlabs> threads, InvariantSink sink) {
+        for (CpuSlabs t : threads) {
+            for (Cache c : a.caches) {
+                long s = t.active[c.index];
+                if (s == 0) {
+                    if (t.freelist[c.index] != 0) {
+                        sink.violation("SLUB-3", t.freelist[c.index], c.name + ": thread #" + t.id + " has a cpu free list but no active slab",
+                                "no cpu free list", hex(t.freelist[c.index]));
+                    }
+                    continue;
+                }
+                Chunk ch = a.chunkOf(s);
+                if (ch == null || a.cacheOf(s) != c || ch.owner[slot(s)] != t.id) {
+                    sink.violation("SLUB-3", s, c.name + ": thread #" + t.id + "'s active slab is not a slab of the cache owned by it",
+                            "a slab of " + c.name + " owned by #" + t.id, ch == null ? "no descriptor" : "owner #" + ch.owner[slot(s)]);
+                }
+            }
+        }
+    }
+
+    @Enforces("SLUB-3")
+    private void checkPartialLists(InvariantSink sink) {
+        for (int ai = 0; ai < a.arenas.length; ai++) {
+            Arena ar = a.arenas[ai];
+            for (Cache c : a.caches) {
+                long h = ar.head[c.index];
+                int n = 0;
+                int empties = 0;
+                long bound = ((heap.brk() - heap.start()) >>> PAGE_SHIFT) + 1;
+                for (long s = h; s != 0 && n <= bound; ) {
+                    Chunk ch = a.chunkOf(s);
+                    if (ch == null || a.cacheOf(s) != c || a.pageMap.get(s) != s) {
+                        sink.violation("SLUB-3", s, c.name + ": arena " + ai + "'s partial list names something that is not a slab of the cache",
+                                "a slab of " + c.name, hex(s));
+                        return;
+                    }
+                    int i = slot(s);
+                    if (!listed.add(s)) {
+                        sink.violation("SLUB-3", s, c.name + ": a slab is on the partial lists twice", "once", "again in arena " + ai);
+                        return;
+                    }
+                    n++;
+                    if (ch.arena[i] != ai || ch.owner[i] >= 0 || ch.inuse[i] >= c.objects) {
+                        sink.violation("SLUB-3", s, c.name + ": arena " + ai + "'s partial list holds a slab that is not a detached slab of it with free objects",
+                                "arena " + ai + ", no owner, inuse < " + c.objects, "arena " + ch.arena[i] + ", owner " + ch.owner[i] + ", inuse " + ch.inuse[i]);
+                    }
+                    if (ch.inuse[i] == 0) {
+                        empties++;
+                    }
+                    long nx = ch.next[i];
+                    Chunk nc = a.chunkOf(nx);
+                    if (nc == null || nc.prev[slot(nx)] != s) {
+                        sink.violation("SLUB-3", s, c.name + ": arena " + ai + "'s partial list is not consistently linked", "prev(next) = this slab",
+                                "next " + hex(nx));
+                        return;
+                    }
+                    s = nx == h ? 0 : nx;
+                }
+                if (n != ar.count[c.index] || empties != ar.empties[c.index] || empties > a.emptyLimit) {
+                    sink.violation("SLUB-3", h, c.name + ": arena " + ai + "'s partial-list counters disagree with the list (or keep too many empty slabs)",
+                            n + " slabs, " + empties + " empty (at most " + a.emptyLimit + ")", ar.count[c.index] + " slabs, " + ar.empties[c.index] + " empty");
+                }
+            }
+        }
+    }
+
+    @Enforces("SLUB-2")
+    private void checkPages(InvariantSink sink) {
+        pages.walkBlocks((base, size, free) -> {
+            long n = size >>> PAGE_SHIFT;
+            if (free) {
+                for (long p = 0; p < n; p++) {
+                    long e = a.pageMap.get(base + (p << PAGE_SHIFT));
+                    if (e != 0 && e != PageMap.FREED_LARGE) {
+                        sink.violation("SLUB-2", base + (p << PAGE_SHIFT), "slub: a free buddy page is still named by the page map", "0 or FREED_LARGE",
+                                Long.toString(e));
+                        return true;
+                    }
+                }
+                return true;
+            }
+            long e = a.pageMap.get(base);
+            if (e > 0) {
+                Cache c = slabAt(base, size);
+                if (c == null) {
+                    sink.violation("SLUB-2", base, "slub: the page map and the descriptor of the slab at " + hex(base)
+                            + " disagree with the buddy block (base, cache or order)", "a slab of its cache's order starting here", "entry " + hex(e));
+                    return true;
+                }
+                for (long p = 1; p < n; p++) {
+                    if (a.pageMap.get(base + (p << PAGE_SHIFT)) != base) {
+                        sink.violation("SLUB-2", base + (p << PAGE_SHIFT), c.name + ": a page of the slab at " + hex(base) + " is not mapped to it",
+                                hex(base), Long.toString(a.pageMap.get(base + (p << PAGE_SHIFT))));
+                        return true;
+                    }
+                }
+                return true;
+            }
+            int k = PageMap.largeOrder(e);
+            if (k >= 0) {
+                if ((SlubAllocator.PAGE_SIZE << k) != size) {
+                    sink.violation("SLUB-2", base, "slub: a large block's page map entry gives another order", "order of a " + size + "-byte block",
+                            Integer.toString(k));
+                }
+                return true;
+            }
+            sink.violation("SLUB-2", base, "slub: an allocated buddy block is owned by no slab and no large block (leaked pages)",
+                    "a slab or a large block", "entry " + e);
+            return true;
+        });
+    }
+}

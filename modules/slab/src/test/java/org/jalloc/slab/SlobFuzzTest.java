@@ -1,0 +1,26 @@
+package org.jalloc.slab;
+
+import org.jalloc.core.AllocatorFactory;
+import org.jalloc.testkit.fuzz.FuzzBytes;
+import org.jalloc.testkit.fuzz.FuzzEngine;
+import org.jalloc.testkit.fuzz.FuzzFailure;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+
+/**
+ * Coverage-guided fuzzing of {@code slob} with Jazzer: fuzzer bytes become op sequences ({@link FuzzBytes}) run under
+ * the checker (HEAP-1..8, API-1..5, BUDDY-1..5, SLOB-1..4) on a 256 KiB heap, SLOB's home ground. In a normal build
+ * this replays the inputs in {@code src/test/resources/org/jalloc/slab/SlobFuzzTestInputs}; {@code JAZZER_FUZZ=1}
+ * fuzzes.
+ */
+class SlobFuzzTest {
+    private static final long HEAP = 256L << 10;
+
+    @FuzzTest(maxDuration = "30s")
+    void slob(byte[] data) {
+        FuzzFailure failure = new FuzzEngine(AllocatorFactory.of("slob", HEAP)).shrinkBudget(500).runOps(FuzzBytes.toOps(data, HEAP), -1);
+        if (failure != null) {
+            throw new AssertionError(failure.toString());
+        }
+    }
+}
