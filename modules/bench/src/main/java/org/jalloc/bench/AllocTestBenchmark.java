@@ -123,7 +123,7 @@ public class AllocTestBenchmark {
         void allocate(int i) {
             int sz = nextSize();
             long p = StandardWorkloads.malloc(a, sz);
-            StandardWorkloads.fill(a.memory(), p, sz, (byte) sz);
+            StandardWorkloads.fill(a.base(), p, sz, (byte) sz);
             ptr[i] = p;
             size[i] = sz;
         }
@@ -134,7 +134,7 @@ public class AllocTestBenchmark {
         int i = t.pick();
         long p = t.ptr[i];
         if (p != 0) {
-            long sum = StandardWorkloads.read(t.a.memory(), p, t.size[i]);
+            long sum = StandardWorkloads.read(t.a.base(), p, t.size[i]);
             t.a.free(p);
             t.ptr[i] = 0;
             return sum;

@@ -33,6 +33,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *   --report   also write docs/performance.md, docs/performance/*.png and results.json (and the trace charts)
  *   --out DIR  where results.json goes without --report (default target/bench)
  *   --root DIR the repository root (default: the working directory)
+ *   --only RE  only the runs whose JMH include matches the regular expression (e.g. a re-run of some workloads,
+ *              merged into an earlier results.json by hand and reported with --from)
  *   --gc       the collectors instead: GCBench and binary-trees against the JVM's collectors ({@link GcBenchMain})
  *   --gc-compare  one comparison of every collector and the JVM's on four programs ({@link GcCompareMain})
  *   --gc-pauses pauses with 1M live objects, survival rates, generational throughput, barrier costs ({@link GcPauseMain})
@@ -97,6 +99,7 @@ public final class BenchMain {
         Path root = Path.of("").toAbsolutePath();
         Path out = null;
         Path from = null;
+        java.util.regex.Pattern only = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--smoke" -> mode = Mode.SMOKE;
@@ -106,9 +109,16 @@ public final class BenchMain {
                 case "--report" -> report = true;
                 case "--out" -> out = Path.of(value(args, ++i));
                 case "--from" -> from = Path.of(value(args, ++i));
+                case "--only" -> {
+                    try {
+                        only = java.util.regex.Pattern.compile(value(args, ++i));
+                    } catch (java.util.regex.PatternSyntaxException e) {
+                        throw new IllegalArgumentException("--only: not a regular expression: " + e.getDescription());
+                    }
+                }
                 case "--root" -> root = Path.of(value(args, ++i)).toAbsolutePath();
                 case "-h", "--help" -> {
-                    System.out.println("usage: ./jalloc bench [--smoke|--quick|--full] [--json] [--report] [--out DIR] [--from RESULTS.json]\n"
+                    System.out.println("usage: ./jalloc bench [--smoke|--quick|--full] [--json] [--report] [--out DIR] [--from RESULTS.json] [--only REGEX]\n"
                             + "       ./jalloc bench --gc [--quick|--full] [--report]   (collectors: GCBench, binary-trees, JVM GCs)\n"
                             + "       ./jalloc bench --gc-compare [--quick|--full] [--report] [--from compare.json]"
                             + "   (every collector and the JVM's: four programs, time, pauses, memory, barrier cost)\n"
@@ -138,6 +148,9 @@ public final class BenchMain {
             rows.addAll(read(from));
         }
         for (Run run : from != null ? List.<Run>of() : plan(mode, subjects)) {
+            if (only != null && !only.matcher(run.include).find()) {
+                continue;
+            }
             Path log = out.resolve("jmh-" + (++n) + ".log");
             System.err.println("jalloc bench: " + run.label + " (JMH output in " + log + ")");
             rows.addAll(run(run, mode, log));

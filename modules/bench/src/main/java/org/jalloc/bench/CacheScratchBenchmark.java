@@ -67,7 +67,7 @@ public class CacheScratchBenchmark {
             Subject.Addresses a = s.threadAddresses();
             for (int i = 0; i < handed.length; i++) {
                 handed[i] = StandardWorkloads.malloc(a, objectSize);
-                StandardWorkloads.fill(a.memory(), handed[i], objectSize, (byte) i);
+                StandardWorkloads.fill(a.base(), handed[i], objectSize, (byte) i);
             }
             a.done();
         }
@@ -97,7 +97,7 @@ public class CacheScratchBenchmark {
     @Benchmark
     public long scratch(Shared shared, Worker w) {
         long p = StandardWorkloads.malloc(w.a, shared.objectSize);
-        long sum = CacheThrashBenchmark.exercise(w.a.memory(), p, shared.objectSize, shared.repetitions);
+        long sum = CacheThrashBenchmark.exercise(w.a.base(), p, shared.objectSize, shared.repetitions);
         w.a.free(p);
         return sum;
     }

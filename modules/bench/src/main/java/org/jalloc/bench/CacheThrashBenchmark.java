@@ -1,6 +1,5 @@
 package org.jalloc.bench;
 
-import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
 
 import org.openjdk.jmh.annotations.Benchmark;
@@ -75,7 +74,7 @@ public class CacheThrashBenchmark {
     }
 
     /** The original's inner loops over one object: {@code repetitions} × each byte written and read back. */
-    static long exercise(MemorySegment m, long p, long size, int repetitions) {
+    static long exercise(long m, long p, long size, int repetitions) {
         long sum = 0;
         for (int r = 0; r < repetitions; r++) {
             for (long k = 0; k < size; k++) {
@@ -89,7 +88,7 @@ public class CacheThrashBenchmark {
     @Benchmark
     public long thrash(Shared shared, Worker w) {
         long p = StandardWorkloads.malloc(w.a, shared.objectSize);
-        long sum = exercise(w.a.memory(), p, shared.objectSize, shared.repetitions);
+        long sum = exercise(w.a.base(), p, shared.objectSize, shared.repetitions);
         w.a.free(p);
         return sum;
     }

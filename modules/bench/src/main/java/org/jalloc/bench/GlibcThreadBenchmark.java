@@ -76,7 +76,7 @@ public class GlibcThreadBenchmark {
             Subject.Addresses a = s.threadAddresses();
             long[] set = new long[WORKING_SET];
             try {
-                var m = a.memory();
+                long m = a.base();
                 int o = start % OFFSETS;
                 int z = start % SIZES;
                 for (int n = 0; n < LIFE; n++) {

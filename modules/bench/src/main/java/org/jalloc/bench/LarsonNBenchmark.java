@@ -89,7 +89,7 @@ public class LarsonNBenchmark {
         void live() {
             Subject.Addresses a = s.threadAddresses();
             try {
-                var m = a.memory();
+                long m = a.base();
                 for (int n = 0; n < LIFE; n++) {
                     int victim = random.nextInt(BLOCKS);
                     a.free(blocks[victim]);

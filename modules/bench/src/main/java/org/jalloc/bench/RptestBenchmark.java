@@ -103,7 +103,7 @@ public class RptestBenchmark {
     @Benchmark
     public int loop(Shared shared, Slots t) {
         Subject.Addresses a = t.a;
-        var m = a.memory();
+        long m = a.base();
         int frees = (int) (0.8 * OPS * (25 + t.random.nextInt(75)) / 100);
         int allocs = OPS * (31 + t.random.nextInt(69)) / 100;
         int ops = 0;

@@ -86,12 +86,12 @@ public class ShBenchmark {
 
         /** Allocates the batch and frees its odd-indexed blocks forwards. */
         void allocateAndFreeOdd() {
-            var m = a.memory();
+            long m = a.base();
             for (int i = 0; i < BATCH; i++) {
                 long size = 1 + (shift + 37L * i) % MAX_SIZE;
                 long p = StandardWorkloads.malloc(a, size);
-                m.set(java.lang.foreign.ValueLayout.JAVA_BYTE, p, (byte) 0);
-                m.set(java.lang.foreign.ValueLayout.JAVA_BYTE, p + size - 1, (byte) 0);
+                StandardWorkloads.writeByte(m, p, (byte) 0);
+                StandardWorkloads.writeByte(m, p + size - 1, (byte) 0);
                 blocks[i] = p;
             }
             shift = (shift + 1) % MAX_SIZE;

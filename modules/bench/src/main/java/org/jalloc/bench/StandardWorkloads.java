@@ -52,7 +52,9 @@ final class StandardWorkloads {
     }
 
     /** Writes {@code n} bytes of {@code value} at {@code p} (eight at a time, then the tail). */
-    static void fill(MemorySegment m, long p, long n, byte value) {
+    static void fill(long base, long p, long n, byte value) {
+        MemorySegment m = Subject.ALL_MEMORY;
+        p += base;
         long word = (value & 0xFFL) * 0x0101010101010101L;
         long i = 0;
         for (; i + 8 <= n; i += 8) {
@@ -64,7 +66,9 @@ final class StandardWorkloads {
     }
 
     /** Reads {@code n} bytes at {@code p} (eight at a time, then the tail) and returns their sum. */
-    static long read(MemorySegment m, long p, long n) {
+    static long read(long base, long p, long n) {
+        MemorySegment m = Subject.ALL_MEMORY;
+        p += base;
         long sum = 0;
         long i = 0;
         for (; i + 8 <= n; i += 8) {
@@ -77,17 +81,24 @@ final class StandardWorkloads {
     }
 
     /** An opaque store: the JIT keeps every one, as the C originals' volatile writes. */
-    static void writeOpaque(MemorySegment m, long p, byte value) {
-        BYTE.setOpaque(m, p, value);
+    static void writeOpaque(long base, long p, byte value) {
+        BYTE.setOpaque(Subject.ALL_MEMORY, base + p, value);
+    }
+
+    /** A plain one-byte store. */
+    static void writeByte(long base, long p, byte value) {
+        Subject.ALL_MEMORY.set(ValueLayout.JAVA_BYTE, base + p, value);
     }
 
     /** An opaque load. */
-    static byte readOpaque(MemorySegment m, long p) {
-        return (byte) BYTE.getOpaque(m, p);
+    static byte readOpaque(long base, long p) {
+        return (byte) BYTE.getOpaque(Subject.ALL_MEMORY, base + p);
     }
 
     /** Writes the first byte, one byte per 4 KiB page and the last byte: commits every page as rptest does. */
-    static void touchPages(MemorySegment m, long p, long size) {
+    static void touchPages(long base, long p, long size) {
+        MemorySegment m = Subject.ALL_MEMORY;
+        p += base;
         m.set(ValueLayout.JAVA_BYTE, p, (byte) size);
         for (long page = 4096; page < size; page += 4096) {
             m.set(ValueLayout.JAVA_BYTE, p + page, (byte) 1);

@@ -47,11 +47,12 @@ abstract class Subject implements AutoCloseable {
         void free(long address);
 
         /**
-         * The segment the addresses index: a block at address {@code p} is written at {@code memory()} offset {@code p}
-         * (a jalloc heap's reservation; for native allocators, all of memory).
+         * The native address of address 0: a block at address {@code p} is the memory at {@code base() + p} (a jalloc
+         * heap's reservation start; 0 for native allocators). Workloads write every subject's blocks the same way,
+         * through {@link #ALL_MEMORY} at {@code base() + p}, so no subject pays for a different access path.
          */
-        default MemorySegment memory() {
-            return ALL_MEMORY;
+        default long base() {
+            return 0;
         }
 
         /** The calling thread is done with this view (an explicit thread-cache handle is detached). */
@@ -218,7 +219,7 @@ abstract class Subject implements AutoCloseable {
 
         @Override
         Addresses addresses() {
-            MemorySegment memory = allocator.heap().memory();
+            long base = allocator.heap().memory().address();
             return new Addresses() {
                 @Override
                 public long malloc(long size) {
@@ -231,8 +232,8 @@ abstract class Subject implements AutoCloseable {
                 }
 
                 @Override
-                public MemorySegment memory() {
-                    return memory;
+                public long base() {
+                    return base;
                 }
             };
         }
@@ -280,7 +281,7 @@ abstract class Subject implements AutoCloseable {
         @Override
         Addresses threadAddresses() {
             ThreadCache cache = allocator.newCache();
-            MemorySegment memory = allocator.heap().memory();
+            long base = allocator.heap().memory().address();
             return new Addresses() {
                 @Override
                 public long malloc(long size) {
@@ -293,8 +294,8 @@ abstract class Subject implements AutoCloseable {
                 }
 
                 @Override
-                public MemorySegment memory() {
-                    return memory;
+                public long base() {
+                    return base;
                 }
 
                 @Override

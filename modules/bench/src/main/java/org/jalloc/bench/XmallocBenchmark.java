@@ -93,7 +93,7 @@ public class XmallocBenchmark {
                     }
                     for (int i = 0; i < BATCH; i++) {
                         long p = StandardWorkloads.malloc(a, SIZE);
-                        StandardWorkloads.fill(a.memory(), p, SIZE, (byte) i);
+                        StandardWorkloads.fill(a.base(), p, SIZE, (byte) i);
                         b[i] = p;
                     }
                     while (!full.offer(b, 1, TimeUnit.MILLISECONDS)) {
