@@ -14,6 +14,7 @@ import org.jalloc.core.memory.Heap;
 import org.jalloc.core.spi.AllocatorType;
 import org.jalloc.threadcache.ThreadCache;
 import org.jalloc.threadcache.ThreadCacheAllocator;
+import org.jalloc.core.walk.Inspection;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -220,7 +221,7 @@ abstract class Subject implements AutoCloseable {
 
         @Override
         Addresses addresses() {
-            long base = allocator.heap().memory().address();
+            long base = Inspection.of(allocator).heap().memory().address();
             return new Addresses() {
                 @Override
                 public long malloc(long size) {
@@ -282,7 +283,7 @@ abstract class Subject implements AutoCloseable {
         @Override
         Addresses threadAddresses() {
             ThreadCache cache = allocator.newCache();
-            long base = allocator.heap().memory().address();
+            long base = Inspection.of(allocator).heap().memory().address();
             return new Addresses() {
                 @Override
                 public long malloc(long size) {
