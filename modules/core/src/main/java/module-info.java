@@ -13,6 +13,9 @@ module org.jalloc.core {
     exports org.jalloc.core.walk;
     exports org.jalloc.core.spi;
     exports org.jalloc.core.events;
+    // Internal machinery of the allocators with per-thread records, not user API: qualified, so users never see it.
+    exports org.jalloc.core.percpu to org.jalloc.slab, org.jalloc.threadcache;
+    exports org.jalloc.core.pagemap to org.jalloc.slab, org.jalloc.threadcache;
 
     uses org.jalloc.core.spi.AllocatorProvider;
 }
