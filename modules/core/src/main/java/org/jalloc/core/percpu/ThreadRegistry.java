@@ -83,21 +83,22 @@ public abstract class ThreadRegistry<T extends Object> {
     }
 
     /** The calling platform thread's implicit record, attached on first use; null on a virtual thread. */
-    @SuppressWarnings("unchecked") // only records of this registry are stored in the hint
     public final @Nullable T current() {
-        Thread t = Thread.currentThread();
-        int slot = hintSlot(t);
-        @Nullable T r = (@Nullable T) hint[slot];
-        return r != null && ownerOf(r) == t ? r : lookUp(t, slot, true);
+        return find(true);
     }
 
     /** The calling platform thread's implicit record if it has one (none is attached); null on a virtual thread. */
-    @SuppressWarnings("unchecked") // only records of this registry are stored in the hint
     public final @Nullable T existing() {
+        return find(false);
+    }
+
+    /** The hint when it names the caller's own record, else {@link #lookUp}: small, so the JIT inlines it. */
+    @SuppressWarnings("unchecked") // only records of this registry are stored in the hint
+    private @Nullable T find(boolean attach) {
         Thread t = Thread.currentThread();
         int slot = hintSlot(t);
         @Nullable T r = (@Nullable T) hint[slot];
-        return r != null && ownerOf(r) == t ? r : lookUp(t, slot, false);
+        return r != null && ownerOf(r) == t ? r : lookUp(t, slot, attach);
     }
 
     private @Nullable T lookUp(Thread t, int slot, boolean attach) {
