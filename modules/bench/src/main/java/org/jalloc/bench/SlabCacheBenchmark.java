@@ -70,6 +70,7 @@ public class SlabCacheBenchmark {
                     b.magazineResizeAfter(0);
                 }
                 cache = b.build();
+                startLimit = cache.magazineSize();
             } else {
                 other = Subject.create(subject);
                 addresses = other.addresses();
@@ -95,8 +96,15 @@ public class SlabCacheBenchmark {
             }
         }
 
+        private int startLimit;
+
         @TearDown(Level.Trial)
         public void tearDown() {
+            if (cache != null) {
+                // the limit column of slabinfo before and after the trial: how far depot contention grew the magazines
+                System.out.println("# " + subject + " size " + size + ": slabinfo limit " + startLimit + " -> " + cache.magazineSize()
+                        + " (" + cache.magazineResizes() + " steps up, " + cache.depotContentions() + " contended depot entries)");
+            }
             if (slab != null) {
                 slab.close();
             }
