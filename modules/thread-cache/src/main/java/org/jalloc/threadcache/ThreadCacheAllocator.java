@@ -33,7 +33,8 @@ import org.jalloc.core.walk.HeapWalk;
 
 /**
  * A tcmalloc/jemalloc-class concurrent allocator: size classes, per-thread caches, central free lists per size
- * class in N arenas, and a page heap of spans with a radix-tree page map.
+ * class in N arenas, and a page heap of spans with a radix-tree page map (core's
+ * {@link org.jalloc.core.pagemap.RadixPageMap}).
  *
  * <h2>Nouns</h2>
  * <b>page</b>: 4 KiB. <b>span</b>: a run of pages ({@link Span}): FREE (page heap), SMALL (cut into blocks of one
@@ -127,7 +128,8 @@ import org.jalloc.core.walk.HeapWalk;
  *   <tr><td>state map byte of a block</td><td>whoever holds the block: the cache popping or pushing it, the central
  *       list's monitor holder cutting its span</td><td>plain byte get/set (a byte store never touches its neighbours);
  *       ordered by the block's own hand-over</td></tr>
- *   <tr><td>cache lookup hint ({@code recent}, thread id mod 256 to the implicit cache last used)</td><td>any
+ *   <tr><td>cache lookup hint (core's {@link ThreadRegistry}: thread id mod 256 to the implicit cache last
+ *       used)</td><td>any
  *       thread, racy by design: a slot is used only when the cache's final {@code owner} is the calling thread, so a
  *       stale or overwritten slot costs one ThreadLocal lookup, never a wrong cache</td><td>—</td></tr>
  *   <tr><td>cache registry (core's {@link ThreadRegistry})</td><td>its monitor, a leaf: nothing is taken while it is
