@@ -40,6 +40,9 @@ module org.jalloc.core {
             org.jalloc.freelist, org.jalloc.boundarytag, org.jalloc.buddy, org.jalloc.slab, org.jalloc.threadcache,
             org.jalloc.gc, org.jalloc.stack, org.jalloc.dense,
             org.jalloc.check, org.jalloc.testkit, org.jalloc.cli;
+    // Internal machinery of the allocators with per-thread records, not user API: qualified, so users never see it.
+    exports org.jalloc.core.percpu to org.jalloc.slab, org.jalloc.threadcache;
+    exports org.jalloc.core.pagemap to org.jalloc.slab, org.jalloc.threadcache;
 
     uses org.jalloc.core.spi.AllocatorProvider;
 }
