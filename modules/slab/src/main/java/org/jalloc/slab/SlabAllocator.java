@@ -468,7 +468,10 @@ public final class SlabAllocator extends AbstractAllocator {
             if (closed) {
                 throw new IllegalStateException(name() + " is closed");
             }
-            return new ThreadMagazines(Objects.requireNonNull(owner, "owner"), id);
+            if (owner == null) {
+                throw new NullPointerException("owner");
+            }
+            return new ThreadMagazines(owner, id);
         }
 
         @Override

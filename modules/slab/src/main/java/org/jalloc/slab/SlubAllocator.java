@@ -223,7 +223,10 @@ public final class SlubAllocator extends AbstractAllocator {
 
         @Override
         protected CpuSlabs newRecord(@Nullable Thread owner, int id) {
-            return new CpuSlabs(Objects.requireNonNull(owner, "owner"), id, caches.length, arenas.length);
+            if (owner == null) {
+                throw new NullPointerException("owner");
+            }
+            return new CpuSlabs(owner, id, caches.length, arenas.length);
         }
     }
     private @MonotonicNonNull SlubWalk walk;
