@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
+import org.checkerframework.checker.nullness.qual.MonotonicNonNull;
 import org.jalloc.buddy.PageAllocator;
 import org.jalloc.buddy.SplitBlockException;
 import org.jalloc.buddy.UnalignedBlockException;
@@ -14,9 +15,6 @@ import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.InvalidSizeException;
 import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.memory.Heap;
-import org.jalloc.core.walk.Enforces;
-import org.jalloc.core.walk.ExtentKind;
-import org.jalloc.core.walk.ExtentVisitor;
 import org.jalloc.core.walk.FreeEntryVisitor;
 import org.jalloc.core.walk.HeapWalk;
 import org.jalloc.core.walk.InvariantSink;
@@ -129,6 +127,11 @@ import org.jalloc.core.walk.InvariantSink;
  * checks, {@link #allocatedOrder}/{@link #isAllocatedBlock} tell whether an address starts an allocated block of an
  * order; or use {@link #heapWalk()} as is (allocated blocks are whole extents, payload = block start).
  *
+ * <h2>Where the walk lives</h2>
+ * This class is the engine. The walk and the BUDDY-1..5 checks are {@link BuddyPagesWalk} beside it (the placement
+ * every module uses: {@code <Engine>Walk}, package-private, implementing {@code HeapWalk}); the public methods above
+ * forward to it.
+ *
  * <p>Thread safety: {@link ThreadSafety#SINGLE_OWNER}; a client sharing it across threads serializes every call.
  */
 public final class BuddyPages implements PageAllocator {
@@ -163,25 +166,23 @@ public final class BuddyPages implements PageAllocator {
         }
     }
 
-    private final Heap heap;
-    private final long pageSize;
-    private final int shift;
-    private final int maxOrder;
-    private final long firstFrame;
+    final Heap heap;
+    final long pageSize;
+    final int shift;
+    final int maxOrder;
+    final long firstFrame;
     private final long limitFrame;
     /** Frame number of the break; this allocator is the only one to move it. */
     private long endFrame;
 
-    private final FrameBits head = new FrameBits();
-    private final FrameBits free = new FrameBits();
-    /** Scratch map for the checks: the frames the free lists name. */
-    private final FrameBits listed = new FrameBits();
+    final FrameBits head = new FrameBits();
+    final FrameBits free = new FrameBits();
     /** Address of the first block of free list k, 0 when empty. */
-    private final long[] freeList;
+    final long[] freeList;
     /** Linux's {@code free_area[k].nr_free}. */
-    private final long[] nrFree;
+    final long[] nrFree;
     /** Bit k set iff free list k is not empty. */
-    private long nonEmpty;
+    long nonEmpty;
 
     private long allocations;
     private long frees;
@@ -190,7 +191,8 @@ public final class BuddyPages implements PageAllocator {
     private long growths;
     private long inPlaceGrowths;
 
-    private final Walk walk = new Walk();
+    /** The walk and checks, made on first use (single owner: no race). */
+    private @MonotonicNonNull BuddyPagesWalk walk;
 
     /** Linux's configuration: 4 KiB pages, orders 0-10, over {@code heap} (empty, owned from now on). */
     public BuddyPages(Heap heap) {
@@ -786,196 +788,43 @@ public final class BuddyPages implements PageAllocator {
         return 2 * FrameBits.bytesFor(frames) + 2L * Long.BYTES * (maxOrder + 1);
     }
 
-    // ---------------------------------------------------------------- walks and checks
+    // ---------------------------------------------------------------- walks and checks (BuddyPagesWalk)
 
     /** The block-walk SPI over this allocator's heap: blocks are extents (payload = block start, usable = size). */
     public HeapWalk heapWalk() {
-        return walk;
+        return walk();
+    }
+
+    private BuddyPagesWalk walk() {
+        BuddyPagesWalk w = walk;
+        if (w == null) {
+            w = new BuddyPagesWalk(this);
+            walk = w;
+        }
+        return w;
     }
 
     /** Every block from the first page to the break, in address order, as the head and free maps say. */
     public void walkBlocks(BlockVisitor visitor) {
-        long end = heap.brk() >>> shift;
-        for (long p = firstFrame; p < end; ) {
-            long next = head.next(p + 1, end);
-            if (!visitor.block(p << shift, (next - p) << shift, free.get(p))) {
-                return;
-            }
-            p = next;
-        }
+        walk().walkBlocks(visitor);
     }
 
     /**
-     * Every free-list entry, order by order, each as (order, block address, block bytes). Stops at a link out of the
-     * heap and after as many entries as the heap has pages (a cycle), so it ends on broken lists too.
+     * Every free-list entry, order by order, each as (order, block address, block bytes); ends on broken lists too
+     * ({@link BuddyPagesWalk#walkFreeLists}).
      */
     public void walkFreeLists(FreeEntryVisitor visitor) {
-        long bound = (heap.brk() >>> shift) - firstFrame;
-        for (int k = 0; k <= maxOrder; k++) {
-            long n = 0;
-            for (long a = freeList[k]; a != 0; a = heap.getLong(a + NEXT)) {
-                if (!visitor.entry(k, a, pageSize << k) || a < heap.start() || a + 16 > heap.brk() || ++n > bound) {
-                    return;
-                }
-            }
-        }
+        walk().walkFreeLists(visitor);
     }
 
     /** A name for free list {@code list}, for the checker's messages. */
     public String describeList(int list) {
-        return "the order-" + list + " free list (" + (list >= 0 && list < 63 - shift ? pageSize << list : 0) + "-byte blocks)";
+        return walk().describeList(list);
     }
 
-    /** Checks BUDDY-1..5 and reports every violation found. */
+    /** Checks BUDDY-1..5 and reports every violation found ({@link BuddyPagesWalk}). */
     public void checkInvariants(InvariantSink sink) {
-        checkBlocks(sink);
-        checkFreeLists(sink);
-        checkFreeMapAgreesWithLists(sink);
-    }
-
-    /**
-     * One pass over the blocks: each aligned to its own size (BUDDY-1), inside its zone (BUDDY-2), and not a free
-     * lower half followed by its free buddy of the same order (BUDDY-3).
-     */
-    @Enforces({"BUDDY-1", "BUDDY-2", "BUDDY-3"})
-    private void checkBlocks(InvariantSink sink) {
-        long end = heap.brk() >>> shift;
-        if (end > firstFrame && !head.get(firstFrame)) {
-            sink.violation("BUDDY-2", firstAddress(), "zone does not begin with a block", "a block start at the first page "
-                    + hex(firstAddress()), "head bit clear");
-        }
-        long zoneStart = firstFrame;
-        long zoneEnd = zoneStart + (1L << zoneOrder(zoneStart, end));
-        long freeLowerHalf = -1; // a free, well-formed lower half waiting for its buddy, or -1
-        for (long p = firstFrame; p < end; ) {
-            long next = head.next(p + 1, end);
-            long n = next - p;
-            boolean isFree = free.get(p);
-            boolean aligned = Long.bitCount(n) == 1 && (p & (n - 1)) == 0;
-            if (!aligned) {
-                sink.violation("BUDDY-1", p << shift, "block is not aligned to its own size", "2^k pages at a multiple of its size",
-                        (n << shift) + " bytes at " + hex(p << shift));
-            }
-            while (p >= zoneEnd) {
-                zoneStart = zoneEnd;
-                zoneEnd = zoneStart + (1L << zoneOrder(zoneStart, end));
-            }
-            if (next > zoneEnd) {
-                sink.violation("BUDDY-2", p << shift, "block runs past the end of its zone", "ends by " + hex(zoneEnd << shift)
-                        + " (zone " + hex(zoneStart << shift) + " of " + ((zoneEnd - zoneStart) << shift) + " bytes)", "ends at " + hex(next << shift));
-            }
-            if (freeLowerHalf >= 0 && isFree && aligned && p == freeLowerHalf + n && freeLowerHalf == (p ^ n)) {
-                sink.violation("BUDDY-3", freeLowerHalf << shift, "free buddies of the same order were not merged",
-                        "the buddy at " + hex(p << shift) + " allocated, split or merged", "both free, order " + Long.numberOfTrailingZeros(n));
-            }
-            boolean lowerHalf = aligned && (p & n) == 0 && n < (1L << maxOrder) && next + n <= end;
-            freeLowerHalf = isFree && lowerHalf ? p : -1;
-            p = next;
-        }
-    }
-
-    /** The order of the zone starting at frame {@code p} in a heap ending at {@code end}. */
-    private int zoneOrder(long p, long end) {
-        int o = Math.min(maxOrder, Long.numberOfTrailingZeros(p));
-        while (o > 0 && p + (1L << o) > end) {
-            o--;
-        }
-        return o;
-    }
-
-    /**
-     * Every list well formed and holding blocks of its order only (BUDDY-4); marks the listed frames in
-     * {@link #listed} for BUDDY-5 (a frame listed twice is reported there).
-     */
-    @Enforces({"BUDDY-4", "BUDDY-5"})
-    private void checkFreeLists(InvariantSink sink) {
-        long end = heap.brk() >>> shift;
-        long bound = end - firstFrame + 1;
-        listed.clearRange(0, Long.MAX_VALUE);
-        for (int k = 0; k <= maxOrder; k++) {
-            long prev = 0;
-            long length = 0;
-            for (long a = freeList[k]; a != 0; ) {
-                if (a < firstAddress() || (a >>> shift) >= end || (a & (pageSize - 1)) != 0) {
-                    sink.violation("BUDDY-4", a, describeList(k) + " links out of the heap", "a page in ["
-                            + hex(firstAddress()) + ", " + hex(end << shift) + ")", hex(a) + (prev == 0 ? " (list head)" : " after " + hex(prev)));
-                    break;
-                }
-                if (++length > bound) {
-                    sink.violation("BUDDY-4", a, describeList(k) + " does not end", "at most " + (bound - 1) + " entries", "a cycle");
-                    break;
-                }
-                long back = heap.getLong(a + PREV);
-                if (back != prev) {
-                    sink.violation("BUDDY-4", a, describeList(k) + ": prev link does not name the previous entry",
-                            prev == 0 ? "0 (first entry)" : hex(prev), hex(back));
-                }
-                long f = a >>> shift;
-                if (!head.get(f) || !free.get(f)) {
-                    sink.violation("BUDDY-4", a, describeList(k) + " holds a block that is not free",
-                            "a free block start (head and free bits set)", "head " + (head.get(f) ? 1 : 0) + ", free " + (free.get(f) ? 1 : 0));
-                } else {
-                    long pages = head.next(f + 1, Math.min(end, f + (1L << k) + 1)) - f;
-                    if (pages != 1L << k) {
-                        sink.violation("BUDDY-4", a, "a free block is on the list of another order", describeList(k),
-                                "a block of " + (pages < (1L << k) ? pages << shift : "more than " + (pageSize << k)) + " bytes");
-                    }
-                }
-                if (listed.get(f)) {
-                    sink.violation("BUDDY-5", a, "block is on the free lists twice", "once", "again on " + describeList(k));
-                }
-                listed.set(f);
-                prev = a;
-                a = heap.getLong(a + NEXT);
-            }
-            if (length != nrFree[k]) {
-                sink.violation("BUDDY-4", freeList[k], "nr_free of " + describeList(k) + " disagrees with the list",
-                        length + " (the list's length)", Long.toString(nrFree[k]));
-            }
-            if (((nonEmpty >>> k) & 1) != (freeList[k] != 0 ? 1 : 0)) {
-                sink.violation("BUDDY-4", freeList[k], "the non-empty mask disagrees with " + describeList(k),
-                        freeList[k] != 0 ? "bit " + k + " set" : "bit " + k + " clear", "the opposite");
-            }
-        }
-    }
-
-    /** The free map marks exactly the listed frames, only at block starts, only inside the heap (BUDDY-5). */
-    @Enforces("BUDDY-5")
-    private void checkFreeMapAgreesWithLists(InvariantSink sink) {
-        long end = heap.brk() >>> shift;
-        int words = Math.max(Math.max(free.words(), listed.words()), head.words());
-        for (int w = 0; w < words; w++) {
-            long fr = free.word(w);
-            long diff = (fr ^ listed.word(w)) | (fr & ~head.word(w));
-            long base = (long) w << 6;
-            if (base + 64 <= firstFrame || base >= end) {
-                diff |= fr | head.word(w); // outside [first, brk) nothing may be marked
-            } else if (base < firstFrame || base + 64 > end) {
-                long inside = -1L;
-                if (base < firstFrame) {
-                    inside &= -1L << (firstFrame - base);
-                }
-                if (base + 64 > end) {
-                    inside &= -1L >>> (base + 64 - end);
-                }
-                diff |= (fr | head.word(w)) & ~inside;
-            }
-            for (; diff != 0; diff &= diff - 1) {
-                long f = base + Long.numberOfTrailingZeros(diff);
-                long a = f << shift;
-                if (f < firstFrame || f >= end) {
-                    sink.violation("BUDDY-5", a, "block mark outside the heap's pages", "no head or free bit outside ["
-                            + hex(firstAddress()) + ", " + hex(end << shift) + ")", "head " + (head.get(f) ? 1 : 0) + ", free " + (free.get(f) ? 1 : 0));
-                } else if (free.get(f) && !head.get(f)) {
-                    sink.violation("BUDDY-5", a, "free bit on a page inside a block", "free[p] only where a block starts",
-                            "free bit set, head bit clear");
-                } else if (free.get(f)) {
-                    sink.violation("BUDDY-5", a, "block marked free is on no free list", "on the list of its order", "on none");
-                } else {
-                    sink.violation("BUDDY-5", a, "listed block is not marked free", "free bit set", "free bit clear");
-                }
-            }
-        }
+        walk().checkInvariants(sink);
     }
 
     /** A copy of every piece of metadata outside the heap, for tests proving that a misuse changed nothing. */
@@ -1019,57 +868,6 @@ public final class BuddyPages implements PageAllocator {
     @Override
     public String toString() {
         return "PageAllocator[" + pageSize + "-byte pages, orders 0-" + maxOrder + ", " + heap + "]";
-    }
-
-    /** The walk: padding before the first page (pages larger than the guard page), then every block. */
-    private final class Walk implements HeapWalk {
-        @Override
-        public Heap heap() {
-            return heap;
-        }
-
-        @Override
-        public void walkExtents(ExtentVisitor visitor) {
-            long first = firstAddress();
-            if (first > heap.start() && !visitor.extent(ExtentKind.PADDING, heap.start(), first - heap.start(), 0, 0)) {
-                return;
-            }
-            long end = heap.brk() >>> shift;
-            for (long p = firstFrame; p < end; ) {
-                long next = head.next(p + 1, end);
-                long a = p << shift;
-                long size = (next - p) << shift;
-                if (!visitor.extent(free.get(p) ? ExtentKind.FREE : ExtentKind.ALLOCATED, a, size, a, size)) {
-                    return;
-                }
-                p = next;
-            }
-        }
-
-        @Override
-        public void walkFreeStructures(FreeEntryVisitor visitor) {
-            walkFreeLists(visitor);
-        }
-
-        @Override
-        public boolean coalescesImmediately() {
-            return false; // neighbours that are not buddies stay apart; BUDDY-3 is the buddy system's promise
-        }
-
-        @Override
-        public long externalMetadataBytes() {
-            return BuddyPages.this.externalMetadataBytes();
-        }
-
-        @Override
-        public void checkInvariants(InvariantSink sink) {
-            BuddyPages.this.checkInvariants(sink);
-        }
-
-        @Override
-        public String describeList(int list) {
-            return BuddyPages.this.describeList(list);
-        }
     }
 
     /** Releases the heap (the allocator owns it). */
