@@ -395,14 +395,14 @@ public final class SlabAllocator extends AbstractAllocator {
         purgeThreadMagazines(cache);
         cache.purgeDepot();
         long live;
-        synchronized (cache.slabLock) {
-            live = cache.activeObjects;
+        synchronized (cache.slabs.slabLock) {
+            live = cache.slabs.activeObjects;
         }
         if (live != 0) {
             throw new IllegalStateException(cache.name() + ": " + live + " objects are still allocated; free them before destroying the cache");
         }
         cache.markDestroyed();
-        cache.destroyEmpties(0);
+        cache.slabs.destroyEmpties(0);
         synchronized (cacheRegistry) {
             @Nullable SlabCache[] copy = caches.clone();
             copy[cache.id] = null;
@@ -577,7 +577,7 @@ public final class SlabAllocator extends AbstractAllocator {
             c.purgeDepot();
         }
         for (SlabCache c : reclaimOrder()) {
-            bytes += c.destroyEmpties(0);
+            bytes += c.slabs.destroyEmpties(0);
         }
         return bytes;
     }
@@ -619,7 +619,7 @@ public final class SlabAllocator extends AbstractAllocator {
             c.purgeDepot();
         }
         for (SlabCache c : reclaimOrder()) {
-            c.destroyEmpties(0);
+            c.slabs.destroyEmpties(0);
         }
     }
 
@@ -669,16 +669,16 @@ public final class SlabAllocator extends AbstractAllocator {
 
     /** An off-slab descriptor of {@code bytes} (at most 256) from a kmalloc cache's slab layer, or 0. */
     long allocDescriptor(long bytes) {
-        return kmallocCaches[classIndex(bytes)].allocFromSlabs(descriptorSite);
+        return kmallocCaches[classIndex(bytes)].slabs.allocFromSlabs(descriptorSite);
     }
 
     void freeDescriptor(long descriptor) {
         long h = slabHeaderAt(descriptor, "free descriptor", null);
-        SlabCache c = cacheById(mem.get(INT, h + SlabCache.H_CACHE));
+        SlabCache c = cacheById(mem.get(INT, h + SlabLayer.H_CACHE));
         if (c == null) {
             throw new HeapCorruptionException("slab: the descriptor " + hex(descriptor) + " lies in a slab of no cache", descriptor);
         }
-        c.freeToSlabs(c.check(h, descriptor, "free descriptor"), descriptor, descriptorSite);
+        c.slabs.freeToSlabs(c.slabs.check(h, descriptor, "free descriptor"), descriptor, descriptorSite);
     }
 
     private long allocLarge(int order) {
@@ -728,8 +728,8 @@ public final class SlabAllocator extends AbstractAllocator {
     }
 
     boolean validHeader(long h) {
-        return h >= firstAddress && h + SlabCache.HEADER <= heap.brk() && (h & 15) == 0
-                && mem.get(LONG, h + SlabCache.H_MAGIC) == (mem.get(LONG, h + SlabCache.H_BASE) ^ SlabCache.SLAB_MAGIC);
+        return h >= firstAddress && h + SlabLayer.HEADER <= heap.brk() && (h & 15) == 0
+                && mem.get(LONG, h + SlabLayer.H_MAGIC) == (mem.get(LONG, h + SlabLayer.H_BASE) ^ SlabLayer.SLAB_MAGIC);
     }
 
     private long checkedHeader(long e, long address) {
@@ -784,7 +784,7 @@ public final class SlabAllocator extends AbstractAllocator {
 
     /** The kmalloc cache of the slab at header {@code h}; a cache of one's own is the wrong cache for kmalloc's calls. */
     private SlabCache kmallocCacheOf(long h, long address, String op) {
-        int id = mem.get(INT, h + SlabCache.H_CACHE);
+        int id = mem.get(INT, h + SlabLayer.H_CACHE);
         SlabCache c = cacheById(id);
         if (c == null) {
             throw new HeapCorruptionException(name() + ": the slab header at " + hex(h) + " names cache #" + id + ", which does not exist", address);
@@ -830,7 +830,7 @@ public final class SlabAllocator extends AbstractAllocator {
         long e = lookup(address, "free");
         if (e > 0) {
             SlabCache c = kmallocCacheOf(e, address, "free");
-            c.release(c.check(e, address, "free"), address);
+            c.release(c.slabs.check(e, address, "free"), address);
         } else {
             freeLarge(address, SlabPageEntry.largeOrder(e));
         }
@@ -841,7 +841,7 @@ public final class SlabAllocator extends AbstractAllocator {
         long e = lookup(address, "usableSize");
         if (e > 0) {
             SlabCache c = kmallocCacheOf(e, address, "usableSize");
-            c.check(e, address, "usableSize");
+            c.slabs.check(e, address, "usableSize");
             return c.usableSize();
         }
         return PAGE_SIZE << SlabPageEntry.largeOrder(e);
@@ -852,7 +852,7 @@ public final class SlabAllocator extends AbstractAllocator {
         long e = lookup(address, "realloc/tryExpand");
         if (e > 0) {
             SlabCache c = kmallocCacheOf(e, address, "realloc/tryExpand");
-            c.check(e, address, "realloc/tryExpand");
+            c.slabs.check(e, address, "realloc/tryExpand");
             return size <= c.usableSize();
         }
         int need = pages.orderFor(size);
@@ -870,11 +870,11 @@ public final class SlabAllocator extends AbstractAllocator {
         long e = pageMap.get(address >>> SlabPageEntry.PAGE_SHIFT);
         if (e > 0) {
             long h = checkedHeader(e, address);
-            SlabCache c = cacheById(mem.get(INT, h + SlabCache.H_CACHE));
+            SlabCache c = cacheById(mem.get(INT, h + SlabLayer.H_CACHE));
             if (c == null) {
                 throw new HeapCorruptionException(name() + ": the slab at " + hex(h) + " names no cache", address);
             }
-            return c.describe(h, address);
+            return c.slabs.describe(h, address);
         }
         int k = SlabPageEntry.largeOrder(e);
         if (k >= 0 && (address & (PAGE_SIZE - 1)) == 0) {
@@ -972,12 +972,12 @@ public final class SlabAllocator extends AbstractAllocator {
             slabs += r.numSlabs();
             slabBytes += r.numSlabs() * c.g.slabBytes();
             depotRounds += r.sharedAvail();
-            synchronized (c.slabLock) {
-                created += c.slabsCreated;
-                destroyed += c.slabsDestroyed;
-                ctors += c.constructorCalls;
-                dtors += c.destructorCalls;
-                slabOps += c.slabAllocs + c.slabFrees;
+            synchronized (c.slabs.slabLock) {
+                created += c.slabs.slabsCreated;
+                destroyed += c.slabs.slabsDestroyed;
+                ctors += c.slabs.constructorCalls;
+                dtors += c.slabs.destructorCalls;
+                slabOps += c.slabs.slabAllocs + c.slabs.slabFrees;
             }
             synchronized (c.depot) {
                 exchanges += c.depot.fullTaken + c.depot.fullReturned;

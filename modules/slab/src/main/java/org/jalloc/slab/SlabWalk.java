@@ -1,16 +1,16 @@
 package org.jalloc.slab;
 
-import static org.jalloc.slab.SlabCache.EMPTY;
-import static org.jalloc.slab.SlabCache.FULL;
-import static org.jalloc.slab.SlabCache.H_BASE;
-import static org.jalloc.slab.SlabCache.H_CACHE;
-import static org.jalloc.slab.SlabCache.H_COLOR;
-import static org.jalloc.slab.SlabCache.H_FREE;
-import static org.jalloc.slab.SlabCache.H_INUSE;
-import static org.jalloc.slab.SlabCache.H_NEXT;
-import static org.jalloc.slab.SlabCache.H_PREV;
-import static org.jalloc.slab.SlabCache.LIST_NAMES;
-import static org.jalloc.slab.SlabCache.PARTIAL;
+import static org.jalloc.slab.SlabLayer.EMPTY;
+import static org.jalloc.slab.SlabLayer.FULL;
+import static org.jalloc.slab.SlabLayer.H_BASE;
+import static org.jalloc.slab.SlabLayer.H_CACHE;
+import static org.jalloc.slab.SlabLayer.H_COLOR;
+import static org.jalloc.slab.SlabLayer.H_FREE;
+import static org.jalloc.slab.SlabLayer.H_INUSE;
+import static org.jalloc.slab.SlabLayer.H_NEXT;
+import static org.jalloc.slab.SlabLayer.H_PREV;
+import static org.jalloc.slab.SlabLayer.LIST_NAMES;
+import static org.jalloc.slab.SlabLayer.PARTIAL;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -118,7 +118,7 @@ final class SlabWalk implements HeapWalk {
     private void forEachSlab(SlabCache c, int l, SlabVisitor v) {
         long n = 0;
         long bound = bound();
-        for (long h = c.heads[l]; h != 0 && n++ < bound && a.validHeader(h); h = mem.get(LONG, h + H_NEXT)) {
+        for (long h = c.slabs.heads[l]; h != 0 && n++ < bound && a.validHeader(h); h = mem.get(LONG, h + H_NEXT)) {
             if (!v.slab(h)) {
                 return;
             }
@@ -159,7 +159,7 @@ final class SlabWalk implements HeapWalk {
             return null;
         }
         boolean inside = h >= base && h < base + size;
-        if (c.g.onSlab() ? h != base + size - SlabCache.HEADER : inside) {
+        if (c.g.onSlab() ? h != base + size - SlabLayer.HEADER : inside) {
             return null;
         }
         return c;
@@ -187,7 +187,7 @@ final class SlabWalk implements HeapWalk {
             long slot = base + color;
             for (int i = 0; i < g.capacity(); i++, slot += g.slot()) {
                 long obj = slot + g.redLeft();
-                ExtentKind kind = c.isFreeSlot(h, slot, i) ? ExtentKind.FREE
+                ExtentKind kind = c.slabs.isFreeSlot(h, slot, i) ? ExtentKind.FREE
                         : descriptors.contains(obj) ? ExtentKind.METADATA : ExtentKind.ALLOCATED;
                 boolean block = kind != ExtentKind.METADATA;
                 if (!v.extent(kind, slot, g.slot(), block ? obj : 0, block ? g.usable() : 0)) {
@@ -199,7 +199,7 @@ final class SlabWalk implements HeapWalk {
                 return false;
             }
         }
-        return !g.onSlab() || v.extent(ExtentKind.METADATA, base + g.avail(), SlabCache.HEADER, 0, 0);
+        return !g.onSlab() || v.extent(ExtentKind.METADATA, base + g.avail(), SlabLayer.HEADER, 0, 0);
     }
 
     /** The off-slab descriptors (kmalloc objects that are slab headers, METADATA in the walk). */
@@ -289,7 +289,7 @@ final class SlabWalk implements HeapWalk {
         }
         long base = mem.get(LONG, h + H_BASE);
         int color = mem.get(INT, h + H_COLOR);
-        for (long i = mem.get(LONG, h + H_FREE); i >= 0 && i < g.capacity() && steps++ <= g.capacity(); i = mem.get(INT, c.bufctl(h, i))) {
+        for (long i = mem.get(LONG, h + H_FREE); i >= 0 && i < g.capacity() && steps++ <= g.capacity(); i = mem.get(INT, c.slabs.bufctl(h, i))) {
             if (!visitor.entry(list, base + color + i * g.slot(), g.slot())) {
                 return false;
             }
@@ -331,7 +331,7 @@ final class SlabWalk implements HeapWalk {
         for (int l = EMPTY; l <= FULL; l++) {
             long prev = 0;
             long n = 0;
-            for (long h = c.heads[l]; h != 0; ) {
+            for (long h = c.slabs.heads[l]; h != 0; ) {
                 if (!a.validHeader(h)) {
                     sink.violation("SLAB-2", h, c.name() + ": the " + LIST_NAMES[l] + " list links to something that is not a slab header",
                             "a slab header (magic = base ^ SLAB_MAGIC)", hex(h) + (prev == 0 ? " (list head)" : " after " + hex(prev)));
@@ -366,14 +366,14 @@ final class SlabWalk implements HeapWalk {
                 prev = h;
                 h = mem.get(LONG, h + H_NEXT);
             }
-            if (n != c.counts[l]) {
-                sink.violation("SLAB-2", c.heads[l], c.name() + ": the " + LIST_NAMES[l] + " list's count disagrees with the list",
-                        n + " (the list's length)", Long.toString(c.counts[l]));
+            if (n != c.slabs.counts[l]) {
+                sink.violation("SLAB-2", c.slabs.heads[l], c.name() + ": the " + LIST_NAMES[l] + " list's count disagrees with the list",
+                        n + " (the list's length)", Long.toString(c.slabs.counts[l]));
             }
         }
-        if (inuseSum != c.activeObjects) {
+        if (inuseSum != c.slabs.activeObjects) {
             sink.violation("SLAB-2", 0, c.name() + ": the active-object counter disagrees with the slabs' in-use counts",
-                    inuseSum + " (the sum over the slabs)", Long.toString(c.activeObjects));
+                    inuseSum + " (the sum over the slabs)", Long.toString(c.slabs.activeObjects));
         }
         return marked;
     }
@@ -392,7 +392,7 @@ final class SlabWalk implements HeapWalk {
         long marked = 0;
         long slot = base + color;
         for (int i = 0; i < g.capacity(); i++, slot += g.slot()) {
-            boolean free = c.isFreeSlot(h, slot, i);
+            boolean free = c.slabs.isFreeSlot(h, slot, i);
             if (free) {
                 marked++;
             }
@@ -432,7 +432,7 @@ final class SlabWalk implements HeapWalk {
         long length = 0;
         if (g.onSlab()) {
             for (long s = mem.get(LONG, h + H_FREE); s != 0; s = mem.get(LONG, s + g.linkOffset())) {
-                long index = c.indexOf(base, color, s);
+                long index = c.slabs.indexOf(base, color, s);
                 if (index < 0) {
                     sink.violation("SLAB-1", s, c.name() + ": the free list of the slab at " + hex(base) + " names something that is not one of its slots",
                             "a slot start in [" + hex(base + color) + ", " + hex(base + color + (long) cap * g.slot()) + ")", hex(s));
@@ -442,19 +442,19 @@ final class SlabWalk implements HeapWalk {
                     break;
                 }
                 length++;
-                if (!c.isFreeSlot(h, s, index)) {
+                if (!c.slabs.isFreeSlot(h, s, index)) {
                     sink.violation("SLAB-1", s + g.redLeft(), c.name() + ": an object on the free list of the slab at " + hex(base)
-                            + " is live in the state map: it is allocated and free at once", "state FREE (" + SlabCache.SLOT_FREE + ")",
+                            + " is live in the state map: it is allocated and free at once", "state FREE (" + SlabLayer.SLOT_FREE + ")",
                             "state " + a.states.get(s));
                 }
-                if (!c.isMarked(s)) {
+                if (!c.slabs.isMarked(s)) {
                     sink.violation("SLAB-1", s + g.redLeft(), c.name() + ": an object on the free list of the slab at " + hex(base)
-                            + " lacks the free marker (a write after free?)", "marker " + hex(s ^ SlabCache.FREE_TAG),
+                            + " lacks the free marker (a write after free?)", "marker " + hex(s ^ SlabLayer.FREE_TAG),
                             hex(mem.get(LONG, s + g.markerOffset())));
                 }
             }
         } else {
-            for (long i = mem.get(LONG, h + H_FREE); i != SlabCache.BUFCTL_END; ) {
+            for (long i = mem.get(LONG, h + H_FREE); i != SlabLayer.BUFCTL_END; ) {
                 if (i < 0 || i >= cap) {
                     sink.violation("SLAB-1", base, c.name() + ": the free list of the slab at " + hex(base) + " names a slot index out of range",
                             "an index in [0, " + cap + ") or -1 (end)", Long.toString(i));
@@ -465,7 +465,7 @@ final class SlabWalk implements HeapWalk {
                     break;
                 }
                 length++;
-                i = mem.get(INT, c.bufctl(h, i));
+                i = mem.get(INT, c.slabs.bufctl(h, i));
             }
         }
         if (length != cap - inuse) {
@@ -493,20 +493,20 @@ final class SlabWalk implements HeapWalk {
         CacheGeometry g = c.g;
         long obj = slot + g.redLeft();
         if (g.redZones()) {
-            long bad = c.redZoneMismatch(slot, !free);
+            long bad = c.slabs.debug.redZoneMismatch(slot, !free);
             if (bad != Long.MIN_VALUE) {
                 byte expected = free ? Debug.RED_INACTIVE : Debug.RED_ACTIVE;
                 sink.violation("SLAB-4", obj + bad, c.name() + ": red zone of the " + (free ? "free" : "allocated") + " object " + hex(obj)
                         + " overwritten at object " + (bad < 0 ? "- " + -bad : "+ " + bad) + (free ? "" : " (a buffer " + (bad < 0 ? "underrun" : "overrun") + ")")
-                        + c.trackText(slot), Debug.hexByte(expected), Debug.hexByte(mem.get(ValueLayout.JAVA_BYTE, obj + bad)));
+                        + c.slabs.debug.trackText(slot), Debug.hexByte(expected), Debug.hexByte(mem.get(ValueLayout.JAVA_BYTE, obj + bad)));
             }
         }
         if (g.poisoned() && free) {
-            long bad = c.poisonMismatch(slot);
+            long bad = c.slabs.debug.poisonMismatch(slot);
             if (bad >= 0) {
                 byte expected = bad == g.usable() - 1 ? Debug.POISON_END : Debug.POISON_FREE;
                 sink.violation("SLAB-5", obj + bad, c.name() + ": poison of the free object " + hex(obj) + " overwritten at offset " + bad
-                        + " (a write after free)" + c.trackText(slot), Debug.hexByte(expected), Debug.hexByte(mem.get(ValueLayout.JAVA_BYTE, obj + bad)));
+                        + " (a write after free)" + c.slabs.debug.trackText(slot), Debug.hexByte(expected), Debug.hexByte(mem.get(ValueLayout.JAVA_BYTE, obj + bad)));
             }
         }
     }
@@ -707,20 +707,20 @@ final class SlabWalk implements HeapWalk {
                         e > 0 && a.validHeader(e) ? "an object of " + a.cacheName(mem.get(INT, e + H_CACHE)) : "no slab object");
                 continue;
             }
-            long index = c.indexOf(mem.get(LONG, e + H_BASE), mem.get(INT, e + H_COLOR), slot);
+            long index = c.slabs.indexOf(mem.get(LONG, e + H_BASE), mem.get(INT, e + H_COLOR), slot);
             if (index < 0) {
                 sink.violation("SLAB-7", r, where + ": a round is not an object start", "an object start", hex(r));
                 continue;
             }
-            boolean cachedState = c.g.onSlab() ? c.isFreeSlot(e, slot, index) : c.isCachedSlot(e, index);
+            boolean cachedState = c.g.onSlab() ? c.slabs.isFreeSlot(e, slot, index) : c.slabs.isCachedSlot(e, index);
             if (!cachedState) {
                 sink.violation("SLAB-7", r, where + ": a round is not marked as cached (the object is also the caller's?)",
-                        c.g.onSlab() ? "state FREE (" + SlabCache.SLOT_FREE + ")" : "bufctl CACHED (-3)",
-                        c.g.onSlab() ? "state " + a.states.get(slot) : "bufctl " + mem.get(INT, c.bufctl(e, index)));
+                        c.g.onSlab() ? "state FREE (" + SlabLayer.SLOT_FREE + ")" : "bufctl CACHED (-3)",
+                        c.g.onSlab() ? "state " + a.states.get(slot) : "bufctl " + mem.get(INT, c.slabs.bufctl(e, index)));
             }
-            if (!c.isMarked(slot)) {
+            if (!c.slabs.isMarked(slot)) {
                 sink.violation("SLAB-7", r, where + ": a round lacks its free marker (a write after free?)", "free marker "
-                        + hex(slot ^ SlabCache.FREE_TAG), hex(mem.get(LONG, slot + c.g.markerOffset())));
+                        + hex(slot ^ SlabLayer.FREE_TAG), hex(mem.get(LONG, slot + c.g.markerOffset())));
             }
             if (slabFree.contains(slot)) {
                 sink.violation("SLAB-7", r, where + ": a round is also on its slab's free list", "in one place", "a round and on the free list");

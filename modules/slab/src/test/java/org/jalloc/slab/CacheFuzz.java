@@ -399,8 +399,8 @@ final class CacheFuzz {
         }
 
         private static long destroyedSlabs(SlabCache c) {
-            synchronized (c.slabLock) {
-                return c.slabsDestroyed;
+            synchronized (c.slabs.slabLock) {
+                return c.slabs.slabsDestroyed;
             }
         }
 
@@ -556,10 +556,10 @@ final class CacheFuzz {
                 long objects;
                 long created;
                 long destroyed;
-                synchronized (c.slabLock) {
-                    objects = (c.counts[0] + c.counts[1] + c.counts[2]) * c.objectsPerSlab();
-                    created = c.slabsCreated * c.objectsPerSlab();
-                    destroyed = c.slabsDestroyed * c.objectsPerSlab();
+                synchronized (c.slabs.slabLock) {
+                    objects = (c.slabs.counts[0] + c.slabs.counts[1] + c.slabs.counts[2]) * c.objectsPerSlab();
+                    created = c.slabs.slabsCreated * c.objectsPerSlab();
+                    destroyed = c.slabs.slabsDestroyed * c.objectsPerSlab();
                 }
                 if (specs.get(i).constructed() && (ctorCalls[i].get() != created || created - destroyed != objects)) {
                     return "CTOR-COUNT: " + c.name() + " ran its constructor " + ctorCalls[i].get() + " times; objects made " + created

@@ -40,7 +40,7 @@ class FalseDoubleFreeTest {
     }
 
     private static long marker(SlabCache c, long obj) {
-        return (obj - c.g.redLeft()) ^ SlabCache.FREE_TAG;
+        return (obj - c.g.redLeft()) ^ SlabLayer.FREE_TAG;
     }
 
     private static void assertClean(SlabAllocator slab, List<Long> live) {

@@ -63,8 +63,8 @@ class LargeKmallocTest {
     private static long slabPagesInUse(SlabAllocator slab) {
         long bytes = 0;
         for (SlabCache c : slab.caches()) {
-            synchronized (c.slabLock) {
-                bytes += (c.counts[SlabCache.EMPTY] + c.counts[SlabCache.PARTIAL] + c.counts[SlabCache.FULL]) * c.g.slabBytes();
+            synchronized (c.slabs.slabLock) {
+                bytes += (c.slabs.counts[SlabLayer.EMPTY] + c.slabs.counts[SlabLayer.PARTIAL] + c.slabs.counts[SlabLayer.FULL]) * c.g.slabBytes();
             }
         }
         return bytes;

@@ -49,14 +49,14 @@ class SlabCacheTest {
     }
 
     private static long inuse(SlabCache c) {
-        synchronized (c.slabLock) {
-            return c.activeObjects;
+        synchronized (c.slabs.slabLock) {
+            return c.slabs.activeObjects;
         }
     }
 
     private static long slabs(SlabCache c, int list) {
-        synchronized (c.slabLock) {
-            return c.counts[list];
+        synchronized (c.slabs.slabLock) {
+            return c.slabs.counts[list];
         }
     }
 
@@ -135,16 +135,16 @@ class SlabCacheTest {
         for (int i = 0; i < n; i++) {
             second.add(c.alloc());
         }
-        assertEquals(2, slabs(c, SlabCache.FULL));
+        assertEquals(2, slabs(c, SlabLayer.FULL));
         second.forEach(c::free);
-        assertEquals(1, slabs(c, SlabCache.EMPTY), "the second slab is empty");
+        assertEquals(1, slabs(c, SlabLayer.EMPTY), "the second slab is empty");
         c.free(first.get(5));
-        assertEquals(1, slabs(c, SlabCache.PARTIAL));
-        assertEquals(0, slabs(c, SlabCache.FULL));
+        assertEquals(1, slabs(c, SlabLayer.PARTIAL));
+        assertEquals(0, slabs(c, SlabLayer.FULL));
         long again = c.alloc();
         assertEquals(first.get(5), again, "the partial slab's free object, not one of the empty slab");
-        assertEquals(1, slabs(c, SlabCache.FULL));
-        assertEquals(1, slabs(c, SlabCache.EMPTY));
+        assertEquals(1, slabs(c, SlabLayer.FULL));
+        assertEquals(1, slabs(c, SlabLayer.EMPTY));
         assertClean();
     }
 
@@ -156,7 +156,7 @@ class SlabCacheTest {
         for (int i = 0; i < n * 4; i++) {
             objs.add(c.alloc());
         }
-        long slabsBefore = slabs(c, SlabCache.FULL);
+        long slabsBefore = slabs(c, SlabLayer.FULL);
         assertEquals(4, slabsBefore);
         long freeBefore = slab.pages().freeBytes();
         objs.forEach(c::free);
@@ -165,7 +165,7 @@ class SlabCacheTest {
             assertTrue(c.depot.fullCount > 0, "full magazines went to the depot");
         }
         c.shrink();
-        assertEquals(0, slabs(c, SlabCache.EMPTY) + slabs(c, SlabCache.PARTIAL) + slabs(c, SlabCache.FULL), "shrink returns every empty slab");
+        assertEquals(0, slabs(c, SlabLayer.EMPTY) + slabs(c, SlabLayer.PARTIAL) + slabs(c, SlabLayer.FULL), "shrink returns every empty slab");
         assertEquals(freeBefore + 4 * c.pagesPerSlab() * SlabAllocator.PAGE_SIZE, slab.pages().freeBytes());
         assertClean();
 
@@ -175,7 +175,7 @@ class SlabCacheTest {
             objs.add(d.alloc());
         }
         objs.forEach(d::free);
-        assertEquals(1, slabs(d, SlabCache.EMPTY), "one empty slab kept, the other two returned at once");
+        assertEquals(1, slabs(d, SlabLayer.EMPTY), "one empty slab kept, the other two returned at once");
         assertClean();
     }
 
@@ -193,7 +193,7 @@ class SlabCacheTest {
         c.shrink();
         assertEquals(0, slab.roundsInMagazines()[c.id], "every thread's rounds returned, dead or alive");
         assertEquals(0, inuse(c));
-        assertEquals(0, slabs(c, SlabCache.EMPTY));
+        assertEquals(0, slabs(c, SlabLayer.EMPTY));
         assertClean();
     }
 
@@ -232,8 +232,8 @@ class SlabCacheTest {
         long sh = slab.pageEntry(s);
         long lh = slab.pageEntry(l);
         long sBase = s & -SlabAllocator.PAGE_SIZE;
-        assertEquals(sBase + SlabAllocator.PAGE_SIZE - SlabCache.HEADER, sh, "on-slab header at the slab's end");
-        long lBase = heap.getLong(lh + SlabCache.H_BASE);
+        assertEquals(sBase + SlabAllocator.PAGE_SIZE - SlabLayer.HEADER, sh, "on-slab header at the slab's end");
+        long lBase = heap.getLong(lh + SlabLayer.H_BASE);
         assertTrue(lh < lBase || lh >= lBase + large.pagesPerSlab() * SlabAllocator.PAGE_SIZE, "off-slab header outside the slab");
         SlabObjectInfo d = slab.objectInfo(lh);
         assertEquals("kmalloc-96", d.cache(), "the descriptor (header + bufctl of 2 objects) is a kmalloc object");

@@ -66,7 +66,7 @@ class SlabCorruptionTest {
         long a = checked.malloc(64);
         checked.malloc(64);
         checked.free(a); // a heads the slab's free list
-        slab.states.set(a, SlabCache.SLOT_LIVE); // the state map now says the caller has it
+        slab.states.set(a, SlabLayer.SLOT_LIVE); // the state map now says the caller has it
         assertReports(checked, "SLAB-1");
     }
 
@@ -87,9 +87,9 @@ class SlabCorruptionTest {
         checked.malloc(1000);
         checked.free(a);
         long h = header(a);
-        long index = heap.getLong(h + SlabCache.H_FREE);
+        long index = heap.getLong(h + SlabLayer.H_FREE);
         assertEquals(0, index, "a's slot heads the off-slab free list");
-        heap.putInt(k1k.bufctl(h, index), SlabCache.BUFCTL_LIVE); // the free list now runs into a LIVE entry
+        heap.putInt(k1k.slabs.bufctl(h, index), SlabLayer.BUFCTL_LIVE); // the free list now runs into a LIVE entry
         assertReports(checked, "SLAB-1");
     }
 
@@ -98,10 +98,10 @@ class SlabCorruptionTest {
         for (int i = 0; i < 2 * k64.objectsPerSlab(); i++) {
             checked.malloc(40);
         }
-        long first = k64.heads[SlabCache.FULL];
-        long second = heap.getLong(first + SlabCache.H_NEXT);
+        long first = k64.slabs.heads[SlabLayer.FULL];
+        long second = heap.getLong(first + SlabLayer.H_NEXT);
         assertNotEquals(0, second, "two full slabs");
-        heap.putLong(second + SlabCache.H_PREV, 0);
+        heap.putLong(second + SlabLayer.H_PREV, 0);
         assertReportsOnly(checked, "SLAB-2");
     }
 
@@ -114,12 +114,12 @@ class SlabCorruptionTest {
         }
         checked.free(first); // the slab is partial again
         long h = header(first);
-        assertEquals(h, k64.heads[SlabCache.PARTIAL]);
+        assertEquals(h, k64.slabs.heads[SlabLayer.PARTIAL]);
         // Take the freed slot off the free list by hand and count it in use: a full slab, but still on the partial list.
-        heap.putLong(h + SlabCache.H_FREE, 0);
-        heap.putInt(h + SlabCache.H_INUSE, k64.objectsPerSlab());
-        synchronized (k64.slabLock) {
-            k64.activeObjects++;
+        heap.putLong(h + SlabLayer.H_FREE, 0);
+        heap.putInt(h + SlabLayer.H_INUSE, k64.objectsPerSlab());
+        synchronized (k64.slabs.slabLock) {
+            k64.slabs.activeObjects++;
         }
         assertReports(checked, "SLAB-2");
     }
@@ -127,7 +127,7 @@ class SlabCorruptionTest {
     @Test
     void slab3AColorBeyondTheSlack() {
         long a = checked.malloc(64);
-        heap.putInt(header(a) + SlabCache.H_COLOR, 64); // the slack is 0: the last object would run into the header
+        heap.putInt(header(a) + SlabLayer.H_COLOR, 64); // the slack is 0: the last object would run into the header
         assertReports(checked, "SLAB-3");
     }
 
@@ -210,7 +210,7 @@ class SlabCorruptionTest {
             ch.malloc(24);
             ch.free(p); // a round in this thread's loaded magazine of kmalloc-32
             ch.verifyAll();
-            mags.states.set(p, SlabCache.SLOT_LIVE); // as if handed out again while still a round
+            mags.states.set(p, SlabLayer.SLOT_LIVE); // as if handed out again while still a round
             assertReports(ch, "SLAB-7");
         }
     }

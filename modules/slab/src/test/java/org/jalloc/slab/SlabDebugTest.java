@@ -155,11 +155,11 @@ class SlabDebugTest {
         long p = plain.alloc();
         long q = checked.alloc();
         // A live object whose bytes 8..16 hold its slot's free marker: the state map, not the bytes, says it is live.
-        heap.putLong(p + 8, p ^ SlabCache.FREE_TAG);
+        heap.putLong(p + 8, p ^ SlabLayer.FREE_TAG);
         plain.free(p);
         assertThrows(DoubleFreeException.class, () -> plain.free(p));
         // With F the free list is walked too, and agrees.
-        heap.putLong(q + 8, q ^ SlabCache.FREE_TAG);
+        heap.putLong(q + 8, q ^ SlabLayer.FREE_TAG);
         checked.free(q);
         DoubleFreeException e = assertThrows(DoubleFreeException.class, () -> checked.free(q));
         assertTrue(e.getMessage().contains("checked") && e.getMessage().contains("double free"), e.getMessage());
