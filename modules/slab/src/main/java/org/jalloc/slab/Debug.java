@@ -220,10 +220,6 @@ final class Debug {
         return sb.toString();
     }
 
-    private static String hex(long a) {
-        return "0x" + Long.toHexString(a);
-    }
-
     /** Parses {@code "FZPU"}-style flags (any subset, any order, any case); {@code ""}, {@code "-"} and {@code "none"} mean none. */
     static int parse(String flags) {
         String f = flags.trim().toUpperCase(Locale.ROOT);
@@ -273,7 +269,8 @@ final class Debug {
     static final class Sites {
         private static final StackWalker WALKER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
         /** The slab classes a call passes through on its way to {@link #current()}. */
-        private static final java.util.Set<Class<?>> SLAB_LAYER = java.util.Set.of(Sites.class, SlabCache.class, SlabLayer.class, Debug.class, SlabAllocator.class);
+        private static final java.util.Set<Class<?>> SLAB_LAYER = java.util.Set.of(Sites.class, SlabCache.class, SlabLayer.class, Debug.class,
+                SlabAllocator.class, CacheRegistry.class, MagazineScavenger.class);
         private final Map<String, Integer> ids = new HashMap<>();
         private final List<String> names = new ArrayList<>(List.of("unknown"));
 
@@ -309,5 +306,9 @@ final class Debug {
         synchronized int count() {
             return names.size() - 1;
         }
+    }
+
+    private static String hex(long a) {
+        return "0x" + Long.toHexString(a);
     }
 }

@@ -4,13 +4,13 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
+import org.checkerframework.checker.initialization.qual.NotOnlyInitialized;
 import org.checkerframework.checker.nullness.qual.MonotonicNonNull;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.jalloc.buddy.pages.BuddyPages;
@@ -24,8 +24,6 @@ import org.jalloc.core.memory.Heap;
 import org.jalloc.core.spi.AbstractAllocator;
 import org.jalloc.core.pagemap.RadixPageMap;
 import org.jalloc.core.percpu.PerThreadOptions;
-import org.jalloc.core.percpu.Scavenger;
-import org.jalloc.core.percpu.ThreadRegistry;
 import org.jalloc.core.walk.HeapWalk;
 
 /**
@@ -34,6 +32,30 @@ import org.jalloc.core.walk.HeapWalk;
  * layer hosting {@link SlabCache}s over a {@link BuddyPages} (4 KiB pages; slabs of orders 0-10, as Linux; the
  * page allocator's own largest order covers the heap, so large blocks can be as big as the heap holds), and
  * {@code kmalloc} on it — the {@code slab} allocator of {@code ./jalloc}.
+ *
+ * <h2>Lock order (concurrency)</h2>
+ * <table class="striped">
+ *   <caption>Who guards what (lock order: top to bottom; never two of one row)</caption>
+ *   <tr><th>lock</th><th>guards</th></tr>
+ *   <tr><td>a thread's magazine lock ({@link ThreadMagazines})</td><td>its loaded/previous magazines of every cache;
+ *       taken by the owner on every magazine operation (one CAS, uncontended), by shrink and the scavenger</td></tr>
+ *   <tr><td>a cache's depot monitor</td><td>its full and empty magazine stacks</td></tr>
+ *   <tr><td>a cache's slab lock (an off-slab cache's before the kmalloc cache holding its descriptors)</td><td>its
+ *       slab lists, slab headers, free lists, counters</td></tr>
+ *   <tr><td>the page lock</td><td>the {@link BuddyPages} (single owner) and page map writes</td></tr>
+ *   <tr><td>the thread registry, the cache registry</td><td>held alone, briefly</td></tr>
+ * </table>
+ * Constructors and destructors run with no lock held (on a slab not yet, or no longer, on any list). Page map reads
+ * take no lock: a free looks up pages of a block it was handed, mapped before the block was handed out. The walk
+ * ({@link #heapWalk()}), {@link #stats()} and {@link #slabinfo()} read without locks: exact at quiescent points
+ * (threads parked at a barrier, joined, or one thread).
+ *
+ * <h2>Classes (one tier each)</h2>
+ * This class is the kmalloc front (the {@code Allocator} engine: size classes, large blocks, the address screen) and
+ * the page layer under every cache (buddy pages, page map, the page lock). The cache registry is
+ * {@link CacheRegistry}; the threads' magazines, detach, the scavenger, shrink and reclaim are
+ * {@link MagazineScavenger}; a cache's magazine layer is {@link SlabCache}, its slab layer {@link SlabLayer}, its
+ * debug areas {@link Debug}; the walk and the checks are {@link SlabWalk}.
  *
  * <h2>Nouns</h2>
  * <b>page</b>: 4 KiB, the buddy's order-0 block. <b>cache</b>: objects of one size ({@link SlabCache}).
@@ -66,7 +88,8 @@ import org.jalloc.core.walk.HeapWalk;
  * 16-byte aligned (red zones sit between them).
  *
  * <h2>Invariants (spec/invariants.md)</h2>
- * SLAB-1..5 and SLAB-7 are stated per cache in {@link SlabCache}'s header. The slab layer adds:
+ * SLAB-1..3 are stated per cache in {@link SlabLayer}'s header, SLAB-4 and SLAB-5 in {@link Debug}'s, SLAB-7 in
+ * {@link SlabCache}'s. The page layer adds:
  * <ul>
  *   <li>SLAB-6: every slab on a cache's lists is an allocated buddy block of the cache's order, and the page map
  *       names its header on every page of it; every allocated buddy block is a slab or a large block the page map
@@ -102,23 +125,6 @@ import org.jalloc.core.walk.HeapWalk;
  * ({@link InvalidPointerException}), a large block freed twice ({@link DoubleFreeException}: its first page keeps a
  * tombstone until reused).
  *
- * <h2>Concurrency</h2>
- * <table class="striped">
- *   <caption>Who guards what (lock order: top to bottom; never two of one row)</caption>
- *   <tr><th>lock</th><th>guards</th></tr>
- *   <tr><td>a thread's magazine lock ({@link ThreadMagazines})</td><td>its loaded/previous magazines of every cache;
- *       taken by the owner on every magazine operation (one CAS, uncontended), by shrink and the scavenger</td></tr>
- *   <tr><td>a cache's depot monitor</td><td>its full and empty magazine stacks</td></tr>
- *   <tr><td>a cache's slab lock (an off-slab cache's before the kmalloc cache holding its descriptors)</td><td>its
- *       slab lists, slab headers, free lists, counters</td></tr>
- *   <tr><td>the page lock</td><td>the {@link BuddyPages} (single owner) and page map writes</td></tr>
- *   <tr><td>the thread registry, the cache registry</td><td>held alone, briefly</td></tr>
- * </table>
- * Constructors and destructors run with no lock held (on a slab not yet, or no longer, on any list). Page map reads
- * take no lock: a free looks up pages of a block it was handed, mapped before the block was handed out. The walk
- * ({@link #heapWalk()}), {@link #stats()} and {@link #slabinfo()} read without locks: exact at quiescent points
- * (threads parked at a barrier, joined, or one thread).
- *
  * <p>Thread safety: {@link ThreadSafety#CONCURRENT}; any thread may free any object. Virtual threads get no magazines:
  * they use the slab layer under the slab lock. A single-threaded run is deterministic (the scavenger is driven by
  * operation counts, not time).
@@ -126,58 +132,77 @@ import org.jalloc.core.walk.HeapWalk;
 public final class SlabAllocator extends AbstractAllocator {
     /** Linux's page size: the buddy's order-0 block. */
     public static final long PAGE_SIZE = 4096;
+
     /** Linux's largest buddy order: slabs of up to 4 MiB, and the smallest largest order of the page allocator. */
     public static final int MAX_ORDER = 10;
+
     /** The largest order a large block's page map entry can name ({@code LARGE(k) = -1 - k >= -32}). */
     static final int MAX_PAGE_ORDER = 30;
+
     /** The largest kmalloc cache (SLUB's {@code KMALLOC_MAX_CACHE_SIZE} with 4 KiB pages). */
     public static final long KMALLOC_MAX = 8192;
+
     /** Empty slabs a cache keeps by default before returning further ones to buddy. */
     public static final int DEFAULT_EMPTY_SLABS = 2;
+
     /** Operations off the magazine fast path between two scavenger runs. */
     static final int SCAVENGE_EVERY = 4096;
 
     /** The kmalloc caches' sizes. */
     static final long[] KMALLOC_SIZES = {16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192};
+
     /** Class index by {@code ceil(n / 16)} for {@code n <= 192} (Linux's {@code size_index}). */
     private static final byte[] SMALL_CLASS = {0, 0, 1, 2, 2, 3, 3, 4, 4, 5, 5, 5, 5};
+
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
+
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
 
     final BuddyPages pages;
+
     final RadixPageMap.Words pageMap;
+
     /** One byte per 16 bytes of heap, outside it: whether each slot of an on-slab slab is free ({@link SlabCache}). */
     final GranuleMap states;
+
     /** Guards {@link #pages} and page map writes. */
     final Object pageLock = new Object();
+
     private final long firstAddress;
+
     private final MemorySegment mem;
+
     final SlabCache[] kmallocCaches = new SlabCache[KMALLOC_SIZES.length];
-    /** Caches by id (null once destroyed); copy on write under {@link #cacheRegistry}. */
-    private volatile @Nullable SlabCache[] caches = new SlabCache[0];
-    private final Object cacheRegistry = new Object();
-    /** Every platform thread's magazines (core's per-thread registry: hint, thread-local, dead-owner sweep). */
-    private final Magazines registry = new Magazines();
-    /** The scavenger: every {@link #SCAVENGE_EVERY}th operation off the magazine fast path, or its daemon. */
-    private final Scavenger scavenger = new Scavenger(SCAVENGE_EVERY);
+
+    /** Every cache by id ({@link CacheRegistry}). */
+    final @NotOnlyInitialized CacheRegistry registry = new CacheRegistry(this);
+    /** Every thread's magazines, detach, the scavenger, shrink and reclaim ({@link MagazineScavenger}). */
+    final @NotOnlyInitialized MagazineScavenger scavenging = new MagazineScavenger(this);
+
     private final PerThreadOptions perThread;
+
     final Debug.Sites sites = new Debug.Sites();
+
     private final int descriptorSite;
+
     private final int kmallocDebug;
+
     private final boolean magazinesOn;
+
     private final boolean magazineResize;
+
     private final int emptySlabs;
+
     private volatile boolean closed;
+
     private @MonotonicNonNull SlabWalk walk;
 
     // statistics
     private long largeAllocs;
+
     private long largeFrees;
+
     private long largeLiveBytes;
-    private final AtomicLong reclaims = new AtomicLong();
-    private final AtomicLong scavenges = new AtomicLong();
-    private final AtomicLong deadThreadsReclaimed = new AtomicLong();
-    private final AtomicLong threadsDetached = new AtomicLong();
 
     private SlabAllocator(Builder b, Heap heap) {
         super(b.name, heap);
@@ -313,7 +338,7 @@ public final class SlabAllocator extends AbstractAllocator {
                     SlabCache.RESIZE_CONTENTION);
         }
         walk = new SlabWalk(this);
-        perThread.start(scavenger, "jalloc-slab-scavenger", this::scavenge);
+        scavenging.start(perThread);
     }
 
     static String kmallocName(long size) {
@@ -333,12 +358,21 @@ public final class SlabAllocator extends AbstractAllocator {
         return magazineResize;
     }
 
+    /** Whether new caches get magazines by default. */
+    boolean magazinesOn() {
+        return magazinesOn;
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
     @Override
     public ThreadSafety threadSafety() {
         return ThreadSafety.CONCURRENT;
     }
 
-    // ================================================================== caches
+    // ================================================================== caches (CacheRegistry)
 
     /**
      * Starts describing a new cache of {@code objectSize}-byte objects (Linux's {@code kmem_cache_create}); finish
@@ -351,27 +385,7 @@ public final class SlabAllocator extends AbstractAllocator {
     SlabCache createCache(String name, long objectSize, long align, @Nullable Consumer<MemorySegment> constructor,
                           @Nullable Consumer<MemorySegment> destructor, int debug, int magazineSize, int emptyLimit, boolean kmalloc,
                           int resizeAfter) {
-        if (closed) {
-            throw new IllegalStateException(name() + " is closed");
-        }
-        if (name.isBlank() || name.chars().anyMatch(Character::isWhitespace)) {
-            throw new IllegalArgumentException("a cache name is a non-empty word (slabinfo's first column), got '" + name + "'");
-        }
-        CacheGeometry g = CacheGeometry.of(objectSize, align, constructor != null, debug, PAGE_SIZE, MAX_ORDER);
-        int m = magazineSize >= 0 ? magazineSize : magazinesOn ? SlabCache.defaultMagazineSize(g.slot()) : 0;
-        synchronized (cacheRegistry) {
-            for (SlabCache c : caches) {
-                if (c != null && c.name().equals(name)) {
-                    throw new IllegalArgumentException("a cache named " + name + " exists already");
-                }
-            }
-            @Nullable SlabCache[] old = caches;
-            SlabCache c = new SlabCache(this, old.length, name, g, constructor, destructor, m, emptyLimit, kmalloc, resizeAfter);
-            @Nullable SlabCache[] grown = Arrays.copyOf(old, old.length + 1);
-            grown[old.length] = c;
-            caches = grown;
-            return c;
-        }
+        return registry.create(name, objectSize, align, constructor, destructor, debug, magazineSize, emptyLimit, kmalloc, resizeAfter);
     }
 
     /**
@@ -383,42 +397,12 @@ public final class SlabAllocator extends AbstractAllocator {
      * @throws IllegalArgumentException for a kmalloc cache or a cache of another allocator
      */
     public void destroyCache(SlabCache cache) {
-        if (cache.owner != this) {
-            throw new IllegalArgumentException(cache.name() + " belongs to another allocator");
-        }
-        if (cache.kmalloc) {
-            throw new IllegalArgumentException(cache.name() + " is a kmalloc cache: it lives as long as the allocator");
-        }
-        if (cache.isDestroyed()) {
-            throw new IllegalStateException(cache.name() + " was destroyed already");
-        }
-        purgeThreadMagazines(cache);
-        cache.purgeDepot();
-        long live;
-        synchronized (cache.slabs.slabLock) {
-            live = cache.slabs.activeObjects;
-        }
-        if (live != 0) {
-            throw new IllegalStateException(cache.name() + ": " + live + " objects are still allocated; free them before destroying the cache");
-        }
-        cache.markDestroyed();
-        cache.slabs.destroyEmpties(0);
-        synchronized (cacheRegistry) {
-            @Nullable SlabCache[] copy = caches.clone();
-            copy[cache.id] = null;
-            caches = copy;
-        }
+        registry.destroy(cache);
     }
 
     /** The live caches, kmalloc ones first, in creation order. */
     public List<SlabCache> caches() {
-        List<SlabCache> out = new ArrayList<>();
-        for (SlabCache c : caches) {
-            if (c != null) {
-                out.add(c);
-            }
-        }
-        return out;
+        return registry.live();
     }
 
     /** The kmalloc cache serving {@code n}-byte requests, or null above {@link #KMALLOC_MAX}. */
@@ -429,121 +413,14 @@ public final class SlabAllocator extends AbstractAllocator {
         return n <= KMALLOC_MAX ? kmallocCaches[classIndex(n)] : null;
     }
 
-    @Nullable SlabCache cacheById(int id) {
-        @Nullable SlabCache[] cs = caches;
-        return id >= 0 && id < cs.length ? cs[id] : null;
-    }
-
-    String cacheName(int id) {
-        SlabCache c = cacheById(id);
-        return c != null ? c.name() : "#" + id + " (no such cache)";
-    }
-
-    /** Every cache id ever given (destroyed ones included), for the walk. */
-    @Nullable SlabCache[] cacheTable() {
-        return caches;
-    }
-
-    // ================================================================== magazines of threads
-
-    /** The calling platform thread's magazines (created on first use), or null on a virtual thread. */
-    @Nullable ThreadMagazines currentMagazines() {
-        return registry.current();
-    }
-
-    /** The calling thread's magazines if it has any. */
-    @Nullable ThreadMagazines existingMagazines() {
-        return registry.existing();
-    }
-
-    /** The magazines of platform threads: core's per-thread registry (hint, thread-local, attach order, dead sweep). */
-    private final class Magazines extends ThreadRegistry<ThreadMagazines> {
-        @Override
-        protected Thread ownerOf(ThreadMagazines record) {
-            return record.owner;
-        }
-
-        @Override
-        protected ThreadMagazines newRecord(@Nullable Thread owner, int id) {
-            if (closed) {
-                throw new IllegalStateException(name() + " is closed");
-            }
-            if (owner == null) {
-                throw new NullPointerException("owner");
-            }
-            return new ThreadMagazines(owner, id);
-        }
-
-        @Override
-        protected void attached(ThreadMagazines record) {
-            sweepDeadThreads();
-        }
-    }
-
-    /** The registered threads' magazines now (for the walk and statistics). */
-    List<ThreadMagazines> threadSnapshot() {
-        return registry.snapshot();
-    }
+    // ================================================================== threads and scavenging (MagazineScavenger)
 
     /**
      * Flushes the calling thread's magazines of every cache to the slabs and forgets them (the next operation on this
      * thread starts afresh). Threads that end without calling this are flushed by the scavenger.
      */
     public void detach() {
-        ThreadMagazines t = registry.detachCurrent();
-        if (t == null) {
-            return;
-        }
-        flushThread(t);
-        threadsDetached.incrementAndGet();
-    }
-
-    /** Returns every round of {@code t}'s magazines to the slabs (the magazines go to the depots, empty). */
-    private void flushThread(ThreadMagazines t) {
-        for (SlabCache c : caches) {
-            if (c == null) {
-                continue;
-            }
-            List<Magazine> mags;
-            t.lock();
-            try {
-                mags = c.takeMagazines(t);
-            } finally {
-                t.unlock();
-            }
-            if (!mags.isEmpty()) {
-                c.flushMagazines(mags, true);
-            }
-        }
-    }
-
-    /** Flushes every thread's magazines of {@code cache} (each under that thread's lock). */
-    void purgeThreadMagazines(SlabCache cache) {
-        for (ThreadMagazines t : threadSnapshot()) {
-            List<Magazine> mags;
-            t.lock();
-            try {
-                mags = cache.takeMagazines(t);
-            } finally {
-                t.unlock();
-            }
-            if (!mags.isEmpty()) {
-                cache.flushMagazines(mags, true);
-            }
-        }
-    }
-
-    /** Flushes and forgets the magazines of platform threads that have ended. */
-    private void sweepDeadThreads() {
-        for (ThreadMagazines t : registry.removeDead()) {
-            flushThread(t);
-            deadThreadsReclaimed.incrementAndGet();
-        }
-    }
-
-    /** Counts an operation off the magazine fast path; every {@link #SCAVENGE_EVERY}th runs the scavenger. No lock held. */
-    void tick() {
-        scavenger.countAndTick(now -> scavengeLocked());
+        scavenging.detach();
     }
 
     /**
@@ -551,17 +428,7 @@ public final class SlabAllocator extends AbstractAllocator {
      * every depot's unused working set (full magazines to the slabs, empty ones dropped).
      */
     public void scavenge() {
-        scavenger.run(this::scavengeLocked);
-    }
-
-    private void scavengeLocked() {
-        scavenges.incrementAndGet();
-        sweepDeadThreads();
-        for (SlabCache c : caches) {
-            if (c != null && c.magazineSize > 0) {
-                c.reapWorkingSet();
-            }
-        }
+        scavenging.scavenge();
     }
 
     /**
@@ -571,15 +438,7 @@ public final class SlabAllocator extends AbstractAllocator {
      * @return bytes of slab pages returned to buddy
      */
     public long shrink() {
-        long bytes = 0;
-        for (SlabCache c : reclaimOrder()) {
-            purgeThreadMagazines(c);
-            c.purgeDepot();
-        }
-        for (SlabCache c : reclaimOrder()) {
-            bytes += c.slabs.destroyEmpties(0);
-        }
-        return bytes;
+        return scavenging.shrink();
     }
 
     /**
@@ -605,38 +464,6 @@ public final class SlabAllocator extends AbstractAllocator {
             e.commit();
         }
         return released;
-    }
-
-    /** The heap is full: give back everything this thread and the depots hold, then every empty slab. */
-    void reclaim() {
-        reclaims.incrementAndGet();
-        ThreadMagazines own = registry.existing();
-        if (own != null) {
-            flushThread(own);
-        }
-        sweepDeadThreads();
-        for (SlabCache c : reclaimOrder()) {
-            c.purgeDepot();
-        }
-        for (SlabCache c : reclaimOrder()) {
-            c.slabs.destroyEmpties(0);
-        }
-    }
-
-    /** Off-slab caches before on-slab ones: destroying an off-slab slab frees its descriptor into an on-slab cache. */
-    private List<SlabCache> reclaimOrder() {
-        List<SlabCache> out = new ArrayList<>();
-        for (SlabCache c : caches()) {
-            if (!c.onSlab()) {
-                out.add(c);
-            }
-        }
-        for (SlabCache c : caches()) {
-            if (c.onSlab()) {
-                out.add(c);
-            }
-        }
-        return out;
     }
 
     // ================================================================== pages (the page lock)
@@ -674,7 +501,7 @@ public final class SlabAllocator extends AbstractAllocator {
 
     void freeDescriptor(long descriptor) {
         long h = slabHeaderAt(descriptor, "free descriptor", null);
-        SlabCache c = cacheById(mem.get(INT, h + SlabLayer.H_CACHE));
+        SlabCache c = registry.byId(mem.get(INT, h + SlabLayer.H_CACHE));
         if (c == null) {
             throw new HeapCorruptionException("slab: the descriptor " + hex(descriptor) + " lies in a slab of no cache", descriptor);
         }
@@ -696,7 +523,7 @@ public final class SlabAllocator extends AbstractAllocator {
     private long allocLargeOrReclaim(int order) {
         long a = allocLarge(order);
         if (a == 0) {
-            reclaim();
+            scavenging.reclaim();
             a = allocLarge(order);
         }
         return a;
@@ -785,7 +612,7 @@ public final class SlabAllocator extends AbstractAllocator {
     /** The kmalloc cache of the slab at header {@code h}; a cache of one's own is the wrong cache for kmalloc's calls. */
     private SlabCache kmallocCacheOf(long h, long address, String op) {
         int id = mem.get(INT, h + SlabLayer.H_CACHE);
-        SlabCache c = cacheById(id);
+        SlabCache c = registry.byId(id);
         if (c == null) {
             throw new HeapCorruptionException(name() + ": the slab header at " + hex(h) + " names cache #" + id + ", which does not exist", address);
         }
@@ -870,7 +697,7 @@ public final class SlabAllocator extends AbstractAllocator {
         long e = pageMap.get(address >>> SlabPageEntry.PAGE_SHIFT);
         if (e > 0) {
             long h = checkedHeader(e, address);
-            SlabCache c = cacheById(mem.get(INT, h + SlabLayer.H_CACHE));
+            SlabCache c = registry.byId(mem.get(INT, h + SlabLayer.H_CACHE));
             if (c == null) {
                 throw new HeapCorruptionException(name() + ": the slab at " + hex(h) + " names no cache", address);
             }
@@ -925,24 +752,11 @@ public final class SlabAllocator extends AbstractAllocator {
         StringBuilder sb = new StringBuilder("slabinfo - version: 2.1\n");
         sb.append("# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables <limit> <batchcount>"
                 + " <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>\n");
-        List<SlabCache> all = caches();
+        List<SlabCache> all = registry.live();
         for (int i = all.size() - 1; i >= 0; i--) {
             sb.append(all.get(i).info().format()).append('\n');
         }
         return sb.toString();
-    }
-
-    /** Rounds in every thread's magazines, per cache id (quiescent use). */
-    long[] roundsInMagazines() {
-        long[] n = new long[caches.length];
-        for (ThreadMagazines t : threadSnapshot()) {
-            for (int id = 0; id < n.length; id++) {
-                Magazine l = t.loaded(id);
-                Magazine p = t.previous(id);
-                n[id] += (l != null ? l.count : 0) + (p != null ? p.count : 0);
-            }
-        }
-        return n;
     }
 
     @Override
@@ -963,7 +777,7 @@ public final class SlabAllocator extends AbstractAllocator {
         long resizes = 0;
         long slabOps = 0;
         List<SlabCache.SlabInfoRow> rows = new ArrayList<>();
-        for (SlabCache c : caches()) {
+        for (SlabCache c : registry.live()) {
             SlabCache.SlabInfoRow r = c.info();
             rows.add(r);
             active += r.activeObjs();
@@ -987,7 +801,7 @@ public final class SlabAllocator extends AbstractAllocator {
             resizes += c.magazineResizes();
         }
         long magRounds = 0;
-        for (long n : roundsInMagazines()) {
+        for (long n : scavenging.roundsInMagazines()) {
             magRounds += n;
         }
         long largeBlocks;
@@ -998,31 +812,31 @@ public final class SlabAllocator extends AbstractAllocator {
             largeBytes = largeLiveBytes;
             largeAllocations = largeAllocs;
         }
-        return List.of(new SlabInfoMetric(caches().size(), active, objects, activeSlabs, slabs, slabBytes, rows, slabinfo()),
+        return List.of(new SlabInfoMetric(registry.live().size(), active, objects, activeSlabs, slabs, slabBytes, rows, slabinfo()),
                 new SlabMetric(Debug.format(kmallocDebug), magazinesOn ? "on" : "off", magazineResize ? "on" : "off",
-                        emptySlabs, threadSnapshot().size(), magRounds, depotRounds, mags, exchanges, contentions, resizes, slabOps, created, destroyed, ctors, dtors, largeBlocks,
-                        largeBytes, largeAllocations, reclaims.get(), scavenges.get(), deadThreadsReclaimed.get(),
-                        threadsDetached.get()),
+                        emptySlabs, scavenging.threadSnapshot().size(), magRounds, depotRounds, mags, exchanges, contentions, resizes, slabOps, created, destroyed, ctors, dtors, largeBlocks,
+                        largeBytes, largeAllocations, scavenging.reclaims.get(), scavenging.scavenges.get(),
+                        scavenging.deadThreadsReclaimed.get(), scavenging.threadsDetached.get()),
                 new SlabPagesMetric(PAGE_SIZE, pages.maxOrder(), pages.freeBytes(), buddyinfo()));
     }
 
     /** Bytes of metadata outside the heap: buddy's side table, the page map, magazines, caches, thread records. */
     long externalBytes() {
         long bytes = pages.externalMetadataBytes() + pageMap.bytes() + states.bytes();
-        for (SlabCache c : caches()) {
+        for (SlabCache c : registry.live()) {
             bytes += 256 + c.magazines.get() * (32 + 8L * c.magazineSize);
         }
-        bytes += threadSnapshot().size() * (64 + 16L * caches.length);
+        bytes += scavenging.threadSnapshot().size() * (64 + 16L * registry.table().length);
         return bytes;
     }
 
     @Override
     public void close() {
         closed = true;
-        scavenger.close();
-        registry.close();
+        scavenging.close();
         super.close();
     }
+
 
     static String hex(long a) {
         return "0x" + Long.toHexString(a);
@@ -1030,7 +844,7 @@ public final class SlabAllocator extends AbstractAllocator {
 
     @Override
     public String toString() {
-        return name() + " (slab layer over " + pages + ", " + caches().size() + " caches)";
+        return name() + " (slab layer over " + pages + ", " + registry.live().size() + " caches)";
     }
 
     /** Page map entry of {@code address} (tests, walk). */

@@ -390,7 +390,7 @@ public final class SlabCache {
             throw new IllegalStateException(name + " was destroyed");
         }
         if (magazineSize > 0) {
-            ThreadMagazines t = owner.currentMagazines();
+            ThreadMagazines t = owner.scavenging.currentMagazines();
             if (t != null) {
                 long obj;
                 boolean slow;
@@ -403,7 +403,7 @@ public final class SlabCache {
                     t.unlock();
                 }
                 if (slow) {
-                    owner.tick();
+                    owner.scavenging.tick();
                 }
                 if (obj != 0) {
                     slabs.markLive(obj);
@@ -414,11 +414,11 @@ public final class SlabCache {
         int site = g.tracked() ? owner.sites.current() : 0;
         long obj = slabs.allocFromSlabs(site);
         if (obj == 0) {
-            owner.reclaim();
+            owner.scavenging.reclaim();
             obj = slabs.allocFromSlabs(site);
         }
         if (magazineSize > 0) {
-            owner.tick();
+            owner.scavenging.tick();
         }
         return obj;
     }
@@ -446,12 +446,12 @@ public final class SlabCache {
 
     /** Frees the validated live object {@code obj} of the slab at header {@code h}. */
     void release(long h, long obj) {
-        ThreadMagazines t = magazineSize > 0 ? owner.currentMagazines() : null;
+        ThreadMagazines t = magazineSize > 0 ? owner.scavenging.currentMagazines() : null;
         if (t == null) {
             int site = g.tracked() ? owner.sites.current() : 0;
             slabs.freeToSlabs(h, obj, site);
             if (magazineSize > 0) {
-                owner.tick();
+                owner.scavenging.tick();
             }
             return;
         }
@@ -466,7 +466,7 @@ public final class SlabCache {
             t.unlock();
         }
         if (slow) {
-            owner.tick();
+            owner.scavenging.tick();
         }
     }
 
@@ -596,7 +596,7 @@ public final class SlabCache {
 
     /** Flushes the calling thread's magazines of this cache to the slabs (Solaris' per-CPU purge for one thread). */
     public void detach() {
-        ThreadMagazines t = owner.existingMagazines();
+        ThreadMagazines t = owner.scavenging.existingMagazines();
         if (t == null) {
             return;
         }
@@ -644,7 +644,7 @@ public final class SlabCache {
      * @return bytes of slab pages returned to buddy
      */
     public long shrink() {
-        owner.purgeThreadMagazines(this);
+        owner.scavenging.purgeThreadMagazines(this);
         purgeDepot();
         return slabs.destroyEmpties(0);
     }

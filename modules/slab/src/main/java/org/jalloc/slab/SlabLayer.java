@@ -260,7 +260,7 @@ final class SlabLayer {
     long check(long h, long obj, String op) {
         int cacheId = mem.get(INT, h + H_CACHE);
         if (cacheId != id) {
-            String other = owner.cacheName(cacheId);
+            String other = owner.registry.nameOf(cacheId);
             throw new WrongCacheException(name + ": " + op + "(" + hex(obj) + "): the object belongs to cache " + other + ", not " + name,
                     obj, name, other);
         }

@@ -92,7 +92,7 @@ final class SlabWalk implements HeapWalk {
         int kind = list >>> 28;
         int cache = (list >>> 12) & 0xFFFF;
         int sub = list & 0xFFF;
-        String name = a.cacheName(cache);
+        String name = a.registry.nameOf(cache);
         return switch (kind) {
             case BUDDY -> "buddy: " + pages.describeList(sub);
             case SLABS -> name + ": slab free lists";
@@ -154,7 +154,7 @@ final class SlabWalk implements HeapWalk {
         if (!a.validHeader(h) || mem.get(LONG, h + H_BASE) != base) {
             return null;
         }
-        SlabCache c = a.cacheById(mem.get(INT, h + H_CACHE));
+        SlabCache c = a.registry.byId(mem.get(INT, h + H_CACHE));
         if (c == null || c.g.slabBytes() != size) {
             return null;
         }
@@ -205,7 +205,7 @@ final class SlabWalk implements HeapWalk {
     /** The off-slab descriptors (kmalloc objects that are slab headers, METADATA in the walk). */
     private void collectDescriptors() {
         descriptors.clear();
-        for (SlabCache c : a.cacheTable()) {
+        for (SlabCache c : a.registry.table()) {
             if (c != null && !c.g.onSlab()) {
                 for (int l = EMPTY; l <= FULL; l++) {
                     forEachSlab(c, l, h -> {
@@ -225,7 +225,7 @@ final class SlabWalk implements HeapWalk {
             stopped = !go;
             return go;
         });
-        @Nullable SlabCache[] table = a.cacheTable();
+        @Nullable SlabCache[] table = a.registry.table();
         for (int id = 0; id < table.length && !stopped; id++) {
             SlabCache c = table[id];
             if (c == null) {
@@ -239,7 +239,7 @@ final class SlabWalk implements HeapWalk {
                 });
             }
         }
-        for (ThreadMagazines t : a.threadSnapshot()) {
+        for (ThreadMagazines t : a.scavenging.threadSnapshot()) {
             for (int id = 0; id < table.length && !stopped; id++) {
                 SlabCache c = table[id];
                 if (c != null) {
@@ -305,8 +305,8 @@ final class SlabWalk implements HeapWalk {
         listed.clear();
         slabFree.clear();
         rounds.clear();
-        long[] markedPerCache = new long[a.cacheTable().length];
-        for (SlabCache c : a.cacheTable()) {
+        long[] markedPerCache = new long[a.registry.table().length];
+        for (SlabCache c : a.registry.table()) {
             if (c != null) {
                 markedPerCache[c.id] = checkCache(c, sink);
             }
@@ -348,7 +348,7 @@ final class SlabWalk implements HeapWalk {
                 }
                 int owner = mem.get(INT, h + H_CACHE);
                 if (owner != c.id) {
-                    sink.violation("SLAB-2", h, c.name() + ": a slab of cache " + a.cacheName(owner) + " is on this cache's " + LIST_NAMES[l] + " list",
+                    sink.violation("SLAB-2", h, c.name() + ": a slab of cache " + a.registry.nameOf(owner) + " is on this cache's " + LIST_NAMES[l] + " list",
                             "cache #" + c.id, "cache #" + owner);
                 }
                 int inuse = mem.get(INT, h + H_INUSE);
@@ -605,7 +605,7 @@ final class SlabWalk implements HeapWalk {
         if (!a.validHeader(h)) {
             return "no intact header (bad magic)";
         }
-        return "base " + hex(mem.get(LONG, h + H_BASE)) + ", cache " + a.cacheName(mem.get(INT, h + H_CACHE));
+        return "base " + hex(mem.get(LONG, h + H_BASE)) + ", cache " + a.registry.nameOf(mem.get(INT, h + H_CACHE));
     }
 
     /**
@@ -615,9 +615,9 @@ final class SlabWalk implements HeapWalk {
      */
     @Enforces("SLAB-7")
     private void checkMagazines(InvariantSink sink, long[] markedPerCache) {
-        @Nullable SlabCache[] table = a.cacheTable();
+        @Nullable SlabCache[] table = a.registry.table();
         long[] roundsPerCache = new long[table.length];
-        List<ThreadMagazines> threads = a.threadSnapshot();
+        List<ThreadMagazines> threads = a.scavenging.threadSnapshot();
         for (ThreadMagazines t : threads) {
             for (int id = 0; id < table.length; id++) {
                 SlabCache c = table[id];
@@ -704,7 +704,7 @@ final class SlabWalk implements HeapWalk {
             long e = plausible(r) ? a.pageMap.get(r >>> SlabPageEntry.PAGE_SHIFT) : 0;
             if (e <= 0 || !a.validHeader(e) || mem.get(INT, e + H_CACHE) != c.id) {
                 sink.violation("SLAB-7", r, where + ": a round is not an object of the cache", "an object of " + c.name(),
-                        e > 0 && a.validHeader(e) ? "an object of " + a.cacheName(mem.get(INT, e + H_CACHE)) : "no slab object");
+                        e > 0 && a.validHeader(e) ? "an object of " + a.registry.nameOf(mem.get(INT, e + H_CACHE)) : "no slab object");
                 continue;
             }
             long index = c.slabs.indexOf(mem.get(LONG, e + H_BASE), mem.get(INT, e + H_COLOR), slot);

@@ -189,9 +189,9 @@ class SlabCacheTest {
         Thread other = Thread.ofPlatform().start(() -> objs.subList(0, 20).forEach(c::free));
         other.join();
         objs.subList(20, 40).forEach(c::free);
-        assertTrue(slab.roundsInMagazines()[c.id] > 0);
+        assertTrue(slab.scavenging.roundsInMagazines()[c.id] > 0);
         c.shrink();
-        assertEquals(0, slab.roundsInMagazines()[c.id], "every thread's rounds returned, dead or alive");
+        assertEquals(0, slab.scavenging.roundsInMagazines()[c.id], "every thread's rounds returned, dead or alive");
         assertEquals(0, inuse(c));
         assertEquals(0, slabs(c, SlabLayer.EMPTY));
         assertClean();
@@ -304,11 +304,11 @@ class SlabCacheTest {
         for (long p : objs) {
             slab.free(p);
         }
-        assertEquals(12, slab.roundsInMagazines()[c.id]);
-        assertEquals(1, slab.threadSnapshot().size());
+        assertEquals(12, slab.scavenging.roundsInMagazines()[c.id]);
+        assertEquals(1, slab.scavenging.threadSnapshot().size());
         slab.detach();
-        assertEquals(0, slab.threadSnapshot().size());
-        assertEquals(0, slab.roundsInMagazines()[c.id]);
+        assertEquals(0, slab.scavenging.threadSnapshot().size());
+        assertEquals(0, slab.scavenging.roundsInMagazines()[c.id]);
         assertEquals(0, inuse(c));
         assertClean();
     }
@@ -324,12 +324,12 @@ class SlabCacheTest {
             objs.forEach(c::free);
         });
         t.join();
-        assertEquals(5, slab.roundsInMagazines()[c.id], "the dead thread's rounds");
+        assertEquals(5, slab.scavenging.roundsInMagazines()[c.id], "the dead thread's rounds");
         assertClean();
         slab.scavenge();
-        assertEquals(0, slab.roundsInMagazines()[c.id]);
+        assertEquals(0, slab.scavenging.roundsInMagazines()[c.id]);
         assertEquals(0, inuse(c));
-        assertFalse(slab.threadSnapshot().stream().anyMatch(m -> m.owner == t));
+        assertFalse(slab.scavenging.threadSnapshot().stream().anyMatch(m -> m.owner == t));
         assertEquals(1L, slab.stats().metric(SlabMetric.class).orElseThrow().deadThreadsReclaimed());
         assertClean();
     }
@@ -339,12 +339,12 @@ class SlabCacheTest {
         SlabCache c = slab.newCache("auto", 64).magazineSize(1).build();
         Thread t = Thread.ofPlatform().start(() -> c.free(c.alloc()));
         t.join();
-        assertEquals(1, slab.roundsInMagazines()[c.id]);
+        assertEquals(1, slab.scavenging.roundsInMagazines()[c.id]);
         List<Long> kept = new ArrayList<>();
         for (int i = 0; i < SlabAllocator.SCAVENGE_EVERY; i++) {
             kept.add(c.alloc()); // each one from the slab layer: an operation off the fast path
         }
-        assertFalse(slab.threadSnapshot().stream().anyMatch(m -> m.owner == t), "the dead thread was swept without an explicit call");
+        assertFalse(slab.scavenging.threadSnapshot().stream().anyMatch(m -> m.owner == t), "the dead thread was swept without an explicit call");
         assertClean();
         kept.forEach(c::free);
         assertClean();
@@ -360,7 +360,7 @@ class SlabCacheTest {
             a.set(c.alloc());
         });
         t.join();
-        assertTrue(slab.threadSnapshot().isEmpty(), "no magazines for a virtual thread");
+        assertTrue(slab.scavenging.threadSnapshot().isEmpty(), "no magazines for a virtual thread");
         assertEquals(1, inuse(c), "its free went straight to the slab");
         c.free(a.get());
         assertClean();
