@@ -1,5 +1,7 @@
 package org.jalloc.slab;
 
+import static org.jalloc.slab.AddressScreen.hex;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
@@ -306,9 +308,5 @@ final class Debug {
         synchronized int count() {
             return names.size() - 1;
         }
-    }
-
-    private static String hex(long a) {
-        return "0x" + Long.toHexString(a);
     }
 }

@@ -1,5 +1,7 @@
 package org.jalloc.slab;
 
+import static org.jalloc.slab.AddressScreen.hex;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
@@ -545,13 +547,7 @@ public final class SlabAllocator extends AbstractAllocator {
     // ================================================================== the address screen
 
     private void screen(long address, String who, String op) {
-        if ((address & (MIN_ALIGNMENT - 1)) != 0) {
-            throw new InvalidPointerException(who + ": " + op + "(" + hex(address) + "): not 16-byte aligned, so no object start", address);
-        }
-        if (address < firstAddress || address >= heap.brk()) {
-            throw new InvalidPointerException(who + ": " + op + "(" + hex(address) + "): outside the heap [" + hex(firstAddress) + ", "
-                    + hex(heap.brk()) + ")", address);
-        }
+        AddressScreen.requireAlignedInHeap(who, op, address, firstAddress, heap.brk(), "object");
     }
 
     boolean validHeader(long h) {
@@ -837,10 +833,6 @@ public final class SlabAllocator extends AbstractAllocator {
         super.close();
     }
 
-
-    static String hex(long a) {
-        return "0x" + Long.toHexString(a);
-    }
 
     @Override
     public String toString() {

@@ -1,5 +1,7 @@
 package org.jalloc.slab;
 
+import static org.jalloc.slab.AddressScreen.hex;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
@@ -615,7 +617,4 @@ final class SlabLayer {
         return new SlabObjectInfo(name, obj, base, (int) index, state, allocSite, allocThread, freeSite, freeThread);
     }
 
-    static String hex(long a) {
-        return "0x" + Long.toHexString(a);
-    }
 }

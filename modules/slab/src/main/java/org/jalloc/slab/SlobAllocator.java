@@ -1,5 +1,7 @@
 package org.jalloc.slab;
 
+import static org.jalloc.slab.AddressScreen.hex;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
@@ -389,22 +391,12 @@ public final class SlobAllocator extends AbstractAllocator {
 
     // ------------------------------------------------------------------ the screen
 
-    private static String hex(long a) {
-        return "0x" + Long.toHexString(a);
-    }
-
     /**
      * Screens {@code address} (lock held): returns the block's header (&gt; 0, a small block) or {@code -1 - order}
      * (a large block); throws the misuse otherwise, changing nothing.
      */
     private long screen(long address, String op) {
-        if ((address & (MIN_ALIGNMENT - 1)) != 0) {
-            throw new InvalidPointerException(name() + ": " + op + "(" + hex(address) + "): not 16-byte aligned, so no block start", address);
-        }
-        if (address < firstAddress || address >= heap.brk()) {
-            throw new InvalidPointerException(name() + ": " + op + "(" + hex(address) + "): outside the heap [" + hex(firstAddress) + ", "
-                    + hex(heap.brk()) + ")", address);
-        }
+        AddressScreen.requireAlignedInHeap(name(), op, address, firstAddress, heap.brk(), "block");
         byte k = kindAt(address);
         boolean pageStart = (address & (PAGE_SIZE - 1)) == 0;
         switch (k) {

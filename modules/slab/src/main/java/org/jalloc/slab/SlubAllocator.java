@@ -1,5 +1,7 @@
 package org.jalloc.slab;
 
+import static org.jalloc.slab.AddressScreen.hex;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
@@ -816,19 +818,9 @@ public final class SlubAllocator extends AbstractAllocator {
 
     // ================================================================== free
 
-    private static String hex(long a) {
-        return "0x" + Long.toHexString(a);
-    }
-
     /** The slab base (&gt; 0) or large entry (&lt; 0) of {@code address}, screened; throws the misuse otherwise. */
     private long lookup(long address, String op) {
-        if ((address & (MIN_ALIGNMENT - 1)) != 0) {
-            throw new InvalidPointerException(name() + ": " + op + "(" + hex(address) + "): not 16-byte aligned, so no object start", address);
-        }
-        if (address < firstAddress || address >= heap.brk()) {
-            throw new InvalidPointerException(name() + ": " + op + "(" + hex(address) + "): outside the heap [" + hex(firstAddress) + ", "
-                    + hex(heap.brk()) + ")", address);
-        }
+        AddressScreen.requireAlignedInHeap(name(), op, address, firstAddress, heap.brk(), "object");
         long e = pageMap.get(address >>> SlabPageEntry.PAGE_SHIFT);
         boolean pageStart = (address & (PAGE_SIZE - 1)) == 0;
         if (e > 0) {
