@@ -3,9 +3,6 @@ package org.jalloc.stress.slab;
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
-import java.util.ArrayList;
-import java.util.List;
-
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.Description;
@@ -29,55 +26,21 @@ import org.openjdk.jcstress.infra.results.LL_Result;
 @Outcome(expect = FORBIDDEN, desc = "the checker found a round lost, duplicated, or a magazine out of shape")
 @State
 public class MagazineResizeStress {
-    private final Fixture f = new Fixture(1, 1);
-    private final long[] a = new long[6];
-    private final long[] b = new long[6];
-    private boolean exclusiveA = true;
-    private boolean exclusiveB = true;
-
-    public MagazineResizeStress() {
-        long[] warm = new long[8];
-        for (int i = 0; i < warm.length; i++) {
-            warm[i] = f.cache.alloc();
-        }
-        for (long p : warm) {
-            f.cache.free(p); // 1-round magazines: most go to the depot full
-        }
-        f.allocator.detach();
-    }
+    /** 1-round magazines: most go to the depot full; each thread allocates 6 and frees 4. */
+    private final DepotExchange race = new DepotExchange(new Fixture(1, 1), 8, 6, 4);
 
     @Actor
     public void first() {
-        exclusiveA = run(1, a);
+        race.first();
     }
 
     @Actor
     public void second() {
-        exclusiveB = run(2, b);
-    }
-
-    private boolean run(int actor, long[] objs) {
-        boolean ok = true;
-        for (int i = 0; i < objs.length; i++) {
-            objs[i] = f.cache.alloc();
-            ok &= f.stamp(objs[i], Fixture.mark(actor, i));
-        }
-        for (int i = 0; i < 4; i++) {
-            ok &= f.intact(objs[i], Fixture.mark(actor, i));
-            f.cache.free(objs[i]);
-        }
-        return ok;
+        race.second();
     }
 
     @Arbiter
     public void arbiter(LL_Result r) {
-        boolean exclusive = exclusiveA && exclusiveB;
-        for (int i = 4; i < 6; i++) {
-            exclusive &= f.intact(a[i], Fixture.mark(1, i)) && f.intact(b[i], Fixture.mark(2, i));
-        }
-        r.r1 = exclusive ? "EXCLUSIVE" : "SHARED";
-        List<Long> kept = new ArrayList<>(List.of(a[4], a[5], b[4], b[5]));
-        r.r2 = f.verdictForCache(kept);
-        f.recycle();
+        race.arbiter(r);
     }
 }
