@@ -3,9 +3,6 @@ package org.jalloc.stress.slub;
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
-import java.util.ArrayList;
-import java.util.List;
-
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.Description;
@@ -28,51 +25,22 @@ import org.openjdk.jcstress.infra.results.LL_Result;
 @Outcome(expect = FORBIDDEN, desc = "the checker found an object lost, duplicated or in two places")
 @State
 public class DeactivateWhileRemoteFreeStress {
-    private final Fixture f = new Fixture();
-    private final long[] held = new long[20];
-    private final long[] got = new long[4];
-    private boolean exclusiveA = true;
-    private boolean exclusiveB = true;
-
-    public DeactivateWhileRemoteFreeStress() {
-        for (int i = 0; i < held.length; i++) {
-            held[i] = f.allocator.malloc(128);
-            f.stamp(held[i], Fixture.mark(0, i));
-        }
-        f.allocator.detach();
-    }
+    /** Kmalloc-128: 20 objects held; the owner takes 4 and detaches; the other thread frees 6. */
+    private final RemoteFreeRace race = new RemoteFreeRace(128, 20, 4, 6);
 
     @Actor
     public void ownerDeactivates() {
-        for (int i = 0; i < got.length; i++) {
-            got[i] = f.allocator.malloc(128);
-            exclusiveA &= f.stamp(got[i], Fixture.mark(1, i));
-        }
-        f.allocator.detach();
+        race.ownerAllocates();
+        race.ownerDetaches();
     }
 
     @Actor
     public void remote() {
-        for (int i = 0; i < 6; i++) {
-            exclusiveB &= f.intact(held[i], Fixture.mark(0, i));
-            f.allocator.free(held[i]);
-        }
+        race.remoteFrees();
     }
 
     @Arbiter
     public void arbiter(LL_Result r) {
-        boolean exclusive = exclusiveA && exclusiveB;
-        List<Long> live = new ArrayList<>();
-        for (int i = 6; i < held.length; i++) {
-            exclusive &= f.intact(held[i], Fixture.mark(0, i));
-            live.add(held[i]);
-        }
-        for (int i = 0; i < got.length; i++) {
-            exclusive &= f.intact(got[i], Fixture.mark(1, i));
-            live.add(got[i]);
-        }
-        r.r1 = exclusive ? "EXCLUSIVE" : "SHARED";
-        r.r2 = f.verdict(live);
-        f.recycle();
+        race.arbiter(r);
     }
 }

@@ -3,9 +3,6 @@ package org.jalloc.stress.slub;
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
-import java.util.ArrayList;
-import java.util.List;
-
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.Description;
@@ -28,50 +25,21 @@ import org.openjdk.jcstress.infra.results.LL_Result;
 @Outcome(expect = FORBIDDEN, desc = "the checker found an object lost, duplicated or in two places")
 @State
 public class RemoteFreeRacesOwnerAllocStress {
-    private final Fixture f = new Fixture();
-    private final long[] held = new long[61];
-    private final long[] got = new long[6];
-    private boolean exclusiveA = true;
-    private boolean exclusiveB = true;
-
-    public RemoteFreeRacesOwnerAllocStress() {
-        for (int i = 0; i < held.length; i++) {
-            held[i] = f.allocator.malloc(64);
-            f.stamp(held[i], Fixture.mark(0, i));
-        }
-        f.allocator.detach(); // the slab: 61 of 64 in use, detached, on the partial list
-    }
+    /** Kmalloc-64: the slab 61 of 64 in use, detached, on the partial list; the owner takes 6; the other thread frees 8. */
+    private final RemoteFreeRace race = new RemoteFreeRace(64, 61, 6, 8);
 
     @Actor
     public void owner() {
-        for (int i = 0; i < got.length; i++) {
-            got[i] = f.allocator.malloc(64);
-            exclusiveA &= f.stamp(got[i], Fixture.mark(1, i));
-        }
+        race.ownerAllocates();
     }
 
     @Actor
     public void remote() {
-        for (int i = 0; i < 8; i++) {
-            exclusiveB &= f.intact(held[i], Fixture.mark(0, i));
-            f.allocator.free(held[i]);
-        }
+        race.remoteFrees();
     }
 
     @Arbiter
     public void arbiter(LL_Result r) {
-        boolean exclusive = exclusiveA && exclusiveB;
-        List<Long> live = new ArrayList<>();
-        for (int i = 8; i < held.length; i++) {
-            exclusive &= f.intact(held[i], Fixture.mark(0, i));
-            live.add(held[i]);
-        }
-        for (int i = 0; i < got.length; i++) {
-            exclusive &= f.intact(got[i], Fixture.mark(1, i));
-            live.add(got[i]);
-        }
-        r.r1 = exclusive ? "EXCLUSIVE" : "SHARED";
-        r.r2 = f.verdict(live);
-        f.recycle();
+        race.arbiter(r);
     }
 }
