@@ -13,7 +13,9 @@ import org.jalloc.core.walk.HeapWalk;
 
 /**
  * {@code malloc} on the binary buddy system: every request is rounded up to a power-of-two block of a
- * {@link BuddyPages} whose pages are 16 bytes (the {@code buddy} allocator of {@code ./jalloc}). The block design,
+ * {@link BuddyPages} whose order-0 block is the <b>minimum block</b> (16 bytes by default, option {@code min-block};
+ * the engine's {@code pageSize}, but not a page: "page" means 4 KiB in jalloc's vocabulary) (the {@code buddy}
+ * allocator of {@code ./jalloc}). The block design,
  * the side table, the invariants (BUDDY-1..5) and the split/merge algorithms are in {@link BuddyPages}'s header.
  *
  * <h2>Blocks</h2>
@@ -95,7 +97,7 @@ public final class BuddyAllocator extends AbstractAllocator {
         }
     }
 
-    /** The page-level allocator underneath (its pages are this allocator's minimum blocks). */
+    /** The page-level allocator underneath (its order-0 blocks are this allocator's minimum blocks). */
     BuddyPages pages() {
         return pages;
     }

@@ -62,7 +62,7 @@ public abstract class Collector implements Scanning, AutoCloseable {
     static final long EPOCH_MASK = (1L << (63 - EPOCH_SHIFT)) - 1;
 
     static {
-        org.jalloc.gc.inspect.GcInspectorAccess.install(Inspection::new);
+        org.jalloc.gc.inspect.GcInspectorAccess.install(CollectorInspector::new);
     }
 
     /** Why a collection started. */

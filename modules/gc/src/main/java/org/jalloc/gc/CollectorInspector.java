@@ -8,10 +8,10 @@ import org.jalloc.core.walk.HeapWalk;
 import org.jalloc.gc.inspect.GcInspector;
 
 /** The {@link GcInspector} of a collector (see {@code org.jalloc.gc.inspect}). */
-final class Inspection implements GcInspector {
+final class CollectorInspector implements GcInspector {
     private final Collector c;
 
-    Inspection(Collector c) {
+    CollectorInspector(Collector c) {
         this.c = c;
     }
 

@@ -34,7 +34,7 @@ final class TriColour {
 
     /** The objects reachable from the roots now, sorted (an independent trace, not the collector's marks). */
     static long[] reachable(Collector c) {
-        return new Inspection(c).reachable();
+        return new CollectorInspector(c).reachable();
     }
 
     private static boolean in(long[] sorted, long a) {
