@@ -6,8 +6,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 
-import org.checkerframework.checker.initialization.qual.NotOnlyInitialized;
-import org.checkerframework.checker.initialization.qual.UnknownInitialization;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -30,16 +28,11 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * {@code ∀ i: caches[i] = null ∨ caches[i].id = i}; the names of the live caches are distinct.
  */
 final class CacheRegistry {
-    private final @NotOnlyInitialized SlabAllocator owner;
     /** Caches by id (null once destroyed); copy on write under this registry's monitor. */
     private volatile @Nullable SlabCache[] caches = new SlabCache[0];
 
-    CacheRegistry(@UnknownInitialization SlabAllocator owner) {
-        this.owner = owner;
-    }
-
-    /** Creates and registers a cache (the id is the next free index); see {@link SlabAllocator#newCache}. */
-    SlabCache create(String name, long objectSize, long align, @Nullable Consumer<MemorySegment> constructor,
+    /** Creates and registers a cache of {@code owner} (the id is the next free index); see {@link SlabAllocator#newCache}. */
+    SlabCache create(SlabAllocator owner, String name, long objectSize, long align, @Nullable Consumer<MemorySegment> constructor,
                      @Nullable Consumer<MemorySegment> destructor, int debug, int magazineSize, int emptyLimit, boolean kmalloc,
                      int resizeAfter) {
         if (owner.isClosed()) {
@@ -65,8 +58,8 @@ final class CacheRegistry {
         }
     }
 
-    /** See {@link SlabAllocator#destroyCache}. */
-    void destroy(SlabCache cache) {
+    /** Destroys a cache of {@code owner}; see {@link SlabAllocator#destroyCache}. */
+    void destroy(SlabAllocator owner, SlabCache cache) {
         if (cache.owner != owner) {
             throw new IllegalArgumentException(cache.name() + " belongs to another allocator");
         }

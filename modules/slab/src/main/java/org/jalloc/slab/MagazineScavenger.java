@@ -3,8 +3,6 @@ package org.jalloc.slab;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
-import org.checkerframework.checker.initialization.qual.NotOnlyInitialized;
-import org.checkerframework.checker.initialization.qual.UnknownInitialization;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.jalloc.core.percpu.PerThreadOptions;
 import org.jalloc.core.percpu.Scavenger;
@@ -40,7 +38,12 @@ import org.jalloc.core.percpu.ThreadRegistry;
  * </ol>
  */
 final class MagazineScavenger {
-    private final @NotOnlyInitialized SlabAllocator owner;
+    /** The caches whose magazines it flushes. */
+    private final CacheRegistry caches;
+    /** The allocator's name, for messages. */
+    private final String name;
+    /** Set by {@link #close()}: no thread gets magazines any more. */
+    private volatile boolean closed;
     /** Every platform thread's magazines (core's per-thread registry: hint, thread-local, dead-owner sweep). */
     private final Magazines registry = new Magazines();
     /** The scavenger: every {@link SlabAllocator#SCAVENGE_EVERY}th operation off the magazine fast path, or its daemon. */
@@ -51,8 +54,9 @@ final class MagazineScavenger {
     final AtomicLong deadThreadsReclaimed = new AtomicLong();
     final AtomicLong threadsDetached = new AtomicLong();
 
-    MagazineScavenger(@UnknownInitialization SlabAllocator owner) {
-        this.owner = owner;
+    MagazineScavenger(CacheRegistry caches, String name) {
+        this.caches = caches;
+        this.name = name;
     }
 
     /** Starts the optional scavenger daemon. */
@@ -61,6 +65,7 @@ final class MagazineScavenger {
     }
 
     void close() {
+        closed = true;
         scavenger.close();
         registry.close();
     }
@@ -86,8 +91,8 @@ final class MagazineScavenger {
 
         @Override
         protected ThreadMagazines newRecord(@Nullable Thread owner, int id) {
-            if (MagazineScavenger.this.owner.isClosed()) {
-                throw new IllegalStateException(MagazineScavenger.this.owner.name() + " is closed");
+            if (closed) {
+                throw new IllegalStateException(name + " is closed");
             }
             if (owner == null) {
                 throw new NullPointerException("owner");
@@ -118,19 +123,9 @@ final class MagazineScavenger {
 
     /** Returns every round of {@code t}'s magazines to the slabs (the magazines go to the depots, empty). */
     private void flushThread(ThreadMagazines t) {
-        for (SlabCache c : owner.registry.table()) {
-            if (c == null) {
-                continue;
-            }
-            List<Magazine> mags;
-            t.lock();
-            try {
-                mags = c.takeMagazines(t);
-            } finally {
-                t.unlock();
-            }
-            if (!mags.isEmpty()) {
-                c.flushMagazines(mags, true);
+        for (SlabCache c : caches.table()) {
+            if (c != null) {
+                flush(t, c);
             }
         }
     }
@@ -138,16 +133,21 @@ final class MagazineScavenger {
     /** Flushes every thread's magazines of {@code cache} (each under that thread's lock). */
     void purgeThreadMagazines(SlabCache cache) {
         for (ThreadMagazines t : threadSnapshot()) {
-            List<Magazine> mags;
-            t.lock();
-            try {
-                mags = cache.takeMagazines(t);
-            } finally {
-                t.unlock();
-            }
-            if (!mags.isEmpty()) {
-                cache.flushMagazines(mags, true);
-            }
+            flush(t, cache);
+        }
+    }
+
+    /** Takes {@code t}'s magazines of {@code cache} under its lock, then returns their rounds (the magazines to the depot). */
+    private static void flush(ThreadMagazines t, SlabCache cache) {
+        List<Magazine> mags;
+        t.lock();
+        try {
+            mags = cache.takeMagazines(t);
+        } finally {
+            t.unlock();
+        }
+        if (!mags.isEmpty()) {
+            cache.flushMagazines(mags, true);
         }
     }
 
@@ -161,7 +161,7 @@ final class MagazineScavenger {
 
     /** Rounds in every thread's magazines, per cache id (quiescent use). */
     long[] roundsInMagazines() {
-        long[] n = new long[owner.registry.table().length];
+        long[] n = new long[caches.table().length];
         for (ThreadMagazines t : threadSnapshot()) {
             for (int id = 0; id < n.length; id++) {
                 Magazine l = t.loaded(id);
@@ -187,7 +187,7 @@ final class MagazineScavenger {
     private void scavengeLocked() {
         scavenges.incrementAndGet();
         sweepDeadThreads();
-        for (SlabCache c : owner.registry.table()) {
+        for (SlabCache c : caches.table()) {
             if (c != null && c.magazineSize > 0) {
                 c.reapWorkingSet();
             }
@@ -197,11 +197,11 @@ final class MagazineScavenger {
     /** See {@link SlabAllocator#shrink()}. */
     long shrink() {
         long bytes = 0;
-        for (SlabCache c : owner.registry.reclaimOrder()) {
+        for (SlabCache c : caches.reclaimOrder()) {
             purgeThreadMagazines(c);
             c.purgeDepot();
         }
-        for (SlabCache c : owner.registry.reclaimOrder()) {
+        for (SlabCache c : caches.reclaimOrder()) {
             bytes += c.slabs.destroyEmpties(0);
         }
         return bytes;
@@ -215,10 +215,10 @@ final class MagazineScavenger {
             flushThread(own);
         }
         sweepDeadThreads();
-        for (SlabCache c : owner.registry.reclaimOrder()) {
+        for (SlabCache c : caches.reclaimOrder()) {
             c.purgeDepot();
         }
-        for (SlabCache c : owner.registry.reclaimOrder()) {
+        for (SlabCache c : caches.reclaimOrder()) {
             c.slabs.destroyEmpties(0);
         }
     }

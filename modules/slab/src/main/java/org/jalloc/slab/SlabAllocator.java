@@ -12,7 +12,6 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
-import org.checkerframework.checker.initialization.qual.NotOnlyInitialized;
 import org.checkerframework.checker.nullness.qual.MonotonicNonNull;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.jalloc.buddy.pages.BuddyPages;
@@ -177,9 +176,9 @@ public final class SlabAllocator extends AbstractAllocator {
     final SlabCache[] kmallocCaches = new SlabCache[KMALLOC_SIZES.length];
 
     /** Every cache by id ({@link CacheRegistry}). */
-    final @NotOnlyInitialized CacheRegistry registry = new CacheRegistry(this);
+    final CacheRegistry registry = new CacheRegistry();
     /** Every thread's magazines, detach, the scavenger, shrink and reclaim ({@link MagazineScavenger}). */
-    final @NotOnlyInitialized MagazineScavenger scavenging = new MagazineScavenger(this);
+    final MagazineScavenger scavenging;
 
     private final PerThreadOptions perThread;
 
@@ -218,6 +217,7 @@ public final class SlabAllocator extends AbstractAllocator {
         this.magazineResize = b.resize;
         this.emptySlabs = b.emptySlabs;
         this.perThread = b.perThread;
+        this.scavenging = new MagazineScavenger(registry, b.name);
         this.descriptorSite = sites.intern("slab layer (off-slab descriptor)");
     }
 
@@ -387,7 +387,7 @@ public final class SlabAllocator extends AbstractAllocator {
     SlabCache createCache(String name, long objectSize, long align, @Nullable Consumer<MemorySegment> constructor,
                           @Nullable Consumer<MemorySegment> destructor, int debug, int magazineSize, int emptyLimit, boolean kmalloc,
                           int resizeAfter) {
-        return registry.create(name, objectSize, align, constructor, destructor, debug, magazineSize, emptyLimit, kmalloc, resizeAfter);
+        return registry.create(this, name, objectSize, align, constructor, destructor, debug, magazineSize, emptyLimit, kmalloc, resizeAfter);
     }
 
     /**
@@ -399,7 +399,7 @@ public final class SlabAllocator extends AbstractAllocator {
      * @throws IllegalArgumentException for a kmalloc cache or a cache of another allocator
      */
     public void destroyCache(SlabCache cache) {
-        registry.destroy(cache);
+        registry.destroy(this, cache);
     }
 
     /** The live caches, kmalloc ones first, in creation order. */
