@@ -194,7 +194,7 @@ class SlabCorruptionTest {
             long p = ch.malloc(24);
             ch.malloc(24);
             ch.free(p); // a round in this thread's loaded magazine of kmalloc-32
-            assertEquals(1, mags.roundsInMagazines()[mags.kmallocCache(24).id]);
+            assertEquals(1, mags.scavenging.roundsInMagazines()[mags.kmallocCache(24).id]);
             ch.verifyAll();
             SlabCache k32 = mags.kmallocCache(24);
             Inspection.of(mags).heap().memory().set(java.lang.foreign.ValueLayout.JAVA_LONG, p + k32.g.markerOffset(), 0L); // a write after free
