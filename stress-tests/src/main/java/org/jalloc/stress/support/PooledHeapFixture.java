@@ -42,13 +42,18 @@ public abstract class PooledHeapFixture {
      * invariant IDs in the order found.
      */
     protected static String verdict(Allocator allocator, Collection<Long> live, LongUnaryOperator usable) {
+        return verdict(allocator, live, usable, "OBJECT");
+    }
+
+    /** {@link #verdict(Allocator, Collection, LongUnaryOperator)} naming what the test holds: {@code NULL_<noun>}, {@code DUPLICATE_<noun>}. */
+    protected static String verdict(Allocator allocator, Collection<Long> live, LongUnaryOperator usable, String noun) {
         LiveBlocks shadow = new LiveBlocks();
         for (long p : live) {
             if (p == 0) {
-                return "NULL_OBJECT";
+                return "NULL_" + noun;
             }
             if (shadow.contains(p)) {
-                return "DUPLICATE_OBJECT";
+                return "DUPLICATE_" + noun;
             }
             shadow.put(p, 1, 0);
         }
