@@ -93,13 +93,6 @@ final class NativeMalloc {
                 linker.downcallHandle(f.get(), FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG), options));
     }
 
-    /** malloc/free of one native allocator in one form. */
-    interface Calls {
-        long malloc(long size);
-
-        void free(long address);
-    }
-
     /**
      * The named peer ({@code libc}, {@code libc-critical}, ... {@code tcmalloc-critical}) with its downcall handles in
      * {@code static final} fields, so the JIT inlines the downcall as it would in a program that links the allocator
@@ -108,7 +101,7 @@ final class NativeMalloc {
      *
      * @throws IllegalStateException starting with {@code SKIPPED:} when the library is not installed
      */
-    static Calls constant(String name) {
+    static Subject.Addresses constant(String name) {
         boolean critical = name.endsWith("-critical");
         String lib = critical ? name.substring(0, name.length() - "-critical".length()) : name;
         if (!List.of("libc", "mimalloc", "jemalloc", "tcmalloc").contains(lib)) {
@@ -121,7 +114,7 @@ final class NativeMalloc {
             }
             MethodHandles.Lookup hidden = MethodHandles.lookup()
                     .defineHiddenClassWithClassData(in.readAllBytes(), List.of(n.malloc, n.free), true);
-            return (Calls) hidden.findConstructor(hidden.lookupClass(), MethodType.methodType(void.class)).invoke();
+            return (Subject.Addresses) hidden.findConstructor(hidden.lookupClass(), MethodType.methodType(void.class)).invoke();
         } catch (Throwable t) {
             throw new IllegalStateException("cannot define the downcall class of " + name + ": " + t, t);
         }

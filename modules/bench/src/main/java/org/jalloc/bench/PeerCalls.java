@@ -11,7 +11,7 @@ import java.util.List;
  * {@code static final} fields of a class of its own and the JIT inlines the downcall stub. Never initialized as itself
  * (it has no class data).
  */
-final class PeerCalls implements NativeMalloc.Calls {
+final class PeerCalls implements Subject.Addresses {
     private static final MethodHandle MALLOC;
     private static final MethodHandle FREE;
 
