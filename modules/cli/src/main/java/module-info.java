@@ -9,6 +9,7 @@ module org.jalloc.cli {
     requires org.jalloc.testkit;
     requires org.jalloc.gc;
     requires info.picocli;
+    requires com.fasterxml.jackson.databind;
     requires java.desktop;
 
     opens org.jalloc.cli to info.picocli;

@@ -1,216 +1,176 @@
 package org.jalloc.bench;
 
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.math.MathContext;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.StreamWriteFeature;
+import com.fasterxml.jackson.core.io.CharacterEscapes;
+import com.fasterxml.jackson.core.io.SerializedString;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.DecimalNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
 /**
- * One-line JSON for bench results: maps, lists, strings, numbers (6 significant digits), booleans, null; and the
- * reader for what it writes (numbers come back as {@code Double}), so a report can be rebuilt from results.json.
+ * Bench results as JSON, with Jackson: one-line objects, a results file of one object per line, and the reader behind
+ * {@code ./jalloc bench --from} (objects as insertion-ordered maps, arrays as lists, every number as a {@code Double},
+ * null as {@link #NULL}), so a report can be rebuilt from results.json. The written shape is what the benchmarks
+ * have always written ({@code JsonTest} holds it byte for byte): doubles to 6 significant digits in plain notation,
+ * NaN and infinities as null, other numbers and booleans as Java prints them, anything else as its
+ * {@code toString()}; strings escape {@code "}, {@code \}, {@code \n} and every other control character as
+ * {@code \u00xx}.
  */
 final class Json {
     private Json() {}
 
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    private static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+                    .characterEscapes(new ResultEscapes())
+                    .build())
+            .enable(StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+
     static String object(Map<String, ?> fields) {
-        StringBuilder sb = new StringBuilder();
-        write(sb, fields);
-        return sb.toString();
+        return write(node(fields));
     }
 
     /** A JSON array, one element per line. */
     static String array(List<? extends Map<String, ?>> items) {
         StringBuilder sb = new StringBuilder("[\n");
         for (int i = 0; i < items.size(); i++) {
-            write(sb, items.get(i));
+            sb.append(write(node(items.get(i))));
             sb.append(i + 1 < items.size() ? ",\n" : "\n");
         }
         return sb.append("]\n").toString();
     }
 
-    private static void write(StringBuilder sb, Object value) {
+    private static String write(JsonNode node) {
+        try {
+            return MAPPER.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write results JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    private static JsonNode node(@Nullable Object value) {
         if (value instanceof Map<?, ?> map) {
-            sb.append('{');
-            boolean first = true;
-            for (Map.Entry<?, ?> e : map.entrySet()) {
-                sb.append(first ? "" : ",");
-                first = false;
-                string(sb, String.valueOf(e.getKey()));
-                sb.append(':');
-                write(sb, e.getValue());
-            }
-            sb.append('}');
-        } else if (value instanceof List<?> list) {
-            sb.append('[');
-            for (int i = 0; i < list.size(); i++) {
-                sb.append(i == 0 ? "" : ",");
-                write(sb, list.get(i));
-            }
-            sb.append(']');
-        } else if (value instanceof Double d) {
-            sb.append(d.isNaN() || d.isInfinite() ? "null" : new BigDecimal(d).round(new MathContext(6)).stripTrailingZeros().toPlainString());
-        } else if (value instanceof Number || value instanceof Boolean) {
-            sb.append(value);
-        } else if (value == null) {
-            sb.append("null");
-        } else {
-            string(sb, value.toString());
+            ObjectNode o = NODES.objectNode();
+            map.forEach((k, v) -> o.set(String.valueOf(k), node(v)));
+            return o;
         }
+        if (value instanceof List<?> list) {
+            ArrayNode a = NODES.arrayNode(list.size());
+            for (Object v : list) {
+                a.add(node(v));
+            }
+            return a;
+        }
+        if (value instanceof Double d) {
+            return d.isNaN() || d.isInfinite() ? NODES.nullNode()
+                    : DecimalNode.valueOf(new BigDecimal(d).round(new MathContext(6)).stripTrailingZeros());
+        }
+        if (value instanceof Integer || value instanceof Short || value instanceof Byte) {
+            return NODES.numberNode(((Number) value).intValue());
+        }
+        if (value instanceof Long l) {
+            return NODES.numberNode(l);
+        }
+        if (value instanceof BigInteger b) {
+            return NODES.numberNode(b);
+        }
+        if (value instanceof Number n) { // Float, BigDecimal, the atomics: as Java prints them
+            return NODES.rawValueNode(new RawValue(n.toString()));
+        }
+        if (value instanceof Boolean b) {
+            return NODES.booleanNode(b);
+        }
+        if (value == null || value == NULL) {
+            return NODES.nullNode();
+        }
+        return NODES.textNode(value.toString());
     }
 
-    private static void string(StringBuilder sb, String s) {
-        sb.append('"');
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        sb.append('"');
-    }
-
-    /** Parses one JSON value (objects as insertion-ordered maps, arrays as lists, numbers as {@code Double}). */
+    /**
+     * Parses one JSON value (objects as insertion-ordered maps, arrays as lists, numbers as {@code Double}, null as
+     * {@link #NULL}).
+     *
+     * @throws IllegalArgumentException on malformed JSON or trailing text, with where
+     */
     static Object parse(String text) {
-        Reader r = new Reader(text);
-        Object v = r.value();
-        r.skipSpace();
-        if (r.pos != text.length()) {
-            throw r.error("trailing characters");
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(text);
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            throw new IllegalArgumentException("JSON: " + e.getOriginalMessage()
+                    + (at == null ? "" : " at offset " + at.getCharOffset()), e);
         }
-        return v;
+        if (root == null || root.isMissingNode()) {
+            throw new IllegalArgumentException("JSON: unexpected end at offset " + text.length());
+        }
+        return value(root);
     }
 
-    private static final class Reader {
-        private final String s;
-        private int pos;
-
-        Reader(String s) {
-            this.s = s;
+    private static Object value(JsonNode n) {
+        if (n.isObject()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            n.properties().forEach(e -> m.put(e.getKey(), value(e.getValue())));
+            return m;
         }
-
-        void skipSpace() {
-            while (pos < s.length() && Character.isWhitespace(s.charAt(pos))) {
-                pos++;
-            }
+        if (n.isArray()) {
+            List<Object> l = new ArrayList<>(n.size());
+            n.forEach(e -> l.add(value(e)));
+            return l;
         }
-
-        IllegalArgumentException error(String what) {
-            return new IllegalArgumentException("JSON: " + what + " at offset " + pos);
+        if (n.isNumber()) {
+            return n.doubleValue();
         }
-
-        void expect(char c) {
-            skipSpace();
-            if (pos >= s.length() || s.charAt(pos) != c) {
-                throw error("expected '" + c + "'");
-            }
-            pos++;
+        if (n.isBoolean()) {
+            return n.booleanValue();
         }
+        if (n.isTextual()) {
+            return n.textValue();
+        }
+        return NULL;
+    }
 
-        Object value() {
-            skipSpace();
-            if (pos >= s.length()) {
-                throw error("unexpected end");
-            }
-            char c = s.charAt(pos);
-            switch (c) {
-                case '{' -> {
-                    pos++;
-                    Map<String, Object> m = new LinkedHashMap<>();
-                    skipSpace();
-                    if (s.charAt(pos) == '}') {
-                        pos++;
-                        return m;
-                    }
-                    do {
-                        skipSpace();
-                        String key = string();
-                        expect(':');
-                        m.put(key, value());
-                        skipSpace();
-                    } while (s.charAt(pos++) == ',');
-                    if (s.charAt(pos - 1) != '}') {
-                        throw error("expected '}'");
-                    }
-                    return m;
-                }
-                case '[' -> {
-                    pos++;
-                    List<Object> l = new ArrayList<>();
-                    skipSpace();
-                    if (s.charAt(pos) == ']') {
-                        pos++;
-                        return l;
-                    }
-                    do {
-                        l.add(value());
-                        skipSpace();
-                    } while (s.charAt(pos++) == ',');
-                    if (s.charAt(pos - 1) != ']') {
-                        throw error("expected ']'");
-                    }
-                    return l;
-                }
-                case '"' -> {
-                    return string();
-                }
-                default -> {
-                    for (String word : List.of("true", "false", "null")) {
-                        if (s.startsWith(word, pos)) {
-                            pos += word.length();
-                            return word.equals("null") ? NULL : Boolean.valueOf(word);
-                        }
-                    }
-                    int start = pos;
-                    while (pos < s.length() && "+-0123456789.eE".indexOf(s.charAt(pos)) >= 0) {
-                        pos++;
-                    }
-                    if (start == pos) {
-                        throw error("unexpected '" + c + "'");
-                    }
-                    return Double.valueOf(s.substring(start, pos));
-                }
+    /** {@code \n} short; every other control character {@code \u00xx} (lower-case hex). */
+    private static final class ResultEscapes extends CharacterEscapes {
+        private static final long serialVersionUID = 1L;
+        private final int[] codes = standardAsciiEscapesForJSON();
+        private final SerializableString[] sequences = new SerializableString[0x20];
+
+        ResultEscapes() {
+            for (int c = 0; c < 0x20; c++) {
+                codes[c] = ESCAPE_CUSTOM;
+                sequences[c] = new SerializedString(c == '\n' ? "\\n" : String.format("\\u%04x", c));
             }
         }
 
-        String string() {
-            if (s.charAt(pos) != '"') {
-                throw error("expected a string");
-            }
-            pos++;
-            StringBuilder sb = new StringBuilder();
-            while (true) {
-                char c = s.charAt(pos++);
-                if (c == '"') {
-                    return sb.toString();
-                }
-                if (c != '\\') {
-                    sb.append(c);
-                    continue;
-                }
-                char e = s.charAt(pos++);
-                switch (e) {
-                    case 'n' -> sb.append('\n');
-                    case 't' -> sb.append('\t');
-                    case 'r' -> sb.append('\r');
-                    case 'b' -> sb.append('\b');
-                    case 'f' -> sb.append('\f');
-                    case 'u' -> {
-                        sb.append((char) Integer.parseInt(s.substring(pos, pos + 4), 16));
-                        pos += 4;
-                    }
-                    default -> sb.append(e);
-                }
-            }
+        @Override
+        public int[] getEscapeCodesForAscii() {
+            return codes;
+        }
+
+        @Override
+        public @Nullable SerializableString getEscapeSequence(int ch) {
+            return ch >= 0 && ch < 0x20 ? sequences[ch] : null;
         }
     }
 
