@@ -8,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.SerializableString;
@@ -18,6 +17,7 @@ import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.DecimalNode;
@@ -33,18 +33,17 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * have always written ({@code JsonTest} holds it byte for byte): doubles to 6 significant digits in plain notation,
  * NaN and infinities as null, other numbers and booleans as Java prints them, anything else as its
  * {@code toString()}; strings escape {@code "}, {@code \}, {@code \n} and every other control character as
- * {@code \u00xx}.
+ * backslash-{@code u00xx}.
  */
 final class Json {
     private Json() {}
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-    private static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
-                    .characterEscapes(new ResultEscapes())
-                    .build())
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
             .enable(StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
+    private static final ObjectWriter WRITER = MAPPER.writer().with(new ResultEscapes());
 
     static String object(Map<String, ?> fields) {
         return write(node(fields));
@@ -62,7 +61,7 @@ final class Json {
 
     private static String write(JsonNode node) {
         try {
-            return MAPPER.writeValueAsString(node);
+            return WRITER.writeValueAsString(node);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write results JSON: " + e.getOriginalMessage(), e);
         }
@@ -150,7 +149,7 @@ final class Json {
         return NULL;
     }
 
-    /** {@code \n} short; every other control character {@code \u00xx} (lower-case hex). */
+    /** {@code \n} short; every other control character a backslash-{@code u00xx} escape (lower-case hex). */
     private static final class ResultEscapes extends CharacterEscapes {
         private static final long serialVersionUID = 1L;
         private final int[] codes = standardAsciiEscapesForJSON();

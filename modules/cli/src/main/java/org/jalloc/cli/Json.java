@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.SerializableString;
 import com.fasterxml.jackson.core.StreamWriteFeature;
@@ -29,18 +28,17 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * objects (keys through {@code String.valueOf}, in iteration order), lists to arrays, {@code Double} to a number of 6
  * significant digits in plain notation ({@code null} for NaN and infinities), other numbers and booleans as Java prints
  * them, {@code null} to null, anything else to its {@code toString()} as a string. Strings escape {@code "}, {@code \},
- * {@code \n}, {@code \r}, {@code \t} and every other control character as {@code \u00xx}; nothing else.
+ * {@code \n}, {@code \r}, {@code \t} and every other control character as a backslash-{@code u00xx} escape; nothing else.
  */
 final class Json {
     private Json() {}
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-    private static final ObjectWriter WRITER = JsonMapper.builder(JsonFactory.builder()
-                    .characterEscapes(new LineEscapes())
-                    .build())
+    private static final ObjectWriter WRITER = JsonMapper.builder()
             .enable(StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN)
             .build()
-            .writer();
+            .writer()
+            .with(new LineEscapes());
 
     /** One JSON object on one line (no line break). */
     static String object(Map<String, ?> fields) {
@@ -89,7 +87,7 @@ final class Json {
         return NODES.textNode(value.toString());
     }
 
-    /** {@code \n}, {@code \r}, {@code \t} short; every other control character {@code \u00xx} (lower-case hex). */
+    /** {@code \n}, {@code \r}, {@code \t} short; every other control character a backslash-{@code u00xx} escape (lower-case hex). */
     private static final class LineEscapes extends CharacterEscapes {
         private static final long serialVersionUID = 1L;
         private final int[] codes = standardAsciiEscapesForJSON();
