@@ -31,6 +31,8 @@ module org.jalloc.core {
             org.jalloc.freelist, org.jalloc.boundarytag, org.jalloc.buddy, org.jalloc.slab, org.jalloc.threadcache,
             org.jalloc.gc, org.jalloc.stack, org.jalloc.dense,
             org.jalloc.check, org.jalloc.testkit, org.jalloc.cli;
+    // The debug layer (debug=FZPU, leaks=LEVEL in any spec): users reach it through specs; tools see its type.
+    exports org.jalloc.core.debug to org.jalloc.check, org.jalloc.testkit, org.jalloc.cli;
     exports org.jalloc.core.nativeaccess to org.jalloc.testkit, org.jalloc.cli;
     // JFR event classes: allocators commit them from their slow paths; users read recordings, not these classes.
     exports org.jalloc.core.events to
@@ -38,6 +40,9 @@ module org.jalloc.core {
             org.jalloc.freelist, org.jalloc.boundarytag, org.jalloc.buddy, org.jalloc.slab, org.jalloc.threadcache,
             org.jalloc.gc, org.jalloc.stack, org.jalloc.dense,
             org.jalloc.check, org.jalloc.testkit, org.jalloc.cli;
+    // Internal machinery of the allocators with per-thread records, not user API: qualified, so users never see it.
+    exports org.jalloc.core.percpu to org.jalloc.slab, org.jalloc.threadcache;
+    exports org.jalloc.core.pagemap to org.jalloc.slab, org.jalloc.threadcache;
 
     uses org.jalloc.core.spi.AllocatorProvider;
 }

@@ -33,6 +33,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *   --report   also write docs/performance.md, docs/performance/*.png and results.json (and the trace charts)
  *   --out DIR  where results.json goes without --report (default target/bench)
  *   --root DIR the repository root (default: the working directory)
+ *   --only RE  only the runs whose JMH include matches the regular expression (e.g. a re-run of some workloads,
+ *              merged into an earlier results.json by hand and reported with --from)
  *   --gc       the collectors instead: GCBench and binary-trees against the JVM's collectors ({@link GcBenchMain})
  *   --gc-compare  one comparison of every collector and the JVM's on four programs ({@link GcCompareMain})
  *   --gc-pauses pauses with 1M live objects, survival rates, generational throughput, barrier costs ({@link GcPauseMain})
@@ -97,6 +99,7 @@ public final class BenchMain {
         Path root = Path.of("").toAbsolutePath();
         Path out = null;
         Path from = null;
+        java.util.regex.Pattern only = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--smoke" -> mode = Mode.SMOKE;
@@ -106,9 +109,16 @@ public final class BenchMain {
                 case "--report" -> report = true;
                 case "--out" -> out = Path.of(value(args, ++i));
                 case "--from" -> from = Path.of(value(args, ++i));
+                case "--only" -> {
+                    try {
+                        only = java.util.regex.Pattern.compile(value(args, ++i));
+                    } catch (java.util.regex.PatternSyntaxException e) {
+                        throw new IllegalArgumentException("--only: not a regular expression: " + e.getDescription());
+                    }
+                }
                 case "--root" -> root = Path.of(value(args, ++i)).toAbsolutePath();
                 case "-h", "--help" -> {
-                    System.out.println("usage: ./jalloc bench [--smoke|--quick|--full] [--json] [--report] [--out DIR] [--from RESULTS.json]\n"
+                    System.out.println("usage: ./jalloc bench [--smoke|--quick|--full] [--json] [--report] [--out DIR] [--from RESULTS.json] [--only REGEX]\n"
                             + "       ./jalloc bench --gc [--quick|--full] [--report]   (collectors: GCBench, binary-trees, JVM GCs)\n"
                             + "       ./jalloc bench --gc-compare [--quick|--full] [--report] [--from compare.json]"
                             + "   (every collector and the JVM's: four programs, time, pauses, memory, barrier cost)\n"
@@ -138,6 +148,9 @@ public final class BenchMain {
             rows.addAll(read(from));
         }
         for (Run run : from != null ? List.<Run>of() : plan(mode, subjects)) {
+            if (only != null && !only.matcher(run.include).find()) {
+                continue;
+            }
             Path log = out.resolve("jmh-" + (++n) + ".log");
             System.err.println("jalloc bench: " + run.label + " (JMH output in " + log + ")");
             rows.addAll(run(run, mode, log));
@@ -183,8 +196,13 @@ public final class BenchMain {
         List<Run> runs = new ArrayList<>();
         if (mode == Mode.SMOKE) {
             List<String> smoke = subjects.stream().filter(s -> List.of("boundary-tag", "thread-cache", "thread-cache/handle", "libc",
-                    "arena-confined", "floor-array", "floor-threadlocal").contains(s)).toList();
+                    "libc-critical", "arena-confined", "floor-array", "floor-threadlocal").contains(s)).toList();
             runs.add(new Run("pair 64 B (smoke)", "PairBenchmark.pair", Map.of("subject", smoke, "size", List.of("64")), 1));
+            // Every standard workload once, on its smallest thread count, for thread-cache and libc's critical form.
+            List<String> few = subjects.stream().filter(s -> List.of("thread-cache", "libc-critical").contains(s)).toList();
+            for (Standard w : STANDARD) {
+                runs.add(new Run(w.label + " (smoke)", w.include, Map.of("subject", few), w.threads.get(0)));
+            }
             return runs;
         }
         List<String> concurrent = new ArrayList<>();
@@ -207,8 +225,48 @@ public final class BenchMain {
         runs.add(new Run("larson, 2 threads", "LarsonBenchmark.larson", Map.of("subject", concurrent), 2));
         runs.add(new Run("producer/consumer, remote frees", "ProducerConsumerBenchmark.pc", Map.of("subject", addressed), 2));
         runs.add(new Run("heap checker", "CheckerBenchmark.fullCheck", Map.of("allocator", jalloc, "blocks", List.of("10000")), 1));
+        // The standard allocator workloads: thread-safe subjects with an address API (both thread-cache paths, the
+        // natives in both forms, a locked jalloc allocator); on one thread every general-purpose jalloc allocator.
+        List<String> threaded = new ArrayList<>();
+        List<String> single = new ArrayList<>();
+        for (String s : subjects) {
+            try (Subject subject = Subject.create(s)) {
+                if (subject.threadAddresses() != null) {
+                    single.add(s);
+                    if (subject.concurrent()) {
+                        threaded.add(s);
+                    }
+                }
+            }
+        }
+        threaded.add("boundary-tag+lock");
+        for (Standard w : STANDARD) {
+            for (int t : w.threads) {
+                boolean alone = t == 1 && !w.spawnsThreads;
+                runs.add(new Run(w.label + ", " + t + (t == 1 ? " thread" : " threads"), w.include,
+                        Map.of("subject", alone ? single : threaded), t));
+            }
+        }
         return runs;
     }
+
+    /**
+     * A standard allocator workload (mimalloc-bench's suite): its JMH include, the thread counts it runs with, and
+     * whether it starts threads of its own (then only thread-safe subjects take part, even on one JMH thread).
+     */
+    record Standard(String label, String include, List<Integer> threads, boolean spawnsThreads) {}
+
+    /** The standard allocator workloads, in report order (docs/performance.md cites each original's parameters). */
+    static final List<Standard> STANDARD = List.of(
+            new Standard("xmalloc-test", "XmallocBenchmark.xmalloc", List.of(2), true),
+            new Standard("cache-scratch", "CacheScratchBenchmark.scratch", List.of(1, 2), false),
+            new Standard("cache-thrash", "CacheThrashBenchmark.thrash", List.of(1, 2), false),
+            new Standard("larsonN", "LarsonNBenchmark.larsonN", List.of(1, 2, 4), true),
+            new Standard("rptest", "RptestBenchmark.loop", List.of(2), false),
+            new Standard("alloc-test", "AllocTestBenchmark.toggle", List.of(1, 2), false),
+            new Standard("glibc-thread", "GlibcThreadBenchmark.glibcThread", List.of(1), true),
+            new Standard("sh6bench", "ShBenchmark.sh6", List.of(4), false),
+            new Standard("sh8bench", "ShBenchmark.sh8", List.of(4), false));
 
     static List<Row> run(Run run, Mode mode, Path log) throws RunnerException {
         // JMH's own progress goes to the log, so stdout carries only result lines.

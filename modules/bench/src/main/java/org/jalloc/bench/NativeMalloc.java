@@ -12,6 +12,11 @@ import java.util.Optional;
  * A native malloc/free pair reached through FFM: libc, and mimalloc, jemalloc, tcmalloc where their Debian packages
  * are installed (libmimalloc2.0, libjemalloc2, libtcmalloc-minimal4). jemalloc only loads when the JVM starts with
  * {@code GLIBC_TUNABLES=glibc.rtld.optional_static_tls=16384}.
+ *
+ * <p>Every native allocator is measured in two forms, as any FFM user may link it: plain downcalls (a thread-state
+ * transition per call) and critical ones ({@code Linker.Option.critical(false)}: none). The benchmarks reach both
+ * through {@link #constant(String)}, whose handles are {@code static final} (one holder class per form), so the JIT
+ * folds the handle and inlines the downcall stub; the "fastest peer" of a report is the faster form.
  */
 final class NativeMalloc {
     final String name;
@@ -82,5 +87,268 @@ final class NativeMalloc {
         return new NativeMalloc(name,
                 linker.downcallHandle(m.get(), FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG), options),
                 linker.downcallHandle(f.get(), FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG), options));
+    }
+
+    /** malloc/free of one native allocator in one form. */
+    interface Calls {
+        long malloc(long size);
+
+        void free(long address);
+    }
+
+    /**
+     * The named peer ({@code libc}, {@code libc-critical}, ... {@code tcmalloc-critical}) with its downcall handles in
+     * {@code static final} fields, so the JIT inlines the downcall as it would in a program that links the allocator
+     * once: the peer at its best. Each peer has its own holder class (a JMH fork measures one subject).
+     *
+     * @throws IllegalStateException starting with {@code SKIPPED:} when the library is not installed
+     */
+    static Calls constant(String name) {
+        boolean critical = name.endsWith("-critical");
+        String lib = critical ? name.substring(0, name.length() - "-critical".length()) : name;
+        load(lib, critical); // a clear SKIPPED message before any holder class initializes
+        return switch (name) {
+            case "libc" -> new LibcPlain();
+            case "libc-critical" -> new LibcCritical();
+            case "mimalloc" -> new MimallocPlain();
+            case "mimalloc-critical" -> new MimallocCritical();
+            case "jemalloc" -> new JemallocPlain();
+            case "jemalloc-critical" -> new JemallocCritical();
+            case "tcmalloc" -> new TcmallocPlain();
+            case "tcmalloc-critical" -> new TcmallocCritical();
+            default -> throw new IllegalArgumentException("unknown native allocator " + name);
+        };
+    }
+
+    private static final class LibcPlain implements Calls {
+        static final MethodHandle MALLOC;
+        static final MethodHandle FREE;
+
+        static {
+            NativeMalloc n = load("libc", false);
+            MALLOC = n.malloc;
+            FREE = n.free;
+        }
+
+        @Override
+        public long malloc(long size) {
+            try {
+                return (long) MALLOC.invokeExact(size);
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+        }
+
+        @Override
+        public void free(long address) {
+            try {
+                FREE.invokeExact(address);
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+        }
+    }
+
+    private static final class LibcCritical implements Calls {
+        static final MethodHandle MALLOC;
+        static final MethodHandle FREE;
+
+        static {
+            NativeMalloc n = load("libc", true);
+            MALLOC = n.malloc;
+            FREE = n.free;
+        }
+
+        @Override
+        public long malloc(long size) {
+            try {
+                return (long) MALLOC.invokeExact(size);
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+        }
+
+        @Override
+        public void free(long address) {
+            try {
+                FREE.invokeExact(address);
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+        }
+    }
+
+    private static final class MimallocPlain implements Calls {
+        static final MethodHandle MALLOC;
+        static final MethodHandle FREE;
+
+        static {
+            NativeMalloc n = load("mimalloc", false);
+            MALLOC = n.malloc;
+            FREE = n.free;
+        }
+
+        @Override
+        public long malloc(long size) {
+            try {
+                return (long) MALLOC.invokeExact(size);
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+        }
+
+        @Override
+        public void free(long address) {
+            try {
+                FREE.invokeExact(address);
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+        }
+    }
+
+    private static final class MimallocCritical implements Calls {
+        static final MethodHandle MALLOC;
+        static final MethodHandle FREE;
+
+        static {
+            NativeMalloc n = load("mimalloc", true);
+            MALLOC = n.malloc;
+            FREE = n.free;
+        }
+
+        @Override
+        public long malloc(long size) {
+            try {
+                return (long) MALLOC.invokeExact(size);
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+        }
+
+        @Override
+        public void free(long address) {
+            try {
+                FREE.invokeExact(address);
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+        }
+    }
+
+    private static final class JemallocPlain implements Calls {
+        static final MethodHandle MALLOC;
+        static final MethodHandle FREE;
+
+        static {
+            NativeMalloc n = load("jemalloc", false);
+            MALLOC = n.malloc;
+            FREE = n.free;
+        }
+
+        @Override
+        public long malloc(long size) {
+            try {
+                return (long) MALLOC.invokeExact(size);
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+        }
+
+        @Override
+        public void free(long address) {
+            try {
+                FREE.invokeExact(address);
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+        }
+    }
+
+    private static final class JemallocCritical implements Calls {
+        static final MethodHandle MALLOC;
+        static final MethodHandle FREE;
+
+        static {
+            NativeMalloc n = load("jemalloc", true);
+            MALLOC = n.malloc;
+            FREE = n.free;
+        }
+
+        @Override
+        public long malloc(long size) {
+            try {
+                return (long) MALLOC.invokeExact(size);
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+        }
+
+        @Override
+        public void free(long address) {
+            try {
+                FREE.invokeExact(address);
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+        }
+    }
+
+    private static final class TcmallocPlain implements Calls {
+        static final MethodHandle MALLOC;
+        static final MethodHandle FREE;
+
+        static {
+            NativeMalloc n = load("tcmalloc", false);
+            MALLOC = n.malloc;
+            FREE = n.free;
+        }
+
+        @Override
+        public long malloc(long size) {
+            try {
+                return (long) MALLOC.invokeExact(size);
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+        }
+
+        @Override
+        public void free(long address) {
+            try {
+                FREE.invokeExact(address);
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+        }
+    }
+
+    private static final class TcmallocCritical implements Calls {
+        static final MethodHandle MALLOC;
+        static final MethodHandle FREE;
+
+        static {
+            NativeMalloc n = load("tcmalloc", true);
+            MALLOC = n.malloc;
+            FREE = n.free;
+        }
+
+        @Override
+        public long malloc(long size) {
+            try {
+                return (long) MALLOC.invokeExact(size);
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+        }
+
+        @Override
+        public void free(long address) {
+            try {
+                FREE.invokeExact(address);
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+        }
     }
 }

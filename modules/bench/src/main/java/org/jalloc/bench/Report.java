@@ -66,7 +66,8 @@ final class Report {
         sb.append("Machine: ").append(machine()).append(".\n\n");
         sb.append("Every figure comes from one JMH run on this machine: ns per operation (lower is better), the ratio to the ")
                 .append("`floor-array` floor of the same benchmark (a preallocated array stack: what no malloc+free can beat), the ratio ")
-                .append("to the fastest peer measured (libc, mimalloc, jemalloc, tcmalloc through FFM, `Arena.ofConfined()`, Netty's ")
+                .append("to the fastest peer measured (libc, mimalloc, jemalloc, tcmalloc through FFM, each in two forms: plain downcalls and ")
+                .append("critical ones, `-critical`, with no thread-state transition; `Arena.ofConfined()`, Netty's ")
                 .append("pooled direct buffers), and Java-heap bytes allocated per operation (`-prof gc`). Subjects are described in ")
                 .append("`modules/bench/src/main/java/org/jalloc/bench/Subject.java`. Peers that are not installed are skipped:\n\n");
         if (skipped.isEmpty()) {
@@ -86,6 +87,7 @@ final class Report {
         table(sb, dir, results, "ScalingBenchmark.replace", "Scaling: free + malloc of 16–64 B with 1k, 32k, 1M live blocks", "live", "scaling");
         threads(sb, dir, results);
         table(sb, dir, results, "ProducerConsumerBenchmark.pc", "Producer/consumer, every free remote (2 threads): ns per block handed over", null, "producer-consumer");
+        standard(sb, dir, results);
         checker(sb, results);
         traces(sb, dir, mode);
         Files.writeString(md, sb.toString());
@@ -113,6 +115,9 @@ final class Report {
 
     @SuppressWarnings("unchecked")
     private static String param(Map<String, Object> r, String key) {
+        if (key.equals("threads")) {
+            return String.valueOf(r.get("threads")); // a column per thread count (the standard workloads)
+        }
         return ((Map<String, String>) r.get("params")).getOrDefault(key, "");
     }
 
@@ -137,7 +142,8 @@ final class Report {
                 who[1] = (String) r.get("allocator");
             }
         }
-        StringBuilder sb = new StringBuilder("Measured, per benchmark: the fastest jalloc allocator against the fastest peer.\n\n");
+        StringBuilder sb = new StringBuilder("Measured, per benchmark: the fastest jalloc allocator against the fastest peer (every native peer "
+                + "in both forms, plain and critical downcalls; the faster form counts).\n\n");
         sb.append("| benchmark | fastest jalloc | ns/op | fastest peer | ns/op | jalloc / peer |\n|---|---|---:|---|---:|---:|\n");
         groups.forEach((g, best) -> {
             if (best[0] < Double.MAX_VALUE && best[1] < Double.MAX_VALUE) {
@@ -215,6 +221,33 @@ final class Report {
         }
         save(cc, dir.resolve(chart + ".png"));
         sb.append("\n![").append(title).append("](performance/").append(chart).append(".png)\n\n");
+    }
+
+    /** What one op of each standard workload is, for its table's title. */
+    private static final Map<String, String> STANDARD_TITLES = Map.of(
+            "XmallocBenchmark.xmalloc", "xmalloc-test: 2 producers, 2 consumers, batches of 4,096 × 64 B — ns per block handed over",
+            "CacheScratchBenchmark.scratch", "cache-scratch (passive false sharing): ns per malloc, 2,000 writes and reads of 1 B, free",
+            "CacheThrashBenchmark.thrash", "cache-thrash (active false sharing): ns per malloc, 2,000 writes and reads of 1 B, free",
+            "LarsonNBenchmark.larsonN", "larsonN: 5,000 blocks of 8–1,000 B per thread, handed to a new thread every 500,000 replacements — ns per replacement (aggregate)",
+            "RptestBenchmark.loop", "rptest: 1,000 slots per thread, 8–16,000 B, a batch to another thread every 2 loops — ns per loop",
+            "AllocTestBenchmark.toggle", "alloc-test: 2^18 slots, Pareto-picked, 5 B–1 KiB, full writes and reads — ns per toggle",
+            "GlibcThreadBenchmark.glibcThread", "glibc-thread: 8 short-lived threads of 10,000 replacements, 4 B–32 KiB inverse-square — ns per replacement",
+            "ShBenchmark.sh6", "sh6bench: 4 threads, batches of 1,000 blocks of 1–1,000 B freed out of order — ns per block",
+            "ShBenchmark.sh8", "sh8bench: as sh6bench, half of each batch freed by the next thread — ns per block");
+
+    /** One table per standard workload, a column per thread count. */
+    private static void standard(StringBuilder sb, Path dir, List<Map<String, Object>> results) throws IOException {
+        if (BenchMain.STANDARD.stream().noneMatch(w -> !of(results, w.include()).isEmpty())) {
+            return;
+        }
+        sb.append("## The standard allocator workloads\n\n")
+                .append("mimalloc-bench's suite re-expressed as JMH benchmarks (what each original measures, its parameters and how ")
+                .append("this version maps to it: the header comment of each benchmark class and the notes above). Columns are ")
+                .append("JMH thread counts; thread-safe subjects only where threads share the allocator.\n\n");
+        for (BenchMain.Standard w : BenchMain.STANDARD) {
+            String title = STANDARD_TITLES.getOrDefault(w.include(), w.label());
+            table(sb, dir, results, w.include(), title, "threads", w.label());
+        }
     }
 
     private static void threads(StringBuilder sb, Path dir, List<Map<String, Object>> results) throws IOException {

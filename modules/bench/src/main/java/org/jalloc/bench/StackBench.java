@@ -145,7 +145,8 @@ public final class StackBench {
             }
         }
         for (String lib : List.of("mimalloc-critical", "jemalloc-critical", "tcmalloc-critical")) {
-            if (names.contains(lib.replace("-critical", ""))) {
+            // Subject.names() lists both forms of every native allocator; this keeps each critical form beside its plain one.
+            if (names.contains(lib.replace("-critical", "")) && !names.contains(lib)) {
                 names.add(names.indexOf(lib.replace("-critical", "")) + 1, lib);
             }
         }

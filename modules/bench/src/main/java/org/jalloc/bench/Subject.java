@@ -14,6 +14,7 @@ import org.jalloc.core.memory.Heap;
 import org.jalloc.core.spi.AllocatorType;
 import org.jalloc.threadcache.ThreadCache;
 import org.jalloc.threadcache.ThreadCacheAllocator;
+import org.jalloc.core.walk.Inspection;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -29,8 +30,8 @@ import io.netty.buffer.PooledByteBufAllocator;
  *   <tr><td>every {@code ./jalloc list} name</td><td>jalloc</td><td>malloc/free; thread-cache with production defaults</td></tr>
  *   <tr><td>thread-cache/handle</td><td>jalloc</td><td>thread-cache through an explicit cache handle (no thread-local lookup)</td></tr>
  *   <tr><td>NAME+lock</td><td>jalloc</td><td>a single-owner jalloc allocator behind one lock (threaded workloads)</td></tr>
- *   <tr><td>libc, mimalloc, jemalloc, tcmalloc</td><td>peer</td><td>malloc/free through a normal FFM downcall</td></tr>
- *   <tr><td>libc-critical (and the others with -critical)</td><td>peer</td><td>the same through a critical downcall</td></tr>
+ *   <tr><td>libc, mimalloc, jemalloc, tcmalloc</td><td>peer</td><td>malloc/free through a normal FFM downcall (constant handles)</td></tr>
+ *   <tr><td>libc-critical, mimalloc-critical, jemalloc-critical, tcmalloc-critical</td><td>peer</td><td>the same through a critical downcall: every native peer is measured in both forms, wherever natives are measured</td></tr>
  *   <tr><td>arena-confined</td><td>peer</td><td>{@code Arena.ofConfined()}, allocate, close</td></tr>
  *   <tr><td>netty</td><td>peer</td><td>Netty {@code PooledByteBufAllocator} direct buffer, release</td></tr>
  *   <tr><td>arena-slice</td><td>floor</td><td>bump allocation in one confined arena, nothing freed (reset every 64K blocks): the floor for allocation without free</td></tr>
@@ -46,11 +47,40 @@ abstract class Subject implements AutoCloseable {
         long malloc(long size);
 
         void free(long address);
+
+        /**
+         * The native address of address 0: a block at address {@code p} is the memory at {@code base() + p} (a jalloc
+         * heap's reservation start; 0 for native allocators). Workloads write every subject's blocks the same way,
+         * through {@link #ALL_MEMORY} at {@code base() + p}, so no subject pays for a different access path.
+         */
+        default long base() {
+            return 0;
+        }
+
+        /** The calling thread is done with this view (an explicit thread-cache handle is detached). */
+        default void done() {}
     }
 
-    /** The address API when this subject has one (native and jalloc subjects), else null. */
+    /** All of memory: native addresses are offsets in it. */
+    static final MemorySegment ALL_MEMORY = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+
+    /** The address API when this subject has one (native and jalloc subjects), else null; safe for any thread. */
     Addresses addresses() {
         return null;
+    }
+
+    /**
+     * An address API for the calling thread alone (one thread at a time; call {@link Addresses#done()} when the thread
+     * is finished with it): the shared {@link #addresses()}, or for {@code thread-cache/handle} a fresh explicit cache.
+     * Null when the subject has no address API.
+     */
+    Addresses threadAddresses() {
+        return addresses();
+    }
+
+    /** Whether {@link #threadAddresses()} may be used from several threads at once. */
+    boolean concurrentAddresses() {
+        return concurrent() && threadAddresses() != null;
     }
 
     /** One thread's view: a table of slots. */
@@ -109,9 +139,21 @@ abstract class Subject implements AutoCloseable {
                 names.add("thread-cache/handle");
             }
         }
-        names.addAll(List.of("libc", "libc-critical", "mimalloc", "jemalloc", "tcmalloc", "arena-confined", "netty",
-                "arena-slice", "floor-array", "floor-threadlocal"));
+        names.addAll(NATIVES);
+        names.addAll(List.of("arena-confined", "netty", "arena-slice", "floor-array", "floor-threadlocal"));
         return names;
+    }
+
+    /**
+     * Every native allocator in both forms, plain and critical downcalls: a peer is measured at its best, and the
+     * critical form ({@code Linker.Option.critical(false)}, no thread-state transition) is open to any FFM user.
+     */
+    static final List<String> NATIVES = List.of("libc", "libc-critical", "mimalloc", "mimalloc-critical", "jemalloc",
+            "jemalloc-critical", "tcmalloc", "tcmalloc-critical");
+
+    /** Whether {@code name} is a native allocator reached through FFM (either form). */
+    static boolean isNative(String name) {
+        return NATIVES.contains(name);
     }
 
     /**
@@ -127,11 +169,8 @@ abstract class Subject implements AutoCloseable {
             case "arena-confined" -> new ArenaConfined();
             case "netty" -> new Netty();
             case "thread-cache/handle" -> new ThreadCacheHandle();
-            case "libc", "mimalloc", "jemalloc", "tcmalloc" -> new Native(NativeMalloc.load(name, false), name);
-            case "libc-critical", "mimalloc-critical", "jemalloc-critical", "tcmalloc-critical" -> {
-                String lib = name.substring(0, name.indexOf('-'));
-                yield new Native(NativeMalloc.load(lib, true), name);
-            }
+            case "libc", "libc-critical", "mimalloc", "mimalloc-critical", "jemalloc", "jemalloc-critical", "tcmalloc",
+                 "tcmalloc-critical" -> new Native(NativeMalloc.constant(name), name);
             default -> name.endsWith("+lock") ? new Jalloc(name.substring(0, name.length() - 5), true) : new Jalloc(name, false);
         };
     }
@@ -182,6 +221,7 @@ abstract class Subject implements AutoCloseable {
 
         @Override
         Addresses addresses() {
+            long base = Inspection.of(allocator).heap().memory().address();
             return new Addresses() {
                 @Override
                 public long malloc(long size) {
@@ -191,6 +231,11 @@ abstract class Subject implements AutoCloseable {
                 @Override
                 public void free(long address) {
                     allocator.free(address);
+                }
+
+                @Override
+                public long base() {
+                    return base;
                 }
             };
         }
@@ -236,15 +281,42 @@ abstract class Subject implements AutoCloseable {
         }
 
         @Override
+        Addresses threadAddresses() {
+            ThreadCache cache = allocator.newCache();
+            long base = Inspection.of(allocator).heap().memory().address();
+            return new Addresses() {
+                @Override
+                public long malloc(long size) {
+                    return allocator.malloc(cache, size);
+                }
+
+                @Override
+                public void free(long address) {
+                    allocator.free(cache, address);
+                }
+
+                @Override
+                public long base() {
+                    return base;
+                }
+
+                @Override
+                public void done() {
+                    allocator.detach(cache);
+                }
+            };
+        }
+
+        @Override
         public void close() {
             allocator.close();
         }
     }
 
     static final class Native extends Subject {
-        private final NativeMalloc lib;
+        private final NativeMalloc.Calls lib;
 
-        Native(NativeMalloc lib, String name) {
+        Native(NativeMalloc.Calls lib, String name) {
             super(name, Kind.PEER);
             this.lib = lib;
         }

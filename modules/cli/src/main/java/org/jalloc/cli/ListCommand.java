@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import org.jalloc.core.debug.DebugOptions;
 import org.jalloc.core.spi.AllocatorType;
 import org.jalloc.core.spi.AllocatorTypes;
 import org.jalloc.core.spi.OptionSpec;
@@ -37,7 +38,7 @@ final class ListCommand implements Callable<Integer> {
                 o.put("description", t.description());
                 o.put("threadSafety", t.threadSafety().name());
                 Map<String, Object> options = new LinkedHashMap<>();
-                for (OptionSpec s : t.options()) {
+                for (OptionSpec s : DebugOptions.optionsOf(t)) {
                     Map<String, Object> option = new LinkedHashMap<>();
                     option.put("default", s.defaultValue());
                     option.put("values", s.values());
@@ -54,7 +55,7 @@ final class ListCommand implements Callable<Integer> {
             } else {
                 out.printf("%-14s %-12s %s%n", t.name(), t.threadSafety() == org.jalloc.core.ThreadSafety.CONCURRENT ? "concurrent" : "single-owner",
                         t.description());
-                for (OptionSpec s : t.options()) {
+                for (OptionSpec s : DebugOptions.optionsOf(t)) {
                     out.printf("%-14s   %s  %s%n", "", s.usage(), s.description());
                 }
             }

@@ -6,11 +6,17 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
+import org.jalloc.core.Allocator;
+import org.jalloc.core.LeakReport;
 import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.core.nativeaccess.Libc;
+import org.jalloc.testkit.trace.Op;
+import org.jalloc.testkit.trace.OpRunner;
 import org.jalloc.testkit.trace.NativePeer;
 import org.jalloc.testkit.trace.PeerUtilization;
 import org.jalloc.testkit.trace.ReplayResult;
@@ -52,6 +58,10 @@ final class ReplayCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "one JSON object per trace")
     boolean json;
+
+    @Option(names = "--leaks", description = {"also replay each trace once with leak detection (leaks=paranoid unless the spec names a level)"
+            + " and print what it leaves live at its end, by size class (with --json, one object per trace whose first key is \"leaks\")"})
+    boolean leaks;
 
     /** The longest --min-time, in milliseconds (an hour). */
     static final long MAX_MIN_TIME = 3_600_000;
@@ -167,6 +177,9 @@ final class ReplayCommand implements Callable<Integer> {
                 out.printf("%-22s %7d %7.1f%% %12.0f%s%s  %s%n", t.name(), r.ops(), 100 * r.utilization(), r.opsPerSecond(),
                         baseline.isEmpty() ? "" : String.format("%12.0f %6.2fx", libc, libc == 0 ? 0 : r.opsPerSecond() / libc), peerCells, status);
             }
+            if (leaks) {
+                printLeaks(t, out);
+            }
             out.flush();
         }
         // The closing note (in --json mode too: it does not begin with '{', so it is not a result line).
@@ -179,6 +192,68 @@ final class ReplayCommand implements Callable<Integer> {
             });
         }
         return failed ? Main.FAILED : 0;
+    }
+
+    /** Replays {@code t} once with leak detection, without freeing what it leaves, and prints that by size class. */
+    private void printLeaks(Trace t, PrintWriter out) {
+        String leakSpec = allocator.contains("leaks=") ? allocator : allocator + (allocator.contains(":") ? "," : ":") + "leaks=paranoid";
+        AllocatorFactory f = Specs.usable(leakSpec, heap);
+        Allocator a = f.create(Specs.reserve(heap));
+        OpRunner runner = new OpRunner(t.numIds());
+        try {
+            for (Op op : t.ops()) {
+                if (!runner.apply(a, op)) {
+                    break;
+                }
+            }
+            TreeMap<Long, long[]> classes = new TreeMap<>();
+            long blocks = 0;
+            long usable = 0;
+            for (int id = 0; id < t.numIds(); id++) {
+                long p = runner.address(id);
+                if (p != 0) {
+                    long u = a.usableSize(p);
+                    long upTo = u <= 16 ? 16 : Long.highestOneBit(u - 1) << 1;
+                    long[] c = classes.computeIfAbsent(upTo, k -> new long[2]);
+                    c[0]++;
+                    c[1] += u;
+                    blocks++;
+                    usable += u;
+                }
+            }
+            LeakReport report = a.leakReport();
+            if (json) {
+                Map<String, Object> o = new LinkedHashMap<>();
+                o.put("leaks", t.name());
+                o.put("allocator", f.name());
+                o.put("blocks", blocks);
+                o.put("requestedBytes", runner.liveRequested());
+                o.put("usableBytes", usable);
+                o.put("reportedBlocks", report.liveBlocks());
+                List<Map<String, Object>> rows = new ArrayList<>();
+                classes.forEach((upTo, c) -> {
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    row.put("upTo", upTo);
+                    row.put("blocks", c[0]);
+                    row.put("bytes", c[1]);
+                    rows.add(row);
+                });
+                o.put("sizeClasses", rows);
+                out.println(Json.object(o));
+            } else {
+                out.printf(Locale.ROOT, "leaks: %s with %s: %,d block%s live at the end (%,d bytes requested, %,d usable; the leak report counts %,d)%s%n",
+                        t.name(), f.name(), blocks, blocks == 1 ? "" : "s", runner.liveRequested(), usable, report.liveBlocks(),
+                        runner.outOfMemory() ? " [out of memory at op " + runner.outOfMemoryAt() + "]" : "");
+                if (blocks > 0) {
+                    out.printf("  %-20s %10s %14s%n", "size class", "blocks", "bytes");
+                    classes.forEach((upTo, c) -> out.printf(Locale.ROOT, "  %-20s %,10d %,14d%n",
+                            "(" + (upTo == 16 ? 0 : upTo / 2) + ", " + upTo + "]", c[0], c[1]));
+                }
+            }
+        } finally {
+            runner.freeAll(a); // what was left is reported above, not again by close()
+            a.close();
+        }
     }
 
     private static double mdriverMean(Map<String, Double> utilization) {

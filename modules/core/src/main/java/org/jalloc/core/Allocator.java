@@ -112,6 +112,15 @@ public interface Allocator extends AutoCloseable {
     @Override
     void close();
 
+    /**
+     * The blocks still live, grouped by allocation site, largest first, when the allocator was created with leak
+     * detection ({@code leaks=simple|advanced|paranoid} in its spec); otherwise an empty report at
+     * {@link LeakLevel#DISABLED}. Walks the heap: call it while no other thread uses the allocator.
+     */
+    default LeakReport leakReport() {
+        return LeakReport.disabled(name());
+    }
+
     /** A bounds-checked view of the usable payload of a live block. */
     default MemorySegment segment(long address) {
         if (address == 0) {

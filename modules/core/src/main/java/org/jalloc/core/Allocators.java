@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import org.jalloc.core.debug.DebugOptions;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.spi.AllocatorSpec;
 import org.jalloc.core.spi.AllocatorType;
@@ -31,7 +32,7 @@ public final class Allocators {
     }
 
     private static AllocatorInfo info(AllocatorType t) {
-        return new AllocatorInfo(t.name(), t.description(), t.threadSafety(), t.options().stream()
+        return new AllocatorInfo(t.name(), t.description(), t.threadSafety(), DebugOptions.optionsOf(t).stream()
                 .map(o -> new AllocatorInfo.Option(o.key(), o.defaultValue(), o.values(), o.accepted(), o.description()))
                 .toList());
     }
@@ -44,14 +45,18 @@ public final class Allocators {
     public static Allocator create(String spec, long heapBytes) {
         AllocatorSpec parsed = AllocatorSpec.parse(spec);
         AllocatorType type = AllocatorTypes.require(parsed.name());
-        Map<String, String> options = type.resolve(parsed);
+        DebugOptions.Split split = DebugOptions.split(type, parsed);
+        Map<String, String> options = type.resolve(split.rest());
+        String base = type.displayName(options);
         Heap heap = Heap.reserve(heapBytes);
+        Allocator engine;
         try {
-            return type.factory().create(heap, options, type.displayName(options));
+            engine = type.factory().create(heap, options, base);
         } catch (RuntimeException | Error e) {
             heap.close();
             throw e;
         }
+        return split.options().wrap(engine, split.options().displayName(base));
     }
 
     /** Wraps {@code allocator} so its stats report live and peak requested bytes. */

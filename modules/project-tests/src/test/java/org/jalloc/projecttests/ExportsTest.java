@@ -60,7 +60,8 @@ class ExportsTest {
             "org.jalloc.buddy", "org.jalloc.slab", "org.jalloc.threadcache", "org.jalloc.dense", "org.jalloc.stack",
             "org.jalloc.gc");
     static final List<String> CORE_INTERNAL = List.of("org.jalloc.core.memory", "org.jalloc.core.walk",
-            "org.jalloc.core.spi", "org.jalloc.core.nativeaccess", "org.jalloc.core.events");
+            "org.jalloc.core.spi", "org.jalloc.core.nativeaccess", "org.jalloc.core.events", "org.jalloc.core.debug",
+            "org.jalloc.core.percpu", "org.jalloc.core.pagemap");
 
     /** The jalloc modules on the class path (jars or target/classes), by name. */
     static Map<String, ModuleReference> modules() {
@@ -230,6 +231,10 @@ class ExportsTest {
         Exports nativeAccess = core.exports().stream().filter(e -> e.source().equals("org.jalloc.core.nativeaccess"))
                 .findFirst().orElseThrow();
         assertEquals(Set.of("org.jalloc.testkit", "org.jalloc.cli"), nativeAccess.targets(), "libc downcalls: testkit and cli only");
+        for (String perThread : List.of("org.jalloc.core.percpu", "org.jalloc.core.pagemap")) {
+            Exports e = core.exports().stream().filter(x -> x.source().equals(perThread)).findFirst().orElseThrow();
+            assertEquals(Set.of("org.jalloc.slab", "org.jalloc.threadcache"), e.targets(), perThread + ": slab and thread-cache only");
+        }
         for (String name : USER_FACING.subList(1, USER_FACING.size())) {
             ModuleDescriptor d = modules().get(name).descriptor();
             assertTrue(d.requires().stream().anyMatch(r -> r.name().equals("org.jalloc.core")

@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -20,6 +22,10 @@ import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.memory.GranuleMap;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.spi.AbstractAllocator;
+import org.jalloc.core.pagemap.RadixPageMap;
+import org.jalloc.core.percpu.PerThreadOptions;
+import org.jalloc.core.percpu.Scavenger;
+import org.jalloc.core.percpu.ThreadRegistry;
 import org.jalloc.core.walk.HeapWalk;
 
 /**
@@ -33,7 +39,7 @@ import org.jalloc.core.walk.HeapWalk;
  * <b>page</b>: 4 KiB, the buddy's order-0 block. <b>cache</b>: objects of one size ({@link SlabCache}).
  * <b>slab</b>: a buddy block of one cache, cut into slots after a color offset. <b>slab header</b>: 64 bytes per slab,
  * on the slab (objects under 512 bytes) or in an off-slab descriptor taken from a kmalloc cache (Linux SLAB's
- * {@code OFF_SLAB}). <b>page map</b> ({@link PageMap}): page → slab header or large block. <b>magazine</b>: a
+ * {@code OFF_SLAB}). <b>page map</b> ({@link SlabPageEntry}, in core's {@link RadixPageMap}): page → slab header or large block. <b>magazine</b>: a
  * thread's stack of free objects of one cache. <b>depot</b>: a cache's spare full and empty magazines.
  * <b>state map</b> ({@link GranuleMap}): a byte per 16 bytes of heap, outside it: whether each on-slab slot is free.
  * <b>large block</b>: a kmalloc request above 8 KiB, served as one buddy block of 2^k pages, k up to the page
@@ -139,7 +145,7 @@ public final class SlabAllocator extends AbstractAllocator {
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
 
     final BuddyPages pages;
-    final PageMap pageMap;
+    final RadixPageMap.Words pageMap;
     /** One byte per 16 bytes of heap, outside it: whether each slot of an on-slab slab is free ({@link SlabCache}). */
     final GranuleMap states;
     /** Guards {@link #pages} and page map writes. */
@@ -150,15 +156,17 @@ public final class SlabAllocator extends AbstractAllocator {
     /** Caches by id (null once destroyed); copy on write under {@link #cacheRegistry}. */
     private volatile @Nullable SlabCache[] caches = new SlabCache[0];
     private final Object cacheRegistry = new Object();
-    /** Every platform thread's magazines (shared per-thread machinery: registry, dead-owner sweep, scavenger trigger). */
-    private final ThreadRegistry<ThreadMagazines> registry = new ThreadRegistry<>();
+    /** Every platform thread's magazines (core's per-thread registry: hint, thread-local, dead-owner sweep). */
+    private final Magazines registry = new Magazines();
+    /** The scavenger: every {@link #SCAVENGE_EVERY}th operation off the magazine fast path, or its daemon. */
+    private final Scavenger scavenger = new Scavenger(SCAVENGE_EVERY);
+    private final PerThreadOptions perThread;
     final Debug.Sites sites = new Debug.Sites();
     private final int descriptorSite;
     private final int kmallocDebug;
     private final boolean magazinesOn;
     private final boolean magazineResize;
     private final int emptySlabs;
-    private volatile @Nullable Thread background;
     private volatile boolean closed;
     private @MonotonicNonNull SlabWalk walk;
 
@@ -174,7 +182,7 @@ public final class SlabAllocator extends AbstractAllocator {
     private SlabAllocator(Builder b, Heap heap) {
         super(b.name, heap);
         this.pages = new BuddyPages(heap, PAGE_SIZE, pageOrder(b.maxOrder, heap));
-        this.pageMap = new PageMap(heap.limit(), Long.numberOfTrailingZeros(PAGE_SIZE));
+        this.pageMap = SlabPageEntry.newMap(heap);
         this.states = new GranuleMap(heap);
         this.firstAddress = pages.firstAddress();
         this.mem = heap.memory();
@@ -182,6 +190,7 @@ public final class SlabAllocator extends AbstractAllocator {
         this.magazinesOn = b.magazines;
         this.magazineResize = b.resize;
         this.emptySlabs = b.emptySlabs;
+        this.perThread = b.perThread;
         this.descriptorSite = sites.intern("slab layer (off-slab descriptor)");
     }
 
@@ -213,7 +222,7 @@ public final class SlabAllocator extends AbstractAllocator {
         private boolean resize = true;
         private int emptySlabs = DEFAULT_EMPTY_SLABS;
         private String name = "slab";
-        private @Nullable Duration background;
+        private final PerThreadOptions perThread = new PerThreadOptions();
 
         private Builder() {}
 
@@ -269,26 +278,20 @@ public final class SlabAllocator extends AbstractAllocator {
 
         /** Runs {@link #scavenge()} on a daemon thread every {@code period} (default: no thread). */
         public Builder backgroundScavenger(Duration period) {
-            this.background = period;
+            perThread.backgroundScavenger(period);
             return this;
         }
 
         /** A new slab allocator over {@code heap} (empty: {@code brk == start}), which it owns from now on. */
         SlabAllocator build(Heap heap) {
             SlabAllocator a = new SlabAllocator(this, heap);
-            a.start(background);
+            a.start();
             return a;
         }
 
         /** A new slab allocator over a new heap of {@code heapBytes}. */
         public SlabAllocator build(long heapBytes) {
-            Heap heap = Heap.reserve(heapBytes);
-            try {
-                return build(heap);
-            } catch (RuntimeException e) {
-                heap.close();
-                throw e;
-            }
+            return PerThreadOptions.buildOnNewHeap(heapBytes, this::build);
         }
     }
 
@@ -302,7 +305,7 @@ public final class SlabAllocator extends AbstractAllocator {
     }
 
     /** Creates the kmalloc caches, the walk and the optional scavenger thread, once the allocator is constructed. */
-    private void start(@Nullable Duration every) {
+    private void start() {
         for (int i = 0; i < KMALLOC_SIZES.length; i++) {
             long size = KMALLOC_SIZES[i];
             long align = kmallocDebug != 0 ? CacheGeometry.MIN_ALIGN : Long.lowestOneBit(size);
@@ -310,23 +313,7 @@ public final class SlabAllocator extends AbstractAllocator {
                     SlabCache.RESIZE_CONTENTION);
         }
         walk = new SlabWalk(this);
-        if (every != null) {
-            long period = Math.max(1, every.toMillis());
-            Thread t = Thread.ofPlatform().daemon().name("jalloc-slab-scavenger").unstarted(() -> {
-                while (!closed) {
-                    try {
-                        Thread.sleep(period);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                    if (!closed) {
-                        scavenge();
-                    }
-                }
-            });
-            background = t;
-            t.start();
-        }
+        perThread.start(scavenger, "jalloc-slab-scavenger", this::scavenge);
     }
 
     static String kmallocName(long size) {
@@ -461,12 +448,7 @@ public final class SlabAllocator extends AbstractAllocator {
 
     /** The calling platform thread's magazines (created on first use), or null on a virtual thread. */
     @Nullable ThreadMagazines currentMagazines() {
-        Thread t = Thread.currentThread();
-        if (t.isVirtual()) {
-            return null;
-        }
-        ThreadMagazines m = registry.existing();
-        return m != null ? m : attach(t);
+        return registry.current();
     }
 
     /** The calling thread's magazines if it has any. */
@@ -474,13 +456,28 @@ public final class SlabAllocator extends AbstractAllocator {
         return registry.existing();
     }
 
-    private ThreadMagazines attach(Thread t) {
-        if (closed) {
-            throw new IllegalStateException(name() + " is closed");
+    /** The magazines of platform threads: core's per-thread registry (hint, thread-local, attach order, dead sweep). */
+    private final class Magazines extends ThreadRegistry<ThreadMagazines> {
+        @Override
+        protected Thread ownerOf(ThreadMagazines record) {
+            return record.owner;
         }
-        ThreadMagazines m = registry.attach(t, ThreadMagazines::new);
-        sweepDeadThreads();
-        return m;
+
+        @Override
+        protected ThreadMagazines newRecord(@Nullable Thread owner, int id) {
+            if (closed) {
+                throw new IllegalStateException(name() + " is closed");
+            }
+            if (owner == null) {
+                throw new NullPointerException("owner");
+            }
+            return new ThreadMagazines(owner, id);
+        }
+
+        @Override
+        protected void attached(ThreadMagazines record) {
+            sweepDeadThreads();
+        }
     }
 
     /** The registered threads' magazines now (for the walk and statistics). */
@@ -546,7 +543,7 @@ public final class SlabAllocator extends AbstractAllocator {
 
     /** Counts an operation off the magazine fast path; every {@link #SCAVENGE_EVERY}th runs the scavenger. No lock held. */
     void tick() {
-        registry.tick(SCAVENGE_EVERY, this::scavengeLocked);
+        scavenger.countAndTick(now -> scavengeLocked());
     }
 
     /**
@@ -554,7 +551,7 @@ public final class SlabAllocator extends AbstractAllocator {
      * every depot's unused working set (full magazines to the slabs, empty ones dropped).
      */
     public void scavenge() {
-        registry.scavenge(this::scavengeLocked);
+        scavenger.run(this::scavengeLocked);
     }
 
     private void scavengeLocked() {
@@ -659,13 +656,13 @@ public final class SlabAllocator extends AbstractAllocator {
 
     void mapSlab(long base, int order, long header) {
         synchronized (pageLock) {
-            pageMap.setRange(base, 1L << order, header, header);
+            pageMap.setRange(base >>> SlabPageEntry.PAGE_SHIFT, 1L << order, header, header);
         }
     }
 
     void unmapSlab(long base, int order) {
         synchronized (pageLock) {
-            pageMap.setRange(base, 1L << order, 0, 0);
+            pageMap.setRange(base >>> SlabPageEntry.PAGE_SHIFT, 1L << order, 0, 0);
             pages.freePages(base, order);
         }
     }
@@ -688,7 +685,7 @@ public final class SlabAllocator extends AbstractAllocator {
         synchronized (pageLock) {
             long a = pages.allocPages(order);
             if (a != 0) {
-                pageMap.setRange(a, 1L << order, PageMap.large(order), PageMap.LARGE_TAIL);
+                pageMap.setRange(a >>> SlabPageEntry.PAGE_SHIFT, 1L << order, SlabPageEntry.large(order), SlabPageEntry.LARGE_TAIL);
                 largeAllocs++;
                 largeLiveBytes += PAGE_SIZE << order;
             }
@@ -711,7 +708,7 @@ public final class SlabAllocator extends AbstractAllocator {
                 throw new HeapCorruptionException(name() + ": the page map names a large block of order " + order + " at " + hex(a)
                         + ", but buddy has no such allocated block", a);
             }
-            pageMap.setRange(a, 1L << order, PageMap.FREED_LARGE, 0);
+            pageMap.setRange(a >>> SlabPageEntry.PAGE_SHIFT, 1L << order, SlabPageEntry.FREED_LARGE, 0);
             pages.freePages(a, order);
             largeFrees++;
             largeLiveBytes -= PAGE_SIZE << order;
@@ -750,15 +747,15 @@ public final class SlabAllocator extends AbstractAllocator {
     long slabHeaderAt(long address, String op, @Nullable SlabCache cache) {
         String who = cache != null ? cache.name() : name();
         screen(address, who, op);
-        long e = pageMap.get(address);
+        long e = pageMap.get(address >>> SlabPageEntry.PAGE_SHIFT);
         if (e > 0) {
             return checkedHeader(e, address);
         }
-        if (PageMap.largeOrder(e) >= 0 || e == PageMap.LARGE_TAIL) {
+        if (SlabPageEntry.largeOrder(e) >= 0 || e == SlabPageEntry.LARGE_TAIL) {
             throw new WrongCacheException(who + ": " + op + "(" + hex(address) + "): in a large kmalloc block, not an object of " + who,
                     address, who, "kmalloc (large block)");
         }
-        if (e == PageMap.FREED_LARGE && (address & (PAGE_SIZE - 1)) == 0) {
+        if (e == SlabPageEntry.FREED_LARGE && (address & (PAGE_SIZE - 1)) == 0) {
             throw new DoubleFreeException(who + ": " + op + "(" + hex(address) + "): a large block freed already (double free?)", address);
         }
         throw new InvalidPointerException(who + ": " + op + "(" + hex(address) + "): on a page of no slab", address);
@@ -767,19 +764,19 @@ public final class SlabAllocator extends AbstractAllocator {
     /** The kmalloc view: the slab header (&gt; 0) or the large-block entry (&lt; 0) at {@code address}; throws otherwise. */
     private long lookup(long address, String op) {
         screen(address, name(), op);
-        long e = pageMap.get(address);
+        long e = pageMap.get(address >>> SlabPageEntry.PAGE_SHIFT);
         if (e > 0) {
             return checkedHeader(e, address);
         }
-        int k = PageMap.largeOrder(e);
+        int k = SlabPageEntry.largeOrder(e);
         boolean pageStart = (address & (PAGE_SIZE - 1)) == 0;
         if (k >= 0 && pageStart) {
             return e;
         }
-        if (e == PageMap.FREED_LARGE && pageStart) {
+        if (e == SlabPageEntry.FREED_LARGE && pageStart) {
             throw new DoubleFreeException(name() + ": " + op + "(" + hex(address) + "): a large block freed already (double free?)", address);
         }
-        if (k >= 0 || e == PageMap.LARGE_TAIL) {
+        if (k >= 0 || e == SlabPageEntry.LARGE_TAIL) {
             throw new InvalidPointerException(name() + ": " + op + "(" + hex(address) + "): inside a large block, not at its start", address);
         }
         throw new InvalidPointerException(name() + ": " + op + "(" + hex(address) + "): on a page of no slab and no large block", address);
@@ -835,7 +832,7 @@ public final class SlabAllocator extends AbstractAllocator {
             SlabCache c = kmallocCacheOf(e, address, "free");
             c.release(c.check(e, address, "free"), address);
         } else {
-            freeLarge(address, PageMap.largeOrder(e));
+            freeLarge(address, SlabPageEntry.largeOrder(e));
         }
     }
 
@@ -847,7 +844,7 @@ public final class SlabAllocator extends AbstractAllocator {
             c.check(e, address, "usableSize");
             return c.usableSize();
         }
-        return PAGE_SIZE << PageMap.largeOrder(e);
+        return PAGE_SIZE << SlabPageEntry.largeOrder(e);
     }
 
     @Override
@@ -859,7 +856,7 @@ public final class SlabAllocator extends AbstractAllocator {
             return size <= c.usableSize();
         }
         int need = pages.orderFor(size);
-        return need >= 0 && need <= PageMap.largeOrder(e);
+        return need >= 0 && need <= SlabPageEntry.largeOrder(e);
     }
 
     /**
@@ -870,7 +867,7 @@ public final class SlabAllocator extends AbstractAllocator {
      */
     public SlabObjectInfo objectInfo(long address) {
         screen(address, name(), "objectInfo");
-        long e = pageMap.get(address);
+        long e = pageMap.get(address >>> SlabPageEntry.PAGE_SHIFT);
         if (e > 0) {
             long h = checkedHeader(e, address);
             SlabCache c = cacheById(mem.get(INT, h + SlabCache.H_CACHE));
@@ -879,7 +876,7 @@ public final class SlabAllocator extends AbstractAllocator {
             }
             return c.describe(h, address);
         }
-        int k = PageMap.largeOrder(e);
+        int k = SlabPageEntry.largeOrder(e);
         if (k >= 0 && (address & (PAGE_SIZE - 1)) == 0) {
             return new SlabObjectInfo("kmalloc (large block of order " + k + ")", address, address, 0, "allocated", "", 0, "", 0);
         }
@@ -1022,11 +1019,8 @@ public final class SlabAllocator extends AbstractAllocator {
     @Override
     public void close() {
         closed = true;
-        Thread t = background;
-        if (t != null) {
-            t.interrupt();
-        }
-        registry.forgetCurrent();
+        scavenger.close();
+        registry.close();
         super.close();
     }
 
@@ -1041,6 +1035,6 @@ public final class SlabAllocator extends AbstractAllocator {
 
     /** Page map entry of {@code address} (tests, walk). */
     long pageEntry(long address) {
-        return pageMap.get(address);
+        return pageMap.get(address >>> SlabPageEntry.PAGE_SHIFT);
     }
 }

@@ -831,7 +831,7 @@ public final class SlabCache {
 
     /** The header of the slab holding an object this cache handed out (trusted: no checks). */
     private long headerOf(long obj) {
-        return owner.pageMap.get(obj);
+        return owner.pageMap.get(obj >>> SlabPageEntry.PAGE_SHIFT);
     }
 
     // ================================================================== misuse screen

@@ -138,11 +138,11 @@ final class SlabWalk implements HeapWalk {
             if (free) {
                 return visitor.extent(ExtentKind.FREE, address, size, address, size);
             }
-            long e = a.pageMap.get(address);
+            long e = a.pageMap.get(address >>> SlabPageEntry.PAGE_SHIFT);
             if (e > 0) {
                 return slabExtents(visitor, address, size, e);
             }
-            if (PageMap.largeOrder(e) >= 0) {
+            if (SlabPageEntry.largeOrder(e) >= 0) {
                 return visitor.extent(ExtentKind.ALLOCATED, address, size, address, size);
             }
             return visitor.extent(ExtentKind.METADATA, address, size, 0, 0); // owned by nothing: SLAB-6 reports it
@@ -520,7 +520,7 @@ final class SlabWalk implements HeapWalk {
             sink.violation("SLAB-6", base, c.name() + ": the slab's pages are not an allocated buddy block of the cache's order",
                     "an allocated order-" + order + " block at " + hex(base), actual < 0 ? "no allocated block starts there" : "order " + actual);
         }
-        long e = a.pageMap.get(base);
+        long e = a.pageMap.get(base >>> SlabPageEntry.PAGE_SHIFT);
         if (e != h) {
             sink.violation("SLAB-6", base, c.name() + ": the page map does not name the slab's header for its first page", hex(h), entryText(e));
         }
@@ -533,8 +533,8 @@ final class SlabWalk implements HeapWalk {
             long pagesInBlock = size >>> 12;
             if (free) {
                 for (long p = 0; p < pagesInBlock; p++) {
-                    long e = a.pageMap.get(base + (p << 12));
-                    if (e != 0 && e != PageMap.FREED_LARGE) {
+                    long e = a.pageMap.get((base + (p << 12)) >>> SlabPageEntry.PAGE_SHIFT);
+                    if (e != 0 && e != SlabPageEntry.FREED_LARGE) {
                         sink.violation("SLAB-6", base + (p << 12), "slab: a free buddy page is still named by the page map",
                                 "0 (or a freed-large tombstone)", entryText(e));
                         break;
@@ -542,7 +542,7 @@ final class SlabWalk implements HeapWalk {
                 }
                 return true;
             }
-            long e = a.pageMap.get(base);
+            long e = a.pageMap.get(base >>> SlabPageEntry.PAGE_SHIFT);
             if (e > 0) {
                 SlabCache c = slabCache(base, size, e);
                 if (c == null) {
@@ -555,24 +555,24 @@ final class SlabWalk implements HeapWalk {
                             "on none (" + mem.get(INT, e + H_INUSE) + " objects in use)");
                 }
                 for (long p = 1; p < pagesInBlock; p++) {
-                    if (a.pageMap.get(base + (p << 12)) != e) {
+                    if (a.pageMap.get((base + (p << 12)) >>> SlabPageEntry.PAGE_SHIFT) != e) {
                         sink.violation("SLAB-6", base + (p << 12), c.name() + ": a page of the slab at " + hex(base) + " is not mapped to it", hex(e),
-                                entryText(a.pageMap.get(base + (p << 12))));
+                                entryText(a.pageMap.get((base + (p << 12)) >>> SlabPageEntry.PAGE_SHIFT)));
                         break;
                     }
                 }
                 return true;
             }
-            int k = PageMap.largeOrder(e);
+            int k = SlabPageEntry.largeOrder(e);
             if (k >= 0) {
                 if ((SlabAllocator.PAGE_SIZE << k) != size) {
                     sink.violation("SLAB-6", base, "slab: a large block's page map entry gives another order", "order of a " + size + "-byte block",
                             "order " + k);
                 }
                 for (long p = 1; p < pagesInBlock; p++) {
-                    if (a.pageMap.get(base + (p << 12)) != PageMap.LARGE_TAIL) {
+                    if (a.pageMap.get((base + (p << 12)) >>> SlabPageEntry.PAGE_SHIFT) != SlabPageEntry.LARGE_TAIL) {
                         sink.violation("SLAB-6", base + (p << 12), "slab: a page of the large block at " + hex(base) + " is not mapped to it",
-                                "LARGE_TAIL", entryText(a.pageMap.get(base + (p << 12))));
+                                "LARGE_TAIL", entryText(a.pageMap.get((base + (p << 12)) >>> SlabPageEntry.PAGE_SHIFT)));
                         break;
                     }
                 }
@@ -591,13 +591,13 @@ final class SlabWalk implements HeapWalk {
         if (e == 0) {
             return "0 (nothing)";
         }
-        if (e == PageMap.LARGE_TAIL) {
+        if (e == SlabPageEntry.LARGE_TAIL) {
             return "LARGE_TAIL";
         }
-        if (e == PageMap.FREED_LARGE) {
+        if (e == SlabPageEntry.FREED_LARGE) {
             return "FREED_LARGE";
         }
-        int k = PageMap.largeOrder(e);
+        int k = SlabPageEntry.largeOrder(e);
         return k >= 0 ? "LARGE(" + k + ")" : "entry " + e;
     }
 
@@ -701,7 +701,7 @@ final class SlabWalk implements HeapWalk {
         for (int i = 0; i < m.count; i++) {
             long r = m.rounds[i];
             long slot = r - c.g.redLeft();
-            long e = plausible(r) ? a.pageMap.get(r) : 0;
+            long e = plausible(r) ? a.pageMap.get(r >>> SlabPageEntry.PAGE_SHIFT) : 0;
             if (e <= 0 || !a.validHeader(e) || mem.get(INT, e + H_CACHE) != c.id) {
                 sink.violation("SLAB-7", r, where + ": a round is not an object of the cache", "an object of " + c.name(),
                         e > 0 && a.validHeader(e) ? "an object of " + a.cacheName(mem.get(INT, e + H_CACHE)) : "no slab object");

@@ -6,6 +6,8 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.SplittableRandom;
 
 import org.checkerframework.checker.nullness.qual.MonotonicNonNull;
@@ -21,6 +23,9 @@ import org.jalloc.core.events.TrimEvent;
 import org.jalloc.core.memory.GranuleMap;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.spi.AbstractAllocator;
+import org.jalloc.core.pagemap.RadixPageMap;
+import org.jalloc.core.percpu.Scavenger;
+import org.jalloc.core.percpu.ThreadRegistry;
 import org.jalloc.core.walk.HeapWalk;
 
 /**
@@ -94,7 +99,7 @@ import org.jalloc.core.walk.HeapWalk;
  * <h2>Concurrency</h2>
  * Lock order: an arena's lock, then the page lock (buddy and the page map). The remote word is the only shared word
  * a free touches without a lock; the handoff is modelled in {@code spec/models/slub.als}. Threads, the dead-owner
- * sweep and the scavenger trigger are the slab family's shared {@link ThreadRegistry}; virtual threads get no
+ * sweep are core's {@link ThreadRegistry}, the scavenger trigger core's {@link Scavenger}; virtual threads get no
  * active slab (they allocate and free under the arena lock). The walk, {@link #stats()} and {@link #slabinfo()}
  * read without locks: exact at quiescent points.
  */
@@ -173,13 +178,18 @@ public final class SlubAllocator extends AbstractAllocator {
     }
 
     /** A platform thread's active slabs: per cache, the slab and its cpu free list. Touched only by its owner. */
-    static final class CpuSlabs extends ThreadRegistry.PerThread {
+    static final class CpuSlabs {
+        /** The platform thread the record belongs to. */
+        final Thread owner;
+        /** A number for slab ownership and list names, unique within the allocator. */
+        final int id;
         final long[] active;
         final long[] freelist;
         final int arena;
 
         CpuSlabs(Thread owner, int id, int caches, int arenas) {
-            super(owner, id);
+            this.owner = owner;
+            this.id = id;
             this.active = new long[caches];
             this.freelist = new long[caches];
             this.arena = id % arenas;
@@ -187,7 +197,7 @@ public final class SlubAllocator extends AbstractAllocator {
     }
 
     final BuddyPages pages;
-    final PageMap pageMap;
+    final RadixPageMap.Words pageMap;
     final GranuleMap states;
     final Object pageLock = new Object();
     private final MemorySegment mem;
@@ -200,7 +210,25 @@ public final class SlubAllocator extends AbstractAllocator {
     final boolean hardened;
     final boolean merge;
     final @Nullable Chunk[] chunks;
-    final ThreadRegistry<CpuSlabs> registry = new ThreadRegistry<>();
+    final Threads registry = new Threads();
+    /** Triggers {@link #scavenge()}'s pass every {@link SlabAllocator#SCAVENGE_EVERY}th operation off the fast path. */
+    private final Scavenger scavenger = new Scavenger(SlabAllocator.SCAVENGE_EVERY);
+
+    /** The active-slab records of platform threads (core's per-thread registry: hint, thread-local, dead sweep). */
+    final class Threads extends ThreadRegistry<CpuSlabs> {
+        @Override
+        protected Thread ownerOf(CpuSlabs record) {
+            return record.owner;
+        }
+
+        @Override
+        protected CpuSlabs newRecord(@Nullable Thread owner, int id) {
+            if (owner == null) {
+                throw new NullPointerException("owner");
+            }
+            return new CpuSlabs(owner, id, caches.length, arenas.length);
+        }
+    }
     private @MonotonicNonNull SlubWalk walk;
 
     // statistics (under the page lock)
@@ -214,7 +242,7 @@ public final class SlubAllocator extends AbstractAllocator {
     private SlubAllocator(String name, Heap heap, int arenaCount, int emptyLimit, boolean hardened, boolean merge) {
         super(name, heap);
         this.pages = new BuddyPages(heap, PAGE_SIZE, SlabAllocator.pageOrder(0, heap));
-        this.pageMap = new PageMap(heap.limit(), PAGE_SHIFT);
+        this.pageMap = SlabPageEntry.newMap(heap);
         this.states = new GranuleMap(heap);
         this.mem = heap.memory();
         this.firstAddress = pages.firstAddress();
@@ -352,12 +380,7 @@ public final class SlubAllocator extends AbstractAllocator {
     // ================================================================== threads
 
     private @Nullable CpuSlabs cpu() {
-        Thread t = Thread.currentThread();
-        if (t.isVirtual()) {
-            return null;
-        }
-        CpuSlabs s = registry.existing();
-        return s != null ? s : registry.attach(t, (th, id) -> new CpuSlabs(th, id, caches.length, arenas.length));
+        return registry.current();
     }
 
     /** Deactivates the calling thread's active slabs and forgets its record (the next operation attaches afresh). */
@@ -382,7 +405,7 @@ public final class SlubAllocator extends AbstractAllocator {
 
     /** Deactivates the slabs of platform threads that have ended. */
     public void scavenge() {
-        registry.scavenge(this::sweepDeadThreads);
+        scavenger.run(this::sweepDeadThreads);
     }
 
     /**
@@ -551,7 +574,7 @@ public final class SlubAllocator extends AbstractAllocator {
         ch.next[i] = 0;
         ch.prev[i] = 0;
         synchronized (pageLock) {
-            pageMap.setRange(base, 1L << c.order, base, base);
+            pageMap.setRange(base >>> SlabPageEntry.PAGE_SHIFT, 1L << c.order, base, base);
             slabsCreated++;
         }
         SlowPathEvent.emit(name(), SlowPathEvent.SLAB_CREATED, c.name, base, c.slabBytes);
@@ -567,7 +590,7 @@ public final class SlubAllocator extends AbstractAllocator {
         ch.cache[i] = -1;
         REMOTE.setRelease(ch.remote, i, 0L);
         synchronized (pageLock) {
-            pageMap.setRange(s, 1L << c.order, 0, 0);
+            pageMap.setRange(s >>> SlabPageEntry.PAGE_SHIFT, 1L << c.order, 0, 0);
             pages.freePages(s, c.order);
             slabsDestroyed++;
         }
@@ -665,7 +688,7 @@ public final class SlubAllocator extends AbstractAllocator {
     }
 
     private long allocSlow(CpuSlabs t, Cache c) {
-        registry.tick(SlabAllocator.SCAVENGE_EVERY, this::sweepDeadThreads);
+        scavenger.countAndTick(now -> sweepDeadThreads());
         long s = t.active[c.index];
         if (s != 0) {
             Chunk ch = chunk(s);
@@ -778,7 +801,7 @@ public final class SlubAllocator extends AbstractAllocator {
             synchronized (pageLock) {
                 long a = pages.allocPages(order);
                 if (a != 0) {
-                    pageMap.setRange(a, 1L << order, PageMap.large(order), PageMap.LARGE_TAIL);
+                    pageMap.setRange(a >>> SlabPageEntry.PAGE_SHIFT, 1L << order, SlabPageEntry.large(order), SlabPageEntry.LARGE_TAIL);
                     largeAllocs++;
                     largeLiveBytes += PAGE_SIZE << order;
                     return a;
@@ -806,7 +829,7 @@ public final class SlubAllocator extends AbstractAllocator {
             throw new InvalidPointerException(name() + ": " + op + "(" + hex(address) + "): outside the heap [" + hex(firstAddress) + ", "
                     + hex(heap.brk()) + ")", address);
         }
-        long e = pageMap.get(address);
+        long e = pageMap.get(address >>> SlabPageEntry.PAGE_SHIFT);
         boolean pageStart = (address & (PAGE_SIZE - 1)) == 0;
         if (e > 0) {
             Cache c = cacheOf(e);
@@ -822,14 +845,14 @@ public final class SlubAllocator extends AbstractAllocator {
             }
             return e;
         }
-        int k = PageMap.largeOrder(e);
+        int k = SlabPageEntry.largeOrder(e);
         if (k >= 0 && pageStart) {
             return e;
         }
-        if (e == PageMap.FREED_LARGE && pageStart) {
+        if (e == SlabPageEntry.FREED_LARGE && pageStart) {
             throw new DoubleFreeException(name() + ": " + op + "(" + hex(address) + "): a large block freed already (double free?)", address);
         }
-        if (k >= 0 || e == PageMap.LARGE_TAIL) {
+        if (k >= 0 || e == SlabPageEntry.LARGE_TAIL) {
             throw new InvalidPointerException(name() + ": " + op + "(" + hex(address) + "): inside a large block, not at its start", address);
         }
         throw new InvalidPointerException(name() + ": " + op + "(" + hex(address) + "): on a page of no slab and no large block", address);
@@ -839,12 +862,12 @@ public final class SlubAllocator extends AbstractAllocator {
     protected void deallocate(long address) {
         long e = lookup(address, "free");
         if (e < 0) {
-            freeLarge(address, PageMap.largeOrder(e));
+            freeLarge(address, SlabPageEntry.largeOrder(e));
             return;
         }
         Cache c = caches[chunk(e).cache[slot(e)]];
         states.set(address, FREE);
-        CpuSlabs t = Thread.currentThread().isVirtual() ? null : registry.existing();
+        CpuSlabs t = registry.existing();
         if (t != null && t.active[c.index] == e) {
             setNext(c, address, t.freelist[c.index]);
             t.freelist[c.index] = address;
@@ -895,7 +918,7 @@ public final class SlubAllocator extends AbstractAllocator {
                 throw new HeapCorruptionException(name() + ": the page map names a large block of order " + order + " at " + hex(a)
                         + ", but buddy has no such allocated block", a);
             }
-            pageMap.setRange(a, 1L << order, PageMap.FREED_LARGE, 0);
+            pageMap.setRange(a >>> SlabPageEntry.PAGE_SHIFT, 1L << order, SlabPageEntry.FREED_LARGE, 0);
             pages.freePages(a, order);
             largeFrees++;
             largeLiveBytes -= PAGE_SIZE << order;
@@ -905,7 +928,7 @@ public final class SlubAllocator extends AbstractAllocator {
     @Override
     protected long usable(long address) {
         long e = lookup(address, "usableSize");
-        return e > 0 ? caches[chunk(e).cache[slot(e)]].size : PAGE_SIZE << PageMap.largeOrder(e);
+        return e > 0 ? caches[chunk(e).cache[slot(e)]].size : PAGE_SIZE << SlabPageEntry.largeOrder(e);
     }
 
     @Override
@@ -915,7 +938,7 @@ public final class SlubAllocator extends AbstractAllocator {
             return size <= caches[chunk(e).cache[slot(e)]].size;
         }
         int need = pages.orderFor(size);
-        return need >= 0 && need <= PageMap.largeOrder(e);
+        return need >= 0 && need <= SlabPageEntry.largeOrder(e);
     }
 
     // ================================================================== walk, statistics
@@ -944,7 +967,7 @@ public final class SlubAllocator extends AbstractAllocator {
         long[][] n = new long[caches.length][4];
         synchronized (pageLock) {
             pages.walkBlocks((address, size, free) -> {
-                long e = free ? 0 : pageMap.get(address);
+                long e = free ? 0 : pageMap.get(address >>> SlabPageEntry.PAGE_SHIFT);
                 Cache c = e == address ? cacheOf(address) : null;
                 if (c != null) {
                     long live = 0;
@@ -1029,12 +1052,13 @@ public final class SlubAllocator extends AbstractAllocator {
         }
         return pages.externalMetadataBytes() + pageMap.bytes() + states.bytes() + 8L * chunks.length + chunkBytes
                 + caches.length * 64L + (long) arenas.length * caches.length * 16
-                + registry.snapshot().size() * (64 + 16L * caches.length);
+                + registry.size() * (64 + 16L * caches.length);
     }
 
     @Override
     public void close() {
-        registry.forgetCurrent();
+        registry.close();
+        scavenger.close();
         super.close();
     }
 

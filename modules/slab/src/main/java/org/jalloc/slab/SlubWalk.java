@@ -78,7 +78,7 @@ final class SlubWalk implements HeapWalk {
 
     /** The slab's cache when {@code [base, base + size)} is a slab the page map and its descriptor agree on, else null. */
     private @Nullable Cache slabAt(long base, long size) {
-        if (a.pageMap.get(base) != base) {
+        if (a.pageMap.get(base >>> SlabPageEntry.PAGE_SHIFT) != base) {
             return null;
         }
         Cache c = a.cacheOf(base);
@@ -109,7 +109,7 @@ final class SlubWalk implements HeapWalk {
                 long used = (long) c.objects * c.size;
                 return used == size || visitor.extent(ExtentKind.PADDING, address + used, size - used, 0, 0);
             }
-            if (PageMap.largeOrder(a.pageMap.get(address)) >= 0) {
+            if (SlabPageEntry.largeOrder(a.pageMap.get(address >>> SlabPageEntry.PAGE_SHIFT)) >= 0) {
                 return visitor.extent(ExtentKind.ALLOCATED, address, size, address, size);
             }
             return visitor.extent(ExtentKind.METADATA, address, size, 0, 0); // SLUB-2 reports it
@@ -317,7 +317,7 @@ final class SlubWalk implements HeapWalk {
                 long bound = ((heap.brk() - heap.start()) >>> PAGE_SHIFT) + 1;
                 for (long s = h; s != 0 && n <= bound; ) {
                     Chunk ch = a.chunkOf(s);
-                    if (ch == null || a.cacheOf(s) != c || a.pageMap.get(s) != s) {
+                    if (ch == null || a.cacheOf(s) != c || a.pageMap.get(s >>> SlabPageEntry.PAGE_SHIFT) != s) {
                         sink.violation("SLUB-3", s, c.name + ": arena " + ai + "'s partial list names something that is not a slab of the cache",
                                 "a slab of " + c.name, hex(s));
                         return;
@@ -358,8 +358,8 @@ final class SlubWalk implements HeapWalk {
             long n = size >>> PAGE_SHIFT;
             if (free) {
                 for (long p = 0; p < n; p++) {
-                    long e = a.pageMap.get(base + (p << PAGE_SHIFT));
-                    if (e != 0 && e != PageMap.FREED_LARGE) {
+                    long e = a.pageMap.get((base + (p << PAGE_SHIFT)) >>> SlabPageEntry.PAGE_SHIFT);
+                    if (e != 0 && e != SlabPageEntry.FREED_LARGE) {
                         sink.violation("SLUB-2", base + (p << PAGE_SHIFT), "slub: a free buddy page is still named by the page map", "0 or FREED_LARGE",
                                 Long.toString(e));
                         return true;
@@ -367,7 +367,7 @@ final class SlubWalk implements HeapWalk {
                 }
                 return true;
             }
-            long e = a.pageMap.get(base);
+            long e = a.pageMap.get(base >>> SlabPageEntry.PAGE_SHIFT);
             if (e > 0) {
                 Cache c = slabAt(base, size);
                 if (c == null) {
@@ -376,15 +376,15 @@ final class SlubWalk implements HeapWalk {
                     return true;
                 }
                 for (long p = 1; p < n; p++) {
-                    if (a.pageMap.get(base + (p << PAGE_SHIFT)) != base) {
+                    if (a.pageMap.get((base + (p << PAGE_SHIFT)) >>> SlabPageEntry.PAGE_SHIFT) != base) {
                         sink.violation("SLUB-2", base + (p << PAGE_SHIFT), c.name + ": a page of the slab at " + hex(base) + " is not mapped to it",
-                                hex(base), Long.toString(a.pageMap.get(base + (p << PAGE_SHIFT))));
+                                hex(base), Long.toString(a.pageMap.get((base + (p << PAGE_SHIFT)) >>> SlabPageEntry.PAGE_SHIFT)));
                         return true;
                     }
                 }
                 return true;
             }
-            int k = PageMap.largeOrder(e);
+            int k = SlabPageEntry.largeOrder(e);
             if (k >= 0) {
                 if ((SlubAllocator.PAGE_SIZE << k) != size) {
                     sink.violation("SLUB-2", base, "slub: a large block's page map entry gives another order", "order of a " + size + "-byte block",

@@ -12,10 +12,11 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * magazine is always full or empty (SLAB-7).
  *
  * <p>The owner thread is the only one that allocates and frees through it; {@link SlabCache#shrink()}, the
- * scavenger (for dead owners) and the checker reach in from other threads. So, as Solaris' {@code cc_lock}, a lock
+ * scavenger (for dead owners) and the checker reach in from other threads. The records are found and registered
+ * through core's per-thread registry ({@link org.jalloc.core.percpu.ThreadRegistry}). So, as Solaris' {@code cc_lock}, a lock
  * guards it: one compare-and-set to take (uncontended on the fast path) and a release store to drop.
  */
-final class ThreadMagazines extends ThreadRegistry.PerThread {
+final class ThreadMagazines {
     private static final VarHandle LOCK;
 
     static {
@@ -34,8 +35,14 @@ final class ThreadMagazines extends ThreadRegistry.PerThread {
     /** Set by a magazine operation that went to the depot; the owner reads and clears it after unlocking. */
     boolean slowPath;
 
+    /** The platform thread the magazines belong to. */
+    final Thread owner;
+    /** A number for messages and list names, unique within the allocator. */
+    final int id;
+
     ThreadMagazines(Thread owner, int id) {
-        super(owner, id);
+        this.owner = owner;
+        this.id = id;
     }
 
     void lock() {

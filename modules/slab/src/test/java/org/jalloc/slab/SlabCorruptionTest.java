@@ -158,7 +158,7 @@ class SlabCorruptionTest {
     @Test
     void slab6APageMapEntryOfASlabCleared() {
         long a = checked.malloc(64);
-        slab.pageMap.setRange(a & -SlabAllocator.PAGE_SIZE, 1, 0, 0);
+        slab.pageMap.setRange((a & -SlabAllocator.PAGE_SIZE) >>> SlabPageEntry.PAGE_SHIFT, 1, 0, 0);
         assertReports(checked, "SLAB-6");
     }
 
@@ -178,10 +178,10 @@ class SlabCorruptionTest {
         try (SlabAllocator big = SlabAllocator.builder().magazines(false).build(Heap.reserve(64L << 20))) {
             CheckedAllocator ch = new CheckedAllocator(big);
             long p = ch.malloc(8L << 20); // an order-11 block: beyond Linux's order 10
-            assertEquals(11, PageMap.largeOrder(big.pageEntry(p)));
+            assertEquals(11, SlabPageEntry.largeOrder(big.pageEntry(p)));
             ch.verifyAll();
             synchronized (big.pageLock) {
-                big.pageMap.set(p, PageMap.large(10)); // the first page now claims half the block
+                big.pageMap.set(p >>> SlabPageEntry.PAGE_SHIFT, SlabPageEntry.large(10)); // the first page now claims half the block
             }
             assertReports(ch, "SLAB-6");
         }

@@ -25,11 +25,11 @@ class SlubCorruptionTest {
     }
 
     private SlubAllocator.Chunk ch(long p) {
-        return slub.chunk(slub.pageMap.get(p));
+        return slub.chunk(slub.pageMap.get(p >>> SlabPageEntry.PAGE_SHIFT));
     }
 
     private int i(long p) {
-        return SlubAllocator.slot(slub.pageMap.get(p));
+        return SlubAllocator.slot(slub.pageMap.get(p >>> SlabPageEntry.PAGE_SHIFT));
     }
 
     /** A detached slab of kmalloc-64 with objects a (live) and b (free, heading the slab's free list). */
@@ -81,8 +81,8 @@ class SlubCorruptionTest {
     @Test
     void slub2APageMapEntryOfASlabCleared() {
         long a = checked.malloc(3000); // kmalloc-4k: order-3 slabs
-        long slab = slub.pageMap.get(a);
-        slub.pageMap.set(slab + 4096, 0);
+        long slab = slub.pageMap.get(a >>> SlabPageEntry.PAGE_SHIFT);
+        slub.pageMap.set((slab + 4096) >>> SlabPageEntry.PAGE_SHIFT, 0);
         assertReports(checked, "SLUB-2");
     }
 

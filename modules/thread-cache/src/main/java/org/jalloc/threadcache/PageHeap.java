@@ -1,5 +1,6 @@
 package org.jalloc.threadcache;
 
+import org.jalloc.core.pagemap.RadixPageMap;
 import static org.jalloc.threadcache.SizeClasses.PAGE;
 import static org.jalloc.threadcache.SizeClasses.PAGE_SHIFT;
 
@@ -51,7 +52,11 @@ final class PageHeap {
     }
 
     final Heap heap;
-    final PageMap map;
+    /** Bits of a page number that index a leaf of the page map: 1024 pages (4 MiB of heap) a leaf. */
+    static final int MAP_LEAF_BITS = 10;
+
+    /** Page to span: core's radix page map, leaves created on first use (TC-1). */
+    final RadixPageMap.Refs<Span> map;
     /** The allocator's block-state map: its leaves describing purged free spans are dropped with them. */
     private final GranuleMap states;
     final @Nullable Span[] free = new Span[EXACT + 2];
@@ -84,7 +89,7 @@ final class PageHeap {
     PageHeap(Heap heap, long decayTicks, GranuleMap states) {
         this.heap = heap;
         this.states = states;
-        this.map = new PageMap(heap.limit());
+        this.map = new RadixPageMap.Refs<>((heap.limit() + PAGE - 1) >>> PAGE_SHIFT, MAP_LEAF_BITS);
         this.released = new long[(int) (((heap.limit() >>> PAGE_SHIFT) + 64) >>> 6)];
         this.decayTicks = decayTicks;
         this.epochLength = Math.max(1, decayTicks / DECAY_STEPS);

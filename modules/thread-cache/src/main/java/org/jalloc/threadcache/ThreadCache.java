@@ -80,12 +80,6 @@ public final class ThreadCache {
         return detached;
     }
 
-    /** True when this cache's owner thread has ended (implicit caches only). */
-    boolean ownerDead() {
-        Thread t = owner;
-        return t != null && !t.isAlive();
-    }
-
     @Override
     public String toString() {
         Thread t = owner;

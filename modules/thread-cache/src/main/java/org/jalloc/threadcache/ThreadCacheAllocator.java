@@ -15,9 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.jalloc.core.spi.AbstractAllocator;
@@ -28,11 +26,15 @@ import org.jalloc.core.AllocatorMetric;
 import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.memory.GranuleMap;
 import org.jalloc.core.memory.Heap;
+import org.jalloc.core.percpu.PerThreadOptions;
+import org.jalloc.core.percpu.Scavenger;
+import org.jalloc.core.percpu.ThreadRegistry;
 import org.jalloc.core.walk.HeapWalk;
 
 /**
  * A tcmalloc/jemalloc-class concurrent allocator: size classes, per-thread caches, central free lists per size
- * class in N arenas, and a page heap of spans with a radix-tree page map.
+ * class in N arenas, and a page heap of spans with a radix-tree page map (core's
+ * {@link org.jalloc.core.pagemap.RadixPageMap}).
  *
  * <h2>Nouns</h2>
  * <b>page</b>: 4 KiB. <b>span</b>: a run of pages ({@link Span}): FREE (page heap), SMALL (cut into blocks of one
@@ -112,8 +114,8 @@ import org.jalloc.core.walk.HeapWalk;
  *   <caption>Who owns what</caption>
  *   <tr><th>structure</th><th>owner</th><th>off-heap links</th></tr>
  *   <tr><td>thread cache lists, counts, bytes</td><td>the owner thread (implicit) or the handle's current user
- *       (explicit); a dead owner's cache passes to the maintenance thread (Thread.isAlive() false happens-after the
- *       thread's last action)</td><td>plain get/set</td></tr>
+ *       (explicit); a dead owner's cache passes to the thread whose sweep unregisters it (Thread.isAlive() false
+ *       happens-after the thread's last action, JLS 17.4.4: core's {@link ThreadRegistry})</td><td>plain get/set</td></tr>
  *   <tr><td>span free lists, central spans list, counters</td><td>the central list's monitor</td><td>plain get/set
  *       under the monitor</td></tr>
  *   <tr><td>remote stack head (side segment)</td><td>any thread pushes; the central list's monitor holder takes
@@ -126,12 +128,15 @@ import org.jalloc.core.walk.HeapWalk;
  *   <tr><td>state map byte of a block</td><td>whoever holds the block: the cache popping or pushing it, the central
  *       list's monitor holder cutting its span</td><td>plain byte get/set (a byte store never touches its neighbours);
  *       ordered by the block's own hand-over</td></tr>
- *   <tr><td>cache lookup hint ({@code recent}, thread id mod 256 to the implicit cache last used)</td><td>any
+ *   <tr><td>cache lookup hint (core's {@link ThreadRegistry}: thread id mod 256 to the implicit cache last
+ *       used)</td><td>any
  *       thread, racy by design: a slot is used only when the cache's final {@code owner} is the calling thread, so a
  *       stale or overwritten slot costs one ThreadLocal lookup, never a wrong cache</td><td>—</td></tr>
- *   <tr><td>cache registry</td><td>its monitor</td><td>—</td></tr>
+ *   <tr><td>cache registry (core's {@link ThreadRegistry})</td><td>its monitor, a leaf: nothing is taken while it is
+ *       held; dead and detached caches are flushed after it is released</td><td>—</td></tr>
  * </table>
- * Lock order: maintenance lock, cache registry, central list (one at a time), page heap, the heap's own monitor.
+ * Lock order: maintenance lock (core's {@link Scavenger}), central list (one at a time), page heap, the heap's own
+ * monitor; the cache registry's monitor is a leaf.
  * Nothing takes a central list's monitor while holding the page heap's. The fast paths take no lock and execute no
  * atomic instruction. The checker ({@link #heapWalk()}) and {@link #stats()} read every cache and list without
  * locks: they are exact only at quiescent points (all threads parked at a barrier, or a single thread).
@@ -177,28 +182,24 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     /** One byte per 16-byte granule, outside the heap: LIVE or FREE for every block start of a SMALL span. */
     final GranuleMap states;
     private final long heapStart;
-    private final ThreadLocal<@Nullable ThreadCache> local = new ThreadLocal<>();
     /**
-     * A hint in front of {@link #local}: the implicit cache last looked up by a thread whose id maps to the slot. Any
-     * thread may overwrite any slot, so a hit is trusted only when the cache's (final) owner is the calling thread;
-     * a miss costs the ThreadLocal lookup and one store. Cleared on detach, reclaim and close.
+     * Every cache not yet detached or reclaimed, in attach order, and the implicit lookup in front of them: core's
+     * per-thread registry (the 256-slot hint by thread id, trusted only when the cache's final owner is the caller,
+     * then the ThreadLocal; the dead-owner sweep). Hints are cleared on detach, reclaim and close.
      */
-    private final @Nullable ThreadCache[] recent = new ThreadCache[RECENT_SLOTS];
-    static final int RECENT_SLOTS = 256;
+    private final Caches caches = new Caches();
+    /** Slots of the cache-lookup hint. */
+    static final int RECENT_SLOTS = ThreadRegistry.HINT_SLOTS;
     private final Object token = new Object();
-    /** Every cache not yet detached or reclaimed; guarded by itself. */
-    final List<ThreadCache> caches = new ArrayList<>();
-    private final AtomicInteger nextArena = new AtomicInteger();
-    private final AtomicInteger nextCacheId = new AtomicInteger();
-    private final AtomicLong opsClock = new AtomicLong();
+    private int nextArena;
+    /** Maintenance: the clock's trigger (at most one pass at a time), the explicit pass and the optional daemon. */
+    private final Scavenger maintenance;
+    private final PerThreadOptions perThread;
     private final long timeOrigin = System.nanoTime();
-    private final long maintenanceInterval;
-    private volatile long nextMaintenance;
-    private final ReentrantLock maintenance = new ReentrantLock();
-    private volatile @Nullable Thread background;
     private volatile boolean closed;
 
-    // statistics, updated under the registry or maintenance lock
+    // statistics, updated under the maintenance lock or the statistics monitor
+    private final Object statsLock = new Object();
     long deadCachesReclaimed;
     long cachesDetached;
     long maintenanceRuns;
@@ -217,9 +218,9 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         this.heapStart = heap.start();
         this.states = new GranuleMap(heap);
         this.pageHeap = new PageHeap(heap, decayTicks, states);
-        this.maintenanceInterval = decayTicks > 0 ? Math.max(1, decayTicks / PageHeap.DECAY_STEPS)
-                : clock == Clock.OPS ? 16 * ThreadCache.EVENT_INTERVAL : 100;
-        this.nextMaintenance = maintenanceInterval;
+        this.maintenance = new Scavenger(decayTicks > 0 ? Math.max(1, decayTicks / PageHeap.DECAY_STEPS)
+                : clock == Clock.OPS ? 16 * ThreadCache.EVENT_INTERVAL : 100);
+        this.perThread = b.perThread;
         MemorySegment remoteHeads = Arena.ofAuto().allocate((long) arenas * COUNT * 8, 8);
         this.central = new CentralList[arenas][COUNT];
         for (int a = 0; a < arenas; a++) {
@@ -228,25 +229,6 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
             }
         }
         this.walk = new Walk();
-    }
-
-    /** Starts the optional background scavenger (after construction, so the thread sees a finished allocator). */
-    private void startBackground(Duration every) {
-        long period = Math.max(1, every.toMillis());
-        Thread t = Thread.ofPlatform().daemon().name("jalloc-thread-cache-scavenger").unstarted(() -> {
-            while (!closed) {
-                try {
-                    Thread.sleep(period);
-                } catch (InterruptedException e) {
-                    return;
-                }
-                if (!closed) {
-                    scavenge();
-                }
-            }
-        });
-        background = t;
-        t.start();
     }
 
     /** Production defaults: {@code availableProcessors()} arenas, the time clock, 10 s decay, 2 MiB per thread cache. */
@@ -260,7 +242,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         private Clock clock = Clock.TIME;
         private long decay = 10_000;
         private long cacheBytes = 2L << 20;
-        private @Nullable Duration background;
+        private final PerThreadOptions perThread = new PerThreadOptions();
         private String name = "thread-cache";
 
         private Builder() {}
@@ -300,7 +282,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
 
         /** Runs {@link #scavenge()} on a daemon thread every {@code period} (default: no background thread). */
         public Builder backgroundScavenger(Duration period) {
-            this.background = period;
+            perThread.backgroundScavenger(period);
             return this;
         }
 
@@ -313,22 +295,13 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         /** A new allocator over {@code heap} (empty: {@code brk == start}), which it owns from now on. */
         ThreadCacheAllocator build(Heap heap) {
             ThreadCacheAllocator a = new ThreadCacheAllocator(this, heap);
-            Duration every = background;
-            if (every != null) {
-                a.startBackground(every);
-            }
+            a.perThread.start(a.maintenance, "jalloc-thread-cache-scavenger", a::scavenge); // after construction
             return a;
         }
 
         /** A new allocator over a new heap of {@code heapBytes}. */
         public ThreadCacheAllocator build(long heapBytes) {
-            Heap heap = Heap.reserve(heapBytes);
-            try {
-                return build(heap);
-            } catch (RuntimeException e) {
-                heap.close();
-                throw e;
-            }
+            return PerThreadOptions.buildOnNewHeap(heapBytes, this::build);
         }
     }
 
@@ -346,61 +319,30 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
 
     /** The calling platform thread's implicit cache (created on first use), or null on a virtual thread. */
     private @Nullable ThreadCache currentCache() {
-        Thread t = Thread.currentThread();
-        int slot = hintSlot(t);
-        ThreadCache c = recent[slot];
-        // Only a platform thread owns an implicit cache, and only its owner ever stores it here.
-        return c != null && c.owner == t ? c : lookUpCache(t, slot);
+        return caches.current();
     }
 
-    private static int hintSlot(Thread t) {
-        return (int) t.threadId() & (RECENT_SLOTS - 1);
-    }
-
-    private @Nullable ThreadCache lookUpCache(Thread t, int slot) {
-        if (t.isVirtual()) {
-            return null;
+    /** The caches: core's per-thread registry over {@link ThreadCache}. */
+    private final class Caches extends ThreadRegistry<ThreadCache> {
+        @Override
+        protected @Nullable Thread ownerOf(ThreadCache c) {
+            return c.owner;
         }
-        ThreadCache c = local.get();
-        if (c == null) {
-            c = newCacheState(t);
-            local.set(c);
-        }
-        recent[slot] = c;
-        return c;
-    }
 
-    /** Forgets the calling thread's implicit cache {@code c}: the thread-local and its hint slot. */
-    private void forget(ThreadCache c) {
-        local.remove();
-        dropHint(c);
-    }
-
-    /**
-     * Clears {@code c}'s hint slot if it still holds {@code c} (so a reclaimed cache and its dead thread are not kept
-     * reachable). A racing store of another thread's cache into the slot may be lost: that thread only misses once.
-     */
-    private void dropHint(ThreadCache c) {
-        Thread owner = c.owner;
-        if (owner != null) {
-            int slot = hintSlot(owner);
-            if (recent[slot] == c) {
-                recent[slot] = null;
+        /** Round-robin arena; ids 0, 1, 2, ... in creation order. Under the registry's monitor. */
+        @Override
+        protected ThreadCache newRecord(@Nullable Thread owner, int id) {
+            if (closed) {
+                throw new IllegalStateException(name() + " is closed");
             }
+            int arena = Math.floorMod(nextArena++, arenas);
+            return new ThreadCache(token, cacheLimit, arena, id, owner, arenas);
         }
-    }
 
-    private ThreadCache newCacheState(@Nullable Thread owner) {
-        if (closed) {
-            throw new IllegalStateException(name() + " is closed");
+        @Override
+        protected void attached(ThreadCache c) {
+            sweepDeadCaches();
         }
-        int arena = Math.floorMod(nextArena.getAndIncrement(), arenas);
-        ThreadCache c = new ThreadCache(token, cacheLimit, arena, nextCacheId.getAndIncrement(), owner, arenas);
-        synchronized (caches) {
-            sweepDeadCachesLocked();
-            caches.add(c);
-        }
-        return c;
     }
 
     /**
@@ -410,7 +352,9 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
      * {@link #close()}).
      */
     public ThreadCache newCache() {
-        return newCacheState(null);
+        ThreadCache c = caches.register(null);
+        sweepDeadCaches();
+        return c;
     }
 
     /**
@@ -442,9 +386,9 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
      * starts a new one). Threads that end without calling this are reclaimed by the scavenger.
      */
     public void detach() {
-        ThreadCache c = local.get();
+        ThreadCache c = caches.own();
         if (c != null) {
-            forget(c);
+            caches.forget(c);
             release(c);
         }
     }
@@ -461,7 +405,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
             if (cache.owner != Thread.currentThread()) {
                 throw new CacheMisuseException(name() + ": " + cache + " belongs to another thread; only it may detach it");
             }
-            forget(cache); // the thread-local and the lookup hint, as detach() does: no later call finds it again
+            caches.forget(cache); // the thread-local and the lookup hint, as detach() does: no later call finds it again
         }
         release(cache);
     }
@@ -481,8 +425,8 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     private void release(ThreadCache c) {
         flushAll(c);
         c.detached = true;
-        synchronized (caches) {
-            caches.remove(c);
+        caches.remove(c);
+        synchronized (statsLock) {
             cachesDetached++;
         }
     }
@@ -497,16 +441,20 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         return new CacheMisuseException(name() + ": " + cache + (cache.allocatorToken != token ? " belongs to another allocator" : " is detached"));
     }
 
-    /** Reclaims the caches of platform threads that have ended. Registry monitor held. */
-    private void sweepDeadCachesLocked() {
-        for (int i = caches.size() - 1; i >= 0; i--) {
-            ThreadCache c = caches.get(i);
-            if (c.ownerDead()) {
-                flushAll(c);
-                c.detached = true;
-                caches.remove(i);
-                dropHint(c);
-                deadCachesReclaimed++;
+    /**
+     * Reclaims the caches of platform threads that have ended: the registry unregisters them (and clears their hint
+     * slots) under its monitor, then each returns its blocks here. No lock held: the registry returns a dead cache to
+     * exactly one sweeper, which owns it from then on (its thread ended, JLS 17.4.4: see {@link ThreadRegistry}).
+     */
+    private void sweepDeadCaches() {
+        List<ThreadCache> dead = caches.removeDead();
+        for (ThreadCache c : dead) {
+            flushAll(c);
+            c.detached = true;
+        }
+        if (!dead.isEmpty()) {
+            synchronized (statsLock) {
+                deadCachesReclaimed += dead.size();
             }
         }
     }
@@ -851,16 +799,12 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         }
         c.lowWater[cls] = c.counts[cls];
         c.gcCursor = cls == COUNT - 1 ? 1 : cls + 1;
-        long now = clock == Clock.OPS ? opsClock.addAndGet(ThreadCache.EVENT_INTERVAL) : millis();
-        if (now >= nextMaintenance) {
-            maintain(now);
-        }
+        maintenance.tick(clock == Clock.OPS ? maintenance.count(ThreadCache.EVENT_INTERVAL) : millis(), this::maintainLocked);
     }
 
     private void largeOp() {
-        long now = clock == Clock.OPS ? opsClock.incrementAndGet() : 0;
-        if (clock == Clock.OPS && now >= nextMaintenance) {
-            maintain(now);
+        if (clock == Clock.OPS) {
+            maintenance.countAndTick(this::maintainLocked);
         }
     }
 
@@ -870,24 +814,15 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
 
     /** The clock's current value (ops or ms). */
     public long clockNow() {
-        return clock == Clock.OPS ? opsClock.get() : millis();
+        return clock == Clock.OPS ? maintenance.ops() : millis();
     }
 
-    private void maintain(long now) {
-        if (!maintenance.tryLock()) {
-            return;
-        }
-        try {
-            nextMaintenance = now + maintenanceInterval;
-            maintenanceRuns++;
-            synchronized (caches) {
-                sweepDeadCachesLocked();
-            }
-            drainAllRemote();
-            pageHeap.decay(now);
-        } finally {
-            maintenance.unlock();
-        }
+    /** A maintenance pass at clock reading {@code now}; the maintenance lock held (by {@link Scavenger}). */
+    private void maintainLocked(long now) {
+        maintenanceRuns++;
+        sweepDeadCaches();
+        drainAllRemote();
+        pageHeap.decay(now);
     }
 
     private void drainAllRemote() {
@@ -905,9 +840,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         if (c != null && !c.detached) {
             flushAll(c);
         }
-        synchronized (caches) {
-            sweepDeadCachesLocked();
-        }
+        sweepDeadCaches();
         drainAllRemote();
     }
 
@@ -916,17 +849,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
      * ended threads, drains every remote stack, and applies decay at the clock's current time.
      */
     public void scavenge() {
-        maintenance.lock();
-        try {
-            maintenanceRuns++;
-            synchronized (caches) {
-                sweepDeadCachesLocked();
-            }
-            drainAllRemote();
-            pageHeap.decay(clockNow());
-        } finally {
-            maintenance.unlock();
-        }
+        maintenance.run(() -> maintainLocked(clockNow()));
     }
 
     /**
@@ -939,7 +862,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     @Override
     public long trim() {
         long before = heap.releasedBytes();
-        ThreadCache own = local.get();
+        ThreadCache own = caches.own();
         if (own != null && !own.detached) {
             flushAll(own);
         }
@@ -990,9 +913,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
 
     /** The caches registered now (quiescent use: checker, stats). */
     List<ThreadCache> cacheSnapshot() {
-        synchronized (caches) {
-            return new ArrayList<>(caches);
-        }
+        return caches.snapshot();
     }
 
     // ================================================================== statistics
@@ -1005,12 +926,8 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     @Override
     public void close() {
         closed = true;
-        Thread t = background;
-        if (t != null) {
-            t.interrupt();
-        }
-        local.remove();
-        Arrays.fill(recent, null);
+        maintenance.close();
+        caches.close();
         super.close();
     }
 
@@ -1022,10 +939,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
                 spans += lists[c].spanCount;
             }
         }
-        long cacheBytes;
-        synchronized (caches) {
-            cacheBytes = caches.size() * (64L + 3 * (16 + 8L * COUNT));
-        }
+        long cacheBytes = caches.size() * (64L + 3 * (16 + 8L * COUNT));
         return pageHeap.externalBytes() + states.bytes() + spans * 96 + (long) arenas * COUNT * (80 + 8) + cacheBytes;
     }
 

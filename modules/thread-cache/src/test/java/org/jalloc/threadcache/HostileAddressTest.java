@@ -37,7 +37,7 @@ class HostileAddressTest {
                 heap.limit(),
                 heap.limit() + (4 * MIB),
                 16L));
-        long leafBytes = (long) PageMap.LEAF << SizeClasses.PAGE_SHIFT;
+        long leafBytes = 1L << PageHeap.MAP_LEAF_BITS << SizeClasses.PAGE_SHIFT;
         long unmappedLeaf = (heap.brk() + 2 * leafBytes) & -leafBytes;
         assertNull(a.pageHeap.map.get(unmappedLeaf >>> SizeClasses.PAGE_SHIFT));
         out.add(unmappedLeaf);

@@ -25,8 +25,11 @@ public interface AllocatorFactory {
     static AllocatorFactory of(String spec, long heapBytes) {
         var parsed = AllocatorSpec.parse(spec);
         var type = AllocatorTypes.require(parsed.name());
-        var options = type.resolve(parsed);
-        String name = type.displayName(options);
+        var split = org.jalloc.core.debug.DebugOptions.split(type, parsed);
+        var options = type.resolve(split.rest());
+        String base = type.displayName(options);
+        var debug = split.options();
+        String name = debug.displayName(base);
         return new AllocatorFactory() {
             @Override
             public String name() {
@@ -40,7 +43,7 @@ public interface AllocatorFactory {
 
             @Override
             public Allocator create(Heap heap) {
-                return type.factory().create(heap, options, name);
+                return debug.wrap(type.factory().create(heap, options, base), name);
             }
 
             @Override

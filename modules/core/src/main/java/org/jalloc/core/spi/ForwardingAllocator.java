@@ -81,6 +81,11 @@ public abstract class ForwardingAllocator implements Allocator, Inspectable {
     }
 
     @Override
+    public org.jalloc.core.LeakReport leakReport() {
+        return delegate.leakReport();
+    }
+
+    @Override
     public long trim() {
         return delegate.trim();
     }
