@@ -9,7 +9,7 @@ import org.jalloc.core.walk.Inspection;
 import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.check.HeapChecker;
 import org.jalloc.check.Violation;
-import org.jalloc.core.spi.LiveBlocks;
+import org.jalloc.core.shadow.LiveBlocks;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.threadcache.ThreadCache;
 import org.jalloc.threadcache.ThreadCacheAllocator;
