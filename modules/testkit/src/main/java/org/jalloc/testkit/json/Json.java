@@ -1,4 +1,4 @@
-package org.jalloc.bench;
+package org.jalloc.testkit.json;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -6,6 +6,7 @@ import java.math.MathContext;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonLocation;
@@ -27,44 +28,66 @@ import com.fasterxml.jackson.databind.util.RawValue;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Bench results as JSON, with Jackson: one-line objects, a results file of one object per line, and the reader behind
- * {@code ./jalloc bench --from} (objects as insertion-ordered maps, arrays as lists, every number as a {@code Double},
- * null as {@link #NULL}), so a report can be rebuilt from results.json. The written shape is what the benchmarks
- * have always written ({@code JsonTest} holds it byte for byte): doubles to 6 significant digits in plain notation,
- * NaN and infinities as null, other numbers and booleans as Java prints them, anything else as its
- * {@code toString()}; strings escape {@code "}, {@code \}, {@code \n} and every other control character as
- * backslash-{@code u00xx}.
+ * The tools' JSON, written and read with Jackson: the {@code --json} lines of {@code ./jalloc} ({@link #LINES}), the
+ * benchmarks' lines and results files ({@link #RESULTS}), and the reader behind {@code ./jalloc bench --from}
+ * ({@link #parse}). Both writers print the shapes the tools have always printed (a public contract, held byte for
+ * byte by {@code JsonTest} here and by the CLI's golden tests):
+ * <ul>
+ *   <li>maps are objects (keys through {@code String.valueOf}, in iteration order), lists are arrays;</li>
+ *   <li>a {@code Double} is a number of 6 significant digits in plain notation, NaN and infinities are null;</li>
+ *   <li>other numbers and booleans are as Java prints them, {@code null} is null, anything else is its
+ *       {@code toString()} as a string;</li>
+ *   <li>strings escape {@code "}, {@code \} and every control character, with a backslash-{@code u00xx} escape
+ *       (lower-case hex) where the writer has no short form: {@link #LINES} writes {@code \n}, {@code \r} and
+ *       {@code \t} short, {@link #RESULTS} only {@code \n}. Nothing else is escaped (DEL and non-ASCII stay as
+ *       they are).</li>
+ * </ul>
+ * Exported to the CLI only; the benchmarks run on the class path.
  */
-final class Json {
-    private Json() {}
-
+public final class Json {
+    // Before the writers: static fields initialize in order, and the writers are built from the mapper.
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final ObjectMapper MAPPER = JsonMapper.builder()
             .enable(StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
-    private static final ObjectWriter WRITER = MAPPER.writer().with(new ResultEscapes());
 
-    static String object(Map<String, ?> fields) {
-        return write(node(fields));
+    /** The {@code --json} result lines of {@code ./jalloc}: {@code \n}, {@code \r}, {@code \t} short. */
+    public static final Json LINES = new Json("\n\r\t");
+    /** The benchmarks' {@code --json} lines and results files: only {@code \n} short. */
+    public static final Json RESULTS = new Json("\n");
+
+    /** JSON null as read by {@link #parse} (its maps and lists hold no Java null); written as null. */
+    public static final Object NULL = new Object() {
+        @Override
+        public String toString() {
+            return "null";
+        }
+    };
+
+    private final ObjectWriter writer;
+
+    private Json(String shortEscapes) {
+        this.writer = MAPPER.writer().with(new Escapes(shortEscapes));
     }
 
-    /** A JSON array, one element per line. */
-    static String array(List<? extends Map<String, ?>> items) {
+    /** One JSON object on one line (no line break). */
+    public String object(Map<String, ?> fields) {
+        try {
+            return writer.writeValueAsString(node(fields));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** A JSON array of objects, one element per line: {@code [}, the objects separated by {@code ,}, {@code ]}. */
+    public String array(List<? extends Map<String, ?>> items) {
         StringBuilder sb = new StringBuilder("[\n");
         for (int i = 0; i < items.size(); i++) {
-            sb.append(write(node(items.get(i))));
+            sb.append(object(items.get(i)));
             sb.append(i + 1 < items.size() ? ",\n" : "\n");
         }
         return sb.append("]\n").toString();
-    }
-
-    private static String write(JsonNode node) {
-        try {
-            return WRITER.writeValueAsString(node);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot write results JSON: " + e.getOriginalMessage(), e);
-        }
     }
 
     private static JsonNode node(@Nullable Object value) {
@@ -106,12 +129,12 @@ final class Json {
     }
 
     /**
-     * Parses one JSON value (objects as insertion-ordered maps, arrays as lists, numbers as {@code Double}, null as
-     * {@link #NULL}).
+     * Parses one JSON value (RFC 8259, nothing but white space after it): objects as insertion-ordered maps, arrays
+     * as lists, numbers as {@code Double}, strings, booleans, null as {@link #NULL}.
      *
-     * @throws IllegalArgumentException on malformed JSON or trailing text, with where
+     * @throws IllegalArgumentException on malformed JSON or trailing text, saying where
      */
-    static Object parse(String text) {
+    public static Object parse(String text) {
         JsonNode root;
         try {
             root = MAPPER.readTree(text);
@@ -121,7 +144,7 @@ final class Json {
                     + (at == null ? "" : " at offset " + at.getCharOffset()), e);
         }
         if (root == null || root.isMissingNode()) {
-            throw new IllegalArgumentException("JSON: unexpected end at offset " + text.length());
+            throw new IllegalArgumentException("JSON: no value in " + text.length() + " characters");
         }
         return value(root);
     }
@@ -149,16 +172,22 @@ final class Json {
         return NULL;
     }
 
-    /** {@code \n} short; every other control character a backslash-{@code u00xx} escape (lower-case hex). */
-    private static final class ResultEscapes extends CharacterEscapes {
+    /** The given characters short ({@code \n}, {@code \r}, {@code \t}); every other control character backslash-{@code u00xx}. */
+    private static final class Escapes extends CharacterEscapes {
         private static final long serialVersionUID = 1L;
         private final int[] codes = standardAsciiEscapesForJSON();
         private final SerializableString[] sequences = new SerializableString[0x20];
 
-        ResultEscapes() {
+        Escapes(String shortForms) {
             for (int c = 0; c < 0x20; c++) {
                 codes[c] = ESCAPE_CUSTOM;
-                sequences[c] = new SerializedString(c == '\n' ? "\\n" : String.format("\\u%04x", c));
+                sequences[c] = new SerializedString(shortForms.indexOf(c) < 0 ? String.format(Locale.ROOT, "\\u%04x", c)
+                        : switch (c) {
+                            case '\n' -> "\\n";
+                            case '\r' -> "\\r";
+                            case '\t' -> "\\t";
+                            default -> throw new IllegalArgumentException("no short escape for control character " + c);
+                        });
             }
         }
 
@@ -168,16 +197,9 @@ final class Json {
         }
 
         @Override
+        @SuppressWarnings("override.return") // Jackson (unannotated) documents null as "write this character as it is"
         public @Nullable SerializableString getEscapeSequence(int ch) {
             return ch >= 0 && ch < 0x20 ? sequences[ch] : null;
         }
     }
-
-    /** JSON null as read by {@link #parse} (maps hold no Java null). */
-    static final Object NULL = new Object() {
-        @Override
-        public String toString() {
-            return "null";
-        }
-    };
 }
