@@ -7,7 +7,8 @@
 set -euo pipefail
 files=$(find "${@:-modules}" -name '*.java')
 sed -i -E \
-  -e 's/org\.jalloc\.core\.(AbstractAllocator|ForwardingAllocator|AllocatorFactory|LiveBlocks)\b/org.jalloc.core.spi.\1/g' \
+  -e 's/org\.jalloc\.core\.(AbstractAllocator|ForwardingAllocator|AllocatorFactory)\b/org.jalloc.core.spi.\1/g' \
+  -e 's/org\.jalloc\.core\.(spi\.)?LiveBlocks\b/org.jalloc.core.shadow.LiveBlocks/g' \
   -e 's/org\.jalloc\.core\.memory\.Libc\b/org.jalloc.core.nativeaccess.Libc/g' \
   -e 's/^(    @Override\n)?    public HeapWalk heapWalk\(\) \{/    protected HeapWalk walk() {/' \
   -e 's/Allocators\.types\(\)/org.jalloc.core.spi.AllocatorTypes.all()/g' \

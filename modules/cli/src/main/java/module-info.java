@@ -9,6 +9,8 @@ module org.jalloc.cli {
     requires org.jalloc.testkit;
     requires org.jalloc.gc;
     requires info.picocli;
+    // testkit's json package writes the --json lines with Jackson (testkit requires it only statically).
+    requires com.fasterxml.jackson.databind;
     requires java.desktop;
 
     opens org.jalloc.cli to info.picocli;

@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
+import org.jalloc.testkit.json.Json;
 import org.openjdk.jmh.infra.BenchmarkParams;
 import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.Result;
@@ -158,13 +159,13 @@ public final class BenchMain {
         List<Map<String, Object>> results = withRatios(rows);
         for (Map<String, Object> r : results) {
             if (json) {
-                System.out.println(Json.object(r));
+                System.out.println(Json.RESULTS.object(r));
             } else {
                 System.out.println(text(r));
             }
         }
         int lines = results.size();
-        Files.writeString(out.resolve("results.json"), Json.array(results));
+        Files.writeString(out.resolve("results.json"), Json.RESULTS.array(results));
         double seconds = (System.nanoTime() - t0) / 1e9;
         if (report) {
             Report.write(root, mode, results, skipped, from != null ? -1 : seconds);

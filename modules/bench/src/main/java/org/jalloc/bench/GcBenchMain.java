@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
 import org.HdrHistogram.Histogram;
 import org.jalloc.gc.Collector;
 import org.jalloc.gc.Collectors;
+import org.jalloc.testkit.json.Json;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -126,14 +127,14 @@ public final class GcBenchMain {
             m.put("ratioToSerial", serial == null || Double.isNaN(serial.ms) ? null : c.ms / serial.ms);
             m.put("note", c.note);
             rows.add(m);
-            System.out.println(Json.object(m));
+            System.out.println(Json.RESULTS.object(m));
         }
-        Files.writeString(out.resolve("results.json"), Json.array(rows));
+        Files.writeString(out.resolve("results.json"), Json.RESULTS.array(rows));
         System.out.println(table(cells));
         if (report) {
             Path dir = root.resolve("docs/gc");
             Files.createDirectories(dir);
-            Files.writeString(dir.resolve("results.json"), Json.array(rows));
+            Files.writeString(dir.resolve("results.json"), Json.RESULTS.array(rows));
             Files.writeString(dir.resolve("results.md"), table(cells));
             charts(cells, dir);
         }

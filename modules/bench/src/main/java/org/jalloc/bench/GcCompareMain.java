@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
 import org.HdrHistogram.Histogram;
 import org.jalloc.gc.CollectorType;
 import org.jalloc.gc.Collectors;
+import org.jalloc.testkit.json.Json;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -246,7 +247,7 @@ public final class GcCompareMain {
         doc.put("header", header);
         doc.put("cells", cs);
         doc.put("barriers", bs);
-        return Json.object(doc) + "\n";
+        return Json.RESULTS.object(doc) + "\n";
     }
 
     // ------------------------------------------------------------ running

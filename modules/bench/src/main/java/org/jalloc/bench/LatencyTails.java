@@ -15,6 +15,7 @@ import org.jalloc.core.Allocator;
 import org.jalloc.stack.ArenaAllocator;
 import org.jalloc.stack.PoolAllocator;
 import org.jalloc.stack.StackAllocator;
+import org.jalloc.testkit.json.Json;
 
 /**
  * One subject's per-call latency distribution, in a JVM of its own ({@link StackBench} starts one per subject): every
@@ -267,7 +268,7 @@ public final class LatencyTails {
         }
         Histogram timer = timerOverhead();
         Histogram h = run(args[0], Long.parseLong(args[1]), Long.parseLong(args[2]));
-        Files.writeString(Path.of(args[3]), Json.object(summary(args[0], h, timer)));
+        Files.writeString(Path.of(args[3]), Json.RESULTS.object(summary(args[0], h, timer)));
     }
 
     /** Reads what {@link #main} wrote. */

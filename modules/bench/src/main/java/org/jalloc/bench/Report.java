@@ -18,6 +18,7 @@ import org.jalloc.core.spi.AllocatorTypes;
 import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.core.nativeaccess.Libc;
 import org.jalloc.core.spi.AllocatorType;
+import org.jalloc.testkit.json.Json;
 import org.jalloc.testkit.trace.ReplayResult;
 import org.jalloc.testkit.trace.SharedTraces;
 import org.jalloc.testkit.trace.Trace;
@@ -44,7 +45,7 @@ final class Report {
         Path docs = root.resolve("docs");
         Path dir = docs.resolve("performance");
         Files.createDirectories(dir);
-        Files.writeString(dir.resolve("results.json"), Json.array(results));
+        Files.writeString(dir.resolve("results.json"), Json.RESULTS.array(results));
         Path md = docs.resolve("performance.md");
         String notes = "";
         if (Files.exists(md)) {

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
+import org.jalloc.testkit.json.Json;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -102,11 +103,11 @@ public final class StackBench {
         Map<String, Object> all = new LinkedHashMap<>();
         all.put("frames", frameRows);
         all.put("latency", latencyRows);
-        Files.writeString(out.resolve("results.json"), Json.object(all));
+        Files.writeString(out.resolve("results.json"), Json.RESULTS.object(all));
         if (report) {
             Path dir = root.resolve("docs/stack");
             Files.createDirectories(dir);
-            Files.writeString(dir.resolve("results.json"), Json.object(all));
+            Files.writeString(dir.resolve("results.json"), Json.RESULTS.object(all));
             if (!frameRows.isEmpty()) {
                 framesChart(frameRows, dir.resolve("frames.png"));
             }

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Locale;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.jalloc.core.spi.LiveBlocks;
+import org.jalloc.core.shadow.LiveBlocks;
 import org.jalloc.core.walk.ExtentKind;
 import org.jalloc.core.walk.HeapWalk;
 

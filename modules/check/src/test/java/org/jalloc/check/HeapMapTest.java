@@ -3,7 +3,7 @@ package org.jalloc.check;
 import static org.jalloc.check.HeapCheckerWalkTest.hex;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import org.jalloc.core.spi.LiveBlocks;
+import org.jalloc.core.shadow.LiveBlocks;
 import org.jalloc.core.memory.Heap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

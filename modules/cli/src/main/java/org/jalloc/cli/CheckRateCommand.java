@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import org.jalloc.testkit.json.Json;
 
 /** {@code ./jalloc check-rate}: how many blocks per second the heap checker walks for an allocator. */
 @Command(name = "check-rate", mixinStandardHelpOptions = true,
@@ -88,7 +89,7 @@ final class CheckRateCommand implements Callable<Integer> {
                 o.put("extentsPerCheck", checker.extentCount());
                 o.put("checks", checks);
                 o.put("blocksPerSecond", rate);
-                out.println(Json.object(o));
+                out.println(Json.LINES.object(o));
             } else {
                 out.printf("%s: %,d extents per check, %,d checks in %.1f s: %.1f M blocks/s%n", factory.name(), checker.extentCount(),
                         checks, elapsed, rate / 1e6);

@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import org.jalloc.testkit.json.Json;
 
 /** {@code ./jalloc fragmentation}: the seed's fragmentation scene, built for real, then collected. */
 @Command(name = "fragmentation", mixinStandardHelpOptions = true,
@@ -59,7 +60,7 @@ final class FragmentationCommand implements Callable<Integer> {
             o.put("largestFreeAfter", s.largestFreeAfter());
             o.put("allocatedAfter", s.allocatedAfter());
             o.put("violations", s.violations().size());
-            out.println(Json.object(o));
+            out.println(Json.LINES.object(o));
         } else {
             out.printf("%s%s, heap %d bytes%n", s.collector(), s.allocator() == null ? "" : " over " + s.allocator(), heap);
             out.printf("before collecting: %,d bytes free, largest free run %,d bytes, external fragmentation %.3f; 1 MiB allocation %s%n",

@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import org.jalloc.testkit.json.Json;
 
 /**
  * {@code ./jalloc fuzz}: checked fuzzing of one allocator or all of them; with {@code --minutes}, a soak that
@@ -112,7 +113,7 @@ final class FuzzCommand implements Callable<Integer> {
             failed |= !report.failures().isEmpty();
             printFailures(report, out, err);
             if (json) {
-                out.println(Json.object(jsonOf(report, report.allocator())));
+                out.println(Json.LINES.object(jsonOf(report, report.allocator())));
             } else {
                 out.printf("%-40s %9d ops  %5d sequences  %3d violations  %,14d blocks checked  %6.1f s  (%.1f M blocks/s)%n",
                         report.allocator(), report.ops(), report.sequences(), report.failures().size(), report.blocksVisited(),
@@ -282,7 +283,7 @@ final class FuzzCommand implements Callable<Integer> {
                 per.put(shown.get(i), p);
             }
             o.put("allocators", per);
-            out.println(Json.object(o));
+            out.println(Json.LINES.object(o));
         } else {
             for (int i = 0; i < names.size(); i++) {
                 Tally t = tallies[i];

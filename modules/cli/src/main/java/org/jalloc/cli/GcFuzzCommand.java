@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import org.jalloc.testkit.json.Json;
 
 /** {@code ./jalloc gc-fuzz}: checked fuzzing of a collector against the reachability oracle. */
 @Command(name = "gc-fuzz", mixinStandardHelpOptions = true,
@@ -109,7 +110,7 @@ final class GcFuzzCommand implements Callable<Integer> {
             o.put("collections", report.collections());
             o.put("violations", report.failures().size());
             o.put("seconds", report.seconds());
-            out.println(Json.object(o));
+            out.println(Json.LINES.object(o));
         } else {
             out.printf("%-24s %-12s %9d ops  %5d sequences  %7d collections  %7d checks  %3d violations  %6.1f s%n", report.collector(),
                     report.allocator() == null ? "(own space)" : report.allocator(), report.ops(), report.sequences(), report.collections(),

@@ -19,6 +19,7 @@ import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.core.AllocatorStats;
 import org.jalloc.core.Allocators;
 import org.jalloc.core.TrackingAllocator;
+import org.jalloc.testkit.json.Json;
 import org.jalloc.testkit.trace.OpList;
 import org.jalloc.testkit.trace.OpRunner;
 import org.jalloc.testkit.gc.FragmentationScene;
@@ -208,7 +209,7 @@ final class HeapMapCommand implements Callable<Integer> {
                 Map<String, Object> o = new LinkedHashMap<>();
                 o.put("index", index.toString());
                 o.put("frames", written.size());
-                stdout.println(Json.object(o));
+                stdout.println(Json.LINES.object(o));
             } else {
                 stdout.println("wrote " + index + ": " + written.size() + " frames with a slider (open it in a browser, no network needed)");
             }
@@ -273,7 +274,7 @@ final class HeapMapCommand implements Callable<Integer> {
             o.put("utilization", util);
             o.put("externalFragmentation", s.externalFragmentation());
             o.put("largestFreeBlock", s.largestFreeBlock());
-            stdout.println(Json.object(o));
+            stdout.println(Json.LINES.object(o));
         } else {
             stdout.printf(Locale.ROOT, "wrote %s: after op %d of %d (%s), %dx%d px, %d bytes per cell, utilization %.1f%%, external fragmentation %.3f%n",
                     file, op, n, label, HeapMapImages.width(), HeapMapImages.height(p), p.bytesPerCell(), 100 * util, s.externalFragmentation());
@@ -360,7 +361,7 @@ final class HeapMapCommand implements Callable<Integer> {
                 o.put("garbageBytes", sums[1]);
                 o.put("freeBytes", sums[2]);
                 o.put("largestFreeRun", runs[1]);
-                stdout.println(Json.object(o));
+                stdout.println(Json.LINES.object(o));
             } else {
                 stdout.println("wrote " + file + ": " + phase + ", " + caption);
             }

@@ -12,6 +12,7 @@ import org.jalloc.core.spi.OptionSpec;
 import org.jalloc.gc.CollectorType;
 import org.jalloc.gc.Collectors;
 import org.jalloc.gc.inspect.CollectorOptions;
+import org.jalloc.testkit.json.Json;
 import org.jalloc.testkit.trace.TraceGenerator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -51,7 +52,7 @@ final class ListCommand implements Callable<Integer> {
                     options.put(s.key(), option);
                 }
                 o.put("options", options);
-                out.println(Json.object(o));
+                out.println(Json.LINES.object(o));
             } else {
                 out.printf("%-14s %-12s %s%n", t.name(), t.threadSafety() == org.jalloc.core.ThreadSafety.CONCURRENT ? "concurrent" : "single-owner",
                         t.description());
@@ -92,7 +93,7 @@ final class ListCommand implements Callable<Integer> {
                     options.put(s.key(), option);
                 }
                 o.put("options", options);
-                out.println(Json.object(o));
+                out.println(Json.LINES.object(o));
             } else {
                 out.printf("%-14s %-12s %s%n", t.name(), t.moving() ? "moving" : "non-moving", t.description());
                 for (OptionSpec s : CollectorOptions.of(t)) {

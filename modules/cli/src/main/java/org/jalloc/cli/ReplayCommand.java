@@ -15,6 +15,7 @@ import org.jalloc.core.Allocator;
 import org.jalloc.core.LeakReport;
 import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.core.nativeaccess.Libc;
+import org.jalloc.testkit.json.Json;
 import org.jalloc.testkit.trace.Op;
 import org.jalloc.testkit.trace.OpRunner;
 import org.jalloc.testkit.trace.NativePeer;
@@ -168,7 +169,7 @@ final class ReplayCommand implements Callable<Integer> {
                 o.put("peakLiveRequested", r.peakLiveRequested());
                 o.put("heapHighWater", r.heapHighWater());
                 o.put("checked", check);
-                out.println(Json.object(o));
+                out.println(Json.LINES.object(o));
             } else {
                 String status = r.outOfMemory() ? "OUT OF MEMORY" : r.violations() > 0 ? r.violations() + " VIOLATIONS"
                         : check ? "ok (checked)" : "ok";
@@ -239,7 +240,7 @@ final class ReplayCommand implements Callable<Integer> {
                     rows.add(row);
                 });
                 o.put("sizeClasses", rows);
-                out.println(Json.object(o));
+                out.println(Json.LINES.object(o));
             } else {
                 out.printf(Locale.ROOT, "leaks: %s with %s: %,d block%s live at the end (%,d bytes requested, %,d usable; the leak report counts %,d)%s%n",
                         t.name(), f.name(), blocks, blocks == 1 ? "" : "s", runner.liveRequested(), usable, report.liveBlocks(),

@@ -12,6 +12,7 @@ import org.jalloc.core.AllocatorStats;
 import org.jalloc.core.Allocators;
 import org.jalloc.core.TrackingAllocator;
 import org.jalloc.core.spi.AllocatorFactory;
+import org.jalloc.testkit.json.Json;
 import org.jalloc.testkit.trace.OpList;
 import org.jalloc.testkit.trace.OpRunner;
 import org.jalloc.testkit.trace.Trace;
@@ -91,7 +92,7 @@ final class StatsCommand implements Callable<Integer> {
             o.put("afterOp", stopAfter);
             putStats(o, stats);
             o.put("outOfMemory", outOfMemory);
-            out.println(Json.object(o));
+            out.println(Json.LINES.object(o));
         } else {
             out.println(format(stats, String.valueOf(trace.getFileName()) + " (" + where + ")"));
             if (outOfMemory) {

@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import org.jalloc.testkit.json.Json;
 
 /**
  * {@code ./jalloc trim}: memory given back to the OS, measured. For each allocator: the resident pages of the heap's
@@ -94,7 +95,7 @@ final class TrimCommand implements Callable<Integer> {
                 o.put("trimReleased", r[4]);
                 o.put("outOfMemory", r[5] != 0);
                 o.put("withinBound", ok);
-                out.println(Json.object(o));
+                out.println(Json.LINES.object(o));
             } else {
                 out.printf(Locale.ROOT, "%-22s %10s %10s %12s %12s %12s  %s%n", f.name(), mib(r[0]), mib(r[1]), mib(r[2]), mib(r[3]), mib(r[4]),
                         r[5] != 0 ? "OUT OF MEMORY" : ok ? "ok" : "ABOVE BOUND");

@@ -2,6 +2,7 @@ package org.jalloc.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -16,10 +17,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Stream;
 
+import org.jalloc.testkit.json.Json;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -133,7 +136,7 @@ class BadInputCorpusTest {
         }
         for (String line : r.out().lines().toList()) {
             if (json && line.startsWith("{")) {
-                JsonCheck.object(line);
+                assertInstanceOf(Map.class, Json.parse(line), line); // one JSON object, strictly (RFC 8259)
             }
         }
         if (json) {

@@ -1,7 +1,7 @@
 package org.jalloc.core;
 
 import org.jalloc.core.spi.ForwardingAllocator;
-import org.jalloc.core.spi.LiveBlocks;
+import org.jalloc.core.shadow.LiveBlocks;
 
 /** The {@link TrackingAllocator} of {@link Allocators#tracking}: a forwarding wrapper with a table of live blocks. */
 final class Tracker extends ForwardingAllocator implements TrackingAllocator {

@@ -7,7 +7,7 @@ import java.util.List;
 import org.checkerframework.checker.initialization.qual.UnknownInitialization;
 import org.checkerframework.checker.nullness.qual.MonotonicNonNull;
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.jalloc.core.spi.LiveBlocks;
+import org.jalloc.core.shadow.LiveBlocks;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.walk.ExtentVisitor;
 import org.jalloc.core.walk.FreeEntryVisitor;

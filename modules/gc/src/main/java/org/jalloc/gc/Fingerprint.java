@@ -2,7 +2,7 @@ package org.jalloc.gc;
 
 import java.util.Arrays;
 
-import org.jalloc.core.spi.LiveBlocks;
+import org.jalloc.core.shadow.LiveBlocks;
 
 /**
  * The reachable graph in a form that two moments can be compared in (checked mode): objects numbered in the order a

@@ -4,7 +4,7 @@ import java.util.Arrays;
 import java.util.BitSet;
 
 import org.checkerframework.checker.initialization.qual.UnknownInitialization;
-import org.jalloc.core.spi.LiveBlocks;
+import org.jalloc.core.shadow.LiveBlocks;
 import org.jalloc.core.walk.Enforces;
 import org.jalloc.core.walk.InvariantSink;
 

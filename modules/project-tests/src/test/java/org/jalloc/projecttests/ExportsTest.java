@@ -44,7 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
  * <ul>
  *   <li>a user-facing module (core and every allocator module) exports unqualified only packages whose public
  *       signatures name no type of a package the user cannot read (javac's {@code -Xlint:exports}, as a test);</li>
- *   <li>core's {@code memory}, {@code walk}, {@code spi}, {@code nativeaccess} and {@code events} (JFR event classes)
+ *   <li>core's {@code memory}, {@code walk}, {@code spi}, {@code nativeaccess}, {@code events} (JFR event classes),
+ *       {@code debug}, {@code percpu}, {@code pagemap} and {@code shadow} (the checker's shadow model, {@code LiveBlocks})
  *       packages are exported only with {@code to};</li>
  *   <li>testkit's JUnit {@code contract} package is exported only to allocator and collector modules, its
  *       {@code fuzz} and {@code trace} tools to everyone.</li>
@@ -61,7 +62,7 @@ class ExportsTest {
             "org.jalloc.gc");
     static final List<String> CORE_INTERNAL = List.of("org.jalloc.core.memory", "org.jalloc.core.walk",
             "org.jalloc.core.spi", "org.jalloc.core.nativeaccess", "org.jalloc.core.events", "org.jalloc.core.debug",
-            "org.jalloc.core.percpu", "org.jalloc.core.pagemap");
+            "org.jalloc.core.percpu", "org.jalloc.core.pagemap", "org.jalloc.core.shadow");
 
     /** The jalloc modules on the class path (jars or target/classes), by name. */
     static Map<String, ModuleReference> modules() {
@@ -235,6 +236,9 @@ class ExportsTest {
             Exports e = core.exports().stream().filter(x -> x.source().equals(perThread)).findFirst().orElseThrow();
             assertEquals(Set.of("org.jalloc.slab", "org.jalloc.threadcache"), e.targets(), perThread + ": slab and thread-cache only");
         }
+        Exports shadow = core.exports().stream().filter(x -> x.source().equals("org.jalloc.core.shadow")).findFirst().orElseThrow();
+        assertEquals(Set.of("org.jalloc.check", "org.jalloc.testkit", "org.jalloc.gc", "org.jalloc.buddy", "org.jalloc.slab",
+                "org.jalloc.threadcache", "org.jalloc.stack"), shadow.targets(), "LiveBlocks: the checker, the fuzzers, gc, and allocator tests that read shadows");
         for (String name : USER_FACING.subList(1, USER_FACING.size())) {
             ModuleDescriptor d = modules().get(name).descriptor();
             assertTrue(d.requires().stream().anyMatch(r -> r.name().equals("org.jalloc.core")
@@ -265,8 +269,9 @@ class ExportsTest {
         assertEquals(List.of(), leaks(fixed, readable(fixed, Map.of()), pkg -> pkg.equals(api)
                 ? List.of(org.jalloc.projecttests.plantedexports.api.LeakyApi.class) : List.of()));
         ModuleDescriptor openCore = ModuleDescriptor.newModule("org.jalloc.core").exports("org.jalloc.core")
-                .exports("org.jalloc.core.memory").exports(Set.of(), "org.jalloc.core.spi", Set.of("org.jalloc.cli")).build();
-        assertEquals(List.of("org.jalloc.core.memory"), unqualified(openCore, CORE_INTERNAL));
+                .exports("org.jalloc.core.memory").exports(Set.of(), "org.jalloc.core.spi", Set.of("org.jalloc.cli"))
+                .exports("org.jalloc.core.shadow").build();
+        assertEquals(Set.of("org.jalloc.core.memory", "org.jalloc.core.shadow"), Set.copyOf(unqualified(openCore, CORE_INTERNAL)));
     }
 
     /** Compiles a user module that {@code requires org.jalloc.buddy;} with {@code body} in main; javac's exit code and output. */
@@ -300,6 +305,7 @@ class ExportsTest {
                 "org.jalloc.core.memory.Heap h = null;",
                 "var i = org.jalloc.core.walk.Inspection.of(org.jalloc.buddy.BuddyAllocator.create(1 << 20));",
                 "long a = org.jalloc.core.nativeaccess.Libc.malloc(16);",
+                "var shadow = new org.jalloc.core.shadow.LiveBlocks();",
                 "Object pages = new org.jalloc.buddy.pages.BuddyPages(null);")) {
             assertEquals("1: see javac's output above", compileUser(dir.resolve("leak" + leak.hashCode()), leak),
                     "a user module must not compile: " + leak);

@@ -53,7 +53,9 @@ final class ModuleRules {
         List<ArchRule> rules = new ArrayList<>();
         rules.add(onlyDependsOn("org.jalloc.core.."));
         rules.add(onlyDependsOn("org.jalloc.check..", "org.jalloc.core.."));
-        rules.add(onlyDependsOn("org.jalloc.testkit..", "org.jalloc.core..", "org.jalloc.check..", "org.jalloc.gc..", "org.junit.."));
+        // JUnit for the contract tests, Jackson for the tools' JSON (testkit.json)
+        rules.add(onlyDependsOn("org.jalloc.testkit..", "org.jalloc.core..", "org.jalloc.check..", "org.jalloc.gc..", "org.junit..",
+                "com.fasterxml.jackson.."));
         rules.add(onlyDependsOn("org.jalloc.gc..", "org.jalloc.core.."));
         ALLOCATORS.forEach((pkg, extra) -> {
             List<String> allowed = new ArrayList<>(extra);

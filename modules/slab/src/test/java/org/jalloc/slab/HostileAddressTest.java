@@ -13,7 +13,7 @@ import org.jalloc.core.walk.Inspection;
 import org.jalloc.check.HeapChecker;
 import org.jalloc.check.Violation;
 import org.jalloc.core.InvalidPointerException;
-import org.jalloc.core.spi.LiveBlocks;
+import org.jalloc.core.shadow.LiveBlocks;
 import org.jalloc.core.memory.Heap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

@@ -8,7 +8,7 @@ import java.util.List;
 import org.jalloc.core.walk.Inspection;
 import org.jalloc.check.HeapChecker;
 import org.jalloc.check.Violation;
-import org.jalloc.core.spi.LiveBlocks;
+import org.jalloc.core.shadow.LiveBlocks;
 
 /** Runs the full checker on a quiescent allocator against the set of blocks the test holds. */
 final class Quiescent {

@@ -10,7 +10,7 @@ import org.jalloc.check.HeapChecker;
 import org.jalloc.check.Violation;
 import org.jalloc.core.Allocator;
 import org.jalloc.core.memory.Heap;
-import org.jalloc.core.spi.LiveBlocks;
+import org.jalloc.core.shadow.LiveBlocks;
 import org.jalloc.core.walk.Inspection;
 
 /**

@@ -19,7 +19,7 @@ import org.jalloc.check.Patterns;
 import org.jalloc.check.Violation;
 import org.jalloc.core.Allocator;
 import org.jalloc.core.spi.AllocatorFactory;
-import org.jalloc.core.spi.LiveBlocks;
+import org.jalloc.core.shadow.LiveBlocks;
 import org.jalloc.core.spi.PerThreadCaches;
 import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.memory.Heap;

@@ -1,4 +1,4 @@
-package org.jalloc.core.spi;
+package org.jalloc.core.shadow;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

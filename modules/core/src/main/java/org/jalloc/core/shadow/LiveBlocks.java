@@ -1,4 +1,4 @@
-package org.jalloc.core.spi;
+package org.jalloc.core.shadow;
 
 import java.util.Arrays;
 
