@@ -80,7 +80,9 @@ public final class BenchMain {
             run(args);
         } catch (java.io.IOException | java.io.UncheckedIOException | IllegalArgumentException e) {
             // bad input (a flag, a results file, an output folder): one line, exit 2, as the rest of ./jalloc
-            System.err.println("jalloc bench: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+            // an IllegalArgumentException's message says it all; an I/O exception's may be a bare path
+            String why = e instanceof IllegalArgumentException ? e.getMessage() : e.getClass().getSimpleName() + ": " + e.getMessage();
+            System.err.println("jalloc bench: " + why);
             System.exit(2);
         }
     }
@@ -137,17 +139,17 @@ public final class BenchMain {
         }
         System.setProperty("java.awt.headless", "true");
         long t0 = System.nanoTime();
+        List<Row> rows = new ArrayList<>();
+        if (from != null) {
+            // Rebuild the output (and with --report the report, its charts and a fresh trace replay) from a
+            // results.json of an earlier run, without running JMH again; read first, so a bad file is one line.
+            rows.addAll(read(from));
+        }
         List<String> skipped = new ArrayList<>();
         List<String> subjects = available(skipped);
         skipped.forEach(s -> System.err.println("jalloc bench: " + s));
-        List<Row> rows = new ArrayList<>();
         Files.createDirectories(out);
         int n = 0;
-        if (from != null) {
-            // Rebuild the output (and with --report the report, its charts and a fresh trace replay) from a
-            // results.json of an earlier run, without running JMH again.
-            rows.addAll(read(from));
-        }
         for (Run run : from != null ? List.<Run>of() : plan(mode, subjects)) {
             if (only != null && !only.matcher(run.include).find()) {
                 continue;
