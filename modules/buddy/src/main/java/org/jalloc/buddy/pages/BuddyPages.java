@@ -14,6 +14,7 @@ import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.InvalidSizeException;
 import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.memory.Heap;
+import org.jalloc.core.spi.SecureLinks;
 import org.jalloc.core.walk.Enforces;
 import org.jalloc.core.walk.ExtentKind;
 import org.jalloc.core.walk.ExtentVisitor;
@@ -164,6 +165,8 @@ public final class BuddyPages implements PageAllocator {
     }
 
     private final Heap heap;
+    /** The links' encoding ({@code secure=on|off}, SEC-1). */
+    private final SecureLinks links;
     private final long pageSize;
     private final int shift;
     private final int maxOrder;
@@ -206,6 +209,16 @@ public final class BuddyPages implements PageAllocator {
      *                                  smaller than its largest block (blocks must be aligned on real addresses)
      */
     public BuddyPages(Heap heap, long pageSize, int maxOrder) {
+        this(heap, pageSize, maxOrder, false, "buddy");
+    }
+
+    /**
+     * As {@link #BuddyPages(Heap, long, int)}, with {@code secure=on|off}: the free lists' links stored encoded and
+     * checked before they are followed (SEC-1, {@link SecureLinks}).
+     *
+     * @param owner the allocator's name, for the messages
+     */
+    public BuddyPages(Heap heap, long pageSize, int maxOrder, boolean secure, String owner) {
         if (pageSize < 16 || Long.bitCount(pageSize) != 1) {
             throw new IllegalArgumentException("page size must be a power of two of at least 16 bytes, got " + pageSize);
         }
@@ -238,6 +251,7 @@ public final class BuddyPages implements PageAllocator {
             throw new IllegalArgumentException("heap " + heap + " cannot hold the padding before its first page");
         }
         this.endFrame = firstFrame;
+        this.links = new SecureLinks(secure, heap, owner, firstFrame << s, pageSize);
         this.freeList = new long[maxOrder + 1];
         this.nrFree = new long[maxOrder + 1];
     }
@@ -604,10 +618,10 @@ public final class BuddyPages implements PageAllocator {
     private void push(long f, int k) {
         long a = f << shift;
         long first = freeList[k];
-        heap.putLong(a + NEXT, first);
-        heap.putLong(a + PREV, 0);
+        links.store(a + NEXT, first);
+        links.store(a + PREV, 0);
         if (first != 0) {
-            heap.putLong(first + PREV, a);
+            links.store(first + PREV, a);
         }
         freeList[k] = a;
         nrFree[k]++;
@@ -617,8 +631,8 @@ public final class BuddyPages implements PageAllocator {
 
     private void unlink(long f, int k) {
         long a = f << shift;
-        long next = heap.getLong(a + NEXT);
-        long prev = heap.getLong(a + PREV);
+        long next = links.load(a, a + NEXT);
+        long prev = links.load(a, a + PREV);
         if (!linksTo(prev, NEXT, a, freeList[k]) || !linksTo(next, PREV, a, a)) {
             throw new HeapCorruptionException("buddy: the free-list links of the order-" + k + " block at " + hex(a)
                     + " are broken (next " + hex(next) + ", prev " + hex(prev) + "): a write into a freed block?", a);
@@ -626,10 +640,10 @@ public final class BuddyPages implements PageAllocator {
         if (prev == 0) {
             freeList[k] = next;
         } else {
-            heap.putLong(prev + NEXT, next);
+            links.store(prev + NEXT, next);
         }
         if (next != 0) {
-            heap.putLong(next + PREV, prev);
+            links.store(next + PREV, prev);
         }
         nrFree[k]--;
         if (freeList[k] == 0) {
@@ -644,7 +658,7 @@ public final class BuddyPages implements PageAllocator {
             return ifNull == a;
         }
         return neighbour >= firstAddress() && (neighbour >>> shift) < endFrame && (neighbour & (pageSize - 1)) == 0
-                && heap.getLong(neighbour + offset) == a;
+                && links.loadUnchecked(neighbour + offset) == a;
     }
 
     // ---------------------------------------------------------------- statistics
@@ -813,7 +827,7 @@ public final class BuddyPages implements PageAllocator {
         long bound = (heap.brk() >>> shift) - firstFrame;
         for (int k = 0; k <= maxOrder; k++) {
             long n = 0;
-            for (long a = freeList[k]; a != 0; a = heap.getLong(a + NEXT)) {
+            for (long a = freeList[k]; a != 0; a = links.loadUnchecked(a + NEXT)) {
                 if (!visitor.entry(k, a, pageSize << k) || a < heap.start() || a + 16 > heap.brk() || ++n > bound) {
                     return;
                 }
@@ -905,7 +919,7 @@ public final class BuddyPages implements PageAllocator {
                     sink.violation("BUDDY-4", a, describeList(k) + " does not end", "at most " + (bound - 1) + " entries", "a cycle");
                     break;
                 }
-                long back = heap.getLong(a + PREV);
+                long back = links.loadUnchecked(a + PREV);
                 if (back != prev) {
                     sink.violation("BUDDY-4", a, describeList(k) + ": prev link does not name the previous entry",
                             prev == 0 ? "0 (first entry)" : hex(prev), hex(back));
@@ -926,7 +940,7 @@ public final class BuddyPages implements PageAllocator {
                 }
                 listed.set(f);
                 prev = a;
-                a = heap.getLong(a + NEXT);
+                a = links.loadUnchecked(a + NEXT);
             }
             if (length != nrFree[k]) {
                 sink.violation("BUDDY-4", freeList[k], "nr_free of " + describeList(k) + " disagrees with the list",
