@@ -8,9 +8,9 @@ public class SecureDemo {
         for (String spec : args) {
             try (Allocator a = Allocators.create(spec, 1 << 20)) {
                 var heap = Inspection.of(a).heap();
-                long p = a.malloc(48);
+                a.malloc(48);
                 long q = a.malloc(48);
-                long r = a.malloc(48);
+                a.malloc(48); // q lies between two live blocks
                 long usable = a.usableSize(q);
                 a.free(q);
                 for (long k = 0; k < (spec.startsWith("slub") ? usable : 8); k += 8) {
@@ -25,8 +25,6 @@ public class SecureDemo {
                 } catch (RuntimeException e) {
                     System.out.println(e.getClass().getName() + ": " + e.getMessage());
                 }
-                a.free(p);
-                a.free(r);
             }
         }
     }

@@ -387,11 +387,11 @@ public final class SlubAllocator extends AbstractAllocator {
             long base = object & -c.slabBytes;
             long off = next - base;
             if (off < 0 || off >= c.slabBytes || off % c.size != 0 || off / c.size >= c.objects) {
-                throw new FreeListCorruptionException(name() + ": secure=on (hardened): the free pointer of free object 0x"
+                throw new FreeListCorruptionException(name() + ": the free pointer of free object 0x"
                         + Long.toHexString(object) + " of " + c.name + " (word at 0x" + Long.toHexString(object + c.offset)
                         + ") is corrupted: found 0x" + Long.toHexString(stored) + ", which decodes to 0x" + Long.toHexString(next)
                         + ", not an object of its slab [0x" + Long.toHexString(base) + ", 0x" + Long.toHexString(base + c.slabBytes)
-                        + "); a write after free into 0x" + Long.toHexString(object) + "? The pointer is not followed.",
+                        + "); a write after free into 0x" + Long.toHexString(object) + "? (secure=on, hardened: the pointer is not followed)",
                         object, object + c.offset, stored, next);
             }
         }

@@ -123,10 +123,10 @@ public final class SecureLinks {
 
     /** The exception for a link of {@code block} that decodes to {@code link}, which is no block ({@code why}). */
     public FreeListCorruptionException corrupted(long block, long slot, long stored, long link, String why) {
-        return new FreeListCorruptionException(owner + ": secure=on: the free-list link of free block " + hex(block)
+        return new FreeListCorruptionException(owner + ": the free-list link of free block " + hex(block)
                 + " (word at " + hex(slot) + ") is corrupted: found " + hex(stored) + ", which decodes to " + hex(link) + ", "
                 + why + " [" + hex(base) + ", " + hex(heap.brk()) + "); a write after free into " + hex(block)
-                + "? The link is not followed.", block, slot, stored, link);
+                + "? (secure=on: the link is not followed)", block, slot, stored, link);
     }
 
     private static String hex(long a) {
