@@ -40,7 +40,7 @@ public class DebugBenchmark {
     @Param({"tlsf"})
     public String allocator;
 
-    @Param({"off", "F", "Z", "P", "U", "FZPU", "simple", "advanced", "paranoid"})
+    @Param({"off", "F", "Z", "P", "U", "FZPU", "simple", "advanced", "paranoid", "secure"})
     public String mode;
 
     private Subject s;
@@ -57,7 +57,8 @@ public class DebugBenchmark {
         if (mode.equals("off")) {
             return allocator;
         }
-        String option = mode.chars().allMatch(c -> "FZPU".indexOf(c) >= 0) ? "debug=" + mode : "leaks=" + mode;
+        String option = mode.equals("secure") ? "secure=on"
+                : mode.chars().allMatch(c -> "FZPU".indexOf(c) >= 0) ? "debug=" + mode : "leaks=" + mode;
         return allocator + (allocator.contains(":") ? "," : ":") + option;
     }
 

@@ -3,6 +3,7 @@ package org.jalloc.boundarytag;
 import java.util.Arrays;
 
 import org.jalloc.core.memory.Heap;
+import org.jalloc.core.spi.SecureLinks;
 import org.jalloc.core.walk.Enforces;
 import org.jalloc.core.walk.FreeEntryVisitor;
 import org.jalloc.core.walk.InvariantSink;
@@ -29,11 +30,14 @@ abstract sealed class BinIndex permits SegregatedLists, Tlsf {
     static final long PREV = 16;
 
     final Heap heap;
+    /** The links' encoding ({@code secure=on|off}, SEC-1); set once by the allocator before any block is linked. */
+    SecureLinks links;
     /** First block of each list, 0 when the list is empty; grown on demand to the largest list used. */
     long[] heads;
 
     BinIndex(Heap heap, int lists) {
         this.heap = heap;
+        this.links = new SecureLinks(false, heap, "boundary-tag", heap.start(), 16);
         this.heads = new long[lists];
     }
 
@@ -67,12 +71,22 @@ abstract sealed class BinIndex permits SegregatedLists, Tlsf {
         }
     }
 
+    /** The next link of a free block, checked when secure (a corrupted one throws FreeListCorruptionException). */
     final long next(long block) {
-        return heap.getLong(block + NEXT);
+        return links.load(block, block + NEXT);
     }
 
     final long prev(long block) {
-        return heap.getLong(block + PREV);
+        return links.load(block, block + PREV);
+    }
+
+    /** The links decoded but unchecked: for the checker's walks, which report a bad link (HEAP-3, BT-7). */
+    final long nextUnchecked(long block) {
+        return links.loadUnchecked(block + NEXT);
+    }
+
+    final long prevUnchecked(long block) {
+        return links.loadUnchecked(block + PREV);
     }
 
     /** Pushes the free block at {@code block} ({@code size} bytes) on the front of its list. */
@@ -80,10 +94,10 @@ abstract sealed class BinIndex permits SegregatedLists, Tlsf {
         int list = listOf(size);
         ensureList(list);
         long head = heads[list];
-        heap.putLong(block + NEXT, head);
-        heap.putLong(block + PREV, 0);
+        links.store(block + NEXT, head);
+        links.store(block + PREV, 0);
         if (head != 0) {
-            heap.putLong(head + PREV, block);
+            links.store(head + PREV, block);
         } else {
             listFilled(list);
         }
@@ -96,7 +110,7 @@ abstract sealed class BinIndex permits SegregatedLists, Tlsf {
         long next = next(block);
         long prev = prev(block);
         if (prev != 0) {
-            heap.putLong(prev + NEXT, next);
+            links.store(prev + NEXT, next);
         } else {
             heads[list] = next;
             if (next == 0) {
@@ -104,14 +118,14 @@ abstract sealed class BinIndex permits SegregatedLists, Tlsf {
             }
         }
         if (next != 0) {
-            heap.putLong(next + PREV, prev);
+            links.store(next + PREV, prev);
         }
     }
 
     /** Blocks in list {@code list}, following at most {@code limit} links. */
     final long length(int list, long limit) {
         long n = 0;
-        for (long b = heads[list]; b != 0 && n < limit; b = next(b)) {
+        for (long b = heads[list]; b != 0 && n < limit; b = nextUnchecked(b)) {
             n++;
         }
         return n;
@@ -123,7 +137,7 @@ abstract sealed class BinIndex permits SegregatedLists, Tlsf {
      */
     final void walk(FreeEntryVisitor visitor, long lo, long hi) {
         for (int list = 0; list < heads.length; list++) {
-            for (long b = heads[list]; b != 0; b = next(b)) {
+            for (long b = heads[list]; b != 0; b = nextUnchecked(b)) {
                 if (!plausibleLink(b, lo, hi)) {
                     if (!visitor.entry(list, b, 0)) {
                         return;
@@ -151,11 +165,11 @@ abstract sealed class BinIndex permits SegregatedLists, Tlsf {
         for (int list = 0; list < heads.length; list++) {
             long expectedPrev = 0;
             long steps = 0;
-            for (long b = heads[list]; b != 0 && steps < limit; b = next(b), steps++) {
+            for (long b = heads[list]; b != 0 && steps < limit; b = nextUnchecked(b), steps++) {
                 if (!plausibleLink(b, lo, hi)) {
                     break; // HEAP-3 reports the wild link
                 }
-                long prev = prev(b);
+                long prev = prevUnchecked(b);
                 if (prev != expectedPrev) {
                     sink.violation("BT-7", b, "prev link of a free block does not name its predecessor in " + describe(list),
                             expectedPrev == 0 ? "0 (list head)" : hex(expectedPrev), hex(prev));

@@ -15,6 +15,7 @@ import org.jalloc.core.HeapCorruptionException;
 import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.memory.Heap;
+import org.jalloc.core.spi.SecureLinks;
 import org.jalloc.core.walk.Enforces;
 import org.jalloc.core.walk.ExtentKind;
 import org.jalloc.core.walk.ExtentVisitor;
@@ -187,6 +188,14 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
      * @param scan blocks examined per class by the segregated lists (0: no bound, exact best fit); unused by TLSF
      */
     BoundaryTagAllocator(Heap heap, Policy policy, Footers footers, long scan, String name) {
+        this(heap, policy, footers, scan, false, name);
+    }
+
+    /**
+     * As {@link #BoundaryTagAllocator(Heap, Policy, Footers, long, String)}, with {@code secure=on|off}: the free
+     * lists' links stored encoded and checked before they are followed (SEC-1, {@link SecureLinks}).
+     */
+    BoundaryTagAllocator(Heap heap, Policy policy, Footers footers, long scan, boolean secure, String name) {
         super(name, heap);
         this.policy = policy;
         this.footers = footers;
@@ -205,6 +214,7 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
         heap.putLong(start, PROLOGUE);
         heap.putLong(start + WORD, epilogueWord(true));
         this.firstBlock = start + WORD;
+        this.index.links = new SecureLinks(secure, heap, name, firstBlock, 16);
     }
 
     /** Segregated lists (best fit) with footer elision over a new heap of {@code heapBytes}. */

@@ -7,6 +7,7 @@ import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.spi.AllocatorProvider;
 import org.jalloc.core.spi.AllocatorType;
 import org.jalloc.core.spi.OptionSpec;
+import org.jalloc.core.spi.SecureLinks;
 import org.jalloc.core.spi.Sizes;
 
 /** Offers {@code boundary-tag} and {@code tlsf} to {@code ./jalloc}, the fuzz engine and trace replay. */
@@ -24,16 +25,16 @@ final class BoundaryTagTypes implements AllocatorProvider {
         return List.of(
                 new AllocatorType("boundary-tag",
                         "boundary tags, O(1) coalescing, segregated explicit free lists by power-of-two size class",
-                        ThreadSafety.SINGLE_OWNER, List.of(footers, fit, scan),
+                        ThreadSafety.SINGLE_OWNER, List.of(footers, fit, scan, SecureLinks.OPTION),
                         (heap, options, name) -> new BoundaryTagAllocator(heap,
                                 "first".equals(options.get("fit")) ? BoundaryTagAllocator.Policy.SEGREGATED_FIRST_FIT
                                         : BoundaryTagAllocator.Policy.SEGREGATED,
-                                footers(options), Sizes.parse(options.getOrDefault("scan", "16")), name)),
+                                footers(options), Sizes.parse(options.getOrDefault("scan", "16")), SecureLinks.requested(options), name)),
                 new AllocatorType("tlsf",
                         "boundary tags, O(1) coalescing, two-level segregated fit: bitmaps, O(1) malloc and free",
-                        ThreadSafety.SINGLE_OWNER, List.of(footers),
+                        ThreadSafety.SINGLE_OWNER, List.of(footers, SecureLinks.OPTION),
                         (heap, options, name) -> new BoundaryTagAllocator(heap, BoundaryTagAllocator.Policy.TLSF,
-                                footers(options), name)));
+                                footers(options), SegregatedLists.DEFAULT_SCAN, SecureLinks.requested(options), name)));
     }
 
     private static BoundaryTagAllocator.Footers footers(Map<String, String> options) {

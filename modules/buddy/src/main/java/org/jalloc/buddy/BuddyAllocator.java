@@ -68,8 +68,16 @@ public final class BuddyAllocator extends AbstractAllocator {
      * @param name     the name it reports (e.g. {@code buddy:max-order=20})
      */
     BuddyAllocator(Heap heap, long minBlock, int maxOrder, String name) {
+        this(heap, minBlock, maxOrder, false, name);
+    }
+
+    /**
+     * As {@link #BuddyAllocator(Heap, long, int, String)}, with {@code secure=on|off}: the free lists' links stored
+     * encoded and checked before they are followed (SEC-1).
+     */
+    BuddyAllocator(Heap heap, long minBlock, int maxOrder, boolean secure, String name) {
         super(name, heap);
-        this.pages = new BuddyPages(heap, minBlock, maxOrder);
+        this.pages = new BuddyPages(heap, minBlock, maxOrder, secure, name);
         this.shift = Long.numberOfTrailingZeros(minBlock);
     }
 

@@ -2,6 +2,7 @@ package org.jalloc.freelist;
 
 import org.jalloc.core.HeapCorruptionException;
 import org.jalloc.core.memory.Heap;
+import org.jalloc.core.spi.SecureLinks;
 
 /**
  * The block format every free-list organisation shares: one header word per block, and in a free block of an
@@ -24,8 +25,12 @@ final class Blocks {
     private final String owner;
     private final long maxBlocksEver;
 
-    Blocks(Heap heap, long firstBlock, String owner) {
+    /** The links' encoding: {@code secure=on} stores them XOR-ed with a per-heap key and checks them (SEC-1). */
+    final SecureLinks links;
+
+    Blocks(Heap heap, long firstBlock, String owner, SecureLinks links) {
         this.heap = heap;
+        this.links = links;
         this.firstBlock = firstBlock;
         this.owner = owner;
         this.maxBlocksEver = heap.capacity() / MIN_BLOCK + 1;
@@ -59,20 +64,30 @@ final class Blocks {
         return heap.brk() - HEADER;
     }
 
+    /** The next link of a free block, checked when secure (a corrupted one throws FreeListCorruptionException). */
     long next(long block) {
-        return heap.getLong(block + NEXT);
+        return links.load(block, block + NEXT);
     }
 
     long prev(long block) {
-        return heap.getLong(block + PREV);
+        return links.load(block, block + PREV);
+    }
+
+    /** The next link as stored, decoded but unchecked: for the checker's walks, which report a bad one (FL-5). */
+    long nextUnchecked(long block) {
+        return links.loadUnchecked(block + NEXT);
+    }
+
+    long prevUnchecked(long block) {
+        return links.loadUnchecked(block + PREV);
     }
 
     void setNext(long block, long next) {
-        heap.putLong(block + NEXT, next);
+        links.store(block + NEXT, next);
     }
 
     void setPrev(long block, long prev) {
-        heap.putLong(block + PREV, prev);
+        links.store(block + PREV, prev);
     }
 
     /** The size of the block at {@code block} as a walk step; a size that cannot advance a walk is corruption. */

@@ -12,6 +12,7 @@ import org.jalloc.core.DoubleFreeException;
 import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.memory.Heap;
+import org.jalloc.core.spi.SecureLinks;
 import org.jalloc.core.walk.Enforces;
 import org.jalloc.core.walk.ExtentKind;
 import org.jalloc.core.walk.ExtentVisitor;
@@ -204,9 +205,23 @@ public final class FreeListAllocator extends AbstractAllocator {
      * @throws IllegalArgumentException for segregated implicit lists, or a heap too small for the sentinels
      */
     FreeListAllocator(Heap heap, Policy policy, ListKind list, Coalescing coalescing, String name) {
+        this(heap, policy, list, coalescing, false, name);
+    }
+
+    /**
+     * As {@link #FreeListAllocator(Heap, Policy, ListKind, Coalescing, String)}, with {@code secure=on|off}: the
+     * explicit lists' links stored encoded and checked before they are followed (SEC-1, {@link SecureLinks}).
+     *
+     * @throws IllegalArgumentException also for secure links on an implicit list (it keeps no links)
+     */
+    FreeListAllocator(Heap heap, Policy policy, ListKind list, Coalescing coalescing, boolean secure, String name) {
         super(name, heap);
         if (policy == Policy.SEGREGATED && list == ListKind.IMPLICIT) {
             throw new IllegalArgumentException("segregated fits keep explicit lists: list=lifo or list=address, not implicit");
+        }
+        if (secure && list == ListKind.IMPLICIT) {
+            throw new IllegalArgumentException(name + ": secure=on encodes the links of explicit free lists; the implicit list keeps"
+                    + " none in its free blocks: use list=lifo or list=address with secure=on");
         }
         this.policy = policy;
         this.coalescing = coalescing;
@@ -217,7 +232,7 @@ public final class FreeListAllocator extends AbstractAllocator {
             throw new IllegalArgumentException("heap too small for the free-list sentinels: " + heap);
         }
         this.firstBlock = start + 8L * tableWords + HEADER;
-        this.blocks = new Blocks(heap, firstBlock, name);
+        this.blocks = new Blocks(heap, firstBlock, name, new SecureLinks(secure, heap, name, firstBlock, 16));
         this.index = list == ListKind.IMPLICIT ? new ImplicitList(blocks, counters)
                 : new LinkedFreeLists(blocks, counters, start, lists, list == ListKind.ADDRESS);
         this.placement = switch (policy) {

@@ -8,6 +8,7 @@ import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.spi.AllocatorProvider;
 import org.jalloc.core.spi.AllocatorType;
 import org.jalloc.core.spi.OptionSpec;
+import org.jalloc.core.spi.SecureLinks;
 import org.jalloc.freelist.FreeListAllocator.Coalescing;
 import org.jalloc.freelist.FreeListAllocator.ListKind;
 import org.jalloc.freelist.FreeListAllocator.Policy;
@@ -40,8 +41,9 @@ final class FreeListTypes implements AllocatorProvider {
 
     private static AllocatorType type(Policy policy, String description, OptionSpec list, OptionSpec coalesce) {
         return new AllocatorType(policy.specName(), description + "; one header word per block, splitting, coalescing",
-                ThreadSafety.SINGLE_OWNER, List.of(list, coalesce),
-                (heap, options, name) -> new FreeListAllocator(heap, policy, listKind(options), coalescing(options), name));
+                ThreadSafety.SINGLE_OWNER, List.of(list, coalesce, SecureLinks.OPTION),
+                (heap, options, name) -> new FreeListAllocator(heap, policy, listKind(options), coalescing(options),
+                        SecureLinks.requested(options), name));
     }
 
     private static ListKind listKind(Map<String, String> options) {

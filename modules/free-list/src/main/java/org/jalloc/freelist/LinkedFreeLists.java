@@ -209,7 +209,7 @@ final class LinkedFreeLists implements FreeIndex {
         long visited = 0;
         long max = blocks.maxBlocks();
         for (int list = 0; list < lists; list++) {
-            for (long n = head(list); n != 0 && visited++ <= max; n = blocks.next(n)) {
+            for (long n = head(list); n != 0 && visited++ <= max; n = blocks.nextUnchecked(n)) {
                 if (n == position) {
                     return true;
                 }
@@ -221,7 +221,7 @@ final class LinkedFreeLists implements FreeIndex {
     @Override
     public void walk(FreeEntryVisitor visitor) {
         for (int list = 0; list < lists; list++) {
-            for (long n = head(list); n != 0; n = blocks.next(n)) {
+            for (long n = head(list); n != 0; n = blocks.nextUnchecked(n)) {
                 // A link out of the blocks is passed on unread: the checker names it (HEAP-3) and stops the walk.
                 boolean inside = n >= blocks.firstBlock && n < blocks.epilogue();
                 if (!visitor.entry(list, n, inside ? blocks.size(n) : 0) || !inside) {
@@ -259,7 +259,7 @@ final class LinkedFreeLists implements FreeIndex {
     private long checkList(int list, long budget, InvariantSink sink) {
         long prev = 0;
         long end = blocks.epilogue();
-        for (long n = head(list); n != 0; prev = n, n = blocks.next(n)) {
+        for (long n = head(list); n != 0; prev = n, n = blocks.nextUnchecked(n)) {
             if (n < blocks.firstBlock || n >= end || (n & 15) != (blocks.firstBlock & 15)) {
                 sink.violation("FL-5", prev == 0 ? table + 8L * list : prev + Blocks.NEXT, describe(list) + " links outside the blocks",
                         "a block start in [" + Blocks.hex(blocks.firstBlock) + ", " + Blocks.hex(end) + ")", Blocks.hex(n));
@@ -269,7 +269,7 @@ final class LinkedFreeLists implements FreeIndex {
                 sink.violation("FL-5", n, describe(list) + " does not end (a cycle)", "at most " + blocks.maxBlocks() + " nodes", "more");
                 return budget;
             }
-            long back = blocks.prev(n);
+            long back = blocks.prevUnchecked(n);
             if (back != prev) {
                 sink.violation("FL-5", n + Blocks.PREV, describe(list) + ": prev link of " + Blocks.hex(n) + " does not name its predecessor",
                         prev == 0 ? "0 (the head)" : Blocks.hex(prev), Blocks.hex(back));
@@ -302,7 +302,7 @@ final class LinkedFreeLists implements FreeIndex {
         for (int list = 0; list < lists; list++) {
             long count = 0;
             long bytes = 0;
-            for (long n = head(list); n != 0 && count <= max; n = blocks.next(n)) {
+            for (long n = head(list); n != 0 && count <= max; n = blocks.nextUnchecked(n)) {
                 count++;
                 bytes += blocks.size(n);
             }

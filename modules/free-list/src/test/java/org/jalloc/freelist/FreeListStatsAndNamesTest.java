@@ -32,8 +32,9 @@ class FreeListStatsAndNamesTest {
         List<String> names = AllocatorTypes.all().stream().map(AllocatorType::name).toList();
         assertTrue(names.containsAll(List.of("first-fit", "next-fit", "best-fit", "segregated")), names::toString);
         AllocatorType segregated = AllocatorTypes.require("segregated");
-        assertEquals("list=lifo|address (default lifo), coalesce=deferred|immediate (default deferred)", segregated.usage());
-        assertEquals("list=implicit|lifo|address (default implicit), coalesce=immediate|deferred (default immediate)",
+        assertEquals("list=lifo|address (default lifo), coalesce=deferred|immediate (default deferred), secure=off|on (default off)",
+                segregated.usage());
+        assertEquals("list=implicit|lifo|address (default implicit), coalesce=immediate|deferred (default immediate), secure=off|on (default off)",
                 AllocatorTypes.require("next-fit").usage());
     }
 

@@ -57,10 +57,14 @@ final class SlabTypes implements AllocatorProvider {
                                 OptionSpec.number("empty-slabs", Integer.toString(SlubAllocator.DEFAULT_EMPTY_SLABS),
                                         "empty slabs each cache keeps per arena before returning further ones to buddy", 0, Integer.MAX_VALUE),
                                 OptionSpec.choice("hardened", "on", "free pointers stored as next ^ random ^ swab(slot), as CONFIG_SLAB_FREELIST_HARDENED", "on", "off"),
-                                OptionSpec.choice("merge", "off", "merge compatible caches: kmalloc-96 into kmalloc-128, kmalloc-192 into kmalloc-256", "on", "off")),
+                                OptionSpec.choice("merge", "off", "merge compatible caches: kmalloc-96 into kmalloc-128, kmalloc-192 into kmalloc-256", "on", "off"),
+                                // secure=on|off (mimalloc's name, every allocator with links in free blocks) is hardened here:
+                                // one mechanism, on by default as Linux's; either option off turns it off
+                                OptionSpec.choice("secure", "on", "the same switch as hardened (secure mode of the allocators with links in free blocks):"
+                                        + " free pointers encoded, and checked before they are followed (FreeListCorruptionException)", "on", "off")),
                         (heap, options, name) -> SlubAllocator.create(name, heap, (int) Sizes.parse(options.getOrDefault("arenas", "0")),
                                 (int) Math.min(Integer.MAX_VALUE, Sizes.parse(options.getOrDefault("empty-slabs", "2"))),
-                                !"off".equals(options.get("hardened")), "on".equals(options.get("merge")))),
+                                !"off".equals(options.get("hardened")) && !"off".equals(options.get("secure")), "on".equals(options.get("merge")))),
                 new AllocatorType("slob",
                         "SLOB, Linux's allocator for embedded systems: a list of partially used pages, first fit within a page, whole buddy"
                                 + " blocks for large requests, minimal metadata; made for heaps of 64 KiB-1 MiB",

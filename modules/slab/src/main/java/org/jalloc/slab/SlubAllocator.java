@@ -17,6 +17,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.jalloc.buddy.pages.BuddyPages;
 import org.jalloc.core.AllocatorMetric;
 import org.jalloc.core.DoubleFreeException;
+import org.jalloc.core.FreeListCorruptionException;
 import org.jalloc.core.HeapCorruptionException;
 import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.ThreadSafety;
@@ -28,6 +29,7 @@ import org.jalloc.core.spi.AbstractAllocator;
 import org.jalloc.core.pagemap.RadixPageMap;
 import org.jalloc.core.percpu.Scavenger;
 import org.jalloc.core.percpu.ThreadRegistry;
+import org.jalloc.core.walk.Enforces;
 import org.jalloc.core.walk.HeapWalk;
 
 /**
@@ -375,6 +377,29 @@ public final class SlubAllocator extends AbstractAllocator {
         return encode(c, object, mem.get(LONG, object + c.offset));
     }
 
+    /**
+     * The free pointer of the free object {@code object}, decoded and, when hardened ({@code secure=on}), checked
+     * before it is followed (SEC-1): 0 or an object start of the same slab, else a stray write changed it.
+     */
+    @Enforces("SEC-1")
+    long nextFreeChecked(Cache c, long object) {
+        long stored = mem.get(LONG, object + c.offset);
+        long next = encode(c, object, stored);
+        if (c.random != 0 && next != 0) {
+            long base = object & -c.slabBytes;
+            long off = next - base;
+            if (off < 0 || off >= c.slabBytes || off % c.size != 0 || off / c.size >= c.objects) {
+                throw new FreeListCorruptionException(name() + ": the free pointer of free object 0x"
+                        + Long.toHexString(object) + " of " + c.name + " (word at 0x" + Long.toHexString(object + c.offset)
+                        + ") is corrupted: found 0x" + Long.toHexString(stored) + ", which decodes to 0x" + Long.toHexString(next)
+                        + ", not an object of its slab [0x" + Long.toHexString(base) + ", 0x" + Long.toHexString(base + c.slabBytes)
+                        + "); a write after free into 0x" + Long.toHexString(object) + "? (secure=on, hardened: the pointer is not followed)",
+                        object, object + c.offset, stored, next);
+            }
+        }
+        return next;
+    }
+
     private void setNext(Cache c, long object, long next) {
         mem.set(LONG, object + c.offset, encode(c, object, next));
     }
@@ -682,7 +707,7 @@ public final class SlubAllocator extends AbstractAllocator {
         }
         long obj = t.freelist[c.index];
         if (obj != 0) {
-            t.freelist[c.index] = nextFree(c, obj);
+            t.freelist[c.index] = nextFreeChecked(c, obj);
             states.set(obj, LIVE);
             return obj;
         }
@@ -715,7 +740,7 @@ public final class SlubAllocator extends AbstractAllocator {
 
     private long pop(CpuSlabs t, Cache c) {
         long obj = t.freelist[c.index];
-        t.freelist[c.index] = nextFree(c, obj);
+        t.freelist[c.index] = nextFreeChecked(c, obj);
         states.set(obj, LIVE);
         return obj;
     }
@@ -741,7 +766,7 @@ public final class SlubAllocator extends AbstractAllocator {
                     Chunk ch = chunk(s);
                     int i = slot(s);
                     long obj = ch.freelist[i];
-                    ch.freelist[i] = nextFree(c, obj);
+                    ch.freelist[i] = nextFreeChecked(c, obj);
                     if (ch.inuse[i]++ == 0) {
                         ar.empties[c.index]--;
                     }

@@ -11,6 +11,7 @@ import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.spi.AbstractAllocator;
+import org.jalloc.core.spi.SecureLinks;
 import org.jalloc.core.walk.Enforces;
 import org.jalloc.core.walk.ExtentKind;
 import org.jalloc.core.walk.ExtentVisitor;
@@ -98,6 +99,8 @@ public final class PoolAllocator extends AbstractAllocator implements FixedSizeA
     private long[] liveBits = new long[1];
     private long fresh;
     private long head;
+    /** The links' encoding ({@code secure=on|off}, SEC-1). */
+    private final SecureLinks links;
     private long live;
     private long peakLive;
 
@@ -108,6 +111,14 @@ public final class PoolAllocator extends AbstractAllocator implements FixedSizeA
      * @throws IllegalArgumentException if the heap cannot hold them, or the sizes are not positive
      */
     PoolAllocator(Heap heap, long objectSize, long count, String name) {
+        this(heap, objectSize, count, false, name);
+    }
+
+    /**
+     * As {@link #PoolAllocator(Heap, long, long, String)}, with {@code secure=on|off}: the free list's links stored
+     * encoded and checked before they are followed (SEC-1, {@link SecureLinks}).
+     */
+    PoolAllocator(Heap heap, long objectSize, long count, boolean secure, String name) {
         super(name, heap);
         if (objectSize <= 0 || objectSize > heap.capacity()) {
             throw new IllegalArgumentException("pool: object size " + objectSize + " is not in [1, heap capacity " + heap.capacity() + "]");
@@ -131,6 +142,7 @@ public final class PoolAllocator extends AbstractAllocator implements FixedSizeA
         this.first = heap.start();
         this.end = first + n * slot;
         heap.sbrk(n * slot);
+        this.links = new SecureLinks(secure, heap, name, first, 16);
     }
 
     /** A pool of {@code count} objects of {@code objectSize} bytes over a new heap just large enough. */
@@ -145,7 +157,7 @@ public final class PoolAllocator extends AbstractAllocator implements FixedSizeA
     public long take() {
         long p = head;
         if (p != 0) {
-            head = mem.get(WORD, p);
+            head = links.on() ? nextChecked(p) : mem.get(WORD, p);
         } else if (fresh < count) {
             p = first + fresh++ * slot;
             if ((fresh - 1) >>> 6 >= liveBits.length) {
@@ -177,8 +189,18 @@ public final class PoolAllocator extends AbstractAllocator implements FixedSizeA
         }
         liveBits[w] &= ~bit;
         live--;
-        mem.set(WORD, address, head);
+        mem.set(WORD, address, links.encode(address, head));
         head = address;
+    }
+
+    /** The free object {@code p}'s link, decoded and checked (SEC-1): 0 or an object handed out before. */
+    private long nextChecked(long p) {
+        long stored = mem.get(WORD, p);
+        long n = links.decode(p, p, stored);
+        if (n != 0 && ((n - first) % slot != 0 || index(n) >= fresh)) {
+            throw links.corrupted(p, p, stored, n, "not an object of this pool handed out before, in");
+        }
+        return n;
     }
 
     private long index(long p) {
@@ -308,7 +330,7 @@ public final class PoolAllocator extends AbstractAllocator implements FixedSizeA
                 if (!visitor.entry(0, p, slot) || p < first || p >= end || (p & 7) != 0) {
                     break; // a wild link is reported by the checker; it is not followed
                 }
-                p = mem.get(WORD, p);
+                p = links.decodeUnchecked(p, mem.get(WORD, p));
             }
             if (fresh < count) {
                 long p = first + fresh * slot;
@@ -357,7 +379,7 @@ public final class PoolAllocator extends AbstractAllocator implements FixedSizeA
         private long checkFreeList(InvariantSink sink) {
             long[] seen = new long[liveBits.length];
             long n = 0;
-            for (long p = head; p != 0; p = mem.get(WORD, p)) {
+            for (long p = head; p != 0; p = links.decodeUnchecked(p, mem.get(WORD, p))) {
                 long off = p - first;
                 if ((p & 15) != 0 || off < 0 || p >= end || off % slot != 0 || index(p) >= fresh) {
                     sink.violation("POOL-2", p, "free list entry is not an object handed out before", "an object start below " + (first + fresh * slot),

@@ -7,6 +7,7 @@ import org.jalloc.core.memory.Heap;
 import org.jalloc.core.spi.AllocatorProvider;
 import org.jalloc.core.spi.AllocatorType;
 import org.jalloc.core.spi.OptionSpec;
+import org.jalloc.core.spi.SecureLinks;
 import org.jalloc.core.spi.Sizes;
 
 /**
@@ -28,15 +29,15 @@ final class StackTypes implements AllocatorProvider {
                 new AllocatorType("stack",
                         "LIFO frames over a fixed region growing down to a guard page (mprotect); only the newest block is freed",
                         ThreadSafety.SINGLE_OWNER, List.of(size),
-                        (heap, options, name) -> new StackAllocator(heap, Sizes.parse(options.getOrDefault("size", "8M")), name)),
+                        (heap, options, name) -> new StackAllocator(heap, Sizes.parse(options.getOrDefault("size", "8M")), name), false),
                 new AllocatorType("arena",
                         "bump allocation in chunks with marks, release and reset; older blocks' bytes come back with the blocks above",
                         ThreadSafety.SINGLE_OWNER, List.of(chunk),
-                        (heap, options, name) -> new ArenaAllocator(heap, Sizes.parse(options.getOrDefault("chunk", "64K")), name)),
+                        (heap, options, name) -> new ArenaAllocator(heap, Sizes.parse(options.getOrDefault("chunk", "64K")), name), false),
                 new AllocatorType("pool",
                         "N fixed-size objects made at construction, a free list through them; never grows",
-                        ThreadSafety.SINGLE_OWNER, List.of(object, count),
+                        ThreadSafety.SINGLE_OWNER, List.of(object, count, SecureLinks.OPTION),
                         (heap, options, name) -> new PoolAllocator(heap, Sizes.parse(options.getOrDefault("object", "64")),
-                                Sizes.parse(options.getOrDefault("count", "0")), name)));
+                                Sizes.parse(options.getOrDefault("count", "0")), SecureLinks.requested(options), name), false));
     }
 }

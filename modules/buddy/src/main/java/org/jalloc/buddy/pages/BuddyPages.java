@@ -15,6 +15,7 @@ import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.InvalidSizeException;
 import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.memory.Heap;
+import org.jalloc.core.spi.SecureLinks;
 import org.jalloc.core.walk.FreeEntryVisitor;
 import org.jalloc.core.walk.HeapWalk;
 import org.jalloc.core.walk.InvariantSink;
@@ -167,6 +168,8 @@ public final class BuddyPages implements PageAllocator {
     }
 
     final Heap heap;
+    /** The links' encoding ({@code secure=on|off}, SEC-1). */
+    final SecureLinks links;
     final long pageSize;
     final int shift;
     final int maxOrder;
@@ -208,6 +211,16 @@ public final class BuddyPages implements PageAllocator {
      *                                  smaller than its largest block (blocks must be aligned on real addresses)
      */
     public BuddyPages(Heap heap, long pageSize, int maxOrder) {
+        this(heap, pageSize, maxOrder, false, "buddy");
+    }
+
+    /**
+     * As {@link #BuddyPages(Heap, long, int)}, with {@code secure=on|off}: the free lists' links stored encoded and
+     * checked before they are followed (SEC-1, {@link SecureLinks}).
+     *
+     * @param owner the allocator's name, for the messages
+     */
+    public BuddyPages(Heap heap, long pageSize, int maxOrder, boolean secure, String owner) {
         if (pageSize < 16 || Long.bitCount(pageSize) != 1) {
             throw new IllegalArgumentException("page size must be a power of two of at least 16 bytes, got " + pageSize);
         }
@@ -240,6 +253,7 @@ public final class BuddyPages implements PageAllocator {
             throw new IllegalArgumentException("heap " + heap + " cannot hold the padding before its first page");
         }
         this.endFrame = firstFrame;
+        this.links = new SecureLinks(secure, heap, owner, firstFrame << s, pageSize);
         this.freeList = new long[maxOrder + 1];
         this.nrFree = new long[maxOrder + 1];
     }
@@ -606,10 +620,10 @@ public final class BuddyPages implements PageAllocator {
     private void push(long f, int k) {
         long a = f << shift;
         long first = freeList[k];
-        heap.putLong(a + NEXT, first);
-        heap.putLong(a + PREV, 0);
+        links.store(a + NEXT, first);
+        links.store(a + PREV, 0);
         if (first != 0) {
-            heap.putLong(first + PREV, a);
+            links.store(first + PREV, a);
         }
         freeList[k] = a;
         nrFree[k]++;
@@ -619,8 +633,8 @@ public final class BuddyPages implements PageAllocator {
 
     private void unlink(long f, int k) {
         long a = f << shift;
-        long next = heap.getLong(a + NEXT);
-        long prev = heap.getLong(a + PREV);
+        long next = links.load(a, a + NEXT);
+        long prev = links.load(a, a + PREV);
         if (!linksTo(prev, NEXT, a, freeList[k]) || !linksTo(next, PREV, a, a)) {
             throw new HeapCorruptionException("buddy: the free-list links of the order-" + k + " block at " + hex(a)
                     + " are broken (next " + hex(next) + ", prev " + hex(prev) + "): a write into a freed block?", a);
@@ -628,10 +642,10 @@ public final class BuddyPages implements PageAllocator {
         if (prev == 0) {
             freeList[k] = next;
         } else {
-            heap.putLong(prev + NEXT, next);
+            links.store(prev + NEXT, next);
         }
         if (next != 0) {
-            heap.putLong(next + PREV, prev);
+            links.store(next + PREV, prev);
         }
         nrFree[k]--;
         if (freeList[k] == 0) {
@@ -646,7 +660,7 @@ public final class BuddyPages implements PageAllocator {
             return ifNull == a;
         }
         return neighbour >= firstAddress() && (neighbour >>> shift) < endFrame && (neighbour & (pageSize - 1)) == 0
-                && heap.getLong(neighbour + offset) == a;
+                && links.loadUnchecked(neighbour + offset) == a;
     }
 
     // ---------------------------------------------------------------- statistics

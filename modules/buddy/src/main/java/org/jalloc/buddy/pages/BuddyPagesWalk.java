@@ -88,7 +88,7 @@ final class BuddyPagesWalk implements HeapWalk {
         long bound = (b.heap.brk() >>> b.shift) - b.firstFrame;
         for (int k = 0; k <= b.maxOrder; k++) {
             long n = 0;
-            for (long a = b.freeList[k]; a != 0; a = b.heap.getLong(a + NEXT)) {
+            for (long a = b.freeList[k]; a != 0; a = b.links.loadUnchecked(a + NEXT)) {
                 if (!visitor.entry(k, a, b.pageSize << k) || a < b.heap.start() || a + 16 > b.heap.brk() || ++n > bound) {
                     return;
                 }
@@ -182,7 +182,7 @@ final class BuddyPagesWalk implements HeapWalk {
                     sink.violation("BUDDY-4", a, describeList(k) + " does not end", "at most " + (bound - 1) + " entries", "a cycle");
                     break;
                 }
-                long back = b.heap.getLong(a + PREV);
+                long back = b.links.loadUnchecked(a + PREV);
                 if (back != prev) {
                     sink.violation("BUDDY-4", a, describeList(k) + ": prev link does not name the previous entry",
                             prev == 0 ? "0 (first entry)" : hex(prev), hex(back));
@@ -203,7 +203,7 @@ final class BuddyPagesWalk implements HeapWalk {
                 }
                 listed.set(f);
                 prev = a;
-                a = b.heap.getLong(a + NEXT);
+                a = b.links.loadUnchecked(a + NEXT);
             }
             if (length != b.nrFree[k]) {
                 sink.violation("BUDDY-4", b.freeList[k], "nr_free of " + describeList(k) + " disagrees with the list",

@@ -53,12 +53,17 @@ public record DebugOptions(int flags, LeakLevel leaks) {
      * same key itself (slab's own {@code debug=}): what {@code ./jalloc list} and {@code Allocators.types()} show.
      */
     public static List<OptionSpec> optionsOf(AllocatorType type) {
-        List<OptionSpec> all = new ArrayList<>(type.options());
+        if (!type.debugLayer()) {
+            return type.options();
+        }
+        // secure= (SecureLinks) came after debug= and leaks=: it is listed after them, so every earlier key keeps its place
+        List<OptionSpec> all = new ArrayList<>(type.options().stream().filter(o -> !o.key().equals("secure")).toList());
         for (OptionSpec g : OPTIONS) {
             if (type.options().stream().noneMatch(o -> o.key().equals(g.key()))) {
                 all.add(g);
             }
         }
+        type.options().stream().filter(o -> o.key().equals("secure")).forEach(all::add);
         return List.copyOf(all);
     }
 
@@ -134,6 +139,10 @@ public record DebugOptions(int flags, LeakLevel leaks) {
             String key = e.getKey();
             String value = e.getValue();
             boolean own = type.options().stream().anyMatch(o -> o.key().equals(key));
+            if (!type.debugLayer() && !own && (key.equals("debug") || key.equals("leaks"))) {
+                throw new IllegalArgumentException("allocator " + type.name() + ": option " + key + " is not supported: the debug layer"
+                        + " (debug=, leaks=) is not offered on stack, arena and pool (docs/debugging.md); options: " + type.usage());
+            }
             if (own) {
                 rest.put(key, value);
                 if (key.equals("debug") && !value.isBlank() && !value.equals("-") && !value.equalsIgnoreCase("none")) {

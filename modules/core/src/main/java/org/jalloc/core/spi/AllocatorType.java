@@ -17,9 +17,17 @@ import org.jalloc.core.memory.Heap;
  * @param threadSafety whether several threads may call it
  * @param options      the {@code key=value} options it accepts, with defaults
  * @param factory      builds an instance over a heap
+ * @param debugLayer   whether the generic debug layer's options ({@code debug=}, {@code leaks=}) apply to it: false
+ *                     for the allocators with a discipline (stack, arena, pool), whose tools need the discipline's
+ *                     own interface and whose blocks the layer's quarantine and red zones do not fit
  */
 public record AllocatorType(String name, String description, ThreadSafety threadSafety, List<OptionSpec> options,
-                            Factory factory) {
+                            Factory factory, boolean debugLayer) {
+
+    /** A type the generic debug layer applies to. */
+    public AllocatorType(String name, String description, ThreadSafety threadSafety, List<OptionSpec> options, Factory factory) {
+        this(name, description, threadSafety, options, factory, true);
+    }
 
     /** Builds an allocator over {@code heap} with every option resolved (defaults filled in). */
     @FunctionalInterface
