@@ -13,13 +13,19 @@ import org.jalloc.core.memory.GranuleMap;
  * One arena's central free list of one size class: the SMALL spans of that class the arena owns, each with its own
  * free list of blocks, plus a lock-free <b>remote stack</b> of blocks freed into thread caches of other arenas.
  *
+ * <p>Lock order: central list (one at a time), then page heap. Everything but the remote stack runs under this
+ * object's monitor.
+ *
  * <pre>
  *   spans with free blocks (doubly linked, Java refs)      remote stack (off-heap, CAS)
  *   [span A: freeHead -> b -> b -> 0] <-> [span B ...]      head (side segment) -> b -> b -> ... -> 0
  * </pre>
  *
- * <p>Concurrency: everything but the remote stack runs under this object's monitor (lock order: central list, then
- * page heap). The remote stack's head is a long in a side {@link MemorySegment}, pushed by any thread with
+ * <h2>Invariant (spec/invariants.md)</h2>
+ * TC-7: {@code spans = {s : s.class = sizeClass ∧ s.arena = arena ∧ s.freeCount > 0}},
+ * {@code spanCount = |{s : s.class = sizeClass ∧ s.arena = arena}|}, {@code freeBlocks = Σ s.freeCount}.
+ *
+ * <p>Concurrency: the remote stack's head is a long in a side {@link MemorySegment}, pushed by any thread with
  * {@code compareAndSet} (volatile, so release: the chain's links, written plain by the pusher before the CAS, are
  * visible to whoever takes the chain) and taken whole by the owner with {@code getAndSet(0)} (volatile, so
  * acquire), under this monitor, after which its links are read plain. Taking the whole stack rules out ABA.

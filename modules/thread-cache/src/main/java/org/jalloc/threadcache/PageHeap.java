@@ -13,6 +13,19 @@ import org.jalloc.core.memory.Heap;
  * free lists by length, are merged with free neighbours at once, and are returned to the OS ({@link Heap#release},
  * madvise DONTNEED) by jemalloc-style decay.
  *
+ * <p>Lock order: central list, then page heap, then the heap's own monitor (sbrk, release). Every method runs
+ * under this object's monitor; the page map is read without it (see {@link ThreadCacheAllocator}'s concurrency
+ * contract).
+ *
+ * <h2>Invariants (spec/invariants.md)</h2>
+ * <ul>
+ *   <li>TC-1: {@code pagemap[p] = the span containing p} for every page p in {@code [start, brk)}; spans tile the heap.</li>
+ *   <li>TC-6: free spans sit on the list of their length, no two free spans are adjacent, the free/dirty page
+ *       counters equal the sums, released pages lie only in free spans:
+ *       {@code s ∈ free[min(s.pages, EXACT + 1)]}, {@code s.dirty = s.pages - |released ∩ s|},
+ *       {@code Σ s.pages = freePages}, {@code Σ s.dirty = dirtyPages}.</li>
+ * </ul>
+ *
  * <h2>Structures</h2>
  * <ul>
  *   <li>{@code free[n]}, n = 1..{@value #EXACT}: free spans of exactly n pages (LIFO); {@code free[EXACT + 1]}: all
@@ -36,8 +49,6 @@ import org.jalloc.core.memory.Heap;
  *       (newest weighs 1, oldest almost 0); purge LRU spans until under the limit. {@code decay = 0} purges at once.</li>
  * </ol>
  *
- * <p>Concurrency: every method runs under this object's monitor. Lock order: central list, then page heap, then
- * the heap's own monitor (sbrk, release).
  */
 final class PageHeap {
     static final int EXACT = 128;

@@ -32,7 +32,7 @@ import org.jalloc.core.walk.InvariantSink;
  * <p>Quiescent use only: the walk reads thread caches and lists without their owners' locks, which is exact while
  * every thread using the allocator is parked (a barrier, a join) or when one thread does everything.
  */
-class ThreadCacheWalk implements HeapWalk {
+final class ThreadCacheWalk implements HeapWalk {
     static final int CACHE = 1;
     static final int CENTRAL = 2;
     static final int REMOTE = 3;
@@ -68,7 +68,14 @@ class ThreadCacheWalk implements HeapWalk {
 
     @Override
     public long externalMetadataBytes() {
-        return a.externalBytes();
+        long spans = pages.freeSpans;
+        for (CentralList[] lists : a.central) {
+            for (int c = 1; c < COUNT; c++) {
+                spans += lists[c].spanCount;
+            }
+        }
+        long cacheBytes = a.caches.size() * (64L + 3 * (16 + 8L * COUNT));
+        return pages.externalBytes() + a.states.bytes() + spans * 96 + (long) a.arenas * COUNT * (80 + 8) + cacheBytes;
     }
 
     @Override
