@@ -3,6 +3,7 @@ package org.jalloc.threadcache;
 import static org.jalloc.threadcache.SizeClasses.COUNT;
 
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.jalloc.core.percpu.Scavenger;
@@ -36,7 +37,7 @@ import org.jalloc.threadcache.ThreadCacheAllocator.Clock;
  *       releaseFreeMemory(): a pass, then purge every free page.</li>
  * </ol>
  */
-final class Maintenance {
+final class Maintenance implements LongConsumer {
     final Clock clock;
     final long decayTicks;
     private final long timeOrigin = System.nanoTime();
@@ -66,13 +67,13 @@ final class Maintenance {
 
     /** The clock side of a cache event. */
     void tick() {
-        scavenger.tick(clock == Clock.OPS ? scavenger.count(ThreadCache.EVENT_INTERVAL) : millis(), this::passLocked);
+        scavenger.tick(clock == Clock.OPS ? scavenger.count(ThreadCache.EVENT_INTERVAL) : millis(), this); // this, not a method reference: no allocation per event
     }
 
     /** A LARGE malloc or free: one op on the operation clock. */
     void largeOp() {
         if (clock == Clock.OPS) {
-            scavenger.countAndTick(this::passLocked);
+            scavenger.countAndTick(this);
         }
     }
 
@@ -83,6 +84,12 @@ final class Maintenance {
     /** The clock's current value (ops or ms). */
     long now() {
         return clock == Clock.OPS ? scavenger.ops() : millis();
+    }
+
+    /** The pass {@link Scavenger} runs under its lock when the clock says so. */
+    @Override
+    public void accept(long now) {
+        passLocked(now);
     }
 
     /** A maintenance pass at clock reading {@code now}; the maintenance lock held (by {@link Scavenger}). */

@@ -189,6 +189,9 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     private final ThreadCaches.Registry registry;
     /** The caches' allocator token, kept here for the handle check inlined into the fast path. */
     private final Object token;
+    /** The page heap's flat page info and first page (final copies: the free path reaches them in one load). */
+    private final int[] pageInfo;
+    private final long firstPage;
     /** The maintenance tier: clock, passes, decay trigger, full-heap recovery. */
     final Maintenance maintenance;
     private final PerThreadOptions perThread;
@@ -205,6 +208,8 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         this.heapStart = heap.start();
         this.states = new GranuleMap(heap);
         this.pageHeap = new PageHeap(heap, b.decay, states);
+        this.pageInfo = pageHeap.info;
+        this.firstPage = pageHeap.firstPage;
         this.perThread = b.perThread;
         MemorySegment remoteHeads = Arena.ofAuto().allocate((long) arenas * COUNT * 8, 8);
         this.central = new CentralList[arenas][COUNT];
@@ -535,17 +540,40 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         }
     }
 
-    /** The fast path: push on the freeing thread's list. */
+    /**
+     * The fast path: push on the freeing thread's list. The screen is one load of the flat page info (class, page in
+     * span) and the block-start test (sizes are multiples of 16, so a block offset is 16-aligned too); anything else
+     * (a LARGE block, a heap above the flat map's limit, misuse) takes {@link #freeSlow}.
+     */
     void freeTo(ThreadCache c, long p) {
+        long i = (p >>> PAGE_SHIFT) - firstPage;
+        int[] info = pageInfo;
+        int w = i >= 0 && i < info.length ? info[(int) i] : 0;
+        int cls = w & 0xFF;
+        if (cls == 0 || !SizeClasses.isBlockOffset(cls, (long) (w & 0xFF00) << (PAGE_SHIFT - 8) | (p & (PAGE - 1)))) {
+            freeSlow(c, p);
+            return;
+        }
+        if (states.exchange(p, FREE) != LIVE) { // it was FREE, and stays so: nothing changed
+            throw refusal(p, pageHeap.map.get(p >>> PAGE_SHIFT));
+        }
+        push(c, p, cls);
+    }
+
+    /** free through the page map: LARGE blocks, heaps without the flat page info, and every misuse. */
+    private void freeSlow(ThreadCache c, long p) {
         Span s = blockSpan(p);
         if (s.state != Span.SMALL) {
             freeLarge(s);
             return;
         }
-        if (states.exchange(p, FREE) != LIVE) { // it was FREE, and stays so: nothing changed
+        if (states.exchange(p, FREE) != LIVE) {
             throw refusal(p, s);
         }
-        int cls = s.sizeClass;
+        push(c, p, s.sizeClass);
+    }
+
+    private void push(ThreadCache c, long p, int cls) {
         mem.set(LONG, p, c.heads[cls]);
         mem.set(LONG, p + 8, p ^ FREE_TAG);
         c.heads[cls] = p;

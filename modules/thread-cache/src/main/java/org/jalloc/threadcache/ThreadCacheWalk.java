@@ -214,7 +214,7 @@ final class ThreadCacheWalk implements HeapWalk {
         return "0x" + Long.toHexString(v);
     }
 
-    /** TC-1: follows the spans through the page map; every page of a span names it. */
+    /** TC-1: follows the spans through the page map; every page of a span names it, and its flat info agrees. */
     @Enforces("TC-1")
     private List<Span> spansByAddress(InvariantSink sink) {
         List<Span> spans = new ArrayList<>();
@@ -237,6 +237,17 @@ final class ThreadCacheWalk implements HeapWalk {
                 if (other != s) {
                     sink.violation("TC-1", p << PAGE_SHIFT, "page " + p + " of " + s.describe() + " maps elsewhere", s.describe(),
                             String.valueOf(other));
+                }
+            }
+            if (pages.info.length > 0) {
+                int base = s.state == Span.SMALL ? s.sizeClass | s.arena << 16 : 0;
+                for (long p = page; p < page + s.pages; p++) {
+                    int want = base == 0 ? 0 : base | (int) (p - page) << 8;
+                    int got = pages.info[(int) (p - pages.firstPage)];
+                    if (got != want) {
+                        sink.violation("TC-1", p << PAGE_SHIFT, "the flat page info of page " + p + " of " + s.describe()
+                                + " disagrees with its span", "0x" + Integer.toHexString(want), "0x" + Integer.toHexString(got));
+                    }
                 }
             }
             spans.add(s);

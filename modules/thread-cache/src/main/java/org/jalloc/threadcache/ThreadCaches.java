@@ -239,8 +239,14 @@ final class ThreadCaches {
         long b = c.heads[cls];
         for (int i = 0; i < n; i++) {
             long next = mem.get(LONG, b);
-            Span s = pageHeap.map.get(b >>> PAGE_SHIFT);
-            int a = s == null ? c.arena : s.arena;
+            int w = pageHeap.infoOf(b);
+            int a;
+            if (w != 0) {
+                a = w >>> 16;
+            } else { // no flat page info (a heap above its limit)
+                Span s = pageHeap.map.get(b >>> PAGE_SHIFT);
+                a = s == null ? c.arena : s.arena;
+            }
             if (c.chainCount[a]++ == 0) {
                 c.chainHead[a] = b;
             } else {
