@@ -91,7 +91,7 @@ final class Stats {
             for (int cls = 1; cls < COUNT; cls++) {
                 CentralList cl = a.central[ar][cls];
                 long r = 0;
-                for (long b = cl.remoteHead(); b != 0 && r < (1 << 24); b = mem.get(ValueLayout.JAVA_LONG, b)) {
+                for (long b = cl.remoteHead(); b != 0 && r < (1 << 24); b = a.links.decode(b, mem.get(ValueLayout.JAVA_LONG, b))) {
                     r++;
                 }
                 remote[cls] += r;

@@ -64,10 +64,13 @@ import org.jalloc.core.walk.HeapWalk;
  *  | blk | blk | blk | ... | blk |tail | one block      | (page heap)   |                 |
  *  +-----+-----+-----+-----+-----+----+----------------+---------------+-----------------+
  *    page map: page -> span descriptor (Java), for every page of every span
+ *    flat page info (heaps up to 4 GiB): page -> class | page in span << 8 | arena << 16 (SMALL spans; else 0):
+ *      free's screen reads one int, no descriptor
  *
  *  a free block (in a thread cache, a central span list or a remote stack):       state map: FREE
  *  +-----------------------+-------------------------------+------------------------+
- *  | next (8 B, heap addr) | free marker = address ^ TAG   | stale payload ...      |
+ *  | next (8 B, heap addr; | free marker = address ^ TAG   | stale payload ...      |
+ *  |  secure=on: encoded)  |                               |                        |
  *  +-----------------------+-------------------------------+------------------------+
  *   0                       8                              16                  size
  *  a live block: every byte is the caller's (the marker may be left in it, or stored by the caller)   state map: LIVE
@@ -189,6 +192,10 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     private final ThreadCaches.Registry registry;
     /** The caches' allocator token, kept here for the handle check inlined into the fast path. */
     private final Object token;
+    /** Free-block links (secure=on: encoded and checked at every pop); key and mask copied for the fast path. */
+    final Links links;
+    private final long linkKey;
+    private final long linkSwab;
     /** The page heap's flat page info and first page (final copies: the free path reaches them in one load). */
     private final int[] pageInfo;
     private final long firstPage;
@@ -211,15 +218,18 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         this.pageInfo = pageHeap.info;
         this.firstPage = pageHeap.firstPage;
         this.perThread = b.perThread;
+        this.links = new Links(b.secure, b.name, pageHeap, states);
+        this.linkKey = links.key;
+        this.linkSwab = links.swabMask;
         MemorySegment remoteHeads = Arena.ofAuto().allocate((long) arenas * COUNT * 8, 8);
         this.central = new CentralList[arenas][COUNT];
         for (int a = 0; a < arenas; a++) {
             for (int c = 1; c < COUNT; c++) {
-                central[a][c] = new CentralList(pageHeap, mem, states, a, c, remoteHeads);
+                central[a][c] = new CentralList(pageHeap, mem, states, links, a, c, remoteHeads);
             }
         }
         this.token = new Object();
-        this.caches = new ThreadCaches(b.name, central, pageHeap, mem, b.cacheBytes, token);
+        this.caches = new ThreadCaches(b.name, central, pageHeap, mem, links, b.cacheBytes, token);
         this.registry = caches.registry;
         this.maintenance = new Maintenance(b.clock, b.decay, pageHeap, central, caches);
     }
@@ -237,6 +247,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         private long cacheBytes = 2L << 20;
         private final PerThreadOptions perThread = new PerThreadOptions();
         private String name = "thread-cache";
+        private boolean secure;
 
         private Builder() {}
 
@@ -276,6 +287,16 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         /** Runs {@link #scavenge()} on a daemon thread every {@code period} (default: no background thread). */
         public Builder backgroundScavenger(Duration period) {
             perThread.backgroundScavenger(period);
+            return this;
+        }
+
+        /**
+         * {@code secure=on}: links in free blocks stored XOR-ed with a per-heap random key and the block's byte-swapped
+         * address, and checked at every pop, so a write into a freed block is caught at the next allocation that would
+         * follow its link (default off).
+         */
+        public Builder secure(boolean on) {
+            this.secure = on;
             return this;
         }
 
@@ -434,7 +455,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         if (b == 0) {
             return refill(c, cls);
         }
-        c.heads[cls] = mem.get(LONG, b);
+        c.heads[cls] = next(b, cls);
         int n = --c.counts[cls];
         if (n < c.lowWater[cls]) {
             c.lowWater[cls] = n;
@@ -457,7 +478,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
             }
         }
         long b = c.heads[cls];
-        c.heads[cls] = mem.get(LONG, b);
+        c.heads[cls] = next(b, cls);
         int n = --c.counts[cls];
         c.lowWater[cls] = Math.min(c.lowWater[cls], n);
         c.bytes -= SIZE[cls];
@@ -469,6 +490,16 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
             event(c);
         }
         return b;
+    }
+
+    /** The link of the cache-list block {@code b} of class {@code cls}, checked when secure (before the head moves). */
+    private long next(long b, int cls) {
+        long stored = mem.get(LONG, b);
+        long link = stored ^ linkKey ^ (Long.reverseBytes(b) & linkSwab);
+        if (linkKey != 0) {
+            links.check(b, stored, link, cls);
+        }
+        return link;
     }
 
     /** Virtual threads (and {@code preferredClass} > 0 for an aligned request): the arena's central list directly. */
@@ -574,7 +605,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     }
 
     private void push(ThreadCache c, long p, int cls) {
-        mem.set(LONG, p, c.heads[cls]);
+        mem.set(LONG, p, c.heads[cls] ^ linkKey ^ (Long.reverseBytes(p) & linkSwab));
         mem.set(LONG, p + 8, p ^ FREE_TAG);
         c.heads[cls] = p;
         int n = ++c.counts[cls];

@@ -158,7 +158,7 @@ final class ThreadCacheWalk implements HeapWalk {
             for (int cls = 1; cls < COUNT; cls++) {
                 int list = listId(CACHE, c.id, cls);
                 long steps = 0;
-                for (long b = c.heads[cls]; b != 0 && steps++ < limit; b = mem.get(LONG, b)) {
+                for (long b = c.heads[cls]; b != 0 && steps++ < limit; b = a.links.decode(b, mem.get(LONG, b))) {
                     if (!visitor.entry(list, b, SIZE[cls]) || !plausible(b)) {
                         return;
                     }
@@ -172,7 +172,7 @@ final class ThreadCacheWalk implements HeapWalk {
                 long spans = 0;
                 for (Span s = cl.spans; s != null && spans++ < limit; s = s.next) {
                     long steps = 0;
-                    for (long b = s.freeHead; b != 0 && steps++ < limit; b = mem.get(LONG, b)) {
+                    for (long b = s.freeHead; b != 0 && steps++ < limit; b = a.links.decode(b, mem.get(LONG, b))) {
                         if (!visitor.entry(list, b, SIZE[cls]) || !plausible(b)) {
                             return;
                         }
@@ -180,7 +180,7 @@ final class ThreadCacheWalk implements HeapWalk {
                 }
                 int remote = listId(REMOTE, cl.arena, cls);
                 long steps = 0;
-                for (long b = cl.remoteHead(); b != 0 && steps++ < limit; b = mem.get(LONG, b)) {
+                for (long b = cl.remoteHead(); b != 0 && steps++ < limit; b = a.links.decode(b, mem.get(LONG, b))) {
                     if (!visitor.entry(remote, b, SIZE[cls]) || !plausible(b)) {
                         return;
                     }
@@ -315,7 +315,7 @@ final class ThreadCacheWalk implements HeapWalk {
         for (ThreadCache c : a.cacheSnapshot()) {
             for (int cls = 1; cls < COUNT; cls++) {
                 long steps = 0;
-                for (long b = c.heads[cls]; b != 0 && steps++ < limit; b = mem.get(LONG, b)) {
+                for (long b = c.heads[cls]; b != 0 && steps++ < limit; b = a.links.decode(b, mem.get(LONG, b))) {
                     if (!entry(sink, b, cls, -1, "thread cache " + c.id)) {
                         break;
                     }
@@ -326,7 +326,7 @@ final class ThreadCacheWalk implements HeapWalk {
             for (int cls = 1; cls < COUNT; cls++) {
                 CentralList cl = lists[cls];
                 long steps = 0;
-                for (long b = cl.remoteHead(); b != 0 && steps++ < limit; b = mem.get(LONG, b)) {
+                for (long b = cl.remoteHead(); b != 0 && steps++ < limit; b = a.links.decode(b, mem.get(LONG, b))) {
                     if (!entry(sink, b, cls, cl.arena, "arena " + cl.arena + " remote stack")) {
                         break;
                     }
@@ -338,7 +338,7 @@ final class ThreadCacheWalk implements HeapWalk {
                 continue;
             }
             long steps = 0;
-            for (long b = s.freeHead; b != 0 && steps++ <= BLOCKS[s.sizeClass]; b = mem.get(LONG, b)) {
+            for (long b = s.freeHead; b != 0 && steps++ <= BLOCKS[s.sizeClass]; b = a.links.decode(b, mem.get(LONG, b))) {
                 if (!plausible(b) || pages.map.get(b >>> PAGE_SHIFT) != s || !isBlockStart(s, b)) {
                     sink.violation("TC-4", b, "the free list of " + s.describe() + " names something else", "a block of this span",
                             hex(b));
@@ -423,7 +423,7 @@ final class ThreadCacheWalk implements HeapWalk {
             long bytes = 0;
             for (int cls = 1; cls < COUNT; cls++) {
                 long length = 0;
-                for (long b = c.heads[cls]; b != 0 && length < limit && plausible(b); b = mem.get(LONG, b)) {
+                for (long b = c.heads[cls]; b != 0 && length < limit && plausible(b); b = a.links.decode(b, mem.get(LONG, b))) {
                     length++;
                 }
                 if (length != c.counts[cls]) {

@@ -60,6 +60,7 @@ final class ThreadCaches {
     private final CentralList[][] central;
     private final PageHeap pageHeap;
     private final MemorySegment mem;
+    private final Links links;
     private final int arenas;
     /** Per-cache byte limit. */
     final long cacheLimit;
@@ -79,7 +80,8 @@ final class ThreadCaches {
     long deadCachesReclaimed;
     long cachesDetached;
 
-    ThreadCaches(String name, CentralList[][] central, PageHeap pageHeap, MemorySegment mem, long cacheLimit, Object token) {
+    ThreadCaches(String name, CentralList[][] central, PageHeap pageHeap, MemorySegment mem, Links links, long cacheLimit, Object token) {
+        this.links = links;
         this.name = name;
         this.central = central;
         this.pageHeap = pageHeap;
@@ -238,7 +240,7 @@ final class ThreadCaches {
         c.flushes++;
         long b = c.heads[cls];
         for (int i = 0; i < n; i++) {
-            long next = mem.get(LONG, b);
+            long next = links.decode(b, mem.get(LONG, b));
             int w = pageHeap.infoOf(b);
             int a;
             if (w != 0) {
@@ -250,7 +252,7 @@ final class ThreadCaches {
             if (c.chainCount[a]++ == 0) {
                 c.chainHead[a] = b;
             } else {
-                mem.set(LONG, c.chainTail[a], b);
+                mem.set(LONG, c.chainTail[a], links.encode(c.chainTail[a], b));
             }
             c.chainTail[a] = b;
             b = next;
