@@ -66,19 +66,23 @@ public class FrameBenchmark {
         public void close() {}
     }
 
+    /** One frame on stack {@code s}: push, {@code k} allocations, pop. */
+    static long stackFrame(StackAllocator s, long[] sizes, int from, int k) {
+        long f = s.push();
+        long sum = 0;
+        for (int i = 0; i < k; i++) {
+            sum += s.alloc(sizes[from + i]);
+        }
+        s.pop(f);
+        return sum;
+    }
+
     static final class Stack extends Frames {
         private final StackAllocator stack = StackAllocator.create(64L << 20);
 
         @Override
         long frame(long[] sizes, int from, int k) {
-            StackAllocator s = stack;
-            long f = s.push();
-            long sum = 0;
-            for (int i = 0; i < k; i++) {
-                sum += s.alloc(sizes[from + i]);
-            }
-            s.pop(f);
-            return sum;
+            return stackFrame(stack, sizes, from, k);
         }
 
         @Override
@@ -90,14 +94,7 @@ public class FrameBenchmark {
     static final class ImplicitStack extends Frames {
         @Override
         long frame(long[] sizes, int from, int k) {
-            StackAllocator s = StackAllocator.current();
-            long f = s.push();
-            long sum = 0;
-            for (int i = 0; i < k; i++) {
-                sum += s.alloc(sizes[from + i]);
-            }
-            s.pop(f);
-            return sum;
+            return stackFrame(StackAllocator.current(), sizes, from, k);
         }
 
         @Override

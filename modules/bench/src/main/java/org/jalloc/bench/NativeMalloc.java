@@ -5,7 +5,11 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
+import java.io.InputStream;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -89,266 +93,30 @@ final class NativeMalloc {
                 linker.downcallHandle(f.get(), FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG), options));
     }
 
-    /** malloc/free of one native allocator in one form. */
-    interface Calls {
-        long malloc(long size);
-
-        void free(long address);
-    }
-
     /**
      * The named peer ({@code libc}, {@code libc-critical}, ... {@code tcmalloc-critical}) with its downcall handles in
      * {@code static final} fields, so the JIT inlines the downcall as it would in a program that links the allocator
-     * once: the peer at its best. Each peer has its own holder class (a JMH fork measures one subject).
+     * once: the peer at its best. Each peer is its own hidden class defined from {@link PeerCalls} with the two handles
+     * as class data (a static final per class folds; one shared class would hold one peer's handles only).
      *
      * @throws IllegalStateException starting with {@code SKIPPED:} when the library is not installed
      */
-    static Calls constant(String name) {
+    static Subject.Addresses constant(String name) {
         boolean critical = name.endsWith("-critical");
         String lib = critical ? name.substring(0, name.length() - "-critical".length()) : name;
-        load(lib, critical); // a clear SKIPPED message before any holder class initializes
-        return switch (name) {
-            case "libc" -> new LibcPlain();
-            case "libc-critical" -> new LibcCritical();
-            case "mimalloc" -> new MimallocPlain();
-            case "mimalloc-critical" -> new MimallocCritical();
-            case "jemalloc" -> new JemallocPlain();
-            case "jemalloc-critical" -> new JemallocCritical();
-            case "tcmalloc" -> new TcmallocPlain();
-            case "tcmalloc-critical" -> new TcmallocCritical();
-            default -> throw new IllegalArgumentException("unknown native allocator " + name);
-        };
-    }
-
-    private static final class LibcPlain implements Calls {
-        static final MethodHandle MALLOC;
-        static final MethodHandle FREE;
-
-        static {
-            NativeMalloc n = load("libc", false);
-            MALLOC = n.malloc;
-            FREE = n.free;
+        if (!List.of("libc", "mimalloc", "jemalloc", "tcmalloc").contains(lib)) {
+            throw new IllegalArgumentException("unknown native allocator " + name);
         }
-
-        @Override
-        public long malloc(long size) {
-            try {
-                return (long) MALLOC.invokeExact(size);
-            } catch (Throwable t) {
-                throw new IllegalStateException(t);
+        NativeMalloc n = load(lib, critical);
+        try (InputStream in = PeerCalls.class.getResourceAsStream("PeerCalls.class")) {
+            if (in == null) {
+                throw new IllegalStateException("PeerCalls.class is not on the class path");
             }
-        }
-
-        @Override
-        public void free(long address) {
-            try {
-                FREE.invokeExact(address);
-            } catch (Throwable t) {
-                throw new IllegalStateException(t);
-            }
-        }
-    }
-
-    private static final class LibcCritical implements Calls {
-        static final MethodHandle MALLOC;
-        static final MethodHandle FREE;
-
-        static {
-            NativeMalloc n = load("libc", true);
-            MALLOC = n.malloc;
-            FREE = n.free;
-        }
-
-        @Override
-        public long malloc(long size) {
-            try {
-                return (long) MALLOC.invokeExact(size);
-            } catch (Throwable t) {
-                throw new IllegalStateException(t);
-            }
-        }
-
-        @Override
-        public void free(long address) {
-            try {
-                FREE.invokeExact(address);
-            } catch (Throwable t) {
-                throw new IllegalStateException(t);
-            }
-        }
-    }
-
-    private static final class MimallocPlain implements Calls {
-        static final MethodHandle MALLOC;
-        static final MethodHandle FREE;
-
-        static {
-            NativeMalloc n = load("mimalloc", false);
-            MALLOC = n.malloc;
-            FREE = n.free;
-        }
-
-        @Override
-        public long malloc(long size) {
-            try {
-                return (long) MALLOC.invokeExact(size);
-            } catch (Throwable t) {
-                throw new IllegalStateException(t);
-            }
-        }
-
-        @Override
-        public void free(long address) {
-            try {
-                FREE.invokeExact(address);
-            } catch (Throwable t) {
-                throw new IllegalStateException(t);
-            }
-        }
-    }
-
-    private static final class MimallocCritical implements Calls {
-        static final MethodHandle MALLOC;
-        static final MethodHandle FREE;
-
-        static {
-            NativeMalloc n = load("mimalloc", true);
-            MALLOC = n.malloc;
-            FREE = n.free;
-        }
-
-        @Override
-        public long malloc(long size) {
-            try {
-                return (long) MALLOC.invokeExact(size);
-            } catch (Throwable t) {
-                throw new IllegalStateException(t);
-            }
-        }
-
-        @Override
-        public void free(long address) {
-            try {
-                FREE.invokeExact(address);
-            } catch (Throwable t) {
-                throw new IllegalStateException(t);
-            }
-        }
-    }
-
-    private static final class JemallocPlain implements Calls {
-        static final MethodHandle MALLOC;
-        static final MethodHandle FREE;
-
-        static {
-            NativeMalloc n = load("jemalloc", false);
-            MALLOC = n.malloc;
-            FREE = n.free;
-        }
-
-        @Override
-        public long malloc(long size) {
-            try {
-                return (long) MALLOC.invokeExact(size);
-            } catch (Throwable t) {
-                throw new IllegalStateException(t);
-            }
-        }
-
-        @Override
-        public void free(long address) {
-            try {
-                FREE.invokeExact(address);
-            } catch (Throwable t) {
-                throw new IllegalStateException(t);
-            }
-        }
-    }
-
-    private static final class JemallocCritical implements Calls {
-        static final MethodHandle MALLOC;
-        static final MethodHandle FREE;
-
-        static {
-            NativeMalloc n = load("jemalloc", true);
-            MALLOC = n.malloc;
-            FREE = n.free;
-        }
-
-        @Override
-        public long malloc(long size) {
-            try {
-                return (long) MALLOC.invokeExact(size);
-            } catch (Throwable t) {
-                throw new IllegalStateException(t);
-            }
-        }
-
-        @Override
-        public void free(long address) {
-            try {
-                FREE.invokeExact(address);
-            } catch (Throwable t) {
-                throw new IllegalStateException(t);
-            }
-        }
-    }
-
-    private static final class TcmallocPlain implements Calls {
-        static final MethodHandle MALLOC;
-        static final MethodHandle FREE;
-
-        static {
-            NativeMalloc n = load("tcmalloc", false);
-            MALLOC = n.malloc;
-            FREE = n.free;
-        }
-
-        @Override
-        public long malloc(long size) {
-            try {
-                return (long) MALLOC.invokeExact(size);
-            } catch (Throwable t) {
-                throw new IllegalStateException(t);
-            }
-        }
-
-        @Override
-        public void free(long address) {
-            try {
-                FREE.invokeExact(address);
-            } catch (Throwable t) {
-                throw new IllegalStateException(t);
-            }
-        }
-    }
-
-    private static final class TcmallocCritical implements Calls {
-        static final MethodHandle MALLOC;
-        static final MethodHandle FREE;
-
-        static {
-            NativeMalloc n = load("tcmalloc", true);
-            MALLOC = n.malloc;
-            FREE = n.free;
-        }
-
-        @Override
-        public long malloc(long size) {
-            try {
-                return (long) MALLOC.invokeExact(size);
-            } catch (Throwable t) {
-                throw new IllegalStateException(t);
-            }
-        }
-
-        @Override
-        public void free(long address) {
-            try {
-                FREE.invokeExact(address);
-            } catch (Throwable t) {
-                throw new IllegalStateException(t);
-            }
+            MethodHandles.Lookup hidden = MethodHandles.lookup()
+                    .defineHiddenClassWithClassData(in.readAllBytes(), List.of(n.malloc, n.free), true);
+            return (Subject.Addresses) hidden.findConstructor(hidden.lookupClass(), MethodType.methodType(void.class)).invoke();
+        } catch (Throwable t) {
+            throw new IllegalStateException("cannot define the downcall class of " + name + ": " + t, t);
         }
     }
 }

@@ -116,6 +116,33 @@ abstract class Subject implements AutoCloseable {
         return new IllegalStateException(name + ": out of memory allocating " + size + " bytes");
     }
 
+    /** A table of slots over an address API: the handle of every subject that has one. */
+    static final class SlotTable implements Handle {
+        private final String name;
+        private final Addresses addresses;
+        private final long[] blocks;
+
+        SlotTable(String name, Addresses addresses, int slots) {
+            this.name = name;
+            this.addresses = addresses;
+            this.blocks = new long[slots];
+        }
+
+        @Override
+        public void allocate(int slot, long size) {
+            long p = addresses.malloc(size);
+            if (p == 0) {
+                throw outOfMemory(name, size);
+            }
+            blocks[slot] = p;
+        }
+
+        @Override
+        public void release(int slot) {
+            addresses.free(blocks[slot]);
+        }
+    }
+
     /**
      * Whether the allocator keeps a discipline (a stack, an arena, a pool: {@code RegionAllocator} or
      * {@code FixedSizeAllocator}). Those are measured by {@link StackBench} (frames and latency tails, each in the order
@@ -201,22 +228,7 @@ abstract class Subject implements AutoCloseable {
 
         @Override
         Handle handle(int slots) {
-            long[] blocks = new long[slots];
-            return new Handle() {
-                @Override
-                public void allocate(int slot, long size) {
-                    long p = allocator.malloc(size);
-                    if (p == 0) {
-                        throw outOfMemory(name, size);
-                    }
-                    blocks[slot] = p;
-                }
-
-                @Override
-                public void release(int slot) {
-                    allocator.free(blocks[slot]);
-                }
-            };
+            return new SlotTable(name, addresses(), slots);
         }
 
         @Override
@@ -261,23 +273,7 @@ abstract class Subject implements AutoCloseable {
 
         @Override
         Handle handle(int slots) {
-            ThreadCache cache = allocator.newCache();
-            long[] blocks = new long[slots];
-            return new Handle() {
-                @Override
-                public void allocate(int slot, long size) {
-                    long p = allocator.malloc(cache, size);
-                    if (p == 0) {
-                        throw outOfMemory(name, size);
-                    }
-                    blocks[slot] = p;
-                }
-
-                @Override
-                public void release(int slot) {
-                    allocator.free(cache, blocks[slot]);
-                }
-            };
+            return new SlotTable(name, threadAddresses(), slots);
         }
 
         @Override
@@ -314,9 +310,9 @@ abstract class Subject implements AutoCloseable {
     }
 
     static final class Native extends Subject {
-        private final NativeMalloc.Calls lib;
+        private final Addresses lib;
 
-        Native(NativeMalloc.Calls lib, String name) {
+        Native(Addresses lib, String name) {
             super(name, Kind.PEER);
             this.lib = lib;
         }
@@ -328,37 +324,12 @@ abstract class Subject implements AutoCloseable {
 
         @Override
         Addresses addresses() {
-            return new Addresses() {
-                @Override
-                public long malloc(long size) {
-                    return lib.malloc(size);
-                }
-
-                @Override
-                public void free(long address) {
-                    lib.free(address);
-                }
-            };
+            return lib;
         }
 
         @Override
         Handle handle(int slots) {
-            long[] blocks = new long[slots];
-            return new Handle() {
-                @Override
-                public void allocate(int slot, long size) {
-                    long p = lib.malloc(size);
-                    if (p == 0) {
-                        throw outOfMemory(name, size);
-                    }
-                    blocks[slot] = p;
-                }
-
-                @Override
-                public void release(int slot) {
-                    lib.free(blocks[slot]);
-                }
-            };
+            return new SlotTable(name, lib, slots);
         }
     }
 

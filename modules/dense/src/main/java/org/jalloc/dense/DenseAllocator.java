@@ -787,11 +787,7 @@ public final class DenseAllocator extends AbstractAllocator {
 
     /** The first block start at or after {@code block} whose payload is aligned and whose front gap is 0 or >= 32. */
     private static long alignedStart(long block, long alignment) {
-        long start = alignUp(block + WORD, alignment) - WORD;
-        if (start != block && start - block < MIN_BLOCK) {
-            start += alignment;
-        }
-        return start;
+        return alignedBlockStart(block, WORD, alignment, MIN_BLOCK);
     }
 
     /**

@@ -108,6 +108,17 @@ public abstract class Collector implements Scanning, AutoCloseable {
     @Nullable Fingerprint before;
     @Nullable Runnable afterCollection;
 
+    /** Frees dead object {@code a} of {@code size} bytes to its free-list space and counts it as reclaimed. */
+    final void reclaim(AllocatorSpace space, long a, long size) {
+        space.free(a);
+        if (checked) {
+            objectIndex.remove(a);
+        }
+        usedBytes -= size;
+        bytesReclaimed += size;
+        objectsReclaimed++;
+    }
+
     Collector(String name, Space space, long gogc, boolean checked) {
         this.name = name;
         this.space = space;

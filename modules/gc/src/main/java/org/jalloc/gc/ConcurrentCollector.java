@@ -809,30 +809,29 @@ final class ConcurrentCollector extends Collector {
         }
     }
 
+    /** Sweeps the next object of the list (caller holds allocLock): kept when marked, else freed. */
+    private void sweepNext() {
+        long a = objects.next();
+        long s = heap.getLong(a);
+        long size = model.sizeOf(ObjectModel.typeOf(s), ObjectModel.lengthOf(s));
+        if (ObjectModel.markOf(s) == m) {
+            objects.keepNext();
+            sweptLiveBytes += size;
+            sweptLiveObjects++;
+        } else {
+            objects.dropNext();
+            blockBytes -= space.allocator.usableSize(a);
+            reclaim(space, a, size);
+        }
+    }
+
     /** Sweeps up to {@code units} objects of the list under allocLock; ends the cycle when the list is done. */
     private void sweepSome(long units) {
         boolean ended = false;
         synchronized (allocLock) {
             long done = 0;
             while (done < units && objects.unswept() > 0) {
-                long a = objects.next();
-                long s = heap.getLong(a);
-                long size = model.sizeOf(ObjectModel.typeOf(s), ObjectModel.lengthOf(s));
-                if (ObjectModel.markOf(s) == m) {
-                    objects.keepNext();
-                    sweptLiveBytes += size;
-                    sweptLiveObjects++;
-                } else {
-                    objects.dropNext();
-                    blockBytes -= space.allocator.usableSize(a);
-                    space.free(a);
-                    if (checked) {
-                        objectIndex.remove(a);
-                    }
-                    usedBytes -= size;
-                    bytesReclaimed += size;
-                    objectsReclaimed++;
-                }
+                sweepNext();
                 done++;
             }
             if (objects.unswept() == 0) {
@@ -937,24 +936,7 @@ final class ConcurrentCollector extends Collector {
     private void sweepAllNoCount() {
         synchronized (allocLock) {
             while (objects.unswept() > 0) {
-                long a = objects.next();
-                long s = heap.getLong(a);
-                long size = model.sizeOf(ObjectModel.typeOf(s), ObjectModel.lengthOf(s));
-                if (ObjectModel.markOf(s) == m) {
-                    objects.keepNext();
-                    sweptLiveBytes += size;
-                    sweptLiveObjects++;
-                } else {
-                    objects.dropNext();
-                    blockBytes -= space.allocator.usableSize(a);
-                    space.free(a);
-                    if (checked) {
-                        objectIndex.remove(a);
-                    }
-                    usedBytes -= size;
-                    bytesReclaimed += size;
-                    objectsReclaimed++;
-                }
+                sweepNext();
             }
             objects.endSweep();
             liveBytes = sweptLiveBytes;

@@ -361,13 +361,7 @@ final class IncrementalCollector extends Collector {
                 sweptLiveObjects++;
             } else {
                 objects.dropNext();
-                space.free(a);
-                if (checked) {
-                    objectIndex.remove(a);
-                }
-                usedBytes -= size;
-                bytesReclaimed += size;
-                objectsReclaimed++;
+                reclaim(space, a, size);
             }
             done += budgetInBytes ? size : 1;
         }

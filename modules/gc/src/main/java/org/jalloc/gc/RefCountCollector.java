@@ -397,13 +397,7 @@ final class RefCountCollector extends Collector {
         if ((model.collectorWord(o) & OVERFLOW) != 0) {
             sideTable.remove(o);
         }
-        space.free(o);
-        if (checked) {
-            objectIndex.remove(o);
-        }
-        usedBytes -= size;
-        bytesReclaimed += size;
-        objectsReclaimed++;
+        reclaim(space, o, size);
     }
 
     @Override
@@ -493,14 +487,9 @@ final class RefCountCollector extends Collector {
             }
         }
         buffered = k;
-        if (fault != Fault.SKIP_SCAN) {
-            for (int i = 0; i < k; i++) {
-                scan(buffer[i]);
-            }
-        } else {
-            for (int i = 0; i < k; i++) {
-                whitenGrays(buffer[i]); // the planted bug: every gray object is taken for garbage
-            }
+        boolean consultCounts = fault != Fault.SKIP_SCAN; // the planted bug takes every gray object for garbage
+        for (int i = 0; i < k; i++) {
+            scan(buffer[i], consultCounts);
         }
         for (int i = 0; i < k; i++) {
             long s = buffer[i];
@@ -558,8 +547,12 @@ final class RefCountCollector extends Collector {
         }
     }
 
-    /** Scan: gray objects still counted from outside the gray subgraph are live (ScanBlack); the rest turn white. */
-    private void scan(long s) {
+    /**
+     * Scan: gray objects still counted from outside the gray subgraph are live (ScanBlack); the rest turn white.
+     * {@code consultCounts == false} is the planted SKIP_SCAN bug: every gray object turns white without asking whether
+     * anything outside holds it.
+     */
+    private void scan(long s, boolean consultCounts) {
         LongStack st = scanStack;
         st.push(s);
         while (!st.isEmpty()) {
@@ -567,17 +560,22 @@ final class RefCountCollector extends Collector {
             if (color(o) != GRAY) {
                 continue;
             }
-            if (count(o) > 0) {
+            if (consultCounts && count(o) > 0) {
                 scanBlack(o);
                 continue;
             }
             setColor(o, WHITE);
-            int n = model.refCount(o);
-            for (int i = 0; i < n; i++) {
-                long t = model.ref(o, i);
-                if (t != 0) {
-                    st.push(t);
-                }
+            pushRefs(st, o);
+        }
+    }
+
+    /** Push every non-null reference field of {@code o} onto {@code st}. */
+    private void pushRefs(LongStack st, long o) {
+        int n = model.refCount(o);
+        for (int i = 0; i < n; i++) {
+            long t = model.ref(o, i);
+            if (t != 0) {
+                st.push(t);
             }
         }
     }
@@ -614,34 +612,8 @@ final class RefCountCollector extends Collector {
                 continue;
             }
             model.setCollectorWord(o, w & ~COLOR);
-            int n = model.refCount(o);
-            for (int i = 0; i < n; i++) {
-                long t = model.ref(o, i);
-                if (t != 0) {
-                    st.push(t);
-                }
-            }
+            pushRefs(st, o);
             dead.push(o); // freed after every candidate's CollectWhite: a freed block's header is the allocator's
-        }
-    }
-
-    /** The planted SKIP_SCAN bug: gray objects become white without asking whether anything outside holds them. */
-    private void whitenGrays(long s) {
-        LongStack st = scanStack;
-        st.push(s);
-        while (!st.isEmpty()) {
-            long o = st.pop();
-            if (color(o) != GRAY) {
-                continue;
-            }
-            setColor(o, WHITE);
-            int n = model.refCount(o);
-            for (int i = 0; i < n; i++) {
-                long t = model.ref(o, i);
-                if (t != 0) {
-                    st.push(t);
-                }
-            }
         }
     }
 

@@ -307,6 +307,19 @@ public abstract class AbstractAllocator implements Allocator {
         return (value + alignment - 1) & -alignment;
     }
 
+    /**
+     * For allocators whose payload starts {@code header} bytes after its block: the first block start at or after
+     * {@code block} whose payload is {@code alignment}-aligned and whose front gap is 0 or at least {@code minBlock}
+     * (large enough to stay behind as a free block of its own).
+     */
+    protected static long alignedBlockStart(long block, long header, long alignment, long minBlock) {
+        long start = alignUp(block + header, alignment) - header;
+        if (start != block && start - block < minBlock) {
+            start += alignment;
+        }
+        return start;
+    }
+
     /** Common figures from one walk of the heap, plus {@link #metrics()}. */
     @Override
     public AllocatorStats stats() {
