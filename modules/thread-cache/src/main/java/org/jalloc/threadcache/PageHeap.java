@@ -1,5 +1,7 @@
 package org.jalloc.threadcache;
 
+import java.util.Arrays;
+
 import org.jalloc.core.pagemap.RadixPageMap;
 import static org.jalloc.threadcache.SizeClasses.PAGE;
 import static org.jalloc.threadcache.SizeClasses.PAGE_SHIFT;
@@ -72,11 +74,16 @@ final class PageHeap {
     static final long FLAT_MAX_PAGES = 1L << 20;
     /**
      * The flat page info (TC-1): for every page of a SMALL span, {@code class | pageInSpan << 8 | arena << 16}; 0 for
-     * every other page (free, LARGE, beyond the break). Indexed by {@code page - firstPage}; empty for heaps above
-     * {@link #FLAT_MAX_PAGES}, whose frees take the page map. Written under this monitor before a span's blocks are
-     * handed out, cleared when the span returns here; read plain (as the page map).
+     * every other page (free, LARGE, beyond the break). Indexed by {@code page - firstPage}; pages past its length
+     * read as 0. It grows (under this monitor, copied then published) as carves reach higher pages, so its memory
+     * follows the pages in use rather than the reservation; it stays empty for heaps above {@link #FLAT_MAX_PAGES},
+     * whose frees take the page map. Written under this monitor before a span's blocks are handed out, cleared when the
+     * span returns here. A reader that got a block through any happens-before chain from its carve sees an array at
+     * least as new as the one the carve wrote.
      */
-    final int[] info;
+    volatile int[] info = new int[0];
+    /** The flat page info's largest length: the reservation's pages, or 0 when above {@link #FLAT_MAX_PAGES}. */
+    private final int flatPages;
     /** The heap's first page number. */
     final long firstPage;
     /** Descriptors no longer naming any page, reused by the next carve (no Java allocation in steady state). */
@@ -116,7 +123,7 @@ final class PageHeap {
         this.map = new RadixPageMap.Refs<>((heap.limit() + PAGE - 1) >>> PAGE_SHIFT, MAP_LEAF_BITS);
         this.firstPage = heap.start() >>> PAGE_SHIFT;
         long capacityPages = (heap.limit() - heap.start() + PAGE - 1) >>> PAGE_SHIFT;
-        this.info = new int[capacityPages <= FLAT_MAX_PAGES ? (int) capacityPages : 0];
+        this.flatPages = capacityPages <= FLAT_MAX_PAGES ? (int) capacityPages : 0;
         this.released = new long[(int) (((heap.limit() >>> PAGE_SHIFT) + 64) >>> 6)];
         this.decayTicks = decayTicks;
         this.epochLength = Math.max(1, decayTicks / DECAY_STEPS);
@@ -577,12 +584,22 @@ final class PageHeap {
 
     /** Writes {@code base | pageInSpan << 8} for every page of {@code s} (base 0: clears them). */
     private void setInfo(Span s, int base) {
-        if (info.length == 0) {
+        if (flatPages == 0) {
             return;
         }
         int first = (int) (s.firstPage() - firstPage);
-        for (int i = 0; i < s.pages; i++) {
-            info[first + i] = base == 0 ? 0 : base | i << 8;
+        int end = first + (int) s.pages;
+        int[] m = info;
+        if (end > m.length) {
+            if (base == 0) {
+                end = Math.min(end, m.length); // pages past the array already read as 0
+            } else {
+                m = Arrays.copyOf(m, Math.min(flatPages, Math.max(end, 2 * m.length)));
+                info = m;
+            }
+        }
+        for (int i = first; i < end; i++) {
+            m[i] = base == 0 ? 0 : base | (i - first) << 8;
         }
     }
 

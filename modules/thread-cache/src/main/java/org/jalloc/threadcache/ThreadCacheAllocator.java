@@ -196,8 +196,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     final Links links;
     private final long linkKey;
     private final long linkSwab;
-    /** The page heap's flat page info and first page (final copies: the free path reaches them in one load). */
-    private final int[] pageInfo;
+    /** The page heap's first page (a final copy for the free path; the flat page info is read from the page heap). */
     private final long firstPage;
     /** The maintenance tier: clock, passes, decay trigger, full-heap recovery. */
     final Maintenance maintenance;
@@ -215,7 +214,6 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         this.heapStart = heap.start();
         this.states = new GranuleMap(heap);
         this.pageHeap = new PageHeap(heap, b.decay, states);
-        this.pageInfo = pageHeap.info;
         this.firstPage = pageHeap.firstPage;
         this.perThread = b.perThread;
         this.links = new Links(b.secure, b.name, pageHeap, states);
@@ -578,7 +576,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
      */
     void freeTo(ThreadCache c, long p) {
         long i = (p >>> PAGE_SHIFT) - firstPage;
-        int[] info = pageInfo;
+        int[] info = pageHeap.info;
         int w = i >= 0 && i < info.length ? info[(int) i] : 0;
         int cls = w & 0xFF;
         if (cls == 0 || !SizeClasses.isBlockOffset(cls, (long) (w & 0xFF00) << (PAGE_SHIFT - 8) | (p & (PAGE - 1)))) {

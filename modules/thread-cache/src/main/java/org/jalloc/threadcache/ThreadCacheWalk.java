@@ -239,11 +239,13 @@ final class ThreadCacheWalk implements HeapWalk {
                             String.valueOf(other));
                 }
             }
-            if (pages.info.length > 0) {
+            int[] flat = pages.info;
+            if (flat.length > 0) {
                 int base = s.state == Span.SMALL ? s.sizeClass | s.arena << 16 : 0;
                 for (long p = page; p < page + s.pages; p++) {
                     int want = base == 0 ? 0 : base | (int) (p - page) << 8;
-                    int got = pages.info[(int) (p - pages.firstPage)];
+                    int idx = (int) (p - pages.firstPage);
+                    int got = idx < flat.length ? flat[idx] : 0;
                     if (got != want) {
                         sink.violation("TC-1", p << PAGE_SHIFT, "the flat page info of page " + p + " of " + s.describe()
                                 + " disagrees with its span", "0x" + Integer.toHexString(want), "0x" + Integer.toHexString(got));
