@@ -13,13 +13,19 @@ import org.jalloc.core.memory.GranuleMap;
  * One arena's central free list of one size class: the SMALL spans of that class the arena owns, each with its own
  * free list of blocks, plus a lock-free <b>remote stack</b> of blocks freed into thread caches of other arenas.
  *
+ * <p>Lock order: central list (one at a time), then page heap. Everything but the remote stack runs under this
+ * object's monitor.
+ *
  * <pre>
  *   spans with free blocks (doubly linked, Java refs)      remote stack (off-heap, CAS)
  *   [span A: freeHead -> b -> b -> 0] <-> [span B ...]      head (side segment) -> b -> b -> ... -> 0
  * </pre>
  *
- * <p>Concurrency: everything but the remote stack runs under this object's monitor (lock order: central list, then
- * page heap). The remote stack's head is a long in a side {@link MemorySegment}, pushed by any thread with
+ * <h2>Invariant (spec/invariants.md)</h2>
+ * TC-7: {@code spans = {s : s.class = sizeClass ∧ s.arena = arena ∧ s.freeCount > 0}},
+ * {@code spanCount = |{s : s.class = sizeClass ∧ s.arena = arena}|}, {@code freeBlocks = Σ s.freeCount}.
+ *
+ * <p>Concurrency: the remote stack's head is a long in a side {@link MemorySegment}, pushed by any thread with
  * {@code compareAndSet} (volatile, so release: the chain's links, written plain by the pusher before the CAS, are
  * visible to whoever takes the chain) and taken whole by the owner with {@code getAndSet(0)} (volatile, so
  * acquire), under this monitor, after which its links are read plain. Taking the whole stack rules out ABA.
@@ -34,6 +40,7 @@ final class CentralList {
     private final PageHeap pageHeap;
     private final MemorySegment mem;
     private final GranuleMap states;
+    private final Links links;
     private final MemorySegment remoteHeads;
     final long remoteOffset;
 
@@ -53,8 +60,9 @@ final class CentralList {
     long spansTaken;
     long spansReturned;
 
-    CentralList(PageHeap pageHeap, MemorySegment mem, GranuleMap states, int arena, int sizeClass, MemorySegment remoteHeads) {
+    CentralList(PageHeap pageHeap, MemorySegment mem, GranuleMap states, Links links, int arena, int sizeClass, MemorySegment remoteHeads) {
         this.pageHeap = pageHeap;
+        this.links = links;
         this.states = states;
         this.arena = arena;
         this.sizeClass = sizeClass;
@@ -84,10 +92,10 @@ final class CentralList {
             }
             while (got < n && s.freeCount > 0) {
                 long b = s.freeHead;
-                s.freeHead = mem.get(ValueLayout.JAVA_LONG, b);
+                s.freeHead = next(b);
                 s.freeCount--;
                 s.allocated++;
-                mem.set(ValueLayout.JAVA_LONG, b, head);
+                mem.set(ValueLayout.JAVA_LONG, b, links.encode(b, head));
                 head = b;
                 got++;
             }
@@ -114,7 +122,7 @@ final class CentralList {
             }
         }
         long b = s.freeHead;
-        s.freeHead = mem.get(ValueLayout.JAVA_LONG, b);
+        s.freeHead = next(b);
         s.freeCount--;
         s.allocated++;
         freeBlocks--;
@@ -129,7 +137,7 @@ final class CentralList {
         insertCalls++;
         long b = head;
         for (int i = 0; i < n; i++) {
-            long next = mem.get(ValueLayout.JAVA_LONG, b);
+            long next = links.decode(b, mem.get(ValueLayout.JAVA_LONG, b));
             insert(b);
             b = next;
         }
@@ -147,7 +155,7 @@ final class CentralList {
             throw new IllegalStateException("block 0x" + Long.toHexString(b) + " returned to the central list of class "
                     + sizeClass + " arena " + arena + " lies in " + s);
         }
-        mem.set(ValueLayout.JAVA_LONG, b, s.freeHead);
+        mem.set(ValueLayout.JAVA_LONG, b, links.encode(b, s.freeHead));
         s.freeHead = b;
         s.freeCount++;
         s.allocated--;
@@ -164,13 +172,23 @@ final class CentralList {
         }
     }
 
+    /** The link of the span-list block {@code b}, checked when secure (before the head moves to it). */
+    private long next(long b) {
+        long stored = mem.get(ValueLayout.JAVA_LONG, b);
+        long link = links.decode(b, stored);
+        if (links.secure) {
+            links.check(b, stored, link, sizeClass);
+        }
+        return link;
+    }
+
     // ------------------------------------------------------------------ remote stack
 
     /** Pushes a chain {@code head -> ... -> tail} of this class and arena from any thread, without the lock. */
     void pushRemote(long head, long tail) {
         while (true) {
             long old = (long) HEAD.getAcquire(remoteHeads, remoteOffset);
-            mem.set(ValueLayout.JAVA_LONG, tail, old);
+            mem.set(ValueLayout.JAVA_LONG, tail, links.encode(tail, old));
             if (HEAD.compareAndSet(remoteHeads, remoteOffset, old, head)) {
                 return;
             }
@@ -195,7 +213,7 @@ final class CentralList {
         long b = (long) HEAD.getAndSet(remoteHeads, remoteOffset, 0L);
         remoteDrains++;
         while (b != 0) {
-            long next = mem.get(ValueLayout.JAVA_LONG, b);
+            long next = links.decode(b, mem.get(ValueLayout.JAVA_LONG, b));
             insert(b);
             remoteBlocksDrained++;
             b = next;
@@ -221,7 +239,7 @@ final class CentralList {
         long next = 0;
         for (int i = blocks - 1; i >= 0; i--) {
             long b = s.start + i * size;
-            mem.set(ValueLayout.JAVA_LONG, b, next);
+            mem.set(ValueLayout.JAVA_LONG, b, links.encode(b, next));
             mem.set(ValueLayout.JAVA_LONG, b + 8, b ^ ThreadCacheAllocator.FREE_TAG);
             next = b;
         }

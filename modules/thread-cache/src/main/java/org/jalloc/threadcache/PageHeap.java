@@ -1,5 +1,7 @@
 package org.jalloc.threadcache;
 
+import java.util.Arrays;
+
 import org.jalloc.core.pagemap.RadixPageMap;
 import static org.jalloc.threadcache.SizeClasses.PAGE;
 import static org.jalloc.threadcache.SizeClasses.PAGE_SHIFT;
@@ -12,6 +14,19 @@ import org.jalloc.core.memory.Heap;
  * The page heap: every page of {@code [heap.start(), heap.brk())} belongs to exactly one span; free spans sit on
  * free lists by length, are merged with free neighbours at once, and are returned to the OS ({@link Heap#release},
  * madvise DONTNEED) by jemalloc-style decay.
+ *
+ * <p>Lock order: central list, then page heap, then the heap's own monitor (sbrk, release). Every method runs
+ * under this object's monitor; the page map is read without it (see {@link ThreadCacheAllocator}'s concurrency
+ * contract).
+ *
+ * <h2>Invariants (spec/invariants.md)</h2>
+ * <ul>
+ *   <li>TC-1: {@code pagemap[p] = the span containing p} for every page p in {@code [start, brk)}; spans tile the heap.</li>
+ *   <li>TC-6: free spans sit on the list of their length, no two free spans are adjacent, the free/dirty page
+ *       counters equal the sums, released pages lie only in free spans:
+ *       {@code s ∈ free[min(s.pages, EXACT + 1)]}, {@code s.dirty = s.pages - |released ∩ s|},
+ *       {@code Σ s.pages = freePages}, {@code Σ s.dirty = dirtyPages}.</li>
+ * </ul>
  *
  * <h2>Structures</h2>
  * <ul>
@@ -36,8 +51,6 @@ import org.jalloc.core.memory.Heap;
  *       (newest weighs 1, oldest almost 0); purge LRU spans until under the limit. {@code decay = 0} purges at once.</li>
  * </ol>
  *
- * <p>Concurrency: every method runs under this object's monitor. Lock order: central list, then page heap, then
- * the heap's own monitor (sbrk, release).
  */
 final class PageHeap {
     static final int EXACT = 128;
@@ -57,6 +70,24 @@ final class PageHeap {
 
     /** Page to span: core's radix page map, leaves created on first use (TC-1). */
     final RadixPageMap.Refs<Span> map;
+    /** Heaps of at most this many pages (4 GiB: the CLI's and the benchmarks' size) get the flat page-info array. */
+    static final long FLAT_MAX_PAGES = 1L << 20;
+    /**
+     * The flat page info (TC-1): for every page of a SMALL span, {@code class | pageInSpan << 8 | arena << 16}; 0 for
+     * every other page (free, LARGE, beyond the break). Indexed by {@code page - firstPage}; pages past its length
+     * read as 0. It grows (under this monitor, copied then published) as carves reach higher pages, so its memory
+     * follows the pages in use rather than the reservation; it stays empty for heaps above {@link #FLAT_MAX_PAGES},
+     * whose frees take the page map. Written under this monitor before a span's blocks are handed out, cleared when the
+     * span returns here. A reader that got a block through any happens-before chain from its carve sees an array at
+     * least as new as the one the carve wrote.
+     */
+    volatile int[] info = new int[0];
+    /** The flat page info's largest length: the reservation's pages, or 0 when above {@link #FLAT_MAX_PAGES}. */
+    private final int flatPages;
+    /** The heap's first page number. */
+    final long firstPage;
+    /** Descriptors no longer naming any page, reused by the next carve (no Java allocation in steady state). */
+    private @Nullable Span spare;
     /** The allocator's block-state map: its leaves describing purged free spans are dropped with them. */
     private final GranuleMap states;
     final @Nullable Span[] free = new Span[EXACT + 2];
@@ -90,6 +121,9 @@ final class PageHeap {
         this.heap = heap;
         this.states = states;
         this.map = new RadixPageMap.Refs<>((heap.limit() + PAGE - 1) >>> PAGE_SHIFT, MAP_LEAF_BITS);
+        this.firstPage = heap.start() >>> PAGE_SHIFT;
+        long capacityPages = (heap.limit() - heap.start() + PAGE - 1) >>> PAGE_SHIFT;
+        this.flatPages = capacityPages <= FLAT_MAX_PAGES ? (int) capacityPages : 0;
         this.released = new long[(int) (((heap.limit() >>> PAGE_SHIFT) + 64) >>> 6)];
         this.decayTicks = decayTicks;
         this.epochLength = Math.max(1, decayTicks / DECAY_STEPS);
@@ -117,9 +151,10 @@ final class PageHeap {
             largeAllocations++;
         } else {
             spanAllocations++;
+            setInfo(s, sizeClass | arena << 16);
         }
         org.jalloc.core.events.SlowPathEvent.emit("thread-cache", org.jalloc.core.events.SlowPathEvent.SPAN_CARVED,
-                state == Span.LARGE ? "large" : "class " + sizeClass, s.start, s.bytes());
+                state == Span.LARGE ? "large" : SizeClasses.LABEL[sizeClass], s.start, s.bytes());
         return s;
     }
 
@@ -180,7 +215,7 @@ final class PageHeap {
             linkFree(last);
             return last;
         }
-        Span s = new Span(brk, newPages, Span.FREE);
+        Span s = newSpan(brk, newPages, Span.FREE);
         map.set(firstNew, newPages, s);
         freeSpans++;
         linkFree(s);
@@ -200,11 +235,12 @@ final class PageHeap {
         setReleased(midPage, pages, false);
         dirtyPages -= midDirty;
         freePages -= pages;
-        Span mid = new Span(a, pages, Span.FREE);
+        Span mid = newSpan(a, pages, Span.FREE);
         map.set(midPage, pages, mid);
         if (leadPages == 0 && tailPages == 0) {
             lruRemove(f);
             freeSpans--;
+            recycle(f);
             return mid;
         }
         splits++;
@@ -216,7 +252,7 @@ final class PageHeap {
             f.pages = leadPages;
             f.dirtyPages = leadDirty;
             if (tailPages > 0) {
-                Span tail = new Span(a + pages * PAGE, tailPages, Span.FREE);
+                Span tail = newSpan(a + pages * PAGE, tailPages, Span.FREE);
                 tail.dirtyPages = tailDirty;
                 map.set(tail.firstPage(), tailPages, tail);
                 freeSpans++;
@@ -235,6 +271,9 @@ final class PageHeap {
 
     /** Returns a SMALL or LARGE span to the page heap; merges it with free neighbours. */
     synchronized void free(Span s) {
+        if (s.state == Span.SMALL) {
+            setInfo(s, 0);
+        }
         s.state = Span.FREE;
         s.sizeClass = 0;
         s.freeHead = 0;
@@ -291,12 +330,14 @@ final class PageHeap {
             map.set(right.firstPage(), right.pages, left);
             left.pages += right.pages;
             left.dirtyPages += right.dirtyPages;
+            recycle(right);
             return left;
         }
         map.set(left.firstPage(), left.pages, right);
         right.start = left.start;
         right.pages += left.pages;
         right.dirtyPages += left.dirtyPages;
+        recycle(left);
         return right;
     }
 
@@ -331,6 +372,7 @@ final class PageHeap {
             if (right.pages == extra) {
                 lruRemove(right);
                 freeSpans--;
+                recycle(right);
             } else {
                 right.start += extra * PAGE;
                 right.pages -= extra;
@@ -357,7 +399,7 @@ final class PageHeap {
         if (pages >= s.pages) {
             return;
         }
-        Span tail = new Span(s.start + pages * PAGE, s.pages - pages, Span.LARGE);
+        Span tail = newSpan(s.start + pages * PAGE, s.pages - pages, Span.LARGE);
         map.set(tail.firstPage(), tail.pages, tail);
         s.pages = pages;
         splits++;
@@ -533,8 +575,60 @@ final class PageHeap {
         }
     }
 
-    /** Java-heap bytes of the page heap's side tables (page map, bitmap). */
+    /** Java-heap bytes of the page heap's side tables (page map, flat page info, bitmap). */
     long externalBytes() {
-        return map.bytes() + 16 + 8L * released.length;
+        return map.bytes() + 16 + 4L * info.length + 8L * released.length;
+    }
+
+    // ------------------------------------------------------------------ flat page info, descriptors
+
+    /** Writes {@code base | pageInSpan << 8} for every page of {@code s} (base 0: clears them). */
+    private void setInfo(Span s, int base) {
+        if (flatPages == 0) {
+            return;
+        }
+        int first = (int) (s.firstPage() - firstPage);
+        int end = first + (int) s.pages;
+        int[] m = info;
+        if (end > m.length) {
+            if (base == 0) {
+                end = Math.min(end, m.length); // pages past the array already read as 0
+            } else {
+                m = Arrays.copyOf(m, Math.min(flatPages, Math.max(end, 2 * m.length)));
+                info = m;
+            }
+        }
+        for (int i = first; i < end; i++) {
+            m[i] = base == 0 ? 0 : base | (i - first) << 8;
+        }
+    }
+
+    /** The flat info word of the page holding {@code address}: 0 unless it lies in a SMALL span (or no flat map). */
+    int infoOf(long address) {
+        long i = (address >>> PAGE_SHIFT) - firstPage;
+        int[] m = info;
+        return i >= 0 && i < m.length ? m[(int) i] : 0;
+    }
+
+    /** A descriptor for {@code [start, +pages)}: a recycled one when there is one. */
+    private Span newSpan(long start, long pages, byte state) {
+        Span s = spare;
+        if (s == null) {
+            return new Span(start, pages, state);
+        }
+        spare = s.next;
+        s.reset(start, pages, state);
+        return s;
+    }
+
+    /** {@code s} names no page any more (merged away): keep it for the next carve. */
+    private void recycle(Span s) {
+        s.state = Span.FREE;
+        s.pages = 0;
+        s.prev = null;
+        s.lruPrev = null;
+        s.lruNext = null;
+        s.next = spare;
+        spare = s;
     }
 }

@@ -39,6 +39,8 @@ public final class SizeClasses {
 
     /** Block size of each class. */
     static final long[] SIZE = new long[COUNT];
+    /** "class c" for each class: event labels without building a string on the slow path. */
+    static final String[] LABEL = new String[COUNT];
     /** Pages of each span of the class. */
     static final int[] PAGES = new int[COUNT];
     /** Blocks in each span of the class. */
@@ -89,7 +91,9 @@ public final class SizeClasses {
             MAX_CACHED[i] = (int) Math.max(BATCH[i], Math.min(4L * BATCH[i], (512 << 10) / s));
             MULTIPLE_TEST[i] = Long.divideUnsigned(-1L, s) + 1;
             BLOCKS_END[i] = BLOCKS[i] * s;
+            LABEL[i] = "class " + i;
         }
+        LABEL[0] = "large";
         for (int i = 0; i < SMALL_LOOKUP.length; i++) {
             SMALL_LOOKUP[i] = (byte) search(Math.max(1, i * 16L));
         }

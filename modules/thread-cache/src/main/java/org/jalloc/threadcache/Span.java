@@ -57,6 +57,27 @@ final class Span {
         this.state = state;
     }
 
+    /** A recycled descriptor starts over as {@code [start, +pages)} in {@code state}, every other field cleared. */
+    void reset(long start, long pages, byte state) {
+        this.start = start;
+        this.pages = pages;
+        this.state = state;
+        sizeClass = 0;
+        arena = 0;
+        freeHead = 0;
+        freeCount = 0;
+        allocated = 0;
+        inCentral = false;
+        dirtyPages = 0;
+        lruPrev = null;
+        lruNext = null;
+        inLru = false;
+        prev = null;
+        next = null;
+        checkCount = 0;
+        checkFree = 0;
+    }
+
     long bytes() {
         return pages << SizeClasses.PAGE_SHIFT;
     }

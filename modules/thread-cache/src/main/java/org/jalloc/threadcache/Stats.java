@@ -91,7 +91,7 @@ final class Stats {
             for (int cls = 1; cls < COUNT; cls++) {
                 CentralList cl = a.central[ar][cls];
                 long r = 0;
-                for (long b = cl.remoteHead(); b != 0 && r < (1 << 24); b = mem.get(ValueLayout.JAVA_LONG, b)) {
+                for (long b = cl.remoteHead(); b != 0 && r < (1 << 24); b = a.links.decode(b, mem.get(ValueLayout.JAVA_LONG, b))) {
                     r++;
                 }
                 remote[cls] += r;
@@ -144,9 +144,9 @@ final class Stats {
             }
         }
         return List.of(
-                new ThreadCacheMetrics.Summary(arenas, a.clock.name().toLowerCase(Locale.ROOT), a.clockNow(), a.decayTicks,
-                        a.cacheLimit, SizeClasses.MAX_SMALL, caches.size(), cachedBytes, a.cachesDetached,
-                        a.deadCachesReclaimed, a.maintenanceRuns, a.oomRecoveries.get(), a.uncachedOps.get(), large,
+                new ThreadCacheMetrics.Summary(arenas, a.maintenance.clock.name().toLowerCase(Locale.ROOT), a.clockNow(), a.maintenance.decayTicks,
+                        a.caches.cacheLimit, SizeClasses.MAX_SMALL, caches.size(), cachedBytes, a.caches.cachesDetached,
+                        a.caches.deadCachesReclaimed, a.maintenance.maintenanceRuns, a.maintenance.oomRecoveries.get(), a.uncachedOps.get(), large,
                         largeBytes, "into the freeing thread's cache; other arenas' blocks return through remote stacks"),
                 new ThreadCacheMetrics.Bins(inUse, binRows, bins.toString()),
                 new ThreadCacheMetrics.Arenas(centralBytes, remoteBytes, arenaRows, arenaTable.toString()),

@@ -12,11 +12,10 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.checkerframework.checker.nullness.qual.MonotonicNonNull;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.jalloc.core.spi.AbstractAllocator;
 import org.jalloc.core.DoubleFreeException;
@@ -36,6 +35,18 @@ import org.jalloc.core.walk.HeapWalk;
  * class in N arenas, and a page heap of spans with a radix-tree page map (core's
  * {@link org.jalloc.core.pagemap.RadixPageMap}).
  *
+ * <h2>Lock order</h2>
+ * maintenance lock (core's {@link Scavenger}, {@link Maintenance}), central list (one at a time), page heap, the
+ * heap's own monitor; the cache registry's monitor is a leaf ({@link ThreadCaches}). Nothing takes a central list's
+ * monitor while holding the page heap's. The fast paths take no lock and execute no atomic instruction.
+ *
+ * <h2>Tiers</h2>
+ * This class is the engine: size classes, the malloc and free paths through a cache's lists, the O(1) misuse screen,
+ * LARGE spans, and the public surface. The per-thread cache tier (registry, overflow, flush, detach, dead-owner
+ * reclaim, TC-5) is {@link ThreadCaches}; the maintenance tier (clock, passes, decay trigger, full-heap recovery) is
+ * {@link Maintenance}; the central lists (TC-7) are {@link CentralList}; the page heap and page map (TC-1, TC-6) are
+ * {@link PageHeap}; the checker's walk is {@link ThreadCacheWalk}.
+ *
  * <h2>Nouns</h2>
  * <b>page</b>: 4 KiB. <b>span</b>: a run of pages ({@link Span}): FREE (page heap), SMALL (cut into blocks of one
  * size class, owned by one arena) or LARGE (one block). <b>size class</b>: one of 96 block sizes, 16 B .. 256 KiB
@@ -53,10 +64,13 @@ import org.jalloc.core.walk.HeapWalk;
  *  | blk | blk | blk | ... | blk |tail | one block      | (page heap)   |                 |
  *  +-----+-----+-----+-----+-----+----+----------------+---------------+-----------------+
  *    page map: page -> span descriptor (Java), for every page of every span
+ *    flat page info (heaps up to 4 GiB): page -> class | page in span << 8 | arena << 16 (SMALL spans; else 0):
+ *      free's screen reads one int, no descriptor
  *
  *  a free block (in a thread cache, a central span list or a remote stack):       state map: FREE
  *  +-----------------------+-------------------------------+------------------------+
- *  | next (8 B, heap addr) | free marker = address ^ TAG   | stale payload ...      |
+ *  | next (8 B, heap addr; | free marker = address ^ TAG   | stale payload ...      |
+ *  |  secure=on: encoded)  |                               |                        |
  *  +-----------------------+-------------------------------+------------------------+
  *   0                       8                              16                  size
  *  a live block: every byte is the caller's (the marker may be left in it, or stored by the caller)   state map: LIVE
@@ -65,8 +79,9 @@ import org.jalloc.core.walk.HeapWalk;
  * </pre>
  *
  * <h2>Invariants (spec/invariants.md)</h2>
+ * The engine's: TC-2..4 (TC-1 and TC-6 are {@link PageHeap}'s, TC-5 {@link ThreadCaches}', TC-7
+ * {@link CentralList}'s).
  * <ul>
- *   <li>TC-1: {@code pagemap[p] = the span containing p} for every page p in {@code [start, brk)}; spans tile the heap.</li>
  *   <li>TC-2: a SMALL span of class c has {@code pages = PAGES[c]}, {@code 1 <= c <= 96}, its arena exists; a LARGE
  *       span has class 0.</li>
  *   <li>TC-3 (conservation): for each SMALL span, {@code BLOCKS[c] = allocated + freeCount},
@@ -75,12 +90,6 @@ import org.jalloc.core.walk.HeapWalk;
  *       block).</li>
  *   <li>TC-4: every entry of a class-c list (thread cache, span free list, remote stack of arena a) is a block start
  *       of a SMALL span of class c (of arena a), carries the free marker and is FREE in the state map.</li>
- *   <li>TC-5: a thread cache's {@code counts[c] = |list c| <= MAX_CACHED[c]}, {@code bytes = sum counts[c] * SIZE[c]
- *       <= limit}.</li>
- *   <li>TC-6: the page heap: free spans sit on the list of their length, no two free spans are adjacent, the
- *       free/dirty page counters equal the sums, released pages lie only in free spans.</li>
- *   <li>TC-7: a central list holds exactly the SMALL spans of its class and arena with free blocks; its counters equal
- *       the sums.</li>
  * </ul>
  *
  * <h2>Algorithms</h2>
@@ -93,10 +102,11 @@ import org.jalloc.core.walk.HeapWalk;
  *       the cache's own arena under that central list's lock, blocks of other arenas' spans as one chain per arena
  *       pushed on that arena's remote stack with a CAS. A span whose last block returns goes back to the page heap.
  *       LARGE: the span goes back to the page heap (merged with free neighbours).</li>
- *   <li>Every 256 ops per cache (a cache event): return 3/4 of the low-water mark of one list (jemalloc's tcache
- *       GC), advance the clock; once per decay epoch one thread runs maintenance: reclaim caches of dead threads,
- *       drain every remote stack, decay dirty pages (madvise).</li>
- *   <li>Heap full: flush the caller's cache, reclaim dead caches, drain remote stacks, retry once; then 0.</li>
+ *   <li>Every 256 ops per cache (a cache event): {@link ThreadCaches} returns 3/4 of the low-water mark of one list
+ *       (jemalloc's tcache GC), then {@link Maintenance} advances the clock; once per decay epoch one thread runs a
+ *       maintenance pass: reclaim caches of dead threads, drain every remote stack, decay dirty pages (madvise).</li>
+ *   <li>Heap full: {@link Maintenance} flushes the caller's cache, reclaims dead caches, drains remote stacks; retry
+ *       once; then 0.</li>
  *   <li>alignedAlloc(a <= 4 KiB): the first class >= max(n, a) whose size is a multiple of a (blocks of it are
  *       a-aligned since spans are page aligned); larger a: a LARGE span at an a-aligned page.</li>
  * </ol>
@@ -135,10 +145,7 @@ import org.jalloc.core.walk.HeapWalk;
  *   <tr><td>cache registry (core's {@link ThreadRegistry})</td><td>its monitor, a leaf: nothing is taken while it is
  *       held; dead and detached caches are flushed after it is released</td><td>—</td></tr>
  * </table>
- * Lock order: maintenance lock (core's {@link Scavenger}), central list (one at a time), page heap, the heap's own
- * monitor; the cache registry's monitor is a leaf.
- * Nothing takes a central list's monitor while holding the page heap's. The fast paths take no lock and execute no
- * atomic instruction. The checker ({@link #heapWalk()}) and {@link #stats()} read every cache and list without
+ * The checker ({@link #heapWalk()}) and {@link #stats()} read every cache and list without
  * locks: they are exact only at quiescent points (all threads parked at a barrier, or a single thread).
  *
  * <h2>Misuse detected in O(1)</h2>
@@ -175,60 +182,54 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     final PageHeap pageHeap;
     final CentralList[][] central;
     final int arenas;
-    final long cacheLimit;
-    final Clock clock;
-    final long decayTicks;
     private final MemorySegment mem;
     /** One byte per 16-byte granule, outside the heap: LIVE or FREE for every block start of a SMALL span. */
     final GranuleMap states;
     private final long heapStart;
-    /**
-     * Every cache not yet detached or reclaimed, in attach order, and the implicit lookup in front of them: core's
-     * per-thread registry (the 256-slot hint by thread id, trusted only when the cache's final owner is the caller,
-     * then the ThreadLocal; the dead-owner sweep). Hints are cleared on detach, reclaim and close.
-     */
-    private final Caches caches = new Caches();
+    /** The per-thread cache tier: registry, batches, detach, dead-owner reclaim. */
+    final ThreadCaches caches;
+    /** The implicit lookup (the caches' registry), kept here so the fast path reaches it in one load. */
+    private final ThreadCaches.Registry registry;
+    /** The caches' allocator token, kept here for the handle check inlined into the fast path. */
+    private final Object token;
+    /** Free-block links (secure=on: encoded and checked at every pop); key and mask copied for the fast path. */
+    final Links links;
+    private final long linkKey;
+    private final long linkSwab;
+    /** The page heap's first page (a final copy for the free path; the flat page info is read from the page heap). */
+    private final long firstPage;
+    /** The maintenance tier: clock, passes, decay trigger, full-heap recovery. */
+    final Maintenance maintenance;
+    private final PerThreadOptions perThread;
+    final AtomicLong uncachedOps = new AtomicLong();
+    /** The checker's walk, made on first use (it needs this allocator fully built). */
+    private @MonotonicNonNull ThreadCacheWalk walk;
     /** Slots of the cache-lookup hint. */
     static final int RECENT_SLOTS = ThreadRegistry.HINT_SLOTS;
-    private final Object token = new Object();
-    private int nextArena;
-    /** Maintenance: the clock's trigger (at most one pass at a time), the explicit pass and the optional daemon. */
-    private final Scavenger maintenance;
-    private final PerThreadOptions perThread;
-    private final long timeOrigin = System.nanoTime();
-    private volatile boolean closed;
-
-    // statistics, updated under the maintenance lock or the statistics monitor
-    private final Object statsLock = new Object();
-    long deadCachesReclaimed;
-    long cachesDetached;
-    long maintenanceRuns;
-    final AtomicLong oomRecoveries = new AtomicLong();
-    final AtomicLong uncachedOps = new AtomicLong();
-
-    private final Walk walk;
 
     private ThreadCacheAllocator(Builder b, Heap heap) {
         super(b.name, heap);
         this.arenas = b.arenas;
-        this.cacheLimit = b.cacheBytes;
-        this.clock = b.clock;
-        this.decayTicks = b.decay;
         this.mem = heap.memory();
         this.heapStart = heap.start();
         this.states = new GranuleMap(heap);
-        this.pageHeap = new PageHeap(heap, decayTicks, states);
-        this.maintenance = new Scavenger(decayTicks > 0 ? Math.max(1, decayTicks / PageHeap.DECAY_STEPS)
-                : clock == Clock.OPS ? 16 * ThreadCache.EVENT_INTERVAL : 100);
+        this.pageHeap = new PageHeap(heap, b.decay, states);
+        this.firstPage = pageHeap.firstPage;
         this.perThread = b.perThread;
+        this.links = new Links(b.secure, b.name, pageHeap, states);
+        this.linkKey = links.key;
+        this.linkSwab = links.swabMask;
         MemorySegment remoteHeads = Arena.ofAuto().allocate((long) arenas * COUNT * 8, 8);
         this.central = new CentralList[arenas][COUNT];
         for (int a = 0; a < arenas; a++) {
             for (int c = 1; c < COUNT; c++) {
-                central[a][c] = new CentralList(pageHeap, mem, states, a, c, remoteHeads);
+                central[a][c] = new CentralList(pageHeap, mem, states, links, a, c, remoteHeads);
             }
         }
-        this.walk = new Walk();
+        this.token = new Object();
+        this.caches = new ThreadCaches(b.name, central, pageHeap, mem, links, b.cacheBytes, token);
+        this.registry = caches.registry;
+        this.maintenance = new Maintenance(b.clock, b.decay, pageHeap, central, caches);
     }
 
     /** Production defaults: {@code availableProcessors()} arenas, the time clock, 10 s decay, 2 MiB per thread cache. */
@@ -244,6 +245,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         private long cacheBytes = 2L << 20;
         private final PerThreadOptions perThread = new PerThreadOptions();
         private String name = "thread-cache";
+        private boolean secure;
 
         private Builder() {}
 
@@ -286,6 +288,16 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
             return this;
         }
 
+        /**
+         * {@code secure=on}: links in free blocks stored XOR-ed with a per-heap random key and the block's byte-swapped
+         * address, and checked at every pop, so a write into a freed block is caught at the next allocation that would
+         * follow its link (default off).
+         */
+        public Builder secure(boolean on) {
+            this.secure = on;
+            return this;
+        }
+
         /** The name {@link #name()} reports. */
         public Builder name(String n) {
             this.name = n;
@@ -295,7 +307,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         /** A new allocator over {@code heap} (empty: {@code brk == start}), which it owns from now on. */
         ThreadCacheAllocator build(Heap heap) {
             ThreadCacheAllocator a = new ThreadCacheAllocator(this, heap);
-            a.perThread.start(a.maintenance, "jalloc-thread-cache-scavenger", a::scavenge); // after construction
+            a.perThread.start(a.maintenance.scavenger(), "jalloc-thread-cache-scavenger", a::scavenge); // after construction
             return a;
         }
 
@@ -319,30 +331,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
 
     /** The calling platform thread's implicit cache (created on first use), or null on a virtual thread. */
     private @Nullable ThreadCache currentCache() {
-        return caches.current();
-    }
-
-    /** The caches: core's per-thread registry over {@link ThreadCache}. */
-    private final class Caches extends ThreadRegistry<ThreadCache> {
-        @Override
-        protected @Nullable Thread ownerOf(ThreadCache c) {
-            return c.owner;
-        }
-
-        /** Round-robin arena; ids 0, 1, 2, ... in creation order. Under the registry's monitor. */
-        @Override
-        protected ThreadCache newRecord(@Nullable Thread owner, int id) {
-            if (closed) {
-                throw new IllegalStateException(name() + " is closed");
-            }
-            int arena = Math.floorMod(nextArena++, arenas);
-            return new ThreadCache(token, cacheLimit, arena, id, owner, arenas);
-        }
-
-        @Override
-        protected void attached(ThreadCache c) {
-            sweepDeadCaches();
-        }
+        return registry.current();
     }
 
     /**
@@ -352,9 +341,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
      * {@link #close()}).
      */
     public ThreadCache newCache() {
-        ThreadCache c = caches.register(null);
-        sweepDeadCaches();
-        return c;
+        return caches.newHandle();
     }
 
     /**
@@ -386,11 +373,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
      * starts a new one). Threads that end without calling this are reclaimed by the scavenger.
      */
     public void detach() {
-        ThreadCache c = caches.own();
-        if (c != null) {
-            caches.forget(c);
-            release(c);
-        }
+        caches.detachOwn();
     }
 
     /**
@@ -400,14 +383,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
      * @throws CacheMisuseException for a detached or foreign cache, or another thread's implicit cache
      */
     public void detach(ThreadCache cache) {
-        requireUsable(cache);
-        if (cache.owner != null) {
-            if (cache.owner != Thread.currentThread()) {
-                throw new CacheMisuseException(name() + ": " + cache + " belongs to another thread; only it may detach it");
-            }
-            caches.forget(cache); // the thread-local and the lookup hint, as detach() does: no later call finds it again
-        }
-        release(cache);
+        caches.detach(cache);
     }
 
     /**
@@ -415,47 +391,12 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
      * usable. An implicit cache may be flushed only by its own thread.
      */
     public void flushCache(ThreadCache cache) {
-        requireUsable(cache);
-        if (cache.owner != null && cache.owner != Thread.currentThread()) {
-            throw new CacheMisuseException(name() + ": " + cache + " belongs to another thread; only it may flush it");
-        }
-        flushAll(cache);
-    }
-
-    private void release(ThreadCache c) {
-        flushAll(c);
-        c.detached = true;
-        caches.remove(c);
-        synchronized (statsLock) {
-            cachesDetached++;
-        }
+        caches.flushCache(cache);
     }
 
     void requireUsable(ThreadCache cache) {
         if (cache.allocatorToken != token || cache.detached) {
-            throw unusable(cache); // off the fast path: the handle calls inline this check
-        }
-    }
-
-    private CacheMisuseException unusable(ThreadCache cache) {
-        return new CacheMisuseException(name() + ": " + cache + (cache.allocatorToken != token ? " belongs to another allocator" : " is detached"));
-    }
-
-    /**
-     * Reclaims the caches of platform threads that have ended: the registry unregisters them (and clears their hint
-     * slots) under its monitor, then each returns its blocks here. No lock held: the registry returns a dead cache to
-     * exactly one sweeper, which owns it from then on (its thread ended, JLS 17.4.4: see {@link ThreadRegistry}).
-     */
-    private void sweepDeadCaches() {
-        List<ThreadCache> dead = caches.removeDead();
-        for (ThreadCache c : dead) {
-            flushAll(c);
-            c.detached = true;
-        }
-        if (!dead.isEmpty()) {
-            synchronized (statsLock) {
-                deadCachesReclaimed += dead.size();
-            }
+            throw caches.unusable(cache); // off the fast path: the handle calls inline this check
         }
     }
 
@@ -512,7 +453,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         if (b == 0) {
             return refill(c, cls);
         }
-        c.heads[cls] = mem.get(LONG, b);
+        c.heads[cls] = next(b, cls);
         int n = --c.counts[cls];
         if (n < c.lowWater[cls]) {
             c.lowWater[cls] = n;
@@ -529,24 +470,34 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         c.refills++;
         CentralList list = central[c.arena][cls];
         if (list.removeRange(c, BATCH[cls]) == 0) {
-            recoverFromFullHeap(c);
+            maintenance.recover(c);
             if (list.removeRange(c, BATCH[cls]) == 0) {
                 return 0;
             }
         }
         long b = c.heads[cls];
-        c.heads[cls] = mem.get(LONG, b);
+        c.heads[cls] = next(b, cls);
         int n = --c.counts[cls];
         c.lowWater[cls] = Math.min(c.lowWater[cls], n);
         c.bytes -= SIZE[cls];
         states.set(b, LIVE);
         if (c.bytes > c.limitBytes) {
-            shrink(c);
+            caches.shrink(c);
         }
         if (--c.ticks <= 0) {
             event(c);
         }
         return b;
+    }
+
+    /** The link of the cache-list block {@code b} of class {@code cls}, checked when secure (before the head moves). */
+    private long next(long b, int cls) {
+        long stored = mem.get(LONG, b);
+        long link = stored ^ linkKey ^ (Long.reverseBytes(b) & linkSwab);
+        if (linkKey != 0) {
+            links.check(b, stored, link, cls);
+        }
+        return link;
     }
 
     /** Virtual threads (and {@code preferredClass} > 0 for an aligned request): the arena's central list directly. */
@@ -559,7 +510,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         CentralList list = central[(int) Math.floorMod(Thread.currentThread().threadId(), (long) arenas)][cls];
         long b = list.removeOne();
         if (b == 0) {
-            recoverFromFullHeap(null);
+            maintenance.recover(null);
             b = list.removeOne();
             if (b == 0) {
                 return 0;
@@ -573,13 +524,13 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         long pages = Math.max(1, (size + PAGE - 1) >>> PAGE_SHIFT);
         Span s = pageHeap.allocate(pages, alignPages, Span.LARGE, 0, 0);
         if (s == null) {
-            recoverFromFullHeap(c);
+            maintenance.recover(c);
             s = pageHeap.allocate(pages, alignPages, Span.LARGE, 0, 0);
             if (s == null) {
                 return 0;
             }
         }
-        largeOp();
+        maintenance.largeOp();
         return s.start;
     }
 
@@ -618,24 +569,47 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         }
     }
 
-    /** The fast path: push on the freeing thread's list. */
+    /**
+     * The fast path: push on the freeing thread's list. The screen is one load of the flat page info (class, page in
+     * span) and the block-start test (sizes are multiples of 16, so a block offset is 16-aligned too); anything else
+     * (a LARGE block, a heap above the flat map's limit, misuse) takes {@link #freeSlow}.
+     */
     void freeTo(ThreadCache c, long p) {
+        long i = (p >>> PAGE_SHIFT) - firstPage;
+        int[] info = pageHeap.info;
+        int w = i >= 0 && i < info.length ? info[(int) i] : 0;
+        int cls = w & 0xFF;
+        if (cls == 0 || !SizeClasses.isBlockOffset(cls, (long) (w & 0xFF00) << (PAGE_SHIFT - 8) | (p & (PAGE - 1)))) {
+            freeSlow(c, p);
+            return;
+        }
+        if (states.exchange(p, FREE) != LIVE) { // it was FREE, and stays so: nothing changed
+            throw refusal(p, pageHeap.map.get(p >>> PAGE_SHIFT));
+        }
+        push(c, p, cls);
+    }
+
+    /** free through the page map: LARGE blocks, heaps without the flat page info, and every misuse. */
+    private void freeSlow(ThreadCache c, long p) {
         Span s = blockSpan(p);
         if (s.state != Span.SMALL) {
             freeLarge(s);
             return;
         }
-        if (states.exchange(p, FREE) != LIVE) { // it was FREE, and stays so: nothing changed
+        if (states.exchange(p, FREE) != LIVE) {
             throw refusal(p, s);
         }
-        int cls = s.sizeClass;
-        mem.set(LONG, p, c.heads[cls]);
+        push(c, p, s.sizeClass);
+    }
+
+    private void push(ThreadCache c, long p, int cls) {
+        mem.set(LONG, p, c.heads[cls] ^ linkKey ^ (Long.reverseBytes(p) & linkSwab));
         mem.set(LONG, p + 8, p ^ FREE_TAG);
         c.heads[cls] = p;
         int n = ++c.counts[cls];
         long bytes = c.bytes += SIZE[cls];
         if (n > MAX_CACHED[cls] || bytes > c.limitBytes) {
-            overflow(c, cls);
+            caches.overflow(c, cls);
         }
         if (--c.ticks <= 0) {
             event(c);
@@ -658,7 +632,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
 
     private void freeLarge(Span s) {
         pageHeap.free(s);
-        largeOp();
+        maintenance.largeOp();
     }
 
     /**
@@ -714,134 +688,17 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         return "0x" + Long.toHexString(a);
     }
 
-    // ================================================================== batches, events, maintenance
+    // ================================================================== events, maintenance
 
-    private void overflow(ThreadCache c, int cls) {
-        if (c.counts[cls] > MAX_CACHED[cls]) {
-            flush(c, cls, BATCH[cls]);
-        }
-        if (c.bytes > c.limitBytes) {
-            shrink(c);
-        }
-    }
-
-    /** Returns half of every list, largest classes first, until the cache holds at most 3/4 of its limit. */
-    private void shrink(ThreadCache c) {
-        long target = c.limitBytes / 4 * 3;
-        for (int cls = COUNT - 1; cls >= 1 && c.bytes > target; cls--) {
-            int n = c.counts[cls];
-            if (n > 0) {
-                flush(c, cls, n - n / 2);
-            }
-        }
-    }
-
-    /**
-     * Returns the first {@code n} blocks of the cache's list {@code cls}: blocks of the cache's arena to its central
-     * list (one lock), the others as one chain per owning arena onto that arena's remote stack (one CAS each).
-     */
-    private void flush(ThreadCache c, int cls, int n) {
-        c.flushes++;
-        long b = c.heads[cls];
-        for (int i = 0; i < n; i++) {
-            long next = mem.get(LONG, b);
-            Span s = pageHeap.map.get(b >>> PAGE_SHIFT);
-            int a = s == null ? c.arena : s.arena;
-            if (c.chainCount[a]++ == 0) {
-                c.chainHead[a] = b;
-            } else {
-                mem.set(LONG, c.chainTail[a], b);
-            }
-            c.chainTail[a] = b;
-            b = next;
-        }
-        c.heads[cls] = b;
-        c.counts[cls] -= n;
-        c.bytes -= n * SIZE[cls];
-        if (c.lowWater[cls] > c.counts[cls]) {
-            c.lowWater[cls] = c.counts[cls];
-        }
-        for (int a = 0; a < arenas; a++) {
-            int k = c.chainCount[a];
-            if (k == 0) {
-                continue;
-            }
-            c.chainCount[a] = 0;
-            if (a == c.arena) {
-                central[a][cls].insertChain(c.chainHead[a], k);
-            } else {
-                central[a][cls].pushRemote(c.chainHead[a], c.chainTail[a]);
-                central[a][cls].remotePushes++;
-            }
-        }
-    }
-
-    private void flushAll(ThreadCache c) {
-        for (int cls = 1; cls < COUNT; cls++) {
-            if (c.counts[cls] > 0) {
-                flush(c, cls, c.counts[cls]);
-            }
-            c.lowWater[cls] = 0;
-        }
-    }
-
-    /** A cache event: incremental GC of one list, then the clock, then maintenance when an epoch passed. */
+    /** A cache event: the cache tier's incremental GC of one list, then the maintenance tier's clock. */
     private void event(ThreadCache c) {
-        c.ticks = ThreadCache.EVENT_INTERVAL;
-        c.events++;
-        int cls = c.gcCursor;
-        for (int i = 1; i < COUNT && c.counts[cls] == 0; i++) {
-            cls = cls == COUNT - 1 ? 1 : cls + 1;
-        }
-        int low = c.lowWater[cls];
-        if (low > 0) {
-            flush(c, cls, low - low / 4);
-        }
-        c.lowWater[cls] = c.counts[cls];
-        c.gcCursor = cls == COUNT - 1 ? 1 : cls + 1;
-        maintenance.tick(clock == Clock.OPS ? maintenance.count(ThreadCache.EVENT_INTERVAL) : millis(), this::maintainLocked);
-    }
-
-    private void largeOp() {
-        if (clock == Clock.OPS) {
-            maintenance.countAndTick(this::maintainLocked);
-        }
-    }
-
-    private long millis() {
-        return (System.nanoTime() - timeOrigin) / 1_000_000;
+        caches.collect(c);
+        maintenance.tick();
     }
 
     /** The clock's current value (ops or ms). */
     public long clockNow() {
-        return clock == Clock.OPS ? maintenance.ops() : millis();
-    }
-
-    /** A maintenance pass at clock reading {@code now}; the maintenance lock held (by {@link Scavenger}). */
-    private void maintainLocked(long now) {
-        maintenanceRuns++;
-        sweepDeadCaches();
-        drainAllRemote();
-        pageHeap.decay(now);
-    }
-
-    private void drainAllRemote() {
-        for (CentralList[] lists : central) {
-            for (int cls = 1; cls < COUNT; cls++) {
-                if (lists[cls].hasRemote()) {
-                    lists[cls].drainRemoteLocked();
-                }
-            }
-        }
-    }
-
-    private void recoverFromFullHeap(@Nullable ThreadCache c) {
-        oomRecoveries.incrementAndGet();
-        if (c != null && !c.detached) {
-            flushAll(c);
-        }
-        sweepDeadCaches();
-        drainAllRemote();
+        return maintenance.now();
     }
 
     /**
@@ -849,7 +706,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
      * ended threads, drains every remote stack, and applies decay at the clock's current time.
      */
     public void scavenge() {
-        maintenance.run(() -> maintainLocked(clockNow()));
+        maintenance.scavenge();
     }
 
     /**
@@ -864,7 +721,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         long before = heap.releasedBytes();
         ThreadCache own = caches.own();
         if (own != null && !own.detached) {
-            flushAll(own);
+            caches.flushAll(own);
         }
         releaseFreeMemory();
         long released = heap.releasedBytes() - before;
@@ -879,8 +736,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
 
     /** Returns every free page to the OS now (like {@code malloc_trim(0)}); returns the bytes released so far in all. */
     public long releaseFreeMemory() {
-        scavenge();
-        pageHeap.purgeTo(0);
+        maintenance.releaseFreeMemory();
         return heap.releasedBytes();
     }
 
@@ -908,7 +764,12 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
 
     @Override
     protected HeapWalk walk() {
-        return walk;
+        ThreadCacheWalk w = walk;
+        if (w == null) { // a racy first use builds two equal walks: harmless, they hold no state of their own
+            w = new ThreadCacheWalk(this);
+            walk = w;
+        }
+        return w;
     }
 
     /** The caches registered now (quiescent use: checker, stats). */
@@ -925,27 +786,8 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
 
     @Override
     public void close() {
-        closed = true;
         maintenance.close();
         caches.close();
         super.close();
-    }
-
-    /** Java-heap bytes of metadata: page map, bitmap, span descriptors, central lists, caches (an estimate). */
-    long externalBytes() {
-        long spans = pageHeap.freeSpans;
-        for (CentralList[] lists : central) {
-            for (int c = 1; c < COUNT; c++) {
-                spans += lists[c].spanCount;
-            }
-        }
-        long cacheBytes = caches.size() * (64L + 3 * (16 + 8L * COUNT));
-        return pageHeap.externalBytes() + states.bytes() + spans * 96 + (long) arenas * COUNT * (80 + 8) + cacheBytes;
-    }
-
-    private final class Walk extends ThreadCacheWalk {
-        Walk() {
-            super(ThreadCacheAllocator.this);
-        }
     }
 }

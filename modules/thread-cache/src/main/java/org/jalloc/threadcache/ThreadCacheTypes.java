@@ -26,7 +26,11 @@ final class ThreadCacheTypes implements AllocatorProvider {
                 OptionSpec.number("tcache", "2M", "per-thread cache limit in bytes (at least 512K)", ThreadCacheAllocator.MIN_CACHE_BYTES, Long.MAX_VALUE),
                 OptionSpec.choice("cache", "implicit",
                         "how a thread reaches its cache: implicit (per platform thread, found through a hint and a ThreadLocal) or explicit (an explicit handle per thread, through the handle view's Allocator)",
-                        "implicit", "explicit"));
+                        "implicit", "explicit"),
+                OptionSpec.choice("secure", "off",
+                        "encoded free-list links (mimalloc's secure mode): links in free blocks stored XOR-ed with a per-heap random key"
+                                + " and checked before they are followed, so a write into a freed block is caught at the next allocation"
+                                + " that reaches it", "off", "on"));
         return List.of(new AllocatorType("thread-cache",
                 "size classes, per-thread caches, central lists in arenas, page heap of spans with a radix page map, decay",
                 ThreadSafety.CONCURRENT, options, (heap, o, name) -> {
@@ -36,6 +40,7 @@ final class ThreadCacheTypes implements AllocatorProvider {
                             .clock(ThreadCacheAllocator.Clock.valueOf(o.getOrDefault("clock", "ops").toUpperCase(Locale.ROOT)))
                             .decay(Sizes.parse(o.getOrDefault("decay", "10000")))
                             .threadCacheBytes(Sizes.parse(o.getOrDefault("tcache", "2M")))
+                            .secure("on".equals(o.get("secure")))
                             .name(name)
                             .build(heap);
                     return "explicit".equals(o.get("cache")) ? ExplicitCacheAllocator.owning(engine, name) : engine;

@@ -32,7 +32,7 @@ import org.jalloc.core.walk.InvariantSink;
  * <p>Quiescent use only: the walk reads thread caches and lists without their owners' locks, which is exact while
  * every thread using the allocator is parked (a barrier, a join) or when one thread does everything.
  */
-class ThreadCacheWalk implements HeapWalk {
+final class ThreadCacheWalk implements HeapWalk {
     static final int CACHE = 1;
     static final int CENTRAL = 2;
     static final int REMOTE = 3;
@@ -68,7 +68,14 @@ class ThreadCacheWalk implements HeapWalk {
 
     @Override
     public long externalMetadataBytes() {
-        return a.externalBytes();
+        long spans = pages.freeSpans;
+        for (CentralList[] lists : a.central) {
+            for (int c = 1; c < COUNT; c++) {
+                spans += lists[c].spanCount;
+            }
+        }
+        long cacheBytes = a.caches.size() * (64L + 3 * (16 + 8L * COUNT));
+        return pages.externalBytes() + a.states.bytes() + spans * 96 + (long) a.arenas * COUNT * (80 + 8) + cacheBytes;
     }
 
     @Override
@@ -151,7 +158,7 @@ class ThreadCacheWalk implements HeapWalk {
             for (int cls = 1; cls < COUNT; cls++) {
                 int list = listId(CACHE, c.id, cls);
                 long steps = 0;
-                for (long b = c.heads[cls]; b != 0 && steps++ < limit; b = mem.get(LONG, b)) {
+                for (long b = c.heads[cls]; b != 0 && steps++ < limit; b = a.links.decode(b, mem.get(LONG, b))) {
                     if (!visitor.entry(list, b, SIZE[cls]) || !plausible(b)) {
                         return;
                     }
@@ -165,7 +172,7 @@ class ThreadCacheWalk implements HeapWalk {
                 long spans = 0;
                 for (Span s = cl.spans; s != null && spans++ < limit; s = s.next) {
                     long steps = 0;
-                    for (long b = s.freeHead; b != 0 && steps++ < limit; b = mem.get(LONG, b)) {
+                    for (long b = s.freeHead; b != 0 && steps++ < limit; b = a.links.decode(b, mem.get(LONG, b))) {
                         if (!visitor.entry(list, b, SIZE[cls]) || !plausible(b)) {
                             return;
                         }
@@ -173,7 +180,7 @@ class ThreadCacheWalk implements HeapWalk {
                 }
                 int remote = listId(REMOTE, cl.arena, cls);
                 long steps = 0;
-                for (long b = cl.remoteHead(); b != 0 && steps++ < limit; b = mem.get(LONG, b)) {
+                for (long b = cl.remoteHead(); b != 0 && steps++ < limit; b = a.links.decode(b, mem.get(LONG, b))) {
                     if (!visitor.entry(remote, b, SIZE[cls]) || !plausible(b)) {
                         return;
                     }
@@ -207,7 +214,7 @@ class ThreadCacheWalk implements HeapWalk {
         return "0x" + Long.toHexString(v);
     }
 
-    /** TC-1: follows the spans through the page map; every page of a span names it. */
+    /** TC-1: follows the spans through the page map; every page of a span names it, and its flat info agrees. */
     @Enforces("TC-1")
     private List<Span> spansByAddress(InvariantSink sink) {
         List<Span> spans = new ArrayList<>();
@@ -230,6 +237,19 @@ class ThreadCacheWalk implements HeapWalk {
                 if (other != s) {
                     sink.violation("TC-1", p << PAGE_SHIFT, "page " + p + " of " + s.describe() + " maps elsewhere", s.describe(),
                             String.valueOf(other));
+                }
+            }
+            int[] flat = pages.info;
+            if (flat.length > 0) {
+                int base = s.state == Span.SMALL ? s.sizeClass | s.arena << 16 : 0;
+                for (long p = page; p < page + s.pages; p++) {
+                    int want = base == 0 ? 0 : base | (int) (p - page) << 8;
+                    int idx = (int) (p - pages.firstPage);
+                    int got = idx < flat.length ? flat[idx] : 0;
+                    if (got != want) {
+                        sink.violation("TC-1", p << PAGE_SHIFT, "the flat page info of page " + p + " of " + s.describe()
+                                + " disagrees with its span", "0x" + Integer.toHexString(want), "0x" + Integer.toHexString(got));
+                    }
                 }
             }
             spans.add(s);
@@ -297,7 +317,7 @@ class ThreadCacheWalk implements HeapWalk {
         for (ThreadCache c : a.cacheSnapshot()) {
             for (int cls = 1; cls < COUNT; cls++) {
                 long steps = 0;
-                for (long b = c.heads[cls]; b != 0 && steps++ < limit; b = mem.get(LONG, b)) {
+                for (long b = c.heads[cls]; b != 0 && steps++ < limit; b = a.links.decode(b, mem.get(LONG, b))) {
                     if (!entry(sink, b, cls, -1, "thread cache " + c.id)) {
                         break;
                     }
@@ -308,7 +328,7 @@ class ThreadCacheWalk implements HeapWalk {
             for (int cls = 1; cls < COUNT; cls++) {
                 CentralList cl = lists[cls];
                 long steps = 0;
-                for (long b = cl.remoteHead(); b != 0 && steps++ < limit; b = mem.get(LONG, b)) {
+                for (long b = cl.remoteHead(); b != 0 && steps++ < limit; b = a.links.decode(b, mem.get(LONG, b))) {
                     if (!entry(sink, b, cls, cl.arena, "arena " + cl.arena + " remote stack")) {
                         break;
                     }
@@ -320,7 +340,7 @@ class ThreadCacheWalk implements HeapWalk {
                 continue;
             }
             long steps = 0;
-            for (long b = s.freeHead; b != 0 && steps++ <= BLOCKS[s.sizeClass]; b = mem.get(LONG, b)) {
+            for (long b = s.freeHead; b != 0 && steps++ <= BLOCKS[s.sizeClass]; b = a.links.decode(b, mem.get(LONG, b))) {
                 if (!plausible(b) || pages.map.get(b >>> PAGE_SHIFT) != s || !isBlockStart(s, b)) {
                     sink.violation("TC-4", b, "the free list of " + s.describe() + " names something else", "a block of this span",
                             hex(b));
@@ -405,7 +425,7 @@ class ThreadCacheWalk implements HeapWalk {
             long bytes = 0;
             for (int cls = 1; cls < COUNT; cls++) {
                 long length = 0;
-                for (long b = c.heads[cls]; b != 0 && length < limit && plausible(b); b = mem.get(LONG, b)) {
+                for (long b = c.heads[cls]; b != 0 && length < limit && plausible(b); b = a.links.decode(b, mem.get(LONG, b))) {
                     length++;
                 }
                 if (length != c.counts[cls]) {

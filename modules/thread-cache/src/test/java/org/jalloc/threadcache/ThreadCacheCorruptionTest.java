@@ -60,6 +60,14 @@ class ThreadCacheCorruptionTest {
     }
 
     @Test
+    void aFlatPageInfoNamingAnotherSizeClassBreaksPageMapAgreement() {
+        PageHeap ph = allocator.pageHeap;
+        int i = (int) ((a >>> PAGE_SHIFT) - ph.firstPage);
+        ph.info[i] = (ph.info[i] & ~0xFF) | (span(a).sizeClass + 1); // the free path would screen a's page by the wrong class
+        assertReports(checked, "TC-1");
+    }
+
+    @Test
     void aSpanOwnedByAnArenaThatDoesNotExistBreaksItsShape() {
         span(a).arena = 5;
         assertReports(checked, "TC-2");

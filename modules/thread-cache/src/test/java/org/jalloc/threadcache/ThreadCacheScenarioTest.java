@@ -58,7 +58,7 @@ class ThreadCacheScenarioTest {
         assertTrue(heap.brk() - heap.start() <= 2 * (afterFirstRound - heap.start()) + (8L << 20),
                 "heap grew to " + heap.brk() + " (after one round " + afterFirstRound + ")");
         allocator.scavenge(); // the consumer has ended: its cache is reclaimed
-        assertEquals(1, allocator.deadCachesReclaimed, "the consumer's cache");
+        assertEquals(1, allocator.caches.deadCachesReclaimed, "the consumer's cache");
         allocator.detach();
         Quiescent.check(allocator, List.of());
         assertEquals(heap.brk() - heap.start(), allocator.stats().freeBytes(), "everything is free again");
@@ -90,7 +90,7 @@ class ThreadCacheScenarioTest {
             }
         }
         allocator.scavenge();
-        assertEquals(72, allocator.deadCachesReclaimed, "every dead thread's cache was reclaimed");
+        assertEquals(72, allocator.caches.deadCachesReclaimed, "every dead thread's cache was reclaimed");
         assertTrue(allocator.cacheSnapshot().isEmpty());
         Quiescent.check(allocator, List.of());
         allocator.releaseFreeMemory();
