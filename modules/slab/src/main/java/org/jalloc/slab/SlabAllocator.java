@@ -199,16 +199,14 @@ public final class SlabAllocator extends AbstractAllocator {
     private @MonotonicNonNull SlabWalk walk;
 
     // statistics
-    private long largeAllocs;
-
-    private long largeFrees;
-
-    private long largeLiveBytes;
+    /** kmalloc's large blocks and their counters (under the page lock). */
+    private final LargeBlocks large;
 
     private SlabAllocator(Builder b, Heap heap) {
         super(b.name, heap);
         this.pages = new BuddyPages(heap, PAGE_SIZE, pageOrder(b.maxOrder, heap));
         this.pageMap = SlabPageEntry.newMap(heap);
+        this.large = new LargeBlocks(pages, pageMap);
         this.states = new GranuleMap(heap);
         this.firstAddress = pages.firstAddress();
         this.mem = heap.memory();
@@ -512,13 +510,7 @@ public final class SlabAllocator extends AbstractAllocator {
 
     private long allocLarge(int order) {
         synchronized (pageLock) {
-            long a = pages.allocPages(order);
-            if (a != 0) {
-                pageMap.setRange(a >>> SlabPageEntry.PAGE_SHIFT, 1L << order, SlabPageEntry.large(order), SlabPageEntry.LARGE_TAIL);
-                largeAllocs++;
-                largeLiveBytes += PAGE_SIZE << order;
-            }
-            return a;
+            return large.alloc(order);
         }
     }
 
@@ -533,14 +525,7 @@ public final class SlabAllocator extends AbstractAllocator {
 
     private void freeLarge(long a, int order) {
         synchronized (pageLock) {
-            if (!pages.isAllocatedBlock(a, order)) {
-                throw new HeapCorruptionException(name() + ": the page map names a large block of order " + order + " at " + hex(a)
-                        + ", but buddy has no such allocated block", a);
-            }
-            pageMap.setRange(a >>> SlabPageEntry.PAGE_SHIFT, 1L << order, SlabPageEntry.FREED_LARGE, 0);
-            pages.freePages(a, order);
-            largeFrees++;
-            largeLiveBytes -= PAGE_SIZE << order;
+            large.free(name(), a, order);
         }
     }
 
@@ -804,9 +789,9 @@ public final class SlabAllocator extends AbstractAllocator {
         long largeBytes;
         long largeAllocations;
         synchronized (pageLock) {
-            largeBlocks = largeAllocs - largeFrees;
-            largeBytes = largeLiveBytes;
-            largeAllocations = largeAllocs;
+            largeBlocks = large.allocs - large.frees;
+            largeBytes = large.liveBytes;
+            largeAllocations = large.allocs;
         }
         return List.of(new SlabInfoMetric(registry.live().size(), active, objects, activeSlabs, slabs, slabBytes, rows, slabinfo()),
                 new SlabMetric(Debug.format(kmallocDebug), magazinesOn ? "on" : "off", magazineResize ? "on" : "off",

@@ -238,15 +238,15 @@ public final class SlubAllocator extends AbstractAllocator {
     // statistics (under the page lock)
     private long slabsCreated;
     private long slabsDestroyed;
-    private long largeAllocs;
-    private long largeFrees;
-    private long largeLiveBytes;
+    /** kmalloc's large blocks and their counters (under the page lock). */
+    private final LargeBlocks large;
     private long reclaims;
 
     private SlubAllocator(String name, Heap heap, int arenaCount, int emptyLimit, boolean hardened, boolean merge) {
         super(name, heap);
         this.pages = new BuddyPages(heap, PAGE_SIZE, SlabAllocator.pageOrder(0, heap));
         this.pageMap = SlabPageEntry.newMap(heap);
+        this.large = new LargeBlocks(pages, pageMap);
         this.states = new GranuleMap(heap);
         this.mem = heap.memory();
         this.firstAddress = pages.firstAddress();
@@ -826,11 +826,8 @@ public final class SlubAllocator extends AbstractAllocator {
     private long allocLarge(int order) {
         for (int attempt = 0; attempt < 2; attempt++) {
             synchronized (pageLock) {
-                long a = pages.allocPages(order);
+                long a = large.alloc(order);
                 if (a != 0) {
-                    pageMap.setRange(a >>> SlabPageEntry.PAGE_SHIFT, 1L << order, SlabPageEntry.large(order), SlabPageEntry.LARGE_TAIL);
-                    largeAllocs++;
-                    largeLiveBytes += PAGE_SIZE << order;
                     return a;
                 }
             }
@@ -931,14 +928,7 @@ public final class SlubAllocator extends AbstractAllocator {
 
     private void freeLarge(long a, int order) {
         synchronized (pageLock) {
-            if (!pages.isAllocatedBlock(a, order)) {
-                throw new HeapCorruptionException(name() + ": the page map names a large block of order " + order + " at " + hex(a)
-                        + ", but buddy has no such allocated block", a);
-            }
-            pageMap.setRange(a >>> SlabPageEntry.PAGE_SHIFT, 1L << order, SlabPageEntry.FREED_LARGE, 0);
-            pages.freePages(a, order);
-            largeFrees++;
-            largeLiveBytes -= PAGE_SIZE << order;
+            large.free(name(), a, order);
         }
     }
 
@@ -1052,7 +1042,7 @@ public final class SlubAllocator extends AbstractAllocator {
         String buddyinfo;
         synchronized (pageLock) {
             slub = new SlubMetric(arenas.length, emptyLimit, hardened, merge, registry.snapshot().size(), partial, empty,
-                    slabsCreated, slabsDestroyed, largeAllocs - largeFrees, largeLiveBytes, largeAllocs, reclaims);
+                    slabsCreated, slabsDestroyed, large.allocs - large.frees, large.liveBytes, large.allocs, reclaims);
             buddyinfo = pages.buddyinfo();
         }
         return List.of(new SlubInfoMetric(caches.length, active, objects, slabs, slabBytes, rows, slabinfo()), slub,
