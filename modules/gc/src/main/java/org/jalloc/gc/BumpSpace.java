@@ -74,14 +74,43 @@ final class BumpSpace extends Space {
 
     @Override
     void forEachObject(ObjectModel model, ObjectVisitor visitor) {
-        long a = start;
+        forEachIn(model, start, top, visitor);
+    }
+
+    /**
+     * Visits the objects tiling the bump region {@code [from, top)}: true when all were visited, false when the visitor
+     * stopped or a header does not tile the region.
+     */
+    static boolean forEachIn(ObjectModel model, long from, long top, ObjectVisitor visitor) {
+        long a = from;
         while (a < top) {
             long size = safeSize(model, a);
             if (size <= 0 || size > top - a || !visitor.object(a, size)) {
-                return;
+                return false;
             }
             a += size;
         }
+        return true;
+    }
+
+    /**
+     * Yields the bump region {@code [from, limit)} to the checker: its objects up to {@code top} as ALLOCATED extents,
+     * then {@code [top, limit)} as one FREE extent. False when the visitor stopped or a header is unreadable.
+     */
+    static boolean extentsIn(ObjectModel model, ExtentVisitor visitor, long from, long top, long limit) {
+        long a = from;
+        while (a < top) {
+            long size = safeSize(model, a);
+            if (size <= 0) {
+                visitor.extent(ExtentKind.ALLOCATED, a, 0, a, 0); // the checker reports the size and stops
+                return false;
+            }
+            if (!visitor.extent(ExtentKind.ALLOCATED, a, size, a, size)) {
+                return false;
+            }
+            a += size;
+        }
+        return top >= limit || visitor.extent(ExtentKind.FREE, top, limit - top, top, limit - top);
     }
 
     @Override
@@ -94,21 +123,7 @@ final class BumpSpace extends Space {
 
             @Override
             public void walkExtents(ExtentVisitor visitor) {
-                long a = start;
-                while (a < top) {
-                    long size = safeSize(model, a);
-                    if (size <= 0) {
-                        visitor.extent(ExtentKind.ALLOCATED, a, 0, a, 0); // the checker reports the size and stops
-                        return;
-                    }
-                    if (!visitor.extent(ExtentKind.ALLOCATED, a, size, a, size)) {
-                        return;
-                    }
-                    a += size;
-                }
-                if (top < end) {
-                    visitor.extent(ExtentKind.FREE, top, end - top, top, end - top);
-                }
+                extentsIn(model, visitor, start, top, end);
             }
 
             @Override

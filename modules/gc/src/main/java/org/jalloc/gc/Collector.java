@@ -119,6 +119,15 @@ public abstract class Collector implements Scanning, AutoCloseable {
         objectsReclaimed++;
     }
 
+    /** Checked mode, after a moving collection: the object index lists the space's objects where they now lie. */
+    final void rebuildObjectIndex() {
+        objectIndex.clear();
+        space.forEachObject(model, (a, size) -> {
+            objectIndex.put(a, size, 0);
+            return true;
+        });
+    }
+
     Collector(String name, Space space, long gogc, boolean checked) {
         this.name = name;
         this.space = space;

@@ -99,10 +99,9 @@ import org.jalloc.core.walk.InvariantSink;
  * {@link #step} calls (and in the allocating thread when it outruns a cycle), deterministically — how gc-fuzz
  * reproduces and shrinks a concurrent failure.
  */
-final class ConcurrentCollector extends Collector {
+final class ConcurrentCollector extends TriColourCollector {
     enum Fault { NONE, NO_BARRIER, NO_SAFEPOINT_WAIT }
 
-    enum Phase { IDLE, MARK, SWEEP }
 
     /** What a stop waits for: mutators at allocation polls and in safe regions, or at any poll. */
     private enum Stop { NONE, ROOTS, ANY }
@@ -110,7 +109,6 @@ final class ConcurrentCollector extends Collector {
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
 
     // ---- configuration
-    private final AllocatorSpace space;
     private final boolean threadMarker;
     private final long budget;
     private final int bufferSize;
@@ -140,22 +138,15 @@ final class ConcurrentCollector extends Collector {
     private @Nullable Thread marker;
 
     // ---- marking (gcLock)
-    volatile Phase phase = Phase.IDLE;
     volatile boolean marking;
-    /** The cycle's mark value; between cycles every object's. */
-    boolean m;
-    final LongStack gray = new LongStack();
     final ConcurrentLinkedQueue<long[]> handedOff = new ConcurrentLinkedQueue<>();
     private long[] snapshot = new long[0];
     private final List<String> pending = new ArrayList<>();
     private Cause cycleCause = Cause.THRESHOLD;
     private long cyclePause;
     private int bornFrom;
-    private long sweptLiveBytes;
-    private long sweptLiveObjects;
 
     // ---- allocation (allocLock)
-    final ObjectList objects = new ObjectList();
     private boolean allocMark;
     private long allocatedInCycle;
     /** The allocator's usable bytes of every object (its blocks, not the objects' sizes): the occupancy the pacing reads. */
@@ -179,7 +170,6 @@ final class ConcurrentCollector extends Collector {
 
     ConcurrentCollector(String name, AllocatorSpace space, long gogc, boolean checked, boolean threadMarker, long budget, int bufferSize) {
         super(name, space, gogc, checked);
-        this.space = space;
         this.threadMarker = threadMarker;
         this.budget = budget;
         this.bufferSize = bufferSize;
@@ -187,32 +177,8 @@ final class ConcurrentCollector extends Collector {
     }
 
     @Override
-    public boolean moving() {
-        return false;
-    }
-
-    String allocatorName() {
-        return space.allocator.name();
-    }
-
-    @Override
     public boolean collectsInSteps() {
         return !threadMarker;
-    }
-
-    @Override
-    boolean inCycle() {
-        return phase == Phase.MARK;
-    }
-
-    @Override
-    boolean markBetweenCollections() {
-        return m;
-    }
-
-    @Override
-    boolean isPendingSweep(long address) {
-        return phase == Phase.SWEEP && ObjectModel.markOf(model.status(address)) != m;
     }
 
     // ------------------------------------------------------------ the mutators' state and barrier
@@ -795,9 +761,7 @@ final class ConcurrentCollector extends Collector {
             snapshot = new long[0];
             gray.clear();
             synchronized (allocLock) {
-                sweptLiveBytes = 0;
-                sweptLiveObjects = 0;
-                objects.beginSweep();
+                beginSweep();
             }
             phase = Phase.SWEEP;
             long pause = System.nanoTime() - t0;
@@ -809,20 +773,10 @@ final class ConcurrentCollector extends Collector {
         }
     }
 
-    /** Sweeps the next object of the list (caller holds allocLock): kept when marked, else freed. */
-    private void sweepNext() {
-        long a = objects.next();
-        long s = heap.getLong(a);
-        long size = model.sizeOf(ObjectModel.typeOf(s), ObjectModel.lengthOf(s));
-        if (ObjectModel.markOf(s) == m) {
-            objects.keepNext();
-            sweptLiveBytes += size;
-            sweptLiveObjects++;
-        } else {
-            objects.dropNext();
-            blockBytes -= space.allocator.usableSize(a);
-            reclaim(space, a, size);
-        }
+    /** Under allocLock: the block's usable bytes leave the occupancy figure the trigger reads. */
+    @Override
+    void beforeFree(long a) {
+        blockBytes -= space.allocator.usableSize(a);
     }
 
     /** Sweeps up to {@code units} objects of the list under allocLock; ends the cycle when the list is done. */
@@ -835,10 +789,7 @@ final class ConcurrentCollector extends Collector {
                 done++;
             }
             if (objects.unswept() == 0) {
-                objects.endSweep();
-                liveBytes = sweptLiveBytes;
-                liveObjects = sweptLiveObjects;
-                phase = Phase.IDLE;
+                endSweep();
                 cycles++;
                 countCollection(cycleCause, cyclePause); // no epoch, no listener: the mutators run
                 ended = true;
@@ -880,9 +831,7 @@ final class ConcurrentCollector extends Collector {
                         marking = false;
                         gray.clear();
                         synchronized (allocLock) {
-                            sweptLiveBytes = 0;
-                            sweptLiveObjects = 0;
-                            objects.beginSweep();
+                            beginSweep();
                         }
                         phase = Phase.SWEEP;
                     }
@@ -904,9 +853,7 @@ final class ConcurrentCollector extends Collector {
                 markSome(Long.MAX_VALUE);
                 gray.clear();
                 synchronized (allocLock) {
-                    sweptLiveBytes = 0;
-                    sweptLiveObjects = 0;
-                    objects.beginSweep();
+                    beginSweep();
                 }
                 phase = Phase.SWEEP;
                 sweepAllNoCount();
@@ -938,10 +885,7 @@ final class ConcurrentCollector extends Collector {
             while (objects.unswept() > 0) {
                 sweepNext();
             }
-            objects.endSweep();
-            liveBytes = sweptLiveBytes;
-            liveObjects = sweptLiveObjects;
-            phase = Phase.IDLE;
+            endSweep();
         }
     }
 

@@ -368,7 +368,7 @@ final class GenerationalCollector extends Collector {
         liveBytes = usedBytes;
         liveObjects = objectsAllocated - objectsReclaimed;
         if (checked) {
-            rebuildIndex();
+            rebuildObjectIndex();
         }
     }
 
@@ -458,13 +458,13 @@ final class GenerationalCollector extends Collector {
         forward(space.eStart, oldE, cursor, 2);
         // 3. references
         scanRoots(stored -> heap.getLong(stored + 8));
-        updateFields(space.start, oldT);
-        updateFields(fromStart, oldF);
-        updateFields(space.eStart, oldE);
+        Lisp2.updateFields(heap, model, space.start, oldT);
+        Lisp2.updateFields(heap, model, fromStart, oldF);
+        Lisp2.updateFields(heap, model, space.eStart, oldE);
         // 4. move, in the same order
-        move(space.start, oldT);
-        move(fromStart, oldF);
-        move(space.eStart, oldE);
+        Lisp2.slide(heap, model, space.start, oldT);
+        Lisp2.slide(heap, model, fromStart, oldF);
+        Lisp2.slide(heap, model, space.eStart, oldE);
         space.tTop = cursor[0];
         space.fromTop = cursor[1];
         space.eTop = cursor[2];
@@ -496,7 +496,7 @@ final class GenerationalCollector extends Collector {
         objectsReclaimed += inSpace - liveObjects;
         usedBytes = used;
         if (checked) {
-            rebuildIndex();
+            rebuildObjectIndex();
         }
     }
 
@@ -518,48 +518,6 @@ final class GenerationalCollector extends Collector {
             }
             a += size;
         }
-    }
-
-    private void updateFields(long from, long top) {
-        for (long a = from; a < top; ) {
-            long s = heap.getLong(a);
-            long size = model.sizeOf(ObjectModel.typeOf(s), ObjectModel.lengthOf(s));
-            if (ObjectModel.markOf(s)) {
-                int n = model.refCount(a);
-                for (int i = 0; i < n; i++) {
-                    long slot = ObjectModel.slot(a, i);
-                    long v = heap.getLong(slot);
-                    if (v != 0) {
-                        heap.putLong(slot, heap.getLong(v + 8));
-                    }
-                }
-            }
-            a += size;
-        }
-    }
-
-    private void move(long from, long top) {
-        for (long a = from; a < top; ) {
-            long s = heap.getLong(a);
-            long size = model.sizeOf(ObjectModel.typeOf(s), ObjectModel.lengthOf(s));
-            if (ObjectModel.markOf(s)) {
-                long to = heap.getLong(a + 8);
-                if (to != a) {
-                    heap.copy(a, to, size);
-                }
-                heap.putLong(to, s & ~(ObjectModel.MARK_BIT | ObjectModel.FORWARDED_BIT));
-                heap.putLong(to + 8, 0);
-            }
-            a += size;
-        }
-    }
-
-    private void rebuildIndex() {
-        objectIndex.clear();
-        space.forEachObject(model, (a, size) -> {
-            objectIndex.put(a, size, 0);
-            return true;
-        });
     }
 
     // ------------------------------------------------------------ statistics

@@ -1,7 +1,6 @@
 package org.jalloc.gc;
 
 import org.jalloc.core.memory.Heap;
-import org.jalloc.core.walk.ExtentKind;
 import org.jalloc.core.walk.ExtentVisitor;
 import org.jalloc.core.walk.FreeEntryVisitor;
 import org.jalloc.core.walk.HeapWalk;
@@ -145,24 +144,9 @@ final class GenerationalSpace extends Space {
 
     @Override
     void forEachObject(ObjectModel model, ObjectVisitor visitor) {
-        if (walkRegion(model, start, tTop, visitor) && walkRegion(model, fromStart(), fromTop, visitor)) {
-            walkRegion(model, eStart, eTop, visitor);
+        if (BumpSpace.forEachIn(model, start, tTop, visitor) && BumpSpace.forEachIn(model, fromStart(), fromTop, visitor)) {
+            BumpSpace.forEachIn(model, eStart, eTop, visitor);
         }
-    }
-
-    private static boolean walkRegion(ObjectModel model, long from, long top, ObjectVisitor visitor) {
-        long a = from;
-        while (a < top) {
-            long size = BumpSpace.safeSize(model, a);
-            if (size <= 0 || size > top - a) {
-                return false;
-            }
-            if (!visitor.object(a, size)) {
-                return false;
-            }
-            a += size;
-        }
-        return true;
     }
 
     /** Where the objects of a region end as its headers say, for the tiling check: {@code top} when they tile it. */
@@ -198,31 +182,15 @@ final class GenerationalSpace extends Space {
 
             @Override
             public void walkExtents(ExtentVisitor visitor) {
-                if (!region(visitor, start, tTop, tEnd)) {
+                if (!BumpSpace.extentsIn(model, visitor, start, tTop, tEnd)) {
                     return;
                 }
                 for (int s = 0; s < 2; s++) {
-                    if (!region(visitor, sStart[s], s == from ? fromTop : sStart[s], sEnd[s])) {
+                    if (!BumpSpace.extentsIn(model, visitor, sStart[s], s == from ? fromTop : sStart[s], sEnd[s])) {
                         return;
                     }
                 }
-                region(visitor, eStart, eTop, eEnd);
-            }
-
-            private boolean region(ExtentVisitor visitor, long from, long top, long limit) {
-                long a = from;
-                while (a < top) {
-                    long size = BumpSpace.safeSize(model, a);
-                    if (size <= 0) {
-                        visitor.extent(ExtentKind.ALLOCATED, a, 0, a, 0); // the checker reports the size and stops
-                        return false;
-                    }
-                    if (!visitor.extent(ExtentKind.ALLOCATED, a, size, a, size)) {
-                        return false;
-                    }
-                    a += size;
-                }
-                return top >= limit || visitor.extent(ExtentKind.FREE, top, limit - top, top, limit - top);
+                BumpSpace.extentsIn(model, visitor, eStart, eTop, eEnd);
             }
 
             @Override

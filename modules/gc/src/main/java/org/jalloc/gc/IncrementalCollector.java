@@ -54,26 +54,18 @@ import org.jalloc.core.walk.InvariantSink;
  * space runs out during a cycle, the cycle is finished in one pause and the allocation retried; if that is not
  * enough, a full collection (a complete cycle, stop-the-world) runs, as {@link #collect()} does.
  */
-final class IncrementalCollector extends Collector {
+final class IncrementalCollector extends TriColourCollector {
     enum Fault { NONE, NO_BARRIER }
 
     enum Barrier { DIJKSTRA, YUASA }
 
-    enum Phase { IDLE, MARK, SWEEP }
-
-    private final AllocatorSpace space;
     final Barrier barrierKind;
     private final long budget;
     private final boolean budgetInBytes;
-    final LongStack gray = new LongStack();
-    final ObjectList objects = new ObjectList();
     /** Test-only switches: a planted bug, and the tri-colour checks off (an unchecked program's view). */
     Fault fault = Fault.NONE;
     boolean verifyColours = true;
 
-    Phase phase = Phase.IDLE;
-    /** The mark value of the current (or last) cycle; between cycles it is also the mark of every object. */
-    boolean m;
     /** Also the colour new objects get. */
     private boolean marking;
     private long pace = Long.MAX_VALUE;
@@ -95,44 +87,17 @@ final class IncrementalCollector extends Collector {
     long sweepSteps;
     /** Objects the barrier shaded. */
     long shaded;
-    private long sweptLiveBytes;
-    private long sweptLiveObjects;
 
     IncrementalCollector(String name, AllocatorSpace space, long gogc, boolean checked, Barrier barrier, long budget, boolean bytes) {
         super(name, space, gogc, checked);
-        this.space = space;
         this.barrierKind = barrier;
         this.budget = budget;
         this.budgetInBytes = bytes;
     }
 
     @Override
-    public boolean moving() {
-        return false;
-    }
-
-    String allocatorName() {
-        return space.allocator.name();
-    }
-
-    @Override
     public boolean collectsInSteps() {
         return true;
-    }
-
-    @Override
-    boolean inCycle() {
-        return phase == Phase.MARK;
-    }
-
-    @Override
-    boolean markBetweenCollections() {
-        return m;
-    }
-
-    @Override
-    boolean isPendingSweep(long address) {
-        return phase == Phase.SWEEP && ObjectModel.markOf(model.status(address)) != m;
     }
 
     // ------------------------------------------------------------ the barrier
@@ -300,8 +265,6 @@ final class IncrementalCollector extends Collector {
             snapshot = TriColour.reachable(this);
             atMarkEnd.clear();
         }
-        sweptLiveBytes = 0;
-        sweptLiveObjects = 0;
         scanRoots(stored -> {
             shade(stored);
             return stored;
@@ -345,31 +308,18 @@ final class IncrementalCollector extends Collector {
         snapshot = new long[0];
         gray.clear();
         phase = Phase.SWEEP;
-        objects.beginSweep();
+        beginSweep();
     }
 
     /** Examines up to {@code units} objects (or bytes) of the list, freeing the white ones; true when the sweep ended. */
     private boolean sweepSome(long units) {
         long done = 0;
         while (done < units && objects.unswept() > 0) {
-            long a = objects.next();
-            long s = heap.getLong(a);
-            long size = model.sizeOf(ObjectModel.typeOf(s), ObjectModel.lengthOf(s));
-            if (ObjectModel.markOf(s) == m) {
-                objects.keepNext();
-                sweptLiveBytes += size;
-                sweptLiveObjects++;
-            } else {
-                objects.dropNext();
-                reclaim(space, a, size);
-            }
+            long size = sweepNext();
             done += budgetInBytes ? size : 1;
         }
         if (objects.unswept() == 0) {
-            objects.endSweep();
-            liveBytes = sweptLiveBytes;
-            liveObjects = sweptLiveObjects;
-            phase = Phase.IDLE;
+            endSweep();
             pace = Long.MAX_VALUE;
             return true;
         }

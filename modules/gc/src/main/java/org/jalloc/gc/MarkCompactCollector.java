@@ -85,35 +85,9 @@ final class MarkCompactCollector extends Collector {
         if (fault != Fault.SKIP_ROOT_UPDATE) {
             scanRoots(stored -> heap.getLong(stored + 8));
         }
-        for (long a = space.start; a < oldTop; ) {
-            long s = heap.getLong(a);
-            long size = model.sizeOf(ObjectModel.typeOf(s), ObjectModel.lengthOf(s));
-            if (ObjectModel.markOf(s)) {
-                int n = model.refCount(a);
-                for (int i = 0; i < n; i++) {
-                    long slot = ObjectModel.slot(a, i);
-                    long v = heap.getLong(slot);
-                    if (v != 0) {
-                        heap.putLong(slot, heap.getLong(v + 8));
-                    }
-                }
-            }
-            a += size;
-        }
+        Lisp2.updateFields(heap, model, space.start, oldTop);
         // 4. move
-        for (long a = space.start; a < oldTop; ) {
-            long s = heap.getLong(a);
-            long size = model.sizeOf(ObjectModel.typeOf(s), ObjectModel.lengthOf(s));
-            if (ObjectModel.markOf(s)) {
-                long to = heap.getLong(a + 8);
-                if (to != a) {
-                    heap.copy(a, to, size);
-                }
-                heap.putLong(to, s & ~(ObjectModel.MARK_BIT | ObjectModel.FORWARDED_BIT));
-                heap.putLong(to + 8, 0);
-            }
-            a += size;
-        }
+        Lisp2.slide(heap, model, space.start, oldTop);
         // 5.
         long reclaimed = (oldTop - space.start) - (free - space.start);
         bytesReclaimed += reclaimed;
@@ -122,15 +96,7 @@ final class MarkCompactCollector extends Collector {
         usedBytes = free - space.start;
         if (checked) {
             heap.fill(free, oldTop - free, (byte) 0xDB); // dead bytes: a stale read sees poison, not an old object
-            rebuildIndex();
+            rebuildObjectIndex();
         }
-    }
-
-    private void rebuildIndex() {
-        objectIndex.clear();
-        space.forEachObject(model, (a, size) -> {
-            objectIndex.put(a, size, 0);
-            return true;
-        });
     }
 }
