@@ -154,25 +154,8 @@ public final class DisciplineFuzz {
      * so (the soak mode's deadline); the report counts the ops actually run.
      */
     public FuzzReport run(long seed, long totalOps, FuzzEngine.@Nullable Progress progress, java.util.function.BooleanSupplier stop) {
-        long t0 = System.nanoTime();
-        List<FuzzFailure> failures = new ArrayList<>();
-        long done = 0;
-        long sequences = 0;
-        long[] visited = {0};
-        while (done < totalOps && !stop.getAsBoolean()) {
-            int length = (int) Math.min(opsPerSequence, totalOps - done);
-            long s = FuzzEngine.sequenceSeed(seed, sequences);
-            FuzzFailure f = runAndShrink(generate(s, length), s, visited);
-            if (f != null) {
-                failures.add(f);
-            }
-            done += length;
-            sequences++;
-            if (progress != null) {
-                progress.update(done, totalOps, failures.size());
-            }
-        }
-        return new FuzzReport(factory.name(), done, seed, sequences, failures, visited[0], (System.nanoTime() - t0) / 1e9);
+        return FuzzEngine.runSequences(factory.name(), seed, totalOps, opsPerSequence, progress, stop,
+                (s, length, visited) -> runAndShrink(generate(s, length), s, visited));
     }
 
     /** Runs one generated sequence; returns its shrunk failure, or null if it passed. */

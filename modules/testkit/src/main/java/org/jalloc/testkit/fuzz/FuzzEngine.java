@@ -76,6 +76,21 @@ public final class FuzzEngine {
         if (discipline != null) {
             return discipline.opsPerSequence(opsPerSequence).shrinkBudget(shrinkBudget).run(seed, totalOps, progress, stop);
         }
+        return runSequences(factory.name(), seed, totalOps, opsPerSequence, progress, stop,
+                (s, length, visited) -> runAndShrink(OpGenerator.generate(s, length, factory.heapBytes()), s, visited));
+    }
+
+    /** Generates, runs and shrinks the sequence of {@code length} ops seeded by {@code seed}; null when it passed. */
+    interface SequenceRunner {
+        @Nullable FuzzFailure run(long seed, int length, long[] visited);
+    }
+
+    /**
+     * The run loop both engines share: sequences of {@code opsPerSequence} ops (the last one shorter) seeded by
+     * {@link #sequenceSeed}, until {@code totalOps} ops ran or {@code stop} says so between two sequences.
+     */
+    static FuzzReport runSequences(String name, long seed, long totalOps, int opsPerSequence, @Nullable Progress progress,
+            BooleanSupplier stop, SequenceRunner runner) {
         long t0 = System.nanoTime();
         List<FuzzFailure> failures = new ArrayList<>();
         long done = 0;
@@ -83,9 +98,7 @@ public final class FuzzEngine {
         long[] visited = {0};
         while (done < totalOps && !stop.getAsBoolean()) {
             int length = (int) Math.min(opsPerSequence, totalOps - done);
-            long s = sequenceSeed(seed, sequences);
-            List<Op> ops = OpGenerator.generate(s, length, factory.heapBytes());
-            FuzzFailure f = runAndShrink(ops, s, visited);
+            FuzzFailure f = runner.run(sequenceSeed(seed, sequences), length, visited);
             if (f != null) {
                 failures.add(f);
             }
@@ -95,7 +108,7 @@ public final class FuzzEngine {
                 progress.update(done, totalOps, failures.size());
             }
         }
-        return new FuzzReport(factory.name(), done, seed, sequences, failures, visited[0], (System.nanoTime() - t0) / 1e9);
+        return new FuzzReport(name, done, seed, sequences, failures, visited[0], (System.nanoTime() - t0) / 1e9);
     }
 
     /** Runs one generated sequence (of the allocator's discipline, if it has one); returns its shrunk failure, or null. */
