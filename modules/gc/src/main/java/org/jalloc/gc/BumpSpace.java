@@ -19,37 +19,12 @@ import org.jalloc.core.walk.HeapWalk;
  * covers {@code [start, end)}: ALLOCATED extents for the objects (live or dead: only a collection tells), one FREE
  * extent for {@code [top, end)}.
  */
-final class BumpSpace extends Space {
-    private final Heap heap;
-    final long start;
-    final long end;
+final class BumpSpace extends Space.Contiguous {
     long top;
 
     BumpSpace(long bytes) {
-        this.heap = Heap.reserve(bytes);
-        long cap = heap.capacity() & -16L;
-        if (heap.sbrk(cap) < 0) {
-            heap.close();
-            throw new IllegalStateException("cannot take the whole reservation of " + cap + " bytes");
-        }
-        this.start = heap.start();
-        this.end = start + cap;
+        super("a bump space", bytes, 16, 0);
         this.top = start;
-    }
-
-    @Override
-    Heap heap() {
-        return heap;
-    }
-
-    @Override
-    long capacity() {
-        return end - start;
-    }
-
-    @Override
-    long end() {
-        return end;
     }
 
     @Override
@@ -118,7 +93,7 @@ final class BumpSpace extends Space {
         return new HeapWalk() {
             @Override
             public Heap heap() {
-                return heap;
+                return BumpSpace.this.heap();
             }
 
             @Override

@@ -21,13 +21,10 @@ import org.jalloc.core.walk.HeapWalk;
  * ALLOCATED extents and each free part as one FREE extent (a free structure of its own); an empty survivor space lies
  * next to the tenured free tail, so free extents may touch (no immediate coalescing).
  */
-final class GenerationalSpace extends Space {
+final class GenerationalSpace extends Space.Contiguous {
     static final int CARD_SHIFT = 9;
     static final long CARD_BYTES = 1L << CARD_SHIFT;
 
-    private final Heap heap;
-    final long start;
-    final long end;
     final long tEnd;
     long tTop;
     final long[] sStart = new long[2];
@@ -43,18 +40,8 @@ final class GenerationalSpace extends Space {
      * @param nurseryPercent the nursery's share of the heap (eden : survivor : survivor = 8 : 1 : 1)
      */
     GenerationalSpace(long bytes, int nurseryPercent) {
-        this.heap = Heap.reserve(bytes);
-        long cap = heap.capacity() & -CARD_BYTES;
-        if (cap < 4 * CARD_BYTES) {
-            heap.close();
-            throw new IllegalArgumentException("generational: a heap of " + bytes + " bytes is too small; at least " + 4 * CARD_BYTES);
-        }
-        if (heap.sbrk(cap) < 0) {
-            heap.close();
-            throw new IllegalStateException("cannot take the whole reservation of " + cap + " bytes");
-        }
-        this.start = heap.start();
-        this.end = start + cap;
+        super("generational", bytes, CARD_BYTES, 4 * CARD_BYTES);
+        long cap = end - start;
         long cards = cap >> CARD_SHIFT;
         long nurseryCards = Math.min(cards - 1, Math.max(3, cards * nurseryPercent / 100));
         long survivorCards = Math.max(1, nurseryCards / 10);
@@ -106,21 +93,6 @@ final class GenerationalSpace extends Space {
         return (eTop - eStart) + (fromTop - fromStart());
     }
 
-    @Override
-    Heap heap() {
-        return heap;
-    }
-
-    @Override
-    long capacity() {
-        return end - start;
-    }
-
-    @Override
-    long end() {
-        return end;
-    }
-
     /** A bump in eden, never collecting: the address or 0. */
     @Override
     long allocate(long size) {
@@ -167,7 +139,7 @@ final class GenerationalSpace extends Space {
         return new HeapWalk() {
             @Override
             public Heap heap() {
-                return heap;
+                return GenerationalSpace.this.heap();
             }
 
             @Override

@@ -46,4 +46,47 @@ abstract class Space implements AutoCloseable {
     public void close() {
         heap().close();
     }
+
+    /**
+     * A space that takes its whole reservation at creation ({@code sbrk}; pages are committed when touched):
+     * {@code [start, end)}, {@code end - start} a multiple of {@code align}. The compactors' spaces.
+     */
+    abstract static class Contiguous extends Space {
+        private final Heap heap;
+        final long start;
+        final long end;
+
+        /** @param minimum the fewest bytes the space works with; fewer is the caller's error */
+        Contiguous(String collector, long bytes, long align, long minimum) {
+            Heap h = Heap.reserve(bytes);
+            long cap = h.capacity() & -align;
+            if (cap < minimum) {
+                h.close();
+                throw new IllegalArgumentException(collector + ": a heap of " + bytes + " bytes is too small; at least " + minimum);
+            }
+            if (h.sbrk(cap) < 0) {
+                h.close();
+                throw new IllegalStateException("cannot take the whole reservation of " + cap + " bytes");
+            }
+            this.heap = h;
+            this.start = h.start();
+            this.end = start + cap;
+        }
+
+        @Override
+        final Heap heap() {
+            return heap;
+        }
+
+        @Override
+        final long capacity() {
+            return end - start;
+        }
+
+        @Override
+        final long end() {
+            return end;
+        }
+
+    }
 }
