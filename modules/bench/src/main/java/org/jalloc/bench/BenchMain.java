@@ -265,6 +265,7 @@ public final class BenchMain {
             new Standard("cache-scratch", "CacheScratchBenchmark.scratch", List.of(1, 2), false),
             new Standard("cache-thrash", "CacheThrashBenchmark.thrash", List.of(1, 2), false),
             new Standard("larsonN", "LarsonNBenchmark.larsonN", List.of(1, 2, 4), true),
+            new Standard("mstress", "MstressBenchmark.stress", List.of(1, 2, 4), true),
             new Standard("rptest", "RptestBenchmark.loop", List.of(2), false),
             new Standard("alloc-test", "AllocTestBenchmark.toggle", List.of(1, 2), false),
             new Standard("glibc-thread", "GlibcThreadBenchmark.glibcThread", List.of(1), true),

@@ -230,6 +230,7 @@ final class Report {
             "CacheScratchBenchmark.scratch", "cache-scratch (passive false sharing): ns per malloc, 2,000 writes and reads of 1 B, free",
             "CacheThrashBenchmark.thrash", "cache-thrash (active false sharing): ns per malloc, 2,000 writes and reads of 1 B, free",
             "LarsonNBenchmark.larsonN", "larsonN: 5,000 blocks of 8–1,000 B per thread, handed to a new thread every 500,000 replacements — ns per replacement (aggregate)",
+            "MstressBenchmark.stress", "mstress: a new thread per life, 7,500 objects of 8 B–51 KiB filled and checked word by word, a 1,000-slot transfer array — ns per object",
             "RptestBenchmark.loop", "rptest: 1,000 slots per thread, 8–16,000 B, a batch to another thread every 2 loops — ns per loop",
             "AllocTestBenchmark.toggle", "alloc-test: 2^18 slots, Pareto-picked, 5 B–1 KiB, full writes and reads — ns per toggle",
             "GlibcThreadBenchmark.glibcThread", "glibc-thread: 8 short-lived threads of 10,000 replacements, 4 B–32 KiB inverse-square — ns per replacement",

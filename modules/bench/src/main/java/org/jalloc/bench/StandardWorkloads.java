@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <tr><td>{@link XmallocBenchmark}</td><td>xmalloc-test (Lever and Boreham, USENIX 2000)</td></tr>
  *   <tr><td>{@link CacheThrashBenchmark}, {@link CacheScratchBenchmark}</td><td>Hoard's cache-thrash and cache-scratch (Berger et al., ASPLOS 2000)</td></tr>
  *   <tr><td>{@link LarsonNBenchmark}</td><td>larson (Larson and Krishnan, ISMM 1998), mimalloc-bench's larsonN</td></tr>
+ *   <tr><td>{@link MstressBenchmark}</td><td>mimalloc's test-stress, mimalloc-bench's mstress</td></tr>
  *   <tr><td>{@link RptestBenchmark}</td><td>rpmalloc's benchmark (rptest)</td></tr>
  *   <tr><td>{@link AllocTestBenchmark}</td><td>alloc-test (node-dot-cpp, OLogN Technologies)</td></tr>
  *   <tr><td>{@link GlibcThreadBenchmark}</td><td>glibc's benchtests/bench-malloc-thread, with short-lived threads</td></tr>
