@@ -46,8 +46,6 @@ class BadInputCorpusTest {
         }
     }
 
-    record Run(int exit, String out, String err) {}
-
     static Path corpus() throws URISyntaxException {
         URL u = Objects.requireNonNull(BadInputCorpusTest.class.getResource("/bad-input/cases.tsv"), "bad-input/cases.tsv on the class path");
         return Path.of(u.toURI()).getParent();
@@ -81,13 +79,6 @@ class BadInputCorpusTest {
         return s;
     }
 
-    static Run run(List<String> args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exit = Main.run(args.toArray(String[]::new), new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Run(exit, out.toString(), err.toString());
-    }
-
     private static void writeGenerated() throws IOException {
         Path gen = Files.createDirectories(tmp.resolve("gen"));
         Files.createDirectories(tmp.resolve("t"));
@@ -108,19 +99,19 @@ class BadInputCorpusTest {
                 return; // not every system has /dev/full; the case is about a full device
             }
             List<String> args = c.args().stream().map(a -> resolve(a, corpus)).toList();
-            Run r = run(args);
+            CliRun r = CliRun.of(args);
             check(c, r, false);
             if (!args.isEmpty() && JSON_COMMANDS.contains(args.get(0)) && !args.contains("--json")) {
                 List<String> withJson = new ArrayList<>(args);
                 withJson.add(1, "--json");
-                Run j = run(withJson);
+                CliRun j = CliRun.of(withJson);
                 assertEquals(r.exit(), j.exit(), "the same exit code with --json: " + j.err());
                 check(c, j, true);
             }
         }));
     }
 
-    private static void check(Case c, Run r, boolean json) throws URISyntaxException {
+    private static void check(Case c, CliRun r, boolean json) throws URISyntaxException {
         String where = c + (json ? " --json" : "") + "\nstdout: " + cut(r.out()) + "\nstderr: " + cut(r.err());
         assertEquals(c.exit(), r.exit(), where);
         String expected = c.message().replace("@tmp", tmp.resolve("t").toString());

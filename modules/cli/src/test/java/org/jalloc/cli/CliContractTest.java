@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,19 +25,6 @@ class CliContractTest {
     @TempDir
     Path dir;
 
-    record Run(int exit, String out, String err) {
-        List<String> jsonLines() {
-            return out.lines().filter(l -> l.startsWith("{")).toList();
-        }
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exit = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Run(exit, out.toString(), err.toString());
-    }
-
     private static void assertKeys(String json, String... keys) {
         int at = 0;
         for (String k : keys) {
@@ -51,7 +36,7 @@ class CliContractTest {
 
     @Test
     void listNamesTheAllocators() {
-        Run r = run("list");
+        CliRun r = CliRun.of("list");
         assertEquals(0, r.exit());
         assertTrue(r.out().contains("first-fit"), r.out());
         assertTrue(r.out().contains("coalesce=immediate|deferred"), r.out());
@@ -59,7 +44,7 @@ class CliContractTest {
 
     @Test
     void fuzzJsonHasTheContractShape() {
-        Run r = run("fuzz", "--allocator", "first-fit", "--ops", "3000", "--seed", "7", "--json");
+        CliRun r = CliRun.of("fuzz", "--allocator", "first-fit", "--ops", "3000", "--seed", "7", "--json");
         assertEquals(0, r.exit(), r.err());
         assertEquals(1, r.jsonLines().size(), r.out());
         String line = r.jsonLines().get(0);
@@ -72,26 +57,26 @@ class CliContractTest {
 
     @Test
     void fuzzAllRunsEveryAllocatorAndSmallHeapsWork() {
-        Run r = run("fuzz", "--allocator", "all", "--ops", "2000", "--heap", "64K", "--json");
+        CliRun r = CliRun.of("fuzz", "--allocator", "all", "--ops", "2000", "--heap", "64K", "--json");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.jsonLines().size() >= 1);
     }
 
     @Test
     void singleOwnerAllocatorsRejectThreads() {
-        Run r = run("fuzz", "--allocator", "first-fit", "--threads", "2", "--ops", "100");
+        CliRun r = CliRun.of("fuzz", "--allocator", "first-fit", "--threads", "2", "--ops", "100");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("single-owner"), r.err());
     }
 
     @Test
     void unknownAllocatorsAndOptionsAreUsageErrors() {
-        assertEquals(2, run("fuzz", "--allocator", "no-such", "--ops", "10").exit());
-        Run r = run("fuzz", "--allocator", "first-fit:coalesce=never", "--ops", "10");
+        assertEquals(2, CliRun.of("fuzz", "--allocator", "no-such", "--ops", "10").exit());
+        CliRun r = CliRun.of("fuzz", "--allocator", "first-fit:coalesce=never", "--ops", "10");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("immediate|deferred"), r.err());
-        assertEquals(2, run("fuzz", "--heap", "lots").exit());
-        assertEquals(2, run("frobnicate").exit());
+        assertEquals(2, CliRun.of("fuzz", "--heap", "lots").exit());
+        assertEquals(2, CliRun.of("frobnicate").exit());
     }
 
     private Path trace(String name, String text) throws IOException {
@@ -105,7 +90,7 @@ class CliContractTest {
         trace("b.rep", "0\n2\n4\n1\na 0 100\na 1 200\nf 0\nf 1\n");
         trace("a.rep", "0\n1\n2\n1\na 0 100\nf 0\n");
         trace("notes.txt", "not a trace");
-        Run r = run("replay", dir.toString(), "--allocator", "first-fit", "--check", "--json", "--min-time", "1");
+        CliRun r = CliRun.of("replay", dir.toString(), "--allocator", "first-fit", "--check", "--json", "--min-time", "1");
         assertEquals(0, r.exit(), r.err());
         List<String> lines = r.jsonLines();
         assertEquals(2, lines.size(), "only .rep files, in name order: " + r.out());
@@ -117,7 +102,7 @@ class CliContractTest {
     @Test
     void replayWithTheLibcBaselineAddsItsFigures() throws IOException {
         Path t = trace("t.rep", "0\n1\n2\n1\na 0 100\nf 0\n");
-        Run r = run("replay", t.toString(), "--allocator", "first-fit", "--baseline", "libc", "--json", "--min-time", "1");
+        CliRun r = CliRun.of("replay", t.toString(), "--allocator", "first-fit", "--baseline", "libc", "--json", "--min-time", "1");
         assertEquals(0, r.exit(), r.err());
         assertKeys(r.jsonLines().get(0), "trace", "allocator", "ops", "utilization", "opsPerSecond", "violations", "outOfMemory",
                 "libcOpsPerSecond", "libcUtilization", "libcPeakBytes", "libcNoiseFloorBytes");
@@ -134,7 +119,7 @@ class CliContractTest {
             b.append("f ").append(i).append("\n");
         }
         Path t = trace("big.rep", b.toString());
-        Run r = run("replay", t.toString(), "--allocator", "dense", "--baseline", "libc", "--json", "--min-time", "1");
+        CliRun r = CliRun.of("replay", t.toString(), "--allocator", "dense", "--baseline", "libc", "--json", "--min-time", "1");
         assertEquals(0, r.exit(), r.err());
         String line = r.jsonLines().get(0);
         Matcher m = Pattern.compile("\"libcUtilization\":([0-9.E-]+)").matcher(line);
@@ -148,7 +133,7 @@ class CliContractTest {
     @Test
     void anUnknownBaselineIsAUsageError() throws IOException {
         Path t = trace("t.rep", "0\n1\n2\n1\na 0 100\nf 0\n");
-        Run r = run("replay", t.toString(), "--allocator", "first-fit", "--baseline", "hoard");
+        CliRun r = CliRun.of("replay", t.toString(), "--allocator", "first-fit", "--baseline", "hoard");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("libc, jemalloc, mimalloc, tcmalloc"), r.err());
     }
@@ -157,7 +142,7 @@ class CliContractTest {
     void aTraceThatRunsOutOfHeapExitsOneAndTheRunGoesOn() throws IOException {
         trace("a-big.rep", "0\n1\n2\n1\na 0 1000000\nf 0\n");
         trace("b-small.rep", "0\n1\n2\n1\na 0 10\nf 0\n");
-        Run r = run("replay", dir.toString(), "--allocator", "first-fit", "--heap", "64K", "--json", "--min-time", "1");
+        CliRun r = CliRun.of("replay", dir.toString(), "--allocator", "first-fit", "--heap", "64K", "--json", "--min-time", "1");
         assertEquals(1, r.exit());
         assertEquals(2, r.jsonLines().size());
         assertTrue(r.jsonLines().get(0).contains("\"outOfMemory\":true"));
@@ -166,10 +151,10 @@ class CliContractTest {
 
     @Test
     void unreadableOrMalformedTracesAreUsageErrors() throws IOException {
-        assertEquals(2, run("replay", dir.resolve("missing.rep").toString(), "--allocator", "first-fit").exit());
-        assertEquals(2, run("replay", dir.toString(), "--allocator", "first-fit").exit(), "a folder without .rep files");
+        assertEquals(2, CliRun.of("replay", dir.resolve("missing.rep").toString(), "--allocator", "first-fit").exit());
+        assertEquals(2, CliRun.of("replay", dir.toString(), "--allocator", "first-fit").exit(), "a folder without .rep files");
         Path bad = trace("bad.rep", "0\n1\n1\n1\nq 0 8\n");
-        Run r = run("replay", bad.toString(), "--allocator", "first-fit");
+        CliRun r = CliRun.of("replay", bad.toString(), "--allocator", "first-fit");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("bad.rep:5"), r.err());
     }
@@ -177,17 +162,17 @@ class CliContractTest {
     @Test
     void genWritesAReplayableTrace() throws IOException {
         Path out = dir.resolve("larson.rep");
-        assertEquals(0, run("gen", "--pattern", "larson", "--ops", "500", "--seed", "3", "--out", out.toString()).exit());
+        assertEquals(0, CliRun.of("gen", "--pattern", "larson", "--ops", "500", "--seed", "3", "--out", out.toString()).exit());
         assertTrue(Files.readString(out).startsWith("# generated by"));
-        Run r = run("replay", out.toString(), "--allocator", "first-fit", "--check", "--json", "--min-time", "1");
+        CliRun r = CliRun.of("replay", out.toString(), "--allocator", "first-fit", "--check", "--json", "--min-time", "1");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.jsonLines().get(0).contains("\"ops\":500"));
-        assertEquals(2, run("gen", "--pattern", "nope", "--ops", "5", "--out", out.toString()).exit());
+        assertEquals(2, CliRun.of("gen", "--pattern", "nope", "--ops", "5", "--out", out.toString()).exit());
     }
 
     @Test
     void soakRotatesHeapsAndEndsWithOneJsonLine() {
-        Run r = run("fuzz", "--allocator", "first-fit", "--minutes", "0.03", "--sequence-ops", "200", "--seed", "5", "--json");
+        CliRun r = CliRun.of("fuzz", "--allocator", "first-fit", "--minutes", "0.03", "--sequence-ops", "200", "--seed", "5", "--json");
         assertEquals(0, r.exit(), r.err());
         assertEquals(1, r.jsonLines().size(), r.out());
         String line = r.jsonLines().get(0);
@@ -198,14 +183,14 @@ class CliContractTest {
         assertTrue(line.contains("\"heaps\":[\"64K\",\"256K\",\"1M\",\"4M\",\"16M\",\"64M\",\"256M\",\"1G\"]"), line);
         assertTrue(Pattern.compile("\"rounds\":[1-9]").matcher(line).find(), line);
         assertTrue(Pattern.compile("\"ops\":[1-9][0-9]{3,}").matcher(line).find(), "at least one slot ran: " + line);
-        Run text = run("fuzz", "--allocator", "thread-cache", "--threads", "2", "--minutes", "0.01");
+        CliRun text = CliRun.of("fuzz", "--allocator", "thread-cache", "--threads", "2", "--minutes", "0.01");
         assertEquals(0, text.exit(), text.err());
         assertTrue(text.out().contains("soak: ") && text.out().contains("0 violations"), text.out());
     }
 
     @Test
     void soakSkipsHeapsAConfigurationCannotUseAndSaysSo() {
-        Run r = run("fuzz", "--allocator", "buddy:min-block=1M", "--minutes", "0.01", "--sequence-ops", "100", "--json");
+        CliRun r = CliRun.of("fuzz", "--allocator", "buddy:min-block=1M", "--minutes", "0.01", "--sequence-ops", "100", "--json");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.err().contains("the soak skips buddy:min-block=1M on heaps of 64K, 256K"), r.err());
         assertEquals(1, r.jsonLines().size());
@@ -214,13 +199,13 @@ class CliContractTest {
     @Test
     void genWritesExactlyTheOpsAskedFor() throws IOException {
         for (int n : new int[] {1, 2, 7, 16, 17}) {
-            Run r = run("gen", "--pattern", "larson", "--ops", Integer.toString(n), "--out", "-");
+            CliRun r = CliRun.of("gen", "--pattern", "larson", "--ops", Integer.toString(n), "--out", "-");
             assertEquals(0, r.exit(), r.err());
             long ops = r.out().lines().filter(l -> !l.startsWith("#")).skip(4).count();
             assertEquals(n, ops, r.out());
             Path p = dir.resolve("g" + n + ".rep");
             Files.writeString(p, r.out());
-            Run replay = run("replay", p.toString(), "--allocator", "first-fit", "--check", "--json", "--min-time", "1");
+            CliRun replay = CliRun.of("replay", p.toString(), "--allocator", "first-fit", "--check", "--json", "--min-time", "1");
             assertEquals(0, replay.exit(), replay.err());
             assertTrue(replay.jsonLines().get(0).contains("\"ops\":" + n + ","), replay.out());
         }
@@ -229,7 +214,7 @@ class CliContractTest {
     @Test
     void invalidAllocatorOptionsAreUsageErrorsNotViolations() {
         for (String spec : new String[] {"buddy:max-order=99", "buddy:min-block=24", "thread-cache:arenas=100000"}) {
-            Run r = run("fuzz", "--allocator", spec, "--ops", "200");
+            CliRun r = CliRun.of("fuzz", "--allocator", spec, "--ops", "200");
             assertEquals(2, r.exit(), spec + ": " + r.out() + r.err());
             assertEquals(1, r.err().lines().count(), r.err());
             assertFalse(r.out().contains("violations"), r.out());
@@ -239,11 +224,11 @@ class CliContractTest {
     @Test
     void aTraceWithAnInvalidRequestIsAnInputErrorNamingFileAndLine() throws IOException {
         Path calloc = trace("calloc.rep", "0\n1\n2\n1\na 0 8\nc 1 9223372036854775807 2\n");
-        Run r = run("replay", calloc.toString(), "--allocator", "first-fit", "--min-time", "1");
+        CliRun r = CliRun.of("replay", calloc.toString(), "--allocator", "first-fit", "--min-time", "1");
         assertEquals(2, r.exit(), r.out() + r.err());
         assertTrue(r.err().contains("calloc.rep:6: calloc count 9223372036854775807 * size 2 overflows a long"), r.err());
         Path align = trace("align.rep", "0\n1\n1\n1\nm 0 24 16\n");
-        r = run("replay", align.toString(), "--allocator", "first-fit", "--check", "--min-time", "1");
+        r = CliRun.of("replay", align.toString(), "--allocator", "first-fit", "--check", "--min-time", "1");
         assertEquals(2, r.exit(), r.out() + r.err());
         assertTrue(r.err().contains("align.rep:5: alignment 24 is not a power of two"), r.err());
     }
@@ -251,7 +236,7 @@ class CliContractTest {
     @Test
     void aHugeIdIsReplayedWithoutRunningOutOfMemory() throws IOException {
         Path t = trace("huge.rep", "0\n1\n2\n1\na 2147483646 16\nf 2147483646\n");
-        Run r = run("replay", t.toString(), "--allocator", "first-fit", "--check", "--json", "--min-time", "1");
+        CliRun r = CliRun.of("replay", t.toString(), "--allocator", "first-fit", "--check", "--json", "--min-time", "1");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.jsonLines().get(0).contains("\"violations\":0"), r.out());
     }
@@ -259,11 +244,11 @@ class CliContractTest {
     @Test
     void statsPrintsTheSchemaAtThePeak() throws IOException {
         Path t = trace("s.rep", "0\n3\n6\n1\na 0 100\na 1 300\na 2 50\nf 1\nf 0\nf 2\n");
-        Run r = run("stats", "--allocator", "first-fit", "--trace", t.toString());
+        CliRun r = CliRun.of("stats", "--allocator", "first-fit", "--trace", t.toString());
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("peak, after op 3 of 6"), r.out());
         assertTrue(r.out().contains("[free-list]"), r.out());
-        Run j = run("stats", "--allocator", "first-fit", "--trace", t.toString(), "--at", "end", "--json");
+        CliRun j = CliRun.of("stats", "--allocator", "first-fit", "--trace", t.toString(), "--at", "end", "--json");
         assertEquals(0, j.exit());
         assertKeys(j.jsonLines().get(0), "trace", "at", "afterOp", "allocator", "heapBytes", "liveRequestedBytes");
         assertFalse(j.jsonLines().get(0).contains("\"allocatedBlocks\":1"), "nothing is live at the end");

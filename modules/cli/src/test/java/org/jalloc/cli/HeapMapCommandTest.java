@@ -8,8 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,15 +34,6 @@ class HeapMapCommandTest {
     @TempDir
     Path dir;
 
-    record Run(int exit, String out, String err) {}
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exit = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Run(exit, out.toString(), err.toString());
-    }
-
     /** Three 1 KiB-4 KiB blocks, the middle one freed: allocated, free, allocated, in address order. */
     private Path threeBlocks() throws IOException {
         Path t = dir.resolve("three.rep");
@@ -66,7 +55,7 @@ class HeapMapCommandTest {
     @Test
     void pngShowsKnownBlocksInTheirColoursAtTheirCells() throws IOException {
         Path png = dir.resolve("map.png");
-        Run r = run("heapmap", "--allocator", "first-fit", "--trace", threeBlocks().toString(), "--at", "end", "--out", png.toString(), "--json");
+        CliRun r = CliRun.of("heapmap", "--allocator", "first-fit", "--trace", threeBlocks().toString(), "--at", "end", "--out", png.toString(), "--json");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("\"afterOp\":4"), r.out());
         BufferedImage img = ImageIO.read(png.toFile());
@@ -101,7 +90,7 @@ class HeapMapCommandTest {
         // a0 1 KiB, a1 64 KiB freed: the 64 KiB hole is the largest free block by far
         Path t = dir.resolve("hole.rep");
         Files.writeString(t, "20000\n3\n4\n1\na 0 1024\na 1 65536\na 2 1024\nf 1\n");
-        assertEquals(0, run("heapmap", "--allocator", "first-fit", "--trace", t.toString(), "--at", "end", "--out", png.toString()).exit());
+        assertEquals(0, CliRun.of("heapmap", "--allocator", "first-fit", "--trace", t.toString(), "--at", "end", "--out", png.toString()).exit());
         BufferedImage img = ImageIO.read(png.toFile());
         try (Allocator a = AllocatorFactory.of("first-fit", 256L << 20).create(Heap.reserve(256L << 20))) {
             a.malloc(1024);
@@ -133,7 +122,7 @@ class HeapMapCommandTest {
     @Test
     void svgCarriesTheLegendAndTheCellsAsElements() throws Exception {
         Path svg = dir.resolve("map.svg");
-        Run r = run("heapmap", "--allocator", "buddy", "--trace", threeBlocks().toString(), "--at", "op=3", "--out", svg.toString());
+        CliRun r = CliRun.of("heapmap", "--allocator", "buddy", "--trace", threeBlocks().toString(), "--at", "op=3", "--out", svg.toString());
         assertEquals(0, r.exit(), r.err());
         String text = Files.readString(svg);
         Document d = DocumentBuilderFactory.newInstance().newDocumentBuilder()
@@ -165,7 +154,7 @@ class HeapMapCommandTest {
         }
         Files.writeString(t, sb.toString());
         Path frames = dir.resolve("frames");
-        Run r = run("heapmap", "--allocator", "tlsf", "--trace", t.toString(), "--frames", "5", "--out", frames.toString());
+        CliRun r = CliRun.of("heapmap", "--allocator", "tlsf", "--trace", t.toString(), "--frames", "5", "--out", frames.toString());
         assertEquals(0, r.exit(), r.err());
         List<Path> pngs;
         try (Stream<Path> s = Files.list(frames)) {
@@ -212,7 +201,7 @@ class HeapMapCommandTest {
             Path png = dir.resolve(name + ".png");
             String spec = name.equals("pool") ? "pool:object=4K" : name; // a pool serves one size: objects that hold every request
             Path trace = name.equals("stack") ? lifo : t;
-            Run r = run("heapmap", "--allocator", spec, "--trace", trace.toString(), "--out", png.toString(), "--json");
+            CliRun r = CliRun.of("heapmap", "--allocator", spec, "--trace", trace.toString(), "--out", png.toString(), "--json");
             assertEquals(0, r.exit(), name + ": " + r.err());
             BufferedImage img = ImageIO.read(png.toFile());
             assertNotNull(img, name);
@@ -240,7 +229,7 @@ class HeapMapCommandTest {
     @Test
     void collectorSpaceBeforeAndAfterCompaction() throws IOException {
         Path out = dir.resolve("mc");
-        Run r = run("heapmap", "--collector", "mark-compact", "--out", out.toString());
+        CliRun r = CliRun.of("heapmap", "--collector", "mark-compact", "--out", out.toString());
         assertEquals(0, r.exit(), r.err());
         BufferedImage before = ImageIO.read(out.resolve("before-collection.png").toFile());
         BufferedImage after = ImageIO.read(out.resolve("after-collection.png").toFile());
@@ -259,8 +248,8 @@ class HeapMapCommandTest {
         assertEquals(free, rgb(after, HeapMapImages.LEFT + 100, lastRow));
         String html = Files.readString(out.resolve("index.html"));
         assertTrue(html.contains("'before-collection.png'") && html.contains("'after-collection.png'"), html);
-        assertEquals(2, run("heapmap", "--collector", "mark-compact", "--trace", "x.rep", "--out", out.toString()).exit());
-        assertEquals(2, run("heapmap", "--collector", "nope", "--out", dir.resolve("n").toString()).exit());
+        assertEquals(2, CliRun.of("heapmap", "--collector", "mark-compact", "--trace", "x.rep", "--out", out.toString()).exit());
+        assertEquals(2, CliRun.of("heapmap", "--collector", "nope", "--out", dir.resolve("n").toString()).exit());
     }
 
     @Test
