@@ -22,9 +22,11 @@ final class AllocatorSpace extends Space {
     final Allocator allocator;
     private final Heap heap;
     private final HeapWalk walk;
+    private final boolean reportsLeaks;
 
     AllocatorSpace(String spec, long bytes) {
-        String name = org.jalloc.core.spi.AllocatorSpec.parse(spec).name();
+        org.jalloc.core.spi.AllocatorSpec parsed = org.jalloc.core.spi.AllocatorSpec.parse(spec);
+        String name = parsed.name();
         if (NOT_GENERAL_PURPOSE.contains(name)) {
             throw new IllegalArgumentException("allocator " + name + " cannot free arbitrary blocks, so it cannot be swept;"
                     + " use a general-purpose allocator (" + String.join(", ", Allocators.CANONICAL_ORDER) + ")");
@@ -32,6 +34,12 @@ final class AllocatorSpace extends Space {
         this.allocator = Allocators.create(spec, bytes);
         this.heap = org.jalloc.core.walk.Inspection.of(allocator).heap();
         this.walk = org.jalloc.core.walk.Inspection.of(allocator).heapWalk();
+        this.reportsLeaks = !parsed.options().getOrDefault("leaks", "disabled").equals("disabled");
+    }
+
+    /** Whether the allocator was created with leak detection, so it reports its live blocks when it closes. */
+    boolean reportsLeaks() {
+        return reportsLeaks;
     }
 
     @Override

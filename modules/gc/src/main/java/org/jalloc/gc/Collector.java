@@ -198,7 +198,30 @@ public abstract class Collector implements Scanning, AutoCloseable {
     /** Releases the heap: every reference and view becomes invalid. */
     @Override
     public void close() {
+        if (space instanceof AllocatorSpace s && s.reportsLeaks()) {
+            releaseHeldObjects(s);
+        }
         space.close();
+    }
+
+    /**
+     * Before an allocator with leak detection ({@code leaks=...} in its spec) closes and prints its report: frees every
+     * object this collector still holds (reachable from the roots, or found dead and awaiting its sweep), so the report
+     * lists only what the collector lost: unreachable objects it had not found to be garbage when it closed (a
+     * {@code refcount:cycles=off} cycle, a collector's bug).
+     */
+    private void releaseHeldObjects(AllocatorSpace s) {
+        long[] reachable = TriColour.reachable(this);
+        LongStack held = new LongStack();
+        s.forEachObject(model, (a, blockBytes) -> {
+            if (isPendingSweep(a) || java.util.Arrays.binarySearch(reachable, a) >= 0) {
+                held.push(a);
+            }
+            return true;
+        });
+        while (!held.isEmpty()) {
+            s.free(held.pop());
+        }
     }
 
     @Override
