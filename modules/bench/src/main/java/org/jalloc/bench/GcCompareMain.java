@@ -403,29 +403,10 @@ public final class GcCompareMain {
         System.err.printf(Locale.ROOT, "jalloc bench --gc-compare: %s in %,d bytes on the JVM's %s GC%n", program, kb << 10, gc);
         Collection<RunResult> results = new Runner(b.build()).run();
         RunResult r = results.isEmpty() ? null : results.iterator().next();
-        Histogram h = new Histogram(3);
-        long pauses = 0;
-        long peak = 0;
-        if (Files.exists(log)) {
-            Pattern pause = Pattern.compile("Pause.*?(\\d+(?:\\.\\d+)?)ms\\s*$");
-            Pattern before = Pattern.compile("(\\d+)([KMG])(?:\\(\\d+%\\))?->");
-            for (String l : Files.readAllLines(log)) {
-                Matcher m = pause.matcher(l);
-                if (m.find()) {
-                    h.recordValue(Math.max(1, (long) (Double.parseDouble(m.group(1)) * 1e6)));
-                    pauses++;
-                }
-                Matcher p = before.matcher(l);
-                if (p.find()) {
-                    long v = Long.parseLong(p.group(1)) << switch (p.group(2)) {
-                        case "K" -> 10;
-                        case "M" -> 20;
-                        default -> 30;
-                    };
-                    peak = Math.max(peak, v);
-                }
-            }
-        }
+        JvmGcLog gcLog = JvmGcLog.read(log, false);
+        Histogram h = gcLog.pauses();
+        long pauses = h.getTotalCount();
+        long peak = gcLog.peakBytes();
         int iterations = full ? 10 : 4;
         boolean ok = r != null;
         return new Cell(program, gc, true, kb << 10, javaLive, ok ? r.getPrimaryResult().getScore() : Double.NaN,

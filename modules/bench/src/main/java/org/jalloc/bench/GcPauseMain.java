@@ -8,8 +8,6 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.HdrHistogram.Histogram;
 import org.jalloc.gc.Collector;
@@ -150,28 +148,12 @@ public final class GcPauseMain {
                             "-Xms" + kb + "k", "-Xlog:" + (gc.equals("Z") ? "gc,gc+phases" : "gc") + ":file=" + log);
             System.err.printf(Locale.ROOT, "jalloc bench --gc-pauses: the same workload as Java objects on the JVM's %s GC, -Xmx %,d KB%n", gc, kb);
             Collection<RunResult> jr = new Runner(jb.build()).run();
-            Histogram h = new Histogram(3);
-            Histogram stalls = new Histogram(3);
-            long n = 0;
-            long ns = 0;
-            if (Files.exists(log)) {
-                // a pause line ("Pause Young", "Pause Mark Start", "Pause Final Mark", ...), not the benchmark's class name
-                Pattern p = Pattern.compile("\\bPause\\b.*?(\\d+(?:\\.\\d+)?)ms\\s*$");
-                Pattern stall = Pattern.compile("Allocation Stall.*?(\\d+(?:\\.\\d+)?)ms\\s*$");
-                for (String l : Files.readAllLines(log)) {
-                    Matcher st = stall.matcher(l);
-                    if (st.find()) {
-                        stalls.recordValue(Math.max(1, (long) (Double.parseDouble(st.group(1)) * 1e6)));
-                        ns++;
-                        continue;
-                    }
-                    Matcher m = p.matcher(l);
-                    if (m.find() && !l.contains("System.gc()")) { // the setup's System.gc() is the harness's, as jalloc's setup collection
-                        h.recordValue(Math.max(1, (long) (Double.parseDouble(m.group(1)) * 1e6)));
-                        n++;
-                    }
-                }
-            }
+            // the setup's System.gc() is the harness's, as jalloc's setup collection
+            JvmGcLog gcLog = JvmGcLog.read(log, true);
+            Histogram h = gcLog.pauses();
+            Histogram stalls = gcLog.stalls();
+            long n = h.getTotalCount();
+            long ns = stalls.getTotalCount();
             String t = time(jr.isEmpty() ? null : jr.iterator().next());
             md.append(row("JVM " + gc, "every `Pause` line (warm-up included)", h, n, t));
             if (ns > 0) {
