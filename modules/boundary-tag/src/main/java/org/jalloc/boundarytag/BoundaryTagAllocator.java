@@ -322,6 +322,18 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
      * footer of a free-looking header is read only to tell a double free from a wild pointer.
      */
     private long liveTag(long address) {
+        long tag = screenedTag(address);
+        if (elide && (header(address - WORD + sizeOf(tag)) & PREV_ALLOCATED) == 0) {
+            throw rightPrevClear(address);
+        }
+        return tag;
+    }
+
+    /**
+     * {@link #liveTag} but for its free-only test of the right neighbour's p bit, which {@link #deallocate} makes on
+     * the right neighbour's tag it reads anyway.
+     */
+    private long screenedTag(long address) {
         long brk = heap.brk();
         if ((address & (MIN_ALIGNMENT - 1)) != 0 || address < firstBlock + WORD || address >= brk) {
             requirePayloadAddress(address, firstBlock + WORD); // throws the shared message
@@ -340,12 +352,7 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
             throw new InvalidPointerException(name() + ": " + hex(address) + " is not a block start (a free-looking header "
                     + "without a matching footer)", address);
         }
-        if (elide) {
-            if ((header(block + size) & PREV_ALLOCATED) == 0) {
-                throw new InvalidPointerException(name() + ": " + hex(address) + " is not a block start (the next header's "
-                        + "prev-allocated bit is clear)", address);
-            }
-        } else {
+        if (!elide) {
             long footer = heap.getLong(block + size - WORD);
             if (footer != tag) {
                 throw new InvalidPointerException(name() + ": " + hex(address) + " is not a block start (footer 0x"
@@ -353,6 +360,12 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
             }
         }
         return tag;
+    }
+
+    /** The screen's last test with footers=free-only, when the caller has read the right neighbour's tag already. */
+    private InvalidPointerException rightPrevClear(long address) {
+        return new InvalidPointerException(name() + ": " + hex(address) + " is not a block start (the next header's "
+                + "prev-allocated bit is clear)", address);
     }
 
     private static String hex(long a) {
@@ -430,12 +443,15 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
 
     @Override
     protected void deallocate(long address) {
-        long tag = liveTag(address);
+        long tag = screenedTag(address);
         long block = address - WORD;
         long size = sizeOf(tag);
-        boolean leftAllocated = elide ? (tag & PREV_ALLOCATED) != 0 : isAllocated(heap.getLong(block - WORD));
         long right = block + size;
         long rightTag = header(right);
+        if (elide && (rightTag & PREV_ALLOCATED) == 0) {
+            throw rightPrevClear(address); // the rest of liveTag's screen
+        }
+        boolean leftAllocated = elide ? (tag & PREV_ALLOCATED) != 0 : isAllocated(heap.getLong(block - WORD));
         boolean rightFree = !isAllocated(rightTag);
         if (rightFree) {
             index.remove(right, sizeOf(rightTag));
