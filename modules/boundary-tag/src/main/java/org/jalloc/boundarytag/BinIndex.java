@@ -108,7 +108,9 @@ abstract sealed class BinIndex permits SegregatedLists, Tlsf {
     final void remove(long block, long size) {
         int list = listOf(size);
         long next = next(block);
-        long prev = prev(block);
+        // A list head's prev link is 0 (BT-7): not read for the head (TLSF's malloc always takes one), except with
+        // secure=on, where loading it checks it (SEC-1).
+        long prev = list < heads.length && heads[list] == block && !links.on() ? 0 : prev(block);
         if (prev != 0) {
             links.store(prev + NEXT, next);
         } else {

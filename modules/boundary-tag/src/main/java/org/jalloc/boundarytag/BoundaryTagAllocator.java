@@ -315,33 +315,57 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
         }
     }
 
-    /** The header address of the live block whose payload is {@code address}, screened in O(1). */
-    private long liveBlock(long address) {
-        requirePayloadAddress(address, firstBlock + WORD);
+    /**
+     * The header tag of the live block whose payload is {@code address}, screened in O(1) (the fast paths read the
+     * header once, here, and take size and p bit from the tag): the address is 16-aligned inside the heap, the header
+     * well formed and allocated, and its footer (footers=all) or the right neighbour's p bit (free-only) agrees. The
+     * footer of a free-looking header is read only to tell a double free from a wild pointer.
+     */
+    private long liveTag(long address) {
+        long tag = screenedTag(address);
+        if (elide && (header(address - WORD + sizeOf(tag)) & PREV_ALLOCATED) == 0) {
+            throw rightPrevClear(address);
+        }
+        return tag;
+    }
+
+    /**
+     * {@link #liveTag} but for its free-only test of the right neighbour's p bit, which {@link #deallocate} makes on
+     * the right neighbour's tag it reads anyway.
+     */
+    private long screenedTag(long address) {
+        long brk = heap.brk();
+        if ((address & (MIN_ALIGNMENT - 1)) != 0 || address < firstBlock + WORD || address >= brk) {
+            requirePayloadAddress(address, firstBlock + WORD); // throws the shared message
+        }
         long block = address - WORD;
         long tag = header(block);
         long size = sizeOf(tag);
-        if ((tag & reservedBits) != 0 || size < MIN_BLOCK || size > epilogue() - block) {
+        if ((tag & reservedBits) != 0 || size < MIN_BLOCK || size > brk - WORD - block) {
             throw new InvalidPointerException(name() + ": " + hex(address) + " is not a block start (header 0x"
                     + Long.toHexString(tag) + " is not a valid header)", address);
         }
-        long footer = heap.getLong(block + size - WORD);
         if (!isAllocated(tag)) {
-            if (footer == tag) {
+            if (heap.getLong(block + size - WORD) == tag) {
                 throw new DoubleFreeException(name() + ": block " + hex(address) + " is not allocated (double free?)", address);
             }
             throw new InvalidPointerException(name() + ": " + hex(address) + " is not a block start (a free-looking header "
                     + "without a matching footer)", address);
         }
-        if (!elide && footer != tag) {
-            throw new InvalidPointerException(name() + ": " + hex(address) + " is not a block start (footer 0x"
-                    + Long.toHexString(footer) + " does not repeat header 0x" + Long.toHexString(tag) + ")", address);
+        if (!elide) {
+            long footer = heap.getLong(block + size - WORD);
+            if (footer != tag) {
+                throw new InvalidPointerException(name() + ": " + hex(address) + " is not a block start (footer 0x"
+                        + Long.toHexString(footer) + " does not repeat header 0x" + Long.toHexString(tag) + ")", address);
+            }
         }
-        if (elide && (header(block + size) & PREV_ALLOCATED) == 0) {
-            throw new InvalidPointerException(name() + ": " + hex(address) + " is not a block start (the next header's "
-                    + "prev-allocated bit is clear)", address);
-        }
-        return block;
+        return tag;
+    }
+
+    /** The screen's last test with footers=free-only, when the caller has read the right neighbour's tag already. */
+    private InvalidPointerException rightPrevClear(long address) {
+        return new InvalidPointerException(name() + ": " + hex(address) + " is not a block start (the next header's "
+                + "prev-allocated bit is clear)", address);
     }
 
     private static String hex(long a) {
@@ -354,15 +378,17 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
     protected long allocate(long size) {
         long asize = blockSizeFor(size);
         long block = index.findFit(asize);
-        if (block != 0) {
-            index.remove(block, sizeOf(header(block)));
-        } else {
+        if (block == 0) {
             block = extend(asize);
             if (block == 0) {
                 return 0;
             }
+            place(block, sizeOf(header(block)), asize, true);
+        } else {
+            long have = sizeOf(header(block)); // the one read of the found block's header
+            index.remove(block, have);
+            place(block, have, asize, true);
         }
-        place(block, asize, true);
         allocations++;
         return block + WORD;
     }
@@ -372,7 +398,11 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
      * least 32 bytes (whose right neighbour's p bit stays clear); otherwise sets the right neighbour's p bit.
      */
     private void place(long block, long asize, boolean leftAllocated) {
-        long size = sizeOf(header(block));
+        place(block, sizeOf(header(block)), asize, leftAllocated);
+    }
+
+    /** {@link #place(long, long, boolean)} with the block's size ({@code size}) already read from its header. */
+    private void place(long block, long size, long asize, boolean leftAllocated) {
         long rest = size - asize;
         if (rest >= MIN_BLOCK) {
             writeAllocated(block, asize, leftAllocated);
@@ -413,12 +443,17 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
 
     @Override
     protected void deallocate(long address) {
-        long block = liveBlock(address);
-        long size = sizeOf(header(block));
-        boolean leftAllocated = leftAllocated(block);
+        long tag = screenedTag(address);
+        long block = address - WORD;
+        long size = sizeOf(tag);
         long right = block + size;
         long rightTag = header(right);
-        if (!isAllocated(rightTag)) {
+        if (elide && (rightTag & PREV_ALLOCATED) == 0) {
+            throw rightPrevClear(address); // the rest of liveTag's screen
+        }
+        boolean leftAllocated = elide ? (tag & PREV_ALLOCATED) != 0 : isAllocated(heap.getLong(block - WORD));
+        boolean rightFree = !isAllocated(rightTag);
+        if (rightFree) {
             index.remove(right, sizeOf(rightTag));
             size += sizeOf(rightTag);
             coalescesRight++;
@@ -431,17 +466,21 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
             coalescesLeft++;
         }
         writeFree(block, size);
-        setLeftAllocated(block + size, false);
+        if (elide) { // clear the right neighbour's p bit; its tag is in hand unless the right block was absorbed
+            long end = block + size;
+            heap.putLong(end, (rightFree ? header(end) : rightTag) & ~PREV_ALLOCATED);
+        }
         index.insert(block, size);
         frees++;
     }
 
     @Override
     protected boolean resize(long address, long size) {
-        long block = liveBlock(address);
-        long current = sizeOf(header(block));
+        long tag = liveTag(address);
+        long block = address - WORD;
+        long current = sizeOf(tag);
         long asize = blockSizeFor(size);
-        boolean leftAllocated = leftAllocated(block);
+        boolean leftAllocated = elide ? (tag & PREV_ALLOCATED) != 0 : isAllocated(heap.getLong(block - WORD));
         if (asize <= current) {
             if (current - asize >= MIN_BLOCK) {
                 shrink(block, current, asize, leftAllocated);
@@ -559,7 +598,7 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
 
     @Override
     protected long usable(long address) {
-        return sizeOf(header(liveBlock(address))) - tagBytes;
+        return sizeOf(liveTag(address)) - tagBytes;
     }
 
     // ---------------------------------------------------------------- statistics

@@ -57,6 +57,7 @@ public final class BuddyAllocator extends AbstractAllocator {
 
     private final BuddyPages pages;
     private final int shift;
+    private final int maxOrder;
     private long requestedBytes;
     private long grantedBytes;
 
@@ -79,6 +80,7 @@ public final class BuddyAllocator extends AbstractAllocator {
         super(name, heap);
         this.pages = new BuddyPages(heap, minBlock, maxOrder, secure, name);
         this.shift = Long.numberOfTrailingZeros(minBlock);
+        this.maxOrder = maxOrder;
     }
 
     /** The {@code buddy} configuration (16-byte minimum block, orders 0-24) over a new heap of {@code heapBytes}. */
@@ -137,13 +139,14 @@ public final class BuddyAllocator extends AbstractAllocator {
 
     private void count(long requested, int order) {
         requestedBytes += requested;
-        grantedBytes += pages.pageSize() << order;
+        grantedBytes += 1L << (order + shift);
     }
 
     @Override
     protected long allocate(long size) {
-        int order = pages.orderFor(size);
-        if (order < 0) {
+        // pages.orderFor without its sign check (size >= 0 here): blocks of 2^order minimum blocks hold size bytes
+        int order = 64 - Long.numberOfLeadingZeros((Math.max(size, 1) - 1) >>> shift);
+        if (order > maxOrder) {
             return 0;
         }
         long p = pages.take(order, order);
@@ -167,8 +170,16 @@ public final class BuddyAllocator extends AbstractAllocator {
         return p;
     }
 
-    /** The order of the live block at {@code address}, screened in O(maxOrder). */
+    /**
+     * The order of the live block at {@code address}, screened in O(maxOrder): one test of the head and free maps
+     * ({@link BuddyPages#allocatedOrder}) accepts a live block start; anything else takes the full screen, which
+     * throws the exception that explains the misuse.
+     */
     private int liveOrder(long address, String operation) {
+        int order = pages.allocatedOrder(address);
+        if (order >= 0) {
+            return order;
+        }
         requirePayloadAddress(address, pages.firstAddress());
         return pages.liveOrder(address, operation);
     }

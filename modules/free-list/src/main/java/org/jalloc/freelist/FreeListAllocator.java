@@ -286,14 +286,20 @@ public final class FreeListAllocator extends AbstractAllocator {
         return Math.max(MIN_BLOCK, alignUp(size + HEADER, MIN_ALIGNMENT));
     }
 
-    /** The header of the live block whose payload is {@code address}, screened in O(1). */
-    private long liveBlock(long address) {
-        requirePayloadAddress(address, firstBlock + HEADER);
+    /**
+     * The header word of the live block whose payload is {@code address}, screened in O(1) with one read of the
+     * break and one of the header (callers take the size from it instead of reading the header again).
+     */
+    private long liveHeader(long address) {
+        long brk = heap.brk();
+        if ((address & (MIN_ALIGNMENT - 1)) != 0 || address < firstBlock + HEADER || address >= brk) {
+            requirePayloadAddress(address, firstBlock + HEADER); // throws the shared message
+        }
         long block = address - HEADER;
         long h = blocks.header(block);
         long size = Blocks.sizeOf(h);
         boolean plausible = (h & (Blocks.FLAG_MASK & ~Blocks.ALLOCATED_BIT)) == 0 && size >= MIN_BLOCK && (size & 15) == 0
-                && size <= blocks.epilogue() - block;
+                && size <= brk - HEADER - block;
         if (!plausible) {
             throw new InvalidPointerException(name() + ": " + hex(address) + " is not a block start (header "
                     + Long.toHexString(h) + " is not a valid header)", address);
@@ -301,7 +307,7 @@ public final class FreeListAllocator extends AbstractAllocator {
         if (!Blocks.isAllocated(h)) {
             throw new DoubleFreeException(name() + ": block " + hex(address) + " is not allocated (double free?)", address);
         }
-        return block;
+        return h;
     }
 
     // ---------------------------------------------------------------- engine
@@ -450,10 +456,11 @@ public final class FreeListAllocator extends AbstractAllocator {
 
     @Override
     protected void deallocate(long address) {
-        long block = liveBlock(address);
-        blocks.setHeader(block, blocks.size(block), false);
+        long size = Blocks.sizeOf(liveHeader(address));
+        long block = address - HEADER;
+        blocks.setHeader(block, size, false);
         if (coalescing == Coalescing.IMMEDIATE) {
-            coalesce(block);
+            coalesce(block, size);
         } else {
             index.insert(block);
             mayHaveAdjacentFree = true;
@@ -461,9 +468,8 @@ public final class FreeListAllocator extends AbstractAllocator {
         }
     }
 
-    /** Merges the free, unfiled {@code block} with a free right and a free left neighbour, and files the result. */
-    private void coalesce(long block) {
-        long size = blocks.size(block);
+    /** Merges the free, unfiled {@code block} ({@code size} bytes) with a free right and a free left neighbour, and files the result. */
+    private void coalesce(long block, long size) {
         long right = block + size;
         if (right < blocks.epilogue() && blocks.isFree(right)) {
             unfile(right);
@@ -530,8 +536,8 @@ public final class FreeListAllocator extends AbstractAllocator {
 
     @Override
     protected boolean resize(long address, long size) {
-        long block = liveBlock(address);
-        long current = blocks.size(block);
+        long current = Blocks.sizeOf(liveHeader(address));
+        long block = address - HEADER;
         long asize = blockSizeFor(size);
         if (asize <= current) {
             if (current - asize >= MIN_BLOCK) {
@@ -592,7 +598,7 @@ public final class FreeListAllocator extends AbstractAllocator {
 
     @Override
     protected long usable(long address) {
-        return blocks.size(liveBlock(address)) - HEADER;
+        return Blocks.sizeOf(liveHeader(address)) - HEADER;
     }
 
     @Override

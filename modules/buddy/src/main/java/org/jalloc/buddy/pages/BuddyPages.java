@@ -353,11 +353,13 @@ public final class BuddyPages implements PageAllocator {
 
     /** The order of the allocated block that starts at {@code address}, or -1 when no allocated block starts there. */
     public int allocatedOrder(long address) {
-        if (address < firstAddress() || (address & (pageSize - 1)) != 0 || (address >>> shift) >= endFrame) {
+        long f = address >>> shift; // a negative address maps beyond endFrame
+        if ((address & (pageSize - 1)) != 0 || f < firstFrame || f >= endFrame) {
             return -1;
         }
-        long f = address >>> shift;
-        if (!head.get(f) || free.get(f)) {
+        int w = (int) (f >>> 6);
+        long bit = 1L << f;
+        if ((head.word(w) & bit) == 0 || (free.word(w) & bit) != 0) { // one word of each map
             return -1;
         }
         int k = probeOrder(f);
