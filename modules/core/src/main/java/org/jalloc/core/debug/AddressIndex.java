@@ -3,12 +3,12 @@ package org.jalloc.core.debug;
 import java.util.Arrays;
 
 /**
- * An open-addressing map from heap address (never 0) to a non-negative {@code int}, in two primitive arrays: linear
- * probing from a multiplicative hash, backward-shift deletion, so a lookup, an insert or a removal touches a few
- * adjacent array slots and allocates nothing. Not thread safe.
+ * An open-addressing map from heap address (never 0) to an {@code int} other than {@link #ABSENT}, in two primitive
+ * arrays: linear probing from a multiplicative hash, backward-shift deletion, so a lookup, an insert or a removal
+ * touches a few adjacent array slots and allocates nothing. Not thread safe.
  *
  * <pre>
- *   keys[i]   address, or 0 for an empty slot      (load ≤ 3/4; capacity a power of two)
+ *   keys[i]   address, or 0 for an empty slot      (load ≤ 1/2; capacity a power of two)
  *   values[i] the value of keys[i]
  * </pre>
  */
@@ -54,7 +54,7 @@ final class AddressIndex {
         }
         if (k[i] == 0) {
             k[i] = key;
-            if (++size * 4 > k.length * 3) {
+            if (++size * 2 > k.length) {
                 values[i] = value;
                 grow();
                 return;
@@ -63,18 +63,56 @@ final class AddressIndex {
         values[i] = value;
     }
 
-    /** Removes {@code key}; returns its value, or {@link #ABSENT}. */
-    int remove(long key) {
+    /** The slot of {@code key}, or -1. */
+    int find(long key) {
         long[] k = keys;
         int mask = k.length - 1;
-        int i = home(key);
-        while (k[i] != key) {
-            if (k[i] == 0) {
-                return ABSENT;
+        for (int i = home(key); ; i = (i + 1) & mask) {
+            long at = k[i];
+            if (at == key) {
+                return i;
             }
-            i = (i + 1) & mask;
+            if (at == 0) {
+                return -1;
+            }
+        }
+    }
+
+    /** The value in slot {@code i} (a slot {@link #find} returned, with no change since). */
+    int valueAt(int i) {
+        return values[i];
+    }
+
+    /** Sets the value in slot {@code i} (a slot {@link #find} returned, with no change since). */
+    void setValueAt(int i, int value) {
+        values[i] = value;
+    }
+
+    /** Slots there are (for a sweep with {@link #keyAt}). */
+    int capacity() {
+        return keys.length;
+    }
+
+    /** The key in slot {@code i}, or 0. */
+    long keyAt(int i) {
+        return keys[i];
+    }
+
+    /** Removes {@code key}; returns its value, or {@link #ABSENT}. */
+    int remove(long key) {
+        int i = find(key);
+        if (i < 0) {
+            return ABSENT;
         }
         int old = values[i];
+        removeAt(i);
+        return old;
+    }
+
+    /** Removes the entry in slot {@code i} (a slot {@link #find} returned, with no change since). */
+    void removeAt(int i) {
+        long[] k = keys;
+        int mask = k.length - 1;
         size--;
         int hole = i;
         for (int j = (i + 1) & mask; k[j] != 0; j = (j + 1) & mask) {
@@ -86,7 +124,6 @@ final class AddressIndex {
             }
         }
         k[hole] = 0;
-        return old;
     }
 
     void clear() {

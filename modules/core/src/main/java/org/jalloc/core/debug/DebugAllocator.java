@@ -52,9 +52,13 @@ import org.jalloc.core.walk.InvariantSink;
  *  arrays but the sites and scopes, so tracking a block allocates no Java object (F, Z, P):
  *   records     block r = base[r], user[r], usable[r], underUsable[r], flags[r] (LIVE | QUARANTINED | REPORTED),
  *               allocSite[r], freeSite[r], scope[r], accesses[r]; unused records on a stack of indices
- *   live        user address → r, for every live block (F, Z, P, U or scoped views): an {@link AddressIndex}
- *   recent      ring of the last {@link #RECENT_FREES} frees: user address, usable size, alloc and free sites;
- *               searched (newest first) only when a pointer is not live, to tell a double free from a bad pointer
+ *   blocks      user address → r ≥ 0 for every live block (F, Z, P, U or scoped views), → -2 - i for a block
+ *               freed since, remembered in slot i of recent: an {@link AddressIndex}, so a free of a live block,
+ *               a double free and a bad pointer are each told apart by one lookup (a free then rewrites the value
+ *               in the slot it found: one probe per malloc, one per free)
+ *   recent      ring of the last {@link #RECENT_FREES} frees: user address, usable size, alloc and free sites. A mark
+ *               -2 - i is current while recentUser[i] is its address; once slot i is reused it is forgotten (the
+ *               pointer is then invalid), and each time the ring wraps a sweep drops forgotten marks from blocks
  *   quarantine  FIFO ring of the records of freed, poisoned blocks (P), at most {@link #QUARANTINE_BLOCKS} blocks and
  *               min({@link #QUARANTINE_BYTES}, capacity / 8) bytes; the underlying allocator still holds them
  *   sampled     (leaks only, no debug flags) base address → site of the sampled live blocks, with a counting
@@ -63,16 +67,17 @@ import org.jalloc.core.walk.InvariantSink;
  *
  * Invariants (checked through the block walk, {@link DebugInvariants}): DEBUG-1 every live block's red zones hold
  * {@link #RED}; DEBUG-2 every quarantined block holds {@link #POISON} from {@code base} to {@code base + underUsable}.
- * Tables: {@code live.get(user[r]) = r ⇔ flags[r] has LIVE}; {@code |live| = liveCount}.
+ * Tables: {@code blocks.get(user[r]) = r ⇔ flags[r] = LIVE}; a block freed in the last {@link #RECENT_FREES} frees
+ * and not allocated again maps to the slot of its latest free, {@code blocks.get(a) = -2 - i ∧ recentUser[i] = a}.
  *
  * <p>Algorithms:
  * <ol>
  *   <li>malloc(n): ask the engine for {@code front + max(n, 16) + 16} bytes (Z) or {@code n}; paint the zones; take a
  *       record (with its site under U or when sampled: a raw {@link Site}, formatted only if a report needs it); put
- *       it in {@code live}; hand out {@code base + front}. When the engine is full and the quarantine holds blocks,
+ *       it in {@code blocks}; hand out {@code base + front}. When the engine is full and the quarantine holds blocks,
  *       verify and release them all and try once more.</li>
- *   <li>free(p): find p in {@code live} (else search {@code recent}: {@link DoubleFreeException} naming both free
- *       sites, or {@link InvalidPointerException}); verify its zones (Z, {@link RedZoneException}); F: the engine's
+ *   <li>free(p): find p in {@code blocks} (a freed mark: {@link DoubleFreeException} naming both free sites from
+ *       {@code recent}; absent: {@link InvalidPointerException}); verify its zones (Z, {@link RedZoneException}); F: the engine's
  *       {@code usableSize} of the block is still what it was; P: verify the poison of the blocks this free pushes
  *       out of the quarantine ({@link UseAfterFreeException}) — every check before any change, so misuse leaves the
  *       heap as it was; then close the block's view scope, note the free in {@code recent}, poison the block and
@@ -145,8 +150,8 @@ public final class DebugAllocator extends ForwardingAllocator {
     private int unusedTop;
     private int records; // high water: records [0, records) have been used
 
-    /** User address → record of every live block. */
-    private final AddressIndex live = new AddressIndex();
+    /** User address → record of every live block, or → -2 - (its slot in recent) for a block freed since. */
+    private final AddressIndex blocks = new AddressIndex();
     private int liveCount;
 
     // the last RECENT_FREES frees, a ring
@@ -155,7 +160,6 @@ public final class DebugAllocator extends ForwardingAllocator {
     private final @Nullable Site[] recentAlloc = new Site[RECENT_FREES];
     private final @Nullable Site[] recentFree = new Site[RECENT_FREES];
     private int recentNext;
-    private int recentCount;
 
     // quarantined records, FIFO ring
     private final int[] quarantine = new int[QUARANTINE_RING];
@@ -399,7 +403,7 @@ public final class DebugAllocator extends ForwardingAllocator {
         if (sites || sampleNow()) {
             allocSite[r] = Site.capture(siteDepth);
         }
-        live.put(u, r);
+        blocks.put(u, r); // replaces the freed mark of an earlier block at the same address
         liveCount++;
         return u;
     }
@@ -424,9 +428,13 @@ public final class DebugAllocator extends ForwardingAllocator {
         }
         lock();
         try {
-            int r = requireLive("free", address);
+            int s = blocks.find(address);
+            int r = s < 0 ? AddressIndex.ABSENT : blocks.valueAt(s);
+            if (r < 0) {
+                throw misuse("free", address, r);
+            }
             verifyBeforeFree(r);
-            release(r, sites ? Site.capture(siteDepth) : null);
+            release(r, sites ? Site.capture(siteDepth) : null, s);
         } finally {
             unlock();
         }
@@ -473,20 +481,25 @@ public final class DebugAllocator extends ForwardingAllocator {
 
     /** Frees a verified live block (caller holds the lock). */
     private void release(int r, @Nullable Site site) {
+        release(r, site, -1);
+    }
+
+    /** Frees a verified live block whose entry in {@code blocks} is in slot {@code s} (-1: not known); caller holds the lock. */
+    private void release(int r, @Nullable Site site, int s) {
         if (!poison) {
             delegate.free(base[r]); // first: if the engine refuses (its own debugging), the tables stay as they were
         }
-        live.remove(user[r]);
         liveCount--;
         closeScope(r);
         int i = recentNext;
+        blocks.setValueAt(s >= 0 ? s : blocks.find(user[r]), -2 - i);
         recentUser[i] = user[r];
         recentUsable[i] = usable[r];
         recentAlloc[i] = allocSite[r];
         recentFree[i] = site;
         recentNext = (i + 1) & (RECENT_FREES - 1);
-        if (recentCount < RECENT_FREES) {
-            recentCount++;
+        if (recentNext == 0) {
+            forgetOldFrees();
         }
         if (poison) {
             heap.fill(base[r], underUsable[r], POISON);
@@ -501,6 +514,18 @@ public final class DebugAllocator extends ForwardingAllocator {
             }
         } else {
             dropRecord(r);
+        }
+    }
+
+    /** Drops from {@code blocks} the marks of frees the ring no longer holds (once per {@link #RECENT_FREES} frees). */
+    private void forgetOldFrees() {
+        for (int s = 0; s < blocks.capacity(); s++) {
+            long key;
+            int v;
+            // removeAt shifts a later entry into s: look at s again
+            while ((key = blocks.keyAt(s)) != 0 && (v = blocks.valueAt(s)) <= -2 && recentUser[-2 - v] != key) {
+                blocks.removeAt(s);
+            }
         }
     }
 
@@ -586,8 +611,8 @@ public final class DebugAllocator extends ForwardingAllocator {
                 return 0;
             }
             heap.copy(user[r], moved, Math.min(usable[r], size));
-            int nr = live.get(moved);
-            if (nr != AddressIndex.ABSENT && allocSite[r] != null && allocSite[nr] == null) {
+            int nr = blocks.get(moved);
+            if (nr >= 0 && allocSite[r] != null && allocSite[nr] == null) {
                 allocSite[nr] = allocSite[r];
             }
             release(r, sites ? Site.capture(siteDepth) : null);
@@ -733,21 +758,23 @@ public final class DebugAllocator extends ForwardingAllocator {
 
     /** The record of the live block at {@code address}, or the exception saying exactly why it is none (caller holds the lock). */
     private int requireLive(String op, long address) {
-        int r = live.get(address);
-        if (r != AddressIndex.ABSENT) {
+        int r = blocks.get(address);
+        if (r >= 0) {
             return r;
         }
-        for (int k = 1; k <= recentCount; k++) {
-            int i = (recentNext - k) & (RECENT_FREES - 1);
-            if (recentUser[i] == address) {
-                Site now = sites ? Site.capture(siteDepth) : null;
-                Site alloc = recentAlloc[i];
-                throw new DoubleFreeException(name + ": " + op + "(" + hex(address) + "): block already freed (" + recentUsable[i] + " bytes)"
-                        + allocatedAt(alloc) + "\n  first freed at:\n" + siteText(recentFree[i])
-                        + "  " + (op.equals("free") ? "freed again" : op) + " at:\n" + siteText(now), address);
-            }
+        throw misuse(op, address, r);
+    }
+
+    /** The exception for {@code op} on {@code address}, which {@code blocks} maps to {@code v} < 0 (caller holds the lock). */
+    private RuntimeException misuse(String op, long address, int v) {
+        if (v != AddressIndex.ABSENT && recentUser[-2 - v] == address) {
+            int i = -2 - v;
+            Site now = sites ? Site.capture(siteDepth) : null;
+            return new DoubleFreeException(name + ": " + op + "(" + hex(address) + "): block already freed (" + recentUsable[i] + " bytes)"
+                    + allocatedAt(recentAlloc[i]) + "\n  first freed at:\n" + siteText(recentFree[i])
+                    + "  " + (op.equals("free") ? "freed again" : op) + " at:\n" + siteText(now), address);
         }
-        throw new InvalidPointerException(name + ": " + op + "(" + hex(address) + "): not the start of a live block of this heap"
+        return new InvalidPointerException(name + ": " + op + "(" + hex(address) + "): not the start of a live block of this heap"
                 + (address < heap.start() || address >= heap.brk() ? " (outside the heap)" : ""), address);
     }
 
