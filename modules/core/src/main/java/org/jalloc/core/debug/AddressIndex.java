@@ -8,7 +8,7 @@ import java.util.Arrays;
  * touches a few adjacent array slots and allocates nothing. Not thread safe.
  *
  * <pre>
- *   keys[i]   address, or 0 for an empty slot      (load ≤ 1/2; capacity a power of two)
+ *   keys[i]   address, or 0 for an empty slot      (load ≤ 1/4, so probe runs stay short; capacity a power of two)
  *   values[i] the value of keys[i]
  * </pre>
  */
@@ -54,7 +54,7 @@ final class AddressIndex {
         }
         if (k[i] == 0) {
             k[i] = key;
-            if (++size * 2 > k.length) {
+            if (++size * 4 > k.length) {
                 values[i] = value;
                 grow();
                 return;
