@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -47,31 +48,46 @@ import org.jalloc.core.walk.InvariantSink;
  *   └───────────────────┴──────────────────────────────┴───────────────────────┘
  *   └─────────────── one block of the underlying allocator (its usableSize = underUsable) ────────┘
  *
- *  tables (one lock when the underlying allocator is concurrent; none when it has a single owner):
- *   blocks      user address → Block     every live block (F, Z, P, U or scoped views), and the last
- *               {@link #RECENT_FREES} freed ones (marked freed) to name the first free of a double free
- *   quarantine  FIFO of freed, poisoned blocks (P), at most {@link #QUARANTINE_BLOCKS} blocks and
+ *  tables (one lock when the underlying allocator is concurrent; none when it has a single owner), all primitive
+ *  arrays but the sites and scopes, so tracking a block allocates no Java object (F, Z, P):
+ *   records     block r = base[r], user[r], usable[r], underUsable[r], flags[r] (LIVE | QUARANTINED | REPORTED),
+ *               allocSite[r], freeSite[r], scope[r], accesses[r]; unused records on a stack of indices
+ *   blocks      user address → r ≥ 0 for every live block (F, Z, P, U or scoped views), → -2 - i for a block
+ *               freed since, remembered in slot i of recent: an {@link AddressIndex}, so a free of a live block,
+ *               a double free and a bad pointer are each told apart by one lookup (a free then rewrites the value
+ *               in the slot it found: one probe per malloc, one per free)
+ *   recent      ring of the last {@link #RECENT_FREES} frees: user address, usable size, alloc and free sites. A mark
+ *               -2 - i is current while recentUser[i] is its address; once slot i is reused it is forgotten (the
+ *               pointer is then invalid), and each time the ring wraps a sweep drops forgotten marks from blocks
+ *   quarantine  FIFO ring of the records of freed, poisoned blocks (P), at most {@link #QUARANTINE_BLOCKS} blocks and
  *               min({@link #QUARANTINE_BYTES}, capacity / 8) bytes; the underlying allocator still holds them
- *   recent      FIFO of the freed blocks {@code blocks} remembers
- *   sampled     (leaks only, no debug flags) base address → Block of the sampled live blocks, with a counting
+ *   sampled     (leaks only, no debug flags) base address → site of the sampled live blocks, with a counting
  *               filter so an unsampled free costs one array load
  * </pre>
  *
  * Invariants (checked through the block walk, {@link DebugInvariants}): DEBUG-1 every live block's red zones hold
  * {@link #RED}; DEBUG-2 every quarantined block holds {@link #POISON} from {@code base} to {@code base + underUsable}.
+ * Tables: {@code blocks.get(user[r]) = r ⇔ flags[r] = LIVE}; a block freed in the last {@link #RECENT_FREES} frees
+ * and not allocated again maps to the slot of its latest free, {@code blocks.get(a) = -2 - i ∧ recentUser[i] = a}.
  *
  * <p>Algorithms:
  * <ol>
- *   <li>malloc(n): ask the engine for {@code front + max(n, 16) + 16} bytes (Z) or {@code n}; paint the zones; record
- *       the block (with its site under U or when sampled); hand out {@code base + front}. When the engine is full and
- *       the quarantine holds blocks, verify and release them all and try once more.</li>
- *   <li>free(p): find p among the live blocks of {@code blocks} (else {@link DoubleFreeException} naming both free sites, or
- *       {@link InvalidPointerException}); verify its zones (Z, {@link RedZoneException}); F: the engine's
+ *   <li>malloc(n): ask the engine for {@code front + max(n, 16) + 16} bytes (Z) or {@code n}; paint the zones; take a
+ *       record (with its site under U or when sampled: a raw {@link Site}, formatted only if a report needs it); put
+ *       it in {@code blocks}; hand out {@code base + front}. When the engine is full and the quarantine holds blocks,
+ *       verify and release them all and try once more.</li>
+ *   <li>free(p): find p in {@code blocks} (a freed mark: {@link DoubleFreeException} naming both free sites from
+ *       {@code recent}; absent: {@link InvalidPointerException}); verify its zones (Z, {@link RedZoneException}); F: the engine's
  *       {@code usableSize} of the block is still what it was; P: verify the poison of the blocks this free pushes
  *       out of the quarantine ({@link UseAfterFreeException}) — every check before any change, so misuse leaves the
- *       heap as it was; then close the block's view scope, poison it and queue it (P) or free it in the engine.</li>
+ *       heap as it was; then close the block's view scope, note the free in {@code recent}, poison the block and
+ *       queue its record (P) or free it in the engine and drop its record.</li>
  *   <li>segment(p), asSegmentAllocator(): a view bound to a per-block arena (one of the heap's dependent arenas), closed
  *       when p is freed, so any later access throws {@link IllegalStateException}.</li>
+ *   <li>leaks without a debug letter: an allocation is sampled when a countdown (a random interval of mean
+ *       {@link LeakLevel#SAMPLE_INTERVAL}) reaches 0 — an unsampled allocation costs a decrement and no table entry;
+ *       a sampled one a raw capture and an entry in {@code sampled}. The report walks the engine's heap: every live
+ *       block is counted (totals), sampled ones are grouped by site, the rest in one group without a site.</li>
  * </ol>
  */
 public final class DebugAllocator extends ForwardingAllocator {
@@ -92,35 +108,16 @@ public final class DebugAllocator extends ForwardingAllocator {
     private static final int FILTER = 1 << 12;
     private static final MemorySegment RED_BYTES = filled(RED);
     private static final MemorySegment POISON_BYTES = filled(POISON);
+    private static final int QUARANTINE_RING = 512; // a power of two above QUARANTINE_BLOCKS + 1
+
+    private static final byte LIVE = 1;
+    private static final byte QUARANTINED = 2;
+    private static final byte REPORTED = 4;
 
     private static MemorySegment filled(byte b) {
         byte[] a = new byte[4096];
-        java.util.Arrays.fill(a, b);
+        Arrays.fill(a, b);
         return MemorySegment.ofArray(a);
-    }
-
-    /** One block the layer knows. */
-    static final class Block {
-        final long base;
-        final long user;
-        final long front;
-        long usable;
-        long underUsable;
-        @Nullable Site allocSite;
-        @Nullable Site freeSite;
-        @Nullable Arena scope;
-        @Nullable ArrayDeque<Site> accesses;
-        boolean freed;
-        boolean quarantined;
-        boolean reported;
-
-        Block(long base, long front, long usable, long underUsable) {
-            this.base = base;
-            this.user = base + front;
-            this.front = front;
-            this.usable = usable;
-            this.underUsable = underUsable;
-        }
     }
 
     private final DebugOptions options;
@@ -133,17 +130,44 @@ public final class DebugAllocator extends ForwardingAllocator {
     private final boolean sanity;
     private final boolean sites;
     private final LeakLevel leaks;
+    private final boolean sampling;
+    private final boolean sampleAll;
+    private final boolean recordsAccesses;
     private final int siteDepth;
     private final long quarantineBytesMax;
 
-    /** User address → block: every live block and the last {@link #RECENT_FREES} freed ones ({@code freed} set). */
-    private final AddressMap<Block> blocks = new AddressMap<>();
-    private int liveCount;
-    private final ArrayDeque<Block> quarantine = new ArrayDeque<>();
-    private long quarantineBytes;
-    private final ArrayDeque<Block> recentOrder = new ArrayDeque<>();
+    // records (struct of arrays), indexed by r; grown by doubling
+    private long[] base = new long[64];
+    private long[] user = new long[64];
+    private long[] usable = new long[64];
+    private long[] underUsable = new long[64];
+    private byte[] flags = new byte[64];
+    private @Nullable Site[] allocSite = new Site[64];
+    private @Nullable Site[] freeSite = new Site[64];
+    private @Nullable Arena[] scope = new Arena[64];
+    private @Nullable Object[] accesses = new Object[64]; // ArrayDeque<Site>
+    private int[] unused = new int[64];
+    private int unusedTop;
+    private int records; // high water: records [0, records) have been used
 
-    private final AddressMap<Block> sampled = new AddressMap<>();
+    /** User address → record of every live block, or → -2 - (its slot in recent) for a block freed since. */
+    private final AddressIndex blocks = new AddressIndex();
+    private int liveCount;
+
+    // the last RECENT_FREES frees, a ring
+    private final long[] recentUser = new long[RECENT_FREES];
+    private final long[] recentUsable = new long[RECENT_FREES];
+    private final @Nullable Site[] recentAlloc = new Site[RECENT_FREES];
+    private final @Nullable Site[] recentFree = new Site[RECENT_FREES];
+    private int recentNext;
+
+    // quarantined records, FIFO ring
+    private final int[] quarantine = new int[QUARANTINE_RING];
+    private int quarantineHead;
+    private int quarantineSize;
+    private long quarantineBytes;
+
+    private final AddressMap<Site> sampled = new AddressMap<>();
     private final int[] filter = new int[FILTER];
 
     private int countdown = 1 + ThreadLocalRandom.current().nextInt(2 * LeakLevel.SAMPLE_INTERVAL - 1);
@@ -162,6 +186,9 @@ public final class DebugAllocator extends ForwardingAllocator {
         this.sanity = options.has(DebugOptions.F);
         this.sites = options.has(DebugOptions.U);
         this.leaks = options.leaks();
+        this.sampling = leaks == LeakLevel.SIMPLE || leaks == LeakLevel.ADVANCED;
+        this.sampleAll = leaks == LeakLevel.PARANOID;
+        this.recordsAccesses = leaks == LeakLevel.ADVANCED || leaks == LeakLevel.PARANOID;
         this.siteDepth = leaks == LeakLevel.PARANOID ? Site.COMPLETE_DEPTH : Site.SHORT_DEPTH;
         this.quarantineBytesMax = Math.min(QUARANTINE_BYTES, heap.capacity() / 8);
     }
@@ -195,22 +222,68 @@ public final class DebugAllocator extends ForwardingAllocator {
         }
     }
 
+    // ---------------------------------------------------------------- records
+
+    /** A fresh record for a live block (caller holds the lock). */
+    private int newRecord(long b, long u, long usableBytes, long under) {
+        int r;
+        if (unusedTop > 0) {
+            r = unused[--unusedTop];
+        } else {
+            if (records == base.length) {
+                growRecords();
+            }
+            r = records++;
+        }
+        base[r] = b;
+        user[r] = u;
+        usable[r] = usableBytes;
+        underUsable[r] = under;
+        flags[r] = LIVE;
+        return r;
+    }
+
+    /** Returns record {@code r} to the unused stack, dropping its references (caller holds the lock). */
+    private void dropRecord(int r) {
+        flags[r] = 0;
+        allocSite[r] = null;
+        freeSite[r] = null;
+        scope[r] = null;
+        accesses[r] = null;
+        unused[unusedTop++] = r;
+    }
+
+    private void growRecords() {
+        int n = base.length * 2;
+        base = Arrays.copyOf(base, n);
+        user = Arrays.copyOf(user, n);
+        usable = Arrays.copyOf(usable, n);
+        underUsable = Arrays.copyOf(underUsable, n);
+        flags = Arrays.copyOf(flags, n);
+        allocSite = Arrays.copyOf(allocSite, n);
+        freeSite = Arrays.copyOf(freeSite, n);
+        scope = Arrays.copyOf(scope, n);
+        accesses = Arrays.copyOf(accesses, n);
+        unused = Arrays.copyOf(unused, n);
+    }
+
+    private int quarantined(int k) {
+        return quarantine[(quarantineHead + k) & (QUARANTINE_RING - 1)];
+    }
+
     // ---------------------------------------------------------------- sampling
 
     private boolean sampleNow() {
-        return switch (leaks) {
-            case DISABLED -> false;
-            case PARANOID -> true;
-            case SIMPLE, ADVANCED -> {
-                // A countdown to a random interval of mean SAMPLE_INTERVAL: no aliasing with periodic workloads, and
-                // an unsampled allocation costs a decrement. Threads race on it harmlessly (only the rate varies).
-                if (--countdown > 0) {
-                    yield false;
-                }
-                countdown = 1 + ThreadLocalRandom.current().nextInt(2 * LeakLevel.SAMPLE_INTERVAL - 1);
-                yield true;
-            }
-        };
+        if (sampleAll) {
+            return true;
+        }
+        // A countdown to a random interval of mean SAMPLE_INTERVAL: no aliasing with periodic workloads, and an
+        // unsampled allocation costs a decrement. Threads race on it harmlessly (only the rate varies).
+        if (!sampling || --countdown > 0) {
+            return false;
+        }
+        countdown = 1 + ThreadLocalRandom.current().nextInt(2 * LeakLevel.SAMPLE_INTERVAL - 1);
+        return true;
     }
 
     private static int filterSlot(long address) {
@@ -297,9 +370,7 @@ public final class DebugAllocator extends ForwardingAllocator {
         Site site = Site.capture(siteDepth);
         lock();
         try {
-            Block b = new Block(p, 0, 0, 0);
-            b.allocSite = site;
-            sampled.put(p, b);
+            sampled.put(p, site);
             filter[filterSlot(p)]++;
         } finally {
             unlock();
@@ -311,29 +382,30 @@ public final class DebugAllocator extends ForwardingAllocator {
         if (size > heap.capacity()) {
             return 0;
         }
-        long usable = Math.max(size, 16);
+        long payload = Math.max(size, 16);
         long front = zones ? alignment : 0;
-        long request = zones ? front + usable + ZONE : size;
-        long base = engineAllocate(aligned, alignment, request);
-        if (base == 0 && !quarantine.isEmpty()) {
+        long request = zones ? front + payload + ZONE : size;
+        long b = engineAllocate(aligned, alignment, request);
+        if (b == 0 && quarantineSize > 0) {
             flushQuarantine();
-            base = engineAllocate(aligned, alignment, request);
+            b = engineAllocate(aligned, alignment, request);
         }
-        if (base == 0) {
+        if (b == 0) {
             return 0;
         }
-        long under = delegate.usableSize(base);
-        Block b = new Block(base, front, zones ? usable : under, under);
+        long under = delegate.usableSize(b);
+        long u = b + front;
+        int r = newRecord(b, u, zones ? payload : under, under);
         if (zones) {
-            heap.fill(base, front, RED);
-            heap.fill(b.user + b.usable, under - front - b.usable, RED);
+            heap.fill(b, front, RED);
+            heap.fill(u + payload, under - front - payload, RED);
         }
         if (sites || sampleNow()) {
-            b.allocSite = Site.capture(siteDepth);
+            allocSite[r] = Site.capture(siteDepth);
         }
-        blocks.put(b.user, b); // replaces a freed block remembered at the same address
+        blocks.put(u, r); // replaces the freed mark of an earlier block at the same address
         liveCount++;
-        return b.user;
+        return u;
     }
 
     private long engineAllocate(boolean aligned, long alignment, long request) {
@@ -356,9 +428,13 @@ public final class DebugAllocator extends ForwardingAllocator {
         }
         lock();
         try {
-            Block b = requireLive("free", address);
-            verifyBeforeFree(b);
-            release(b, sites ? Site.capture(siteDepth) : null);
+            int s = blocks.find(address);
+            int r = s < 0 ? AddressIndex.ABSENT : blocks.valueAt(s);
+            if (r < 0) {
+                throw misuse("free", address, r);
+            }
+            verifyBeforeFree(r);
+            release(r, sites ? Site.capture(siteDepth) : null, s);
         } finally {
             unlock();
         }
@@ -376,81 +452,108 @@ public final class DebugAllocator extends ForwardingAllocator {
     }
 
     /** Every check of a free, before any change: zones, the engine's view of the block, the quarantine it pushes out. */
-    private void verifyBeforeFree(Block b) {
+    private void verifyBeforeFree(int r) {
         if (zones) {
-            verifyZones("free", b);
+            verifyZones("free", r);
         }
         if (sanity) {
-            long under = delegate.usableSize(b.base);
-            if (under != b.underUsable) {
-                throw new HeapCorruptionException(name + ": free(" + hex(b.user) + "): the allocator's usable size of the block at "
-                        + hex(b.base) + " changed from " + b.underUsable + " to " + under + " while it was live (its metadata was overwritten)"
-                        + allocatedAt(b), b.user);
+            long under = delegate.usableSize(base[r]);
+            if (under != underUsable[r]) {
+                throw new HeapCorruptionException(name + ": free(" + hex(user[r]) + "): the allocator's usable size of the block at "
+                        + hex(base[r]) + " changed from " + underUsable[r] + " to " + under + " while it was live (its metadata was overwritten)"
+                        + allocatedAt(r), user[r]);
             }
         }
         if (poison) {
-            long bytes = quarantineBytes + b.underUsable;
-            int count = quarantine.size() + 1;
-            for (Block q : quarantine) {
+            long bytes = quarantineBytes + underUsable[r];
+            int count = quarantineSize + 1;
+            for (int k = 0; k < quarantineSize; k++) {
                 if (count <= QUARANTINE_BLOCKS && bytes <= quarantineBytesMax) {
                     break;
                 }
+                int q = quarantined(k);
                 verifyPoison(q);
                 count--;
-                bytes -= q.underUsable;
+                bytes -= underUsable[q];
             }
         }
     }
 
     /** Frees a verified live block (caller holds the lock). */
-    private void release(Block b, @Nullable Site freeSite) {
+    private void release(int r, @Nullable Site site) {
+        release(r, site, -1);
+    }
+
+    /** Frees a verified live block whose entry in {@code blocks} is in slot {@code s} (-1: not known); caller holds the lock. */
+    private void release(int r, @Nullable Site site, int s) {
         if (!poison) {
-            delegate.free(b.base); // first: if the engine refuses (its own debugging), the tables stay as they were
+            delegate.free(base[r]); // first: if the engine refuses (its own debugging), the tables stay as they were
         }
-        b.freeSite = freeSite;
-        closeScope(b);
-        b.freed = true;
         liveCount--;
-        recentOrder.addLast(b);
-        if (recentOrder.size() > RECENT_FREES) {
-            Block old = recentOrder.removeFirst();
-            if (blocks.get(old.user) == old) {
-                blocks.remove(old.user);
-            }
+        closeScope(r);
+        int i = recentNext;
+        blocks.setValueAt(s >= 0 ? s : blocks.find(user[r]), -2 - i);
+        recentUser[i] = user[r];
+        recentUsable[i] = usable[r];
+        recentAlloc[i] = allocSite[r];
+        recentFree[i] = site;
+        recentNext = (i + 1) & (RECENT_FREES - 1);
+        if (recentNext == 0) {
+            forgetOldFrees();
         }
         if (poison) {
-            heap.fill(b.base, b.underUsable, POISON);
-            b.quarantined = true;
-            quarantine.addLast(b);
-            quarantineBytes += b.underUsable;
-            while (!quarantine.isEmpty() && (quarantine.size() > QUARANTINE_BLOCKS || quarantineBytes > quarantineBytesMax)) {
+            heap.fill(base[r], underUsable[r], POISON);
+            flags[r] = QUARANTINED;
+            freeSite[r] = site;
+            accesses[r] = null;
+            quarantine[(quarantineHead + quarantineSize) & (QUARANTINE_RING - 1)] = r;
+            quarantineSize++;
+            quarantineBytes += underUsable[r];
+            while (quarantineSize > 0 && (quarantineSize > QUARANTINE_BLOCKS || quarantineBytes > quarantineBytesMax)) {
                 evict();
+            }
+        } else {
+            dropRecord(r);
+        }
+    }
+
+    /** Drops from {@code blocks} the marks of frees the ring no longer holds (once per {@link #RECENT_FREES} frees). */
+    private void forgetOldFrees() {
+        for (int s = 0; s < blocks.capacity(); s++) {
+            long key;
+            int v;
+            // removeAt shifts a later entry into s: look at s again
+            while ((key = blocks.keyAt(s)) != 0 && (v = blocks.valueAt(s)) <= -2 && recentUser[-2 - v] != key) {
+                blocks.removeAt(s);
             }
         }
     }
 
     private void evict() {
-        Block q = quarantine.removeFirst();
-        quarantineBytes -= q.underUsable;
-        q.quarantined = false;
-        delegate.free(q.base);
+        int q = quarantine[quarantineHead];
+        quarantineHead = (quarantineHead + 1) & (QUARANTINE_RING - 1);
+        quarantineSize--;
+        quarantineBytes -= underUsable[q];
+        long b = base[q];
+        dropRecord(q);
+        delegate.free(b);
     }
 
     private void flushQuarantine() {
-        for (Block q : quarantine) {
-            verifyPoison(q);
+        for (int k = 0; k < quarantineSize; k++) {
+            verifyPoison(quarantined(k));
         }
-        while (!quarantine.isEmpty()) {
+        while (quarantineSize > 0) {
             evict();
         }
     }
 
-    private static void closeScope(Block b) {
-        Arena scope = b.scope;
-        if (scope != null) {
-            b.scope = null;
+    private void closeScope(int r) {
+        Arena s = scope[r];
+        if (s != null) {
+            scope[r] = null;
             try {
-                scope.close();
+                s.close();
             } catch (IllegalStateException alreadyEndedByTheHeap) {
                 // the heap was reset or closed: the views are dead already
             }
@@ -486,33 +589,33 @@ public final class DebugAllocator extends ForwardingAllocator {
         }
         lock();
         try {
-            Block b = requireLive("realloc", address);
+            int r = requireLive("realloc", address);
             if (size == 0) {
-                verifyBeforeFree(b);
-                release(b, sites ? Site.capture(siteDepth) : null);
+                verifyBeforeFree(r);
+                release(r, sites ? Site.capture(siteDepth) : null);
                 return 0;
             }
             if (zones) {
-                verifyZones("realloc", b);
+                verifyZones("realloc", r);
             }
-            touched(b);
+            touched(r);
             if (size > heap.capacity()) {
                 return 0;
             }
-            if (expandInPlace(b, size)) {
+            if (expandInPlace(r, size)) {
                 return address;
             }
-            verifyBeforeFree(b); // before the new block exists: a failed check leaves the heap as it was
+            verifyBeforeFree(r); // before the new block exists: a failed check leaves the heap as it was
             long moved = allocateTracked(16, size, false);
             if (moved == 0) {
                 return 0;
             }
-            heap.copy(b.user, moved, Math.min(b.usable, size));
-            Block nb = blocks.get(moved);
-            if (nb != null && b.allocSite != null && nb.allocSite == null) {
-                nb.allocSite = b.allocSite;
+            heap.copy(user[r], moved, Math.min(usable[r], size));
+            int nr = blocks.get(moved);
+            if (nr >= 0 && allocSite[r] != null && allocSite[nr] == null) {
+                allocSite[nr] = allocSite[r];
             }
-            release(b, sites ? Site.capture(siteDepth) : null);
+            release(r, sites ? Site.capture(siteDepth) : null);
             return moved;
         } finally {
             unlock();
@@ -532,38 +635,39 @@ public final class DebugAllocator extends ForwardingAllocator {
         }
         lock();
         try {
-            Block b = requireLive("tryExpand", address);
+            int r = requireLive("tryExpand", address);
             if (zones) {
-                verifyZones("tryExpand", b);
+                verifyZones("tryExpand", r);
             }
-            touched(b);
+            touched(r);
             if (size > heap.capacity()) {
                 return false;
             }
-            return expandInPlace(b, size);
+            return expandInPlace(r, size);
         } finally {
             unlock();
         }
     }
 
     /** Resizes in place through the engine, repainting the rear zone; caller holds the lock and verified the zones. */
-    private boolean expandInPlace(Block b, long size) {
-        long usable = Math.max(size, 16);
+    private boolean expandInPlace(int r, long size) {
+        long payload = Math.max(size, 16);
         if (!zones) {
-            if (!delegate.tryExpand(b.base, size)) {
+            if (!delegate.tryExpand(base[r], size)) {
                 return false;
             }
-            b.underUsable = delegate.usableSize(b.base);
-            b.usable = b.underUsable;
+            underUsable[r] = delegate.usableSize(base[r]);
+            usable[r] = underUsable[r];
             return true;
         }
-        if (!delegate.tryExpand(b.base, b.front + usable + ZONE)) {
+        long front = user[r] - base[r];
+        if (!delegate.tryExpand(base[r], front + payload + ZONE)) {
             return false;
         }
-        long under = delegate.usableSize(b.base);
-        b.usable = usable;
-        b.underUsable = under;
-        heap.fill(b.user + usable, under - b.front - usable, RED);
+        long under = delegate.usableSize(base[r]);
+        usable[r] = payload;
+        underUsable[r] = under;
+        heap.fill(user[r] + payload, under - front - payload, RED);
         return true;
     }
 
@@ -576,8 +680,7 @@ public final class DebugAllocator extends ForwardingAllocator {
         }
         lock();
         try {
-            Block b = requireLive("usableSize", address);
-            return b.usable;
+            return usable[requireLive("usableSize", address)];
         } finally {
             unlock();
         }
@@ -593,22 +696,22 @@ public final class DebugAllocator extends ForwardingAllocator {
         }
         lock();
         try {
-            Block b = requireLive("segment", address);
-            touched(b);
-            return scopedView(b, b.usable);
+            int r = requireLive("segment", address);
+            touched(r);
+            return scopedView(r, usable[r]);
         } finally {
             unlock();
         }
     }
 
     /** A view of the block's first {@code length} bytes that dies when the block is freed (caller holds the lock). */
-    private MemorySegment scopedView(Block b, long length) {
-        Arena scope = b.scope;
-        if (scope == null) {
-            scope = heap.dependentArena();
-            b.scope = scope;
+    private MemorySegment scopedView(int r, long length) {
+        Arena s = scope[r];
+        if (s == null) {
+            s = heap.dependentArena();
+            scope[r] = s;
         }
-        return heap.slice(b.user, length).reinterpret(scope, NO_CLEANUP);
+        return heap.slice(user[r], length).reinterpret(s, NO_CLEANUP);
     }
 
     @Override
@@ -629,20 +732,20 @@ public final class DebugAllocator extends ForwardingAllocator {
             }
             lock();
             try {
-                Block b = requireLive("asSegmentAllocator", a);
-                return scopedView(b, byteSize);
+                return scopedView(requireLive("asSegmentAllocator", a), byteSize);
             } finally {
                 unlock();
             }
         };
     }
 
-    private void touched(Block b) {
-        if ((leaks == LeakLevel.ADVANCED || leaks == LeakLevel.PARANOID) && b.allocSite != null) {
-            ArrayDeque<Site> a = b.accesses;
+    @SuppressWarnings("unchecked") // accesses holds only ArrayDeque<Site>
+    private void touched(int r) {
+        if (recordsAccesses && allocSite[r] != null) {
+            @Nullable ArrayDeque<Site> a = (@Nullable ArrayDeque<Site>) accesses[r];
             if (a == null) {
                 a = new ArrayDeque<>();
-                b.accesses = a;
+                accesses[r] = a;
             }
             a.addFirst(Site.capture(Site.SHORT_DEPTH));
             while (a.size() > LeakLevel.RECENT_ACCESSES) {
@@ -653,25 +756,34 @@ public final class DebugAllocator extends ForwardingAllocator {
 
     // ---------------------------------------------------------------- checks
 
-    /** The live block at {@code address}, or the exception saying exactly why it is none (caller holds the lock). */
-    private Block requireLive(String op, long address) {
-        Block b = blocks.get(address);
-        if (b != null && !b.freed) {
-            return b;
+    /** The record of the live block at {@code address}, or the exception saying exactly why it is none (caller holds the lock). */
+    private int requireLive(String op, long address) {
+        int r = blocks.get(address);
+        if (r >= 0) {
+            return r;
         }
-        Block gone = b;
-        if (gone != null) {
+        throw misuse(op, address, r);
+    }
+
+    /** The exception for {@code op} on {@code address}, which {@code blocks} maps to {@code v} < 0 (caller holds the lock). */
+    private RuntimeException misuse(String op, long address, int v) {
+        if (v != AddressIndex.ABSENT && recentUser[-2 - v] == address) {
+            int i = -2 - v;
             Site now = sites ? Site.capture(siteDepth) : null;
-            throw new DoubleFreeException(name + ": " + op + "(" + hex(address) + "): block already freed (" + gone.usable + " bytes)"
-                    + allocatedAt(gone) + "\n  first freed at:\n" + siteText(gone.freeSite)
+            return new DoubleFreeException(name + ": " + op + "(" + hex(address) + "): block already freed (" + recentUsable[i] + " bytes)"
+                    + allocatedAt(recentAlloc[i]) + "\n  first freed at:\n" + siteText(recentFree[i])
                     + "  " + (op.equals("free") ? "freed again" : op) + " at:\n" + siteText(now), address);
         }
-        throw new InvalidPointerException(name + ": " + op + "(" + hex(address) + "): not the start of a live block of this heap"
+        return new InvalidPointerException(name + ": " + op + "(" + hex(address) + "): not the start of a live block of this heap"
                 + (address < heap.start() || address >= heap.brk() ? " (outside the heap)" : ""), address);
     }
 
-    private String allocatedAt(Block b) {
-        return b.allocSite == null ? (sites ? "" : " (add U to debug= to record sites)") : "\n  allocated at:\n" + b.allocSite.format("    ");
+    private String allocatedAt(int r) {
+        return allocatedAt(allocSite[r]);
+    }
+
+    private String allocatedAt(@Nullable Site s) {
+        return s == null ? (sites ? "" : " (add U to debug= to record sites)") : "\n  allocated at:\n" + s.format("    ");
     }
 
     private String siteText(@Nullable Site s) {
@@ -691,50 +803,52 @@ public final class DebugAllocator extends ForwardingAllocator {
         return -1;
     }
 
-    /** The first damaged red-zone byte of {@code b}, or -1. */
-    private long damagedZone(Block b) {
-        long bad = mismatch(b.base, b.front, RED_BYTES);
+    /** The first damaged red-zone byte of record {@code r}, or -1. */
+    private long damagedZone(int r) {
+        long bad = mismatch(base[r], user[r] - base[r], RED_BYTES);
         if (bad >= 0) {
             return bad;
         }
-        long rear = b.user + b.usable;
-        return mismatch(rear, b.base + b.underUsable - rear, RED_BYTES);
+        long rear = user[r] + usable[r];
+        return mismatch(rear, base[r] + underUsable[r] - rear, RED_BYTES);
     }
 
-    private void verifyZones(String op, Block b) {
-        long bad = damagedZone(b);
+    private void verifyZones(String op, int r) {
+        long bad = damagedZone(r);
         if (bad >= 0) {
-            throw new RedZoneException(zoneMessage(op, b, bad), b.user);
+            throw new RedZoneException(zoneMessage(op, r, bad), user[r]);
         }
     }
 
-    private String zoneMessage(String op, Block b, long bad) {
-        boolean under = bad < b.user;
-        long zoneStart = under ? b.base : b.user + b.usable;
-        long zoneEnd = under ? b.user : b.base + b.underUsable;
+    private String zoneMessage(String op, int r, long bad) {
+        long u = user[r];
+        boolean under = bad < u;
+        long zoneStart = under ? base[r] : u + usable[r];
+        long zoneEnd = under ? u : base[r] + underUsable[r];
         long shown = Math.min(16, zoneEnd - zoneStart);
-        long offset = bad - b.user;
-        return name + ": " + op + "(" + hex(b.user) + "): red zone " + (under ? "before" : "after") + " block " + hex(b.user)
-                + " (" + b.usable + " bytes) overwritten at payload offset " + offset + " (" + (under ? "underrun" : "overrun")
+        long offset = bad - u;
+        return name + ": " + op + "(" + hex(u) + "): red zone " + (under ? "before" : "after") + " block " + hex(u)
+                + " (" + usable[r] + " bytes) overwritten at payload offset " + offset + " (" + (under ? "underrun" : "overrun")
                 + "): zone bytes found [" + bytes(zoneStart, shown) + (shown < zoneEnd - zoneStart ? " ..." : "") + "], expected cc"
-                + allocatedAt(b);
+                + allocatedAt(r);
     }
 
-    private void verifyPoison(Block q) {
-        if (q.reported) {
+    private void verifyPoison(int q) {
+        if ((flags[q] & REPORTED) != 0) {
             return; // reported once; the block leaves quarantine with its damage
         }
-        long bad = mismatch(q.base, q.underUsable, POISON_BYTES);
+        long bad = mismatch(base[q], underUsable[q], POISON_BYTES);
         if (bad >= 0) {
-            q.reported = true;
-            throw new UseAfterFreeException(poisonMessage(q, bad), q.user);
+            flags[q] |= REPORTED;
+            throw new UseAfterFreeException(poisonMessage(q, bad), user[q]);
         }
     }
 
-    private String poisonMessage(Block q, long bad) {
-        return name + ": write after free into block " + hex(q.user) + " (" + q.usable + " bytes): first changed byte at payload offset "
-                + (bad - q.user) + " (" + hex(bad) + "): found " + String.format("0x%02x", heap.getByte(bad) & 0xFF) + ", expected 0x6b"
-                + "\n  freed at:\n" + siteText(q.freeSite) + (q.allocSite == null ? "" : "  allocated at:\n" + q.allocSite.format("    "));
+    private String poisonMessage(int q, long bad) {
+        Site alloc = allocSite[q];
+        return name + ": write after free into block " + hex(user[q]) + " (" + usable[q] + " bytes): first changed byte at payload offset "
+                + (bad - user[q]) + " (" + hex(bad) + "): found " + String.format("0x%02x", heap.getByte(bad) & 0xFF) + ", expected 0x6b"
+                + "\n  freed at:\n" + siteText(freeSite[q]) + (alloc == null ? "" : "  allocated at:\n" + alloc.format("    "));
     }
 
     private String bytes(long from, long n) {
@@ -758,27 +872,19 @@ public final class DebugAllocator extends ForwardingAllocator {
     public void verify() {
         lock();
         try {
-            for (Block b : liveBlocks()) {
-                if (zones) {
-                    verifyZones("verify", b);
+            if (zones) {
+                for (int r = 0; r < records; r++) {
+                    if (flags[r] == LIVE) {
+                        verifyZones("verify", r);
+                    }
                 }
             }
-            for (Block q : quarantine) {
-                verifyPoison(q);
+            for (int k = 0; k < quarantineSize; k++) {
+                verifyPoison(quarantined(k));
             }
         } finally {
             unlock();
         }
-    }
-
-    private List<Block> liveBlocks() {
-        List<Block> all = new ArrayList<>(liveCount);
-        blocks.forEach(b -> {
-            if (!b.freed) {
-                all.add(b);
-            }
-        });
-        return all;
     }
 
     // ---------------------------------------------------------------- leaks
@@ -804,37 +910,45 @@ public final class DebugAllocator extends ForwardingAllocator {
             return LeakReport.disabled(name);
         }
         Map<Key, long[]> counts = new HashMap<>();
-        Map<Key, List<List<String>>> accesses = new HashMap<>();
+        Map<Key, List<List<String>>> recent = new HashMap<>();
         long[] total = new long[2];
-        java.util.function.BiConsumer<Block, Long> add = (b, bytes) -> {
-            Key k = new Key(b.allocSite == null ? List.of() : b.allocSite.frames());
+        Tally add = (site, touches, bytes) -> {
+            Key k = new Key(site == null ? List.of() : site.frames());
             long[] c = counts.computeIfAbsent(k, x -> new long[2]);
             c[0]++;
             c[1] += bytes;
             total[0]++;
             total[1] += bytes;
-            if (b.accesses != null && !accesses.containsKey(k)) {
-                accesses.put(k, b.accesses.stream().map(Site::frames).toList());
+            if (touches != null && !recent.containsKey(k)) {
+                recent.put(k, touches.stream().map(Site::frames).toList());
             }
         };
         if (tracks) {
-            for (Block b : liveBlocks()) {
-                add.accept(b, b.usable);
+            for (int r = 0; r < records; r++) {
+                if (flags[r] == LIVE) {
+                    @SuppressWarnings("unchecked") // accesses holds only ArrayDeque<Site>
+                    @Nullable ArrayDeque<Site> touches = (@Nullable ArrayDeque<Site>) accesses[r];
+                    add.block(allocSite[r], touches, usable[r]);
+                }
             }
         } else {
-            Block unsampled = new Block(0, 0, 0, 0);
-            Inspection.of(delegate).heapWalk().walkExtents((kind, start, size, payload, usable) -> {
+            Inspection.of(delegate).heapWalk().walkExtents((kind, start, size, payload, usableBytes) -> {
                 if (kind == ExtentKind.ALLOCATED) {
-                    Block s = sampled.get(payload);
-                    add.accept(s != null ? s : unsampled, usable);
+                    add.block(sampled.get(payload), null, usableBytes);
                 }
                 return true;
             });
         }
         List<LeakReport.Group> groups = new ArrayList<>();
-        counts.forEach((k, c) -> groups.add(new LeakReport.Group(k.frames(), c[0], c[1], accesses.getOrDefault(k, List.of()))));
+        counts.forEach((k, c) -> groups.add(new LeakReport.Group(k.frames(), c[0], c[1], recent.getOrDefault(k, List.of()))));
         groups.sort(Comparator.comparingLong(LeakReport.Group::bytes).reversed().thenComparing(g -> -g.blocks()));
         return new LeakReport(name, leaks, total[0], total[1], groups);
+    }
+
+    /** One live block into the report's groups. */
+    @FunctionalInterface
+    private interface Tally {
+        void block(@Nullable Site site, @Nullable ArrayDeque<Site> touches, long bytes);
     }
 
     // ---------------------------------------------------------------- close
@@ -898,23 +1012,22 @@ public final class DebugAllocator extends ForwardingAllocator {
 
         @Override
         public void walkExtents(ExtentVisitor visitor) {
-            // Engine payload → block, built per walk (the walk is O(heap) anyway), so malloc and free keep one table.
-            AddressMap<Block> byBase = new AddressMap<>();
-            for (Block b : liveBlocks()) {
-                byBase.put(b.base, b);
+            // Engine payload → record, built per walk (the walk is O(heap) anyway), so malloc and free keep one table.
+            AddressIndex byBase = new AddressIndex();
+            for (int r = 0; r < records; r++) {
+                if (flags[r] != 0) {
+                    byBase.put(base[r], r);
+                }
             }
-            for (Block q : quarantine) {
-                byBase.put(q.base, q);
-            }
-            under.walkExtents((kind, start, size, payload, usable) -> {
+            under.walkExtents((kind, start, size, payload, usableBytes) -> {
                 if (kind == ExtentKind.ALLOCATED) {
-                    Block b = byBase.get(payload);
-                    if (b != null) {
-                        return b.quarantined ? visitor.extent(ExtentKind.METADATA, start, size, 0, 0)
-                                : visitor.extent(kind, start, size, b.user, b.usable);
+                    int r = byBase.get(payload);
+                    if (r != AddressIndex.ABSENT) {
+                        return (flags[r] & QUARANTINED) != 0 ? visitor.extent(ExtentKind.METADATA, start, size, 0, 0)
+                                : visitor.extent(kind, start, size, user[r], usable[r]);
                     }
                 }
-                return visitor.extent(kind, start, size, payload, usable);
+                return visitor.extent(kind, start, size, payload, usableBytes);
             });
         }
 
@@ -956,18 +1069,21 @@ public final class DebugAllocator extends ForwardingAllocator {
         if (!zones) {
             return;
         }
-        liveBlocks().forEach(b -> {
-            long bad = damagedZone(b);
-            if (bad >= 0) {
-                sink.violation(DebugInvariants.DEBUG_1, bad, zoneMessage("check", b, bad), "cc", String.format("%02x", heap.getByte(bad) & 0xFF));
+        for (int r = 0; r < records; r++) {
+            if (flags[r] == LIVE) {
+                long bad = damagedZone(r);
+                if (bad >= 0) {
+                    sink.violation(DebugInvariants.DEBUG_1, bad, zoneMessage("check", r, bad), "cc", String.format("%02x", heap.getByte(bad) & 0xFF));
+                }
             }
-        });
+        }
     }
 
     @Enforces(DebugInvariants.DEBUG_2)
     private void checkQuarantine(InvariantSink sink) {
-        for (Block q : quarantine) {
-            long bad = mismatch(q.base, q.underUsable, POISON_BYTES);
+        for (int k = 0; k < quarantineSize; k++) {
+            int q = quarantined(k);
+            long bad = mismatch(base[q], underUsable[q], POISON_BYTES);
             if (bad >= 0) {
                 sink.violation(DebugInvariants.DEBUG_2, bad, poisonMessage(q, bad), "6b", String.format("%02x", heap.getByte(bad) & 0xFF));
             }
@@ -983,7 +1099,7 @@ public final class DebugAllocator extends ForwardingAllocator {
     public int quarantined() {
         lock();
         try {
-            return quarantine.size();
+            return quarantineSize;
         } finally {
             unlock();
         }
