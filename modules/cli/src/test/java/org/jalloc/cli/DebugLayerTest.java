@@ -37,14 +37,15 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The debug layer (issue 24) on every allocator of {@code ./jalloc list}: a 1-byte overrun, a 1-byte underrun, a
  * write after free, a read after free through a view, a double free and a leaked block are each caught and reported
  * with the right site (this class's frames). slab runs with its own SLUB-style {@code debug=FZPU} under the generic
- * layer's scoped views and sites.
+ * layer's scoped views and sites; stack, arena and pool with their discipline's layer (no quarantine: the poison of a
+ * freed block is verified when its bytes are handed out again).
  */
 class DebugLayerTest {
     private static final long HEAP = 8L << 20;
 
-    /** Every allocator of {@code ./jalloc list} but those with a discipline (stack, arena, pool), which refuse the layer. */
+    /** Every allocator of {@code ./jalloc list}: stack, arena and pool through their discipline's layer (DisciplineDebug). */
     static Stream<String> allocators() {
-        return AllocatorTypes.all().stream().map(AllocatorType::name).filter(n -> !disciplined(n));
+        return AllocatorTypes.all().stream().map(AllocatorType::name);
     }
 
     static Stream<String> disciplinedAllocators() {
@@ -52,28 +53,44 @@ class DebugLayerTest {
     }
 
     private static boolean disciplined(String name) {
-        try (Allocator a = Allocators.create(name, 64L << 20)) { // stack's default frame area is 8 MiB
+        try (Allocator a = Allocators.create(spec(name), HEAP)) {
             return DisciplineFuzz.kindOf(a) != null;
         }
     }
 
+    /** The spec of {@code name} on this test's heap: stack's frame area fits it, pool's objects hold the largest request. */
+    private static String spec(String name) {
+        return switch (name) {
+            case "stack" -> "stack:size=1M";
+            case "pool" -> "pool:object=1024";
+            default -> name;
+        };
+    }
+
     @ParameterizedTest
     @MethodSource("disciplinedAllocators")
-    void allocatorsWithADisciplineRefuseTheLayerWithOneClearLine(String name) {
-        for (String option : List.of(":debug=FZPU", ":leaks=simple")) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Allocators.create(name + option, 64L << 20));
-            assertTrue(e.getMessage().contains("not supported"), e.getMessage());
+    void allocatorsWithADisciplineKeepItUnderTheLayer(String name) {
+        for (String option : List.of("debug=FZPU", "leaks=simple", "debug=P,leaks=paranoid")) {
+            try (Allocator plain = Allocators.create(spec(name), HEAP); Allocator a = Allocators.create(with(spec(name), option), HEAP)) {
+                assertEquals(DisciplineFuzz.kindOf(plain), DisciplineFuzz.kindOf(a), option);
+                assertTrue(a.name().contains(option), a.name());
+            }
         }
     }
 
     @Test
-    void everyAllocatorWithoutADisciplineIsCovered() {
+    void everyAllocatorIsCovered() {
         assertTrue(allocators().toList().containsAll(List.of("first-fit", "next-fit", "best-fit", "segregated", "boundary-tag", "tlsf",
-                "buddy", "slab", "thread-cache", "dense")), allocators().toList().toString());
+                "buddy", "slab", "slub", "slob", "thread-cache", "dense", "stack", "arena", "pool")), allocators().toList().toString());
+        assertEquals(java.util.Set.of("stack", "arena", "pool"), java.util.Set.copyOf(disciplinedAllocators().toList()));
+    }
+
+    private static String with(String spec, String options) {
+        return spec + (spec.contains(":") ? "," : ":") + options;
     }
 
     private static Allocator debug(String name) {
-        return Allocators.create(name + ":debug=FZPU,leaks=paranoid", HEAP);
+        return Allocators.create(with(spec(name), "debug=FZPU,leaks=paranoid"), HEAP);
     }
 
     private static Heap heap(Allocator a) {
@@ -162,8 +179,8 @@ class DebugLayerTest {
             view.set(ValueLayout.JAVA_LONG, 0, 7);
             MemorySegment fromAdapter = a.asSegmentAllocator().allocate(32, 8);
             long q = a.offsetOf(fromAdapter);
+            a.free(q); // newest first: a stack frees only its newest block
             a.free(p);
-            a.free(q);
             assertThrows(IllegalStateException.class, () -> view.get(ValueLayout.JAVA_LONG, 0));
             assertThrows(IllegalStateException.class, () -> fromAdapter.get(ValueLayout.JAVA_BYTE, 0));
         }

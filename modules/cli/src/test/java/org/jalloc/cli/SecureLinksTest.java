@@ -143,7 +143,7 @@ class SecureLinksTest {
 
     @Test
     void badInputIsOneLineAndExit2() {
-        for (String spec : List.of("tlsf:secure=maybe", "stack:debug=Q", "stack:debug=F", "arena:leaks=simple", "pool:debug=FZPU",
+        for (String spec : List.of("tlsf:secure=maybe", "stack:debug=Q", "stack:debug=FX", "arena:leaks=loud", "pool:debug=FZPU,leaks=0",
                 "first-fit:secure=on", "dense:secure=on")) {
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();

@@ -202,6 +202,11 @@ public final class ArenaAllocator extends AbstractAllocator implements RegionAll
         return (int) d;
     }
 
+    /** Throws what {@link #release} would throw for {@code mark}, changing nothing. */
+    void checkRelease(long mark) {
+        openDepth(mark);
+    }
+
     /** Bytes between the heap start and the bump pointer (live, dead and padding). */
     public long used() {
         return top - start;

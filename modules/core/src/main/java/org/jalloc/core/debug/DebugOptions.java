@@ -141,11 +141,12 @@ public record DebugOptions(int flags, LeakLevel leaks) {
             boolean own = type.options().stream().anyMatch(o -> o.key().equals(key));
             if (!type.debugLayer() && !own && (key.equals("debug") || key.equals("leaks"))) {
                 throw new IllegalArgumentException("allocator " + type.name() + ": option " + key + " is not supported: the debug layer"
-                        + " (debug=, leaks=) is not offered on stack, arena and pool (docs/debugging.md); options: " + type.usage());
+                        + " (debug=, leaks=) is not offered on " + type.name() + " (docs/debugging.md); options: " + type.usage());
             }
             if (own) {
                 rest.put(key, value);
-                if (key.equals("debug") && !value.isBlank() && !value.equals("-") && !value.equalsIgnoreCase("none")) {
+                // A type outside the generic layer that declares debug= (stack, arena, pool) does all of it itself.
+                if (type.debugLayer() && key.equals("debug") && !value.isBlank() && !value.equals("-") && !value.equalsIgnoreCase("none")) {
                     // The type's own debugging (slab's SLUB letters) checks the blocks; the generic layer scopes the
                     // views and, with U, records sites too, so a double free names both free sites.
                     flags |= OWN | VIEWS | (value.toUpperCase(Locale.ROOT).indexOf('U') >= 0 ? U : 0);
