@@ -28,13 +28,13 @@ import org.jalloc.core.UseAfterFreeException;
 import org.jalloc.core.debug.DebugAllocator;
 import org.jalloc.core.debug.DebugInvariants;
 import org.jalloc.core.debug.DebugOptions;
+import org.jalloc.core.debug.LayeredWalk;
 import org.jalloc.core.debug.Site;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.spi.ForwardingAllocator;
 import org.jalloc.core.walk.Enforces;
 import org.jalloc.core.walk.ExtentKind;
 import org.jalloc.core.walk.ExtentVisitor;
-import org.jalloc.core.walk.FreeEntryVisitor;
 import org.jalloc.core.walk.HeapWalk;
 import org.jalloc.core.walk.Inspection;
 import org.jalloc.core.walk.InvariantSink;
@@ -87,14 +87,8 @@ abstract sealed class DisciplineDebug extends ForwardingAllocator permits Discip
     static final byte POISON = DebugAllocator.POISON;
     static final long ZONE = DebugAllocator.ZONE;
 
-    private static final MemorySegment RED_BYTES = filled(RED);
-    private static final MemorySegment POISON_BYTES = filled(POISON);
-
-    private static MemorySegment filled(byte b) {
-        byte[] a = new byte[4096];
-        java.util.Arrays.fill(a, b);
-        return MemorySegment.ofArray(a);
-    }
+    private static final MemorySegment RED_BYTES = LayeredWalk.RED_BYTES;
+    private static final MemorySegment POISON_BYTES = LayeredWalk.POISON_BYTES;
 
     /** One block the layer knows. */
     static final class Block {
@@ -629,15 +623,7 @@ abstract sealed class DisciplineDebug extends ForwardingAllocator permits Discip
     }
 
     private long mismatch(long from, long length, MemorySegment expected) {
-        MemorySegment memory = heap.memory();
-        for (long off = 0; off < length; off += expected.byteSize()) {
-            long n = Math.min(expected.byteSize(), length - off);
-            long m = MemorySegment.mismatch(expected, 0, n, memory, from + off, from + off + n);
-            if (m >= 0) {
-                return from + off + m;
-            }
-        }
-        return -1;
+        return LayeredWalk.mismatch(heap, from, length, expected);
     }
 
     private long damagedZone(Block b) {
@@ -777,26 +763,9 @@ abstract sealed class DisciplineDebug extends ForwardingAllocator permits Discip
     }
 
     /** The engine's walk as the caller sees the heap: a live block's extent carries the caller's payload and usable size. */
-    private final class Walk implements HeapWalk {
-        private final HeapWalk under;
-
+    private final class Walk extends LayeredWalk {
         Walk(HeapWalk under) {
-            this.under = under;
-        }
-
-        @Override
-        public Heap heap() {
-            return under.heap();
-        }
-
-        @Override
-        public long walkStart() {
-            return under.walkStart();
-        }
-
-        @Override
-        public long walkEnd() {
-            return under.walkEnd();
+            super(under);
         }
 
         @Override
@@ -813,33 +782,7 @@ abstract sealed class DisciplineDebug extends ForwardingAllocator permits Discip
         }
 
         @Override
-        public void walkFreeStructures(FreeEntryVisitor visitor) {
-            under.walkFreeStructures(visitor);
-        }
-
-        @Override
-        public boolean coalescesImmediately() {
-            return under.coalescesImmediately();
-        }
-
-        @Override
-        public long payloadAlignment() {
-            return under.payloadAlignment();
-        }
-
-        @Override
-        public long externalMetadataBytes() {
-            return under.externalMetadataBytes();
-        }
-
-        @Override
-        public String describeList(int list) {
-            return under.describeList(list);
-        }
-
-        @Override
-        public void checkInvariants(InvariantSink sink) {
-            under.checkInvariants(sink);
+        protected void checkLayer(InvariantSink sink) {
             checkZones(sink);
             checkPending(sink);
         }

@@ -31,7 +31,6 @@ import org.jalloc.core.spi.ForwardingAllocator;
 import org.jalloc.core.walk.Enforces;
 import org.jalloc.core.walk.ExtentKind;
 import org.jalloc.core.walk.ExtentVisitor;
-import org.jalloc.core.walk.FreeEntryVisitor;
 import org.jalloc.core.walk.HeapWalk;
 import org.jalloc.core.walk.Inspection;
 import org.jalloc.core.walk.InvariantSink;
@@ -106,19 +105,13 @@ public final class DebugAllocator extends ForwardingAllocator {
 
     private static final java.util.function.Consumer<MemorySegment> NO_CLEANUP = s -> {};
     private static final int FILTER = 1 << 12;
-    private static final MemorySegment RED_BYTES = filled(RED);
-    private static final MemorySegment POISON_BYTES = filled(POISON);
+    private static final MemorySegment RED_BYTES = LayeredWalk.RED_BYTES;
+    private static final MemorySegment POISON_BYTES = LayeredWalk.POISON_BYTES;
     private static final int QUARANTINE_RING = 512; // a power of two above QUARANTINE_BLOCKS + 1
 
     private static final byte LIVE = 1;
     private static final byte QUARANTINED = 2;
     private static final byte REPORTED = 4;
-
-    private static MemorySegment filled(byte b) {
-        byte[] a = new byte[4096];
-        Arrays.fill(a, b);
-        return MemorySegment.ofArray(a);
-    }
 
     private final DebugOptions options;
     private final String name;
@@ -792,15 +785,7 @@ public final class DebugAllocator extends ForwardingAllocator {
 
     /** The first byte of {@code [from, from + length)} that is not {@code expected}'s byte, or -1. */
     private long mismatch(long from, long length, MemorySegment expected) {
-        MemorySegment memory = heap.memory();
-        for (long off = 0; off < length; off += expected.byteSize()) {
-            long n = Math.min(expected.byteSize(), length - off);
-            long m = MemorySegment.mismatch(expected, 0, n, memory, from + off, from + off + n);
-            if (m >= 0) {
-                return from + off + m;
-            }
-        }
-        return -1;
+        return LayeredWalk.mismatch(heap, from, length, expected);
     }
 
     /** The first damaged red-zone byte of record {@code r}, or -1. */
@@ -988,26 +973,9 @@ public final class DebugAllocator extends ForwardingAllocator {
      * usable size; a quarantined block is METADATA (the debug layer holds it); the layer's invariants join the
      * engine's.
      */
-    private final class Walk implements HeapWalk {
-        private final HeapWalk under;
-
+    private final class Walk extends LayeredWalk {
         Walk(HeapWalk under) {
-            this.under = under;
-        }
-
-        @Override
-        public Heap heap() {
-            return under.heap();
-        }
-
-        @Override
-        public long walkStart() {
-            return under.walkStart();
-        }
-
-        @Override
-        public long walkEnd() {
-            return under.walkEnd();
+            super(under);
         }
 
         @Override
@@ -1032,33 +1000,7 @@ public final class DebugAllocator extends ForwardingAllocator {
         }
 
         @Override
-        public void walkFreeStructures(FreeEntryVisitor visitor) {
-            under.walkFreeStructures(visitor);
-        }
-
-        @Override
-        public boolean coalescesImmediately() {
-            return under.coalescesImmediately();
-        }
-
-        @Override
-        public long payloadAlignment() {
-            return under.payloadAlignment();
-        }
-
-        @Override
-        public long externalMetadataBytes() {
-            return under.externalMetadataBytes();
-        }
-
-        @Override
-        public String describeList(int list) {
-            return under.describeList(list);
-        }
-
-        @Override
-        public void checkInvariants(InvariantSink sink) {
-            under.checkInvariants(sink);
+        protected void checkLayer(InvariantSink sink) {
             checkZones(sink);
             checkQuarantine(sink);
         }
