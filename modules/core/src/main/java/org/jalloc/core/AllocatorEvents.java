@@ -25,7 +25,9 @@ import org.jalloc.core.spi.Observation;
  *       allocator emits nothing.</li>
  *   <li>{@code org.jalloc.PagesReturned}, {@code org.jalloc.Trim}, {@code org.jalloc.SlowPath}: as they happen.</li>
  * </ul>
- * With no recording running, an event costs a countdown subtraction per allocation and a volatile read per call.
+ * With no recording running and no request pending, a call costs one read of a static volatile flag that nothing
+ * writes meanwhile (no per-allocation counter is written): samples count only the bytes requested while a recording
+ * runs.
  */
 public final class AllocatorEvents {
     private AllocatorEvents() {}

@@ -36,6 +36,11 @@ import org.jalloc.core.walk.Inspectable;
  * can name ({@code BuddyAllocator.create(n).heap()}), although this package is not exported to them. For the same
  * reason the observability state (JFR's statistics request, JMX's snapshot) is package-private and reached through
  * {@link Observation}.
+ *
+ * <p>Observation costs nothing while nobody observes: {@link #malloc}, {@link #alignedAlloc} and {@link #free} test
+ * one static volatile flag, {@code observing}, written only when a JFR recording starts or stops or a statistics or
+ * snapshot request comes or is served. Only then does a call count down to its next allocation sample or serve its
+ * allocator's request.
  */
 public abstract class AbstractAllocator implements Allocator {
     /** Every payload is aligned to this (the x86-64 malloc guarantee); it is also the smallest usable size. */
@@ -44,12 +49,41 @@ public abstract class AbstractAllocator implements Allocator {
     /** The heap this allocator manages. */
     protected final Heap heap;
     private final String name;
-    /** Requested bytes until the next allocation sample (races between threads only blur the sampling). */
+    /**
+     * The one test on the fast path of {@link #malloc} and {@link #free}: true while a JFR recording runs or some
+     * allocator has a statistics or snapshot request pending ({@link #due}). A static field that is written only when
+     * that changes, so with nothing observing, a call reads one shared, never-written word and writes nothing: no
+     * per-allocator counter is written on every malloc (which, on an allocator shared by threads, made every malloc a
+     * cache-line transfer between cores), and the sampling code is compiled out as never taken.
+     */
+    private static volatile boolean observing;
+    /** Whether a JFR recording is running (kept by {@link RecordingWatch}). */
+    private static volatile boolean recording;
+    /** How many allocators have a request pending ({@link #due} != 0). */
+    private static final java.util.concurrent.atomic.AtomicInteger PENDING = new java.util.concurrent.atomic.AtomicInteger();
+    private static final java.lang.invoke.VarHandle DUE;
+
+    static {
+        try {
+            DUE = java.lang.invoke.MethodHandles.lookup().findVarHandle(AbstractAllocator.class, "due", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+        RecordingWatch.start();
+    }
+
+    /** {@link #due}'s bit for JFR's periodic statistics ({@code AllocatorEvents.watch}, through {@link Observation}). */
+    static final int STATISTICS_DUE = 1;
+    /** {@link #due}'s bit for a JMX read of this allocator's MBean: the next call refreshes {@link #snapshot}. */
+    static final int SNAPSHOT_DUE = 2;
+
+    /**
+     * Requested bytes until the next allocation sample, counted while a recording runs (races between threads only
+     * blur the sampling).
+     */
     private long sampleCountdown = AllocatorEvents.sampleBytes();
-    /** Set by JFR's periodic hook for watched allocators ({@code AllocatorEvents.watch}, through {@link Observation}). */
-    volatile boolean statisticsDue;
-    /** Set when a JMX client read this allocator's MBean: the next call refreshes {@link #snapshot}. */
-    volatile boolean snapshotDue;
+    /** The requests the next call serves: {@link #STATISTICS_DUE} and {@link #SNAPSHOT_DUE} bits. */
+    private volatile int due;
     /** The statistics a calling thread took last for JMX, and when (System.currentTimeMillis()). */
     volatile @Nullable AllocatorStats snapshot;
     volatile long snapshotMillis;
@@ -117,13 +151,18 @@ public abstract class AbstractAllocator implements Allocator {
             return 0;
         }
         long a = allocate(size);
-        observe(size, a);
+        if (observing) {
+            observe(size, a);
+        }
         return a;
     }
 
-    /** The JFR side of an allocation: a sample every {@link AllocatorEvents#sampleBytes()}, statistics when due. */
+    /**
+     * The JFR and JMX side of an allocation, reached only while {@link #observing}: a sample every
+     * {@link AllocatorEvents#sampleBytes()} while a recording runs, statistics when due.
+     */
     private void observe(long size, long address) {
-        if ((sampleCountdown -= Math.max(size, 1)) < 0) {
+        if (recording && (sampleCountdown -= Math.max(size, 1)) < 0) {
             long weight = AllocatorEvents.sampleBytes() - sampleCountdown;
             sampleCountdown = AllocatorEvents.sampleBytes();
             AllocationSampleEvent e = new AllocationSampleEvent();
@@ -136,8 +175,65 @@ public abstract class AbstractAllocator implements Allocator {
                 e.commit();
             }
         }
-        if (statisticsDue || snapshotDue) {
+        if (due != 0) {
             refreshStatistics();
+        }
+    }
+
+    /** Marks {@code bit} ({@link #STATISTICS_DUE} or {@link #SNAPSHOT_DUE}) due: the next call serves it. */
+    final void request(int bit) {
+        int before = (int) DUE.getAndBitwiseOr(this, bit);
+        if (before == 0 && PENDING.incrementAndGet() == 1) {
+            updateObserving();
+        }
+    }
+
+    /** Whether {@code bit} is requested and not served yet. */
+    final boolean requested(int bit) {
+        return (due & bit) != 0;
+    }
+
+    /** Takes this allocator's requests, leaving none: the bits that were set. */
+    private int takeRequests() {
+        int taken = (int) DUE.getAndSet(this, 0);
+        if (taken != 0 && PENDING.decrementAndGet() == 0) {
+            updateObserving();
+        }
+        return taken;
+    }
+
+    /** Recomputes {@link #observing} after {@link #recording} or {@link #PENDING} changed (each change calls it). */
+    private static synchronized void updateObserving() {
+        observing = recording || PENDING.get() > 0;
+    }
+
+    /**
+     * Keeps {@link #recording} true while any JFR recording runs: a listener on the recorder's state, and a look at
+     * the running recordings when the recorder is already up (a {@code -XX:StartFlightRecording} before the first
+     * allocator). Never starts the recorder itself.
+     */
+    private static final class RecordingWatch implements jdk.jfr.FlightRecorderListener {
+        static void start() {
+            jdk.jfr.FlightRecorder.addListener(new RecordingWatch());
+        }
+
+        @Override
+        public void recorderInitialized(jdk.jfr.FlightRecorder recorder) {
+            update(recorder);
+        }
+
+        @Override
+        public void recordingStateChanged(jdk.jfr.Recording changed) {
+            update(jdk.jfr.FlightRecorder.getFlightRecorder());
+        }
+
+        private static void update(jdk.jfr.FlightRecorder recorder) {
+            boolean running = false;
+            for (jdk.jfr.Recording r : recorder.getRecordings()) {
+                running |= r.getState() == jdk.jfr.RecordingState.RUNNING;
+            }
+            recording = running;
+            updateObserving();
         }
     }
 
@@ -146,10 +242,9 @@ public abstract class AbstractAllocator implements Allocator {
      * statistics event, whichever asked.
      */
     private void refreshStatistics() {
-        boolean jmx = snapshotDue;
-        boolean jfr = statisticsDue;
-        snapshotDue = false;
-        statisticsDue = false;
+        int taken = takeRequests();
+        boolean jmx = (taken & SNAPSHOT_DUE) != 0;
+        boolean jfr = (taken & STATISTICS_DUE) != 0;
         HeapStatisticsEvent e = new HeapStatisticsEvent();
         if (!jmx && !e.isEnabled()) {
             return;
@@ -260,7 +355,7 @@ public abstract class AbstractAllocator implements Allocator {
         if (address != 0) {
             deallocate(address);
         }
-        if (statisticsDue || snapshotDue) {
+        if (observing && due != 0) {
             refreshStatistics();
         }
     }
@@ -280,7 +375,9 @@ public abstract class AbstractAllocator implements Allocator {
             return 0;
         }
         long a = allocateAligned(alignment, size);
-        observe(size, a);
+        if (observing) {
+            observe(size, a);
+        }
         return a;
     }
 

@@ -32,17 +32,17 @@ public final class Observation {
 
     /** JFR's periodic hook: the engine's next call commits its statistics event. */
     public static void markStatisticsDue(AbstractAllocator engine) {
-        engine.statisticsDue = true;
+        engine.request(AbstractAllocator.STATISTICS_DUE);
     }
 
     /** Whether JFR's periodic hook asked for the engine's statistics and its next call has not committed them yet. */
     public static boolean statisticsDue(AbstractAllocator engine) {
-        return engine.statisticsDue;
+        return engine.requested(AbstractAllocator.STATISTICS_DUE);
     }
 
     /** A JMX read: the engine's next call refreshes its snapshot. */
     public static void requestSnapshot(AbstractAllocator engine) {
-        engine.snapshotDue = true;
+        engine.request(AbstractAllocator.SNAPSHOT_DUE);
     }
 
     /** Takes a snapshot now, on the calling thread (which must be allowed to walk the heap). */
