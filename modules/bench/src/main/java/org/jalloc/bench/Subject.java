@@ -18,6 +18,7 @@ import org.jalloc.core.walk.Inspection;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
+import org.openjdk.jmh.annotations.CompilerControl;
 
 /**
  * What a workload benchmark allocates from: a jalloc allocator, a peer (what a Java or C user would pick instead)
@@ -129,6 +130,7 @@ abstract class Subject implements AutoCloseable {
         }
 
         @Override
+        @CompilerControl(CompilerControl.Mode.INLINE)
         public void allocate(int slot, long size) {
             long p = addresses.malloc(size);
             if (p == 0) {
@@ -138,8 +140,75 @@ abstract class Subject implements AutoCloseable {
         }
 
         @Override
+        @CompilerControl(CompilerControl.Mode.INLINE)
         public void release(int slot) {
             addresses.free(blocks[slot]);
+        }
+    }
+
+    /**
+     * A table of slots calling a jalloc {@link Allocator} directly. Every handle's {@code allocate} and {@code release}
+     * are compiled inline into the benchmark ({@link CompilerControl.Mode#INLINE}, natives' {@link SlotTable} too): left
+     * to itself C2 sometimes compiles {@code allocate} alone first, and when that code exceeds {@code InlineSmallCode}
+     * (2,500 bytes; a malloc path with its FFM bounds and liveness checks is 2,500-4,000) the benchmark then calls it
+     * instead of inlining it, a 4-5 ns swing on a 20 ns pair that depends on compile order, not on the allocator.
+     */
+    static final class DirectHandle implements Handle {
+        private final String name;
+        private final Allocator allocator;
+        private final long[] blocks;
+
+        DirectHandle(String name, Allocator allocator, int slots) {
+            this.name = name;
+            this.allocator = allocator;
+            this.blocks = new long[slots];
+        }
+
+        @Override
+        @CompilerControl(CompilerControl.Mode.INLINE)
+        public void allocate(int slot, long size) {
+            long p = allocator.malloc(size);
+            if (p == 0) {
+                throw outOfMemory(name, size);
+            }
+            blocks[slot] = p;
+        }
+
+        @Override
+        @CompilerControl(CompilerControl.Mode.INLINE)
+        public void release(int slot) {
+            allocator.free(blocks[slot]);
+        }
+    }
+
+    /** A table of slots calling thread-cache through one explicit cache (see {@link DirectHandle}). */
+    static final class CacheHandle implements Handle {
+        private final String name;
+        private final ThreadCacheAllocator allocator;
+        private final ThreadCache cache;
+        private final long[] blocks;
+
+        CacheHandle(String name, ThreadCacheAllocator allocator, ThreadCache cache, int slots) {
+            this.name = name;
+            this.allocator = allocator;
+            this.cache = cache;
+            this.blocks = new long[slots];
+        }
+
+        @Override
+        @CompilerControl(CompilerControl.Mode.INLINE)
+        public void allocate(int slot, long size) {
+            long p = allocator.malloc(cache, size);
+            if (p == 0) {
+                throw outOfMemory(name, size);
+            }
+            blocks[slot] = p;
+        }
+
+        @Override
+        @CompilerControl(CompilerControl.Mode.INLINE)
+        public void release(int slot) {
+            allocator.free(cache, blocks[slot]);
         }
     }
 
@@ -228,28 +297,11 @@ abstract class Subject implements AutoCloseable {
 
         /**
          * Calls the allocator directly, not through {@link #addresses()}: one interface layer less on the measured
-         * path, so the allocator's malloc and free inline into the benchmark as they did before the address API
-         * existed (the pair of issue 16's side-by-side run compares against that harness).
+         * path (see {@link DirectHandle}).
          */
         @Override
         Handle handle(int slots) {
-            Allocator a = allocator;
-            long[] blocks = new long[slots];
-            return new Handle() {
-                @Override
-                public void allocate(int slot, long size) {
-                    long p = a.malloc(size);
-                    if (p == 0) {
-                        throw outOfMemory(name, size);
-                    }
-                    blocks[slot] = p;
-                }
-
-                @Override
-                public void release(int slot) {
-                    a.free(blocks[slot]);
-                }
-            };
+            return new DirectHandle(name, allocator, slots);
         }
 
         @Override
@@ -292,27 +344,10 @@ abstract class Subject implements AutoCloseable {
             return true;
         }
 
-        /** Calls the allocator with its cache directly (see {@link Jalloc#handle}). */
+        /** Calls the allocator with its cache directly (see {@link CacheHandle}). */
         @Override
         Handle handle(int slots) {
-            ThreadCacheAllocator a = allocator;
-            ThreadCache cache = a.newCache();
-            long[] blocks = new long[slots];
-            return new Handle() {
-                @Override
-                public void allocate(int slot, long size) {
-                    long p = a.malloc(cache, size);
-                    if (p == 0) {
-                        throw outOfMemory(name, size);
-                    }
-                    blocks[slot] = p;
-                }
-
-                @Override
-                public void release(int slot) {
-                    a.free(cache, blocks[slot]);
-                }
-            };
+            return new CacheHandle(name, allocator, allocator.newCache(), slots);
         }
 
         @Override
