@@ -77,6 +77,15 @@ public abstract class ThreadRegistry<T extends Object> {
     /** Called on the attaching thread after a new implicit record was registered, no lock held (e.g. a sweep). */
     protected void attached(T record) {}
 
+    /**
+     * The lookup hint itself, for an allocator that inlines the first step of {@link #current()} into its fast path
+     * (one load less than through the registry): read it only, trusting a slot only when its record's owner is the
+     * calling thread, as {@link #current()} does; only the registry stores into it.
+     */
+    public final @Nullable Object[] hints() {
+        return hint;
+    }
+
     /** The hint slot of thread {@code t}. */
     public static int hintSlot(Thread t) {
         return (int) t.threadId() & (HINT_SLOTS - 1);
