@@ -25,9 +25,8 @@ import org.jalloc.core.spi.Observation;
  *       allocator emits nothing.</li>
  *   <li>{@code org.jalloc.PagesReturned}, {@code org.jalloc.Trim}, {@code org.jalloc.SlowPath}: as they happen.</li>
  * </ul>
- * With no recording running and no request pending, a call costs one read of a static volatile flag that nothing
- * writes meanwhile (no per-allocation counter is written): samples count only the bytes requested while a recording
- * runs.
+ * While no recording runs (and no JMX client has read an MBean), the allocators' fast paths test a constant the JIT
+ * folds away; samples count only the bytes requested while a recording runs.
  */
 public final class AllocatorEvents {
     private AllocatorEvents() {}
