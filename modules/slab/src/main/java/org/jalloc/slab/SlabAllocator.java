@@ -121,6 +121,11 @@ import org.jalloc.core.walk.HeapWalk;
  * reported on free (a buffer overrun), broken poison on the next alloc of the object (a write after free), both by
  * the checker at any time (SLAB-4, SLAB-5), each naming the cache, the object and its last sites.
  *
+ * <h2>Secure mode ({@code secure=on}, SEC-1)</h2>
+ * The links of on-slab free slots, of every cache, stored XOR-ed with one random key per heap ({@link #links}) and
+ * checked at every pop ({@link SlabLayer#nextFree}). A round in a magazine is linked from the magazine's array, outside
+ * the heap, and joins its slab's free list (encoded) when the magazine is flushed.
+ *
  * <h2>Misuse detected in O(1), nothing changed</h2>
  * The caches' screen ({@link SlabCache}), plus: an object of a cache created with {@link #newCache} passed to
  * {@code free}/{@code realloc}/{@code usableSize} ({@link WrongCacheException}), an address inside a large block

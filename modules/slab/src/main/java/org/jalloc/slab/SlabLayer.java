@@ -62,7 +62,12 @@ import org.jalloc.core.walk.Inspection;
  * <pre>
  *   on-slab free slot:  | link | marker = slot ^ FREE_TAG | ...    state[slot / 16] = SLOT_FREE
  *   on-slab live slot:  | the caller's bytes (anything)   | ...    state[slot / 16] = SLOT_LIVE
+ *   link word, secure=off: next free slot (0: none)    secure=on: next ^ key ^ swab(address of the link word)
  * </pre>
+ * With {@code secure=on} (the allocator's {@link org.jalloc.core.spi.SecureLinks}, one key per heap) every link is
+ * stored encoded and every pop decodes it and checks it before the list head moves ({@link #nextFree}): a write after
+ * free into the link word is refused there, nothing changed. Off, a link access costs one branch on a final field.
+ * Off-slab slabs keep no link in their objects: their free list is the bufctl array in the descriptor.
  *
  * <h2>Invariants (spec/invariants.md)</h2>
  * <ul>
@@ -74,6 +79,8 @@ import org.jalloc.core.walk.Inspection;
  *       {@code Σ inuse}, match the cache's counters.</li>
  *   <li>SLAB-3: {@code color ≡ 0 (mod colorUnit) ∧ color <= slack}, so {@code color + capacity · slot <= avail}: no
  *       object crosses the slab's end or runs into the on-slab header.</li>
+ *   <li>SEC-1 ({@code secure=on}): every on-slab link decodes to 0 or a free slot of the same slab
+ *       ({@link #checkedNext}); the walk reads links decoded but unchecked, so a bad one is a SLAB-1 violation.</li>
  * </ul>
  * (SLAB-4 and SLAB-5 are {@link Debug}'s, SLAB-7 {@link SlabCache}'s; {@link SlabWalk} checks them all.)
  *

@@ -43,7 +43,8 @@ import org.jalloc.core.walk.HeapWalk;
  *  page (4096 bytes, no header: the descriptor is outside the heap)
  *  | hdr | payload ....... | hdr | free ........... | hdr | payload | hdr | free |
  *   live block: +0 size (bytes, header included)   +8 check = header ^ size ^ LIVE_TAG
- *   free block: +0 size                             +8 next free block of the page (address), 0 at the end
+ *   free block: +0 size                             +8 next free block of the page (address), 0 at the end;
+ *                                                      secure=on: stored as next ^ key ^ swab(block + 8)
  *  descriptor of frame f:  kind[f] (NONE, PAGE, LARGE, LARGE_TAIL, FREED_LARGE), order[f], free[f] (bytes),
  *                          head[f] (first free block, page offset, -1 none), next[f]/prev[f]/list[f] (page lists),
  *                          live bits (a payload starts at the granule), freed bits (a payload there was freed)
@@ -62,6 +63,9 @@ import org.jalloc.core.walk.HeapWalk;
  *   <li>SLOB-4: the descriptors agree with buddy: every PAGE is an allocated order-0 block, every LARGE an allocated
  *       block of its order with LARGE_TAIL on its other pages, every allocated buddy block one of them; free buddy
  *       pages are NONE or FREED_LARGE.</li>
+ *   <li>SEC-1 ({@code secure=on}, {@link SecureLinks}): every free block's link decodes to 0 or to a free block of the
+ *       same page after it ({@link #checkedNext}), checked before a first fit or a free follows it; the walk reads
+ *       the links decoded but unchecked, so a bad one is a SLOB-2 violation. Off: one branch on a final field per link.</li>
  * </ul>
  * BUDDY-1..5 of the page allocator are checked too.
  *
