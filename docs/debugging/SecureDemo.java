@@ -13,10 +13,15 @@ public class SecureDemo {
                 a.malloc(48); // q lies between two live blocks
                 long usable = a.usableSize(q);
                 a.free(q);
-                for (long k = 0; k < (spec.startsWith("slub") ? usable : 8); k += 8) {
-                    heap.putLong(q + k, 0x4141414141414141L); // the write after free
+                // slob keeps the link in the block's 16-byte header, before the payload: the stray write reaches it
+                // as an overrun of the block before or through a stale pointer into a merged block
+                long from = spec.startsWith("slob") ? q - 8 : q;
+                long to = spec.startsWith("slub") ? q + usable : from + 8;
+                for (long k = from; k < to; k += 8) {
+                    heap.putLong(k, 0x4141414141414141L); // the write after free
                 }
-                System.out.println("=== " + spec + ": free(0x" + Long.toHexString(q) + "), then 'A's written into it, then malloc(48)");
+                System.out.println("=== " + spec + ": free(0x" + Long.toHexString(q) + "), then 'A's written "
+                        + (from < q ? "over its header's link word (0x" + Long.toHexString(from) + ")" : "into it") + ", then malloc(48)");
                 try {
                     for (int i = 0; i < 8; i++) {
                         a.malloc(48);

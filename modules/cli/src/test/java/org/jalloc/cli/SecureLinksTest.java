@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 
+import org.jalloc.check.HeapChecker;
 import org.jalloc.core.Allocator;
 import org.jalloc.core.AllocatorInfo;
 import org.jalloc.core.Allocators;
@@ -32,10 +33,23 @@ class SecureLinksTest {
     private static final long HEAP = 8L << 20;
     private static final long STRAY = 0x4141414141414141L;
 
-    /** The allocators offering secure=, each in a spec that keeps links in free blocks. */
+    /**
+     * The allocators offering secure=, each in a spec that keeps links in free blocks (slab without magazines: a
+     * round in a magazine is linked from the magazine's array, outside the heap, and reaches its slab's free list only
+     * when the magazine is flushed).
+     */
     static Stream<String> secureSpecs() {
         return Stream.of("first-fit:list=lifo", "next-fit:list=address", "best-fit:list=lifo", "segregated", "segregated:list=address",
-                "boundary-tag", "boundary-tag:footers=all", "tlsf", "buddy", "pool", "slub");
+                "boundary-tag", "boundary-tag:footers=all", "tlsf", "buddy", "pool", "slub", "slab:magazines=off", "slob");
+    }
+
+    /**
+     * The word of the freed block {@code q} that holds its link: SLOB keeps it in the block's 16-byte header, before
+     * the payload (a stray write reaches it as an overrun of the block before, or through a stale pointer into a
+     * block merged since); the others in the payload's first word.
+     */
+    private static long linkWord(String spec, long q) {
+        return spec.startsWith("slob") ? q - 8 : q;
     }
 
     @Test
@@ -45,7 +59,7 @@ class SecureLinksTest {
                 .map(AllocatorInfo::name).toList());
         // thread-cache encodes its own per-class lists (its SecureLinksTest breaks and checks them)
         assertEquals(Set.of("first-fit", "next-fit", "best-fit", "segregated", "boundary-tag", "tlsf", "buddy", "pool", "slub",
-                "thread-cache"), offering);
+                "slab", "slob", "thread-cache"), offering);
     }
 
     private static String with(String spec, String option) {
@@ -71,7 +85,7 @@ class SecureLinksTest {
                     heap(a).putLong(q + k, STRAY);
                 }
             } else {
-                heap(a).putLong(q, STRAY); // the first word of the freed payload: the next link
+                heap(a).putLong(linkWord(spec, q), STRAY); // the word of the freed block that holds its next link
             }
             FreeListCorruptionException caught = null;
             byte[] before = null;
@@ -112,7 +126,7 @@ class SecureLinksTest {
                 a.free(r);
                 a.free(q); // q's first word is now the link of a free block (merged with r or not)
                 Heap h = heap(a);
-                long word = spec.startsWith("slub") ? -1 : h.getLong(q);
+                long word = spec.startsWith("slub") ? -1 : h.getLong(linkWord(spec, q));
                 boolean plain = word == 0 || (word >= h.start() && word < h.brk());
                 if (!spec.startsWith("slub")) {
                     assertEquals(!on, plain, spec + (on ? ": an encoded link looks like no address: " : ": a plain link: ") + Long.toHexString(word));
@@ -133,6 +147,31 @@ class SecureLinksTest {
                 new PrintWriter(out, true), new PrintWriter(err, true));
         assertEquals(0, exit, err.toString());
         assertTrue(out.toString().contains("\"violations\":0"), out.toString());
+    }
+
+    @ParameterizedTest
+    @MethodSource("slabSpecsBeyondTheTable")
+    void slabWithMagazinesOffSlabCachesAndItsOwnDebugRunsCleanWithSecureLinks(String spec) {
+        theFuzzerFindsNoViolationWithSecureLinks(spec);
+    }
+
+    /** slab as users run it: magazines on (the default), its own debug letters, an off-slab cache's sizes. */
+    static Stream<String> slabSpecsBeyondTheTable() {
+        return Stream.of("slab", "slab:debug=FZPU", "slob:debug=FZPU", "slab:magazines=off,debug=P");
+    }
+
+    @Test
+    void anOffSlabCacheHasNoLinkInItsObjectsAndStillWorksWithSecureOn() {
+        try (Allocator a = Allocators.create("slab:magazines=off,secure=on", HEAP)) {
+            long p = a.malloc(1000); // kmalloc-1k: off-slab, its free list is the bufctl array of the slab's descriptor
+            long q = a.malloc(1000);
+            a.free(p);
+            heap(a).putLong(p, STRAY); // nothing of the slab layer lives in a free off-slab object
+            assertEquals(p, a.malloc(1000), "the free slot is handed out again; the stray bytes are the caller's now");
+            a.free(p);
+            a.free(q);
+            assertEquals(List.of(), new HeapChecker().check(Inspection.of(a).heapWalk()), "clean");
+        }
     }
 
     @Test

@@ -23,6 +23,7 @@ import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.memory.GranuleMap;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.spi.AbstractAllocator;
+import org.jalloc.core.spi.SecureLinks;
 import org.jalloc.core.pagemap.RadixPageMap;
 import org.jalloc.core.percpu.PerThreadOptions;
 import org.jalloc.core.walk.HeapWalk;
@@ -120,6 +121,11 @@ import org.jalloc.core.walk.HeapWalk;
  * reported on free (a buffer overrun), broken poison on the next alloc of the object (a write after free), both by
  * the checker at any time (SLAB-4, SLAB-5), each naming the cache, the object and its last sites.
  *
+ * <h2>Secure mode ({@code secure=on}, SEC-1)</h2>
+ * The links of on-slab free slots, of every cache, stored XOR-ed with one random key per heap ({@link #links}) and
+ * checked at every pop ({@link SlabLayer#nextFree}). A round in a magazine is linked from the magazine's array, outside
+ * the heap, and joins its slab's free list (encoded) when the magazine is flushed.
+ *
  * <h2>Misuse detected in O(1), nothing changed</h2>
  * The caches' screen ({@link SlabCache}), plus: an object of a cache created with {@link #newCache} passed to
  * {@code free}/{@code realloc}/{@code usableSize} ({@link WrongCacheException}), an address inside a large block
@@ -169,6 +175,12 @@ public final class SlabAllocator extends AbstractAllocator {
     /** Guards {@link #pages} and page map writes. */
     final Object pageLock = new Object();
 
+    /**
+     * The on-slab free slots' links ({@code secure=on|off}, SEC-1): one key for the heap, every cache's slab layer
+     * stores and loads its links through it ({@link SlabLayer#nextFree}).
+     */
+    final SecureLinks links;
+
     private final long firstAddress;
 
     private final MemorySegment mem;
@@ -210,6 +222,7 @@ public final class SlabAllocator extends AbstractAllocator {
         this.states = new GranuleMap(heap);
         this.firstAddress = pages.firstAddress();
         this.mem = heap.memory();
+        this.links = new SecureLinks(b.secure, heap, b.name, firstAddress, CacheGeometry.MIN_ALIGN);
         this.kmallocDebug = b.debug;
         this.magazinesOn = b.magazines;
         this.magazineResize = b.resize;
@@ -245,6 +258,7 @@ public final class SlabAllocator extends AbstractAllocator {
         private int maxOrder;
         private boolean magazines = true;
         private boolean resize = true;
+        private boolean secure;
         private int emptySlabs = DEFAULT_EMPTY_SLABS;
         private String name = "slab";
         private final PerThreadOptions perThread = new PerThreadOptions();
@@ -269,6 +283,18 @@ public final class SlabAllocator extends AbstractAllocator {
          */
         public Builder magazineResize(boolean on) {
             this.resize = on;
+            return this;
+        }
+
+        /**
+         * Secure mode ({@code secure=on}, default off; mimalloc's, SEC-1): the link of every free slot of an on-slab
+         * slab, of every cache of the allocator, stored XOR-ed with a per-heap random key and checked when a pop
+         * follows it (0 or a free slot of the same slab), so a write after free into the link is a
+         * {@link org.jalloc.core.FreeListCorruptionException} at the allocation that would follow it, nothing changed.
+         * Off-slab slabs keep no link in their objects (the bufctl array is in the descriptor): nothing to encode.
+         */
+        public Builder secure(boolean on) {
+            this.secure = on;
             return this;
         }
 

@@ -12,7 +12,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.jalloc.core.DoubleFreeException;
 import org.jalloc.core.HeapCorruptionException;
 import org.jalloc.core.InvalidPointerException;
+import org.jalloc.core.FreeListCorruptionException;
 import org.jalloc.core.memory.GranuleMap;
+import org.jalloc.core.spi.SecureLinks;
+import org.jalloc.core.walk.Enforces;
 import org.jalloc.core.walk.Inspection;
 
 /**
@@ -59,7 +62,12 @@ import org.jalloc.core.walk.Inspection;
  * <pre>
  *   on-slab free slot:  | link | marker = slot ^ FREE_TAG | ...    state[slot / 16] = SLOT_FREE
  *   on-slab live slot:  | the caller's bytes (anything)   | ...    state[slot / 16] = SLOT_LIVE
+ *   link word, secure=off: next free slot (0: none)    secure=on: next ^ key ^ swab(address of the link word)
  * </pre>
+ * With {@code secure=on} (the allocator's {@link org.jalloc.core.spi.SecureLinks}, one key per heap) every link is
+ * stored encoded and every pop decodes it and checks it before the list head moves ({@link #nextFree}): a write after
+ * free into the link word is refused there, nothing changed. Off, a link access costs one branch on a final field.
+ * Off-slab slabs keep no link in their objects: their free list is the bufctl array in the descriptor.
  *
  * <h2>Invariants (spec/invariants.md)</h2>
  * <ul>
@@ -71,6 +79,8 @@ import org.jalloc.core.walk.Inspection;
  *       {@code Σ inuse}, match the cache's counters.</li>
  *   <li>SLAB-3: {@code color ≡ 0 (mod colorUnit) ∧ color <= slack}, so {@code color + capacity · slot <= avail}: no
  *       object crosses the slab's end or runs into the on-slab header.</li>
+ *   <li>SEC-1 ({@code secure=on}): every on-slab link decodes to 0 or a free slot of the same slab
+ *       ({@link #checkedNext}); the walk reads links decoded but unchecked, so a bad one is a SLAB-1 violation.</li>
  * </ul>
  * (SLAB-4 and SLAB-5 are {@link Debug}'s, SLAB-7 {@link SlabCache}'s; {@link SlabWalk} checks them all.)
  *
@@ -123,6 +133,8 @@ final class SlabLayer {
     private final MemorySegment mem;
     /** The slab layer's state map: SLOT_LIVE or SLOT_FREE for every slot start of an on-slab slab. */
     private final GranuleMap states;
+    /** The free slots' links, encoded with {@code secure=on} (the allocator's, one key per heap; SEC-1). */
+    private final SecureLinks links;
     /** Lemire's divisor for slot indexes: {@code off / slot = unsignedMultiplyHigh(off, divisor)} for off &lt; 2^32. */
     private final long divisor;
     private final Debug.Sites sites;
@@ -154,6 +166,7 @@ final class SlabLayer {
         this.emptyLimit = emptyLimit;
         this.mem = Inspection.of(owner).heap().memory();
         this.states = owner.states;
+        this.links = owner.links;
         this.divisor = Long.divideUnsigned(-1L, g.slot()) + 1;
         this.sites = owner.sites;
         this.debug = new Debug(name, g, mem, owner.sites);
@@ -343,10 +356,11 @@ final class SlabLayer {
             if (index < 0 || !isFreeSlot(h, slot, index)) {
                 throw brokenFreeList(h, base, slot);
             }
+            long next = nextFree(h, base, color, slot); // checked before anything changes (secure=on)
             if (g.debug() != 0) {
                 debug.debugAlloc(slot);
             }
-            mem.set(LONG, h + H_FREE, mem.get(LONG, slot + g.linkOffset()));
+            mem.set(LONG, h + H_FREE, next);
             states.set(slot, SLOT_LIVE);
         } else {
             long index = mem.get(LONG, h + H_FREE);
@@ -381,10 +395,52 @@ final class SlabLayer {
                 + " is not a free slot of the slab (a write into a freed object?)", SlabCorruptionException.Kind.SLAB_METADATA, name, what);
     }
 
+    // ================================================================== free slots' links (secure=on|off, SEC-1)
+    /**
+     * The link of the free on-slab slot {@code slot} of the slab at header {@code h}: the next free slot, or 0. With
+     * {@code secure=on} it is decoded and checked before anyone follows it ({@link #checkedNext}); off, the word is
+     * the link (one branch on a final field).
+     */
+    long nextFree(long h, long base, int color, long slot) {
+        long word = slot + g.linkOffset();
+        long stored = mem.get(LONG, word);
+        return links.on() ? checkedNext(h, base, color, slot, word, stored) : stored;
+    }
+
+    /**
+     * SEC-1 for a slab: the word stored at {@code word} in the free slot {@code slot} decodes to 0 or to a free slot
+     * of the same slab, else a stray write changed it and it is not followed.
+     *
+     * @throws FreeListCorruptionException naming the cache, the object, the word found and what it decodes to
+     */
+    @Enforces("SEC-1")
+    private long checkedNext(long h, long base, int color, long slot, long word, long stored) {
+        long next = links.decodeUnchecked(word, stored);
+        if (next != 0) {
+            long index = indexOf(base, color, next);
+            if (index < 0 || !isFreeSlot(h, next, index)) {
+                throw links.corrupted(slot + g.redLeft(), word, stored, next, "not a free slot of its " + name + " slab at " + hex(base)
+                        + " (nor 0), in the heap");
+            }
+        }
+        return next;
+    }
+
+    /** The link of the free on-slab slot {@code slot}, decoded but unchecked: the checker's walks ({@link SlabWalk}). */
+    long nextFreeUnchecked(long slot) {
+        return links.loadUnchecked(slot + g.linkOffset());
+    }
+
+    /** Stores {@code next} as the link of the free on-slab slot {@code slot} (encoded with {@code secure=on}). */
+    private void setNext(long slot, long next) {
+        long word = slot + g.linkOffset();
+        mem.set(LONG, word, links.encode(word, next));
+    }
+
     /** Puts {@code slot} (not the caller's any more) on its slab's free list and moves the slab as its count says. */
     private void putBack(long h, long slot) {
         if (g.onSlab()) {
-            mem.set(LONG, slot + g.linkOffset(), mem.get(LONG, h + H_FREE));
+            setNext(slot, mem.get(LONG, h + H_FREE));
             mem.set(LONG, slot + g.markerOffset(), slot ^ FREE_TAG);
             states.set(slot, SLOT_FREE);
             mem.set(LONG, h + H_FREE, slot);
@@ -458,20 +514,20 @@ final class SlabLayer {
 
     /** Makes a new slab (no lock held): pages, header, free list, color, debug areas, constructed objects, page map. */
     private long createSlab() {
-        long base = owner.allocSlabPages(g.order());
-        if (base == 0) {
+        // off-slab: the descriptor first, so a pop of the kmalloc cache that refuses a corrupted link (secure=on)
+        // throws before this slab's pages are taken
+        long descriptor = g.onSlab() ? 0 : owner.allocDescriptor(g.descriptorBytes());
+        if (!g.onSlab() && descriptor == 0) {
             return 0;
         }
-        long h;
-        if (g.onSlab()) {
-            h = base + g.slabBytes() - HEADER;
-        } else {
-            h = owner.allocDescriptor(g.descriptorBytes());
-            if (h == 0) {
-                owner.freeSlabPages(base, g.order());
-                return 0;
+        long base = owner.allocSlabPages(g.order());
+        if (base == 0) {
+            if (!g.onSlab()) {
+                owner.freeDescriptor(descriptor);
             }
+            return 0;
         }
+        long h = g.onSlab() ? base + g.slabBytes() - HEADER : descriptor;
         int color;
         synchronized (slabLock) {
             color = (int) (nextColor * g.colorUnit());
@@ -490,7 +546,7 @@ final class SlabLayer {
         for (int i = 0; i < n; i++) {
             long slot = slotAt(base, color, i);
             if (g.onSlab()) {
-                mem.set(LONG, slot + g.linkOffset(), i + 1 < n ? slotAt(base, color, i + 1) : 0L);
+                setNext(slot, i + 1 < n ? slotAt(base, color, i + 1) : 0L);
                 mem.set(LONG, slot + g.markerOffset(), slot ^ FREE_TAG);
             } else {
                 mem.set(INT, bufctl(h, i), i + 1 < n ? i + 1 : BUFCTL_END);
@@ -568,7 +624,7 @@ final class SlabLayer {
         int color = mem.get(INT, h + H_COLOR);
         long steps = 0;
         if (g.onSlab()) {
-            for (long s = mem.get(LONG, h + H_FREE); s != 0 && steps++ <= g.capacity(); s = mem.get(LONG, s + g.linkOffset())) {
+            for (long s = mem.get(LONG, h + H_FREE); s != 0 && steps++ <= g.capacity(); s = nextFree(h, base, color, s)) {
                 if (s == slot) {
                     return true;
                 }

@@ -6,6 +6,7 @@ import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.spi.AllocatorProvider;
 import org.jalloc.core.spi.AllocatorType;
 import org.jalloc.core.spi.OptionSpec;
+import org.jalloc.core.spi.SecureLinks;
 import org.jalloc.core.spi.Sizes;
 
 /**
@@ -29,7 +30,7 @@ final class SlabTypes implements AllocatorProvider {
         return List.of(new AllocatorType("slab",
                 "Bonwick's slab allocator over the buddy system: kmalloc caches 16 B-8 KiB (and 96, 192) with per-thread magazines and a depot,"
                         + " coloring, slabinfo; larger requests as buddy pages up to the largest block the heap holds",
-                ThreadSafety.CONCURRENT, List.of(debug, magazines, resize, empty, maxOrder),
+                ThreadSafety.CONCURRENT, List.of(debug, magazines, resize, empty, maxOrder, SecureLinks.OPTION),
                 (heap, options, name) -> {
                     long emptySlabs = Sizes.parse(options.getOrDefault("empty-slabs", "2"));
                     if (emptySlabs > Integer.MAX_VALUE) {
@@ -45,6 +46,7 @@ final class SlabTypes implements AllocatorProvider {
                             .magazines(!"off".equals(options.get("magazines")))
                             .magazineResize(!"off".equals(options.get("resize")))
                             .emptySlabs((int) emptySlabs)
+                            .secure(SecureLinks.requested(options))
                             .name(name)
                             .build(heap);
                 }),
@@ -68,6 +70,7 @@ final class SlabTypes implements AllocatorProvider {
                 new AllocatorType("slob",
                         "SLOB, Linux's allocator for embedded systems: a list of partially used pages, first fit within a page, whole buddy"
                                 + " blocks for large requests, minimal metadata; made for heaps of 64 KiB-1 MiB",
-                        ThreadSafety.CONCURRENT, List.of(), (heap, options, name) -> new SlobAllocator(name, heap)));
+                        ThreadSafety.CONCURRENT, List.of(SecureLinks.OPTION),
+                        (heap, options, name) -> new SlobAllocator(name, heap, SecureLinks.requested(options))));
     }
 }

@@ -280,7 +280,7 @@ final class SlabWalk implements HeapWalk {
         CacheGeometry g = c.g;
         long steps = 0;
         if (g.onSlab()) {
-            for (long s = mem.get(LONG, h + H_FREE); s != 0 && steps++ <= g.capacity(); s = mem.get(LONG, s + g.linkOffset())) {
+            for (long s = mem.get(LONG, h + H_FREE); s != 0 && steps++ <= g.capacity(); s = c.slabs.nextFreeUnchecked(s)) {
                 if (!visitor.entry(list, s, g.slot()) || !plausible(s) || s + g.slot() > heap.brk()) {
                     return plausible(s);
                 }
@@ -431,7 +431,7 @@ final class SlabWalk implements HeapWalk {
         Arrays.fill(seen, 0, words, 0);
         long length = 0;
         if (g.onSlab()) {
-            for (long s = mem.get(LONG, h + H_FREE); s != 0; s = mem.get(LONG, s + g.linkOffset())) {
+            for (long s = mem.get(LONG, h + H_FREE); s != 0; s = c.slabs.nextFreeUnchecked(s)) {
                 long index = c.slabs.indexOf(base, color, s);
                 if (index < 0) {
                     sink.violation("SLAB-1", s, c.name() + ": the free list of the slab at " + hex(base) + " names something that is not one of its slots",

@@ -11,12 +11,15 @@ import org.checkerframework.checker.nullness.qual.MonotonicNonNull;
 import org.jalloc.buddy.pages.BuddyPages;
 import org.jalloc.core.AllocatorMetric;
 import org.jalloc.core.DoubleFreeException;
+import org.jalloc.core.FreeListCorruptionException;
 import org.jalloc.core.HeapCorruptionException;
 import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.events.TrimEvent;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.spi.AbstractAllocator;
+import org.jalloc.core.spi.SecureLinks;
+import org.jalloc.core.walk.Enforces;
 import org.jalloc.core.walk.HeapWalk;
 
 /**
@@ -40,7 +43,8 @@ import org.jalloc.core.walk.HeapWalk;
  *  page (4096 bytes, no header: the descriptor is outside the heap)
  *  | hdr | payload ....... | hdr | free ........... | hdr | payload | hdr | free |
  *   live block: +0 size (bytes, header included)   +8 check = header ^ size ^ LIVE_TAG
- *   free block: +0 size                             +8 next free block of the page (address), 0 at the end
+ *   free block: +0 size                             +8 next free block of the page (address), 0 at the end;
+ *                                                      secure=on: stored as next ^ key ^ swab(block + 8)
  *  descriptor of frame f:  kind[f] (NONE, PAGE, LARGE, LARGE_TAIL, FREED_LARGE), order[f], free[f] (bytes),
  *                          head[f] (first free block, page offset, -1 none), next[f]/prev[f]/list[f] (page lists),
  *                          live bits (a payload starts at the granule), freed bits (a payload there was freed)
@@ -59,6 +63,9 @@ import org.jalloc.core.walk.HeapWalk;
  *   <li>SLOB-4: the descriptors agree with buddy: every PAGE is an allocated order-0 block, every LARGE an allocated
  *       block of its order with LARGE_TAIL on its other pages, every allocated buddy block one of them; free buddy
  *       pages are NONE or FREED_LARGE.</li>
+ *   <li>SEC-1 ({@code secure=on}, {@link SecureLinks}): every free block's link decodes to 0 or to a free block of the
+ *       same page after it ({@link #checkedNext}), checked before a first fit or a free follows it; the walk reads
+ *       the links decoded but unchecked, so a bad one is a SLOB-2 violation. Off: one branch on a final field per link.</li>
  * </ul>
  * BUDDY-1..5 of the page allocator are checked too.
  *
@@ -109,6 +116,8 @@ public final class SlobAllocator extends AbstractAllocator {
     private final MemorySegment mem;
     private final long firstAddress;
     private final Object lock = new Object();
+    /** The free blocks' links ({@code secure=on|off}, SEC-1): stored encoded and checked before they are followed. */
+    final SecureLinks links;
 
     // the page descriptor table, indexed by frame (address >>> 12); grown with the break
     byte[] kind = new byte[0];
@@ -133,17 +142,34 @@ public final class SlobAllocator extends AbstractAllocator {
 
     /** A SLOB allocator over {@code heap} (empty: {@code brk == start}), which it owns from now on. */
     SlobAllocator(String name, Heap heap) {
+        this(name, heap, false);
+    }
+
+    /**
+     * As {@link #SlobAllocator(String, Heap)}, with {@code secure=on|off}: the free blocks' links stored encoded and
+     * checked before they are followed (SEC-1, {@link SecureLinks}).
+     */
+    SlobAllocator(String name, Heap heap, boolean secure) {
         super(name, heap);
         this.pages = new BuddyPages(heap, PAGE_SIZE, SlabAllocator.pageOrder(0, heap));
         this.mem = heap.memory();
         this.firstAddress = pages.firstAddress();
+        this.links = new SecureLinks(secure, heap, name, firstAddress, HEADER);
     }
 
     /** SLOB over a new heap of {@code heapBytes}. */
     public static SlobAllocator create(long heapBytes) {
+        return create(heapBytes, false);
+    }
+
+    /**
+     * SLOB over a new heap of {@code heapBytes}, with secure mode ({@code slob:secure=on}: the free blocks' links
+     * stored XOR-ed with a per-heap random key and checked before they are followed) or without ({@code slob}).
+     */
+    public static SlobAllocator create(long heapBytes, boolean secure) {
         Heap heap = Heap.reserve(heapBytes);
         try {
-            return new SlobAllocator("slob", heap);
+            return new SlobAllocator(secure ? "slob:secure=on" : "slob", heap, secure);
         } catch (RuntimeException e) {
             heap.close();
             throw e;
@@ -336,7 +362,7 @@ public final class SlobAllocator extends AbstractAllocator {
         kind[f] = PAGE;
         order[f] = 0;
         mem.set(LONG, a, PAGE_SIZE);
-        mem.set(LONG, a + 8, 0L);
+        setNext(a, 0L);
         head[f] = 0;
         free[f] = (int) PAGE_SIZE;
         link(f, l);
@@ -351,31 +377,31 @@ public final class SlobAllocator extends AbstractAllocator {
     private long pageAlloc(int f, long need, long align) {
         long base = (long) f << PAGE_SHIFT;
         long before = 0;
-        for (long cur = head[f] < 0 ? 0 : base + head[f]; cur != 0; cur = mem.get(LONG, cur + 8)) {
+        for (long cur = head[f] < 0 ? 0 : base + head[f], after; cur != 0; cur = after) {
+            after = nextFree(cur); // checked before it is followed or anything changes (secure=on)
             long s = mem.get(LONG, cur);
             long payload = alignUp(cur + HEADER, align);
             long delta = payload - HEADER - cur;
             if (delta + need <= s) {
-                long after = mem.get(LONG, cur + 8);
                 long h = cur + delta;
                 long rest = s - delta - need;
                 long tail = h + need;
                 long firstKept = cur;
                 if (rest > 0) {
                     mem.set(LONG, tail, rest);
-                    mem.set(LONG, tail + 8, after);
+                    setNext(tail, after);
                     after = tail;
                 }
                 if (delta > 0) {
                     mem.set(LONG, cur, delta);
-                    mem.set(LONG, cur + 8, after);
+                    setNext(cur, after);
                 } else {
                     firstKept = after;
                 }
                 if (before == 0) {
                     head[f] = firstKept == 0 ? -1 : (int) (firstKept - base);
                 } else {
-                    mem.set(LONG, before + 8, firstKept);
+                    setNext(before, firstKept);
                 }
                 mem.set(LONG, h, need);
                 mem.set(LONG, h + 8, h ^ need ^ LIVE_TAG);
@@ -387,6 +413,45 @@ public final class SlobAllocator extends AbstractAllocator {
             before = cur;
         }
         return 0;
+    }
+
+    // ------------------------------------------------------------------ free blocks' links (secure=on|off, SEC-1)
+
+    /**
+     * The link of the free block at {@code block} (its header's second word): the next free block of the page, or 0.
+     * With {@code secure=on} decoded and checked before anyone follows it ({@link #checkedNext}); off, the word is
+     * the link (one branch on a final field).
+     */
+    long nextFree(long block) {
+        long stored = mem.get(LONG, block + 8);
+        return links.on() ? checkedNext(block, stored) : stored;
+    }
+
+    /**
+     * SEC-1 for SLOB: the link stored in the free block at {@code block} decodes to 0 or to a free block of the same
+     * page after it (SLOB-2's address order; a live block's payload granule has its live bit), else a stray write
+     * changed it and it is not followed.
+     *
+     * @throws FreeListCorruptionException naming the allocator, the block, the word found and what it decodes to
+     */
+    @Enforces("SEC-1")
+    private long checkedNext(long block, long stored) {
+        long n = links.decodeUnchecked(block + 8, stored);
+        long page = block & -PAGE_SIZE;
+        if (n != 0 && (n <= block || n >= page + PAGE_SIZE || (n & (HEADER - 1)) != 0 || liveAt(n + HEADER))) {
+            throw links.corrupted(block, block + 8, stored, n, "not a free block after it in its page at " + hex(page) + " (nor 0), in the heap");
+        }
+        return n;
+    }
+
+    /** The link of the free block at {@code block}, decoded but unchecked: the checker's walk ({@link SlobWalk}). */
+    long nextFreeUnchecked(long block) {
+        return links.loadUnchecked(block + 8);
+    }
+
+    /** Stores {@code next} as the link of the free block at {@code block} (encoded with {@code secure=on}). */
+    private void setNext(long block, long next) {
+        mem.set(LONG, block + 8, links.encode(block + 8, next));
     }
 
     // ------------------------------------------------------------------ the screen
@@ -473,7 +538,7 @@ public final class SlobAllocator extends AbstractAllocator {
         long after = head[f] < 0 ? 0 : base + head[f];
         int steps = 0;
         while (after != 0 && after < h) {
-            long n = mem.get(LONG, after + 8);
+            long n = nextFree(after);
             if ((n != 0 && (n <= after || n >= end || (n & 15) != 0)) || ++steps > PAGE_SIZE / HEADER) {
                 throw new HeapCorruptionException(name() + ": the free list of the page at " + hex(base) + " is broken at " + hex(after), after);
             }
@@ -483,6 +548,8 @@ public final class SlobAllocator extends AbstractAllocator {
         if (after == h) {
             throw new HeapCorruptionException(name() + ": the live block at " + hex(h) + " is on its page's free list", h);
         }
+        boolean mergeAfter = after != 0 && h + s == after;
+        long afterLink = mergeAfter ? nextFree(after) : 0; // read (and checked) before anything is written
         boolean wasFull = free[f] == 0;
         long payload = h + HEADER;
         live[word(payload)] &= ~bit(payload);
@@ -491,9 +558,9 @@ public final class SlobAllocator extends AbstractAllocator {
         long start = h;
         long size = s;
         long link = after;
-        if (after != 0 && h + s == after) {
+        if (mergeAfter) {
             size += mem.get(LONG, after);
-            link = mem.get(LONG, after + 8);
+            link = afterLink;
             merges++;
         }
         if (before != 0 && before + mem.get(LONG, before) == h) {
@@ -502,12 +569,12 @@ public final class SlobAllocator extends AbstractAllocator {
             merges++;
         }
         mem.set(LONG, start, size);
-        mem.set(LONG, start + 8, link);
+        setNext(start, link);
         if (start != before) {
             if (before == 0) {
                 head[f] = (int) (start - base);
             } else {
-                mem.set(LONG, before + 8, start);
+                setNext(before, start);
             }
         }
         if (free[f] == PAGE_SIZE) {

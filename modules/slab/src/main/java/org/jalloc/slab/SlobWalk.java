@@ -134,7 +134,7 @@ final class SlobWalk implements HeapWalk {
     private boolean pageFreeEntries(int f, int list, FreeEntryVisitor visitor) {
         long base = (long) f << PAGE_SHIFT;
         long steps = 0;
-        for (long b = a.head[f] < 0 ? 0 : base + a.head[f]; b != 0 && steps++ < PAGE_SIZE / HEADER; b = mem.get(LONG, b + 8)) {
+        for (long b = a.head[f] < 0 ? 0 : base + a.head[f]; b != 0 && steps++ < PAGE_SIZE / HEADER; b = a.nextFreeUnchecked(b)) {
             if (!visitor.entry(list, b, mem.get(LONG, b)) || b < base || b + HEADER > base + PAGE_SIZE || (b & 15) != 0) {
                 return b >= base && b + HEADER <= base + PAGE_SIZE;
             }
@@ -215,7 +215,7 @@ final class SlobWalk implements HeapWalk {
         int n = 0;
         long last = 0;
         long lastEnd = -1;
-        for (long b = a.head[f] < 0 ? 0 : base + a.head[f]; b != 0; b = mem.get(LONG, b + 8)) {
+        for (long b = a.head[f] < 0 ? 0 : base + a.head[f]; b != 0; b = a.nextFreeUnchecked(b)) {
             if (b < base || b + HEADER > end || (b & 15) != 0 || b <= last) {
                 sink.violation("SLOB-2", b, "slob: the free list of the page at " + hex(base) + " leaves the page or goes back",
                         "free blocks of the page in increasing address order", hex(b) + " after " + hex(last));

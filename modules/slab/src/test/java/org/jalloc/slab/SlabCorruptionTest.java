@@ -2,13 +2,16 @@ package org.jalloc.slab;
 
 import static org.jalloc.testkit.contract.Corruption.assertReports;
 import static org.jalloc.testkit.contract.Corruption.assertReportsOnly;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.jalloc.core.walk.Inspection;
 import org.jalloc.check.CheckedAllocator;
+import org.jalloc.core.FreeListCorruptionException;
 import org.jalloc.core.memory.Heap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -17,7 +20,8 @@ import org.junit.jupiter.api.Test;
  * Breaks real slab metadata — a free-list link, a bufctl entry, a list link, a color, a red zone byte, a poison
  * byte, a page map entry, a buddy block, a round's free marker, a depot count — and proves the checker names the
  * invariant: SLAB-1 (free list), SLAB-2 (lists), SLAB-3 (placement), SLAB-4 (red zones), SLAB-5 (poison), SLAB-6
- * (slab pages in buddy and the page map), SLAB-7 (magazines and depot). The kmalloc caches are driven through
+ * (slab pages in buddy and the page map), SLAB-7 (magazines and depot); with {@code secure=on}, an encoded link
+ * overwritten is SLAB-1 for the checker and SEC-1 for the pop that would follow it. The kmalloc caches are driven through
  * {@link CheckedAllocator}, so the shadow model and the payload patterns are checked as well.
  */
 class SlabCorruptionTest {
@@ -232,6 +236,94 @@ class SlabCorruptionTest {
                 k16.depot.fullCount = 2;
             }
             assertReportsOnly(ch, "SLAB-7");
+        }
+    }
+
+    // ================================================================== secure=on (SEC-1)
+
+    /** A slab allocator with {@code secure=on} and no magazines over a heap of its own. */
+    private static SlabAllocator secure(SlabAllocator.Builder b) {
+        return b.magazines(false).secure(true).name("slab:magazines=off,secure=on").build(Heap.reserve(4L << 20));
+    }
+
+    @Test
+    void sec1AStrayWriteIntoAnEncodedLinkIsSlab1ForTheCheckerAndThePopDoesNotFollowIt() {
+        try (SlabAllocator s = secure(SlabAllocator.builder())) {
+            Heap h = Inspection.of(s).heap();
+            CheckedAllocator ch = new CheckedAllocator(s);
+            long a = ch.malloc(64);
+            long b = ch.malloc(64);
+            ch.malloc(64);
+            ch.free(b); // b heads the free list; its link (the next never-used slot) is stored encoded
+            ch.verifyAll(); // the walk decodes the links
+            long next = a + 3 * 64; // the first never-used slot of the one-page slab (no color, no slack)
+            assertEquals(next, s.kmallocCache(64).slabs.nextFreeUnchecked(b));
+            assertNotEquals(next, h.getLong(b + s.kmallocCache(64).g.linkOffset()), "the link is not stored as it is");
+            h.putLong(b, a); // a plausible address, written plainly: without the key it decodes to garbage
+            assertReports(ch, "SLAB-1");
+            byte[] before = h.snapshot();
+            FreeListCorruptionException e = assertThrows(FreeListCorruptionException.class, () -> s.malloc(64));
+            assertEquals(b, e.block());
+            assertEquals(a, e.stored());
+            assertTrue(e.getMessage().startsWith("slab:magazines=off,secure=on: the free-list link of free block 0x" + Long.toHexString(b)),
+                    e.getMessage());
+            assertTrue(e.getMessage().contains("not a free slot of its kmalloc-64 slab"), e.getMessage());
+            assertArrayEquals(before, h.snapshot(), "the pop refused the link before changing anything");
+        }
+    }
+
+    @Test
+    void sec1ALinkOutsideTheObjectIsEncodedAndCheckedToo() {
+        // P (and a constructor) put the link after the object, as SLUB's s->offset: still encoded, still checked
+        try (SlabAllocator s = secure(SlabAllocator.builder().debug("P"))) {
+            Heap h = Inspection.of(s).heap();
+            CheckedAllocator ch = new CheckedAllocator(s);
+            SlabCache k64 = s.kmallocCache(64);
+            assertTrue(k64.g.linkOffset() >= k64.g.objectEnd(), "the link sits after the object");
+            ch.malloc(64);
+            long b = ch.malloc(64);
+            ch.malloc(64);
+            ch.free(b);
+            ch.verifyAll();
+            long slot = b - k64.g.redLeft();
+            h.putLong(slot + k64.g.linkOffset(), 0x4141414141414141L);
+            assertReports(ch, "SLAB-1");
+            byte[] before = h.snapshot();
+            FreeListCorruptionException e = assertThrows(FreeListCorruptionException.class, () -> s.malloc(64));
+            assertEquals(b, e.block());
+            assertArrayEquals(before, h.snapshot());
+        }
+    }
+
+    @Test
+    void sec1SanityChecksOnFreeFollowTheLinksThroughTheCodec() {
+        try (SlabAllocator s = secure(SlabAllocator.builder().debug("F"))) {
+            Heap h = Inspection.of(s).heap();
+            long a = s.malloc(64);
+            long b = s.malloc(64);
+            long c = s.malloc(64);
+            s.free(a);
+            s.free(b); // F walks the free list (b, a, the never-used slots) through the encoded links: they decode
+            h.putLong(b, 0x4141414141414141L);
+            byte[] before = h.snapshot();
+            FreeListCorruptionException e = assertThrows(FreeListCorruptionException.class, () -> s.free(c));
+            assertEquals(b, e.block());
+            assertArrayEquals(before, h.snapshot(), "F's walk refused the link before the free changed anything");
+        }
+    }
+
+    @Test
+    void sec1OffSlabCachesKeepNoLinkInTheirObjects() {
+        try (SlabAllocator s = secure(SlabAllocator.builder())) {
+            Heap h = Inspection.of(s).heap();
+            CheckedAllocator ch = new CheckedAllocator(s);
+            assertFalse(s.kmallocCache(1000).onSlab());
+            long a = ch.malloc(1000);
+            ch.malloc(1000);
+            ch.free(a);
+            h.putLong(a, 0x4141414141414141L); // dead bytes of a free off-slab object: no link, nothing to catch
+            ch.verifyAll();
+            assertEquals(a, s.malloc(1000), "the bufctl list hands the slot out again");
         }
     }
 }

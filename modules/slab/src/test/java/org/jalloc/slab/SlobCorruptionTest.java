@@ -3,13 +3,17 @@ package org.jalloc.slab;
 import static org.jalloc.testkit.contract.Corruption.assertReports;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.jalloc.check.CheckedAllocator;
 import org.jalloc.core.DoubleFreeException;
+import org.jalloc.core.FreeListCorruptionException;
 import org.jalloc.core.HeapCorruptionException;
 import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.memory.Heap;
+import org.jalloc.core.walk.Inspection;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -17,7 +21,8 @@ import org.junit.jupiter.api.Test;
  * Breaks real SLOB metadata — a block header, a live header's check word, a live bit, a free link, a page's free
  * count, two free blocks left unmerged, the page lists, a page descriptor — and proves the checker names the
  * invariant: SLOB-1 (blocks tile their page), SLOB-2 (a page's free list), SLOB-3 (the page lists), SLOB-4 (the
- * descriptors agree with buddy). Driven through {@link CheckedAllocator}, so the shadow model is checked as well.
+ * descriptors agree with buddy); with {@code secure=on}, an encoded link overwritten is SLOB-2 for the checker and
+ * SEC-1 for the first fit or the free that would follow it. Driven through {@link CheckedAllocator}, so the shadow model is checked as well.
  */
 class SlobCorruptionTest {
     private final Heap heap = Heap.reserve(256L << 10);
@@ -184,5 +189,52 @@ class SlobCorruptionTest {
         slob.kind[frame(big) + 1] = SlobAllocator.LARGE_TAIL;
         assertReports(checked, "SLOB-4");
         assertEquals(SlobAllocator.PAGE, slob.kind[frame(a)]);
+    }
+
+    // ================================================================== secure=on (SEC-1)
+
+    @Test
+    void sec1AStrayWriteIntoAnEncodedLinkIsSlob2ForTheCheckerAndNeitherFitNorFreeFollowsIt() {
+        try (SlobAllocator s = new SlobAllocator("slob:secure=on", Heap.reserve(256L << 10), true)) {
+            Heap h = Inspection.of(s).heap();
+            CheckedAllocator ch = new CheckedAllocator(s);
+            long a = ch.malloc(64);
+            ch.malloc(64);
+            long c = ch.malloc(64);
+            long d = ch.malloc(64);
+            ch.free(a);
+            ch.free(c); // free list: a's block, c's block, the tail
+            ch.verifyAll(); // the walk decodes the links
+            long link = a - SlobAllocator.HEADER + 8;
+            assertEquals(c - SlobAllocator.HEADER, s.nextFreeUnchecked(a - SlobAllocator.HEADER));
+            assertNotEquals(c - SlobAllocator.HEADER, h.getLong(link), "the link is not stored as it is");
+            h.putLong(link, d - SlobAllocator.HEADER); // a plausible address (the live d), written plainly: garbage decoded
+            assertReports(ch, "SLOB-2");
+            byte[] before = h.snapshot();
+            FreeListCorruptionException e = assertThrows(FreeListCorruptionException.class, () -> s.malloc(64));
+            assertEquals(a - SlobAllocator.HEADER, e.block());
+            assertEquals(link, e.address());
+            assertTrue(e.getMessage().startsWith("slob:secure=on: the free-list link of free block 0x" + Long.toHexString(e.block())),
+                    e.getMessage());
+            assertArrayEquals(before, h.snapshot(), "first fit refused the link before changing anything");
+            assertThrows(FreeListCorruptionException.class, () -> s.free(d)); // the free walks past a's block to d's place
+            assertArrayEquals(before, h.snapshot(), "the free refused it too, before changing anything");
+        }
+    }
+
+    @Test
+    void sec1AFreeThatMergesWithTheNextBlockChecksThatBlocksLinkBeforeTakingIt() {
+        try (SlobAllocator s = new SlobAllocator("slob:secure=on", Heap.reserve(256L << 10), true)) {
+            Heap h = Inspection.of(s).heap();
+            long a = s.malloc(64);
+            long b = s.malloc(64);
+            s.malloc(64);
+            s.free(b); // b's block is free: a's free merges with it and takes over its link
+            h.putLong(b - 8, 0x4141414141414141L);
+            byte[] before = h.snapshot();
+            assertThrows(FreeListCorruptionException.class, () -> s.free(a));
+            assertArrayEquals(before, h.snapshot());
+            assertEquals(64, s.usableSize(a), "a is still live: the free did not happen");
+        }
     }
 }

@@ -16,11 +16,21 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 class SlobFuzzTest {
     private static final long HEAP = 256L << 10;
 
-    @FuzzTest(maxDuration = "30s")
-    void slob(byte[] data) {
-        FuzzFailure failure = new FuzzEngine(AllocatorFactory.of("slob", HEAP)).shrinkBudget(500).runOps(FuzzBytes.toOps(data, HEAP), -1);
+    private static void run(String spec, byte[] data) {
+        FuzzFailure failure = new FuzzEngine(AllocatorFactory.of(spec, HEAP)).shrinkBudget(500).runOps(FuzzBytes.toOps(data, HEAP), -1);
         if (failure != null) {
             throw new AssertionError(failure.toString());
         }
+    }
+
+    @FuzzTest(maxDuration = "30s")
+    void slob(byte[] data) {
+        run("slob", data);
+    }
+
+    /** With {@code secure=on}: the free blocks' links encoded (SEC-1); the walk decodes them. */
+    @FuzzTest(maxDuration = "30s")
+    void slobSecure(byte[] data) {
+        run("slob:secure=on", data);
     }
 }
