@@ -57,7 +57,7 @@ final class SlabWalk implements HeapWalk {
     private final LongSet descriptors = new LongSet();
     private final LongSet listed = new LongSet();
     private final LongSet slabFree = new LongSet();
-    private final LongSet rounds = new LongSet();
+    private final GranuleSet rounds = new GranuleSet();
     private long[] seen = new long[8];
     private boolean stopped;
 
@@ -304,7 +304,7 @@ final class SlabWalk implements HeapWalk {
         pages.checkInvariants(sink);
         listed.clear();
         slabFree.clear();
-        rounds.clear();
+        rounds.reset(heap.start());
         long[] markedPerCache = new long[a.registry.table().length];
         for (SlabCache c : a.registry.table()) {
             if (c != null) {
