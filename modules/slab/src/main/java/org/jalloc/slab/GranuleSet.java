@@ -3,21 +3,23 @@ package org.jalloc.slab;
 import java.util.Arrays;
 
 /**
- * A set of distinct object starts (16-byte aligned, so two of them never share a 16-byte granule), one bit per
- * granule from a base address: the checker's flat seen-set where a {@link LongSet} would probe a table 128 times
- * larger. {@link #reset} clears only the words the last round touched, so a check costs what it adds.
+ * An exact set of heap addresses for the checker's scratch: a 16-byte aligned address at or above the base is one bit
+ * of a flat bitmap (one bit per 16-byte granule, so each such address has a bit of its own), any other address goes
+ * to a {@link LongSet}. Object and slot starts are aligned, so a probe reads one word of a table 128 times smaller
+ * than a hash set's. {@link #reset} clears only the words the last round touched, so a check costs what it adds.
  */
 final class GranuleSet {
     private long[] words = new long[64];
     private int[] touched = new int[64];
     private int touchedCount;
     private long base;
-    /** Addresses outside the bitmap's reach (below the base, or terabytes above it). */
+    private long end;
+    /** Addresses outside the bitmap's reach (outside the heap or unaligned). */
     private final LongSet overflow = new LongSet();
     private boolean zero;
 
-    /** Empties the set; later addresses are taken relative to {@code base}. */
-    void reset(long base) {
+    /** Empties the set; the bitmap covers {@code [base, end)} (the heap), so a wild address cannot grow it. */
+    void reset(long base, long end) {
         for (int i = 0; i < touchedCount; i++) {
             words[touched[i]] = 0;
         }
@@ -25,12 +27,26 @@ final class GranuleSet {
         overflow.clear();
         zero = false;
         this.base = base;
+        this.end = end;
     }
 
-    /** Adds {@code address} (a 16-byte aligned object start); false when it was present. */
+    private boolean inBitmap(long address) {
+        return address >= base && address < end && (address & 15) == 0 && ((address - base) >>> 10) < Integer.MAX_VALUE - 8;
+    }
+
+    boolean contains(long address) {
+        if (!inBitmap(address)) {
+            return address == 0 ? zero : overflow.contains(address);
+        }
+        long g = (address - base) >>> 4;
+        int w = (int) (g >>> 6);
+        return w < words.length && (words[w] & (1L << g)) != 0;
+    }
+
+    /** Adds {@code address}; false when it was present. */
     boolean add(long address) {
         long g = (address - base) >>> 4;
-        if (address < base || (address & 15) != 0 || g >>> 6 >= Integer.MAX_VALUE - 8) {
+        if (!inBitmap(address)) {
             if (address == 0) { // LongSet holds non-zero values only
                 boolean added = !zero;
                 zero = true;
