@@ -54,10 +54,10 @@ final class SlabWalk implements HeapWalk {
     private final BuddyPages pages;
 
     // scratch, reused by every walk and check
-    private final LongSet descriptors = new LongSet();
+    private final GranuleSet descriptors = new GranuleSet();
     private final LongSet listed = new LongSet();
-    private final LongSet slabFree = new LongSet();
-    private final LongSet rounds = new LongSet();
+    private final GranuleSet slabFree = new GranuleSet();
+    private final GranuleSet rounds = new GranuleSet();
     private long[] seen = new long[8];
     private boolean stopped;
 
@@ -204,7 +204,7 @@ final class SlabWalk implements HeapWalk {
 
     /** The off-slab descriptors (kmalloc objects that are slab headers, METADATA in the walk). */
     private void collectDescriptors() {
-        descriptors.clear();
+        descriptors.reset(heap.start(), heap.brk());
         for (SlabCache c : a.registry.table()) {
             if (c != null && !c.g.onSlab()) {
                 for (int l = EMPTY; l <= FULL; l++) {
@@ -303,8 +303,8 @@ final class SlabWalk implements HeapWalk {
     public void checkInvariants(InvariantSink sink) {
         pages.checkInvariants(sink);
         listed.clear();
-        slabFree.clear();
-        rounds.clear();
+        slabFree.reset(heap.start(), heap.brk());
+        rounds.reset(heap.start(), heap.brk());
         long[] markedPerCache = new long[a.registry.table().length];
         for (SlabCache c : a.registry.table()) {
             if (c != null) {

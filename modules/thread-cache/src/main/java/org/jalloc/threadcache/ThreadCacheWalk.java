@@ -298,8 +298,12 @@ final class ThreadCacheWalk implements HeapWalk {
 
     private static boolean isBlockStart(Span s, long b) {
         long off = b - s.start;
+        if (off < 0) {
+            return false;
+        }
         long size = SIZE[s.sizeClass];
-        return off >= 0 && off % size == 0 && off / size < BLOCKS[s.sizeClass];
+        long q = off / size; // one division where % and / took two
+        return q * size == off && q < BLOCKS[s.sizeClass];
     }
 
     /**
@@ -315,21 +319,23 @@ final class ThreadCacheWalk implements HeapWalk {
         }
         long limit = maxSteps();
         for (ThreadCache c : a.cacheSnapshot()) {
+            String where = "thread cache " + c.id; // once per cache, not per entry
             for (int cls = 1; cls < COUNT; cls++) {
                 long steps = 0;
                 for (long b = c.heads[cls]; b != 0 && steps++ < limit; b = a.links.decode(b, mem.get(LONG, b))) {
-                    if (!entry(sink, b, cls, -1, "thread cache " + c.id)) {
+                    if (!entry(sink, b, cls, -1, where)) {
                         break;
                     }
                 }
             }
         }
         for (CentralList[] lists : a.central) {
+            String where = "arena " + lists[1].arena + " remote stack"; // once per arena, not per entry
             for (int cls = 1; cls < COUNT; cls++) {
                 CentralList cl = lists[cls];
                 long steps = 0;
                 for (long b = cl.remoteHead(); b != 0 && steps++ < limit; b = a.links.decode(b, mem.get(LONG, b))) {
-                    if (!entry(sink, b, cls, cl.arena, "arena " + cl.arena + " remote stack")) {
+                    if (!entry(sink, b, cls, cl.arena, cl.arena == lists[1].arena ? where : "arena " + cl.arena + " remote stack")) {
                         break;
                     }
                 }
