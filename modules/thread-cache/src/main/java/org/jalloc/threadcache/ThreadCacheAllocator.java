@@ -533,6 +533,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         if (c.bytes > c.limitBytes) {
             caches.shrink(c);
         }
+        caches.sweepIfGrown(pageHeap.grownPages);
         if (--c.ticks <= 0) {
             event(c);
         }
