@@ -35,7 +35,8 @@ import org.jalloc.threadcache.ThreadCacheAllocator.Clock;
  *       heap's jemalloc-style smootherstep limit on dirty pages, TC-6).</li>
  *   <li>Heap full (recover): flush the caller's cache, reclaim dead caches, drain remote stacks; the caller retries
  *       once, then returns 0.</li>
- *   <li>scavenge(): a pass now at the clock's current reading (any thread, or the optional daemon);
+ *   <li>scavenge(): a pass now at the clock's current reading (any thread, or the optional daemon), flushing every
+ *       striped cache not held at that moment, idle or not;
  *       releaseFreeMemory(): a pass, then purge every free page.</li>
  * </ol>
  */
@@ -93,14 +94,14 @@ final class Maintenance implements LongConsumer {
     /** The pass {@link Scavenger} runs under its lock when the clock says so. */
     @Override
     public void accept(long now) {
-        passLocked(now);
+        passLocked(now, false);
     }
 
     /** A maintenance pass at clock reading {@code now}; the maintenance lock held (by {@link Scavenger}). */
-    private void passLocked(long now) {
+    private void passLocked(long now, boolean allStripes) {
         maintenanceRuns++;
         caches.sweepDead();
-        stripes.flushIdle();
+        stripes.flush(allStripes);
         drainAllRemote();
         pageHeap.decay(now);
     }
@@ -125,9 +126,9 @@ final class Maintenance implements LongConsumer {
         drainAllRemote();
     }
 
-    /** A pass now, at the clock's current reading. */
+    /** A pass now, at the clock's current reading, flushing every striped cache not held at this moment. */
     void scavenge() {
-        scavenger.run(() -> passLocked(now()));
+        scavenger.run(() -> passLocked(now(), true));
     }
 
     /** A pass, then every free page back to the OS. */

@@ -42,8 +42,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *   <li>claim(): for up to PROBES stripes from s0, CAS lock 0 -&gt; 1; on success the stripe's cache (created and
  *       registered on first use); else null (the caller takes the arena path).</li>
  *   <li>release(c): lock[c.stripe] = 0 (release store).</li>
- *   <li>flushIdle() (each maintenance pass): for every stripe whose cache made no operation since the previous pass
- *       and holds blocks, try-claim it, flush every list to the central lists, release. A busy stripe is skipped.</li>
+ *   <li>flush(all) (each maintenance pass): for every stripe whose cache made no operation since the previous pass
+ *       (any stripe, for an explicit {@code scavenge()}) and holds blocks, try-claim it, flush every list to the
+ *       central lists, release. A busy stripe is skipped.</li>
  * </ol>
  */
 final class StripedCaches {
@@ -126,8 +127,11 @@ final class StripedCaches {
         return c.events * (ThreadCache.EVENT_INTERVAL + 1L) + c.ticks;
     }
 
-    /** Flushes the stripes idle since the previous pass (maintenance lock held; a held stripe is skipped). */
-    void flushIdle() {
+    /**
+     * Flushes the stripes idle since the previous pass, or every stripe when {@code all} (an explicit scavenge);
+     * maintenance lock held; a held stripe is skipped.
+     */
+    void flush(boolean all) {
         for (int k = 0; k < caches.length; k++) {
             if (!locks.compareAndSet(k * PAD, 0, 1)) {
                 continue;
@@ -136,7 +140,7 @@ final class StripedCaches {
                 ThreadCache c = caches[k];
                 if (c != null && !c.detached) {
                     long now = activity(c);
-                    if (now == seen[k] && c.bytes > 0) {
+                    if ((all || now == seen[k]) && c.bytes > 0) {
                         tier.flushAll(c);
                         now = activity(c);
                     }

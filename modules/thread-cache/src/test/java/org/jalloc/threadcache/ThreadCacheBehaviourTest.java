@@ -189,18 +189,36 @@ class ThreadCacheBehaviourTest {
 
     @Test
     void theMaintenancePassFlushesStripesIdleSinceThePreviousPass() throws Exception {
-        try (ThreadCacheAllocator a = create(ThreadCacheAllocator.builder().arenas(1).clock(ThreadCacheAllocator.Clock.OPS).virtualThreadStripes(2))) {
+        try (ThreadCacheAllocator a = create(ThreadCacheAllocator.builder().arenas(1).clock(ThreadCacheAllocator.Clock.OPS).decay(2000)
+                .virtualThreadStripes(2))) {
             List<Long> live = virtualWorkload(a);
-            long cached = a.cacheSnapshot().stream().mapToLong(ThreadCache::cachedBytes).sum();
-            assertTrue(cached > 0);
-            a.scavenge(); // records each stripe's activity (or flushes one already idle)
-            a.scavenge(); // nothing ran in between: every stripe is idle now
-            assertEquals(0, a.cacheSnapshot().stream().mapToLong(ThreadCache::cachedBytes).sum(), "idle stripes flushed");
+            assertTrue(stripeBytes(a) > 0);
+            // This platform thread's cache events drive the ops clock: one pass per event (an epoch is 100 ops); the
+            // first pass records each stripe's activity, the next finds the stripes idle and flushes them.
+            for (int i = 0; i < 4 * ThreadCache.EVENT_INTERVAL; i++) {
+                a.free(a.malloc(64));
+            }
+            assertEquals(0, stripeBytes(a), "idle stripes flushed by the periodic pass");
             Quiescent.check(a, live);
             List<Long> after = new ArrayList<>(live);
             after.add(onVirtualThread(() -> a.malloc(32))); // a flushed stripe refills as any cache
             Quiescent.check(a, after);
         }
+    }
+
+    @Test
+    void scavengeFlushesEveryStripeAtOnce() throws Exception {
+        try (ThreadCacheAllocator a = create(ThreadCacheAllocator.builder().arenas(2).virtualThreadStripes(4))) {
+            List<Long> live = virtualWorkload(a);
+            assertTrue(stripeBytes(a) > 0);
+            a.scavenge();
+            assertEquals(0, stripeBytes(a));
+            Quiescent.check(a, live);
+        }
+    }
+
+    private static long stripeBytes(ThreadCacheAllocator a) {
+        return a.cacheSnapshot().stream().filter(c -> c.stripe >= 0).mapToLong(ThreadCache::cachedBytes).sum();
     }
 
     private static long onVirtualThread(java.util.concurrent.Callable<Long> task) throws Exception {
