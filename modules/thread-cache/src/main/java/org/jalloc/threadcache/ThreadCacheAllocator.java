@@ -110,6 +110,9 @@ import org.jalloc.core.walk.HeapWalk;
  *       maintenance pass: reclaim caches of dead threads, drain every remote stack, decay dirty pages (madvise).</li>
  *   <li>Heap full: {@link Maintenance} flushes the caller's cache, reclaims dead caches, drains remote stacks; retry
  *       once; then 0.</li>
+ *   <li>After a refill, once the heap has grown by {@value ThreadCaches#SWEEP_GROWTH_PAGES} pages since the last such
+ *       sweep, the caches of ended threads are reclaimed ({@link ThreadCaches#sweepIfGrown}), so their blocks are
+ *       reused before the heap grows further.</li>
  *   <li>alignedAlloc(a <= 4 KiB): the first class >= max(n, a) whose size is a multiple of a (blocks of it are
  *       a-aligned since spans are page aligned); larger a: a LARGE span at an a-aligned page.</li>
  * </ol>
