@@ -13,7 +13,8 @@ import org.jalloc.threadcache.ThreadCacheAllocator.Clock;
  * The maintenance tier of a {@link ThreadCacheAllocator}: the clock that drives decay, the maintenance pass (reclaim
  * dead threads' caches, drain every remote stack, decay dirty pages), and the recovery when the heap is full.
  *
- * <p>Lock order: the maintenance lock (core's {@link Scavenger}: at most one pass at a time), then a central list
+ * <p>Lock order: the maintenance lock (core's {@link Scavenger}: at most one pass at a time), then a striped cache's
+ * try-lock (never waits), then a central list
  * (one at a time, draining its remote stack, or a dead cache's flush), then the page heap (decay), then the heap's
  * own monitor (madvise); the cache registry's monitor is a leaf. Nothing takes a central list's monitor while holding
  * the page heap's.
@@ -23,17 +24,19 @@ import org.jalloc.threadcache.ThreadCacheAllocator.Clock;
  *  clock TIME: milliseconds since construction                            (production)
  *      |  once per epoch = max(1, decay / 20) ticks, whichever thread's event crosses it (Scavenger.tick)
  *      v
- *  pass(now):  sweep dead caches -> drain all remote stacks -> pageHeap.decay(now)
+ *  pass(now):  sweep dead caches -> flush idle striped caches -> drain all remote stacks -> pageHeap.decay(now)
  * </pre>
  *
  * <h2>Algorithms</h2>
  * <ol>
  *   <li>tick (after a cache event's GC): advance the clock; once per epoch one thread runs a pass.</li>
- *   <li>pass(now): reclaim the caches of ended threads; drain every central list's remote stack; decay (the page
+ *   <li>pass(now): reclaim the caches of ended threads; flush the virtual threads' striped caches that made no operation
+ *       since the previous pass ({@link StripedCaches}: try-claimed, a busy one skipped); drain every central list's remote stack; decay (the page
  *       heap's jemalloc-style smootherstep limit on dirty pages, TC-6).</li>
  *   <li>Heap full (recover): flush the caller's cache, reclaim dead caches, drain remote stacks; the caller retries
  *       once, then returns 0.</li>
- *   <li>scavenge(): a pass now at the clock's current reading (any thread, or the optional daemon);
+ *   <li>scavenge(): a pass now at the clock's current reading (any thread, or the optional daemon), flushing every
+ *       striped cache not held at that moment, idle or not;
  *       releaseFreeMemory(): a pass, then purge every free page.</li>
  * </ol>
  */
@@ -45,12 +48,14 @@ final class Maintenance implements LongConsumer {
     private final PageHeap pageHeap;
     private final CentralList[][] central;
     private final ThreadCaches caches;
+    private final StripedCaches stripes;
 
     // statistics: passes under the maintenance lock; the others atomic
     long maintenanceRuns;
     final AtomicLong oomRecoveries = new AtomicLong();
 
-    Maintenance(Clock clock, long decayTicks, PageHeap pageHeap, CentralList[][] central, ThreadCaches caches) {
+    Maintenance(Clock clock, long decayTicks, PageHeap pageHeap, CentralList[][] central, ThreadCaches caches, StripedCaches stripes) {
+        this.stripes = stripes;
         this.clock = clock;
         this.decayTicks = decayTicks;
         this.pageHeap = pageHeap;
@@ -89,13 +94,14 @@ final class Maintenance implements LongConsumer {
     /** The pass {@link Scavenger} runs under its lock when the clock says so. */
     @Override
     public void accept(long now) {
-        passLocked(now);
+        passLocked(now, false);
     }
 
     /** A maintenance pass at clock reading {@code now}; the maintenance lock held (by {@link Scavenger}). */
-    private void passLocked(long now) {
+    private void passLocked(long now, boolean allStripes) {
         maintenanceRuns++;
         caches.sweepDead();
+        stripes.flush(allStripes);
         drainAllRemote();
         pageHeap.decay(now);
     }
@@ -120,9 +126,9 @@ final class Maintenance implements LongConsumer {
         drainAllRemote();
     }
 
-    /** A pass now, at the clock's current reading. */
+    /** A pass now, at the clock's current reading, flushing every striped cache not held at this moment. */
     void scavenge() {
-        scavenger.run(() -> passLocked(now()));
+        scavenger.run(() -> passLocked(now(), true));
     }
 
     /** A pass, then every free page back to the OS. */

@@ -82,7 +82,7 @@ final class Stats {
             }
             cachedBytes += c.bytes;
             Thread t = c.owner;
-            String owner = t == null ? "(explicit handle)" : t.getName() + (t.isAlive() ? "" : " (dead)");
+            String owner = t == null ? c.stripe >= 0 ? "(virtual stripe " + c.stripe + ")" : "(explicit handle)" : t.getName() + (t.isAlive() ? "" : " (dead)");
             cacheTable.append(String.format("%6d %-24.24s %5d %10d %7d %8d %8d %8d%n", c.id, owner, c.arena, c.bytes, blocks,
                     c.refills, c.flushes, c.events));
             cacheRows.add(new ThreadCacheMetrics.Cache(c.id, owner, c.arena, c.bytes, blocks, c.refills, c.flushes, c.events));

@@ -33,6 +33,8 @@ public final class ThreadCache {
     /** The platform thread of an implicit cache; null for an explicit handle. */
     final @Nullable Thread owner;
     boolean detached;
+    /** The stripe of a virtual threads' striped cache ({@link StripedCaches}), or -1; set before it is published. */
+    int stripe = -1;
 
     // Scratch for flushing: one chain per arena (blocks freed into this cache from other arenas' spans).
     final long[] chainHead;
@@ -83,7 +85,7 @@ public final class ThreadCache {
     @Override
     public String toString() {
         Thread t = owner;
-        return "thread cache " + id + " (" + (t == null ? "explicit" : "thread " + t.getName()) + ", arena " + arena + ", "
+        return "thread cache " + id + " (" + (t == null ? stripe >= 0 ? "virtual threads' stripe " + stripe : "explicit" : "thread " + t.getName()) + ", arena " + arena + ", "
                 + bytes + " bytes" + (detached ? ", detached" : "") + ")";
     }
 }

@@ -36,9 +36,12 @@ import org.jalloc.core.walk.HeapWalk;
  * {@link org.jalloc.core.pagemap.RadixPageMap}).
  *
  * <h2>Lock order</h2>
- * maintenance lock (core's {@link Scavenger}, {@link Maintenance}), central list (one at a time), page heap, the
- * heap's own monitor; the cache registry's monitor is a leaf ({@link ThreadCaches}). Nothing takes a central list's
- * monitor while holding the page heap's. The fast paths take no lock and execute no atomic instruction.
+ * striped cache (a try-lock, virtual threads only), maintenance lock (core's {@link Scavenger}, {@link Maintenance}),
+ * central list (one at a time), page heap, the heap's own monitor; the cache registry's monitor is a leaf
+ * ({@link ThreadCaches}). Nothing takes a central list's monitor while holding the page heap's. The maintenance pass
+ * try-claims striped caches while holding the maintenance lock: never waiting, so it cannot close a cycle. The
+ * platform threads' fast paths take no lock and execute no atomic instruction; a virtual thread's executes one CAS
+ * and one release store (its stripe's claim).
  *
  * <h2>Tiers</h2>
  * This class is the engine: size classes, the malloc and free paths through a cache's lists, the O(1) misuse screen,
@@ -107,6 +110,9 @@ import org.jalloc.core.walk.HeapWalk;
  *       maintenance pass: reclaim caches of dead threads, drain every remote stack, decay dirty pages (madvise).</li>
  *   <li>Heap full: {@link Maintenance} flushes the caller's cache, reclaims dead caches, drains remote stacks; retry
  *       once; then 0.</li>
+ *   <li>After a refill, once the heap has grown by {@value ThreadCaches#SWEEP_GROWTH_PAGES} pages since the last such
+ *       sweep, the caches of ended threads are reclaimed ({@link ThreadCaches#sweepIfGrown}), so their blocks are
+ *       reused before the heap grows further.</li>
  *   <li>alignedAlloc(a <= 4 KiB): the first class >= max(n, a) whose size is a multiple of a (blocks of it are
  *       a-aligned since spans are page aligned); larger a: a LARGE span at an a-aligned page.</li>
  * </ol>
@@ -123,8 +129,8 @@ import org.jalloc.core.walk.HeapWalk;
  * <table class="striped">
  *   <caption>Who owns what</caption>
  *   <tr><th>structure</th><th>owner</th><th>off-heap links</th></tr>
- *   <tr><td>thread cache lists, counts, bytes</td><td>the owner thread (implicit) or the handle's current user
- *       (explicit); a dead owner's cache passes to the thread whose sweep unregisters it (Thread.isAlive() false
+ *   <tr><td>thread cache lists, counts, bytes</td><td>the owner thread (implicit), the handle's current user
+ *       (explicit) or the holder of the stripe's try-lock (striped); a dead owner's cache passes to the thread whose sweep unregisters it (Thread.isAlive() false
  *       happens-after the thread's last action, JLS 17.4.4: core's {@link ThreadRegistry})</td><td>plain get/set</td></tr>
  *   <tr><td>span free lists, central spans list, counters</td><td>the central list's monitor</td><td>plain get/set
  *       under the monitor</td></tr>
@@ -156,8 +162,23 @@ import org.jalloc.core.walk.HeapWalk;
  * its bytes hold (the marker included). A detached or foreign cache handle is {@link CacheMisuseException}. Nothing
  * is changed before a misuse is thrown.
  *
- * <p>Thread safety: {@link ThreadSafety#CONCURRENT}; virtual threads skip the thread cache and use their arena's
- * central lists directly (under the lock).
+ * <h2>Virtual threads: striped caches</h2>
+ * A virtual thread has no cache of its own (millions of them would strand memory in caches without bound). Its
+ * malloc and free claim one of N <b>striped caches</b> ({@link StripedCaches}; N a power of two, by default the
+ * next at or above 2 x {@code availableProcessors()}, at most 64) with a try-lock for the length of the call — the
+ * nearest Java analogue of tcmalloc's per-CPU caches, since Java does not say which carrier runs a virtual thread:
+ * <pre>
+ *  virtual thread v -> s = mix(threadId) &amp; (N - 1) -> CAS lock[s] 0 -> 1 ? pop/push in stripe s's cache, lock[s] = 0
+ *                                                   : try s + 1 .. s + 3;  all held: the arena path (central list lock)
+ * </pre>
+ * The CAS (acquire) and the release store order one holder's plain writes to the cache before the next holder's
+ * reads; with N at least the scheduler's carriers, a stripe is busy only when two running virtual threads hash to it
+ * (or a holder's carrier is descheduled mid-call). A stripe's cache is an ordinary {@link ThreadCache} registered
+ * without an owner thread: the checker's walk and the statistics see its blocks as cached (TC-3, TC-5, HEAP-3),
+ * overflow, events and flushes treat it as any cache, and each maintenance pass flushes the stripes idle since the
+ * previous one, so virtual threads that stop allocating leave nothing cached beyond one epoch.
+ *
+ * <p>Thread safety: {@link ThreadSafety#CONCURRENT}.
  */
 public final class ThreadCacheAllocator extends AbstractAllocator {
     /** The free marker is {@code address ^ FREE_TAG} at {@code address + 8} of every free block. */
@@ -202,6 +223,8 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     private final long firstPage;
     /** The maintenance tier: clock, passes, decay trigger, full-heap recovery. */
     final Maintenance maintenance;
+    /** Virtual threads' cached path: a few shared caches claimed with a try-lock per call. */
+    final StripedCaches stripes;
     private final PerThreadOptions perThread;
     final AtomicLong uncachedOps = new AtomicLong();
     /** The checker's walk, made on first use (it needs this allocator fully built). */
@@ -232,7 +255,8 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         this.caches = new ThreadCaches(b.name, central, pageHeap, mem, links, b.cacheBytes, token);
         this.registry = caches.registry;
         this.hints = registry.hints();
-        this.maintenance = new Maintenance(b.clock, b.decay, pageHeap, central, caches);
+        this.stripes = new StripedCaches(caches, b.stripes);
+        this.maintenance = new Maintenance(b.clock, b.decay, pageHeap, central, caches, stripes);
     }
 
     /** Production defaults: {@code availableProcessors()} arenas, the time clock, 10 s decay, 2 MiB per thread cache. */
@@ -249,8 +273,23 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         private final PerThreadOptions perThread = new PerThreadOptions();
         private String name = "thread-cache";
         private boolean secure;
+        private int stripes = StripedCaches.defaultCount(Runtime.getRuntime().availableProcessors());
 
         private Builder() {}
+
+        /**
+         * Striped caches for virtual threads (default: the next power of two at or above twice
+         * {@code availableProcessors()}, at most 64; rounded up to a power of two; 0: none, so virtual threads take the
+         * arena path under its lock). Each holds at most the thread-cache limit; an idle one is flushed by the next
+         * maintenance pass.
+         */
+        public Builder virtualThreadStripes(int n) {
+            if (n < 0 || n > StripedCaches.MAX) {
+                throw new IllegalArgumentException("virtual-thread stripes must be in [0, " + StripedCaches.MAX + "], got " + n);
+            }
+            this.stripes = n;
+            return this;
+        }
 
         /** Number of arenas (default {@code availableProcessors()}). */
         public Builder arenas(int n) {
@@ -444,7 +483,20 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     @Override
     protected long allocate(long size) {
         ThreadCache c = currentCache();
-        return c != null ? allocateFrom(c, size) : allocateUncached(size, 0);
+        return c != null ? allocateFrom(c, size) : allocateVirtual(size);
+    }
+
+    /** A virtual thread's malloc: through a striped cache claimed for this call, else the arena path. */
+    private long allocateVirtual(long size) {
+        ThreadCache s = stripes.claim();
+        if (s == null) {
+            return allocateUncached(size, 0);
+        }
+        try {
+            return allocateFrom(s, size);
+        } finally {
+            stripes.release(s);
+        }
     }
 
     /** The engine's malloc through cache {@code c} (its user's thread), size already checked. */
@@ -489,6 +541,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         if (c.bytes > c.limitBytes) {
             caches.shrink(c);
         }
+        caches.sweepIfGrown(pageHeap.grownPages);
         if (--c.ticks <= 0) {
             event(c);
         }
@@ -505,7 +558,10 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         return link;
     }
 
-    /** Virtual threads (and {@code preferredClass} > 0 for an aligned request): the arena's central list directly. */
+    /**
+     * A virtual thread whose probed stripes were all held (and {@code preferredClass} > 0 for an aligned request): the
+     * arena's central list directly.
+     */
     private long allocateUncached(long size, int preferredClass) {
         uncachedOps.incrementAndGet();
         if (preferredClass == 0 && size > MAX_SMALL) {
@@ -541,7 +597,18 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
 
     @Override
     protected long allocateAligned(long alignment, long size) {
-        return allocateAlignedFrom(currentCache(), alignment, size);
+        ThreadCache c = currentCache();
+        if (c != null) {
+            return allocateAlignedFrom(c, alignment, size);
+        }
+        ThreadCache s = stripes.claim(); // a virtual thread
+        try {
+            return allocateAlignedFrom(s, alignment, size);
+        } finally {
+            if (s != null) {
+                stripes.release(s);
+            }
+        }
     }
 
     /** The engine's aligned allocation through cache {@code c} (null: uncached), arguments already checked. */
@@ -570,7 +637,21 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         if (c != null) {
             freeTo(c, address);
         } else {
+            freeVirtual(address);
+        }
+    }
+
+    /** A virtual thread's free: into a striped cache claimed for this call, else the arena path. */
+    private void freeVirtual(long address) {
+        ThreadCache s = stripes.claim();
+        if (s == null) {
             freeUncached(address);
+            return;
+        }
+        try {
+            freeTo(s, address);
+        } finally {
+            stripes.release(s);
         }
     }
 

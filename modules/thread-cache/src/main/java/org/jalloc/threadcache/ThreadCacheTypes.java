@@ -27,6 +27,9 @@ final class ThreadCacheTypes implements AllocatorProvider {
                 OptionSpec.choice("cache", "implicit",
                         "how a thread reaches its cache: implicit (per platform thread, found through a hint and a ThreadLocal) or explicit (an explicit handle per thread, through the handle view's Allocator)",
                         "implicit", "explicit"),
+                OptionSpec.number("stripes", "4",
+                        "striped caches for virtual threads, claimed with a try-lock per call (rounded up to a power of two; 0 = none: the arena path under its lock; library default 2 x availableProcessors)",
+                        0, 256),
                 OptionSpec.choice("secure", "off",
                         "encoded free-list links (mimalloc's secure mode): links in free blocks stored XOR-ed with a per-heap random key"
                                 + " and checked before they are followed, so a write into a freed block is caught at the next allocation"
@@ -41,6 +44,7 @@ final class ThreadCacheTypes implements AllocatorProvider {
                             .decay(Sizes.parse(o.getOrDefault("decay", "10000")))
                             .threadCacheBytes(Sizes.parse(o.getOrDefault("tcache", "2M")))
                             .secure("on".equals(o.get("secure")))
+                            .virtualThreadStripes((int) Sizes.parse(o.getOrDefault("stripes", "4")))
                             .name(name)
                             .build(heap);
                     return "explicit".equals(o.get("cache")) ? ExplicitCacheAllocator.owning(engine, name) : engine;

@@ -50,7 +50,9 @@ import org.jalloc.core.percpu.ThreadRegistry;
  *   <li>detach / release: flush every list, mark the cache detached, unregister it (the thread-local and the lookup
  *       hint too, so no later call finds it).</li>
  *   <li>sweepDead: the registry unregisters the caches of ended threads (clearing their hint slots) and hands each
- *       to exactly one sweeper, which flushes it.</li>
+ *       to exactly one sweeper, which flushes it. It runs on every registration, in every maintenance pass, when the
+ *       heap is full, and after a refill once the heap has grown by {@value #SWEEP_GROWTH_PAGES} pages since the
+ *       last such sweep (so a dead thread's cache is reused before the heap grows much further).</li>
  * </ol>
  */
 final class ThreadCaches {
@@ -74,6 +76,10 @@ final class ThreadCaches {
     final Registry registry = new Registry();
     private int nextArena;
     private volatile boolean closed;
+    /** Pages the heap may grow by between two growth-triggered sweeps of dead caches. */
+    static final long SWEEP_GROWTH_PAGES = 32;
+    /** The page heap's {@code grownPages} at the last growth-triggered sweep (racy: a heuristic; two sweeps are safe). */
+    private long sweptAtGrowth;
 
     // statistics, under the statistics monitor
     private final Object statsLock = new Object();
@@ -192,6 +198,18 @@ final class ThreadCaches {
             synchronized (statsLock) {
                 deadCachesReclaimed += dead.size();
             }
+        }
+    }
+
+    /**
+     * The heap grew by {@link #SWEEP_GROWTH_PAGES} pages since the last such sweep ({@code grownPages} is the page
+     * heap's count, read racily): reclaim ended threads' caches now, so their blocks are reused before the heap grows
+     * further (rather than at the next registration or maintenance pass). Called after a refill, no lock held.
+     */
+    void sweepIfGrown(long grownPages) {
+        if (grownPages - sweptAtGrowth >= SWEEP_GROWTH_PAGES) {
+            sweptAtGrowth = grownPages;
+            sweepDead();
         }
     }
 

@@ -108,7 +108,7 @@ class FalseDoubleFreeTest {
                 v = virtual.submit(() -> {
                     long p = a.malloc(96);
                     Inspection.of(a).heap().putLong(p + 8, marker(p));
-                    a.free(p); // no cache: the central list directly
+                    a.free(p); // a virtual thread: into a striped cache (scavenge() below flushes it)
                     return p;
                 }).get();
             }

@@ -101,10 +101,9 @@ class ThreadCacheBehaviourTest {
         }
     }
 
-    @Test
-    void virtualThreadsUseTheArenaPathAndStayCorrect() throws Exception {
-        try (ThreadCacheAllocator a = create(ThreadCacheAllocator.builder().arenas(2));
-             var executor = Executors.newVirtualThreadPerTaskExecutor()) {
+    /** Eight virtual threads: 500 mallocs each, every other block freed, one LARGE block; returns the live blocks. */
+    private static List<Long> virtualWorkload(ThreadCacheAllocator a) throws Exception {
+        try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
             List<java.util.concurrent.Future<List<Long>>> results = new ArrayList<>();
             for (int t = 0; t < 8; t++) {
                 results.add(executor.submit(() -> {
@@ -112,21 +111,119 @@ class ThreadCacheBehaviourTest {
                     for (int i = 0; i < 500; i++) {
                         mine.add(a.malloc(24 + i % 700));
                     }
-                    for (int i = 0; i < mine.size(); i += 2) {
-                        a.free(mine.get(i));
+                    List<Long> kept = new ArrayList<>();
+                    for (int i = 0; i < mine.size(); i++) {
+                        if (i % 2 == 0) {
+                            a.free(mine.get(i));
+                        } else {
+                            kept.add(mine.get(i));
+                        }
                     }
-                    mine.add(a.malloc(400_000));
-                    return mine.subList(1, mine.size()).stream().filter(p -> mine.indexOf(p) % 2 == 1 || p == mine.get(mine.size() - 1))
-                            .toList();
+                    long aligned = a.alignedAlloc(256, 1000);
+                    assertEquals(0, aligned % 256);
+                    kept.add(aligned);
+                    kept.add(a.malloc(400_000));
+                    return kept;
                 }));
             }
             List<Long> live = new ArrayList<>();
             for (var r : results) {
                 live.addAll(r.get());
             }
+            return live;
+        }
+    }
+
+    @Test
+    void virtualThreadsCacheInStripedCachesThatTheCheckerSees() throws Exception {
+        try (ThreadCacheAllocator a = create(ThreadCacheAllocator.builder().arenas(2).virtualThreadStripes(4))) {
+            List<Long> live = virtualWorkload(a);
+            List<ThreadCache> caches = a.cacheSnapshot();
+            assertFalse(caches.isEmpty(), "virtual threads' calls went through striped caches");
+            assertTrue(caches.size() <= 4, "at most one cache per stripe: " + caches);
+            long cached = 0;
+            for (ThreadCache c : caches) {
+                assertTrue(c.stripe >= 0 && c.owner == null, c + " is a stripe's cache");
+                cached += c.cachedBytes();
+            }
+            assertTrue(cached > 0, "freed blocks sit in the stripes' caches");
+            Quiescent.check(a, live); // HEAP-3/HEAP-5, TC-3, TC-5 with the stripes' blocks counted as cached
+            for (long p : live) {
+                a.free(p);
+            }
+            Quiescent.check(a, List.of());
+        }
+    }
+
+    @Test
+    void withoutStripesVirtualThreadsTakeTheArenaPath() throws Exception {
+        try (ThreadCacheAllocator a = create(ThreadCacheAllocator.builder().arenas(2).virtualThreadStripes(0))) {
+            List<Long> live = virtualWorkload(a);
             assertTrue(a.uncachedOps.get() > 0);
-            assertTrue(a.cacheSnapshot().isEmpty(), "virtual threads make no thread caches");
+            assertTrue(a.cacheSnapshot().isEmpty(), "no stripes: virtual threads make no caches");
             Quiescent.check(a, live);
+        }
+    }
+
+    @Test
+    void aHeldStripeSendsAVirtualThreadToTheArenaPathAndItsReleaseLetsItBack() throws Exception {
+        try (ThreadCacheAllocator a = create(ThreadCacheAllocator.builder().arenas(1).virtualThreadStripes(1))) {
+            ThreadCache held = a.stripes.claim(); // this (platform) thread holds the only stripe
+            assertTrue(held != null && held.stripe == 0);
+            long p = onVirtualThread(() -> a.malloc(64));
+            assertEquals(1, a.uncachedOps.get(), "the stripe was held: the arena path");
+            assertEquals(0, held.cachedBytes());
+            a.stripes.release(held);
+            onVirtualThread(() -> {
+                a.free(p);
+                return 0L;
+            });
+            assertEquals(1, a.uncachedOps.get(), "the stripe was free: cached");
+            assertEquals(64, held.cachedBytes(), "the freed block sits in the stripe's cache");
+            assertEquals(p, onVirtualThread(() -> a.malloc(64)), "LIFO through the stripe");
+            Quiescent.check(a, List.of(p));
+            a.free(p);
+            Quiescent.check(a, List.of());
+        }
+    }
+
+    @Test
+    void theMaintenancePassFlushesStripesIdleSinceThePreviousPass() throws Exception {
+        try (ThreadCacheAllocator a = create(ThreadCacheAllocator.builder().arenas(1).clock(ThreadCacheAllocator.Clock.OPS).decay(2000)
+                .virtualThreadStripes(2))) {
+            List<Long> live = virtualWorkload(a);
+            assertTrue(stripeBytes(a) > 0);
+            // This platform thread's cache events drive the ops clock: one pass per event (an epoch is 100 ops); the
+            // first pass records each stripe's activity, the next finds the stripes idle and flushes them.
+            for (int i = 0; i < 4 * ThreadCache.EVENT_INTERVAL; i++) {
+                a.free(a.malloc(64));
+            }
+            assertEquals(0, stripeBytes(a), "idle stripes flushed by the periodic pass");
+            Quiescent.check(a, live);
+            List<Long> after = new ArrayList<>(live);
+            after.add(onVirtualThread(() -> a.malloc(32))); // a flushed stripe refills as any cache
+            Quiescent.check(a, after);
+        }
+    }
+
+    @Test
+    void scavengeFlushesEveryStripeAtOnce() throws Exception {
+        try (ThreadCacheAllocator a = create(ThreadCacheAllocator.builder().arenas(2).virtualThreadStripes(4))) {
+            List<Long> live = virtualWorkload(a);
+            assertTrue(stripeBytes(a) > 0);
+            a.scavenge();
+            assertEquals(0, stripeBytes(a));
+            Quiescent.check(a, live);
+        }
+    }
+
+    private static long stripeBytes(ThreadCacheAllocator a) {
+        return a.cacheSnapshot().stream().filter(c -> c.stripe >= 0).mapToLong(ThreadCache::cachedBytes).sum();
+    }
+
+    private static long onVirtualThread(java.util.concurrent.Callable<Long> task) throws Exception {
+        try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
+            return executor.submit(task).get();
         }
     }
 

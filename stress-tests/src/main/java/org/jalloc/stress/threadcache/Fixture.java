@@ -22,8 +22,13 @@ final class Fixture extends PooledHeapFixture {
     final ThreadCacheAllocator allocator;
 
     Fixture(int arenas) {
+        this("arenas=" + arenas);
+    }
+
+    /** An allocator made from {@code thread-cache:clock=ops,<options>}. */
+    Fixture(String options) {
         super(HEAPS, HEAP_BYTES);
-        allocator = (ThreadCacheAllocator) AllocatorFactory.of("thread-cache:arenas=" + arenas + ",clock=ops", HEAP_BYTES).create(heap);
+        allocator = (ThreadCacheAllocator) AllocatorFactory.of("thread-cache:clock=ops," + options, HEAP_BYTES).create(heap);
     }
 
     ThreadCache cache() {
