@@ -37,7 +37,8 @@ import org.jalloc.core.walk.InvariantSink;
 
 /**
  * The debug layer: a decorator over any allocator's engine, made from the spec options {@code debug=FZPU} and
- * {@code leaks=LEVEL} ({@link DebugOptions}). With every option off there is no decorator at all.
+ * {@code leaks=LEVEL} ({@link DebugOptions}). With every option off there is no decorator at all; with {@code F} alone
+ * the lighter {@link TaggedSanity} (F's state in a tagged prefix of each block, no table) stands in its place.
  *
  * <pre>
  *  one block with Z (front = 16, or the alignment of an alignedAlloc):

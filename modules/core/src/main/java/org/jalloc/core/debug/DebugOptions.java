@@ -187,7 +187,10 @@ public record DebugOptions(int flags, LeakLevel leaks) {
         return base + (base.indexOf(':') < 0 ? ":" : ",") + String.join(",", parts);
     }
 
-    /** {@code allocator} as these options want it: itself when {@link #off()}, else a {@link DebugAllocator}. */
+    /**
+     * {@code allocator} as these options want it: itself when {@link #off()}; with F alone (no Z, P, U, leak level) the
+     * tagged-prefix layer ({@link TaggedSanity}); else a {@link DebugAllocator}.
+     */
     public Allocator wrap(Allocator allocator, String displayName) {
         if (off()) {
             return allocator;
@@ -201,7 +204,9 @@ public record DebugOptions(int flags, LeakLevel leaks) {
                     + " allocator yet (docs/debugging.md)");
         }
         try {
-            return new DebugAllocator(allocator, this, displayName);
+            // F alone (or only the views a type's own debug= asks for): the tagged-prefix layer, no table
+            return TaggedSanity.serves(this) ? new TaggedSanity(allocator, this, displayName)
+                    : new DebugAllocator(allocator, this, displayName);
         } catch (RuntimeException | Error e) {
             allocator.close();
             throw e;

@@ -1,0 +1,491 @@
+package org.jalloc.core.debug;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.jalloc.core.Allocator;
+import org.jalloc.core.DoubleFreeException;
+import org.jalloc.core.HeapCorruptionException;
+import org.jalloc.core.InvalidAlignmentException;
+import org.jalloc.core.InvalidPointerException;
+import org.jalloc.core.InvalidSizeException;
+import org.jalloc.core.LeakReport;
+import org.jalloc.core.ThreadSafety;
+import org.jalloc.core.memory.Heap;
+import org.jalloc.core.spi.ForwardingAllocator;
+import org.jalloc.core.walk.ExtentKind;
+import org.jalloc.core.walk.ExtentVisitor;
+import org.jalloc.core.walk.HeapWalk;
+import org.jalloc.core.walk.Inspection;
+import org.jalloc.core.walk.InvariantSink;
+
+/**
+ * The debug layer with {@code debug=F} alone (and the scoped views a type's own {@code debug=} letters ask of the
+ * generic layer, slab's): F's state lives in a tagged prefix of each block, not in a table, so a malloc + free pair
+ * costs two header writes, one header read, the engine's {@code usableSize} at malloc and at free, and a ring store.
+ * Z, P, U and any leak level need per-block records and sites: {@link DebugAllocator} does those.
+ *
+ * <pre>
+ *  one block (front = 16, or the alignment of an alignedAlloc above 16):
+ *
+ *  base                            user - 16   user - 8   user = base + front            base + under
+ *   │ (aligned only: mark, front)   │ tag       │ word      │ payload: the caller's bytes   │
+ *   └───────────────────────────────┴───────────┴───────────┴───────────────────────────────┘
+ *   └──────────────── one block of the underlying allocator (its usableSize = under) ─────────┘
+ *
+ *   word = under << 7 | SCOPED? | log2(front)         tag = mix(user ^ word) ^ key   (live)
+ *                                                     tag ^ FREED                     (freed by the layer)
+ *   key: per heap, random. The mark of an aligned block (at base: mark(base), front) lets the walk find user.
+ *
+ *   recent  ring of the last {@link DebugAllocator#RECENT_FREES} frees (user address, usable size)
+ *   scopes  user → the arena of the block's views, for the blocks whose word has SCOPED (one lock)
+ * </pre>
+ *
+ * Invariant: a block the layer handed out at {@code u} is live ⇔ {@code tag(u) = mix(u ^ word(u)) ^ key}; the layer
+ * writes that value only at a malloc of {@code u} and overwrites it before the engine takes the block back. A forged
+ * tag needs the key; a 1-byte underrun changes {@code word} and so fails the tag.
+ *
+ * <ol>
+ *   <li>malloc(n): the engine's block of {@code front + max(n, 16)} bytes; its {@code usableSize}; write word, tag; hand out
+ *       {@code base + front}.</li>
+ *   <li>free(u): read word and tag at {@code u - 16} (inside the heap, else invalid); a wrong tag is misuse: among
+ *       the last {@link DebugAllocator#RECENT_FREES} frees, a {@link DoubleFreeException}, else an
+ *       {@link InvalidPointerException}. F: the engine's {@code usableSize} is still {@code under}, else a
+ *       {@link HeapCorruptionException} — every check before any change. Then the tag becomes freed (a
+ *       compare-and-set when the engine is concurrent, so two racing frees of one block cannot both pass), the engine
+ *       frees (if it refuses, the tag is put back), the views die, the free goes into the ring.</li>
+ * </ol>
+ *
+ * <p>The trade-off against {@link DebugAllocator}'s table: a live block is told from a non-block by its own bytes, so
+ * a pointer whose 16 bytes below hold a forged tag would pass (the key is random per heap; nothing the layer hands
+ * out contains it), and a live block whose tag or word an underrun damaged is reported as misuse (double free when
+ * its address is in the ring, else invalid pointer) instead of being freed; a freed block is named a double free
+ * from the ring alone, exactly as the table did. 16 bytes more per block.
+ */
+final class TaggedSanity extends ForwardingAllocator {
+    /** Bytes before the payload: tag and word. */
+    static final long PREFIX = 16;
+    /** The least usable size handed out (the checker's HEAP-2 minimum). */
+    private static final long MIN_PAYLOAD = 16;
+
+    private static final java.util.function.Consumer<MemorySegment> NO_CLEANUP = s -> {};
+    private static final long FREED = 0x5A5A_0F0F_F0F0_A5A5L;
+    private static final long MARK = 0x3C3C_C3C3_6969_9696L;
+    private static final long SCOPED = 1L << 6;
+    private static final int RING = DebugAllocator.RECENT_FREES;
+    private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+
+    private final String name;
+    private final DebugOptions options;
+    private final Heap heap;
+    private final MemorySegment memory;
+    private final boolean sanity;
+    private final boolean concurrent;
+    private final long key = ThreadLocalRandom.current().nextLong() | 1;
+
+    private final long[] recentUser = new long[RING];
+    private final long[] recentUsable = new long[RING];
+    private int recentNext; // single owner
+    private final @Nullable AtomicInteger sharedNext; // concurrent engine
+
+    private final Object scopeLock = new Object();
+    private final AddressMap<Arena> scopes = new AddressMap<>();
+
+    TaggedSanity(Allocator delegate, DebugOptions options, String name) {
+        super(delegate);
+        this.name = name;
+        this.options = options;
+        this.heap = Inspection.of(delegate).heap();
+        this.memory = heap.memory();
+        this.sanity = options.has(DebugOptions.F);
+        this.concurrent = delegate.threadSafety() == ThreadSafety.CONCURRENT;
+        this.sharedNext = concurrent ? new AtomicInteger() : null;
+    }
+
+    /** True when {@code options} need no more than this layer offers. */
+    static boolean serves(DebugOptions options) {
+        return options.leaks() == org.jalloc.core.LeakLevel.DISABLED
+                && (options.flags() & (DebugOptions.Z | DebugOptions.P | DebugOptions.U)) == 0;
+    }
+
+    /** The options this layer runs with. */
+    public DebugOptions options() {
+        return options;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    // ---------------------------------------------------------------- the prefix
+
+    private long tag(long u, long word) {
+        return ((u ^ word) * 0x9E3779B97F4A7C15L) ^ key;
+    }
+
+    private long mark(long b) {
+        return ((b ^ MARK) * 0xC2B2AE3D27D4EB4FL) ^ key;
+    }
+
+    private static long front(long word) {
+        return 1L << (word & 63);
+    }
+
+    private static long under(long word) {
+        return word >>> 7;
+    }
+
+    /** Writes the prefix of engine block {@code b} handed out at {@code b + front}; returns the user address. */
+    private long stamp(long b, long front) {
+        long under = delegate.usableSize(b);
+        long u = b + front;
+        if (front > PREFIX) {
+            heap.putLong(b, mark(b));
+            heap.putLong(b + 8, front);
+        }
+        long word = under << 7 | Long.numberOfTrailingZeros(front);
+        heap.putLong(u - 8, word);
+        heap.putLong(u - 16, tag(u, word));
+        return u;
+    }
+
+    /** Rewrites the word (and tag) of live block {@code u}. */
+    private void restamp(long u, long word) {
+        heap.putLong(u - 8, word);
+        heap.putLong(u - 16, tag(u, word));
+    }
+
+    /** The word of the live block at {@code u}, or the exception saying why {@code u} is none. */
+    private long liveWord(String op, long u) {
+        if (u >= heap.start() + PREFIX && u <= heap.brk()) {
+            long word = heap.getLong(u - 8);
+            if (heap.getLong(u - 16) == tag(u, word)) {
+                return word;
+            }
+        }
+        throw misuse(op, u);
+    }
+
+    private RuntimeException misuse(String op, long u) {
+        int next = concurrent ? sharedNext().get() : recentNext;
+        for (int k = 1; k <= RING; k++) {
+            int i = (next - k) & (RING - 1);
+            if (recentUser[i] == u) {
+                return new DoubleFreeException(name + ": " + op + "(" + hex(u) + "): block already freed (" + recentUsable[i] + " bytes)"
+                        + " (add U to debug= to record sites)\n  first freed at:\n    (not recorded: add U to debug=)\n"
+                        + "  " + (op.equals("free") ? "freed again" : op) + " at:\n    (not recorded: add U to debug=)\n", u);
+            }
+        }
+        return new InvalidPointerException(name + ": " + op + "(" + hex(u) + "): not the start of a live block of this heap"
+                + (u < heap.start() || u >= heap.brk() ? " (outside the heap)" : ""), u);
+    }
+
+    private AtomicInteger sharedNext() {
+        AtomicInteger n = sharedNext;
+        if (n == null) {
+            throw new IllegalStateException("single owner");
+        }
+        return n;
+    }
+
+    /** F: the engine's usable size of the block is what it was at malloc. */
+    private void checkEngine(String op, long u, long word) {
+        long b = u - front(word);
+        long now = delegate.usableSize(b);
+        if (now != under(word)) {
+            throw new HeapCorruptionException(name + ": " + op + "(" + hex(u) + "): the allocator's usable size of the block at "
+                    + hex(b) + " changed from " + under(word) + " to " + now + " while it was live (its metadata was overwritten)"
+                    + " (add U to debug= to record sites)", u);
+        }
+    }
+
+    private static String hex(long address) {
+        return "0x" + Long.toHexString(address);
+    }
+
+    // ---------------------------------------------------------------- allocation
+
+    @Override
+    public long malloc(long size) {
+        if (size < 0) {
+            throw new InvalidSizeException(name + ": malloc(" + size + "): negative size");
+        }
+        if (size > heap.capacity()) {
+            return 0;
+        }
+        long b = delegate.malloc(Math.max(size, MIN_PAYLOAD) + PREFIX);
+        return b == 0 ? 0 : stamp(b, PREFIX);
+    }
+
+    @Override
+    public long calloc(long count, long size) {
+        if (count < 0 || size < 0) {
+            throw new InvalidSizeException(name + ": calloc(" + count + ", " + size + "): negative operand");
+        }
+        long total;
+        try {
+            total = Math.multiplyExact(count, size);
+        } catch (ArithmeticException overflow) {
+            throw new InvalidSizeException(name + ": calloc(" + count + ", " + size + "): count * size overflows");
+        }
+        long u = malloc(total);
+        if (u != 0 && total > 0) {
+            heap.fill(u, total, (byte) 0);
+        }
+        return u;
+    }
+
+    @Override
+    public long alignedAlloc(long alignment, long size) {
+        if (alignment <= 0 || Long.bitCount(alignment) != 1) {
+            throw new InvalidAlignmentException(name + ": alignedAlloc(" + alignment + ", " + size + "): alignment is not a power of two");
+        }
+        if (size < 0) {
+            throw new InvalidSizeException(name + ": alignedAlloc(" + alignment + ", " + size + "): negative size");
+        }
+        if (alignment <= PREFIX) {
+            return malloc(size);
+        }
+        if (size > heap.capacity()) {
+            return 0;
+        }
+        long b = delegate.alignedAlloc(alignment, Math.max(size, MIN_PAYLOAD) + alignment);
+        return b == 0 ? 0 : stamp(b, alignment);
+    }
+
+    // ---------------------------------------------------------------- free
+
+    @Override
+    public void free(long address) {
+        if (address == 0) {
+            return;
+        }
+        long word = liveWord("free", address);
+        if (sanity) {
+            checkEngine("free", address, word);
+        }
+        release(address, word);
+    }
+
+    /** Frees the verified live block {@code u}. */
+    private void release(long u, long word) {
+        long live = tag(u, word);
+        long t = u - 16;
+        if (concurrent) {
+            if (!LONG.compareAndSet(memory, t, live, live ^ FREED)) {
+                throw misuse("free", u); // another thread freed it first
+            }
+        } else {
+            heap.putLong(t, live ^ FREED);
+        }
+        try {
+            delegate.free(u - front(word));
+        } catch (RuntimeException | Error refused) {
+            heap.putLong(t, live); // the engine refused (its own checks): the block stays live
+            throw refused;
+        }
+        if ((word & SCOPED) != 0) {
+            closeScope(u);
+        }
+        long usable = under(word) - front(word);
+        int i = concurrent ? sharedNext().getAndIncrement() & (RING - 1) : recentNext;
+        recentUser[i] = u;
+        recentUsable[i] = usable;
+        if (!concurrent) {
+            recentNext = (i + 1) & (RING - 1);
+        }
+    }
+
+    private void closeScope(long u) {
+        Arena s;
+        synchronized (scopeLock) {
+            s = scopes.get(u);
+            if (s != null) {
+                scopes.remove(u);
+            }
+        }
+        if (s != null) {
+            try {
+                s.close();
+            } catch (IllegalStateException alreadyEndedByTheHeap) {
+                // the heap was reset or closed: the views are dead already
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- resize
+
+    @Override
+    public long realloc(long address, long size) {
+        if (address == 0) {
+            return malloc(size);
+        }
+        if (size < 0) {
+            throw new InvalidSizeException(name + ": realloc(" + hex(address) + ", " + size + "): negative size");
+        }
+        long word = liveWord("realloc", address);
+        if (sanity) {
+            checkEngine("realloc", address, word); // before any change, a new block included
+        }
+        if (size == 0) {
+            release(address, word);
+            return 0;
+        }
+        if (size > heap.capacity()) {
+            return 0;
+        }
+        if (expand(address, word, size)) {
+            return address;
+        }
+        long moved = malloc(size);
+        if (moved == 0) {
+            return 0;
+        }
+        heap.copy(address, moved, Math.min(under(word) - front(word), size));
+        release(address, word);
+        return moved;
+    }
+
+    @Override
+    public boolean tryExpand(long address, long size) {
+        if (address == 0) {
+            throw new InvalidPointerException(name + ": tryExpand(NULL): NULL is never a block", 0);
+        }
+        if (size < 0) {
+            throw new InvalidSizeException(name + ": tryExpand(" + hex(address) + ", " + size + "): negative size");
+        }
+        long word = liveWord("tryExpand", address);
+        if (size > heap.capacity()) {
+            return false;
+        }
+        return expand(address, word, size);
+    }
+
+    private boolean expand(long u, long word, long size) {
+        long front = front(word);
+        long b = u - front;
+        if (!delegate.tryExpand(b, front + Math.max(size, MIN_PAYLOAD))) {
+            return false;
+        }
+        long under = delegate.usableSize(b);
+        restamp(u, under << 7 | (word & (SCOPED | 63)));
+        return true;
+    }
+
+    // ---------------------------------------------------------------- queries and views
+
+    @Override
+    public long usableSize(long address) {
+        if (address == 0) {
+            return delegate.usableSize(0);
+        }
+        long word = liveWord("usableSize", address);
+        return under(word) - front(word);
+    }
+
+    @Override
+    public MemorySegment segment(long address) {
+        if (address == 0) {
+            throw new InvalidPointerException(name + ": segment(NULL)", 0);
+        }
+        long word = liveWord("segment", address);
+        return scopedView(address, word, under(word) - front(word));
+    }
+
+    /** A view of the block's first {@code length} bytes that dies when the block is freed. */
+    private MemorySegment scopedView(long u, long word, long length) {
+        Arena s;
+        synchronized (scopeLock) {
+            s = (word & SCOPED) != 0 ? scopes.get(u) : null;
+            if (s == null) {
+                s = heap.dependentArena();
+                scopes.put(u, s);
+                restamp(u, word | SCOPED);
+            }
+        }
+        return heap.slice(u, length).reinterpret(s, NO_CLEANUP);
+    }
+
+    @Override
+    public SegmentAllocator asSegmentAllocator() {
+        return (byteSize, byteAlignment) -> {
+            if (byteSize < 0) {
+                throw new IllegalArgumentException("negative byteSize " + byteSize);
+            }
+            if (byteAlignment <= 0 || Long.bitCount(byteAlignment) != 1) {
+                throw new IllegalArgumentException("byteAlignment " + byteAlignment + " is not a power of two");
+            }
+            long a = byteAlignment <= 16 ? malloc(byteSize) : alignedAlloc(byteAlignment, byteSize);
+            if (a == 0) {
+                throw new OutOfMemoryError(name + ": heap exhausted allocating " + byteSize + " bytes");
+            }
+            return scopedView(a, liveWord("asSegmentAllocator", a), byteSize);
+        };
+    }
+
+    @Override
+    public LeakReport leakReport() {
+        return LeakReport.disabled(name);
+    }
+
+    // ---------------------------------------------------------------- inspection face
+
+    @Override
+    public HeapWalk heapWalk() {
+        return new Walk(Inspection.of(delegate).heapWalk());
+    }
+
+    /** The user address of the engine block at payload {@code b}, or 0 when the layer did not stamp it. */
+    private long userOf(long b, long usableBytes) {
+        if (usableBytes < PREFIX) {
+            return 0;
+        }
+        long w0 = heap.getLong(b);
+        long w1 = heap.getLong(b + 8);
+        long front = PREFIX;
+        if (w0 == mark(b) && w1 > PREFIX && Long.bitCount(w1) == 1 && w1 <= usableBytes) {
+            front = w1;
+        }
+        long u = b + front;
+        long word = heap.getLong(u - 8);
+        return heap.getLong(u - 16) == tag(u, word) && front(word) == front ? u : 0;
+    }
+
+    /** The engine's walk with each live block's extent carrying the caller's payload and usable size. */
+    private final class Walk extends LayeredWalk {
+        Walk(HeapWalk under) {
+            super(under);
+        }
+
+        @Override
+        public void walkExtents(ExtentVisitor visitor) {
+            under.walkExtents((kind, start, size, payload, usableBytes) -> {
+                if (kind == ExtentKind.ALLOCATED) {
+                    long u = userOf(payload, usableBytes);
+                    if (u != 0) {
+                        return visitor.extent(kind, start, size, u, usableBytes - (u - payload));
+                    }
+                }
+                return visitor.extent(kind, start, size, payload, usableBytes);
+            });
+        }
+
+        @Override
+        protected void checkLayer(InvariantSink sink) {
+            // no invariant of its own: F's checks run at each free
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "TaggedSanity(" + name + ", " + delegate + ")";
+    }
+}
