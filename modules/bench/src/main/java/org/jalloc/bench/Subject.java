@@ -117,26 +117,44 @@ abstract class Subject implements AutoCloseable {
         return new IllegalStateException(name + ": out of memory allocating " + size + " bytes");
     }
 
-    /** A table of slots over an address API: the handle of every subject that has one. */
-    static final class SlotTable implements Handle {
+    /**
+     * A table of slots, the handle of every subject with an address API. Every handle's {@code allocate} and
+     * {@code release} are compiled inline into the benchmark ({@link CompilerControl.Mode#INLINE}): left to itself C2
+     * sometimes compiles {@code allocate} alone first, and when that code exceeds {@code InlineSmallCode} (2,500 bytes;
+     * a malloc path with its FFM bounds and liveness checks is 2,500-4,000) the benchmark then calls it instead of
+     * inlining it, a 4-5 ns swing on a 20 ns pair that depends on compile order, not on the allocator.
+     */
+    abstract static class Slots implements Handle {
         private final String name;
+        final long[] blocks;
+
+        Slots(String name, int slots) {
+            this.name = name;
+            this.blocks = new long[slots];
+        }
+
+        /** {@code p}, a block of {@code size} bytes just allocated, or the out-of-memory failure when it is 0. */
+        final long granted(long p, long size) {
+            if (p == 0) {
+                throw outOfMemory(name, size);
+            }
+            return p;
+        }
+    }
+
+    /** Slots over an address API (natives, and anything measured through {@link Addresses}). */
+    static final class SlotTable extends Slots {
         private final Addresses addresses;
-        private final long[] blocks;
 
         SlotTable(String name, Addresses addresses, int slots) {
-            this.name = name;
+            super(name, slots);
             this.addresses = addresses;
-            this.blocks = new long[slots];
         }
 
         @Override
         @CompilerControl(CompilerControl.Mode.INLINE)
         public void allocate(int slot, long size) {
-            long p = addresses.malloc(size);
-            if (p == 0) {
-                throw outOfMemory(name, size);
-            }
-            blocks[slot] = p;
+            blocks[slot] = granted(addresses.malloc(size), size);
         }
 
         @Override
@@ -146,32 +164,19 @@ abstract class Subject implements AutoCloseable {
         }
     }
 
-    /**
-     * A table of slots calling a jalloc {@link Allocator} directly. Every handle's {@code allocate} and {@code release}
-     * are compiled inline into the benchmark ({@link CompilerControl.Mode#INLINE}, natives' {@link SlotTable} too): left
-     * to itself C2 sometimes compiles {@code allocate} alone first, and when that code exceeds {@code InlineSmallCode}
-     * (2,500 bytes; a malloc path with its FFM bounds and liveness checks is 2,500-4,000) the benchmark then calls it
-     * instead of inlining it, a 4-5 ns swing on a 20 ns pair that depends on compile order, not on the allocator.
-     */
-    static final class DirectHandle implements Handle {
-        private final String name;
+    /** Slots calling a jalloc {@link Allocator} directly: one interface layer less than through {@link Addresses}. */
+    static final class DirectHandle extends Slots {
         private final Allocator allocator;
-        private final long[] blocks;
 
         DirectHandle(String name, Allocator allocator, int slots) {
-            this.name = name;
+            super(name, slots);
             this.allocator = allocator;
-            this.blocks = new long[slots];
         }
 
         @Override
         @CompilerControl(CompilerControl.Mode.INLINE)
         public void allocate(int slot, long size) {
-            long p = allocator.malloc(size);
-            if (p == 0) {
-                throw outOfMemory(name, size);
-            }
-            blocks[slot] = p;
+            blocks[slot] = granted(allocator.malloc(size), size);
         }
 
         @Override
@@ -181,28 +186,21 @@ abstract class Subject implements AutoCloseable {
         }
     }
 
-    /** A table of slots calling thread-cache through one explicit cache (see {@link DirectHandle}). */
-    static final class CacheHandle implements Handle {
-        private final String name;
+    /** Slots calling thread-cache through one explicit cache. */
+    static final class CacheHandle extends Slots {
         private final ThreadCacheAllocator allocator;
         private final ThreadCache cache;
-        private final long[] blocks;
 
         CacheHandle(String name, ThreadCacheAllocator allocator, ThreadCache cache, int slots) {
-            this.name = name;
+            super(name, slots);
             this.allocator = allocator;
             this.cache = cache;
-            this.blocks = new long[slots];
         }
 
         @Override
         @CompilerControl(CompilerControl.Mode.INLINE)
         public void allocate(int slot, long size) {
-            long p = allocator.malloc(cache, size);
-            if (p == 0) {
-                throw outOfMemory(name, size);
-            }
-            blocks[slot] = p;
+            blocks[slot] = granted(allocator.malloc(cache, size), size);
         }
 
         @Override

@@ -3,6 +3,7 @@ package org.jalloc.check;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.jalloc.core.spi.Arguments;
 import org.jalloc.core.walk.Inspection;
 import org.jalloc.core.Allocator;
 import org.jalloc.core.AllocatorMisuseException;
@@ -144,15 +145,7 @@ public final class CheckedAllocator extends ForwardingAllocator {
     @Override
     @Enforces(Invariants.API_1)
     public long calloc(long count, long size) {
-        if (count < 0 || size < 0) {
-            throw new InvalidSizeException(name() + ": calloc(" + count + ", " + size + "): negative operand");
-        }
-        long total;
-        try {
-            total = Math.multiplyExact(count, size);
-        } catch (ArithmeticException overflow) {
-            throw new InvalidSizeException(name() + ": calloc(" + count + ", " + size + "): count * size overflows");
-        }
+        long total = Arguments.callocBytes(name() + ": ", count, size);
         begin("calloc", 2, count, size, 0);
         long a = 0;
         try {
@@ -175,10 +168,7 @@ public final class CheckedAllocator extends ForwardingAllocator {
     @Override
     @Enforces(Invariants.API_3)
     public long alignedAlloc(long alignment, long size) {
-        if (alignment <= 0 || Long.bitCount(alignment) != 1) {
-            throw new InvalidAlignmentException(name() + ": alignedAlloc(" + alignment + ", " + size + "): alignment is not a power of two");
-        }
-        requireSize("alignedAlloc", size);
+        Arguments.checkAlignedAlloc(name() + ": ", alignment, size);
         begin("alignedAlloc", 2, alignment, size, 0);
         long a = 0;
         try {

@@ -15,6 +15,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.jalloc.core.spi.Arguments;
 import org.jalloc.core.Allocator;
 import org.jalloc.core.DoubleFreeException;
 import org.jalloc.core.HeapCorruptionException;
@@ -251,15 +252,7 @@ abstract sealed class DisciplineDebug extends ForwardingAllocator permits Discip
 
     @Override
     public long calloc(long count, long size) {
-        if (count < 0 || size < 0) {
-            throw new InvalidSizeException(name + ": calloc(" + count + ", " + size + "): negative operand");
-        }
-        long total;
-        try {
-            total = Math.multiplyExact(count, size);
-        } catch (ArithmeticException overflow) {
-            throw new InvalidSizeException(name + ": calloc(" + count + ", " + size + "): count * size overflows");
-        }
+        long total = Arguments.callocBytes(name + ": ", count, size);
         long p = allocate(16, total, false);
         if (p != 0 && total > 0) {
             heap.fill(p, total, (byte) 0);
@@ -269,12 +262,7 @@ abstract sealed class DisciplineDebug extends ForwardingAllocator permits Discip
 
     @Override
     public long alignedAlloc(long alignment, long size) {
-        if (alignment <= 0 || Long.bitCount(alignment) != 1) {
-            throw new InvalidAlignmentException(name + ": alignedAlloc(" + alignment + ", " + size + "): alignment is not a power of two");
-        }
-        if (size < 0) {
-            throw new InvalidSizeException(name + ": alignedAlloc(" + alignment + ", " + size + "): negative size");
-        }
+        Arguments.checkAlignedAlloc(name + ": ", alignment, size);
         return allocate(Math.max(16, alignment), size, alignment > 16);
     }
 
@@ -560,16 +548,7 @@ abstract sealed class DisciplineDebug extends ForwardingAllocator permits Discip
             return super.asSegmentAllocator();
         }
         return (byteSize, byteAlignment) -> {
-            if (byteSize < 0) {
-                throw new IllegalArgumentException("negative byteSize " + byteSize);
-            }
-            if (byteAlignment <= 0 || Long.bitCount(byteAlignment) != 1) {
-                throw new IllegalArgumentException("byteAlignment " + byteAlignment + " is not a power of two");
-            }
-            long a = byteAlignment <= 16 ? malloc(byteSize) : alignedAlloc(byteAlignment, byteSize);
-            if (a == 0) {
-                throw new OutOfMemoryError(name + ": heap exhausted allocating " + byteSize + " bytes");
-            }
+            long a = Arguments.allocateForSegment(this, byteSize, byteAlignment);
             return scopedView(requireLive("asSegmentAllocator", a), byteSize);
         };
     }

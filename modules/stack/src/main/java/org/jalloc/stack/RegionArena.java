@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.function.LongConsumer;
 
+import org.jalloc.core.spi.Arguments;
 import org.jalloc.core.RegionAllocator;
 import org.jalloc.core.memory.Heap;
 
@@ -69,16 +70,7 @@ final class RegionArena implements Arena {
         if (closed || !scope.scope().isAlive()) {
             throw new IllegalStateException(closed ? "arena is closed" : "arena is closed: its allocator was closed or its heap reset");
         }
-        if (byteSize < 0) {
-            throw new IllegalArgumentException("negative byteSize " + byteSize);
-        }
-        if (byteAlignment <= 0 || Long.bitCount(byteAlignment) != 1) {
-            throw new IllegalArgumentException("byteAlignment " + byteAlignment + " is not a power of two");
-        }
-        long address = byteAlignment <= 16 ? allocator.malloc(byteSize) : allocator.alignedAlloc(byteAlignment, byteSize);
-        if (address == 0) {
-            throw new OutOfMemoryError(allocator.name() + ": heap exhausted allocating " + byteSize + " bytes");
-        }
+        long address = Arguments.allocateForSegment(allocator, byteSize, byteAlignment);
         if (byteSize > 0) {
             heap.fill(address, byteSize, (byte) 0);
         }

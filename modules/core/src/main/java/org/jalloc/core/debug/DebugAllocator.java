@@ -15,6 +15,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.jalloc.core.spi.Arguments;
 import org.jalloc.core.Allocator;
 import org.jalloc.core.DoubleFreeException;
 import org.jalloc.core.HeapCorruptionException;
@@ -309,15 +310,7 @@ public final class DebugAllocator extends ForwardingAllocator {
 
     @Override
     public long calloc(long count, long size) {
-        if (count < 0 || size < 0) {
-            throw new InvalidSizeException(name + ": calloc(" + count + ", " + size + "): negative operand");
-        }
-        long total;
-        try {
-            total = Math.multiplyExact(count, size);
-        } catch (ArithmeticException overflow) {
-            throw new InvalidSizeException(name + ": calloc(" + count + ", " + size + "): count * size overflows");
-        }
+        long total = Arguments.callocBytes(name + ": ", count, size);
         if (!tracks) {
             long p = delegate.calloc(count, size);
             if (p != 0 && sampleNow()) {
@@ -339,12 +332,7 @@ public final class DebugAllocator extends ForwardingAllocator {
 
     @Override
     public long alignedAlloc(long alignment, long size) {
-        if (alignment <= 0 || Long.bitCount(alignment) != 1) {
-            throw new InvalidAlignmentException(name + ": alignedAlloc(" + alignment + ", " + size + "): alignment is not a power of two");
-        }
-        if (size < 0) {
-            throw new InvalidSizeException(name + ": alignedAlloc(" + alignment + ", " + size + "): negative size");
-        }
+        Arguments.checkAlignedAlloc(name + ": ", alignment, size);
         if (!tracks) {
             long p = delegate.alignedAlloc(alignment, size);
             if (p != 0 && sampleNow()) {
@@ -714,16 +702,7 @@ public final class DebugAllocator extends ForwardingAllocator {
             return super.asSegmentAllocator();
         }
         return (byteSize, byteAlignment) -> {
-            if (byteSize < 0) {
-                throw new IllegalArgumentException("negative byteSize " + byteSize);
-            }
-            if (byteAlignment <= 0 || Long.bitCount(byteAlignment) != 1) {
-                throw new IllegalArgumentException("byteAlignment " + byteAlignment + " is not a power of two");
-            }
-            long a = byteAlignment <= 16 ? malloc(byteSize) : alignedAlloc(byteAlignment, byteSize);
-            if (a == 0) {
-                throw new OutOfMemoryError(name + ": heap exhausted allocating " + byteSize + " bytes");
-            }
+            long a = Arguments.allocateForSegment(this, byteSize, byteAlignment);
             lock();
             try {
                 return scopedView(requireLive("asSegmentAllocator", a), byteSize);

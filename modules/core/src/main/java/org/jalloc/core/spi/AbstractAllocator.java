@@ -308,15 +308,7 @@ public abstract class AbstractAllocator implements Allocator {
 
     @Override
     public final long calloc(long count, long size) {
-        if (count < 0 || size < 0) {
-            throw new InvalidSizeException("calloc(" + count + ", " + size + "): negative operand");
-        }
-        long total;
-        try {
-            total = Math.multiplyExact(count, size);
-        } catch (ArithmeticException overflow) {
-            throw new InvalidSizeException("calloc(" + count + ", " + size + "): count * size overflows");
-        }
+        long total = Arguments.callocBytes("", count, size);
         long address = malloc(total);
         if (address != 0 && total > 0) {
             heap.fill(address, total, (byte) 0);
@@ -392,12 +384,7 @@ public abstract class AbstractAllocator implements Allocator {
 
     @Override
     public final long alignedAlloc(long alignment, long size) {
-        if (alignment <= 0 || Long.bitCount(alignment) != 1) {
-            throw new InvalidAlignmentException("alignedAlloc(" + alignment + ", " + size + "): alignment is not a power of two");
-        }
-        if (size < 0) {
-            throw new InvalidSizeException("alignedAlloc(" + alignment + ", " + size + "): negative size");
-        }
+        Arguments.checkAlignedAlloc("", alignment, size);
         if (alignment <= MIN_ALIGNMENT) {
             return malloc(size);
         }
