@@ -84,6 +84,10 @@ final class MagazineScavenger {
 
     /** The magazines of platform threads: core's per-thread registry (hint, thread-local, attach order, dead sweep). */
     private final class Magazines extends ThreadRegistry<ThreadMagazines> {
+        Magazines() {
+            super(ThreadMagazines[]::new);
+        }
+
         @Override
         protected Thread ownerOf(ThreadMagazines record) {
             return record.owner;

@@ -220,6 +220,10 @@ public final class SlubAllocator extends AbstractAllocator {
 
     /** The active-slab records of platform threads (core's per-thread registry: hint, thread-local, dead sweep). */
     final class Threads extends ThreadRegistry<CpuSlabs> {
+        Threads() {
+            super(CpuSlabs[]::new);
+        }
+
         @Override
         protected Thread ownerOf(CpuSlabs record) {
             return record.owner;

@@ -212,7 +212,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     /** The implicit lookup (the caches' registry), kept here so the fast path reaches it in one load. */
     private final ThreadCaches.Registry registry;
     /** The registry's lookup hint, kept here so the fast path reaches a slot in one load less. */
-    private final @Nullable Object[] hints;
+    private final @Nullable ThreadCache[] hints;
     /** The caches' allocator token, kept here for the handle check inlined into the fast path. */
     private final Object token;
     /** Free-block links (secure=on: encoded and checked at every pop); key and mask copied for the fast path. */
@@ -375,7 +375,8 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     private @Nullable ThreadCache currentCache() {
         Thread t = Thread.currentThread();
         // the registry's first step (ThreadRegistry's header: a slot is trusted only when its owner is the caller)
-        return hints[ThreadRegistry.hintSlot(t)] instanceof ThreadCache c && c.owner == t ? c : registry.current();
+        ThreadCache c = hints[ThreadRegistry.hintSlot(t)];
+        return c != null && c.owner == t ? c : registry.current();
     }
 
     /**

@@ -27,13 +27,13 @@ final class ThreadCacheTypes implements AllocatorProvider {
                 OptionSpec.choice("cache", "implicit",
                         "how a thread reaches its cache: implicit (per platform thread, found through a hint and a ThreadLocal) or explicit (an explicit handle per thread, through the handle view's Allocator)",
                         "implicit", "explicit"),
-                OptionSpec.number("stripes", "4",
-                        "striped caches for virtual threads, claimed with a try-lock per call (rounded up to a power of two; 0 = none: the arena path under its lock; library default 2 x availableProcessors)",
-                        0, 256),
                 OptionSpec.choice("secure", "off",
                         "encoded free-list links (mimalloc's secure mode): links in free blocks stored XOR-ed with a per-heap random key"
                                 + " and checked before they are followed, so a write into a freed block is caught at the next allocation"
-                                + " that reaches it", "off", "on"));
+                                + " that reaches it", "off", "on"),
+                OptionSpec.number("stripes", "4",
+                        "striped caches for virtual threads, claimed with a try-lock per call (rounded up to a power of two; 0 = none: the arena path under its lock; library default 2 x availableProcessors)",
+                        0, 256));
         return List.of(new AllocatorType("thread-cache",
                 "size classes, per-thread caches, central lists in arenas, page heap of spans with a radix page map, decay",
                 ThreadSafety.CONCURRENT, options, (heap, o, name) -> {

@@ -99,6 +99,10 @@ final class ThreadCaches {
 
     /** The registry over {@link ThreadCache}: round-robin arenas, a dead-owner sweep on every registration. */
     final class Registry extends ThreadRegistry<ThreadCache> {
+        Registry() {
+            super(ThreadCache[]::new);
+        }
+
         @Override
         protected @Nullable Thread ownerOf(ThreadCache c) {
             return c.owner;

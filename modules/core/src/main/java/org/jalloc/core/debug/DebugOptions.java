@@ -8,6 +8,7 @@ import java.util.Map;
 
 import org.jalloc.core.Allocator;
 import org.jalloc.core.LeakLevel;
+import org.jalloc.core.spi.SecureLinks;
 import org.jalloc.core.spi.AllocatorSpec;
 import org.jalloc.core.spi.AllocatorType;
 import org.jalloc.core.spi.OptionSpec;
@@ -56,14 +57,20 @@ public record DebugOptions(int flags, LeakLevel leaks) {
         if (!type.debugLayer()) {
             return type.options();
         }
-        // secure= (SecureLinks) came after debug= and leaks=: it is listed after them, so every earlier key keeps its place
-        List<OptionSpec> all = new ArrayList<>(type.options().stream().filter(o -> !o.key().equals("secure")).toList());
+        // The options a type declares after secure= came later still: the type's options up to secure=, then debug=
+        // and leaks=, then secure= and what follows it, so every key listed before keeps its place
+        List<OptionSpec> own = type.options();
+        int secure = 0;
+        while (secure < own.size() && !own.get(secure).key().equals(SecureLinks.KEY)) {
+            secure++;
+        }
+        List<OptionSpec> all = new ArrayList<>(own.subList(0, secure));
         for (OptionSpec g : OPTIONS) {
-            if (type.options().stream().noneMatch(o -> o.key().equals(g.key()))) {
+            if (own.stream().noneMatch(o -> o.key().equals(g.key()))) {
                 all.add(g);
             }
         }
-        type.options().stream().filter(o -> o.key().equals("secure")).forEach(all::add);
+        all.addAll(own.subList(secure, own.size()));
         return List.copyOf(all);
     }
 

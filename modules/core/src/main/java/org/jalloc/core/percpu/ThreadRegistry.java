@@ -3,6 +3,7 @@ package org.jalloc.core.percpu;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntFunction;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
 
@@ -57,13 +58,18 @@ public abstract class ThreadRegistry<T extends Object> {
 
     private final ThreadLocal<@Nullable T> local = new ThreadLocal<>();
     /** The implicit record last looked up by a thread whose id maps to the slot; racy by design (see the header). */
-    private final @Nullable Object[] hint = new Object[HINT_SLOTS];
+    private final @Nullable T[] hint;
     /** Every record, in attach order; guarded by itself. */
     private final List<T> records = new ArrayList<>();
     private int nextId;
 
-    /** A registry with no record. */
-    protected ThreadRegistry() {}
+    /**
+     * A registry with no record; {@code newArray} makes the hint an array of the record type (e.g.
+     * {@code ThreadCache[]::new}), so a fast path reading {@link #hints()} needs no type check per lookup.
+     */
+    protected ThreadRegistry(IntFunction<@Nullable T[]> newArray) {
+        this.hint = newArray.apply(HINT_SLOTS);
+    }
 
     /** The thread {@code record} belongs to, or null for one no thread owns (an explicit handle); a final field. */
     protected abstract @Nullable Thread ownerOf(T record);
@@ -82,7 +88,7 @@ public abstract class ThreadRegistry<T extends Object> {
      * (one load less than through the registry): read it only, trusting a slot only when its record's owner is the
      * calling thread, as {@link #current()} does; only the registry stores into it.
      */
-    public final @Nullable Object[] hints() {
+    public final @Nullable T[] hints() {
         return hint;
     }
 
@@ -102,11 +108,10 @@ public abstract class ThreadRegistry<T extends Object> {
     }
 
     /** The hint when it names the caller's own record, else {@link #lookUp}: small, so the JIT inlines it. */
-    @SuppressWarnings("unchecked") // only records of this registry are stored in the hint
     private @Nullable T find(boolean attach) {
         Thread t = Thread.currentThread();
         int slot = hintSlot(t);
-        @Nullable T r = (@Nullable T) hint[slot];
+        @Nullable T r = hint[slot];
         return r != null && ownerOf(r) == t ? r : lookUp(t, slot, attach);
     }
 

@@ -23,6 +23,10 @@ class ThreadRegistryTest {
 
     /** A registry counting how many records it made and how often {@code attached} ran. */
     static final class Registry extends ThreadRegistry<Rec> {
+        Registry() {
+            super(Rec[]::new);
+        }
+
         int made;
         int attachedCalls;
         boolean refuse;
