@@ -53,24 +53,7 @@ public abstract class AbstractAllocator implements Allocator {
     /** The heap this allocator manages. */
     protected final Heap heap;
     private final String name;
-    /**
-     * The one test on the fast path of {@link #malloc}, {@link #alignedAlloc} and {@link #free}: whether anything
-     * observes allocators now (a JFR recording runs, or a JMX client has read an allocator's MBean since the start).
-     * The answer is the target of a {@link MutableCallSite}, which the JIT compiles as a constant and deoptimizes the
-     * code that depends on when the target changes: while nothing observes, the fast path tests nothing at all,
-     * reads no shared word and writes none. (A {@code volatile} flag read per call cost 2-6 ns on the 64 B pair of
-     * thread-cache, by keeping C2 from moving the following loads; a per-allocator countdown written per malloc made
-     * every malloc of an allocator shared by threads a cache-line transfer between cores.) The target changes only
-     * when a recording starts or stops and at the first JMX read, never per call.
-     */
-    private static final MutableCallSite OBSERVING_SITE = new MutableCallSite(MethodHandles.constant(boolean.class, false));
-    private static final MethodHandle OBSERVING = OBSERVING_SITE.dynamicInvoker();
-    /** Whether a JFR recording is running (kept by {@link RecordingWatch}). */
-    private static volatile boolean recording;
-    /** Whether a JMX client has asked for a snapshot (then observation stays on: MBean reads come periodically). */
-    private static boolean snapshotsAsked;
-    /** The value {@link #OBSERVING_SITE} answers now; guarded by the class's monitor. */
-    private static boolean observingNow;
+    /** {@link #due}, for its atomic bit updates. */
     private static final VarHandle DUE;
 
     static {
@@ -172,7 +155,7 @@ public abstract class AbstractAllocator implements Allocator {
      * {@link AllocatorEvents#sampleBytes()} while a recording runs, statistics when due.
      */
     private void observe(long size, long address) {
-        if (recording && (sampleCountdown -= Math.max(size, 1)) < 0) {
+        if (Gate.recording && (sampleCountdown -= Math.max(size, 1)) < 0) {
             long weight = AllocatorEvents.sampleBytes() - sampleCountdown;
             sampleCountdown = AllocatorEvents.sampleBytes();
             AllocationSampleEvent e = new AllocationSampleEvent();
@@ -201,17 +184,14 @@ public abstract class AbstractAllocator implements Allocator {
         }
     }
 
-    private static synchronized void askSnapshots() {
-        if (!snapshotsAsked) {
-            snapshotsAsked = true;
-            updateObserving();
-        }
+    private static void askSnapshots() {
+        Gate.askSnapshots();
     }
 
-    /** Whether calls observe now (see {@link #OBSERVING_SITE}): a constant to the JIT until it changes. */
+    /** Whether calls observe now (see {@link Gate}): a constant to the JIT until it changes. */
     private static boolean observing() {
         try {
-            return (boolean) OBSERVING.invokeExact();
+            return (boolean) Gate.OBSERVING.invokeExact();
         } catch (Throwable impossible) { // a constant method handle throws nothing
             throw new AssertionError(impossible);
         }
@@ -227,18 +207,56 @@ public abstract class AbstractAllocator implements Allocator {
         return (int) DUE.getAndSet(this, 0);
     }
 
-    /** Points {@link #OBSERVING_SITE} at the current answer after {@link #recording} or {@link #snapshotsAsked} changed. */
-    private static synchronized void updateObserving() {
-        boolean on = recording || snapshotsAsked;
-        if (on != observingNow) {
-            observingNow = on;
-            OBSERVING_SITE.setTarget(MethodHandles.constant(boolean.class, on));
-            MutableCallSite.syncAll(new MutableCallSite[] {OBSERVING_SITE});
+    /**
+     * The state behind the one test on the fast path of {@link #malloc}, {@link #alignedAlloc} and {@link #free}:
+     * whether anything observes allocators now (a JFR recording runs, or a JMX client has read an allocator's MBean
+     * since the start).
+     * The answer is the target of a {@link MutableCallSite}, which the JIT compiles as a constant and deoptimizes the
+     * code that depends on when the target changes: while nothing observes, the fast path tests nothing at all,
+     * reads no shared word and writes none. (A {@code volatile} flag read per call cost 2-6 ns on the 64 B pair of
+     * thread-cache, by keeping C2 from moving the following loads; a per-allocator countdown written per malloc made
+     * every malloc of an allocator shared by threads a cache-line transfer between cores.) The target changes only
+     * when a recording starts or stops and at the first JMX read, never per call.
+     *
+     * <p>A class of its own so that JFR's listener thread, which may call in while holding the recorder's lock, never
+     * waits for {@link AbstractAllocator}'s initialization (which registers that listener, and so may wait for the
+     * recorder's lock). Guarded by {@code Gate.class}.
+     */
+    private static final class Gate {
+        static final MutableCallSite OBSERVING_SITE = new MutableCallSite(MethodHandles.constant(boolean.class, false));
+        static final MethodHandle OBSERVING = OBSERVING_SITE.dynamicInvoker();
+        /** Whether a JFR recording is running (kept by {@link RecordingWatch}). */
+        static volatile boolean recording;
+        /** Whether a JMX client has asked for a snapshot (then observation stays on: MBean reads come periodically). */
+        private static boolean snapshotsAsked;
+        /** The value {@link #OBSERVING_SITE} answers now. */
+        private static boolean observingNow;
+
+        static synchronized void setRecording(boolean running) {
+            recording = running;
+            update();
+        }
+
+        static synchronized void askSnapshots() {
+            if (!snapshotsAsked) {
+                snapshotsAsked = true;
+                update();
+            }
+        }
+
+        /** Points {@link #OBSERVING_SITE} at the current answer after {@link #recording} or {@link #snapshotsAsked} changed. */
+        private static void update() {
+            boolean on = recording || snapshotsAsked;
+            if (on != observingNow) {
+                observingNow = on;
+                OBSERVING_SITE.setTarget(MethodHandles.constant(boolean.class, on));
+                MutableCallSite.syncAll(new MutableCallSite[] {OBSERVING_SITE});
+            }
         }
     }
 
     /**
-     * Keeps {@link #recording} true while any JFR recording runs: a listener on the recorder's state, and a look at
+     * Keeps {@code Gate.recording} true while any JFR recording runs: a listener on the recorder's state, and a look at
      * the running recordings when the recorder is already up (a {@code -XX:StartFlightRecording} before the first
      * allocator). Never starts the recorder itself.
      */
@@ -262,8 +280,7 @@ public abstract class AbstractAllocator implements Allocator {
             for (jdk.jfr.Recording r : recorder.getRecordings()) {
                 running |= r.getState() == jdk.jfr.RecordingState.RUNNING;
             }
-            recording = running;
-            updateObserving();
+            Gate.setRecording(running);
         }
     }
 
