@@ -34,8 +34,10 @@ import org.jalloc.core.walk.InvariantSink;
  * <h2>Allocation (numbered as {@link #allocate})</h2>
  * <ol>
  *   <li>Validate the type and length (misuse throws before anything changes).</li>
- *   <li>If the GOGC threshold would be passed ({@link Trigger}), collect.</li>
- *   <li>Ask the collector's space; if it has no room, collect once and ask again.</li>
+ *   <li>If the GOGC threshold would be passed ({@link Trigger}), collect ({@code beforeAllocation}).</li>
+ *   <li>Ask the collector's space; if it has no room, first relieve it the cheaper way the collector has, if any
+ *       ({@code relieveExhaustion}: a minor collection, the rest of a cycle) and ask again, then collect once and
+ *       ask again.</li>
  *   <li>Still no room: count a failed allocation and return 0; the heap is as consistent as after any collection.</li>
  *   <li>Otherwise the header is written, every field and data byte is zero, and the mutator gets the reference.</li>
  * </ol>
@@ -46,8 +48,9 @@ import org.jalloc.core.walk.InvariantSink;
  * reachability oracle run there in checked fuzzing).
  *
  * <h2>Hooks for collectors that are not one stop-the-world pass</h2>
- * A generational, incremental or concurrent collector overrides the allocation policy ({@code allocateSized}: a
- * minor collection when the nursery is full, a step of marking per allocation, a lock and a safepoint poll), may
+ * A generational or incremental collector overrides steps 2 and 3 of allocation ({@code beforeAllocation},
+ * {@code relieveExhaustion}: a minor collection when the nursery is full, a step of marking per allocation); a
+ * concurrent one the whole policy ({@code allocateSized}: a lock and a safepoint poll), may
  * override {@code collect(Cause)} (concurrent: everything while the world is stopped), runs the listener after each
  * of its pauses ({@code afterPause}; {@code full} false after a minor collection, a step or a safepoint, so the
  * checker does not demand completeness then), and offers {@link #step} and {@link #newMutator} where they apply.
@@ -352,18 +355,23 @@ public abstract class Collector implements Scanning, AutoCloseable {
 
     /**
      * Steps 2-5 of allocation for a validated request of {@code size} bytes: the collection policy. Collectors with
-     * generations, increments or threads override it (a minor collection when the nursery is full, a step of work,
-     * an allocation lock and a safepoint poll); they count what they allocate with {@link #countAllocation}.
+     * generations or increments change its two steps ({@link #beforeAllocation}: a minor collection when the nursery
+     * is full, a step of work; {@link #relieveExhaustion}: a minor collection or the rest of a cycle before a full
+     * one); a collector with threads overrides it (an allocation lock and a safepoint poll) and counts what it
+     * allocates with {@link #countAllocation}.
      */
     long allocateSized(long size, int type, int length, boolean mayCollect) {
         if (size > space.capacity()) {
             failedAllocations++;
             return 0;
         }
-        if (mayCollect && collectionDue(size)) {
-            collect(Cause.THRESHOLD);
+        if (mayCollect) {
+            beforeAllocation(size);
         }
         long stored = allocateStored(size, type, length);
+        if (stored == 0 && mayCollect && relieveExhaustion(size)) {
+            stored = allocateStored(size, type, length);
+        }
         if (stored == 0 && mayCollect) {
             collect(Cause.EXHAUSTION);
             stored = allocateStored(size, type, length);
@@ -376,6 +384,22 @@ public abstract class Collector implements Scanning, AutoCloseable {
         }
         countAllocation(size);
         return stored;
+    }
+
+    /** Step 2 of allocation, when it may collect: a full collection if one is due. */
+    void beforeAllocation(long size) {
+        if (collectionDue(size)) {
+            collect(Cause.THRESHOLD);
+        }
+    }
+
+    /**
+     * Step 3 of allocation, when the space had no room and it may collect: whatever cheaper than a full collection
+     * may make room. Returns whether it did something worth a second try (then a full collection follows only if that
+     * try fails too).
+     */
+    boolean relieveExhaustion(long size) {
+        return false;
     }
 
     /** Counts a successful allocation of {@code size} bytes. */

@@ -215,32 +215,20 @@ final class GenerationalCollector extends Collector {
     }
 
     @Override
-    long allocateSized(long size, int type, int length, boolean mayCollect) {
-        if (size > space.capacity()) {
-            failedAllocations++;
-            return 0;
-        }
-        boolean young = size <= pretenureBytes;
-        if (mayCollect && young && trigger.shouldCollect(allocatedSinceGc, size, liveBytes)) {
+    void beforeAllocation(long size) {
+        if (size <= pretenureBytes && trigger.shouldCollect(allocatedSinceGc, size, liveBytes)) {
             minor(Cause.THRESHOLD);
         }
-        long stored = allocateStored(size, type, length);
-        if (stored == 0 && mayCollect && young) {
-            minor(Cause.EXHAUSTION);
-            stored = allocateStored(size, type, length);
+    }
+
+    /** A young object that found no room: a minor collection first, a major one only if that is not enough. */
+    @Override
+    boolean relieveExhaustion(long size) {
+        if (size > pretenureBytes) {
+            return false;
         }
-        if (stored == 0 && mayCollect) {
-            collect(Cause.EXHAUSTION);
-            stored = allocateStored(size, type, length);
-        }
-        if (stored == 0) {
-            if (mayCollect) {
-                failedAllocations++;
-            }
-            return 0;
-        }
-        countAllocation(size);
-        return stored;
+        minor(Cause.EXHAUSTION);
+        return true;
     }
 
     /** A minor collection, or a major one when the tenured space cannot guarantee room for every survivor. */

@@ -164,41 +164,29 @@ final class IncrementalCollector extends TriColourCollector {
         return a;
     }
 
+    /** Idle: start a cycle when one is due; in a cycle: a step of work for every {@code pace} bytes allocated. */
     @Override
-    long allocateSized(long size, int type, int length, boolean mayCollect) {
-        if (size > space.capacity()) {
-            failedAllocations++;
-            return 0;
-        }
-        if (mayCollect) {
-            if (phase == Phase.IDLE) {
-                if (trigger.shouldCollect(allocatedSinceGc, size, liveBytes)) {
-                    timedStep(Cause.THRESHOLD);
-                }
-            } else {
-                allocatedSinceStep += size;
-                if (allocatedSinceStep >= pace) {
-                    timedStep(cycleCause);
-                }
+    void beforeAllocation(long size) {
+        if (phase == Phase.IDLE) {
+            if (trigger.shouldCollect(allocatedSinceGc, size, liveBytes)) {
+                timedStep(Cause.THRESHOLD);
+            }
+        } else {
+            allocatedSinceStep += size;
+            if (allocatedSinceStep >= pace) {
+                timedStep(cycleCause);
             }
         }
-        long stored = allocateStored(size, type, length);
-        if (stored == 0 && mayCollect && phase != Phase.IDLE) {
-            finishCycleInOnePause();
-            stored = allocateStored(size, type, length);
+    }
+
+    /** No room in a cycle: finish it in one pause (what it frees may be enough) before a full collection. */
+    @Override
+    boolean relieveExhaustion(long size) {
+        if (phase == Phase.IDLE) {
+            return false;
         }
-        if (stored == 0 && mayCollect) {
-            collect(Cause.EXHAUSTION);
-            stored = allocateStored(size, type, length);
-        }
-        if (stored == 0) {
-            if (mayCollect) {
-                failedAllocations++;
-            }
-            return 0;
-        }
-        countAllocation(size);
-        return stored;
+        finishCycleInOnePause();
+        return true;
     }
 
     // ------------------------------------------------------------ steps

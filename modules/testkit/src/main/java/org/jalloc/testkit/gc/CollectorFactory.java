@@ -31,28 +31,7 @@ public interface CollectorFactory {
         boolean uses = Collectors.require(parsed.name()).usesAllocator();
         String alloc = uses ? (allocator == null ? Collectors.DEFAULT_ALLOCATOR : allocator) : allocator;
         Collectors.create(checkedSpec, alloc, 4096).close(); // fails now, with the message, on a bad spec or allocator
-        String name = spec.trim();
-        return new CollectorFactory() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public @Nullable String allocator() {
-                return alloc;
-            }
-
-            @Override
-            public long heapBytes() {
-                return heapBytes;
-            }
-
-            @Override
-            public Collector create() {
-                return Collectors.create(checkedSpec, alloc, heapBytes);
-            }
-        };
+        return of(spec.trim(), alloc, heapBytes, () -> Collectors.create(checkedSpec, alloc, heapBytes));
     }
 
     /** A factory from code (e.g. a collector with a planted bug). */
