@@ -476,20 +476,12 @@ public final class SlabAllocator extends AbstractAllocator {
      */
     @Override
     public long trim() {
-        org.jalloc.core.events.TrimEvent e = new org.jalloc.core.events.TrimEvent();
-        e.begin();
-        shrink();
-        long released;
-        synchronized (pageLock) {
-            released = releaseFreePages(pages.heapWalk(), heap);
-        }
-        e.end();
-        if (e.shouldCommit()) {
-            e.allocator = name();
-            e.releasedBytes = released;
-            e.commit();
-        }
-        return released;
+        return org.jalloc.core.events.TrimEvent.timed(name(), () -> {
+            shrink();
+            synchronized (pageLock) {
+                return releaseFreePages(pages.heapWalk(), heap);
+            }
+        });
     }
 
     // ================================================================== pages (the page lock)

@@ -624,19 +624,11 @@ public final class SlobAllocator extends AbstractAllocator {
      */
     @Override
     public long trim() {
-        TrimEvent e = new TrimEvent();
-        e.begin();
-        long released;
-        synchronized (lock) {
-            released = releaseFreePages(pages.heapWalk(), heap);
-        }
-        e.end();
-        if (e.shouldCommit()) {
-            e.allocator = name();
-            e.releasedBytes = released;
-            e.commit();
-        }
-        return released;
+        return TrimEvent.timed(name(), () -> {
+            synchronized (lock) {
+                return releaseFreePages(pages.heapWalk(), heap);
+            }
+        });
     }
 
     @Override

@@ -466,20 +466,12 @@ public final class SlubAllocator extends AbstractAllocator {
      */
     @Override
     public long trim() {
-        TrimEvent e = new TrimEvent();
-        e.begin();
-        shrink();
-        long released;
-        synchronized (pageLock) {
-            released = releaseFreePages(pages.heapWalk(), heap);
-        }
-        e.end();
-        if (e.shouldCommit()) {
-            e.allocator = name();
-            e.releasedBytes = released;
-            e.commit();
-        }
-        return released;
+        return TrimEvent.timed(name(), () -> {
+            shrink();
+            synchronized (pageLock) {
+                return releaseFreePages(pages.heapWalk(), heap);
+            }
+        });
     }
 
     private long destroyEmpties(int a) {

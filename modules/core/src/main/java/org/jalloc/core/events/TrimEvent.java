@@ -1,5 +1,7 @@
 package org.jalloc.core.events;
 
+import java.util.function.LongSupplier;
+
 import jdk.jfr.Category;
 import jdk.jfr.DataAmount;
 import jdk.jfr.Label;
@@ -15,4 +17,18 @@ public final class TrimEvent extends jdk.jfr.Event {
 
     @Label("Released") @DataAmount
     public long releasedBytes;
+
+    /** Runs {@code trim} (returning the bytes it released) as one timed event of {@code allocator}; returns its result. */
+    public static long timed(String allocator, LongSupplier trim) {
+        TrimEvent event = new TrimEvent();
+        event.begin();
+        long released = trim.getAsLong();
+        event.end();
+        if (event.shouldCommit()) {
+            event.allocator = allocator;
+            event.releasedBytes = released;
+            event.commit();
+        }
+        return released;
+    }
 }

@@ -484,17 +484,10 @@ public abstract class AbstractAllocator implements Allocator {
      */
     @Override
     public long trim() {
-        TrimEvent event = new TrimEvent();
-        event.begin();
-        prepareTrim();
-        long released = releaseFreePages(walk(), heap);
-        event.end();
-        if (event.shouldCommit()) {
-            event.allocator = name;
-            event.releasedBytes = released;
-            event.commit();
-        }
-        return released;
+        return TrimEvent.timed(name, () -> {
+            prepareTrim();
+            return releaseFreePages(walk(), heap);
+        });
     }
 
     /** Bytes at each end of a free block that {@link #trim()} leaves in place: room for any header, links and footer. */
