@@ -30,27 +30,7 @@ public interface AllocatorFactory {
         String base = type.displayName(options);
         var debug = split.options();
         String name = debug.displayName(base);
-        return new AllocatorFactory() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public long heapBytes() {
-                return heapBytes;
-            }
-
-            @Override
-            public Allocator create(Heap heap) {
-                return debug.wrap(type.factory().create(heap, options, base), name);
-            }
-
-            @Override
-            public ThreadSafety threadSafety() {
-                return type.threadSafety();
-            }
-        };
+        return of(name, heapBytes, type.threadSafety(), heap -> debug.wrap(type.factory().create(heap, options, base), name));
     }
 
     /** A factory from a constructor reference, for allocators built in code. */
