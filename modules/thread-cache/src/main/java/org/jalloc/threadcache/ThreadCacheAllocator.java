@@ -215,10 +215,9 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     private final @Nullable ThreadCache[] hints;
     /** The caches' allocator token, kept here for the handle check inlined into the fast path. */
     private final Object token;
-    /** Free-block links (secure=on: encoded and checked at every pop); key and mask copied for the fast path. */
+    /** Free-block links (secure=on: encoded and checked at every pop); the key copied for the fast path's one test. */
     final Links links;
     private final long linkKey;
-    private final long linkSwab;
     /** The page heap's first page (a final copy for the free path; the flat page info is read from the page heap). */
     private final long firstPage;
     /** The maintenance tier: clock, passes, decay trigger, full-heap recovery. */
@@ -243,7 +242,6 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         this.perThread = b.perThread;
         this.links = new Links(b.secure, b.name, pageHeap, states);
         this.linkKey = links.key;
-        this.linkSwab = links.swabMask;
         MemorySegment remoteHeads = Arena.ofAuto().allocate((long) arenas * COUNT * 8, 8);
         this.central = new CentralList[arenas][COUNT];
         for (int a = 0; a < arenas; a++) {
@@ -549,14 +547,13 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         return b;
     }
 
-    /** The link of the cache-list block {@code b} of class {@code cls}, checked when secure (before the head moves). */
+    /**
+     * The link of the cache-list block {@code b} of class {@code cls}, decoded and checked when secure (before the head
+     * moves). secure=off pays one test of a final field: the decoding is out of line.
+     */
     private long next(long b, int cls) {
         long stored = mem.get(LONG, b);
-        long link = stored ^ linkKey ^ (Long.reverseBytes(b) & linkSwab);
-        if (linkKey != 0) {
-            links.check(b, stored, link, cls);
-        }
-        return link;
+        return linkKey == 0 ? stored : links.checkedLink(b, stored, cls);
     }
 
     /**
@@ -690,7 +687,8 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     }
 
     private void push(ThreadCache c, long p, int cls) {
-        mem.set(LONG, p, c.heads[cls] ^ linkKey ^ (Long.reverseBytes(p) & linkSwab));
+        long head = c.heads[cls];
+        mem.set(LONG, p, linkKey == 0 ? head : links.encode(p, head));
         mem.set(LONG, p + 8, p ^ FREE_TAG);
         c.heads[cls] = p;
         int n = ++c.counts[cls];
