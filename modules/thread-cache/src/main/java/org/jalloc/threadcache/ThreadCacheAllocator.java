@@ -220,6 +220,8 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     private final long linkKey;
     /** The page heap's first page (a final copy for the free path; the flat page info is read from the page heap). */
     private final long firstPage;
+    /** {@code heap.capacity()}, copied for the handle's malloc screen (one load). */
+    private final long capacity;
     /** The maintenance tier: clock, passes, decay trigger, full-heap recovery. */
     final Maintenance maintenance;
     /** Virtual threads' cached path: a few shared caches claimed with a try-lock per call. */
@@ -239,6 +241,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         this.states = new GranuleMap(heap);
         this.pageHeap = new PageHeap(heap, b.decay, states);
         this.firstPage = pageHeap.firstPage;
+        this.capacity = heap.capacity();
         this.perThread = b.perThread;
         this.links = new Links(b.secure, b.name, pageHeap, states);
         this.linkKey = links.key;
@@ -455,7 +458,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         if (size < 0) {
             throw new InvalidSizeException("malloc(" + size + "): negative size");
         }
-        return size > heap.capacity() ? 0 : allocateFrom(cache, size);
+        return size > capacity ? 0 : allocateFrom(cache, size);
     }
 
     /** {@code free} into an explicit cache (any block of this allocator, whoever allocated it). */
@@ -661,7 +664,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     void freeTo(ThreadCache c, long p) {
         long i = (p >>> PAGE_SHIFT) - firstPage;
         int[] info = pageHeap.info;
-        int w = i >= 0 && i < info.length ? info[(int) i] : 0;
+        int w = Long.compareUnsigned(i, info.length) < 0 ? info[(int) i] : 0; // one test for both ends
         int cls = w & 0xFF;
         if (cls == 0 || !SizeClasses.isBlockOffset(cls, (long) (w & 0xFF00) << (PAGE_SHIFT - 8) | (p & (PAGE - 1)))) {
             freeSlow(c, p);
