@@ -15,7 +15,8 @@ import org.jalloc.core.walk.Enforces;
  * <pre>
  *   stored(b) = link ⊕ key ⊕ swab(b)     key: 64 random bits per heap (odd), swab = Long.reverseBytes; b = the block
  *   link(b)   = stored(b) ⊕ key ⊕ swab(b)
- *   secure=off: key = 0 and the swab term is masked off, so stored = link (no branch on the fast path)
+ *   secure=off: key = 0 and the swab term is masked off, so stored = link; the fast paths test key != 0 (a final
+ *   field) and leave the encoding out of line, so secure=off computes nothing
  * </pre>
  *
  * <p>Checked pops (secure=on): before a list head moves to the link of the block being handed out, the link must be 0
@@ -58,6 +59,16 @@ final class Links {
 
     private long link(long b, long stored) {
         return stored ^ key ^ (Long.reverseBytes(b) & swabMask);
+    }
+
+    /**
+     * The link that the word {@code stored} in the free block {@code b} of class {@code cls} encodes, {@link #check
+     * checked} (secure=on only: the fast paths' out-of-line pop).
+     */
+    long checkedLink(long b, long stored, int cls) {
+        long link = link(b, stored);
+        check(b, stored, link, cls);
+        return link;
     }
 
     /**

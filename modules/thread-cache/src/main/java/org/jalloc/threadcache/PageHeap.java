@@ -78,10 +78,14 @@ final class PageHeap {
      * read as 0. It grows (under this monitor, copied then published) as carves reach higher pages, so its memory
      * follows the pages in use rather than the reservation; it stays empty for heaps above {@link #FLAT_MAX_PAGES},
      * whose frees take the page map. Written under this monitor before a span's blocks are handed out, cleared when the
-     * span returns here. A reader that got a block through any happens-before chain from its carve sees an array at
-     * least as new as the one the carve wrote.
+     * span returns here. A plain field, as core's {@code GranuleMap} root: a reader that got a block through any
+     * happens-before chain from its carve sees an array at least as new as the one the carve wrote (JLS 17.4.5), with the
+     * carve's words in it; a newer array seen without that chain (a racing growth) may show 0 for the page, which only
+     * sends the free to the page map ({@code freeSlow}), never to a wrong class, since a page's word does not change
+     * while a block of its span is live. (Volatile, its read would be an acquire barrier in the middle of every free:
+     * C2 must then reload every field the free reads after it, about 1 ns per pair.)
      */
-    volatile int[] info = new int[0];
+    int[] info = new int[0];
     /** The flat page info's largest length: the reservation's pages, or 0 when above {@link #FLAT_MAX_PAGES}. */
     private final int flatPages;
     /** The heap's first page number. */

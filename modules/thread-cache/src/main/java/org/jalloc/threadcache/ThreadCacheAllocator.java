@@ -215,12 +215,13 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     private final @Nullable ThreadCache[] hints;
     /** The caches' allocator token, kept here for the handle check inlined into the fast path. */
     private final Object token;
-    /** Free-block links (secure=on: encoded and checked at every pop); key and mask copied for the fast path. */
+    /** Free-block links (secure=on: encoded and checked at every pop); the key copied for the fast path's one test. */
     final Links links;
     private final long linkKey;
-    private final long linkSwab;
     /** The page heap's first page (a final copy for the free path; the flat page info is read from the page heap). */
     private final long firstPage;
+    /** {@code heap.capacity()}, copied for the handle's malloc screen (one load). */
+    private final long capacity;
     /** The maintenance tier: clock, passes, decay trigger, full-heap recovery. */
     final Maintenance maintenance;
     /** Virtual threads' cached path: a few shared caches claimed with a try-lock per call. */
@@ -240,10 +241,10 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         this.states = new GranuleMap(heap);
         this.pageHeap = new PageHeap(heap, b.decay, states);
         this.firstPage = pageHeap.firstPage;
+        this.capacity = heap.capacity();
         this.perThread = b.perThread;
         this.links = new Links(b.secure, b.name, pageHeap, states);
         this.linkKey = links.key;
-        this.linkSwab = links.swabMask;
         MemorySegment remoteHeads = Arena.ofAuto().allocate((long) arenas * COUNT * 8, 8);
         this.central = new CentralList[arenas][COUNT];
         for (int a = 0; a < arenas; a++) {
@@ -457,7 +458,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         if (size < 0) {
             throw new InvalidSizeException("malloc(" + size + "): negative size");
         }
-        return size > heap.capacity() ? 0 : allocateFrom(cache, size);
+        return size > capacity ? 0 : allocateFrom(cache, size);
     }
 
     /** {@code free} into an explicit cache (any block of this allocator, whoever allocated it). */
@@ -549,14 +550,13 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         return b;
     }
 
-    /** The link of the cache-list block {@code b} of class {@code cls}, checked when secure (before the head moves). */
+    /**
+     * The link of the cache-list block {@code b} of class {@code cls}, decoded and checked when secure (before the head
+     * moves). secure=off pays one test of a final field: the decoding is out of line.
+     */
     private long next(long b, int cls) {
         long stored = mem.get(LONG, b);
-        long link = stored ^ linkKey ^ (Long.reverseBytes(b) & linkSwab);
-        if (linkKey != 0) {
-            links.check(b, stored, link, cls);
-        }
-        return link;
+        return linkKey == 0 ? stored : links.checkedLink(b, stored, cls);
     }
 
     /**
@@ -664,7 +664,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     void freeTo(ThreadCache c, long p) {
         long i = (p >>> PAGE_SHIFT) - firstPage;
         int[] info = pageHeap.info;
-        int w = i >= 0 && i < info.length ? info[(int) i] : 0;
+        int w = Long.compareUnsigned(i, info.length) < 0 ? info[(int) i] : 0; // one test for both ends
         int cls = w & 0xFF;
         if (cls == 0 || !SizeClasses.isBlockOffset(cls, (long) (w & 0xFF00) << (PAGE_SHIFT - 8) | (p & (PAGE - 1)))) {
             freeSlow(c, p);
@@ -690,7 +690,8 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     }
 
     private void push(ThreadCache c, long p, int cls) {
-        mem.set(LONG, p, c.heads[cls] ^ linkKey ^ (Long.reverseBytes(p) & linkSwab));
+        long head = c.heads[cls];
+        mem.set(LONG, p, linkKey == 0 ? head : links.encode(p, head));
         mem.set(LONG, p + 8, p ^ FREE_TAG);
         c.heads[cls] = p;
         int n = ++c.counts[cls];

@@ -52,6 +52,8 @@ public abstract class AbstractAllocator implements Allocator {
 
     /** The heap this allocator manages. */
     protected final Heap heap;
+    /** {@code heap.capacity()}, a constant of the heap, kept here so malloc's size screen is one load from this object. */
+    private final long capacity;
     private final String name;
     /** {@link #due}, for its atomic bit updates. */
     private static final VarHandle DUE;
@@ -84,6 +86,7 @@ public abstract class AbstractAllocator implements Allocator {
     protected AbstractAllocator(String name, Heap heap) {
         this.name = name;
         this.heap = heap;
+        this.capacity = heap.capacity();
     }
 
     /** Allocates {@code size} bytes, {@code 0 <= size <= heap.capacity()}; returns the payload or 0. */
@@ -140,7 +143,7 @@ public abstract class AbstractAllocator implements Allocator {
         if (size < 0) {
             throw new InvalidSizeException("malloc(" + size + "): negative size");
         }
-        if (size > heap.capacity()) {
+        if (size > capacity) {
             return 0;
         }
         long a = allocate(size);
