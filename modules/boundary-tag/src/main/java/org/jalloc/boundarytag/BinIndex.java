@@ -1,5 +1,7 @@
 package org.jalloc.boundarytag;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 import org.jalloc.core.memory.Heap;
@@ -18,6 +20,11 @@ import org.jalloc.core.walk.InvariantSink;
  *   heads[list] ──► free block ──► free block ──► 0          next at block + 8, prev at block + 16
  *                0 ◄── prev   ◄──── prev
  * </pre>
+ *
+ * The operations the allocator's fast paths call take the heap's memory ({@code mem}) from the allocator, which
+ * reads and writes its tags through the same reference: every heap access of one malloc or free then goes through one
+ * segment value, whose type, bounds and liveness the JIT checks once per operation (a segment read from this object's
+ * own field after a type guard on it would be a second value, checked again).
  *
  * Invariants (checked by {@link #checkLists}): BT-6 every entry of list {@code i} has a size that maps to {@code i};
  * BT-7 {@code prev(heads[i]) = 0} and {@code prev(next(x)) = x} along every list. That every free block is in some
@@ -44,8 +51,8 @@ abstract sealed class BinIndex permits SegregatedLists, Tlsf {
     /** The list a free block of {@code size} bytes belongs to. */
     abstract int listOf(long size);
 
-    /** A linked free block of at least {@code asize} bytes, or 0; the block stays linked. */
-    abstract long findFit(long asize);
+    /** A linked free block of at least {@code asize} bytes, or 0; the block stays linked ({@code mem}: the heap's memory). */
+    abstract long findFit(MemorySegment mem, long asize);
 
     /** "class 3 [256, 512)" and the like. */
     abstract String describe(int list);
@@ -71,13 +78,33 @@ abstract sealed class BinIndex permits SegregatedLists, Tlsf {
         }
     }
 
-    /** The next link of a free block, checked when secure (a corrupted one throws FreeListCorruptionException). */
-    final long next(long block) {
-        return links.load(block, block + NEXT);
+    /** The layout of every heap word the fast paths read and write. */
+    static final ValueLayout.OfLong WORD = ValueLayout.JAVA_LONG_UNALIGNED;
+
+    /**
+     * The next link of a free block, checked when secure (a corrupted one throws FreeListCorruptionException); read
+     * through {@code mem}, the heap's memory, when not.
+     */
+    final long next(MemorySegment mem, long block) {
+        return links.on() ? links.load(block, block + NEXT) : mem.get(WORD, block + NEXT);
     }
 
-    final long prev(long block) {
-        return links.load(block, block + PREV);
+    /** {@link #next(MemorySegment, long)} through the index's own heap (tests, slow paths). */
+    final long next(long block) {
+        return next(heap.memory(), block);
+    }
+
+    final long prev(MemorySegment mem, long block) {
+        return links.on() ? links.load(block, block + PREV) : mem.get(WORD, block + PREV);
+    }
+
+    /** Stores a link: encoded by {@link #links} when secure, else as it is through {@code mem}. */
+    private void link(MemorySegment mem, long slot, long value) {
+        if (links.on()) {
+            links.store(slot, value);
+        } else {
+            mem.set(WORD, slot, value);
+        }
     }
 
     /** The links decoded but unchecked: for the checker's walks, which report a bad link (HEAP-3, BT-7). */
@@ -90,14 +117,14 @@ abstract sealed class BinIndex permits SegregatedLists, Tlsf {
     }
 
     /** Pushes the free block at {@code block} ({@code size} bytes) on the front of its list. */
-    final void insert(long block, long size) {
+    final void insert(MemorySegment mem, long block, long size) {
         int list = listOf(size);
         ensureList(list);
         long head = heads[list];
-        links.store(block + NEXT, head);
-        links.store(block + PREV, 0);
+        link(mem, block + NEXT, head);
+        link(mem, block + PREV, 0);
         if (head != 0) {
-            links.store(head + PREV, block);
+            link(mem, head + PREV, block);
         } else {
             listFilled(list);
         }
@@ -105,14 +132,14 @@ abstract sealed class BinIndex permits SegregatedLists, Tlsf {
     }
 
     /** Unlinks the free block at {@code block} ({@code size} bytes) from its list. */
-    final void remove(long block, long size) {
+    final void remove(MemorySegment mem, long block, long size) {
         int list = listOf(size);
-        long next = next(block);
+        long next = next(mem, block);
         // A list head's prev link is 0 (BT-7): not read for the head (TLSF's malloc always takes one), except with
         // secure=on, where loading it checks it (SEC-1).
-        long prev = list < heads.length && heads[list] == block && !links.on() ? 0 : prev(block);
+        long prev = list < heads.length && heads[list] == block && !links.on() ? 0 : prev(mem, block);
         if (prev != 0) {
-            links.store(prev + NEXT, next);
+            link(mem, prev + NEXT, next);
         } else {
             heads[list] = next;
             if (next == 0) {
@@ -120,7 +147,7 @@ abstract sealed class BinIndex permits SegregatedLists, Tlsf {
             }
         }
         if (next != 0) {
-            links.store(next + PREV, prev);
+            link(mem, next + PREV, prev);
         }
     }
 

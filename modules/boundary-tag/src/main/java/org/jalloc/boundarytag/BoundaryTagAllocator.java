@@ -1,5 +1,6 @@
 package org.jalloc.boundarytag;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.ArrayList;
 import java.util.List;
@@ -160,6 +161,11 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
     private final long reservedBits;
     final BinIndex index;
     final long firstBlock;
+    /**
+     * The heap's memory, through which the engine reads and writes every tag and (passed to the index) every link:
+     * one segment value per operation, so the JIT checks its type, bounds limit and liveness once (see {@link BinIndex}).
+     */
+    private final MemorySegment mem;
 
     private long allocations;
     private long frees;
@@ -207,6 +213,7 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
             case SEGREGATED_FIRST_FIT -> new SegregatedLists(heap, SegregatedLists.Fit.FIRST, scan);
             case TLSF -> new Tlsf(heap);
         };
+        this.mem = heap.memory();
         long start = heap.sbrk(2 * WORD);
         if (start < 0) {
             throw new IllegalArgumentException("heap too small for the boundary-tag sentinels: " + heap);
@@ -250,7 +257,17 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
     // ---------------------------------------------------------------- tags
 
     private long header(long block) {
-        return heap.getLong(block);
+        return mem.get(BinIndex.WORD, block);
+    }
+
+    /** The heap word at {@code address}. */
+    private long word(long address) {
+        return mem.get(BinIndex.WORD, address);
+    }
+
+    /** Writes the heap word at {@code address}. */
+    private void setWord(long address, long value) {
+        mem.set(BinIndex.WORD, address, value);
     }
 
     static long sizeOf(long tag) {
@@ -275,12 +292,12 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
 
     /** Whether the block (or epilogue) at {@code block} has an allocated left neighbour; the prologue counts. */
     private boolean leftAllocated(long block) {
-        return elide ? (header(block) & PREV_ALLOCATED) != 0 : isAllocated(heap.getLong(block - WORD));
+        return elide ? (header(block) & PREV_ALLOCATED) != 0 : isAllocated(word(block - WORD));
     }
 
     /** The start of the free left neighbour of {@code block}, from its footer. */
     private long freeLeftNeighbour(long block) {
-        long size = sizeOf(heap.getLong(block - WORD));
+        long size = sizeOf(word(block - WORD));
         long left = block - size;
         if (size < MIN_BLOCK || left < firstBlock) {
             throw new HeapCorruptionException(name() + ": footer before " + hex(block) + " says " + size
@@ -292,18 +309,18 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
     /** Header and footer of a free block; its left neighbour is allocated (no two free blocks are adjacent). */
     private void writeFree(long block, long size) {
         long tag = elide ? size | PREV_ALLOCATED : size;
-        heap.putLong(block, tag);
-        heap.putLong(block + size - WORD, tag);
+        setWord(block, tag);
+        setWord(block + size - WORD, tag);
     }
 
     /** Header (and with footers=all, footer) of an allocated block. */
     private void writeAllocated(long block, long size, boolean leftAllocated) {
         if (elide) {
-            heap.putLong(block, size | ALLOCATED | (leftAllocated ? PREV_ALLOCATED : 0));
+            setWord(block, size | ALLOCATED | (leftAllocated ? PREV_ALLOCATED : 0));
         } else {
             long tag = size | ALLOCATED;
-            heap.putLong(block, tag);
-            heap.putLong(block + size - WORD, tag);
+            setWord(block, tag);
+            setWord(block + size - WORD, tag);
         }
     }
 
@@ -311,7 +328,7 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
     private void setLeftAllocated(long block, boolean allocated) {
         if (elide) {
             long tag = header(block);
-            heap.putLong(block, allocated ? tag | PREV_ALLOCATED : tag & ~PREV_ALLOCATED);
+            setWord(block, allocated ? tag | PREV_ALLOCATED : tag & ~PREV_ALLOCATED);
         }
     }
 
@@ -346,14 +363,14 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
                     + Long.toHexString(tag) + " is not a valid header)", address);
         }
         if (!isAllocated(tag)) {
-            if (heap.getLong(block + size - WORD) == tag) {
+            if (word(block + size - WORD) == tag) {
                 throw new DoubleFreeException(name() + ": block " + hex(address) + " is not allocated (double free?)", address);
             }
             throw new InvalidPointerException(name() + ": " + hex(address) + " is not a block start (a free-looking header "
                     + "without a matching footer)", address);
         }
         if (!elide) {
-            long footer = heap.getLong(block + size - WORD);
+            long footer = word(block + size - WORD);
             if (footer != tag) {
                 throw new InvalidPointerException(name() + ": " + hex(address) + " is not a block start (footer 0x"
                         + Long.toHexString(footer) + " does not repeat header 0x" + Long.toHexString(tag) + ")", address);
@@ -377,7 +394,7 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
     @Override
     protected long allocate(long size) {
         long asize = blockSizeFor(size);
-        long block = index.findFit(asize);
+        long block = index.findFit(mem, asize);
         if (block == 0) {
             block = extend(asize);
             if (block == 0) {
@@ -386,7 +403,7 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
             place(block, sizeOf(header(block)), asize, true);
         } else {
             long have = sizeOf(header(block)); // the one read of the found block's header
-            index.remove(block, have);
+            index.remove(mem, block, have);
             place(block, have, asize, true);
         }
         allocations++;
@@ -407,7 +424,7 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
         if (rest >= MIN_BLOCK) {
             writeAllocated(block, asize, leftAllocated);
             writeFree(block + asize, rest);
-            index.insert(block + asize, rest);
+            index.insert(mem, block + asize, rest);
             splits++;
         } else {
             writeAllocated(block, size, leftAllocated);
@@ -431,11 +448,11 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
             return 0;
         }
         if (have > 0) {
-            index.remove(block, have);
+            index.remove(mem, block, have);
         }
         if (have < asize) {
             writeFree(block, asize);
-            heap.putLong(epilogue(), epilogueWord(false));
+            setWord(epilogue(), epilogueWord(false));
             heapExtensions++;
         }
         return block;
@@ -451,16 +468,16 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
         if (elide && (rightTag & PREV_ALLOCATED) == 0) {
             throw rightPrevClear(address); // the rest of liveTag's screen
         }
-        boolean leftAllocated = elide ? (tag & PREV_ALLOCATED) != 0 : isAllocated(heap.getLong(block - WORD));
+        boolean leftAllocated = elide ? (tag & PREV_ALLOCATED) != 0 : isAllocated(word(block - WORD));
         boolean rightFree = !isAllocated(rightTag);
         if (rightFree) {
-            index.remove(right, sizeOf(rightTag));
+            index.remove(mem, right, sizeOf(rightTag));
             size += sizeOf(rightTag);
             coalescesRight++;
         }
         if (!leftAllocated) {
             long left = freeLeftNeighbour(block);
-            index.remove(left, block - left);
+            index.remove(mem, left, block - left);
             size += block - left;
             block = left;
             coalescesLeft++;
@@ -468,9 +485,9 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
         writeFree(block, size);
         if (elide) { // clear the right neighbour's p bit; its tag is in hand unless the right block was absorbed
             long end = block + size;
-            heap.putLong(end, (rightFree ? header(end) : rightTag) & ~PREV_ALLOCATED);
+            setWord(end, (rightFree ? header(end) : rightTag) & ~PREV_ALLOCATED);
         }
-        index.insert(block, size);
+        index.insert(mem, block, size);
         frees++;
     }
 
@@ -480,7 +497,7 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
         long block = address - WORD;
         long current = sizeOf(tag);
         long asize = blockSizeFor(size);
-        boolean leftAllocated = elide ? (tag & PREV_ALLOCATED) != 0 : isAllocated(heap.getLong(block - WORD));
+        boolean leftAllocated = elide ? (tag & PREV_ALLOCATED) != 0 : isAllocated(word(block - WORD));
         if (asize <= current) {
             if (current - asize >= MIN_BLOCK) {
                 shrink(block, current, asize, leftAllocated);
@@ -492,12 +509,12 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
         boolean rightFree = !isAllocated(rightTag);
         long available = rightFree ? current + sizeOf(rightTag) : current;
         if (available >= asize) {
-            index.remove(right, sizeOf(rightTag));
+            index.remove(mem, right, sizeOf(rightTag));
             long rest = available - asize;
             if (rest >= MIN_BLOCK) {
                 writeAllocated(block, asize, leftAllocated);
                 writeFree(block + asize, rest);
-                index.insert(block + asize, rest);
+                index.insert(mem, block + asize, rest);
             } else {
                 writeAllocated(block, available, leftAllocated);
                 setLeftAllocated(block + available, true);
@@ -513,11 +530,11 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
             return false;
         }
         if (rightFree) {
-            index.remove(right, sizeOf(rightTag));
+            index.remove(mem, right, sizeOf(rightTag));
             coalescesRight++;
         }
         writeAllocated(block, asize, leftAllocated);
-        heap.putLong(epilogue(), epilogueWord(true));
+        setWord(epilogue(), epilogueWord(true));
         growsAtBreak++;
         return true;
     }
@@ -530,13 +547,13 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
         long restSize = current - asize;
         writeAllocated(block, asize, leftAllocated);
         if (!isAllocated(rightTag)) {
-            index.remove(right, sizeOf(rightTag));
+            index.remove(mem, right, sizeOf(rightTag));
             restSize += sizeOf(rightTag);
             coalescesRight++;
         }
         writeFree(rest, restSize);
         setLeftAllocated(rest + restSize, false);
-        index.insert(rest, restSize);
+        index.insert(mem, rest, restSize);
         splits++;
         shrinks++;
     }
@@ -544,9 +561,9 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
     @Override
     protected long allocateAligned(long alignment, long size) {
         long asize = blockSizeFor(size);
-        long block = index.findFit(asize + alignment + MIN_BLOCK);
+        long block = index.findFit(mem, asize + alignment + MIN_BLOCK);
         if (block != 0) {
-            index.remove(block, sizeOf(header(block)));
+            index.remove(mem, block, sizeOf(header(block)));
         } else {
             block = extendAligned(alignment, asize);
             if (block == 0) {
@@ -558,7 +575,7 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
         if (start != block) {
             long end = block + sizeOf(header(block));
             writeFree(block, start - block);
-            index.insert(block, start - block);
+            index.insert(mem, block, start - block);
             writeFree(start, end - start); // unlinked; place() turns it into the allocated block
             leftAllocated = false;
             splits++;
@@ -586,11 +603,11 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
             return 0;
         }
         if (lastFree) {
-            index.remove(block, epilogue - block);
+            index.remove(mem, block, epilogue - block);
         }
         if (end > epilogue) {
             writeFree(block, end - block);
-            heap.putLong(epilogue(), epilogueWord(false));
+            setWord(epilogue(), epilogueWord(false));
             heapExtensions++;
         }
         return block;

@@ -1,5 +1,7 @@
 package org.jalloc.boundarytag;
 
+import java.lang.foreign.MemorySegment;
+
 import org.jalloc.core.memory.Heap;
 
 /**
@@ -61,15 +63,15 @@ final class SegregatedLists extends BinIndex {
     }
 
     @Override
-    long findFit(long asize) {
+    long findFit(MemorySegment mem, long asize) {
         long steps = 0;
         long best = 0;
         long bestSize = Long.MAX_VALUE;
         int first = classOf(asize);
         if (first < heads.length) {
-            for (long b = heads[first]; b != 0 && steps < scan; b = next(b)) {
+            for (long b = heads[first]; b != 0 && steps < scan; b = next(mem, b)) {
                 steps++;
-                long size = BoundaryTagAllocator.sizeOf(heap.getLong(b));
+                long size = BoundaryTagAllocator.sizeOf(mem.get(WORD, b));
                 if (size >= asize && size < bestSize) {
                     best = b;
                     bestSize = size;
@@ -81,9 +83,9 @@ final class SegregatedLists extends BinIndex {
         }
         for (int k = first + 1; best == 0 && k < heads.length; k++) {
             long scanned = 0;
-            for (long b = heads[k]; b != 0 && scanned < scan; b = next(b), scanned++) {
+            for (long b = heads[k]; b != 0 && scanned < scan; b = next(mem, b), scanned++) {
                 steps++;
-                long size = BoundaryTagAllocator.sizeOf(heap.getLong(b));
+                long size = BoundaryTagAllocator.sizeOf(mem.get(WORD, b));
                 if (size < bestSize) {
                     best = b;
                     bestSize = size;

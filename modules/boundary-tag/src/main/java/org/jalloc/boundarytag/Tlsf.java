@@ -1,5 +1,6 @@
 package org.jalloc.boundarytag;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 import org.jalloc.core.memory.Heap;
@@ -86,7 +87,7 @@ final class Tlsf extends BinIndex {
     }
 
     @Override
-    long findFit(long asize) {
+    long findFit(MemorySegment mem, long asize) {
         long rounded = roundUp(asize);
         int fl = fl(rounded);
         int sl = sl(rounded);
@@ -94,7 +95,7 @@ final class Tlsf extends BinIndex {
         if (slMap == 0) {
             long flMap = fl + 1 >= 64 ? 0 : flBitmap & (-1L << (fl + 1));
             if (flMap == 0) {
-                return ownListFit(asize);
+                return ownListFit(mem, asize);
             }
             fl = Long.numberOfTrailingZeros(flMap);
             slMap = slBitmap[fl];
@@ -106,13 +107,13 @@ final class Tlsf extends BinIndex {
      * The fallback when no list wholly above {@code asize} has a block: the head of {@code asize}'s own list, if it
      * is large enough (one more O(1) look, which recovers most of what the rounding loses on the malloc-lab traces).
      */
-    private long ownListFit(long asize) {
+    private long ownListFit(MemorySegment mem, long asize) {
         int list = listOf(asize);
         if (list >= heads.length) {
             return 0;
         }
         long head = heads[list];
-        return head != 0 && BoundaryTagAllocator.sizeOf(heap.getLong(head)) >= asize ? head : 0;
+        return head != 0 && BoundaryTagAllocator.sizeOf(mem.get(WORD, head)) >= asize ? head : 0;
     }
 
     @Override

@@ -1,5 +1,7 @@
 package org.jalloc.buddy.pages;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -168,6 +170,9 @@ public final class BuddyPages implements PageAllocator {
     }
 
     final Heap heap;
+    /** The heap's memory: with {@code secure=off} the free-list links are read and written through it directly. */
+    private final MemorySegment mem;
+    private static final ValueLayout.OfLong WORD = ValueLayout.JAVA_LONG_UNALIGNED;
     /** The links' encoding ({@code secure=on|off}, SEC-1). */
     final SecureLinks links;
     final long pageSize;
@@ -232,6 +237,7 @@ public final class BuddyPages implements PageAllocator {
             throw new IllegalArgumentException("the buddy allocator needs an empty heap (brk == start): " + heap);
         }
         this.heap = heap;
+        this.mem = heap.memory();
         this.pageSize = pageSize;
         this.shift = s;
         this.maxOrder = maxOrder;
@@ -619,13 +625,27 @@ public final class BuddyPages implements PageAllocator {
 
     // ---------------------------------------------------------------- free lists
 
+    /** A link of the free block at {@code a}, checked when secure (SEC-1), else read as it is. */
+    private long loadLink(long a, long slot) {
+        return links.on() ? links.load(a, slot) : mem.get(WORD, slot);
+    }
+
+    /** Stores a link: encoded when secure, else as it is. */
+    private void link(long slot, long value) {
+        if (links.on()) {
+            links.store(slot, value);
+        } else {
+            mem.set(WORD, slot, value);
+        }
+    }
+
     private void push(long f, int k) {
         long a = f << shift;
         long first = freeList[k];
-        links.store(a + NEXT, first);
-        links.store(a + PREV, 0);
+        link(a + NEXT, first);
+        link(a + PREV, 0);
         if (first != 0) {
-            links.store(first + PREV, a);
+            link(first + PREV, a);
         }
         freeList[k] = a;
         nrFree[k]++;
@@ -635,8 +655,8 @@ public final class BuddyPages implements PageAllocator {
 
     private void unlink(long f, int k) {
         long a = f << shift;
-        long next = links.load(a, a + NEXT);
-        long prev = links.load(a, a + PREV);
+        long next = loadLink(a, a + NEXT);
+        long prev = loadLink(a, a + PREV);
         if (!linksTo(prev, NEXT, a, freeList[k]) || !linksTo(next, PREV, a, a)) {
             throw new HeapCorruptionException("buddy: the free-list links of the order-" + k + " block at " + hex(a)
                     + " are broken (next " + hex(next) + ", prev " + hex(prev) + "): a write into a freed block?", a);
@@ -644,10 +664,10 @@ public final class BuddyPages implements PageAllocator {
         if (prev == 0) {
             freeList[k] = next;
         } else {
-            links.store(prev + NEXT, next);
+            link(prev + NEXT, next);
         }
         if (next != 0) {
-            links.store(next + PREV, prev);
+            link(next + PREV, prev);
         }
         nrFree[k]--;
         if (freeList[k] == 0) {
@@ -662,7 +682,7 @@ public final class BuddyPages implements PageAllocator {
             return ifNull == a;
         }
         return neighbour >= firstAddress() && (neighbour >>> shift) < endFrame && (neighbour & (pageSize - 1)) == 0
-                && links.loadUnchecked(neighbour + offset) == a;
+                && (links.on() ? links.loadUnchecked(neighbour + offset) : mem.get(WORD, neighbour + offset)) == a;
     }
 
     // ---------------------------------------------------------------- statistics
