@@ -71,6 +71,9 @@ public final class HeapChecker {
     /** Where the checked walks report the allocator's own violations: held until the walk says it made all its checks. */
     @SuppressWarnings("methodref.receiver.bound") // called only from check(), long after construction
     private final org.jalloc.core.walk.InvariantSink sink = this::hold;
+    /** Where checkInvariants reports: straight into the violations. */
+    @SuppressWarnings("methodref.receiver.bound") // called only from check(), long after construction
+    private final org.jalloc.core.walk.InvariantSink reporter = this::report;
     private final List<Violation> held = new ArrayList<>();
     private final List<Violation> kept = new ArrayList<>();
     private int heldSuppressed;
@@ -373,6 +376,9 @@ public final class HeapChecker {
             nextFreeGuess = guess + 1;
             return guess;
         }
+        if (freeCount == 0) {
+            return -1;
+        }
         if (!freeTableBuilt) {
             buildFreeTable();
         }
@@ -479,7 +485,7 @@ public final class HeapChecker {
     @Enforces(Invariants.HEAP_8)
     private void checkAllocatorInvariants(HeapWalk walk, boolean extentsChecked, boolean freeStructuresChecked) {
         try {
-            walk.checkInvariants(sink, extentsChecked, freeStructuresChecked);
+            walk.checkInvariants(reporter, extentsChecked, freeStructuresChecked);
         } catch (RuntimeException e) {
             report(Invariants.HEAP_8, 0, "the allocator's own checks failed: " + e, "checks complete", e.getClass().getSimpleName());
         }
