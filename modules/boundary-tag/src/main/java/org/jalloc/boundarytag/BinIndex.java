@@ -185,6 +185,45 @@ abstract sealed class BinIndex permits SegregatedLists, Tlsf {
     }
 
     /**
+     * {@link #walk} with {@link #checkLists}' BT-6 and BT-7 made on the way, for the checker's one pass over the
+     * lists. Returns false when the visitor stopped the walk (a cycle, a wild link): the checks were not all made.
+     */
+    @Enforces({"BT-6", "BT-7"})
+    final boolean walkChecked(FreeEntryVisitor visitor, InvariantSink sink, long lo, long hi) {
+        for (int list = 0; list < heads.length; list++) {
+            long expectedPrev = 0;
+            for (long b = heads[list]; b != 0; b = nextUnchecked(b)) {
+                if (!plausibleLink(b, lo, hi)) {
+                    if (!visitor.entry(list, b, 0)) {
+                        return false;
+                    }
+                    break; // checkLists stops at a wild link too
+                }
+                long size = BoundaryTagAllocator.sizeOf(heap.getLong(b));
+                if (!visitor.entry(list, b, size)) {
+                    return false;
+                }
+                checkEntry(sink, list, b, expectedPrev, size);
+                expectedPrev = b;
+            }
+        }
+        return true;
+    }
+
+    /** BT-7 and BT-6 of the entry {@code b} of {@code list}, whose predecessor is {@code expectedPrev}. */
+    private void checkEntry(InvariantSink sink, int list, long b, long expectedPrev, long size) {
+        long prev = prevUnchecked(b);
+        if (prev != expectedPrev) {
+            sink.violation("BT-7", b, "prev link of a free block does not name its predecessor in " + describe(list),
+                    expectedPrev == 0 ? "0 (list head)" : hex(expectedPrev), hex(prev));
+        }
+        if (size >= BoundaryTagAllocator.MIN_BLOCK && listOf(size) != list) {
+            sink.violation("BT-6", b, "free block of " + size + " bytes is in the wrong list", describe(listOf(size)),
+                    describe(list));
+        }
+    }
+
+    /**
      * BT-6 and BT-7 over every list of blocks in {@code [lo, hi)}; a list is followed for at most
      * {@code (hi - lo) / 32} links (more means a cycle, which HEAP-3 reports).
      */
@@ -198,16 +237,7 @@ abstract sealed class BinIndex permits SegregatedLists, Tlsf {
                 if (!plausibleLink(b, lo, hi)) {
                     break; // HEAP-3 reports the wild link
                 }
-                long prev = prevUnchecked(b);
-                if (prev != expectedPrev) {
-                    sink.violation("BT-7", b, "prev link of a free block does not name its predecessor in " + describe(list),
-                            expectedPrev == 0 ? "0 (list head)" : hex(expectedPrev), hex(prev));
-                }
-                long size = BoundaryTagAllocator.sizeOf(heap.getLong(b));
-                if (size >= BoundaryTagAllocator.MIN_BLOCK && listOf(size) != list) {
-                    sink.violation("BT-6", b, "free block of " + size + " bytes is in the wrong list", describe(listOf(size)),
-                            describe(list));
-                }
+                checkEntry(sink, list, b, expectedPrev, BoundaryTagAllocator.sizeOf(heap.getLong(b)));
                 expectedPrev = b;
             }
         }

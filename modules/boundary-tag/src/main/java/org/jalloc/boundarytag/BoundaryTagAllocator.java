@@ -686,9 +686,85 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
             }
         }
 
+        /**
+         * The checker's pass (see {@link HeapWalk}): the extents of {@link #walkExtents(ExtentVisitor)} with
+         * {@link #checkBlocks}' BT-2..4 and {@link #checkBackwardWalk}'s BT-5 made on the way, each header and
+         * footer read once. On anything unusual (a visitor stop, a size past the epilogue) it returns false and
+         * {@link #checkInvariants(InvariantSink, boolean, boolean)} makes those checks by the standalone walks.
+         */
+        @Enforces({"BT-2", "BT-3", "BT-4", "BT-5"})
+        @Override
+        public boolean walkExtents(ExtentVisitor visitor, InvariantSink sink) {
+            long epilogue = epilogue();
+            if (!visitor.extent(ExtentKind.METADATA, firstBlock - WORD, WORD, 0, 0)) {
+                return false;
+            }
+            long block = firstBlock;
+            long left = 0; // start of the left neighbour; none before the first block (the prologue)
+            boolean leftAllocated = true; // the prologue
+            long badAt = -1, badWant = 0, badGot = 0; // footers=all: the mismatch nearest the epilogue (BT-5)
+            while (block < epilogue) {
+                long tag = header(block);
+                long size = sizeOf(tag);
+                boolean allocated = isAllocated(tag);
+                if (!visitor.extent(allocated ? ExtentKind.ALLOCATED : ExtentKind.FREE, block, size, block + WORD, size - tagBytes)) {
+                    return false;
+                }
+                if (size <= 0 || size > epilogue - block) {
+                    return false; // the standalone walk stops here and skips BT-5: let it
+                }
+                checkBlock(sink, block, tag, size, leftAllocated);
+                if (block != firstBlock) {
+                    if (!elide) {
+                        long back = block - sizeOf(heap.getLong(block - WORD));
+                        if (back != left) {
+                            badAt = block;
+                            badWant = left;
+                            badGot = back;
+                        }
+                    } else if ((tag & PREV_ALLOCATED) == 0 && !leftAllocated) {
+                        checkBackwardStep(sink, block, left);
+                    }
+                }
+                left = block;
+                leftAllocated = allocated;
+                block += size;
+            }
+            if (block != epilogue) {
+                return false;
+            }
+            visitor.extent(ExtentKind.METADATA, epilogue, WORD, 0, 0);
+            long e = heap.getLong(epilogue);
+            checkEpilogueBit(sink, e, leftAllocated);
+            if (!elide) {
+                if (left != 0) {
+                    long back = epilogue - sizeOf(heap.getLong(epilogue - WORD));
+                    if (back != left) {
+                        badAt = epilogue;
+                        badWant = left;
+                        badGot = back;
+                    }
+                }
+                if (badAt >= 0) {
+                    reportBackwardWalk(sink, badAt, badWant, badGot);
+                } else {
+                    checkBackwardEnd(sink, firstBlock);
+                }
+            } else if (left != 0 && (e & PREV_ALLOCATED) == 0 && !leftAllocated) {
+                checkBackwardStep(sink, epilogue, left);
+            }
+            return true;
+        }
+
         @Override
         public void walkFreeStructures(FreeEntryVisitor visitor) {
             index.walk(visitor, firstBlock, epilogue());
+        }
+
+        /** The lists with BT-6 and BT-7 checked on the way (each link read once per check). */
+        @Override
+        public boolean walkFreeStructures(FreeEntryVisitor visitor, InvariantSink sink) {
+            return index.walkChecked(visitor, sink, firstBlock, epilogue());
         }
 
         @Override
@@ -708,12 +784,21 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
 
         @Override
         public void checkInvariants(InvariantSink sink) {
+            checkInvariants(sink, false, false);
+        }
+
+        @Override
+        public void checkInvariants(InvariantSink sink, boolean extentsChecked, boolean freeStructuresChecked) {
             checkSentinels(sink);
-            int blocks = checkBlocks(sink);
-            if (blocks >= 0) {
-                checkBackwardWalk(sink, blocks);
+            if (!extentsChecked) {
+                int blocks = checkBlocks(sink);
+                if (blocks >= 0) {
+                    checkBackwardWalk(sink, blocks);
+                }
             }
-            index.checkLists(sink, firstBlock, epilogue());
+            if (!freeStructuresChecked) {
+                index.checkLists(sink, firstBlock, epilogue());
+            }
             index.checkStructure(sink);
         }
 
@@ -744,24 +829,11 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
             while (block < epilogue) {
                 long tag = header(block);
                 long size = sizeOf(tag);
-                if ((tag & reservedBits) != 0 || size < MIN_BLOCK) {
-                    sink.violation("BT-2", block, "malformed header", elide ? "bits 2..3 clear, size >= 32"
-                            : "bits 1..3 clear, size >= 32", "0x" + Long.toHexString(tag));
-                }
                 if (size <= 0 || size > epilogue - block) {
+                    checkHeader(sink, block, tag, size);
                     return -1;
                 }
-                if (elide && ((tag & PREV_ALLOCATED) != 0) != leftAllocated) {
-                    sink.violation("BT-4", block, "prev-allocated bit disagrees with the left neighbour",
-                            leftAllocated ? "p = 1 (left allocated)" : "p = 0 (left free)", leftAllocated ? "p = 0" : "p = 1");
-                }
-                if ((!elide || !isAllocated(tag)) && size >= 2 * WORD) {
-                    long footer = heap.getLong(block + size - WORD);
-                    if (footer != tag) {
-                        sink.violation("BT-3", block + size - WORD, (isAllocated(tag) ? "allocated" : "free")
-                                + " block's footer differs from its header", "0x" + Long.toHexString(tag), "0x" + Long.toHexString(footer));
-                    }
-                }
+                checkBlock(sink, block, tag, size, leftAllocated);
                 if (n == starts.length) {
                     starts = Arrays.copyOf(starts, n * 2);
                 }
@@ -772,12 +844,63 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
             if (block != epilogue) {
                 return -1;
             }
-            long e = heap.getLong(epilogue);
+            checkEpilogueBit(sink, heap.getLong(epilogue), leftAllocated);
+            return n;
+        }
+
+        /** BT-2 of one header. */
+        private void checkHeader(InvariantSink sink, long block, long tag, long size) {
+            if ((tag & reservedBits) != 0 || size < MIN_BLOCK) {
+                sink.violation("BT-2", block, "malformed header", elide ? "bits 2..3 clear, size >= 32"
+                        : "bits 1..3 clear, size >= 32", "0x" + Long.toHexString(tag));
+            }
+        }
+
+        /** BT-2, BT-4 and BT-3 of one block whose size stays before the epilogue. */
+        private void checkBlock(InvariantSink sink, long block, long tag, long size, boolean leftAllocated) {
+            checkHeader(sink, block, tag, size);
+            if (elide && ((tag & PREV_ALLOCATED) != 0) != leftAllocated) {
+                sink.violation("BT-4", block, "prev-allocated bit disagrees with the left neighbour",
+                        leftAllocated ? "p = 1 (left allocated)" : "p = 0 (left free)", leftAllocated ? "p = 0" : "p = 1");
+            }
+            if ((!elide || !isAllocated(tag)) && size >= 2 * WORD) {
+                long footer = heap.getLong(block + size - WORD);
+                if (footer != tag) {
+                    sink.violation("BT-3", block + size - WORD, (isAllocated(tag) ? "allocated" : "free")
+                            + " block's footer differs from its header", "0x" + Long.toHexString(tag), "0x" + Long.toHexString(footer));
+                }
+            }
+        }
+
+        /** BT-4 of the epilogue word {@code e}. */
+        private void checkEpilogueBit(InvariantSink sink, long e, boolean leftAllocated) {
             if (elide && ((e & PREV_ALLOCATED) != 0) != leftAllocated) {
-                sink.violation("BT-4", epilogue, "epilogue's prev-allocated bit disagrees with the last block",
+                sink.violation("BT-4", epilogue(), "epilogue's prev-allocated bit disagrees with the last block",
                         leftAllocated ? "p = 1 (last block allocated)" : "p = 0 (last block free)", leftAllocated ? "p = 0" : "p = 1");
             }
-            return n;
+        }
+
+        /** BT-5 with free-only footers: the footer before {@code at} leads back to its free left neighbour {@code left}. */
+        private void checkBackwardStep(InvariantSink sink, long at, long left) {
+            long back = at - sizeOf(heap.getLong(at - WORD));
+            if (back != left) {
+                sink.violation("BT-5", at - WORD, "backward step by the footer of a free block leaves the forward walk",
+                        "footer before " + hex(at) + " leads to " + hex(left), "leads to " + hex(back));
+            }
+        }
+
+        /** BT-5 with every footer: the backward walk, at {@code at}, stepped to {@code back} instead of {@code want}. */
+        private void reportBackwardWalk(InvariantSink sink, long at, long want, long back) {
+            sink.violation("BT-5", at - WORD, "backward walk by footers leaves the forward walk",
+                    "footer before " + hex(at) + " leads to " + hex(want), "leads to " + hex(back));
+        }
+
+        /** BT-5 with every footer: the backward walk ended at {@code at}, the first block, whose left is the prologue. */
+        private void checkBackwardEnd(InvariantSink sink, long at) {
+            if (heap.getLong(at - WORD) != PROLOGUE) {
+                sink.violation("BT-5", at - WORD, "backward walk by footers does not end at the prologue",
+                        "0x1", "0x" + Long.toHexString(heap.getLong(at - WORD)));
+            }
         }
 
         /**
@@ -793,16 +916,12 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
                     long step = sizeOf(heap.getLong(at - WORD));
                     long back = at - step;
                     if (back != starts[i]) {
-                        sink.violation("BT-5", at - WORD, "backward walk by footers leaves the forward walk",
-                                "footer before " + hex(at) + " leads to " + hex(starts[i]), "leads to " + hex(back));
+                        reportBackwardWalk(sink, at, starts[i], back);
                         return;
                     }
                     at = back;
                 }
-                if (heap.getLong(at - WORD) != PROLOGUE) {
-                    sink.violation("BT-5", at - WORD, "backward walk by footers does not end at the prologue",
-                            "0x1", "0x" + Long.toHexString(heap.getLong(at - WORD)));
-                }
+                checkBackwardEnd(sink, at);
                 return;
             }
             for (int i = 0; i <= blocks; i++) {
@@ -810,11 +929,7 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
                 boolean leftFree = i > 0 && (heap.getLong(at) & PREV_ALLOCATED) == 0
                         && !isAllocated(heap.getLong(starts[i - 1]));
                 if (leftFree) {
-                    long back = at - sizeOf(heap.getLong(at - WORD));
-                    if (back != starts[i - 1]) {
-                        sink.violation("BT-5", at - WORD, "backward step by the footer of a free block leaves the forward walk",
-                                "footer before " + hex(at) + " leads to " + hex(starts[i - 1]), "leads to " + hex(back));
-                    }
+                    checkBackwardStep(sink, at, starts[i - 1]);
                 }
             }
         }

@@ -38,7 +38,8 @@ public final class HeapChecker {
 
     private int[] freeIndex = new int[64];
     private int freeCount;
-    private int[] seen = new int[64];
+    /** Per free block: 0 not yet listed, 1 listed once, 2 listed more than once. */
+    private byte[] seen = new byte[64];
 
     private final List<Violation> violations = new ArrayList<>();
     private int suppressed;
@@ -53,6 +54,30 @@ public final class HeapChecker {
     private boolean freeTableBuilt;
     private long[] freeTableKeys = new long[0];
     private int[] freeTableValues = new int[0];
+    // The flat map from a free block's start to its index (see findFree): one bit per grid position from the
+    // first free start, the count of set bits before each word, and the free blocks' sizes packed by index.
+    private boolean freeBitsUsed;
+    private long freeLo;
+    private long freeSpan;
+    private int freeShift;
+    private long[] freeBits = new long[0];
+    private int[] freeRank = new int[0];
+    private long[] freeSizes = new long[64];
+    private @Nullable HeapWalk current;
+    @SuppressWarnings("methodref.receiver.bound") // called only from check(), long after construction
+    private final org.jalloc.core.walk.ExtentVisitor extentVisitor = this::acceptExtent;
+    @SuppressWarnings("methodref.receiver.bound") // called only from check(), long after construction
+    private final org.jalloc.core.walk.FreeEntryVisitor entryVisitor = this::acceptEntry;
+    /** Where the checked walks report the allocator's own violations: held until the walk says it made all its checks. */
+    @SuppressWarnings("methodref.receiver.bound") // called only from check(), long after construction
+    private final org.jalloc.core.walk.InvariantSink sink = this::hold;
+    /** Where checkInvariants reports: straight into the violations. */
+    @SuppressWarnings("methodref.receiver.bound") // called only from check(), long after construction
+    private final org.jalloc.core.walk.InvariantSink reporter = this::report;
+    private final List<Violation> held = new ArrayList<>();
+    private final List<Violation> kept = new ArrayList<>();
+    private int heldSuppressed;
+    private int keptSuppressed;
 
     /** Checks metadata invariants (HEAP-1..4, HEAP-8 and the allocator's own) without a shadow model. */
     public List<Violation> check(HeapWalk walk) {
@@ -69,15 +94,28 @@ public final class HeapChecker {
     public List<Violation> check(HeapWalk walk, @Nullable LiveBlocks shadow, java.util.function.@Nullable LongUnaryOperator usableSize) {
         violations.clear();
         suppressed = 0;
-        walkExtents(walk);
-        checkBlocks(walk);
-        if (walk.coalescesImmediately()) {
-            checkCoalesced();
-        }
-        checkFreeStructures(walk);
-        checkAllocatorInvariants(walk);
-        if (shadow != null) {
-            checkLiveBlocks(shadow, usableSize);
+        current = walk;
+        held.clear();
+        kept.clear();
+        heldSuppressed = 0;
+        keptSuppressed = 0;
+        try {
+            boolean extentsChecked = keepHeld(walkExtents(walk));
+            checkBlocks(walk);
+            if (walk.coalescesImmediately()) {
+                checkCoalesced();
+            }
+            boolean freeStructuresChecked = keepHeld(checkFreeStructures(walk));
+            for (Violation v : kept) { // the allocator's checks of the two walks, where checkInvariants would report them
+                report(v.invariantId(), v.address(), v.message(), v.expected(), v.actual());
+            }
+            suppressed += keptSuppressed;
+            checkAllocatorInvariants(walk, extentsChecked, freeStructuresChecked);
+            if (shadow != null) {
+                checkLiveBlocks(shadow, usableSize);
+            }
+        } finally {
+            current = null;
         }
         return violations;
     }
@@ -127,6 +165,29 @@ public final class HeapChecker {
         return before >= 0 && address < starts[before] + sizes[before] ? before : -1;
     }
 
+    /** An allocator's violation found in a checked walk: kept if the walk completes its checks, else dropped. */
+    private void hold(String id, long address, String message, String expected, String actual) {
+        if (held.size() < MAX_VIOLATIONS) {
+            held.add(new Violation(id, address, message, expected, actual));
+        } else {
+            heldSuppressed++;
+        }
+    }
+
+    /**
+     * Ends a checked walk: when it made all its checks its violations are kept; when not, they are dropped,
+     * because {@code checkInvariants} makes those checks again and would report them twice.
+     */
+    private boolean keepHeld(boolean checked) {
+        if (checked) {
+            kept.addAll(held);
+            keptSuppressed += heldSuppressed;
+        }
+        held.clear();
+        heldSuppressed = 0;
+        return checked;
+    }
+
     /** Records a violation (callers outside this class: payload and API checks). */
     void report(String id, long address, String message, String expected, String actual) {
         if (violations.size() < MAX_VIOLATIONS) {
@@ -136,23 +197,27 @@ public final class HeapChecker {
         }
     }
 
+    /** The extent walk, with the allocator's per-block checks folded in; true when the allocator made them all. */
     @Enforces({Invariants.HEAP_1, Invariants.HEAP_8})
-    private void walkExtents(HeapWalk walk) {
+    private boolean walkExtents(HeapWalk walk) {
         count = 0;
         expectedNext = walk.walkStart();
         walkEnd = walk.walkEnd();
         walkBroken = false;
+        boolean checked = false;
         try {
-            walk.walkExtents(this::acceptExtent);
+            checked = walk.walkExtents(extentVisitor, sink);
         } catch (RuntimeException e) {
             report(Invariants.HEAP_8, expectedNext, "the extent walk failed: " + e, "a complete walk", e.getClass().getSimpleName());
             walkBroken = true;
+            checked = false;
         }
         extentsVisited += count;
         if (!walkBroken && expectedNext != walkEnd) {
             report(Invariants.HEAP_1, expectedNext, "the walk ended before the break", "last extent ends at " + HeapMap.hex(walkEnd),
                     "ends at " + HeapMap.hex(expectedNext));
         }
+        return checked && !walkBroken;
     }
 
     private boolean acceptExtent(ExtentKind kind, long start, long size, long payload, long usable) {
@@ -213,7 +278,9 @@ public final class HeapChecker {
                 if (k == FREE) {
                     if (freeCount == freeIndex.length) {
                         freeIndex = Arrays.copyOf(freeIndex, freeCount * 2);
+                        freeSizes = Arrays.copyOf(freeSizes, freeCount * 2);
                     }
+                    freeSizes[freeCount] = sizes[i];
                     freeIndex[freeCount++] = i;
                 }
             }
@@ -230,23 +297,25 @@ public final class HeapChecker {
         }
     }
 
+    /** The free-structure walk, with the allocator's per-entry checks folded in; true when it made them all. */
     @Enforces({Invariants.HEAP_3, Invariants.HEAP_8})
-    private void checkFreeStructures(HeapWalk walk) {
+    private boolean checkFreeStructures(HeapWalk walk) {
         if (seen.length < freeCount) {
-            seen = new int[Math.max(freeCount, seen.length * 2)];
+            seen = new byte[Math.max(freeCount, seen.length * 2)];
         }
-        Arrays.fill(seen, 0, freeCount, 0);
+        Arrays.fill(seen, 0, freeCount, (byte) 0);
         entries = 0;
         nextFreeGuess = 0;
         freeTableBuilt = false;
+        boolean checked;
         try {
-            walk.walkFreeStructures((list, blockStart, blockSize) -> acceptEntry(walk, list, blockStart, blockSize));
+            checked = walk.walkFreeStructures(entryVisitor, sink);
         } catch (RuntimeException e) {
             report(Invariants.HEAP_8, 0, "the free-structure walk failed: " + e, "a complete walk", e.getClass().getSimpleName());
-            return;
+            return false;
         }
         if (walkBroken) {
-            return; // blocks past the break in the walk are unknown: "missing" reports would be noise
+            return checked; // blocks past the break in the walk are unknown: "missing" reports would be noise
         }
         for (int f = 0; f < freeCount; f++) {
             if (seen[f] == 0) {
@@ -254,13 +323,16 @@ public final class HeapChecker {
                 report(Invariants.HEAP_3, starts[i], "free block is in no free structure (lost)", "in exactly one list", "in none");
             }
         }
+        return checked;
     }
 
-    private boolean acceptEntry(HeapWalk walk, int list, long blockStart, long blockSize) {
+    private boolean acceptEntry(int list, long blockStart, long blockSize) {
+        HeapWalk walk = current;
+        assert walk != null : "entries arrive only during a check";
         entries++;
         if (entries > (long) freeCount + 1) {
             report(Invariants.HEAP_3, blockStart, "free structures hold more entries than there are free blocks (cycle?)",
-                    "<= " + freeCount + " entries", "more, stopped at " + walk.describeList(list));
+                    "<= " + freeCount + " entries", "more, stopped at " + describe(walk, list));
             return false;
         }
         int f = findFree(blockStart);
@@ -268,32 +340,63 @@ public final class HeapChecker {
             int i = indexOf(blockStart);
             String what = i < 0 ? "outside the walked heap"
                     : (starts[i] == blockStart ? KINDS[kinds[i]] + " block" : "inside the " + KINDS[kinds[i]] + " extent at " + HeapMap.hex(starts[i]));
-            report(Invariants.HEAP_3, blockStart, walk.describeList(list) + " names a block that is not free", "a FREE block", what);
+            report(Invariants.HEAP_3, blockStart, describe(walk, list) + " names a block that is not free", "a FREE block", what);
             return i >= 0; // a link out of the heap: following it further would read wild memory
         }
-        int i = freeIndex[f];
-        if (sizes[i] != blockSize) {
-            report(Invariants.HEAP_3, blockStart, walk.describeList(list) + " records a wrong size", Long.toString(sizes[i]), Long.toString(blockSize));
+        long size = freeSizes[f];
+        if (size != blockSize) {
+            report(Invariants.HEAP_3, blockStart, describe(walk, list) + " records a wrong size", Long.toString(size), Long.toString(blockSize));
         }
-        if (++seen[f] == 2) {
-            report(Invariants.HEAP_3, blockStart, "free block is in the free structures twice (" + walk.describeList(list) + ")",
-                    "exactly once", "twice or more");
+        byte s = seen[f];
+        if (s != 0) {
+            if (s == 1) {
+                report(Invariants.HEAP_3, blockStart, "free block is in the free structures twice (" + describe(walk, list) + ")",
+                        "exactly once", "twice or more");
+            }
+            seen[f] = 2;
+        } else {
+            seen[f] = 1;
         }
         return true;
+    }
+
+    private static String describe(@Nullable HeapWalk walk, int list) {
+        return walk == null ? "list " + list : walk.describeList(list);
     }
 
     /** The index into the free blocks of the one starting at {@code start}, or -1. */
     private int findFree(long start) {
         // Lists kept in address order (implicit, address-ordered, bitmap scans) hit the sequential guess; LIFO
-        // lists jump around, and for them an open-addressing table from block start to index, built once per
-        // check on the first miss, costs one or two cache misses where a binary search costs twenty.
+        // lists jump around, and for them a flat map built once per check on the first miss: a bitmap of the
+        // free starts on their common grid with a running count of set bits per word (together about one bit
+        // per 16 heap bytes, in cache where the extent arrays are not), so the index is a popcount away. Heaps
+        // whose free blocks are too sparse for a bitmap get an open-addressing table instead.
         int guess = nextFreeGuess;
         if (guess < freeCount && starts[freeIndex[guess]] == start) {
             nextFreeGuess = guess + 1;
             return guess;
         }
+        if (freeCount == 0) {
+            return -1;
+        }
         if (!freeTableBuilt) {
             buildFreeTable();
+        }
+        if (freeBitsUsed) {
+            long d = start - freeLo;
+            if (d < 0 || d > freeSpan || (d & ((1L << freeShift) - 1)) != 0) {
+                return -1;
+            }
+            long bit = d >>> freeShift;
+            int w = (int) (bit >>> 6);
+            long word = freeBits[w];
+            long mask = 1L << bit; // shifts take the low six bits
+            if ((word & mask) == 0) {
+                return -1;
+            }
+            int f = freeRank[w] + Long.bitCount(word & (mask - 1));
+            nextFreeGuess = f + 1;
+            return f;
         }
         int mask = freeTableKeys.length - 1;
         for (int i = mix(start) & mask; ; i = (i + 1) & mask) {
@@ -309,6 +412,8 @@ public final class HeapChecker {
     }
 
     private static final long EMPTY = Long.MIN_VALUE;
+    /** The bitmap is used while it needs at most this many bits per free block (a table entry costs 96). */
+    private static final long BITS_PER_FREE_BLOCK = 64;
 
     private static int mix(long key) {
         long h = key * 0x9E3779B97F4A7C15L;
@@ -316,6 +421,49 @@ public final class HeapChecker {
     }
 
     private void buildFreeTable() {
+        freeTableBuilt = true;
+        freeBitsUsed = false;
+        if (freeCount == 0) {
+            return;
+        }
+        long lo = starts[freeIndex[0]];
+        long hi = starts[freeIndex[freeCount - 1]];
+        long grid = 0;
+        for (int f = 1; f < freeCount; f++) {
+            grid |= starts[freeIndex[f]] - lo;
+        }
+        int shift = grid == 0 ? 0 : Long.numberOfTrailingZeros(grid);
+        long bits = ((hi - lo) >>> shift) + 1;
+        if (bits <= Math.max(1L << 16, BITS_PER_FREE_BLOCK * freeCount)) {
+            buildFreeBits(lo, hi - lo, shift, (int) ((bits + 63) >>> 6));
+        } else {
+            buildFreeHashTable();
+        }
+    }
+
+    private void buildFreeBits(long lo, long span, int shift, int words) {
+        if (freeBits.length < words || freeBits.length > 4 * words) {
+            freeBits = new long[words];
+            freeRank = new int[words];
+        } else {
+            Arrays.fill(freeBits, 0, words, 0L);
+        }
+        for (int f = 0; f < freeCount; f++) {
+            long bit = (starts[freeIndex[f]] - lo) >>> shift;
+            freeBits[(int) (bit >>> 6)] |= 1L << bit;
+        }
+        int rank = 0;
+        for (int w = 0; w < words; w++) {
+            freeRank[w] = rank;
+            rank += Long.bitCount(freeBits[w]);
+        }
+        freeLo = lo;
+        freeSpan = span;
+        freeShift = shift;
+        freeBitsUsed = true;
+    }
+
+    private void buildFreeHashTable() {
         int capacity = Integer.highestOneBit(Math.max(16, freeCount * 2 - 1)) << 1;
         if (freeTableKeys.length < capacity || freeTableKeys.length > 4 * capacity) {
             freeTableKeys = new long[capacity];
@@ -332,13 +480,12 @@ public final class HeapChecker {
             freeTableKeys[i] = key;
             freeTableValues[i] = f;
         }
-        freeTableBuilt = true;
     }
 
     @Enforces(Invariants.HEAP_8)
-    private void checkAllocatorInvariants(HeapWalk walk) {
+    private void checkAllocatorInvariants(HeapWalk walk, boolean extentsChecked, boolean freeStructuresChecked) {
         try {
-            walk.checkInvariants(this::report);
+            walk.checkInvariants(reporter, extentsChecked, freeStructuresChecked);
         } catch (RuntimeException e) {
             report(Invariants.HEAP_8, 0, "the allocator's own checks failed: " + e, "checks complete", e.getClass().getSimpleName());
         }

@@ -59,6 +59,20 @@ interface FreeIndex {
     /** This organisation's own invariants (FL-5 .. FL-8). */
     void check(InvariantSink sink);
 
+    /**
+     * {@link #walk} with the per-entry checks of {@link #check} made on the way (the checker's one pass); true when
+     * it made all of them, so {@link #check(InvariantSink, boolean)} may leave them out. By default folds nothing.
+     */
+    default boolean walkChecked(FreeEntryVisitor visitor, InvariantSink sink) {
+        walk(visitor);
+        return false;
+    }
+
+    /** {@link #check(InvariantSink)} less the per-entry checks when {@code entriesChecked}. */
+    default void check(InvariantSink sink, boolean entriesChecked) {
+        check(sink);
+    }
+
     /** A name for list index {@code list}, for messages. */
     String describe(int list);
 

@@ -661,6 +661,12 @@ public final class FreeListAllocator extends AbstractAllocator {
             index.walk(visitor);
         }
 
+        /** The checker's pass over the lists (see {@link HeapWalk}): FL-5..7 checked on the way by the index. */
+        @Override
+        public boolean walkFreeStructures(FreeEntryVisitor visitor, InvariantSink sink) {
+            return index.walkChecked(visitor, sink);
+        }
+
         @Override
         public boolean coalescesImmediately() {
             return coalescing == Coalescing.IMMEDIATE;
@@ -673,9 +679,14 @@ public final class FreeListAllocator extends AbstractAllocator {
 
         @Override
         public void checkInvariants(InvariantSink sink) {
+            checkInvariants(sink, false, false);
+        }
+
+        @Override
+        public void checkInvariants(InvariantSink sink, boolean extentsChecked, boolean freeStructuresChecked) {
             checkSentinels(sink);
             checkHeaders(sink);
-            index.check(sink);
+            index.check(sink, freeStructuresChecked);
             placement.check(index, sink);
         }
 

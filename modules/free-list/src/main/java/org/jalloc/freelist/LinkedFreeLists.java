@@ -233,10 +233,63 @@ final class LinkedFreeLists implements FreeIndex {
 
     @Override
     public void check(InvariantSink sink) {
+        check(sink, false);
+    }
+
+    @Override
+    public void check(InvariantSink sink, boolean entriesChecked) {
         checkBitmap(sink);
+        if (entriesChecked) {
+            return;
+        }
         long budget = blocks.maxBlocks();
         for (int list = 0; list < lists && budget >= 0; list++) {
             budget = checkList(list, budget, sink);
+        }
+    }
+
+    /**
+     * {@link #walk} with {@link #checkList}'s FL-5..7 made on the way. Any link {@code checkList} would report as
+     * leaving the blocks, or a list longer than its budget, makes the result false (and {@code checkList} judges).
+     */
+    @Enforces({"FL-5", "FL-6", "FL-7"})
+    @Override
+    public boolean walkChecked(FreeEntryVisitor visitor, InvariantSink sink) {
+        long budget = blocks.maxBlocks();
+        long end = blocks.epilogue();
+        boolean complete = true;
+        for (int list = 0; list < lists; list++) {
+            long prev = 0;
+            for (long n = head(list); n != 0; prev = n, n = blocks.nextUnchecked(n)) {
+                boolean inside = n >= blocks.firstBlock && n < end;
+                if (!visitor.entry(list, n, inside ? blocks.size(n) : 0) || !inside) {
+                    return false; // walk's stops, exactly
+                }
+                if (complete && ((n & 15) != (blocks.firstBlock & 15) || --budget < 0)) {
+                    complete = false;
+                }
+                if (complete) {
+                    checkEntry(list, n, prev, sink);
+                }
+            }
+        }
+        return complete;
+    }
+
+    /** FL-5 (the prev link), FL-6 and FL-7 of the entry {@code n} of {@code list} after {@code prev}. */
+    private void checkEntry(int list, long n, long prev, InvariantSink sink) {
+        long back = blocks.prevUnchecked(n);
+        if (back != prev) {
+            sink.violation("FL-5", n + Blocks.PREV, describe(list) + ": prev link of " + Blocks.hex(n) + " does not name its predecessor",
+                    prev == 0 ? "0 (the head)" : Blocks.hex(prev), Blocks.hex(back));
+        }
+        if (addressOrdered && prev != 0 && n <= prev) {
+            sink.violation("FL-6", n, describe(list) + " is not in address order", "after " + Blocks.hex(prev), Blocks.hex(n));
+        }
+        long size = blocks.size(n);
+        if (lists > 1 && (size < Blocks.MIN_BLOCK || classOf(size) != list)) {
+            sink.violation("FL-7", n, "block of " + size + " bytes in the wrong size class", describe(list),
+                    size < Blocks.MIN_BLOCK ? "no class" : describe(classOf(size)));
         }
     }
 
@@ -269,19 +322,7 @@ final class LinkedFreeLists implements FreeIndex {
                 sink.violation("FL-5", n, describe(list) + " does not end (a cycle)", "at most " + blocks.maxBlocks() + " nodes", "more");
                 return budget;
             }
-            long back = blocks.prevUnchecked(n);
-            if (back != prev) {
-                sink.violation("FL-5", n + Blocks.PREV, describe(list) + ": prev link of " + Blocks.hex(n) + " does not name its predecessor",
-                        prev == 0 ? "0 (the head)" : Blocks.hex(prev), Blocks.hex(back));
-            }
-            if (addressOrdered && prev != 0 && n <= prev) {
-                sink.violation("FL-6", n, describe(list) + " is not in address order", "after " + Blocks.hex(prev), Blocks.hex(n));
-            }
-            long size = blocks.size(n);
-            if (lists > 1 && (size < Blocks.MIN_BLOCK || classOf(size) != list)) {
-                sink.violation("FL-7", n, "block of " + size + " bytes in the wrong size class", describe(list),
-                        size < Blocks.MIN_BLOCK ? "no class" : describe(classOf(size)));
-            }
+            checkEntry(list, n, prev, sink);
         }
         return budget;
     }

@@ -58,6 +58,67 @@ final class BuddyPagesWalk implements HeapWalk {
         walkFreeLists(visitor);
     }
 
+    /**
+     * The checker's pass over the blocks (see {@link HeapWalk}): {@link #walkExtents(ExtentVisitor)} with
+     * {@link #checkBlocks}' BUDDY-1..3 made on the way; false when the visitor stopped it.
+     */
+    @Enforces({"BUDDY-1", "BUDDY-2", "BUDDY-3"})
+    @Override
+    public boolean walkExtents(ExtentVisitor visitor, InvariantSink sink) {
+        long first = b.firstAddress();
+        if (first > b.heap.start() && !visitor.extent(ExtentKind.PADDING, b.heap.start(), first - b.heap.start(), 0, 0)) {
+            return false;
+        }
+        long end = b.heap.brk() >>> b.shift;
+        BlockCheck check = new BlockCheck(sink, end);
+        for (long p = b.firstFrame; p < end; ) {
+            long next = b.head.next(p + 1, end);
+            long a = p << b.shift;
+            long size = (next - p) << b.shift;
+            boolean isFree = b.free.get(p);
+            if (!visitor.extent(isFree ? ExtentKind.FREE : ExtentKind.ALLOCATED, a, size, a, size)) {
+                return false;
+            }
+            check.block(p, next, isFree);
+            p = next;
+        }
+        return true;
+    }
+
+    /**
+     * The checker's pass over the free lists: {@link #walkFreeLists} with {@link #checkFreeLists}' BUDDY-4 and
+     * BUDDY-5 made on the way (each link read once per check); false when the visitor or a wild link stopped it.
+     */
+    @Enforces({"BUDDY-4", "BUDDY-5"})
+    @Override
+    public boolean walkFreeStructures(FreeEntryVisitor visitor, InvariantSink sink) {
+        long end = b.heap.brk() >>> b.shift;
+        long bound = end - b.firstFrame;
+        listed.clearRange(0, Long.MAX_VALUE);
+        boolean complete = true; // false once a list holds what only checkFreeLists may judge
+        for (int k = 0; k <= b.maxOrder; k++) {
+            long prev = 0;
+            long length = 0;
+            for (long a = b.freeList[k]; a != 0; a = b.links.loadUnchecked(a + NEXT)) {
+                // walkFreeLists' entries and stops, exactly
+                if (!visitor.entry(k, a, b.pageSize << k) || a < b.heap.start() || a + 16 > b.heap.brk() || ++length > bound) {
+                    return false;
+                }
+                if (complete && (a < b.firstAddress() || (a >>> b.shift) >= end || (a & (b.pageSize - 1)) != 0)) {
+                    complete = false; // a link checkFreeLists reports and stops at: it makes this list's checks
+                }
+                if (complete) {
+                    checkEntry(sink, k, a, prev, end);
+                }
+                prev = a;
+            }
+            if (complete) {
+                checkListTotals(sink, k, length);
+            }
+        }
+        return complete;
+    }
+
     @Override
     public boolean coalescesImmediately() {
         return false; // neighbours that are not buddies stay apart; BUDDY-3 is the buddy system's promise
@@ -105,8 +166,17 @@ final class BuddyPagesWalk implements HeapWalk {
     /** Checks BUDDY-1..5 and reports every violation found. */
     @Override
     public void checkInvariants(InvariantSink sink) {
-        checkBlocks(sink);
-        checkFreeLists(sink);
+        checkInvariants(sink, false, false);
+    }
+
+    @Override
+    public void checkInvariants(InvariantSink sink, boolean extentsChecked, boolean freeStructuresChecked) {
+        if (!extentsChecked) {
+            checkBlocks(sink);
+        }
+        if (!freeStructuresChecked) {
+            checkFreeLists(sink);
+        }
         checkFreeMapAgreesWithLists(sink);
     }
 
@@ -117,17 +187,35 @@ final class BuddyPagesWalk implements HeapWalk {
     @Enforces({"BUDDY-1", "BUDDY-2", "BUDDY-3"})
     private void checkBlocks(InvariantSink sink) {
         long end = b.heap.brk() >>> b.shift;
-        if (end > b.firstFrame && !b.head.get(b.firstFrame)) {
-            sink.violation("BUDDY-2", b.firstAddress(), "zone does not begin with a block", "a block start at the first page "
-                    + hex(b.firstAddress()), "head bit clear");
-        }
-        long zoneStart = b.firstFrame;
-        long zoneEnd = zoneStart + (1L << zoneOrder(zoneStart, end));
-        long freeLowerHalf = -1; // a free, well-formed lower half waiting for its buddy, or -1
+        BlockCheck check = new BlockCheck(sink, end);
         for (long p = b.firstFrame; p < end; ) {
             long next = b.head.next(p + 1, end);
+            check.block(p, next, b.free.get(p));
+            p = next;
+        }
+    }
+
+    /** BUDDY-1..3 of the blocks in address order, one {@link #block} call per block (the state between blocks). */
+    private final class BlockCheck {
+        private final InvariantSink sink;
+        private final long end;
+        private long zoneStart;
+        private long zoneEnd;
+        private long freeLowerHalf = -1; // a free, well-formed lower half waiting for its buddy, or -1
+
+        BlockCheck(InvariantSink sink, long end) {
+            this.sink = sink;
+            this.end = end;
+            if (end > b.firstFrame && !b.head.get(b.firstFrame)) {
+                sink.violation("BUDDY-2", b.firstAddress(), "zone does not begin with a block", "a block start at the first page "
+                        + hex(b.firstAddress()), "head bit clear");
+            }
+            zoneStart = b.firstFrame;
+            zoneEnd = zoneStart + (1L << zoneOrder(zoneStart, end));
+        }
+
+        void block(long p, long next, boolean isFree) {
             long n = next - p;
-            boolean isFree = b.free.get(p);
             boolean aligned = Long.bitCount(n) == 1 && (p & (n - 1)) == 0;
             if (!aligned) {
                 sink.violation("BUDDY-1", p << b.shift, "block is not aligned to its own size", "2^k pages at a multiple of its size",
@@ -147,7 +235,6 @@ final class BuddyPagesWalk implements HeapWalk {
             }
             boolean lowerHalf = aligned && (p & n) == 0 && n < (1L << b.maxOrder) && next + n <= end;
             freeLowerHalf = isFree && lowerHalf ? p : -1;
-            p = next;
         }
     }
 
@@ -182,37 +269,47 @@ final class BuddyPagesWalk implements HeapWalk {
                     sink.violation("BUDDY-4", a, describeList(k) + " does not end", "at most " + (bound - 1) + " entries", "a cycle");
                     break;
                 }
-                long back = b.links.loadUnchecked(a + PREV);
-                if (back != prev) {
-                    sink.violation("BUDDY-4", a, describeList(k) + ": prev link does not name the previous entry",
-                            prev == 0 ? "0 (first entry)" : hex(prev), hex(back));
-                }
-                long f = a >>> b.shift;
-                if (!b.head.get(f) || !b.free.get(f)) {
-                    sink.violation("BUDDY-4", a, describeList(k) + " holds a block that is not free",
-                            "a free block start (head and free bits set)", "head " + (b.head.get(f) ? 1 : 0) + ", free " + (b.free.get(f) ? 1 : 0));
-                } else {
-                    long pages = b.head.next(f + 1, Math.min(end, f + (1L << k) + 1)) - f;
-                    if (pages != 1L << k) {
-                        sink.violation("BUDDY-4", a, "a free block is on the list of another order", describeList(k),
-                                "a block of " + (pages < (1L << k) ? pages << b.shift : "more than " + (b.pageSize << k)) + " bytes");
-                    }
-                }
-                if (listed.get(f)) {
-                    sink.violation("BUDDY-5", a, "block is on the free lists twice", "once", "again on " + describeList(k));
-                }
-                listed.set(f);
+                checkEntry(sink, k, a, prev, end);
                 prev = a;
                 a = b.links.loadUnchecked(a + NEXT);
             }
-            if (length != b.nrFree[k]) {
-                sink.violation("BUDDY-4", b.freeList[k], "nr_free of " + describeList(k) + " disagrees with the list",
-                        length + " (the list's length)", Long.toString(b.nrFree[k]));
+            checkListTotals(sink, k, length);
+        }
+    }
+
+    /** BUDDY-4 and BUDDY-5 of the entry {@code a} of the order-{@code k} list after {@code prev}; marks it listed. */
+    private void checkEntry(InvariantSink sink, int k, long a, long prev, long end) {
+        long back = b.links.loadUnchecked(a + PREV);
+        if (back != prev) {
+            sink.violation("BUDDY-4", a, describeList(k) + ": prev link does not name the previous entry",
+                    prev == 0 ? "0 (first entry)" : hex(prev), hex(back));
+        }
+        long f = a >>> b.shift;
+        if (!b.head.get(f) || !b.free.get(f)) {
+            sink.violation("BUDDY-4", a, describeList(k) + " holds a block that is not free",
+                    "a free block start (head and free bits set)", "head " + (b.head.get(f) ? 1 : 0) + ", free " + (b.free.get(f) ? 1 : 0));
+        } else {
+            long pages = b.head.next(f + 1, Math.min(end, f + (1L << k) + 1)) - f;
+            if (pages != 1L << k) {
+                sink.violation("BUDDY-4", a, "a free block is on the list of another order", describeList(k),
+                        "a block of " + (pages < (1L << k) ? pages << b.shift : "more than " + (b.pageSize << k)) + " bytes");
             }
-            if (((b.nonEmpty >>> k) & 1) != (b.freeList[k] != 0 ? 1 : 0)) {
-                sink.violation("BUDDY-4", b.freeList[k], "the non-empty mask disagrees with " + describeList(k),
-                        b.freeList[k] != 0 ? "bit " + k + " set" : "bit " + k + " clear", "the opposite");
-            }
+        }
+        if (listed.get(f)) {
+            sink.violation("BUDDY-5", a, "block is on the free lists twice", "once", "again on " + describeList(k));
+        }
+        listed.set(f);
+    }
+
+    /** BUDDY-4 of the order-{@code k} list as a whole: its length is nr_free, its non-empty bit its emptiness. */
+    private void checkListTotals(InvariantSink sink, int k, long length) {
+        if (length != b.nrFree[k]) {
+            sink.violation("BUDDY-4", b.freeList[k], "nr_free of " + describeList(k) + " disagrees with the list",
+                    length + " (the list's length)", Long.toString(b.nrFree[k]));
+        }
+        if (((b.nonEmpty >>> k) & 1) != (b.freeList[k] != 0 ? 1 : 0)) {
+            sink.violation("BUDDY-4", b.freeList[k], "the non-empty mask disagrees with " + describeList(k),
+                    b.freeList[k] != 0 ? "bit " + k + " set" : "bit " + k + " clear", "the opposite");
         }
     }
 

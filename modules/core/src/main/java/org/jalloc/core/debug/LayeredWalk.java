@@ -73,6 +73,11 @@ public abstract class LayeredWalk implements HeapWalk {
     }
 
     @Override
+    public final boolean walkFreeStructures(FreeEntryVisitor visitor, InvariantSink sink) {
+        return under.walkFreeStructures(visitor, sink);
+    }
+
+    @Override
     public final boolean coalescesImmediately() {
         return under.coalescesImmediately();
     }
@@ -95,6 +100,13 @@ public abstract class LayeredWalk implements HeapWalk {
     @Override
     public final void checkInvariants(InvariantSink sink) {
         under.checkInvariants(sink);
+        checkLayer(sink);
+    }
+
+    /** The layer's extents are its own, so the engine's extent checks are never folded: only its list checks. */
+    @Override
+    public final void checkInvariants(InvariantSink sink, boolean extentsChecked, boolean freeStructuresChecked) {
+        under.checkInvariants(sink, false, freeStructuresChecked);
         checkLayer(sink);
     }
 }

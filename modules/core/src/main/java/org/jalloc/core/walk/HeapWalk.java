@@ -18,6 +18,21 @@ import org.jalloc.core.memory.Heap;
  *
  * <p>Walkers must be robust against corrupted metadata: they stop when a visitor returns false, never loop without
  * progress, and may throw {@link IndexOutOfBoundsException} on a wild link (the checker reports it as a violation).
+ *
+ * <p><b>The checker's one pass.</b> On a heap larger than the caches every free-list link is a cache miss, and an
+ * allocator that checks its lists in {@link #checkInvariants} chases each link a second time after the checker's
+ * walk. So the checker calls the <em>checked</em> walks instead, in this order:
+ * <pre>
+ *   boolean x = walkExtents(extentVisitor, sink);          // the extents, plus the allocator's per-block checks
+ *   boolean f = walkFreeStructures(entryVisitor, sink);    // the entries, plus the allocator's per-entry checks
+ *   checkInvariants(sink, x, f);                           // the rest of the allocator's checks
+ * </pre>
+ * A checked walk yields exactly what its plain form yields and reports, on the way, violations of the allocator's
+ * own invariants for what it reads; it returns true only when it made <em>all</em> the checks
+ * {@link #checkInvariants(InvariantSink)} makes for its part (it returns false, for one, when a visitor stopped it
+ * early), and {@link #checkInvariants(InvariantSink, boolean, boolean)} then leaves that part out. The three calls
+ * together report the same violations as the plain walks followed by {@link #checkInvariants(InvariantSink)}; the
+ * defaults fold nothing, so a walk that does not override them is checked as before.
  */
 public interface HeapWalk {
     /** The heap walked. */
@@ -54,6 +69,38 @@ public interface HeapWalk {
 
     /** Checks the allocator's own invariants and reports every violation found. */
     default void checkInvariants(InvariantSink sink) {}
+
+    /**
+     * {@link #walkExtents(ExtentVisitor)} with the allocator's per-extent checks folded in (see the class comment).
+     *
+     * @return true when every check of {@link #checkInvariants(InvariantSink)} that belongs to the extent pass was made
+     */
+    default boolean walkExtents(ExtentVisitor visitor, InvariantSink sink) {
+        walkExtents(visitor);
+        return false;
+    }
+
+    /**
+     * {@link #walkFreeStructures(FreeEntryVisitor)} with the allocator's per-entry checks (links, size classes)
+     * folded in, so each entry is read once per check (see the class comment).
+     *
+     * @return true when every check of {@link #checkInvariants(InvariantSink)} that belongs to the free-structure
+     *         pass was made
+     */
+    default boolean walkFreeStructures(FreeEntryVisitor visitor, InvariantSink sink) {
+        walkFreeStructures(visitor);
+        return false;
+    }
+
+    /**
+     * The allocator's checks that the checked walks did not make: all of {@link #checkInvariants(InvariantSink)}
+     * less the extent pass's checks when {@code extentsChecked} and the free-structure pass's when
+     * {@code freeStructuresChecked} (the results of {@link #walkExtents(ExtentVisitor, InvariantSink)} and
+     * {@link #walkFreeStructures(FreeEntryVisitor, InvariantSink)} of this check).
+     */
+    default void checkInvariants(InvariantSink sink, boolean extentsChecked, boolean freeStructuresChecked) {
+        checkInvariants(sink);
+    }
 
     /** A human name for a free structure index, for messages ("class 3 [64, 128)", "order 5"). */
     default String describeList(int list) {
