@@ -21,6 +21,7 @@ import org.jalloc.core.LeakReport;
 import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.spi.ForwardingAllocator;
+import org.jalloc.core.spi.SizedFree;
 import org.jalloc.core.walk.ExtentKind;
 import org.jalloc.core.walk.ExtentVisitor;
 import org.jalloc.core.walk.HeapWalk;
@@ -87,12 +88,16 @@ final class TaggedSanity extends ForwardingAllocator {
     private final DebugOptions options;
     private final Heap heap;
     private final MemorySegment memory;
+    /** The engine's usable size at malloc and its free with F's comparison, each reading its metadata once. */
+    private final SizedFree sized;
+    /** The highest address a prefix may be read at: the reservation's end (a final field, where brk is volatile). */
+    private final long readLimit;
     private final boolean sanity;
     private final boolean concurrent;
     private final long key = ThreadLocalRandom.current().nextLong() | 1;
 
-    private final long[] recentUser = new long[RING];
-    private final long[] recentUsable = new long[RING];
+    /** The ring of recent frees: user address at {@code 2i}, usable size at {@code 2i + 1}. */
+    private final long[] recent = new long[2 * RING];
     private int recentNext; // single owner
     private final @Nullable AtomicInteger sharedNext; // concurrent engine
 
@@ -105,6 +110,8 @@ final class TaggedSanity extends ForwardingAllocator {
         this.options = options;
         this.heap = Inspection.of(delegate).heap();
         this.memory = heap.memory();
+        this.sized = SizedFree.of(delegate);
+        this.readLimit = heap.limit();
         this.sanity = options.has(DebugOptions.F);
         this.concurrent = delegate.threadSafety() == ThreadSafety.CONCURRENT;
         this.sharedNext = concurrent ? new AtomicInteger() : null;
@@ -146,7 +153,7 @@ final class TaggedSanity extends ForwardingAllocator {
 
     /** Writes the prefix of engine block {@code b} handed out at {@code b + front}; returns the user address. */
     private long stamp(long b, long front) {
-        long under = delegate.usableSize(b);
+        long under = sized.freshUsableSize(b);
         long u = b + front;
         if (front > PREFIX) {
             heap.putLong(b, mark(b));
@@ -166,7 +173,8 @@ final class TaggedSanity extends ForwardingAllocator {
 
     /** The word of the live block at {@code u}, or the exception saying why {@code u} is none. */
     private long liveWord(String op, long u) {
-        if (u >= heap.start() + PREFIX && u <= heap.brk()) {
+        // inside the reservation, not only below brk: a prefix above brk was overwritten by its free, so fails the tag
+        if (u >= Heap.PAGE_SIZE + PREFIX && u <= readLimit) {
             long word = heap.getLong(u - 8);
             if (heap.getLong(u - 16) == tag(u, word)) {
                 return word;
@@ -179,8 +187,8 @@ final class TaggedSanity extends ForwardingAllocator {
         int next = concurrent ? sharedNext().get() : recentNext;
         for (int k = 1; k <= RING; k++) {
             int i = (next - k) & (RING - 1);
-            if (recentUser[i] == u) {
-                return new DoubleFreeException(name + ": " + op + "(" + hex(u) + "): block already freed (" + recentUsable[i] + " bytes)"
+            if (recent[2 * i] == u) {
+                return new DoubleFreeException(name + ": " + op + "(" + hex(u) + "): block already freed (" + recent[2 * i + 1] + " bytes)"
                         + " (add U to debug= to record sites)\n  first freed at:\n    (not recorded: add U to debug=)\n"
                         + "  " + (op.equals("free") ? "freed again" : op) + " at:\n    (not recorded: add U to debug=)\n", u);
             }
@@ -197,15 +205,18 @@ final class TaggedSanity extends ForwardingAllocator {
         return n;
     }
 
-    /** F: the engine's usable size of the block is what it was at malloc. */
+    /** F: the engine's usable size of the block is what it was at malloc (realloc's check, before any change). */
     private void checkEngine(String op, long u, long word) {
-        long b = u - front(word);
-        long now = delegate.usableSize(b);
+        long now = delegate.usableSize(u - front(word));
         if (now != under(word)) {
-            throw new HeapCorruptionException(name + ": " + op + "(" + hex(u) + "): the allocator's usable size of the block at "
-                    + hex(b) + " changed from " + under(word) + " to " + now + " while it was live (its metadata was overwritten)"
-                    + " (add U to debug= to record sites)", u);
+            throw sizeChanged(op, u, word, now);
         }
+    }
+
+    private HeapCorruptionException sizeChanged(String op, long u, long word, long now) {
+        return new HeapCorruptionException(name + ": " + op + "(" + hex(u) + "): the allocator's usable size of the block at "
+                + hex(u - front(word)) + " changed from " + under(word) + " to " + now + " while it was live (its metadata was"
+                + " overwritten) (add U to debug= to record sites)", u);
     }
 
     private static String hex(long address) {
@@ -256,15 +267,15 @@ final class TaggedSanity extends ForwardingAllocator {
         if (address == 0) {
             return;
         }
-        long word = liveWord("free", address);
-        if (sanity) {
-            checkEngine("free", address, word);
-        }
-        release(address, word);
+        release(address, liveWord("free", address), sanity);
     }
 
-    /** Frees the verified live block {@code u}. */
-    private void release(long u, long word) {
+    /**
+     * Frees the live block {@code u}; with {@code check} (F) only if the engine's usable size of it is still
+     * {@code under(word)}, compared by the engine's free on the metadata it reads anyway: else nothing changes and a
+     * {@link HeapCorruptionException} says so.
+     */
+    private void release(long u, long word, boolean check) {
         long live = tag(u, word);
         long t = u - 16;
         if (concurrent) {
@@ -274,10 +285,18 @@ final class TaggedSanity extends ForwardingAllocator {
         } else {
             heap.putLong(t, live ^ FREED);
         }
+        long b = u - front(word);
         try {
-            delegate.free(u - front(word));
+            if (check) {
+                long now = sized.freeIfUsable(b, under(word));
+                if (now != under(word)) {
+                    throw sizeChanged("free", u, word, now); // nothing freed: the tag is put back below
+                }
+            } else {
+                delegate.free(b);
+            }
         } catch (RuntimeException | Error refused) {
-            heap.putLong(t, live); // the engine refused (its own checks): the block stays live
+            heap.putLong(t, live); // the engine refused (its own checks) or F did: the block stays live
             throw refused;
         }
         if ((word & SCOPED) != 0) {
@@ -285,8 +304,8 @@ final class TaggedSanity extends ForwardingAllocator {
         }
         long usable = under(word) - front(word);
         int i = concurrent ? sharedNext().getAndIncrement() & (RING - 1) : recentNext;
-        recentUser[i] = u;
-        recentUsable[i] = usable;
+        recent[2 * i] = u;
+        recent[2 * i + 1] = usable;
         if (!concurrent) {
             recentNext = (i + 1) & (RING - 1);
         }
@@ -324,7 +343,7 @@ final class TaggedSanity extends ForwardingAllocator {
             checkEngine("realloc", address, word); // before any change, a new block included
         }
         if (size == 0) {
-            release(address, word);
+            release(address, word, false); // checked above
             return 0;
         }
         if (size > heap.capacity()) {
@@ -338,7 +357,7 @@ final class TaggedSanity extends ForwardingAllocator {
             return 0;
         }
         heap.copy(address, moved, Math.min(under(word) - front(word), size));
-        release(address, word);
+        release(address, word, false); // checked above
         return moved;
     }
 
@@ -363,7 +382,7 @@ final class TaggedSanity extends ForwardingAllocator {
         if (!delegate.tryExpand(b, front + Math.max(size, MIN_PAYLOAD))) {
             return false;
         }
-        long under = delegate.usableSize(b);
+        long under = sized.freshUsableSize(b);
         restamp(u, under << 7 | (word & (SCOPED | 63)));
         return true;
     }
