@@ -460,7 +460,28 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
 
     @Override
     protected void deallocate(long address) {
+        release(address, screenedTag(address));
+    }
+
+    /** The debug layer's F: the size compared on the tag the free reads anyway, one screen for both. */
+    @Override
+    protected long deallocateIfUsable(long address, long usable) {
         long tag = screenedTag(address);
+        long now = sizeOf(tag) - tagBytes;
+        if (now == usable) {
+            release(address, tag);
+        }
+        return now;
+    }
+
+    /** A block just handed out: its header, unscreened. */
+    @Override
+    protected long freshUsable(long address) {
+        return sizeOf(header(address - WORD)) - tagBytes;
+    }
+
+    /** Frees the block at {@code address} whose screened tag is {@code tag}. */
+    private void release(long address, long tag) {
         long block = address - WORD;
         long size = sizeOf(tag);
         long right = block + size;

@@ -2,6 +2,7 @@ package org.jalloc.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,6 +15,7 @@ import org.jalloc.check.HeapChecker;
 import org.jalloc.core.Allocator;
 import org.jalloc.core.Allocators;
 import org.jalloc.core.DoubleFreeException;
+import org.jalloc.core.HeapCorruptionException;
 import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.walk.ExtentKind;
@@ -48,6 +50,41 @@ class TaggedSanityTest {
             assertThrows(DoubleFreeException.class, () -> a.usableSize(p));
             assertTrue(new HeapChecker().check(Inspection.of(a).heapWalk()).isEmpty());
             a.free(q);
+        }
+    }
+
+    /**
+     * F's check of the engine's metadata: the boundary-tag and free-list engines keep a block's size in the word
+     * just below its payload (the layer's block at {@code p - 16}), flags in the low 4 bits. A size overwritten larger
+     * or smaller is caught at free, before anything changes, and the block frees once the word is put back.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"tlsf:debug=F", "first-fit:list=lifo,debug=F", "boundary-tag:debug=F", "tlsf:debug=FZ",
+            "first-fit:list=lifo,debug=FP"})
+    void anEngineHeaderOverwrittenWithAnotherSizeIsCaughtAtFree(String spec) {
+        for (long delta : new long[] {64, -16}) {
+            try (Allocator a = Allocators.create(spec, HEAP)) {
+                long p = a.malloc(100);
+                long after = a.malloc(4000); // the larger size still ends inside the heap
+                // F alone's prefix and Z's front zone are 16 bytes; with neither the layer's block is the engine's
+                long header = (spec.endsWith("debug=F") || spec.contains("Z") ? p - 16 : p) - 8;
+                long word = heap(a).getLong(header);
+                heap(a).putLong(header, word + delta);
+                byte[] before = heap(a).snapshot();
+                RuntimeException e = assertThrows(RuntimeException.class, () -> a.free(p), "size " + (delta > 0 ? "larger" : "smaller"));
+                if (spec.endsWith("debug=F")) {
+                    assertInstanceOf(HeapCorruptionException.class, e);
+                    assertTrue(e.getMessage().contains("usable size") && e.getMessage().contains("changed from"), e.getMessage());
+                } else {
+                    // the table layer asks the engine's usableSize, whose own screen may refuse the block first
+                    assertTrue(e instanceof HeapCorruptionException || e instanceof InvalidPointerException, e.toString());
+                }
+                assertArrayEquals(before, heap(a).snapshot(), "the failed free left the heap as it was");
+                heap(a).putLong(header, word);
+                a.free(p);
+                a.free(after);
+                assertTrue(new HeapChecker().check(Inspection.of(a).heapWalk()).isEmpty());
+            }
         }
     }
 

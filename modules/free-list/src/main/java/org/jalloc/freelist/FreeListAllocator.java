@@ -456,7 +456,27 @@ public final class FreeListAllocator extends AbstractAllocator {
 
     @Override
     protected void deallocate(long address) {
+        release(address, Blocks.sizeOf(liveHeader(address)));
+    }
+
+    /** The debug layer's F: the size compared on the header the free reads anyway, one screen for both. */
+    @Override
+    protected long deallocateIfUsable(long address, long usable) {
         long size = Blocks.sizeOf(liveHeader(address));
+        if (size - HEADER == usable) {
+            release(address, size);
+        }
+        return size - HEADER;
+    }
+
+    /** A block just handed out: its header, unscreened. */
+    @Override
+    protected long freshUsable(long address) {
+        return Blocks.sizeOf(blocks.header(address - HEADER)) - HEADER;
+    }
+
+    /** Frees the live block at {@code address} of {@code size} bytes (its screened header's size). */
+    private void release(long address, long size) {
         long block = address - HEADER;
         blocks.setHeader(block, size, false);
         if (coalescing == Coalescing.IMMEDIATE) {

@@ -5,9 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -19,20 +17,17 @@ import org.jalloc.core.spi.Arguments;
 import org.jalloc.core.Allocator;
 import org.jalloc.core.DoubleFreeException;
 import org.jalloc.core.HeapCorruptionException;
-import org.jalloc.core.InvalidAlignmentException;
 import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.InvalidSizeException;
 import org.jalloc.core.LeakLevel;
-import org.jalloc.core.LeakReport;
 import org.jalloc.core.RedZoneException;
 import org.jalloc.core.UseAfterFreeException;
 import org.jalloc.core.debug.DebugAllocator;
 import org.jalloc.core.debug.DebugInvariants;
+import org.jalloc.core.debug.DebugLayer;
 import org.jalloc.core.debug.DebugOptions;
 import org.jalloc.core.debug.LayeredWalk;
 import org.jalloc.core.debug.Site;
-import org.jalloc.core.memory.Heap;
-import org.jalloc.core.spi.ForwardingAllocator;
 import org.jalloc.core.walk.Enforces;
 import org.jalloc.core.walk.ExtentKind;
 import org.jalloc.core.walk.ExtentVisitor;
@@ -83,7 +78,7 @@ import org.jalloc.core.walk.InvariantSink;
  *       views closed); reset verifies every pending block and forgets them (the arena may give pages back).</li>
  * </ol>
  */
-abstract sealed class DisciplineDebug extends ForwardingAllocator permits DisciplineDebug.Region, DisciplineDebug.Pool {
+abstract sealed class DisciplineDebug extends DebugLayer permits DisciplineDebug.Region, DisciplineDebug.Pool {
     static final byte RED = DebugAllocator.RED;
     static final byte POISON = DebugAllocator.POISON;
     static final long ZONE = DebugAllocator.ZONE;
@@ -114,15 +109,10 @@ abstract sealed class DisciplineDebug extends ForwardingAllocator permits Discip
         }
     }
 
-    final String name;
-    final Heap heap;
     final boolean tracks;
     final boolean zones;
     final boolean poison;
     final boolean sanity;
-    final boolean sites;
-    final LeakLevel leaks;
-    private final int siteDepth;
     private final long skip;
 
     final TreeMap<Long, Block> live = new TreeMap<>();
@@ -130,20 +120,13 @@ abstract sealed class DisciplineDebug extends ForwardingAllocator permits Discip
     private final ArrayDeque<Block> recent = new ArrayDeque<>();
     final TreeMap<Long, Block> pending = new TreeMap<>();
     private int countdown = 1 + ThreadLocalRandom.current().nextInt(2 * LeakLevel.SAMPLE_INTERVAL - 1);
-    private boolean closed;
-    private @Nullable LeakReport finalReport;
 
     DisciplineDebug(Allocator engine, int flags, LeakLevel leaks, String name, long skip) {
-        super(engine);
-        this.name = name;
-        this.heap = Inspection.of(engine).heap();
+        super(engine, name, (flags & DebugOptions.U) != 0, leaks);
         this.tracks = flags != 0 || leaks != LeakLevel.DISABLED;
         this.zones = (flags & DebugOptions.Z) != 0;
         this.poison = (flags & DebugOptions.P) != 0;
         this.sanity = (flags & DebugOptions.F) != 0;
-        this.sites = (flags & DebugOptions.U) != 0;
-        this.leaks = leaks;
-        this.siteDepth = leaks == LeakLevel.PARANOID ? Site.COMPLETE_DEPTH : Site.SHORT_DEPTH;
         this.skip = skip;
     }
 
@@ -175,11 +158,6 @@ abstract sealed class DisciplineDebug extends ForwardingAllocator permits Discip
             engine.close();
             throw e;
         }
-    }
-
-    @Override
-    public String name() {
-        return name;
     }
 
     // ---------------------------------------------------------------- hooks of the discipline
@@ -335,7 +313,7 @@ abstract sealed class DisciplineDebug extends ForwardingAllocator permits Discip
             if (under != b.under) {
                 throw new HeapCorruptionException(name + ": free(" + hex(b.user) + "): the allocator's usable size of the block at "
                         + hex(b.base) + " changed from " + b.under + " to " + under + " while it was live (its header was overwritten)"
-                        + allocatedAt(b), b.user);
+                        + allocatedAt(b.allocSite), b.user);
             }
         }
     }
@@ -414,9 +392,7 @@ abstract sealed class DisciplineDebug extends ForwardingAllocator permits Discip
         if (address == 0) {
             return malloc(size);
         }
-        if (size < 0) {
-            throw new InvalidSizeException(name + ": realloc(" + hex(address) + ", " + size + "): negative size");
-        }
+        checkResizeSize("realloc", address, size);
         Block b = requireLive("realloc", address);
         if (size == 0) {
             free(address);
@@ -443,12 +419,7 @@ abstract sealed class DisciplineDebug extends ForwardingAllocator permits Discip
         if (!tracks) {
             return delegate.tryExpand(address, size);
         }
-        if (address == 0) {
-            throw new InvalidPointerException(name + ": tryExpand(NULL): NULL is never a block", 0);
-        }
-        if (size < 0) {
-            throw new InvalidSizeException(name + ": tryExpand(" + hex(address) + ", " + size + "): negative size");
-        }
+        checkTryExpand(address, size);
         Block b = requireLive("tryExpand", address);
         if (zones) {
             verifyZones("tryExpand", b);
@@ -555,15 +526,7 @@ abstract sealed class DisciplineDebug extends ForwardingAllocator permits Discip
 
     private void touched(Block b) {
         if ((leaks == LeakLevel.ADVANCED || leaks == LeakLevel.PARANOID) && b.allocSite != null) {
-            ArrayDeque<Site> a = b.accesses;
-            if (a == null) {
-                a = new ArrayDeque<>();
-                b.accesses = a;
-            }
-            a.addFirst(Site.capture(Site.SHORT_DEPTH));
-            while (a.size() > LeakLevel.RECENT_ACCESSES) {
-                a.removeLast();
-            }
+            b.accesses = recordAccess(b.accesses);
         }
     }
 
@@ -583,27 +546,11 @@ abstract sealed class DisciplineDebug extends ForwardingAllocator permits Discip
                     + hex(in.user) + " (" + in.usable + " bytes)", address);
         }
         if (b != null) {
-            Site now = sites ? Site.capture(siteDepth) : null;
-            throw new DoubleFreeException(name + ": " + op + "(" + hex(address) + "): block already freed (" + b.usable + " bytes)"
-                    + allocatedAt(b) + "\n  first freed at:\n" + siteText(b.freeSite)
-                    + "  " + (op.equals("free") ? "freed again" : op) + " at:\n" + siteText(now), address);
+            throw doubleFree(op, address, b.usable, b.allocSite, b.freeSite);
         }
-        throw new InvalidPointerException(name + ": " + op + "(" + hex(address) + "): not the start of a live block of this heap"
-                + (address < heap.start() || address >= heap.brk() ? " (outside the heap)" : ""), address);
+        throw invalidPointer(op, address);
     }
 
-    private String allocatedAt(Block b) {
-        Site s = b.allocSite;
-        return s == null ? (sites ? "" : " (add U to debug= to record sites)") : "\n  allocated at:\n" + s.format("    ");
-    }
-
-    private static String siteText(@Nullable Site s) {
-        return s == null ? "    (not recorded: add U to debug=)\n" : s.format("    ");
-    }
-
-    private long mismatch(long from, long length, MemorySegment expected) {
-        return LayeredWalk.mismatch(heap, from, length, expected);
-    }
 
     private long damagedZone(Block b) {
         long bad = mismatch(b.base, b.front, RED_BYTES);
@@ -622,14 +569,7 @@ abstract sealed class DisciplineDebug extends ForwardingAllocator permits Discip
     }
 
     private String zoneMessage(String op, Block b, long bad) {
-        boolean under = bad < b.user;
-        long zoneStart = under ? b.base : b.user + b.usable;
-        long zoneEnd = under ? b.user : b.base + b.under;
-        long shown = Math.min(16, zoneEnd - zoneStart);
-        return name + ": " + op + "(" + hex(b.user) + "): red zone " + (under ? "before" : "after") + " block " + hex(b.user)
-                + " (" + b.usable + " bytes) overwritten at payload offset " + (bad - b.user) + " (" + (under ? "underrun" : "overrun")
-                + "): zone bytes found [" + bytes(zoneStart, shown) + (shown < zoneEnd - zoneStart ? " ..." : "") + "], expected cc"
-                + allocatedAt(b);
+        return zoneMessage(op, b.base, b.user, b.usable, b.under, bad, b.allocSite);
     }
 
     /** Verifies a pending block's poison (once: a damaged block is reported, then left to the engine). */
@@ -645,23 +585,7 @@ abstract sealed class DisciplineDebug extends ForwardingAllocator permits Discip
     }
 
     private String poisonMessage(Block q, long bad) {
-        Site a = q.allocSite;
-        return name + ": write after free into block " + hex(q.user) + " (" + q.usable + " bytes): first changed byte at payload offset "
-                + (bad - q.user) + " (" + hex(bad) + "): found " + String.format("0x%02x", heap.getByte(bad) & 0xFF) + ", expected 0x6b"
-                + " (found when its bytes were about to be handed out again)"
-                + "\n  freed at:\n" + siteText(q.freeSite) + (a == null ? "" : "  allocated at:\n" + a.format("    "));
-    }
-
-    private String bytes(long from, long n) {
-        byte[] b = new byte[(int) n];
-        for (int i = 0; i < n; i++) {
-            b[i] = heap.getByte(from + i);
-        }
-        return HexFormat.ofDelimiter(" ").formatHex(b);
-    }
-
-    static String hex(long address) {
-        return "0x" + Long.toHexString(address);
+        return poisonMessage(q.user, q.usable, bad, " (found when its bytes were about to be handed out again)", q.freeSite, q.allocSite);
     }
 
     /** Verifies every live block's zones and every pending block's poison now. */
@@ -679,58 +603,10 @@ abstract sealed class DisciplineDebug extends ForwardingAllocator permits Discip
     // ---------------------------------------------------------------- leaks
 
     @Override
-    public LeakReport leakReport() {
-        if (closed) {
-            LeakReport last = finalReport;
-            return last != null ? last : LeakReport.disabled(name);
-        }
-        return report();
-    }
-
-    private record Key(List<String> frames) {}
-
-    private LeakReport report() {
-        if (leaks == LeakLevel.DISABLED) {
-            return LeakReport.disabled(name);
-        }
-        Map<Key, long[]> counts = new HashMap<>();
-        Map<Key, List<List<String>>> accesses = new HashMap<>();
-        long blocks = 0;
-        long bytes = 0;
+    protected void tallyLiveBlocks(LeakTally tally) {
         for (Block b : live.values()) {
-            Site s = b.allocSite;
-            Key k = new Key(s == null ? List.of() : s.frames());
-            long[] c = counts.computeIfAbsent(k, x -> new long[2]);
-            c[0]++;
-            c[1] += b.usable;
-            blocks++;
-            bytes += b.usable;
-            ArrayDeque<Site> a = b.accesses;
-            if (a != null && !accesses.containsKey(k)) {
-                accesses.put(k, a.stream().map(Site::frames).toList());
-            }
+            tally.block(b.allocSite, b.accesses, b.usable);
         }
-        List<LeakReport.Group> groups = new ArrayList<>();
-        counts.forEach((k, c) -> groups.add(new LeakReport.Group(k.frames(), c[0], c[1], accesses.getOrDefault(k, List.of()))));
-        groups.sort(Comparator.comparingLong(LeakReport.Group::bytes).reversed().thenComparing(g -> -g.blocks()));
-        return new LeakReport(name, leaks, blocks, bytes, groups);
-    }
-
-    /** Prints the leak report (when leaks are tracked and something is live), then closes the engine and its views. */
-    @Override
-    public void close() {
-        if (closed) {
-            return;
-        }
-        if (leaks != LeakLevel.DISABLED) {
-            LeakReport r = report();
-            finalReport = r;
-            if (!r.isEmpty()) {
-                System.err.print(r.format());
-            }
-        }
-        closed = true;
-        delegate.close();
     }
 
     // ---------------------------------------------------------------- inspection face

@@ -4,13 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.HexFormat;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -19,16 +13,12 @@ import org.jalloc.core.spi.Arguments;
 import org.jalloc.core.Allocator;
 import org.jalloc.core.DoubleFreeException;
 import org.jalloc.core.HeapCorruptionException;
-import org.jalloc.core.InvalidAlignmentException;
 import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.InvalidSizeException;
 import org.jalloc.core.LeakLevel;
-import org.jalloc.core.LeakReport;
 import org.jalloc.core.RedZoneException;
 import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.UseAfterFreeException;
-import org.jalloc.core.memory.Heap;
-import org.jalloc.core.spi.ForwardingAllocator;
 import org.jalloc.core.walk.Enforces;
 import org.jalloc.core.walk.ExtentKind;
 import org.jalloc.core.walk.ExtentVisitor;
@@ -91,7 +81,7 @@ import org.jalloc.core.walk.InvariantSink;
  *       block is counted (totals), sampled ones are grouped by site, the rest in one group without a site.</li>
  * </ol>
  */
-public final class DebugAllocator extends ForwardingAllocator {
+public final class DebugAllocator extends DebugLayer {
     /** Red-zone byte (SLUB's RED_ACTIVE). */
     public static final byte RED = (byte) 0xcc;
     /** Poison of a freed block (SLUB's POISON_FREE). */
@@ -116,19 +106,14 @@ public final class DebugAllocator extends ForwardingAllocator {
     private static final byte REPORTED = 4;
 
     private final DebugOptions options;
-    private final String name;
-    private final Heap heap;
     private final @Nullable ReentrantLock lock;
     private final boolean tracks;
     private final boolean zones;
     private final boolean poison;
     private final boolean sanity;
-    private final boolean sites;
-    private final LeakLevel leaks;
     private final boolean sampling;
     private final boolean sampleAll;
     private final boolean recordsAccesses;
-    private final int siteDepth;
     private final long quarantineBytesMax;
 
     // records (struct of arrays), indexed by r; grown by doubling
@@ -166,25 +151,18 @@ public final class DebugAllocator extends ForwardingAllocator {
     private final int[] filter = new int[FILTER];
 
     private int countdown = 1 + ThreadLocalRandom.current().nextInt(2 * LeakLevel.SAMPLE_INTERVAL - 1);
-    private boolean closed;
-    private @Nullable LeakReport finalReport;
 
     DebugAllocator(Allocator delegate, DebugOptions options, String name) {
-        super(delegate);
+        super(delegate, name, options.has(DebugOptions.U), options.leaks());
         this.options = options;
-        this.name = name;
-        this.heap = Inspection.of(delegate).heap();
         this.lock = delegate.threadSafety() == ThreadSafety.CONCURRENT ? new ReentrantLock() : null;
         this.tracks = options.tracksBlocks();
         this.zones = options.has(DebugOptions.Z);
         this.poison = options.has(DebugOptions.P);
         this.sanity = options.has(DebugOptions.F);
-        this.sites = options.has(DebugOptions.U);
-        this.leaks = options.leaks();
         this.sampling = leaks == LeakLevel.SIMPLE || leaks == LeakLevel.ADVANCED;
         this.sampleAll = leaks == LeakLevel.PARANOID;
         this.recordsAccesses = leaks == LeakLevel.ADVANCED || leaks == LeakLevel.PARANOID;
-        this.siteDepth = leaks == LeakLevel.PARANOID ? Site.COMPLETE_DEPTH : Site.SHORT_DEPTH;
         this.quarantineBytesMax = Math.min(QUARANTINE_BYTES, heap.capacity() / 8);
     }
 
@@ -198,20 +176,17 @@ public final class DebugAllocator extends ForwardingAllocator {
         return options;
     }
 
-    @Override
-    public String name() {
-        return name;
-    }
-
     // ---------------------------------------------------------------- locking
 
-    private void lock() {
+    @Override
+    protected void lock() {
         if (lock != null) {
             lock.lock();
         }
     }
 
-    private void unlock() {
+    @Override
+    protected void unlock() {
         if (lock != null) {
             lock.unlock();
         }
@@ -566,9 +541,7 @@ public final class DebugAllocator extends ForwardingAllocator {
         if (address == 0) {
             return malloc(size);
         }
-        if (size < 0) {
-            throw new InvalidSizeException(name + ": realloc(" + hex(address) + ", " + size + "): negative size");
-        }
+        checkResizeSize("realloc", address, size);
         lock();
         try {
             int r = requireLive("realloc", address);
@@ -609,12 +582,7 @@ public final class DebugAllocator extends ForwardingAllocator {
         if (!tracks) {
             return delegate.tryExpand(address, size);
         }
-        if (address == 0) {
-            throw new InvalidPointerException(name + ": tryExpand(NULL): NULL is never a block", 0);
-        }
-        if (size < 0) {
-            throw new InvalidSizeException(name + ": tryExpand(" + hex(address) + ", " + size + "): negative size");
-        }
+        checkTryExpand(address, size);
         lock();
         try {
             int r = requireLive("tryExpand", address);
@@ -715,15 +683,7 @@ public final class DebugAllocator extends ForwardingAllocator {
     @SuppressWarnings("unchecked") // accesses holds only ArrayDeque<Site>
     private void touched(int r) {
         if (recordsAccesses && allocSite[r] != null) {
-            @Nullable ArrayDeque<Site> a = (@Nullable ArrayDeque<Site>) accesses[r];
-            if (a == null) {
-                a = new ArrayDeque<>();
-                accesses[r] = a;
-            }
-            a.addFirst(Site.capture(Site.SHORT_DEPTH));
-            while (a.size() > LeakLevel.RECENT_ACCESSES) {
-                a.removeLast();
-            }
+            accesses[r] = recordAccess((@Nullable ArrayDeque<Site>) accesses[r]);
         }
     }
 
@@ -742,30 +702,13 @@ public final class DebugAllocator extends ForwardingAllocator {
     private RuntimeException misuse(String op, long address, int v) {
         if (v != AddressIndex.ABSENT && recentUser[-2 - v] == address) {
             int i = -2 - v;
-            Site now = sites ? Site.capture(siteDepth) : null;
-            return new DoubleFreeException(name + ": " + op + "(" + hex(address) + "): block already freed (" + recentUsable[i] + " bytes)"
-                    + allocatedAt(recentAlloc[i]) + "\n  first freed at:\n" + siteText(recentFree[i])
-                    + "  " + (op.equals("free") ? "freed again" : op) + " at:\n" + siteText(now), address);
+            return doubleFree(op, address, recentUsable[i], recentAlloc[i], recentFree[i]);
         }
-        return new InvalidPointerException(name + ": " + op + "(" + hex(address) + "): not the start of a live block of this heap"
-                + (address < heap.start() || address >= heap.brk() ? " (outside the heap)" : ""), address);
+        return invalidPointer(op, address);
     }
 
     private String allocatedAt(int r) {
         return allocatedAt(allocSite[r]);
-    }
-
-    private String allocatedAt(@Nullable Site s) {
-        return s == null ? (sites ? "" : " (add U to debug= to record sites)") : "\n  allocated at:\n" + s.format("    ");
-    }
-
-    private String siteText(@Nullable Site s) {
-        return s == null ? "    (not recorded: add U to debug=)\n" : s.format("    ");
-    }
-
-    /** The first byte of {@code [from, from + length)} that is not {@code expected}'s byte, or -1. */
-    private long mismatch(long from, long length, MemorySegment expected) {
-        return LayeredWalk.mismatch(heap, from, length, expected);
     }
 
     /** The first damaged red-zone byte of record {@code r}, or -1. */
@@ -786,16 +729,7 @@ public final class DebugAllocator extends ForwardingAllocator {
     }
 
     private String zoneMessage(String op, int r, long bad) {
-        long u = user[r];
-        boolean under = bad < u;
-        long zoneStart = under ? base[r] : u + usable[r];
-        long zoneEnd = under ? u : base[r] + underUsable[r];
-        long shown = Math.min(16, zoneEnd - zoneStart);
-        long offset = bad - u;
-        return name + ": " + op + "(" + hex(u) + "): red zone " + (under ? "before" : "after") + " block " + hex(u)
-                + " (" + usable[r] + " bytes) overwritten at payload offset " + offset + " (" + (under ? "underrun" : "overrun")
-                + "): zone bytes found [" + bytes(zoneStart, shown) + (shown < zoneEnd - zoneStart ? " ..." : "") + "], expected cc"
-                + allocatedAt(r);
+        return zoneMessage(op, base[r], user[r], usable[r], underUsable[r], bad, allocSite[r]);
     }
 
     private void verifyPoison(int q) {
@@ -810,22 +744,7 @@ public final class DebugAllocator extends ForwardingAllocator {
     }
 
     private String poisonMessage(int q, long bad) {
-        Site alloc = allocSite[q];
-        return name + ": write after free into block " + hex(user[q]) + " (" + usable[q] + " bytes): first changed byte at payload offset "
-                + (bad - user[q]) + " (" + hex(bad) + "): found " + String.format("0x%02x", heap.getByte(bad) & 0xFF) + ", expected 0x6b"
-                + "\n  freed at:\n" + siteText(freeSite[q]) + (alloc == null ? "" : "  allocated at:\n" + alloc.format("    "));
-    }
-
-    private String bytes(long from, long n) {
-        byte[] b = new byte[(int) n];
-        for (int i = 0; i < n; i++) {
-            b[i] = heap.getByte(from + i);
-        }
-        return HexFormat.ofDelimiter(" ").formatHex(b);
-    }
-
-    private static String hex(long address) {
-        return "0x" + Long.toHexString(address);
+        return poisonMessage(user[q], usable[q], bad, "", freeSite[q], allocSite[q]);
     }
 
     /**
@@ -855,89 +774,23 @@ public final class DebugAllocator extends ForwardingAllocator {
     // ---------------------------------------------------------------- leaks
 
     @Override
-    public LeakReport leakReport() {
-        lock();
-        try {
-            if (closed) {
-                LeakReport last = finalReport;
-                return last != null ? last : LeakReport.disabled(name);
-            }
-            return report();
-        } finally {
-            unlock();
-        }
-    }
-
-    private record Key(List<String> frames) {}
-
-    private LeakReport report() {
-        if (leaks == LeakLevel.DISABLED) {
-            return LeakReport.disabled(name);
-        }
-        Map<Key, long[]> counts = new HashMap<>();
-        Map<Key, List<List<String>>> recent = new HashMap<>();
-        long[] total = new long[2];
-        Tally add = (site, touches, bytes) -> {
-            Key k = new Key(site == null ? List.of() : site.frames());
-            long[] c = counts.computeIfAbsent(k, x -> new long[2]);
-            c[0]++;
-            c[1] += bytes;
-            total[0]++;
-            total[1] += bytes;
-            if (touches != null && !recent.containsKey(k)) {
-                recent.put(k, touches.stream().map(Site::frames).toList());
-            }
-        };
+    protected void tallyLiveBlocks(LeakTally tally) {
         if (tracks) {
             for (int r = 0; r < records; r++) {
                 if (flags[r] == LIVE) {
                     @SuppressWarnings("unchecked") // accesses holds only ArrayDeque<Site>
                     @Nullable ArrayDeque<Site> touches = (@Nullable ArrayDeque<Site>) accesses[r];
-                    add.block(allocSite[r], touches, usable[r]);
+                    tally.block(allocSite[r], touches, usable[r]);
                 }
             }
         } else {
             Inspection.of(delegate).heapWalk().walkExtents((kind, start, size, payload, usableBytes) -> {
                 if (kind == ExtentKind.ALLOCATED) {
-                    add.block(sampled.get(payload), null, usableBytes);
+                    tally.block(sampled.get(payload), null, usableBytes);
                 }
                 return true;
             });
         }
-        List<LeakReport.Group> groups = new ArrayList<>();
-        counts.forEach((k, c) -> groups.add(new LeakReport.Group(k.frames(), c[0], c[1], recent.getOrDefault(k, List.of()))));
-        groups.sort(Comparator.comparingLong(LeakReport.Group::bytes).reversed().thenComparing(g -> -g.blocks()));
-        return new LeakReport(name, leaks, total[0], total[1], groups);
-    }
-
-    /** One live block into the report's groups. */
-    @FunctionalInterface
-    private interface Tally {
-        void block(@Nullable Site site, @Nullable ArrayDeque<Site> touches, long bytes);
-    }
-
-    // ---------------------------------------------------------------- close
-
-    /** Prints the leak report (when leaks are tracked and something is live), then closes the heap and its views. */
-    @Override
-    public void close() {
-        lock();
-        try {
-            if (closed) {
-                return;
-            }
-            if (leaks != LeakLevel.DISABLED) {
-                LeakReport r = report();
-                finalReport = r;
-                if (!r.isEmpty()) {
-                    System.err.print(r.format());
-                }
-            }
-            closed = true;
-        } finally {
-            unlock();
-        }
-        delegate.close();
     }
 
     // ---------------------------------------------------------------- inspection face

@@ -4,7 +4,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -14,13 +13,11 @@ import org.jalloc.core.spi.Arguments;
 import org.jalloc.core.Allocator;
 import org.jalloc.core.DoubleFreeException;
 import org.jalloc.core.HeapCorruptionException;
-import org.jalloc.core.InvalidAlignmentException;
 import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.InvalidSizeException;
-import org.jalloc.core.LeakReport;
 import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.memory.Heap;
-import org.jalloc.core.spi.ForwardingAllocator;
+import org.jalloc.core.spi.SizedFree;
 import org.jalloc.core.walk.ExtentKind;
 import org.jalloc.core.walk.ExtentVisitor;
 import org.jalloc.core.walk.HeapWalk;
@@ -30,7 +27,8 @@ import org.jalloc.core.walk.InvariantSink;
 /**
  * The debug layer with {@code debug=F} alone (and the scoped views a type's own {@code debug=} letters ask of the
  * generic layer, slab's): F's state lives in a tagged prefix of each block, not in a table, so a malloc + free pair
- * costs two header writes, one header read, the engine's {@code usableSize} at malloc and at free, and a ring store.
+ * costs two prefix writes, two prefix reads, a ring store, and of the engine ({@link SizedFree}) the size of the fresh
+ * block at malloc and a free that compares the size on the metadata it reads anyway.
  * Z, P, U and any leak level need per-block records and sites: {@link DebugAllocator} does those.
  *
  * <pre>
@@ -45,7 +43,7 @@ import org.jalloc.core.walk.InvariantSink;
  *                                                     tag ^ FREED                     (freed by the layer)
  *   key: per heap, random. The mark of an aligned block (at base: mark(base), front) lets the walk find user.
  *
- *   recent  ring of the last {@link DebugAllocator#RECENT_FREES} frees (user address, usable size)
+ *   recent  ring of the last {@link DebugAllocator#RECENT_FREES} frees: user address at 2i, usable size at 2i + 1
  *   scopes  user → the arena of the block's views, for the blocks whose word has SCOPED (one lock)
  * </pre>
  *
@@ -54,14 +52,15 @@ import org.jalloc.core.walk.InvariantSink;
  * tag needs the key; a 1-byte underrun changes {@code word} and so fails the tag.
  *
  * <ol>
- *   <li>malloc(n): the engine's block of {@code front + max(n, 16)} bytes; its {@code usableSize}; write word, tag; hand out
- *       {@code base + front}.</li>
+ *   <li>malloc(n): the engine's block of {@code front + max(n, 16)} bytes; its size ({@link SizedFree#freshUsableSize});
+ *       write word, tag; hand out {@code base + front}.</li>
  *   <li>free(u): read word and tag at {@code u - 16} (inside the heap, else invalid); a wrong tag is misuse: among
  *       the last {@link DebugAllocator#RECENT_FREES} frees, a {@link DoubleFreeException}, else an
- *       {@link InvalidPointerException}. F: the engine's {@code usableSize} is still {@code under}, else a
- *       {@link HeapCorruptionException} — every check before any change. Then the tag becomes freed (a
- *       compare-and-set when the engine is concurrent, so two racing frees of one block cannot both pass), the engine
- *       frees (if it refuses, the tag is put back), the views die, the free goes into the ring.</li>
+ *       {@link InvalidPointerException}. Then the tag becomes freed (a compare-and-set when the engine is concurrent,
+ *       so two racing frees of one block cannot both pass) and the engine frees — with F only if its usable size of
+ *       the block is still {@code under} ({@link SizedFree#freeIfUsable}), else it changes nothing and a
+ *       {@link HeapCorruptionException} says so; if the engine refuses either way, the tag is put back. Then the
+ *       views die and the free goes into the ring.</li>
  * </ol>
  *
  * <p>The trade-off against {@link DebugAllocator}'s table: a live block is told from a non-block by its own bytes, so
@@ -70,7 +69,7 @@ import org.jalloc.core.walk.InvariantSink;
  * its address is in the ring, else invalid pointer) instead of being freed; a freed block is named a double free
  * from the ring alone, exactly as the table did. 16 bytes more per block.
  */
-final class TaggedSanity extends ForwardingAllocator {
+final class TaggedSanity extends DebugLayer {
     /** Bytes before the payload: tag and word. */
     static final long PREFIX = 16;
     /** The least usable size handed out (the checker's HEAP-2 minimum). */
@@ -83,16 +82,18 @@ final class TaggedSanity extends ForwardingAllocator {
     private static final int RING = DebugAllocator.RECENT_FREES;
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
 
-    private final String name;
     private final DebugOptions options;
-    private final Heap heap;
     private final MemorySegment memory;
+    /** The engine's usable size at malloc and its free with F's comparison, each reading its metadata once. */
+    private final SizedFree sized;
+    /** The highest address a prefix may be read at: the reservation's end (a final field, where brk is volatile). */
+    private final long readLimit;
     private final boolean sanity;
     private final boolean concurrent;
     private final long key = ThreadLocalRandom.current().nextLong() | 1;
 
-    private final long[] recentUser = new long[RING];
-    private final long[] recentUsable = new long[RING];
+    /** The ring of recent frees: user address at {@code 2i}, usable size at {@code 2i + 1}. */
+    private final long[] recent = new long[2 * RING];
     private int recentNext; // single owner
     private final @Nullable AtomicInteger sharedNext; // concurrent engine
 
@@ -100,11 +101,11 @@ final class TaggedSanity extends ForwardingAllocator {
     private final AddressMap<Arena> scopes = new AddressMap<>();
 
     TaggedSanity(Allocator delegate, DebugOptions options, String name) {
-        super(delegate);
-        this.name = name;
+        super(delegate, name, false, org.jalloc.core.LeakLevel.DISABLED);
         this.options = options;
-        this.heap = Inspection.of(delegate).heap();
         this.memory = heap.memory();
+        this.sized = SizedFree.of(delegate);
+        this.readLimit = heap.limit();
         this.sanity = options.has(DebugOptions.F);
         this.concurrent = delegate.threadSafety() == ThreadSafety.CONCURRENT;
         this.sharedNext = concurrent ? new AtomicInteger() : null;
@@ -119,11 +120,6 @@ final class TaggedSanity extends ForwardingAllocator {
     /** The options this layer runs with. */
     public DebugOptions options() {
         return options;
-    }
-
-    @Override
-    public String name() {
-        return name;
     }
 
     // ---------------------------------------------------------------- the prefix
@@ -146,7 +142,7 @@ final class TaggedSanity extends ForwardingAllocator {
 
     /** Writes the prefix of engine block {@code b} handed out at {@code b + front}; returns the user address. */
     private long stamp(long b, long front) {
-        long under = delegate.usableSize(b);
+        long under = sized.freshUsableSize(b);
         long u = b + front;
         if (front > PREFIX) {
             heap.putLong(b, mark(b));
@@ -166,7 +162,8 @@ final class TaggedSanity extends ForwardingAllocator {
 
     /** The word of the live block at {@code u}, or the exception saying why {@code u} is none. */
     private long liveWord(String op, long u) {
-        if (u >= heap.start() + PREFIX && u <= heap.brk()) {
+        // inside the reservation, not only below brk: a prefix above brk was overwritten by its free, so fails the tag
+        if (u >= Heap.PAGE_SIZE + PREFIX && u <= readLimit) {
             long word = heap.getLong(u - 8);
             if (heap.getLong(u - 16) == tag(u, word)) {
                 return word;
@@ -179,14 +176,11 @@ final class TaggedSanity extends ForwardingAllocator {
         int next = concurrent ? sharedNext().get() : recentNext;
         for (int k = 1; k <= RING; k++) {
             int i = (next - k) & (RING - 1);
-            if (recentUser[i] == u) {
-                return new DoubleFreeException(name + ": " + op + "(" + hex(u) + "): block already freed (" + recentUsable[i] + " bytes)"
-                        + " (add U to debug= to record sites)\n  first freed at:\n    (not recorded: add U to debug=)\n"
-                        + "  " + (op.equals("free") ? "freed again" : op) + " at:\n    (not recorded: add U to debug=)\n", u);
+            if (recent[2 * i] == u) {
+                return doubleFree(op, u, recent[2 * i + 1], null, null); // no sites: F alone records none
             }
         }
-        return new InvalidPointerException(name + ": " + op + "(" + hex(u) + "): not the start of a live block of this heap"
-                + (u < heap.start() || u >= heap.brk() ? " (outside the heap)" : ""), u);
+        return invalidPointer(op, u);
     }
 
     private AtomicInteger sharedNext() {
@@ -197,19 +191,18 @@ final class TaggedSanity extends ForwardingAllocator {
         return n;
     }
 
-    /** F: the engine's usable size of the block is what it was at malloc. */
+    /** F: the engine's usable size of the block is what it was at malloc (realloc's check, before any change). */
     private void checkEngine(String op, long u, long word) {
-        long b = u - front(word);
-        long now = delegate.usableSize(b);
+        long now = delegate.usableSize(u - front(word));
         if (now != under(word)) {
-            throw new HeapCorruptionException(name + ": " + op + "(" + hex(u) + "): the allocator's usable size of the block at "
-                    + hex(b) + " changed from " + under(word) + " to " + now + " while it was live (its metadata was overwritten)"
-                    + " (add U to debug= to record sites)", u);
+            throw sizeChanged(op, u, word, now);
         }
     }
 
-    private static String hex(long address) {
-        return "0x" + Long.toHexString(address);
+    private HeapCorruptionException sizeChanged(String op, long u, long word, long now) {
+        return new HeapCorruptionException(name + ": " + op + "(" + hex(u) + "): the allocator's usable size of the block at "
+                + hex(u - front(word)) + " changed from " + under(word) + " to " + now + " while it was live (its metadata was"
+                + " overwritten) (add U to debug= to record sites)", u);
     }
 
     // ---------------------------------------------------------------- allocation
@@ -256,15 +249,15 @@ final class TaggedSanity extends ForwardingAllocator {
         if (address == 0) {
             return;
         }
-        long word = liveWord("free", address);
-        if (sanity) {
-            checkEngine("free", address, word);
-        }
-        release(address, word);
+        release(address, liveWord("free", address), sanity);
     }
 
-    /** Frees the verified live block {@code u}. */
-    private void release(long u, long word) {
+    /**
+     * Frees the live block {@code u}; with {@code check} (F) only if the engine's usable size of it is still
+     * {@code under(word)}, compared by the engine's free on the metadata it reads anyway: else nothing changes and a
+     * {@link HeapCorruptionException} says so.
+     */
+    private void release(long u, long word, boolean check) {
         long live = tag(u, word);
         long t = u - 16;
         if (concurrent) {
@@ -274,10 +267,18 @@ final class TaggedSanity extends ForwardingAllocator {
         } else {
             heap.putLong(t, live ^ FREED);
         }
+        long b = u - front(word);
         try {
-            delegate.free(u - front(word));
+            if (check) {
+                long now = sized.freeIfUsable(b, under(word));
+                if (now != under(word)) {
+                    throw sizeChanged("free", u, word, now); // nothing freed: the tag is put back below
+                }
+            } else {
+                delegate.free(b);
+            }
         } catch (RuntimeException | Error refused) {
-            heap.putLong(t, live); // the engine refused (its own checks): the block stays live
+            heap.putLong(t, live); // the engine refused (its own checks) or F did: the block stays live
             throw refused;
         }
         if ((word & SCOPED) != 0) {
@@ -285,8 +286,8 @@ final class TaggedSanity extends ForwardingAllocator {
         }
         long usable = under(word) - front(word);
         int i = concurrent ? sharedNext().getAndIncrement() & (RING - 1) : recentNext;
-        recentUser[i] = u;
-        recentUsable[i] = usable;
+        recent[2 * i] = u;
+        recent[2 * i + 1] = usable;
         if (!concurrent) {
             recentNext = (i + 1) & (RING - 1);
         }
@@ -316,15 +317,13 @@ final class TaggedSanity extends ForwardingAllocator {
         if (address == 0) {
             return malloc(size);
         }
-        if (size < 0) {
-            throw new InvalidSizeException(name + ": realloc(" + hex(address) + ", " + size + "): negative size");
-        }
+        checkResizeSize("realloc", address, size);
         long word = liveWord("realloc", address);
         if (sanity) {
             checkEngine("realloc", address, word); // before any change, a new block included
         }
         if (size == 0) {
-            release(address, word);
+            release(address, word, false); // checked above
             return 0;
         }
         if (size > heap.capacity()) {
@@ -338,18 +337,13 @@ final class TaggedSanity extends ForwardingAllocator {
             return 0;
         }
         heap.copy(address, moved, Math.min(under(word) - front(word), size));
-        release(address, word);
+        release(address, word, false); // checked above
         return moved;
     }
 
     @Override
     public boolean tryExpand(long address, long size) {
-        if (address == 0) {
-            throw new InvalidPointerException(name + ": tryExpand(NULL): NULL is never a block", 0);
-        }
-        if (size < 0) {
-            throw new InvalidSizeException(name + ": tryExpand(" + hex(address) + ", " + size + "): negative size");
-        }
+        checkTryExpand(address, size);
         long word = liveWord("tryExpand", address);
         if (size > heap.capacity()) {
             return false;
@@ -363,7 +357,7 @@ final class TaggedSanity extends ForwardingAllocator {
         if (!delegate.tryExpand(b, front + Math.max(size, MIN_PAYLOAD))) {
             return false;
         }
-        long under = delegate.usableSize(b);
+        long under = sized.freshUsableSize(b);
         restamp(u, under << 7 | (word & (SCOPED | 63)));
         return true;
     }
@@ -411,8 +405,8 @@ final class TaggedSanity extends ForwardingAllocator {
     }
 
     @Override
-    public LeakReport leakReport() {
-        return LeakReport.disabled(name);
+    protected void tallyLiveBlocks(LeakTally tally) {
+        // never asked: this layer serves only options without a leak level (serves), so leakReport() is the disabled one
     }
 
     // ---------------------------------------------------------------- inspection face

@@ -107,6 +107,27 @@ public abstract class AbstractAllocator implements Allocator {
     /** The usable size of the live block at {@code address}, or throws {@link InvalidPointerException}. */
     protected abstract long usable(long address);
 
+    /**
+     * The usable size of the block this allocator has just handed out at {@code address} ({@link SizedFree}): by
+     * default {@link #usable}; an allocator overrides it to skip the screen a pointer from outside needs.
+     */
+    protected long freshUsable(long address) {
+        return usable(address);
+    }
+
+    /**
+     * Frees the live block at {@code address} if its usable size is {@code usable}, else changes nothing
+     * ({@link SizedFree}); returns the usable size read. By default {@link #usable} then {@link #deallocate}; an
+     * allocator whose free reads the block's size anyway overrides it to read it once.
+     */
+    protected long deallocateIfUsable(long address, long usable) {
+        long now = usable(address);
+        if (now == usable) {
+            deallocate(address);
+        }
+        return now;
+    }
+
     /** Allocator-specific typed metrics, in report order. */
     protected List<AllocatorMetric> metrics() {
         return List.of();
@@ -123,6 +144,28 @@ public abstract class AbstractAllocator implements Allocator {
     /** The inspection face of {@code allocator}, for {@code Inspection.of} (this package is not exported to users). */
     static Inspectable faceOf(AbstractAllocator allocator) {
         return new Face(allocator);
+    }
+
+    /** The sized operations of {@code allocator}, for {@link SizedFree#of}. */
+    static SizedFree sizedFaceOf(AbstractAllocator allocator) {
+        return new Sized(allocator);
+    }
+
+    /** {@link SizedFree} through {@link #freshUsable} and {@link #deallocateIfUsable}, observed as {@link #free} is. */
+    private record Sized(AbstractAllocator allocator) implements SizedFree {
+        @Override
+        public long freshUsableSize(long address) {
+            return allocator.freshUsable(address);
+        }
+
+        @Override
+        public long freeIfUsable(long address, long usable) {
+            long now = allocator.deallocateIfUsable(address, usable);
+            if (observing() && allocator.due != 0) {
+                allocator.refreshStatistics();
+            }
+            return now;
+        }
     }
 
     /** The inspection face: the heap and {@link #walk()}. */
