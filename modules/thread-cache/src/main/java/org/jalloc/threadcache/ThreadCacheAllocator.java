@@ -220,8 +220,6 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     private final long linkKey;
     /** The page heap's first page (a final copy for the free path; the flat page info is read from the page heap). */
     private final long firstPage;
-    /** {@code heap.capacity()}, copied for the handle's malloc screen (one load). */
-    private final long capacity;
     /** The maintenance tier: clock, passes, decay trigger, full-heap recovery. */
     final Maintenance maintenance;
     /** Virtual threads' cached path: a few shared caches claimed with a try-lock per call. */
@@ -241,7 +239,6 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         this.states = new GranuleMap(heap);
         this.pageHeap = new PageHeap(heap, b.decay, states);
         this.firstPage = pageHeap.firstPage;
-        this.capacity = heap.capacity();
         this.perThread = b.perThread;
         this.links = new Links(b.secure, b.name, pageHeap, states);
         this.linkKey = links.key;

@@ -52,8 +52,11 @@ public abstract class AbstractAllocator implements Allocator {
 
     /** The heap this allocator manages. */
     protected final Heap heap;
-    /** {@code heap.capacity()}, a constant of the heap, kept here so malloc's size screen is one load from this object. */
-    private final long capacity;
+    /**
+     * {@code heap.capacity()}, a constant of the heap, kept here so malloc's size screen is one load from this object
+     * (and a subclass's own screens, such as an explicit handle's malloc, read the same field).
+     */
+    protected final long capacity;
     private final String name;
     /** {@link #due}, for its atomic bit updates. */
     private static final VarHandle DUE;
