@@ -55,8 +55,10 @@ class TaggedSanityTest {
 
     /**
      * F's check of the engine's metadata: the boundary-tag and free-list engines keep a block's size in the word
-     * just below its payload (the layer's block at {@code p - 16}), flags in the low 4 bits. A size overwritten larger
-     * or smaller is caught at free, before anything changes, and the block frees once the word is put back.
+     * just below its payload, flags in the low 4 bits. With F alone the layer's block is the engine's (the shadow
+     * layer adds no prefix: the word is at {@code p - 8}); with Z it starts 16 bytes before {@code p}. A size
+     * overwritten larger or smaller is caught at free, before anything changes, and the block frees once the word is
+     * put back.
      */
     @ParameterizedTest
     @ValueSource(strings = {"tlsf:debug=F", "first-fit:list=lifo,debug=F", "boundary-tag:debug=F", "tlsf:debug=FZ",
@@ -66,8 +68,8 @@ class TaggedSanityTest {
             try (Allocator a = Allocators.create(spec, HEAP)) {
                 long p = a.malloc(100);
                 long after = a.malloc(4000); // the larger size still ends inside the heap
-                // F alone's prefix and Z's front zone are 16 bytes; with neither the layer's block is the engine's
-                long header = (spec.endsWith("debug=F") || spec.contains("Z") ? p - 16 : p) - 8;
+                // Z's front zone is 16 bytes; without it the layer's block is the engine's (F alone keeps no prefix here)
+                long header = (spec.contains("Z") ? p - 16 : p) - 8;
                 long word = heap(a).getLong(header);
                 heap(a).putLong(header, word + delta);
                 byte[] before = heap(a).snapshot();

@@ -469,6 +469,15 @@ public final class FreeListAllocator extends AbstractAllocator {
         return size - HEADER;
     }
 
+    /**
+     * The size is in the header just below the payload, and the free's screen refuses a header that is no block
+     * (reserved bits, a size below the least block or beyond the break): F keeps its state outside the heap.
+     */
+    @Override
+    protected boolean screensSizeBelowPayload() {
+        return true;
+    }
+
     /** A block just handed out: its header, unscreened. */
     @Override
     protected long freshUsable(long address) {

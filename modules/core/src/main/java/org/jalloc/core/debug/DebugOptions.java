@@ -196,7 +196,8 @@ public record DebugOptions(int flags, LeakLevel leaks) {
 
     /**
      * {@code allocator} as these options want it: itself when {@link #off()}; with F alone (no Z, P, U, leak level) the
-     * tagged-prefix layer ({@link TaggedSanity}); else a {@link DebugAllocator}.
+     * shadow layer ({@link ShadowSanity}) over an engine that screens the size word below each payload, the
+     * tagged-prefix layer ({@link TaggedSanity}) over any other; else a {@link DebugAllocator}.
      */
     public Allocator wrap(Allocator allocator, String displayName) {
         if (off()) {
@@ -211,7 +212,11 @@ public record DebugOptions(int flags, LeakLevel leaks) {
                     + " allocator yet (docs/debugging.md)");
         }
         try {
-            // F alone (or only the views a type's own debug= asks for): the tagged-prefix layer, no table
+            // F alone over an engine that screens the size word below each payload: the shadow layer, no prefix
+            if (ShadowSanity.serves(this, allocator)) {
+                return new ShadowSanity(allocator, this, displayName);
+            }
+            // F alone on any other engine (or only the views a type's own debug= asks for): the tagged prefix, no table
             return TaggedSanity.serves(this) ? new TaggedSanity(allocator, this, displayName)
                     : new DebugAllocator(allocator, this, displayName);
         } catch (RuntimeException | Error e) {

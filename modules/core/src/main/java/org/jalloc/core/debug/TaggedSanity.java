@@ -6,7 +6,6 @@ import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.jalloc.core.spi.Arguments;
@@ -79,7 +78,6 @@ final class TaggedSanity extends DebugLayer {
     private static final long FREED = 0x5A5A_0F0F_F0F0_A5A5L;
     private static final long MARK = 0x3C3C_C3C3_6969_9696L;
     private static final long SCOPED = 1L << 6;
-    private static final int RING = DebugAllocator.RECENT_FREES;
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
 
     private final DebugOptions options;
@@ -92,10 +90,8 @@ final class TaggedSanity extends DebugLayer {
     private final boolean concurrent;
     private final long key = ThreadLocalRandom.current().nextLong() | 1;
 
-    /** The ring of recent frees: user address at {@code 2i}, usable size at {@code 2i + 1}. */
-    private final long[] recent = new long[2 * RING];
-    private int recentNext; // single owner
-    private final @Nullable AtomicInteger sharedNext; // concurrent engine
+    /** The last {@link DebugAllocator#RECENT_FREES} frees. */
+    private final RecentFrees recent;
 
     private final Object scopeLock = new Object();
     private final AddressMap<Arena> scopes = new AddressMap<>();
@@ -108,7 +104,7 @@ final class TaggedSanity extends DebugLayer {
         this.readLimit = heap.limit();
         this.sanity = options.has(DebugOptions.F);
         this.concurrent = delegate.threadSafety() == ThreadSafety.CONCURRENT;
-        this.sharedNext = concurrent ? new AtomicInteger() : null;
+        this.recent = new RecentFrees(concurrent);
     }
 
     /** True when {@code options} need no more than this layer offers. */
@@ -173,22 +169,8 @@ final class TaggedSanity extends DebugLayer {
     }
 
     private RuntimeException misuse(String op, long u) {
-        int next = concurrent ? sharedNext().get() : recentNext;
-        for (int k = 1; k <= RING; k++) {
-            int i = (next - k) & (RING - 1);
-            if (recent[2 * i] == u) {
-                return doubleFree(op, u, recent[2 * i + 1], null, null); // no sites: F alone records none
-            }
-        }
-        return invalidPointer(op, u);
-    }
-
-    private AtomicInteger sharedNext() {
-        AtomicInteger n = sharedNext;
-        if (n == null) {
-            throw new IllegalStateException("single owner");
-        }
-        return n;
+        long usable = recent.usableOf(u);
+        return usable >= 0 ? doubleFree(op, u, usable, null, null) : invalidPointer(op, u); // F alone records no sites
     }
 
     /** F: the engine's usable size of the block is what it was at malloc (realloc's check, before any change). */
@@ -284,13 +266,7 @@ final class TaggedSanity extends DebugLayer {
         if ((word & SCOPED) != 0) {
             closeScope(u);
         }
-        long usable = under(word) - front(word);
-        int i = concurrent ? sharedNext().getAndIncrement() & (RING - 1) : recentNext;
-        recent[2 * i] = u;
-        recent[2 * i + 1] = usable;
-        if (!concurrent) {
-            recentNext = (i + 1) & (RING - 1);
-        }
+        recent.add(u, under(word) - front(word));
     }
 
     private void closeScope(long u) {

@@ -131,6 +131,15 @@ public abstract class AbstractAllocator implements Allocator {
         return now;
     }
 
+    /**
+     * Whether every block's size is in the word just below its payload and {@link #deallocate} /
+     * {@link #deallocateIfUsable} refuse that word damaged ({@link SizedFree#screensSizeBelowPayload}); false by
+     * default.
+     */
+    protected boolean screensSizeBelowPayload() {
+        return false;
+    }
+
     /** Allocator-specific typed metrics, in report order. */
     protected List<AllocatorMetric> metrics() {
         return List.of();
@@ -168,6 +177,11 @@ public abstract class AbstractAllocator implements Allocator {
                 allocator.refreshStatistics();
             }
             return now;
+        }
+
+        @Override
+        public boolean screensSizeBelowPayload() {
+            return allocator.screensSizeBelowPayload();
         }
     }
 

@@ -19,6 +19,9 @@ import org.jalloc.core.Allocator;
  * An {@link AbstractAllocator} answers through its {@code freshUsable} and {@code deallocateIfUsable} (by default
  * {@code usable} then {@code deallocate}; an allocator whose free reads the size anyway overrides them); any other
  * allocator through {@code usableSize} and {@code free}.
+ *
+ * <p>{@link #screensSizeBelowPayload} tells the layer whether it may keep F's state outside the heap
+ * ({@code ShadowSanity}, no prefix) instead of in a tagged prefix of each block ({@code TaggedSanity}).
  */
 public interface SizedFree {
     /** The usable size of the block this allocator has just handed out at {@code address}. */
@@ -32,6 +35,17 @@ public interface SizedFree {
      *                                                 own O(1) screen tells)
      */
     long freeIfUsable(long address, long usable);
+
+    /**
+     * Whether this allocator keeps each block's size in the 8-byte word just below its payload, and its free (and
+     * {@link #freeIfUsable}) refuses that word when it is no block of the heap — a size beyond the break, below the
+     * least block, flag bits that must be clear: so a 1-byte underrun, which lands in the word's top byte, is the
+     * allocator's own {@link org.jalloc.core.InvalidPointerException} and any other size is caught by
+     * {@link #freeIfUsable}'s comparison. Then F needs no prefix of its own in the block. False by default.
+     */
+    default boolean screensSizeBelowPayload() {
+        return false;
+    }
 
     /** The sized operations of {@code allocator}. */
     static SizedFree of(Allocator allocator) {
