@@ -29,7 +29,9 @@ import org.jalloc.core.walk.InvariantSink;
 /**
  * The debug layer: a decorator over any allocator's engine, made from the spec options {@code debug=FZPU} and
  * {@code leaks=LEVEL} ({@link DebugOptions}). With every option off there is no decorator at all; with {@code F} alone
- * the lighter {@link TaggedSanity} (F's state in a tagged prefix of each block, no table) stands in its place.
+ * a lighter layer without a table stands in its place: {@link ShadowSanity} (the sizes of live blocks in a shadow
+ * outside the heap, on the engines that screen the size word below each payload) or {@link TaggedSanity} (F's state
+ * in a tagged prefix of each block, on the others).
  *
  * <pre>
  *  one block with Z (front = 16, or the alignment of an alignedAlloc):
@@ -149,6 +151,11 @@ public final class DebugAllocator extends DebugLayer {
 
     private final AddressMap<Site> sampled = new AddressMap<>();
     private final int[] filter = new int[FILTER];
+    /**
+     * Sampled blocks live: an unsampled free looks at the filter only while one is (a thread that frees a sampled
+     * block was handed it after its sample was counted, so it never reads 0 for it).
+     */
+    private int sampledLive;
 
     private int countdown = 1 + ThreadLocalRandom.current().nextInt(2 * LeakLevel.SAMPLE_INTERVAL - 1);
 
@@ -329,6 +336,7 @@ public final class DebugAllocator extends DebugLayer {
         try {
             sampled.put(p, site);
             filter[filterSlot(p)]++;
+            sampledLive++;
         } finally {
             unlock();
         }
@@ -377,7 +385,7 @@ public final class DebugAllocator extends DebugLayer {
             return;
         }
         if (!tracks) {
-            if (filter[filterSlot(address)] != 0) {
+            if (sampledLive != 0 && filter[filterSlot(address)] != 0) {
                 unsample(address);
             }
             delegate.free(address);
@@ -402,6 +410,7 @@ public final class DebugAllocator extends DebugLayer {
         try {
             if (sampled.remove(address) != null) {
                 filter[filterSlot(address)]--;
+                sampledLive--;
             }
         } finally {
             unlock();
