@@ -318,9 +318,27 @@ public final class ArenaAllocator extends AbstractAllocator implements RegionAll
 
     @Override
     protected void deallocate(long address) {
-        long h = address - HEADER;
-        long w0 = liveHeader("free", address);
-        long size = w0 & ~TAG_MASK;
+        kill(address - HEADER, liveHeader("free", address) & ~TAG_MASK);
+    }
+
+    /** A block just handed out: its header's size, unscreened ({@link org.jalloc.core.spi.SizedFree}). */
+    @Override
+    protected long freshUsable(long address) {
+        return (mem.get(WORD, address - HEADER) & ~TAG_MASK) - HEADER;
+    }
+
+    /** {@link #deallocate} that frees only when the header's usable size is {@code usable}: one screened header read. */
+    @Override
+    protected long deallocateIfUsable(long address, long usable) {
+        long size = liveHeader("usableSize", address) & ~TAG_MASK;
+        if (size - HEADER == usable) {
+            kill(address - HEADER, size);
+        }
+        return size - HEADER;
+    }
+
+    /** Frees the live block whose extent is {@code [h, h + size)}: back at once at the top, else dead. */
+    private void kill(long h, long size) {
         if (h + size == top && h >= floor) {
             top = h;
             last = mem.get(WORD, h + 8);

@@ -416,6 +416,33 @@ public final class StackAllocator extends AbstractAllocator implements RegionAll
         throw freeMisuse(address);
     }
 
+    /** A block just handed out: its header's size, unscreened ({@link org.jalloc.core.spi.SizedFree}). */
+    @Override
+    protected long freshUsable(long address) {
+        return (mem.get(WORD, address - HEADER) & ~TAG_MASK) - HEADER;
+    }
+
+    /** {@link #deallocate} that frees only when the header's usable size is {@code usable}: one header read. */
+    @Override
+    protected long deallocateIfUsable(long address, long usable) {
+        long s = sp;
+        if (address == s + HEADER && s < base) {
+            long w0 = mem.get(WORD, s);
+            if ((w0 & TAG_MASK) == BLOCK && mem.get(WORD, s + 8) == (s ^ CHECK)) {
+                long size = w0 & ~TAG_MASK;
+                if (size - HEADER == usable) {
+                    sp = s + size;
+                }
+                return size - HEADER;
+            }
+        }
+        long now = usable(address); // not the newest block, or no header bound to it: usableSize's answer or refusal
+        if (now == usable) {
+            deallocate(address);
+        }
+        return now;
+    }
+
     @Override
     protected long usable(long address) {
         requirePayloadAddress(address, limit + HEADER);
