@@ -334,6 +334,25 @@ abstract sealed class DisciplineDebug extends DebugLayer permits DisciplineDebug
             }
             return p;
         }
+        if (zones || poison) {
+            return allocateGuarded(alignment, size, aligned);
+        }
+        // F and U alone: the engine's block as it is, one record (the fast path kept small for the JIT to inline)
+        long b = aligned ? delegate.alignedAlloc(alignment, size) : delegate.malloc(size);
+        if (b == 0) {
+            return 0;
+        }
+        long und = sized.freshUsableSize(b);
+        int r = newRecord(b, b, und, und);
+        if (sites || sampleNow()) {
+            allocSite[r] = Site.capture(siteDepth);
+        }
+        track(r);
+        return b;
+    }
+
+    /** allocate with Z or P: zones around the payload, the pending blocks in the engine's window verified and dropped. */
+    private long allocateGuarded(long alignment, long size, boolean aligned) {
         long payload = Math.max(size, 16);
         long front = zones ? alignment : 0;
         long request = zones ? front + payload + ZONE : size;
@@ -378,13 +397,7 @@ abstract sealed class DisciplineDebug extends DebugLayer permits DisciplineDebug
             return;
         }
         if (!tracks) {
-            int r = findFreed(address);
-            delegate.free(address); // first: a misuse is the engine's exact refusal, the record kept
-            if (r >= 0) {
-                untrack(r);
-                dropRecord(r);
-            }
-            afterFree();
+            freeUntracked(address);
             return;
         }
         int r = find(address);
@@ -399,9 +412,7 @@ abstract sealed class DisciplineDebug extends DebugLayer permits DisciplineDebug
         if (sanity) {
             long now = sized.freeIfUsable(b, underUsable[r]);
             if (now != underUsable[r]) {
-                throw new HeapCorruptionException(name + ": free(" + hex(user[r]) + "): the allocator's usable size of the block at "
-                        + hex(b) + " changed from " + underUsable[r] + " to " + now + " while it was live (its header was overwritten)"
-                        + allocatedAt(allocSite[r]), user[r]);
+                throw usableChanged(r, now);
             }
         } else {
             delegate.free(b);
@@ -411,12 +422,32 @@ abstract sealed class DisciplineDebug extends DebugLayer permits DisciplineDebug
         afterFree();
     }
 
+    /** Leaks only: the engine frees; a sampled block's record goes. */
+    private void freeUntracked(long address) {
+        int r = findFreed(address);
+        delegate.free(address); // first: a misuse is the engine's exact refusal, the record kept
+        if (r >= 0) {
+            untrack(r);
+            dropRecord(r);
+        }
+        afterFree();
+    }
+
+    /** F: the engine's usable size of record {@code r}'s block is {@code now}, not what it was (nothing was freed). */
+    private HeapCorruptionException usableChanged(int r, long now) {
+        return new HeapCorruptionException(name + ": free(" + hex(user[r]) + "): the allocator's usable size of the block at "
+                + hex(base[r]) + " changed from " + underUsable[r] + " to " + now + " while it was live (its header was overwritten)"
+                + allocatedAt(allocSite[r]), user[r]);
+    }
+
     /** Throws what the engine throws for freeing record {@code r} against the discipline (a stack's older block), changing nothing. */
     void checkDiscipline(int r) {}
 
     /** A block the engine no longer holds, out of the index already: views die, remembered for a double free, poisoned and pending (P). */
     final void retire(int r, @Nullable Site site, boolean poisonIt) {
-        closeScope(r);
+        if (scope[r] != null) {
+            closeScope(r);
+        }
         int i = recentNext;
         recentUser[i] = user[r];
         recentUsable[i] = usable[r];
@@ -426,16 +457,20 @@ abstract sealed class DisciplineDebug extends DebugLayer permits DisciplineDebug
         }
         recentNext = (i + 1) & (RECENT - 1);
         if (poison && poisonIt) {
-            heap.fill(base[r] + skip, underUsable[r] - skip, POISON);
-            state[r] = PENDING;
-            if (keepsSites) {
-                freeSite[r] = site;
-                accesses[r] = null;
-            }
-            addPending(r);
+            poisonAndPend(r, site);
         } else {
             dropRecord(r);
         }
+    }
+
+    private void poisonAndPend(int r, @Nullable Site site) {
+        heap.fill(base[r] + skip, underUsable[r] - skip, POISON);
+        state[r] = PENDING;
+        if (keepsSites) {
+            freeSite[r] = site;
+            accesses[r] = null;
+        }
+        addPending(r);
     }
 
     /** The first damaged red zone among records {@code rs[0, n)} as an exception, or null. */
@@ -1179,8 +1214,12 @@ abstract sealed class DisciplineDebug extends DebugLayer permits DisciplineDebug
                 return;
             }
             orderCount = k;
-            // the released entries [k, top) stay in the arrays until the next track: visited in address order
-            // (ascending), live ones only, with no allocation
+            retireReleased(k, top);
+        }
+
+        /** The entries {@code [k, top)}, released by the engine and out of the index, retired in address order (ascending). */
+        private void retireReleased(int k, int top) {
+            // they stay in the arrays until the next track: visited live ones only, with no allocation
             if (!tracks) {
                 for (int e = k; e < top; e++) {
                     if (valid(e)) {
