@@ -18,7 +18,6 @@ import org.jalloc.core.spi.AbstractAllocator;
 import org.jalloc.core.walk.Enforces;
 import org.jalloc.core.walk.ExtentKind;
 import org.jalloc.core.walk.ExtentVisitor;
-import org.jalloc.core.walk.FreeEntryVisitor;
 import org.jalloc.core.walk.HeapWalk;
 import org.jalloc.core.walk.InvariantSink;
 
@@ -456,10 +455,19 @@ public final class ArenaAllocator extends AbstractAllocator implements RegionAll
     }
 
     /** The block-walk SPI: the extents from the heap start to the bump pointer, then the unused chunk space. */
-    final class Walk implements HeapWalk {
+    final class Walk extends RegionWalk {
+        Walk() {
+            super(heap, "the unused space above the bump pointer");
+        }
+
         @Override
-        public Heap heap() {
-            return heap;
+        long freeStart() {
+            return top;
+        }
+
+        @Override
+        long freeEnd() {
+            return end;
         }
 
         @Override
@@ -486,23 +494,6 @@ public final class ArenaAllocator extends AbstractAllocator implements RegionAll
             if (top < end) {
                 visitor.extent(ExtentKind.FREE, top, end - top, top, end - top);
             }
-        }
-
-        @Override
-        public void walkFreeStructures(FreeEntryVisitor visitor) {
-            if (top < end) {
-                visitor.entry(0, top, end - top);
-            }
-        }
-
-        @Override
-        public String describeList(int list) {
-            return "the unused space above the bump pointer";
-        }
-
-        @Override
-        public boolean coalescesImmediately() {
-            return true;
         }
 
         @Override

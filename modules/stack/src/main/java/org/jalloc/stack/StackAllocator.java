@@ -21,7 +21,6 @@ import org.jalloc.core.spi.AbstractAllocator;
 import org.jalloc.core.walk.Enforces;
 import org.jalloc.core.walk.ExtentKind;
 import org.jalloc.core.walk.ExtentVisitor;
-import org.jalloc.core.walk.FreeEntryVisitor;
 import org.jalloc.core.walk.HeapWalk;
 import org.jalloc.core.walk.InvariantSink;
 
@@ -551,10 +550,19 @@ public final class StackAllocator extends AbstractAllocator implements RegionAll
     }
 
     /** The block-walk SPI: the free region below {@code sp}, then the records from {@code sp} up to {@code base}. */
-    final class Walk implements HeapWalk {
+    final class Walk extends RegionWalk {
+        Walk() {
+            super(heap, "the free region below the stack pointer");
+        }
+
         @Override
-        public Heap heap() {
-            return heap;
+        long freeStart() {
+            return limit;
+        }
+
+        @Override
+        long freeEnd() {
+            return sp <= base ? sp : limit; // a wild stack pointer (STACK-1) names no region
         }
 
         @Override
@@ -577,23 +585,6 @@ public final class StackAllocator extends AbstractAllocator implements RegionAll
                 }
                 pos += size;
             }
-        }
-
-        @Override
-        public void walkFreeStructures(FreeEntryVisitor visitor) {
-            if (sp > limit && sp <= base) {
-                visitor.entry(0, limit, sp - limit);
-            }
-        }
-
-        @Override
-        public String describeList(int list) {
-            return "the free region below the stack pointer";
-        }
-
-        @Override
-        public boolean coalescesImmediately() {
-            return true;
         }
 
         @Override
