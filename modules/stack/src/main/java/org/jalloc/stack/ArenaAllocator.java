@@ -18,7 +18,6 @@ import org.jalloc.core.spi.AbstractAllocator;
 import org.jalloc.core.walk.Enforces;
 import org.jalloc.core.walk.ExtentKind;
 import org.jalloc.core.walk.ExtentVisitor;
-import org.jalloc.core.walk.FreeEntryVisitor;
 import org.jalloc.core.walk.HeapWalk;
 import org.jalloc.core.walk.InvariantSink;
 
@@ -318,9 +317,27 @@ public final class ArenaAllocator extends AbstractAllocator implements RegionAll
 
     @Override
     protected void deallocate(long address) {
-        long h = address - HEADER;
-        long w0 = liveHeader("free", address);
-        long size = w0 & ~TAG_MASK;
+        kill(address - HEADER, liveHeader("free", address) & ~TAG_MASK);
+    }
+
+    /** A block just handed out: its header's size, unscreened ({@link org.jalloc.core.spi.SizedFree}). */
+    @Override
+    protected long freshUsable(long address) {
+        return (mem.get(WORD, address - HEADER) & ~TAG_MASK) - HEADER;
+    }
+
+    /** {@link #deallocate} that frees only when the header's usable size is {@code usable}: one screened header read. */
+    @Override
+    protected long deallocateIfUsable(long address, long usable) {
+        long size = liveHeader("usableSize", address) & ~TAG_MASK;
+        if (size - HEADER == usable) {
+            kill(address - HEADER, size);
+        }
+        return size - HEADER;
+    }
+
+    /** Frees the live block whose extent is {@code [h, h + size)}: back at once at the top, else dead. */
+    private void kill(long h, long size) {
         if (h + size == top && h >= floor) {
             top = h;
             last = mem.get(WORD, h + 8);
@@ -438,10 +455,19 @@ public final class ArenaAllocator extends AbstractAllocator implements RegionAll
     }
 
     /** The block-walk SPI: the extents from the heap start to the bump pointer, then the unused chunk space. */
-    final class Walk implements HeapWalk {
+    final class Walk extends RegionWalk {
+        Walk() {
+            super(heap, "the unused space above the bump pointer");
+        }
+
         @Override
-        public Heap heap() {
-            return heap;
+        long freeStart() {
+            return top;
+        }
+
+        @Override
+        long freeEnd() {
+            return end;
         }
 
         @Override
@@ -468,23 +494,6 @@ public final class ArenaAllocator extends AbstractAllocator implements RegionAll
             if (top < end) {
                 visitor.extent(ExtentKind.FREE, top, end - top, top, end - top);
             }
-        }
-
-        @Override
-        public void walkFreeStructures(FreeEntryVisitor visitor) {
-            if (top < end) {
-                visitor.entry(0, top, end - top);
-            }
-        }
-
-        @Override
-        public String describeList(int list) {
-            return "the unused space above the bump pointer";
-        }
-
-        @Override
-        public boolean coalescesImmediately() {
-            return true;
         }
 
         @Override

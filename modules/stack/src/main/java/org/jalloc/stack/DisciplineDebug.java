@@ -4,18 +4,12 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.NavigableMap;
-import java.util.TreeMap;
+import java.util.Arrays;
 import java.util.concurrent.ThreadLocalRandom;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.jalloc.core.spi.Arguments;
 import org.jalloc.core.Allocator;
-import org.jalloc.core.DoubleFreeException;
 import org.jalloc.core.HeapCorruptionException;
 import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.InvalidSizeException;
@@ -28,6 +22,7 @@ import org.jalloc.core.debug.DebugLayer;
 import org.jalloc.core.debug.DebugOptions;
 import org.jalloc.core.debug.LayeredWalk;
 import org.jalloc.core.debug.Site;
+import org.jalloc.core.spi.SizedFree;
 import org.jalloc.core.walk.Enforces;
 import org.jalloc.core.walk.ExtentKind;
 import org.jalloc.core.walk.ExtentVisitor;
@@ -55,11 +50,27 @@ import org.jalloc.core.walk.InvariantSink;
  *  pool with Z: the pool is built with slot' = 16 + round16(object) + 16 (larger slots, object size unchanged for
  *  the caller); a freed slot's first word is the engine's free-list link: poison covers [base + 8, base + under).
  *
- *  tables (single owner, no lock):
- *   live      base → Block     every live block, in address order (a release retires a range of them)
- *   byUser    user → Block     live blocks and the last {@link DebugAllocator#RECENT_FREES} freed ones (double free)
- *   pending   base → Block     freed, poisoned blocks whose bytes no allocation has reached yet (disjoint)
+ *  tables (single owner, no lock), primitive arrays but the sites and scopes: tracking a block allocates no Java object
+ *   records   r = base[r], user[r], usable[r], underUsable[r], state[r] (LIVE | PENDING | REPORTED), allocSite[r],
+ *             freeSite[r], scope[r], accesses[r] (the object arrays stay null unless U, a sample or a view asks);
+ *             unused records on a stack of indices
+ *   index     which record a block is, by the discipline's own order (no hash):
+ *               stack, arena: order = the tracked blocks in allocation order, which is address order (a stack's
+ *               newest block is its lowest, an arena's its highest): orderBase[k], orderRec[k]. The newest is the
+ *               last entry (a stack's or an arena's usual free: one compare); any other is found by binary search.
+ *               An arena's block freed out of order leaves its entry behind (lazily dead: valid only while
+ *               state[r] = LIVE and base[r] = orderBase[k]) until the entries past the frontier are dropped.
+ *               pool: slotRec[i] for object i: r + 1 (live), -(r + 1) (pending), 0 (neither)
+ *   pending   freed, poisoned blocks whose bytes no allocation has reached yet (disjoint): stack, arena: sorted by
+ *             base (pendBase[k], pendRec[k]); pool: in slotRec
+ *   recent    ring of the last {@link DebugAllocator#RECENT_FREES} frees (user, usable, alloc and free sites), searched
+ *             only when a call names no live block: a double free names both free sites
  * </pre>
+ *
+ * What is tracked: with a debug letter every block; with only a leak level ({@code leaks=simple} and the rest) only
+ * the sampled blocks (1 in {@link LeakLevel#SAMPLE_INTERVAL}, every one at {@code paranoid}): an unsampled
+ * allocation costs a decrement and the engine's call, an unsampled free the index's one compare or load and the
+ * engine's call, and the leak report counts every live block through the engine's block walk (as the generic layer).
  *
  * Invariants: DEBUG-1 every live block's red zones hold 0xcc; DEBUG-2 every pending block holds 0x6b from
  * {@code base + skip} to {@code base + under} ({@code skip} = 8 for a pool's link word, else 0).
@@ -69,10 +80,11 @@ import org.jalloc.core.walk.InvariantSink;
  *       ({@link #writeWindow}); ask the engine for {@code front + max(n, 16) + 16} (Z) or {@code n}; drop the pending
  *       blocks the engine's frontier moved over; (pool) verify the poison of the slot taken; paint, record, return
  *       {@code base + front}.</li>
- *   <li>free(p): the live block (else {@link DoubleFreeException} naming both free sites, or
+ *   <li>free(p): the live block (else {@link org.jalloc.core.DoubleFreeException} naming both free sites, or
  *       {@link InvalidPointerException}); the discipline first (a stack's older block: the engine's
- *       {@code OutOfOrderFreeException}, heap unchanged); zones (Z), the engine's usable size (F); then the engine
- *       frees, the views die, the block is poisoned (P) and pending.</li>
+ *       {@code OutOfOrderFreeException}, heap unchanged); zones (Z); then the engine frees it only if its usable size
+ *       is still the one recorded (F, {@link SizedFree}: one header read, fused into the engine's free); the views die,
+ *       the block is poisoned (P) and pending.</li>
  *   <li>releaseTo, reset: the engine first (its discipline errors are exact); then every block it released is retired
  *       as a free (zones verified: a {@link RedZoneException} after the release names the first damage, poisoned,
  *       views closed); reset verifies every pending block and forgets them (the arena may give pages back).</li>
@@ -85,49 +97,60 @@ abstract sealed class DisciplineDebug extends DebugLayer permits DisciplineDebug
 
     private static final MemorySegment RED_BYTES = LayeredWalk.RED_BYTES;
     private static final MemorySegment POISON_BYTES = LayeredWalk.POISON_BYTES;
+    private static final int RECENT = DebugAllocator.RECENT_FREES; // a power of two
 
-    /** One block the layer knows. */
-    static final class Block {
-        long base;
-        long user;
-        final long front;
-        long usable;
-        long under;
-        @Nullable Site allocSite;
-        @Nullable Site freeSite;
-        @Nullable Arena scope;
-        @Nullable ArrayDeque<Site> accesses;
-        boolean freed;
-        boolean reported;
+    static final byte LIVE = 1;
+    static final byte PENDING = 2;
+    static final byte REPORTED = 4;
 
-        Block(long base, long front, long usable, long under) {
-            this.base = base;
-            this.user = base + front;
-            this.front = front;
-            this.usable = usable;
-            this.under = under;
-        }
-    }
-
+    /** A debug letter: every block has a record (else only sampled blocks do). */
     final boolean tracks;
     final boolean zones;
     final boolean poison;
     final boolean sanity;
+    private final boolean sampling;
+    private final boolean sampleAll;
+    private final boolean recordsAccesses;
+    /** Sites may be recorded (U or a leak level): the object arrays are written only then. */
+    private final boolean keepsSites;
     private final long skip;
+    final SizedFree sized;
 
-    final TreeMap<Long, Block> live = new TreeMap<>();
-    private final HashMap<Long, Block> byUser = new HashMap<>();
-    private final ArrayDeque<Block> recent = new ArrayDeque<>();
-    final TreeMap<Long, Block> pending = new TreeMap<>();
+    // records (struct of arrays), indexed by r; grown by doubling
+    long[] base = new long[64];
+    long[] user = new long[64];
+    long[] usable = new long[64];
+    long[] underUsable = new long[64];
+    byte[] state = new byte[64];
+    @Nullable Site[] allocSite = new Site[64];
+    @Nullable Site[] freeSite = new Site[64];
+    private @Nullable Arena[] scope = new Arena[64];
+    private @Nullable Object[] accesses = new Object[64]; // ArrayDeque<Site>
+    private int[] unused = new int[64];
+    private int unusedTop;
+    int records; // high water: records [0, records) have been used
+
+    // the last RECENT frees, a ring
+    private final long[] recentUser = new long[RECENT];
+    private final long[] recentUsable = new long[RECENT];
+    private final @Nullable Site[] recentAlloc = new Site[RECENT];
+    private final @Nullable Site[] recentFree = new Site[RECENT];
+    private int recentNext;
+
     private int countdown = 1 + ThreadLocalRandom.current().nextInt(2 * LeakLevel.SAMPLE_INTERVAL - 1);
 
     DisciplineDebug(Allocator engine, int flags, LeakLevel leaks, String name, long skip) {
         super(engine, name, (flags & DebugOptions.U) != 0, leaks);
-        this.tracks = flags != 0 || leaks != LeakLevel.DISABLED;
+        this.tracks = flags != 0;
         this.zones = (flags & DebugOptions.Z) != 0;
         this.poison = (flags & DebugOptions.P) != 0;
         this.sanity = (flags & DebugOptions.F) != 0;
+        this.sampling = leaks == LeakLevel.SIMPLE || leaks == LeakLevel.ADVANCED;
+        this.sampleAll = leaks == LeakLevel.PARANOID;
+        this.recordsAccesses = leaks == LeakLevel.ADVANCED || leaks == LeakLevel.PARANOID;
+        this.keepsSites = sites || leaks != LeakLevel.DISABLED;
         this.skip = skip;
+        this.sized = SizedFree.of(engine);
     }
 
     /** The spec's {@code debug=} letters as flags ({@code -}: none). */
@@ -160,7 +183,85 @@ abstract sealed class DisciplineDebug extends DebugLayer permits DisciplineDebug
         }
     }
 
+    // ---------------------------------------------------------------- records
+
+    /** A fresh LIVE record. */
+    final int newRecord(long b, long u, long usableBytes, long underBytes) {
+        int r;
+        if (unusedTop > 0) {
+            r = unused[--unusedTop];
+        } else {
+            if (records == base.length) {
+                growRecords();
+            }
+            r = records++;
+        }
+        base[r] = b;
+        user[r] = u;
+        usable[r] = usableBytes;
+        underUsable[r] = underBytes;
+        state[r] = LIVE;
+        return r;
+    }
+
+    /** Returns record {@code r} to the unused stack, dropping its references. */
+    final void dropRecord(int r) {
+        state[r] = 0;
+        if (keepsSites) {
+            allocSite[r] = null;
+            freeSite[r] = null;
+            accesses[r] = null;
+        }
+        if (scope[r] != null) {
+            scope[r] = null;
+        }
+        unused[unusedTop++] = r;
+    }
+
+    private void growRecords() {
+        int n = base.length * 2;
+        base = Arrays.copyOf(base, n);
+        user = Arrays.copyOf(user, n);
+        usable = Arrays.copyOf(usable, n);
+        underUsable = Arrays.copyOf(underUsable, n);
+        state = Arrays.copyOf(state, n);
+        allocSite = Arrays.copyOf(allocSite, n);
+        freeSite = Arrays.copyOf(freeSite, n);
+        scope = Arrays.copyOf(scope, n);
+        accesses = Arrays.copyOf(accesses, n);
+        unused = Arrays.copyOf(unused, n);
+    }
+
     // ---------------------------------------------------------------- hooks of the discipline
+
+    /** The record of the tracked live block whose payload starts at {@code address}, or -1. */
+    abstract int find(long address);
+
+    /** Leaks only: the record of the sampled block a legal {@code free(address)} frees, or -1. */
+    int findFreed(long address) {
+        return find(address);
+    }
+
+    /** The record of the tracked live block whose engine block holds {@code address}, or -1 (misuse path). */
+    abstract int containing(long address);
+
+    /** The record of the tracked live block whose engine block starts at {@code b}, or -1 (the walk). */
+    abstract int atBase(long b);
+
+    /** Enters live record {@code r} in the index. */
+    abstract void track(int r);
+
+    /** Removes live record {@code r} from the index (before its state changes). */
+    abstract void untrack(int r);
+
+    /** Enters record {@code r}, just poisoned, among the pending blocks. */
+    abstract void addPending(int r);
+
+    /** The live records in address order (reports, checks, reset: not on the fast paths). */
+    abstract int[] liveInOrder();
+
+    /** The pending records in address order. */
+    abstract int[] pendingInOrder();
 
     /** The engine's allocation frontier (a stack's sp, an arena's top), or 0 for a pool. */
     abstract long frontier();
@@ -169,53 +270,31 @@ abstract sealed class DisciplineDebug extends DebugLayer permits DisciplineDebug
     abstract void writeWindow(long bytes);
 
     /** Drops the pending blocks the engine's frontier moved over, from {@code before} to {@link #frontier()}. */
-    final void written(long before) {
-        long after = frontier();
-        dropPending(Math.min(before, after), Math.max(before, after));
-    }
+    abstract void written(long before);
 
-    /** Verifies the poison of the pending blocks overlapping {@code [lo, hi)}. */
-    final void verifyPending(long lo, long hi) {
-        for (Block q : overlapping(lo, hi)) {
-            verifyPoison(q);
-        }
-    }
-
-    final void dropPending(long lo, long hi) {
-        for (Block q : overlapping(lo, hi)) {
-            pending.remove(q.base);
-        }
-    }
-
-    private List<Block> overlapping(long lo, long hi) {
-        List<Block> out = new ArrayList<>();
-        if (lo >= hi) {
-            return out;
-        }
-        // pending blocks are disjoint and sorted: walk down from the last one starting below hi
-        for (Block q : pending.headMap(hi, false).descendingMap().values()) {
-            if (q.base + q.under <= lo) {
-                break;
-            }
-            out.add(q);
-        }
-        return out;
-    }
+    /** After a free through the engine: what the engine gave back with it (an arena's dead blocks below) leaves the index. */
+    void afterFree() {}
 
     // ---------------------------------------------------------------- sampling
 
     private boolean sampleNow() {
-        return switch (leaks) {
-            case DISABLED -> false;
-            case PARANOID -> true;
-            case SIMPLE, ADVANCED -> {
-                if (--countdown > 0) {
-                    yield false;
-                }
-                countdown = 1 + ThreadLocalRandom.current().nextInt(2 * LeakLevel.SAMPLE_INTERVAL - 1);
-                yield true;
-            }
-        };
+        if (sampleAll) {
+            return true;
+        }
+        if (!sampling || --countdown > 0) {
+            return false;
+        }
+        countdown = 1 + ThreadLocalRandom.current().nextInt(2 * LeakLevel.SAMPLE_INTERVAL - 1);
+        return true;
+    }
+
+    /** Leaks only: a record with its site for the sampled block at {@code p}. */
+    private int sample(long p) {
+        long u = sized.freshUsableSize(p);
+        int r = newRecord(p, p, u, u);
+        allocSite[r] = Site.capture(siteDepth);
+        track(r);
+        return r;
     }
 
     // ---------------------------------------------------------------- allocation
@@ -249,38 +328,65 @@ abstract sealed class DisciplineDebug extends DebugLayer permits DisciplineDebug
             return 0;
         }
         if (!tracks) {
-            return aligned ? delegate.alignedAlloc(alignment, size) : delegate.malloc(size);
+            long p = aligned ? delegate.alignedAlloc(alignment, size) : delegate.malloc(size);
+            if (p != 0 && sampleNow()) {
+                sample(p);
+            }
+            return p;
         }
-        long usable = Math.max(size, 16);
-        long front = zones ? alignment : 0;
-        long request = zones ? front + usable + ZONE : size;
-        long before = frontier();
-        writeWindow(request + alignment + 2 * ZONE);
-        long base = aligned ? delegate.alignedAlloc(alignment, request) : delegate.malloc(request);
-        if (base == 0) {
+        if (zones || poison) {
+            return allocateGuarded(alignment, size, aligned);
+        }
+        // F and U alone: the engine's block as it is, one record (the fast path kept small for the JIT to inline)
+        long b = aligned ? delegate.alignedAlloc(alignment, size) : delegate.malloc(size);
+        if (b == 0) {
             return 0;
         }
-        written(before);
-        takenFromEngine(base);
-        long under = delegate.usableSize(base);
-        Block b = new Block(base, front, zones ? usable : under, under);
-        if (zones) {
-            paintZones(b);
-        }
+        long und = sized.freshUsableSize(b);
+        int r = newRecord(b, b, und, und);
         if (sites || sampleNow()) {
-            b.allocSite = Site.capture(siteDepth);
+            allocSite[r] = Site.capture(siteDepth);
         }
-        live.put(base, b);
-        byUser.put(b.user, b);
-        return b.user;
+        track(r);
+        return b;
     }
 
-    /** A block the engine just handed out at {@code base}: the pool verifies the poison of its slot here. */
-    void takenFromEngine(long base) {}
+    /** allocate with Z or P: zones around the payload, the pending blocks in the engine's window verified and dropped. */
+    private long allocateGuarded(long alignment, long size, boolean aligned) {
+        long payload = Math.max(size, 16);
+        long front = zones ? alignment : 0;
+        long request = zones ? front + payload + ZONE : size;
+        long before = 0;
+        if (poison) {
+            before = frontier();
+            writeWindow(request + alignment + 2 * ZONE);
+        }
+        long b = aligned ? delegate.alignedAlloc(alignment, request) : delegate.malloc(request);
+        if (b == 0) {
+            return 0;
+        }
+        if (poison) {
+            written(before);
+            takenFromEngine(b);
+        }
+        long und = sized.freshUsableSize(b);
+        int r = newRecord(b, b + front, zones ? payload : und, und);
+        if (zones) {
+            paintZones(r);
+        }
+        if (sites || sampleNow()) {
+            allocSite[r] = Site.capture(siteDepth);
+        }
+        track(r);
+        return b + front;
+    }
 
-    private void paintZones(Block b) {
-        heap.fill(b.base, b.front, RED);
-        heap.fill(b.user + b.usable, b.base + b.under - b.user - b.usable, RED);
+    /** A block the engine just handed out at {@code b} (P): the pool verifies the poison of its slot here. */
+    void takenFromEngine(long b) {}
+
+    private void paintZones(int r) {
+        heap.fill(base[r], user[r] - base[r], RED);
+        heap.fill(user[r] + usable[r], base[r] + underUsable[r] - user[r] - usable[r], RED);
     }
 
     // ---------------------------------------------------------------- free
@@ -291,91 +397,101 @@ abstract sealed class DisciplineDebug extends DebugLayer permits DisciplineDebug
             return;
         }
         if (!tracks) {
-            delegate.free(address);
+            freeUntracked(address);
             return;
         }
-        Block b = requireLive("free", address);
-        checkDiscipline(b);
-        verifyBeforeFree(b);
-        delegate.free(b.base);
-        retire(b, sites ? Site.capture(siteDepth) : null, true);
-    }
-
-    /** Throws what the engine throws for freeing {@code b} against the discipline (a stack's older block), changing nothing. */
-    void checkDiscipline(Block b) {}
-
-    private void verifyBeforeFree(Block b) {
-        if (zones) {
-            verifyZones("free", b);
+        int r = find(address);
+        if (r < 0) {
+            throw misuse("free", address);
         }
+        checkDiscipline(r);
+        if (zones) {
+            verifyZones("free", r);
+        }
+        long b = base[r];
         if (sanity) {
-            long under = delegate.usableSize(b.base);
-            if (under != b.under) {
-                throw new HeapCorruptionException(name + ": free(" + hex(b.user) + "): the allocator's usable size of the block at "
-                        + hex(b.base) + " changed from " + b.under + " to " + under + " while it was live (its header was overwritten)"
-                        + allocatedAt(b.allocSite), b.user);
+            long now = sized.freeIfUsable(b, underUsable[r]);
+            if (now != underUsable[r]) {
+                throw usableChanged(r, now);
             }
+        } else {
+            delegate.free(b);
         }
+        untrack(r);
+        retire(r, sites ? Site.capture(siteDepth) : null, true);
+        afterFree();
     }
 
-    /** A block the engine no longer holds: views die, poison, pending, remembered for a double free. */
-    final void retire(Block b, @Nullable Site freeSite, boolean poisonIt) {
-        live.remove(b.base);
-        b.freeSite = freeSite;
-        closeScope(b);
-        b.freed = true;
-        recent.addLast(b);
-        if (recent.size() > DebugAllocator.RECENT_FREES) {
-            Block old = recent.removeFirst();
-            if (byUser.get(old.user) == old) {
-                byUser.remove(old.user);
-            }
+    /** Leaks only: the engine frees; a sampled block's record goes. */
+    private void freeUntracked(long address) {
+        int r = findFreed(address);
+        delegate.free(address); // first: a misuse is the engine's exact refusal, the record kept
+        if (r >= 0) {
+            untrack(r);
+            dropRecord(r);
         }
+        afterFree();
+    }
+
+    /** F: the engine's usable size of record {@code r}'s block is {@code now}, not what it was (nothing was freed). */
+    private HeapCorruptionException usableChanged(int r, long now) {
+        return new HeapCorruptionException(name + ": free(" + hex(user[r]) + "): the allocator's usable size of the block at "
+                + hex(base[r]) + " changed from " + underUsable[r] + " to " + now + " while it was live (its header was overwritten)"
+                + allocatedAt(allocSite[r]), user[r]);
+    }
+
+    /** Throws what the engine throws for freeing record {@code r} against the discipline (a stack's older block), changing nothing. */
+    void checkDiscipline(int r) {}
+
+    /** A block the engine no longer holds, out of the index already: views die, remembered for a double free, poisoned and pending (P). */
+    final void retire(int r, @Nullable Site site, boolean poisonIt) {
+        if (scope[r] != null) {
+            closeScope(r);
+        }
+        int i = recentNext;
+        recentUser[i] = user[r];
+        recentUsable[i] = usable[r];
+        if (keepsSites) {
+            recentAlloc[i] = allocSite[r];
+            recentFree[i] = site;
+        }
+        recentNext = (i + 1) & (RECENT - 1);
         if (poison && poisonIt) {
-            heap.fill(b.base + skip, b.under - skip, POISON);
-            b.reported = false;
-            pending.put(b.base, b);
+            poisonAndPend(r, site);
+        } else {
+            dropRecord(r);
         }
     }
 
-    /**
-     * Retires every live block in {@code blocks} (released by the engine): zones verified first, the first damage
-     * thrown after all are retired.
-     */
-    final void retireReleased(String op, List<Block> blocks) {
-        RedZoneException damage = firstDamage(op, blocks);
-        retireAll(blocks, true);
-        if (damage != null) {
-            throw damage;
+    private void poisonAndPend(int r, @Nullable Site site) {
+        heap.fill(base[r] + skip, underUsable[r] - skip, POISON);
+        state[r] = PENDING;
+        if (keepsSites) {
+            freeSite[r] = site;
+            accesses[r] = null;
         }
+        addPending(r);
     }
 
-    /** The exception for the first damaged red zone of {@code blocks}, or null. */
-    final @Nullable RedZoneException firstDamage(String op, List<Block> blocks) {
+    /** The first damaged red zone among records {@code rs[0, n)} as an exception, or null. */
+    final @Nullable RedZoneException firstDamage(String op, int[] rs, int n) {
         if (zones) {
-            for (Block b : blocks) {
-                long bad = damagedZone(b);
+            for (int k = 0; k < n; k++) {
+                long bad = damagedZone(rs[k]);
                 if (bad >= 0) {
-                    return new RedZoneException(zoneMessage(op, b, bad), b.user);
+                    return new RedZoneException(zoneMessage(op, rs[k], bad), user[rs[k]]);
                 }
             }
         }
         return null;
     }
 
-    final void retireAll(List<Block> blocks, boolean poisonIt) {
-        Site at = sites && !blocks.isEmpty() ? Site.capture(siteDepth) : null;
-        for (Block b : blocks) {
-            retire(b, at, poisonIt);
-        }
-    }
-
-    private static void closeScope(Block b) {
-        Arena scope = b.scope;
-        if (scope != null) {
-            b.scope = null;
+    private void closeScope(int r) {
+        Arena s = scope[r];
+        if (s != null) {
+            scope[r] = null;
             try {
-                scope.close();
+                s.close();
             } catch (IllegalStateException alreadyEndedByTheHeap) {
                 // the heap was reset or closed: the views are dead already
             }
@@ -387,95 +503,141 @@ abstract sealed class DisciplineDebug extends DebugLayer permits DisciplineDebug
     @Override
     public long realloc(long address, long size) {
         if (!tracks) {
-            return delegate.realloc(address, size);
+            return reallocUntracked(address, size);
         }
         if (address == 0) {
             return malloc(size);
         }
         checkResizeSize("realloc", address, size);
-        Block b = requireLive("realloc", address);
+        int r = requireLive("realloc", address);
         if (size == 0) {
             free(address);
             return 0;
         }
         if (zones) {
-            verifyZones("realloc", b);
+            verifyZones("realloc", r);
         }
-        touched(b);
+        touched(r);
         if (size > heap.capacity()) {
             return 0;
         }
-        if (resizeInPlace(b, size)) {
+        if (resizeInPlace(r, size)) {
             return address;
         }
-        return move(b, size);
+        return move(r, size);
     }
 
-    /** Moves {@code b} to a block of {@code size} bytes, or returns 0 leaving it untouched. */
-    abstract long move(Block b, long size);
+    /** Leaks only: the engine's realloc; a sampled block keeps its record (and site) at its new address. */
+    private long reallocUntracked(long address, long size) {
+        if (address != 0) {
+            checkResizeSize("realloc", address, size);
+        }
+        int r = address == 0 ? -1 : find(address);
+        if (r >= 0) {
+            touched(r);
+        }
+        long p = delegate.realloc(address, size);
+        if (address == 0) {
+            if (p != 0 && sampleNow()) {
+                sample(p);
+            }
+            return p;
+        }
+        if (size == 0 || (p != 0 && p != address)) {
+            if (r >= 0) {
+                untrack(r);
+                if (size == 0) {
+                    dropRecord(r);
+                } else {
+                    base[r] = p;
+                    user[r] = p;
+                    usable[r] = underUsable[r] = sized.freshUsableSize(p);
+                    track(r);
+                }
+            } else if (p != 0 && sampleNow()) {
+                sample(p);
+            }
+            afterFree();
+        } else if (p == address && r >= 0) {
+            usable[r] = underUsable[r] = sized.freshUsableSize(p);
+        }
+        return p;
+    }
+
+    /** Moves record {@code r} to a block of {@code size} bytes, or returns 0 leaving it untouched. */
+    abstract long move(int r, long size);
 
     @Override
     public boolean tryExpand(long address, long size) {
         if (!tracks) {
-            return delegate.tryExpand(address, size);
+            checkTryExpand(address, size);
+            int r = find(address);
+            if (r >= 0) {
+                touched(r);
+            }
+            boolean grown = delegate.tryExpand(address, size);
+            if (grown && r >= 0) {
+                usable[r] = underUsable[r] = sized.freshUsableSize(address);
+            }
+            return grown;
         }
         checkTryExpand(address, size);
-        Block b = requireLive("tryExpand", address);
+        int r = requireLive("tryExpand", address);
         if (zones) {
-            verifyZones("tryExpand", b);
+            verifyZones("tryExpand", r);
         }
-        touched(b);
-        return size <= heap.capacity() && resizeInPlace(b, size);
+        touched(r);
+        return size <= heap.capacity() && resizeInPlace(r, size);
     }
 
-    /** Resizes {@code b} within its engine block, or grows the engine block in place; repaints the rear zone. */
-    final boolean resizeInPlace(Block b, long size) {
-        long usable = zones ? Math.max(size, 16) : size;
-        long need = zones ? b.front + usable + ZONE : size;
-        if (need > b.under) {
+    /** Resizes record {@code r} within its engine block, or grows the engine block in place; repaints the rear zone. */
+    final boolean resizeInPlace(int r, long size) {
+        long want = zones ? Math.max(size, 16) : size;
+        long front = user[r] - base[r];
+        long need = zones ? front + want + ZONE : size;
+        if (need > underUsable[r]) {
             long before = frontier();
-            writeWindow(need - b.under + 2 * ZONE);
-            if (!delegate.tryExpand(b.base, need)) {
+            writeWindow(need - underUsable[r] + 2 * ZONE);
+            if (!delegate.tryExpand(base[r], need)) {
                 return false;
             }
             written(before);
-            b.under = delegate.usableSize(b.base);
+            underUsable[r] = delegate.usableSize(base[r]);
         }
-        b.usable = zones ? usable : b.under;
+        usable[r] = zones ? want : underUsable[r];
         if (zones) {
-            heap.fill(b.user + b.usable, b.base + b.under - b.user - b.usable, RED);
+            heap.fill(user[r] + usable[r], base[r] + underUsable[r] - user[r] - usable[r], RED);
         }
         return true;
     }
 
-    /** The block record moved by the engine to {@code newBase} (a stack's slide): rekeyed, views closed, zones repainted. */
-    final long moved(Block b, long newBase) {
-        live.remove(b.base);
-        byUser.remove(b.user);
-        closeScope(b);
-        b.base = newBase;
-        b.user = newBase + b.front;
-        b.under = delegate.usableSize(newBase);
-        live.put(b.base, b);
-        byUser.put(b.user, b);
+    /** Record {@code r} moved by the engine to {@code newBase} (a stack's slide): re-indexed, views closed, zones repainted. */
+    final long moved(int r, long newBase) {
+        untrack(r);
+        closeScope(r);
+        long front = user[r] - base[r];
+        base[r] = newBase;
+        user[r] = newBase + front;
+        underUsable[r] = delegate.usableSize(newBase);
+        track(r);
         if (zones) {
-            paintZones(b);
+            paintZones(r);
         }
-        return b.user;
+        return user[r];
     }
 
     /** Moves by malloc, copy and free through this layer (an arena's older block). */
-    final long copyMove(Block b, long size) {
+    final long copyMove(int r, long size) {
         long q = allocate(16, size, false);
         if (q == 0) {
             return 0;
         }
-        heap.copy(b.user, q, Math.min(b.usable, size));
-        Block nb = byUser.get(q);
-        if (nb != null && nb.allocSite == null) {
-            nb.allocSite = b.allocSite;
+        heap.copy(user[r], q, Math.min(usable[r], size));
+        int nr = find(q);
+        if (nr >= 0 && allocSite[nr] == null && allocSite[r] != null) {
+            allocSite[nr] = allocSite[r];
         }
-        free(b.user);
+        free(user[r]);
         return q;
     }
 
@@ -484,33 +646,45 @@ abstract sealed class DisciplineDebug extends DebugLayer permits DisciplineDebug
     @Override
     public long usableSize(long address) {
         if (!tracks || address == 0) {
+            if (recordsAccesses && address != 0) {
+                int r = find(address);
+                if (r >= 0) {
+                    touched(r);
+                }
+            }
             return delegate.usableSize(address);
         }
-        Block b = requireLive("usableSize", address);
-        touched(b);
-        return b.usable;
+        int r = requireLive("usableSize", address);
+        touched(r);
+        return usable[r];
     }
 
     @Override
     public MemorySegment segment(long address) {
         if (!tracks) {
+            if (recordsAccesses && address != 0) {
+                int r = find(address);
+                if (r >= 0) {
+                    touched(r);
+                }
+            }
             return super.segment(address);
         }
         if (address == 0) {
             throw new InvalidPointerException(name + ": segment(NULL)", 0);
         }
-        Block b = requireLive("segment", address);
-        touched(b);
-        return scopedView(b, b.usable);
+        int r = requireLive("segment", address);
+        touched(r);
+        return scopedView(r, usable[r]);
     }
 
-    private MemorySegment scopedView(Block b, long length) {
-        Arena scope = b.scope;
-        if (scope == null) {
-            scope = heap.dependentArena();
-            b.scope = scope;
+    private MemorySegment scopedView(int r, long length) {
+        Arena s = scope[r];
+        if (s == null) {
+            s = heap.dependentArena();
+            scope[r] = s;
         }
-        return heap.slice(b.user, length, scope); // rebinding is core's restricted call: this module needs no native access
+        return heap.slice(user[r], length, s); // rebinding is core's restricted call: this module needs no native access
     }
 
     @Override
@@ -524,78 +698,85 @@ abstract sealed class DisciplineDebug extends DebugLayer permits DisciplineDebug
         };
     }
 
-    private void touched(Block b) {
-        if ((leaks == LeakLevel.ADVANCED || leaks == LeakLevel.PARANOID) && b.allocSite != null) {
-            b.accesses = recordAccess(b.accesses);
+    @SuppressWarnings("unchecked") // accesses holds only ArrayDeque<Site>
+    private void touched(int r) {
+        if (recordsAccesses && allocSite[r] != null) {
+            accesses[r] = recordAccess((@Nullable ArrayDeque<Site>) accesses[r]);
         }
     }
 
     // ---------------------------------------------------------------- checks
 
-    /** The live block at {@code address}, or the exception saying exactly why it is none. */
-    final Block requireLive(String op, long address) {
-        Block b = byUser.get(address);
-        if (b != null && !b.freed) {
-            return b;
+    /** The record of the live block at {@code address}, or the exception saying exactly why it is none. */
+    final int requireLive(String op, long address) {
+        int r = find(address);
+        if (r >= 0) {
+            return r;
         }
-        Map.Entry<Long, Block> around = live.floorEntry(address);
-        if (around != null && address < around.getValue().base + around.getValue().under) {
-            Block in = around.getValue();
-            // an older block's start that is now inside a live block (its bytes were handed out again): interior
-            throw new InvalidPointerException(name + ": " + op + "(" + hex(address) + "): not the start of a live block: inside the live block "
-                    + hex(in.user) + " (" + in.usable + " bytes)", address);
-        }
-        if (b != null) {
-            throw doubleFree(op, address, b.usable, b.allocSite, b.freeSite);
-        }
-        throw invalidPointer(op, address);
+        throw misuse(op, address);
     }
 
+    /** {@code op} on an address that names no live block: interior, a recent free (double free), or invalid. */
+    private RuntimeException misuse(String op, long address) {
+        int in = containing(address);
+        if (in >= 0) {
+            // an older block's start that is now inside a live block (its bytes were handed out again): interior
+            return new InvalidPointerException(name + ": " + op + "(" + hex(address) + "): not the start of a live block: inside the live block "
+                    + hex(user[in]) + " (" + usable[in] + " bytes)", address);
+        }
+        for (int k = 1; k <= RECENT; k++) {
+            int i = (recentNext - k) & (RECENT - 1);
+            if (recentUser[i] == address) {
+                return doubleFree(op, address, recentUsable[i], recentAlloc[i], recentFree[i]);
+            }
+        }
+        return invalidPointer(op, address);
+    }
 
-    private long damagedZone(Block b) {
-        long bad = mismatch(b.base, b.front, RED_BYTES);
+    final long damagedZone(int r) {
+        long bad = mismatch(base[r], user[r] - base[r], RED_BYTES);
         if (bad >= 0) {
             return bad;
         }
-        long rear = b.user + b.usable;
-        return mismatch(rear, b.base + b.under - rear, RED_BYTES);
+        long rear = user[r] + usable[r];
+        return mismatch(rear, base[r] + underUsable[r] - rear, RED_BYTES);
     }
 
-    private void verifyZones(String op, Block b) {
-        long bad = damagedZone(b);
+    private void verifyZones(String op, int r) {
+        long bad = damagedZone(r);
         if (bad >= 0) {
-            throw new RedZoneException(zoneMessage(op, b, bad), b.user);
+            throw new RedZoneException(zoneMessage(op, r, bad), user[r]);
         }
     }
 
-    private String zoneMessage(String op, Block b, long bad) {
-        return zoneMessage(op, b.base, b.user, b.usable, b.under, bad, b.allocSite);
+    final String zoneMessage(String op, int r, long bad) {
+        return zoneMessage(op, base[r], user[r], usable[r], underUsable[r], bad, allocSite[r]);
     }
 
     /** Verifies a pending block's poison (once: a damaged block is reported, then left to the engine). */
-    final void verifyPoison(Block q) {
-        if (q.reported) {
+    final void verifyPoison(int q) {
+        if ((state[q] & REPORTED) != 0) {
             return;
         }
-        long bad = mismatch(q.base + skip, q.under - skip, POISON_BYTES);
+        long bad = mismatch(base[q] + skip, underUsable[q] - skip, POISON_BYTES);
         if (bad >= 0) {
-            q.reported = true;
-            throw new UseAfterFreeException(poisonMessage(q, bad), q.user);
+            state[q] |= REPORTED;
+            throw new UseAfterFreeException(poisonMessage(q, bad), user[q]);
         }
     }
 
-    private String poisonMessage(Block q, long bad) {
-        return poisonMessage(q.user, q.usable, bad, " (found when its bytes were about to be handed out again)", q.freeSite, q.allocSite);
+    private String poisonMessage(int q, long bad) {
+        return poisonMessage(user[q], usable[q], bad, " (found when its bytes were about to be handed out again)", freeSite[q], allocSite[q]);
     }
 
     /** Verifies every live block's zones and every pending block's poison now. */
     public void verify() {
-        for (Block b : List.copyOf(live.values())) {
-            if (zones) {
-                verifyZones("verify", b);
+        if (zones) {
+            for (int r : liveInOrder()) {
+                verifyZones("verify", r);
             }
         }
-        for (Block q : List.copyOf(pending.values())) {
+        for (int q : pendingInOrder()) {
             verifyPoison(q);
         }
     }
@@ -604,17 +785,33 @@ abstract sealed class DisciplineDebug extends DebugLayer permits DisciplineDebug
 
     @Override
     protected void tallyLiveBlocks(LeakTally tally) {
-        for (Block b : live.values()) {
-            tally.block(b.allocSite, b.accesses, b.usable);
+        if (tracks) {
+            for (int r : liveInOrder()) {
+                tally.block(allocSite[r], accessesOf(r), usable[r]);
+            }
+            return;
         }
+        // leaks only: the engine's walk counts every live block; the sampled ones carry their sites
+        Inspection.of(delegate).heapWalk().walkExtents((kind, start, size, payload, usableBytes) -> {
+            if (kind == ExtentKind.ALLOCATED) {
+                int r = atBase(payload);
+                tally.block(r >= 0 ? allocSite[r] : null, r >= 0 ? accessesOf(r) : null, usableBytes);
+            }
+            return true;
+        });
+    }
+
+    @SuppressWarnings("unchecked") // accesses holds only ArrayDeque<Site>
+    private @Nullable ArrayDeque<Site> accessesOf(int r) {
+        return (@Nullable ArrayDeque<Site>) accesses[r];
     }
 
     // ---------------------------------------------------------------- inspection face
 
     @Override
     public HeapWalk heapWalk() {
-        HeapWalk under = Inspection.of(delegate).heapWalk();
-        return tracks ? new Walk(under) : under;
+        HeapWalk underWalk = Inspection.of(delegate).heapWalk();
+        return tracks ? new Walk(underWalk) : underWalk;
     }
 
     /** The engine's walk as the caller sees the heap: a live block's extent carries the caller's payload and usable size. */
@@ -625,14 +822,14 @@ abstract sealed class DisciplineDebug extends DebugLayer permits DisciplineDebug
 
         @Override
         public void walkExtents(ExtentVisitor visitor) {
-            under.walkExtents((kind, start, size, payload, usable) -> {
+            under.walkExtents((kind, start, size, payload, usableBytes) -> {
                 if (kind == ExtentKind.ALLOCATED) {
-                    Block b = live.get(payload);
-                    if (b != null) {
-                        return visitor.extent(kind, start, size, b.user, b.usable);
+                    int r = atBase(payload);
+                    if (r >= 0) {
+                        return visitor.extent(kind, start, size, user[r], usable[r]);
                     }
                 }
-                return visitor.extent(kind, start, size, payload, usable);
+                return visitor.extent(kind, start, size, payload, usableBytes);
             });
         }
 
@@ -648,21 +845,21 @@ abstract sealed class DisciplineDebug extends DebugLayer permits DisciplineDebug
         if (!zones) {
             return;
         }
-        for (Block b : live.values()) {
-            long bad = damagedZone(b);
+        for (int r : liveInOrder()) {
+            long bad = damagedZone(r);
             if (bad >= 0) {
-                sink.violation(DebugInvariants.DEBUG_1, bad, zoneMessage("check", b, bad), "cc", String.format("%02x", heap.getByte(bad) & 0xFF));
+                sink.violation(DebugInvariants.DEBUG_1, bad, zoneMessage("check", r, bad), "cc", String.format("%02x", heap.getByte(bad) & 0xFF));
             }
         }
     }
 
     @Enforces(DebugInvariants.DEBUG_2)
     private void checkPending(InvariantSink sink) {
-        for (Block q : pending.values()) {
-            if (q.reported) {
+        for (int q : pendingInOrder()) {
+            if ((state[q] & REPORTED) != 0) {
                 continue;
             }
-            long bad = mismatch(q.base + skip, q.under - skip, POISON_BYTES);
+            long bad = mismatch(base[q] + skip, underUsable[q] - skip, POISON_BYTES);
             if (bad >= 0) {
                 sink.violation(DebugInvariants.DEBUG_2, bad, poisonMessage(q, bad), "6b", String.format("%02x", heap.getByte(bad) & 0xFF));
             }
@@ -676,28 +873,266 @@ abstract sealed class DisciplineDebug extends DebugLayer permits DisciplineDebug
 
     // ================================================================ the disciplines
 
-    /** {@code stack} ({@code lifo}) and {@code arena} under the layer: still a {@link org.jalloc.core.RegionAllocator}. */
+    /**
+     * {@code stack} ({@code lifo}) and {@code arena} under the layer: still a {@link org.jalloc.core.RegionAllocator}.
+     * Its index is the tracked blocks in allocation order, which is address order: descending for a stack (each new
+     * block lies below the older ones), ascending for an arena (each new block lies above).
+     */
     static final class Region extends DisciplineDebug implements org.jalloc.core.RegionAllocator {
         private final org.jalloc.core.RegionAllocator engine;
+        private final @Nullable StackAllocator stack;
+        private final @Nullable ArenaAllocator arena;
         private final boolean lifo;
         private final java.util.function.LongConsumer checkRelease;
+
+        // the index: tracked blocks in allocation (= address) order; an arena's entry may be lazily dead
+        private long[] orderBase = new long[64];
+        private int[] orderRec = new int[64];
+        private int orderCount;
+
+        // pending blocks, ascending by base, disjoint
+        private long[] pendBase = new long[16];
+        private int[] pendRec = new int[16];
+        private int pendCount;
 
         Region(org.jalloc.core.RegionAllocator engine, int flags, LeakLevel leaks, String name, boolean lifo,
                java.util.function.LongConsumer checkRelease) {
             super(engine, flags, leaks, name, 0);
             this.engine = engine;
+            this.stack = engine instanceof StackAllocator s ? s : null;
+            this.arena = engine instanceof ArenaAllocator a ? a : null;
             this.lifo = lifo;
             this.checkRelease = checkRelease;
         }
 
         @Override
         long frontier() {
-            return engine instanceof StackAllocator s ? s.stackPointer() : ((ArenaAllocator) engine).top();
+            StackAllocator s = stack;
+            if (s != null) {
+                return s.stackPointer();
+            }
+            ArenaAllocator a = arena;
+            return a != null ? a.top() : 0;
+        }
+
+        /** True when {@code x} lies on the older side of {@code y} in allocation order (a stack: above; an arena: below). */
+        private boolean older(long x, long y) {
+            return lifo ? x > y : x < y;
+        }
+
+        /** True when an engine block at {@code b} lies past the frontier {@code f} (released or given back). */
+        private boolean beyond(long b, long f) {
+            return lifo ? b < f : b >= f;
+        }
+
+        private boolean valid(int k) {
+            int r = orderRec[k];
+            return state[r] == LIVE && base[r] == orderBase[k];
+        }
+
+        // ------------------------------------------------------------ index
+
+        @Override
+        void track(int r) {
+            long b = base[r];
+            // entries at or past the new block are gone (only dead ones can be: the engine handed these bytes out)
+            while (orderCount > 0 && !older(orderBase[orderCount - 1], b)) {
+                orderCount--;
+            }
+            if (orderCount == orderBase.length) {
+                orderBase = Arrays.copyOf(orderBase, orderCount * 2);
+                orderRec = Arrays.copyOf(orderRec, orderCount * 2);
+            }
+            orderBase[orderCount] = b;
+            orderRec[orderCount] = r;
+            orderCount++;
+        }
+
+        @Override
+        void untrack(int r) {
+            int n = orderCount;
+            if (n > 0 && orderRec[n - 1] == r && orderBase[n - 1] == base[r]) {
+                n--;
+                while (!lifo && n > 0 && !valid(n - 1)) {
+                    n--; // an arena's dead entries below the freed top block
+                }
+                orderCount = n;
+            }
+            // otherwise (an arena's older block) its entry goes dead with the record's state
+        }
+
+        @Override
+        void afterFree() {
+            // an arena gives back the dead blocks below a freed top block: their entries past the top go too
+            if (!lifo) {
+                long f = frontier();
+                while (orderCount > 0 && orderBase[orderCount - 1] >= f && !valid(orderCount - 1)) {
+                    orderCount--;
+                }
+            }
+        }
+
+        /** The entry with the greatest address at or below {@code a}, or -1. */
+        private int floor(long a) {
+            int lo = 0;
+            int hi = orderCount - 1;
+            int found = -1;
+            while (lo <= hi) {
+                int mid = (lo + hi) >>> 1;
+                if (orderBase[mid] <= a) {
+                    found = mid;
+                    if (lifo) {
+                        hi = mid - 1; // descending: a greater base lies to the left
+                    } else {
+                        lo = mid + 1;
+                    }
+                } else if (lifo) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid - 1;
+                }
+            }
+            return found;
+        }
+
+        @Override
+        int find(long address) {
+            int n = orderCount;
+            if (n > 0) {
+                int r = orderRec[n - 1];
+                if (user[r] == address) {
+                    return r; // the newest: a stack's or an arena's usual call
+                }
+                int k = floor(address);
+                if (k >= 0 && valid(k) && user[orderRec[k]] == address) {
+                    return orderRec[k];
+                }
+            }
+            return -1;
+        }
+
+        @Override
+        int findFreed(long address) {
+            if (!lifo) {
+                return find(address);
+            }
+            // a stack frees only its newest block: a sampled one is the newest entry (anything else the engine refuses)
+            int n = orderCount;
+            return n > 0 && user[orderRec[n - 1]] == address ? orderRec[n - 1] : -1;
+        }
+
+        @Override
+        int containing(long address) {
+            int k = floor(address);
+            if (k >= 0 && valid(k)) {
+                int r = orderRec[k];
+                if (address < base[r] + underUsable[r]) {
+                    return r;
+                }
+            }
+            return -1;
+        }
+
+        @Override
+        int atBase(long b) {
+            int k = floor(b);
+            return k >= 0 && valid(k) && orderBase[k] == b ? orderRec[k] : -1;
+        }
+
+        @Override
+        int[] liveInOrder() {
+            int[] out = new int[orderCount];
+            int n = 0;
+            for (int j = 0; j < orderCount; j++) {
+                int k = lifo ? orderCount - 1 - j : j;
+                if (valid(k)) {
+                    out[n++] = orderRec[k];
+                }
+            }
+            return Arrays.copyOf(out, n);
+        }
+
+        // ------------------------------------------------------------ pending
+
+        @Override
+        void addPending(int r) {
+            long b = base[r];
+            int k = pendCount;
+            while (k > 0 && pendBase[k - 1] > b) {
+                k--; // a stack's and an arena's newest release lies above the pending blocks: usually no step
+            }
+            if (pendCount == pendBase.length) {
+                pendBase = Arrays.copyOf(pendBase, pendCount * 2);
+                pendRec = Arrays.copyOf(pendRec, pendCount * 2);
+            }
+            System.arraycopy(pendBase, k, pendBase, k + 1, pendCount - k);
+            System.arraycopy(pendRec, k, pendRec, k + 1, pendCount - k);
+            pendBase[k] = b;
+            pendRec[k] = r;
+            pendCount++;
+        }
+
+        @Override
+        int[] pendingInOrder() {
+            return Arrays.copyOf(pendRec, pendCount);
+        }
+
+        /** The first pending entry that ends above {@code lo} (pending blocks are disjoint: their ends ascend too). */
+        private int firstEndingAbove(long lo) {
+            int a = 0;
+            int b = pendCount;
+            while (a < b) {
+                int mid = (a + b) >>> 1;
+                int q = pendRec[mid];
+                if (base[q] + underUsable[q] <= lo) {
+                    a = mid + 1;
+                } else {
+                    b = mid;
+                }
+            }
+            return a;
+        }
+
+        /** The entries {@code [from, to)} overlapping {@code [lo, hi)}, as {@code from << 32 | to}. */
+        private long overlapping(long lo, long hi) {
+            if (lo >= hi || pendCount == 0) {
+                return 0;
+            }
+            int from = firstEndingAbove(lo);
+            int to = from;
+            while (to < pendCount && pendBase[to] < hi) {
+                to++;
+            }
+            return (long) from << 32 | to;
+        }
+
+        /** Verifies the poison of the pending blocks overlapping {@code [lo, hi)}, the highest first. */
+        private void verifyPending(long lo, long hi) {
+            long range = overlapping(lo, hi);
+            int from = (int) (range >>> 32);
+            for (int k = (int) range - 1; k >= from; k--) {
+                verifyPoison(pendRec[k]);
+            }
+        }
+
+        private void dropPending(long lo, long hi) {
+            long range = overlapping(lo, hi);
+            int from = (int) (range >>> 32);
+            int to = (int) range;
+            if (from >= to) {
+                return;
+            }
+            for (int k = from; k < to; k++) {
+                dropRecord(pendRec[k]);
+            }
+            System.arraycopy(pendBase, to, pendBase, from, pendCount - to);
+            System.arraycopy(pendRec, to, pendRec, from, pendCount - to);
+            pendCount -= to - from;
         }
 
         @Override
         void writeWindow(long bytes) {
-            if (!poison) {
+            if (!poison || pendCount == 0) {
                 return;
             }
             long f = frontier();
@@ -709,39 +1144,56 @@ abstract sealed class DisciplineDebug extends DebugLayer permits DisciplineDebug
         }
 
         @Override
-        void checkDiscipline(Block b) {
-            if (lifo && b.base != ((StackAllocator) engine).stackPointer() + StackAllocator.HEADER) {
-                delegate.free(b.base); // not the newest block of the newest frame: the engine's exact refusal
+        void written(long before) {
+            if (!poison || pendCount == 0) {
+                return;
+            }
+            long after = frontier();
+            dropPending(Math.min(before, after), Math.max(before, after));
+        }
+
+        // ------------------------------------------------------------ the discipline
+
+        @Override
+        void checkDiscipline(int r) {
+            StackAllocator s = stack;
+            if (s != null && base[r] != s.stackPointer() + StackAllocator.HEADER) {
+                delegate.free(base[r]); // not the newest block of the newest frame: the engine's exact refusal
                 throw new IllegalStateException(name + ": the stack freed an older block"); // unreachable: the engine refuses
             }
         }
 
         @Override
-        long move(Block b, long size) {
-            if (!lifo) {
-                return copyMove(b, size);
+        long move(int r, long size) {
+            StackAllocator s = stack;
+            if (s == null) {
+                return copyMove(r, size);
             }
-            if (b.base != ((StackAllocator) engine).stackPointer() + StackAllocator.HEADER) {
+            if (base[r] != s.stackPointer() + StackAllocator.HEADER) {
                 return 0; // an older block of a stack cannot move (moving it would free it out of order)
             }
-            long request = zones ? b.front + Math.max(size, 16) + ZONE : size;
+            long front = user[r] - base[r];
+            long request = zones ? front + Math.max(size, 16) + ZONE : size;
             long before = frontier();
             writeWindow(request + 2 * ZONE);
-            long q = delegate.realloc(b.base, request);
+            long q = delegate.realloc(base[r], request);
             if (q == 0) {
                 return 0;
             }
             written(before);
-            long user = moved(b, q);
-            b.usable = zones ? Math.max(size, 16) : b.under;
+            long u = moved(r, q);
+            usable[r] = zones ? Math.max(size, 16) : underUsable[r];
             if (zones) {
-                heap.fill(b.user + b.usable, b.base + b.under - b.user - b.usable, RED);
+                heap.fill(user[r] + usable[r], base[r] + underUsable[r] - user[r] - usable[r], RED);
             }
-            return user;
+            return u;
         }
 
         @Override
         public long checkpoint() {
+            if (!poison) {
+                return engine.checkpoint();
+            }
             long before = frontier();
             writeWindow(2 * ZONE);
             long c = engine.checkpoint();
@@ -752,32 +1204,87 @@ abstract sealed class DisciplineDebug extends DebugLayer permits DisciplineDebug
         @Override
         public void releaseTo(long checkpoint) {
             engine.releaseTo(checkpoint);
-            retireReleased("releaseTo", released());
+            long f = frontier();
+            int top = orderCount;
+            int k = top;
+            while (k > 0 && beyond(orderBase[k - 1], f)) {
+                k--;
+            }
+            if (k == top) {
+                return;
+            }
+            orderCount = k;
+            retireReleased(k, top);
         }
 
-        /** The live blocks beyond the engine's frontier after a release. */
-        private List<Block> released() {
-            long f = frontier();
-            NavigableMap<Long, Block> gone = lifo ? live.headMap(f, false) : live.tailMap(f, true);
-            return new ArrayList<>(gone.values());
+        /** The entries {@code [k, top)}, released by the engine and out of the index, retired in address order (ascending). */
+        private void retireReleased(int k, int top) {
+            // they stay in the arrays until the next track: visited live ones only, with no allocation
+            if (!tracks) {
+                for (int e = k; e < top; e++) {
+                    if (valid(e)) {
+                        dropRecord(orderRec[e]);
+                    }
+                }
+                return;
+            }
+            RedZoneException damage = null;
+            boolean any = false;
+            for (int j = 0; j < top - k; j++) {
+                int e = lifo ? top - 1 - j : k + j;
+                if (valid(e)) {
+                    any = true;
+                    if (zones && damage == null) {
+                        long bad = damagedZone(orderRec[e]);
+                        if (bad >= 0) {
+                            damage = new RedZoneException(zoneMessage("releaseTo", orderRec[e], bad), user[orderRec[e]]);
+                        }
+                    }
+                }
+            }
+            Site at = sites && any ? Site.capture(siteDepth) : null;
+            for (int j = 0; j < top - k; j++) {
+                int e = lifo ? top - 1 - j : k + j;
+                if (valid(e)) {
+                    retire(orderRec[e], at, true);
+                }
+            }
+            if (damage != null) {
+                throw damage;
+            }
         }
 
         @Override
         public void reset() {
+            if (!tracks) {
+                engine.reset();
+                for (int r : liveInOrder()) {
+                    dropRecord(r);
+                }
+                orderCount = 0;
+                return;
+            }
             // everything is verified before the engine resets: the arena gives the pages beyond its first chunk back
             RuntimeException first = null;
-            for (Block q : List.copyOf(pending.values())) {
+            for (int q : pendingInOrder()) {
                 try {
                     verifyPoison(q);
                 } catch (UseAfterFreeException e) {
                     first = first == null ? e : first;
                 }
             }
-            List<Block> all = new ArrayList<>(live.values());
-            RedZoneException damage = firstDamage("reset", all);
+            int[] all = liveInOrder();
+            RedZoneException damage = firstDamage("reset", all, all.length);
             engine.reset();
-            pending.clear();
-            retireAll(all, false); // no poison: those pages may be the OS's again
+            for (int k = 0; k < pendCount; k++) {
+                dropRecord(pendRec[k]);
+            }
+            pendCount = 0;
+            orderCount = 0;
+            Site at = sites && all.length > 0 ? Site.capture(siteDepth) : null;
+            for (int r : all) {
+                retire(r, at, false); // no poison: those pages may be the OS's again
+            }
             if (first != null) {
                 throw first;
             }
@@ -797,15 +1304,110 @@ abstract sealed class DisciplineDebug extends DebugLayer permits DisciplineDebug
         }
     }
 
-    /** {@code pool} under the layer: still a {@link org.jalloc.core.FixedSizeAllocator} of the caller's object size. */
+    /**
+     * {@code pool} under the layer: still a {@link org.jalloc.core.FixedSizeAllocator} of the caller's object size.
+     * Its index is the object number: {@code slotRec[i]} is {@code r + 1} for a live record, {@code -(r + 1)} for a
+     * pending one, 0 for none.
+     */
     static final class Pool extends DisciplineDebug implements org.jalloc.core.FixedSizeAllocator {
         private final PoolAllocator engine;
         private final long objectSize;
+        private final long first;
+        private final long slot;
+        private final int shift;
+        private final long end;
+        private int[] slotRec = new int[64];
 
         Pool(PoolAllocator engine, int flags, LeakLevel leaks, String name) {
             super(engine, flags, leaks, name, 8);
             this.engine = engine;
             this.objectSize = engine.objectSize() - zoneBytes(flags);
+            this.first = heap.start();
+            this.slot = engine.objectSize();
+            this.shift = Long.bitCount(slot) == 1 ? Long.numberOfTrailingZeros(slot) : -1;
+            this.end = first + engine.objectCount() * slot;
+        }
+
+        /** The object holding {@code address}, or -1. */
+        private int objectOf(long address) {
+            long off = address - first;
+            if (off < 0 || address >= end) {
+                return -1;
+            }
+            long i = shift >= 0 ? off >>> shift : off / slot;
+            return i < slotRec.length ? (int) i : -1;
+        }
+
+        private void setSlot(long b, int value) {
+            long i = shift >= 0 ? (b - first) >>> shift : (b - first) / slot;
+            if (i >= slotRec.length) {
+                slotRec = Arrays.copyOf(slotRec, (int) Math.min(Math.max(slotRec.length * 2L, i + 1), Integer.MAX_VALUE - 8));
+            }
+            slotRec[(int) i] = value;
+        }
+
+        @Override
+        int find(long address) {
+            int i = objectOf(address);
+            if (i < 0) {
+                return -1;
+            }
+            int v = slotRec[i];
+            return v > 0 && user[v - 1] == address ? v - 1 : -1;
+        }
+
+        @Override
+        int containing(long address) {
+            int i = objectOf(address);
+            return i >= 0 && slotRec[i] > 0 ? slotRec[i] - 1 : -1;
+        }
+
+        @Override
+        int atBase(long b) {
+            int i = objectOf(b);
+            return i >= 0 && slotRec[i] > 0 && base[slotRec[i] - 1] == b ? slotRec[i] - 1 : -1;
+        }
+
+        @Override
+        void track(int r) {
+            setSlot(base[r], r + 1);
+        }
+
+        @Override
+        void untrack(int r) {
+            setSlot(base[r], 0);
+        }
+
+        @Override
+        void addPending(int r) {
+            setSlot(base[r], -(r + 1));
+        }
+
+        @Override
+        int[] liveInOrder() {
+            return collect(true);
+        }
+
+        @Override
+        int[] pendingInOrder() {
+            return collect(false);
+        }
+
+        private int[] collect(boolean live) {
+            int n = 0;
+            for (int v : slotRec) {
+                if (live ? v > 0 : v < 0) {
+                    n++;
+                }
+            }
+            int[] out = new int[n];
+            n = 0;
+            for (int v : slotRec) {
+                if (live ? v > 0 : v < 0) {
+                    out[n++] = live ? v - 1 : -v - 1;
+                }
+            }
+            return out;
         }
 
         @Override
@@ -818,6 +1420,11 @@ abstract sealed class DisciplineDebug extends DebugLayer permits DisciplineDebug
             // a pool writes only the link word of a slot given back: nothing pending is reached by a take
         }
 
+        @Override
+        void written(long before) {
+            // no frontier: a pending slot is verified at the take that hands it out again
+        }
+
         /**
          * A pool serves one size at one alignment: with Z every object's payload is at slot + 16, so an alignment the
          * payloads do not all have is refused (0), as the pool refuses one its slots do not all have.
@@ -828,29 +1435,31 @@ abstract sealed class DisciplineDebug extends DebugLayer permits DisciplineDebug
                 return 0;
             }
             if (zones && aligned) {
-                long first = heap.start() + 16;
-                return first % alignment == 0 && engine.objectSize() % alignment == 0 ? super.allocate(16, size, false) : 0;
+                long firstPayload = heap.start() + 16;
+                return firstPayload % alignment == 0 && engine.objectSize() % alignment == 0 ? super.allocate(16, size, false) : 0;
             }
             return super.allocate(alignment, size, aligned);
         }
 
         @Override
-        void takenFromEngine(long base) {
-            Block q = pending.get(base);
-            if (q == null) {
+        void takenFromEngine(long b) {
+            int i = objectOf(b);
+            if (i < 0 || slotRec[i] >= 0) {
                 return;
             }
+            int q = -slotRec[i] - 1;
             try {
                 verifyPoison(q);
             } catch (UseAfterFreeException e) {
-                engine.giveBack(base); // the take is undone: the pool as it was, the damage reported
+                engine.giveBack(b); // the take is undone: the pool as it was, the damage reported
                 throw e;
             }
-            pending.remove(base);
+            slotRec[i] = 0;
+            dropRecord(q);
         }
 
         @Override
-        long move(Block b, long size) {
+        long move(int r, long size) {
             return 0; // larger than the object size: a pool serves one size
         }
 

@@ -187,6 +187,11 @@ public final class PoolAllocator extends AbstractAllocator implements FixedSizeA
         if ((liveBits[w] & bit) == 0) {
             throw new DoubleFreeException(name() + ": giveBack(" + address + "): object " + i + " is not out (given back already)", address);
         }
+        push(address, w, bit);
+    }
+
+    /** Object {@code address} (bit {@code bit} of word {@code w}), out, back on the free list. */
+    private void push(long address, int w, long bit) {
         liveBits[w] &= ~bit;
         live--;
         mem.set(WORD, address, links.encode(address, head));
@@ -280,6 +285,27 @@ public final class PoolAllocator extends AbstractAllocator implements FixedSizeA
     @Override
     protected boolean resize(long address, long size) {
         return size <= usable(address);
+    }
+
+    /** Every object's usable size is the slot ({@link org.jalloc.core.spi.SizedFree}). */
+    @Override
+    protected long freshUsable(long address) {
+        return slot;
+    }
+
+    /** {@link #usable} then {@link #giveBack} with one index check: the slot never changes, so this frees whenever usable is the slot. */
+    @Override
+    protected long deallocateIfUsable(long address, long usable) {
+        long i = checkedIndex("usableSize", address);
+        long bit = 1L << i;
+        int w = (int) (i >>> 6);
+        if ((liveBits[w] & bit) == 0) {
+            throw new DoubleFreeException(name() + ": usableSize(" + address + "): object " + i + " is not out", address);
+        }
+        if (usable == slot) {
+            push(address, w, bit);
+        }
+        return slot;
     }
 
     private boolean isLive(long i) {

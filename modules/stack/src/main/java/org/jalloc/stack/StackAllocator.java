@@ -21,7 +21,6 @@ import org.jalloc.core.spi.AbstractAllocator;
 import org.jalloc.core.walk.Enforces;
 import org.jalloc.core.walk.ExtentKind;
 import org.jalloc.core.walk.ExtentVisitor;
-import org.jalloc.core.walk.FreeEntryVisitor;
 import org.jalloc.core.walk.HeapWalk;
 import org.jalloc.core.walk.InvariantSink;
 
@@ -416,6 +415,33 @@ public final class StackAllocator extends AbstractAllocator implements RegionAll
         throw freeMisuse(address);
     }
 
+    /** A block just handed out: its header's size, unscreened ({@link org.jalloc.core.spi.SizedFree}). */
+    @Override
+    protected long freshUsable(long address) {
+        return (mem.get(WORD, address - HEADER) & ~TAG_MASK) - HEADER;
+    }
+
+    /** {@link #deallocate} that frees only when the header's usable size is {@code usable}: one header read. */
+    @Override
+    protected long deallocateIfUsable(long address, long usable) {
+        long s = sp;
+        if (address == s + HEADER && s < base) {
+            long w0 = mem.get(WORD, s);
+            if ((w0 & TAG_MASK) == BLOCK && mem.get(WORD, s + 8) == (s ^ CHECK)) {
+                long size = w0 & ~TAG_MASK;
+                if (size - HEADER == usable) {
+                    sp = s + size;
+                }
+                return size - HEADER;
+            }
+        }
+        long now = usable(address); // not the newest block, or no header bound to it: usableSize's answer or refusal
+        if (now == usable) {
+            deallocate(address);
+        }
+        return now;
+    }
+
     @Override
     protected long usable(long address) {
         requirePayloadAddress(address, limit + HEADER);
@@ -524,10 +550,19 @@ public final class StackAllocator extends AbstractAllocator implements RegionAll
     }
 
     /** The block-walk SPI: the free region below {@code sp}, then the records from {@code sp} up to {@code base}. */
-    final class Walk implements HeapWalk {
+    final class Walk extends RegionWalk {
+        Walk() {
+            super(heap, "the free region below the stack pointer");
+        }
+
         @Override
-        public Heap heap() {
-            return heap;
+        long freeStart() {
+            return limit;
+        }
+
+        @Override
+        long freeEnd() {
+            return sp <= base ? sp : limit; // a wild stack pointer (STACK-1) names no region
         }
 
         @Override
@@ -550,23 +585,6 @@ public final class StackAllocator extends AbstractAllocator implements RegionAll
                 }
                 pos += size;
             }
-        }
-
-        @Override
-        public void walkFreeStructures(FreeEntryVisitor visitor) {
-            if (sp > limit && sp <= base) {
-                visitor.entry(0, limit, sp - limit);
-            }
-        }
-
-        @Override
-        public String describeList(int list) {
-            return "the free region below the stack pointer";
-        }
-
-        @Override
-        public boolean coalescesImmediately() {
-            return true;
         }
 
         @Override

@@ -15,7 +15,10 @@ import java.util.List;
 
 import org.jalloc.core.Allocator;
 import org.jalloc.core.Allocators;
+import org.jalloc.core.DoubleFreeException;
 import org.jalloc.core.FixedSizeAllocator;
+import org.jalloc.core.HeapCorruptionException;
+import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.LeakReport;
 import org.jalloc.core.OutOfOrderFreeException;
 import org.jalloc.core.RedZoneException;
@@ -226,6 +229,86 @@ class DisciplineDebugTest {
             FuzzReport r = new FuzzEngine(f).opsPerSequence(300).run(71, 300 * 10, null);
             assertTrue(r.failures().isEmpty(), () -> spec + ": " + r.failures().get(0));
             assertEquals(3000, r.ops());
+        }
+    }
+
+    @Test
+    void anArenasOutOfOrderFreesLeaveEveryOtherBlockFoundExactlyAndTheirBytesComeBackWithTheTop() {
+        try (Allocator a = Allocators.create("arena:debug=FU", HEAP)) {
+            long[] p = new long[8];
+            for (int i = 0; i < p.length; i++) {
+                p[i] = a.malloc(32 + i);
+            }
+            a.free(p[2]);
+            a.free(p[5]);
+            a.free(p[3]); // three older blocks: only dead, their index entries with them
+            for (int i : new int[] {0, 1, 4, 6, 7}) {
+                assertEquals(i == 0 ? 32 : 48, a.usableSize(p[i]), "block " + i);
+                a.segment(p[i]).set(ValueLayout.JAVA_BYTE, 0, (byte) i);
+            }
+            DoubleFreeException twice = assertThrows(DoubleFreeException.class, () -> a.free(p[5]));
+            assertTrue(twice.getMessage().contains("first freed at") && twice.getMessage().contains("anArenasOutOfOrderFrees"), twice.getMessage());
+            assertThrows(InvalidPointerException.class, () -> a.free(p[4] + 16), "inside a live block");
+            a.free(p[7]);
+            a.free(p[6]); // the top comes back over the dead 5, down to the live 4
+            long q = a.malloc(32);
+            assertEquals(p[5], q, "the dead block's bytes came back with the top");
+            assertEquals(32, a.usableSize(q));
+            assertThrows(DoubleFreeException.class, () -> a.free(p[6]), "freed: its bytes lie above the top");
+            assertThrows(InvalidPointerException.class, () -> a.free(q + 16), "inside the live block q");
+            a.free(q);
+            List<String> violations = new ArrayList<>();
+            Inspection.of(a).heapWalk().checkInvariants((id, at, message, expected, actual) -> violations.add(id + " " + message));
+            assertEquals(List.of(), violations);
+            assertEquals(48, a.usableSize(p[4]));
+        }
+    }
+
+    @Test
+    void leaksAloneTrackOnlySampledBlocksAndStillCountEveryLiveOne() {
+        for (String spec : List.of("stack:size=1M,leaks=simple", "arena:leaks=simple", "pool:leaks=simple")) {
+            try (Allocator a = Allocators.create(spec, HEAP)) {
+                RegionAllocator r = a instanceof RegionAllocator region ? region : null;
+                long c = r != null ? r.checkpoint() : 0;
+                long[] p = new long[2000];
+                for (int i = 0; i < p.length; i++) {
+                    p[i] = a.malloc(32);
+                }
+                LeakReport report = a.leakReport();
+                assertEquals(2000, report.liveBlocks(), spec + "\n" + report.format());
+                long sampled = report.groups().stream().filter(g -> !g.site().isEmpty()).mapToLong(LeakReport.Group::blocks).sum();
+                assertTrue(sampled > 0 && sampled < 100, spec + ": about 2000 / 128 sampled: " + sampled);
+                if (r != null) {
+                    r.releaseTo(c); // the sampled blocks' records go with the release
+                } else {
+                    for (long q : p) {
+                        a.free(q);
+                    }
+                }
+                assertEquals(0, a.leakReport().liveBlocks(), spec);
+                assertTrue(a.leakReport().groups().isEmpty(), spec);
+                long again = a.malloc(32);
+                a.free(again);
+            }
+        }
+    }
+
+    @Test
+    void fOnAStackCatchesAHeaderWhoseSizeWasOverwrittenAndFreesNothing() {
+        try (Allocator a = Allocators.create("stack:size=1M,debug=F", HEAP)) {
+            long p = a.malloc(64);
+            MemorySegment mem = heap(a).memory();
+            long word = mem.get(ValueLayout.JAVA_LONG, p - 16);
+            mem.set(ValueLayout.JAVA_LONG, p - 16, word + 16); // the size: 80 → 96, the tag kept
+            long sp = stackEngine(a).stackPointer();
+            byte[] before = heap(a).snapshot();
+            HeapCorruptionException e = assertThrows(HeapCorruptionException.class, () -> a.free(p));
+            assertTrue(e.getMessage().contains("changed from 64 to 80"), e.getMessage());
+            assertArrayEquals(before, heap(a).snapshot());
+            assertEquals(sp, stackEngine(a).stackPointer(), "nothing was freed");
+            mem.set(ValueLayout.JAVA_LONG, p - 16, word);
+            a.free(p);
+            assertThrows(DoubleFreeException.class, () -> a.free(p));
         }
     }
 
