@@ -44,6 +44,10 @@ final class ThreadCacheWalk implements HeapWalk {
     private final Heap heap;
     private final MemorySegment mem;
     private final PageHeap pages;
+    // scratch, reused by every check so a check allocates nothing per span or block
+    private final List<Span> spanScratch = new ArrayList<>();
+    private long[] owned = new long[0];
+    private long[] withFree = new long[0];
 
     ThreadCacheWalk(ThreadCacheAllocator allocator) {
         this.a = allocator;
@@ -217,7 +221,8 @@ final class ThreadCacheWalk implements HeapWalk {
     /** TC-1: follows the spans through the page map; every page of a span names it, and its flat info agrees. */
     @Enforces("TC-1")
     private List<Span> spansByAddress(InvariantSink sink) {
-        List<Span> spans = new ArrayList<>();
+        List<Span> spans = spanScratch;
+        spans.clear();
         long end = heap.brk();
         long at = heap.start();
         while (at < end) {
@@ -319,23 +324,21 @@ final class ThreadCacheWalk implements HeapWalk {
         }
         long limit = maxSteps();
         for (ThreadCache c : a.cacheSnapshot()) {
-            String where = "thread cache " + c.id; // once per cache, not per entry
             for (int cls = 1; cls < COUNT; cls++) {
                 long steps = 0;
                 for (long b = c.heads[cls]; b != 0 && steps++ < limit; b = a.links.decode(b, mem.get(LONG, b))) {
-                    if (!entry(sink, b, cls, -1, where)) {
+                    if (!entry(sink, b, cls, -1, c.id)) {
                         break;
                     }
                 }
             }
         }
         for (CentralList[] lists : a.central) {
-            String where = "arena " + lists[1].arena + " remote stack"; // once per arena, not per entry
             for (int cls = 1; cls < COUNT; cls++) {
                 CentralList cl = lists[cls];
                 long steps = 0;
                 for (long b = cl.remoteHead(); b != 0 && steps++ < limit; b = a.links.decode(b, mem.get(LONG, b))) {
-                    if (!entry(sink, b, cls, cl.arena, cl.arena == lists[1].arena ? where : "arena " + cl.arena + " remote stack")) {
+                    if (!entry(sink, b, cls, cl.arena, -1)) {
                         break;
                     }
                 }
@@ -365,23 +368,29 @@ final class ThreadCacheWalk implements HeapWalk {
         }
     }
 
-    private boolean entry(InvariantSink sink, long b, int cls, int arena, String where) {
+    /** Where a list entry is, for a message (built only when there is a violation to report). */
+    private static String where(int arena, int cache) {
+        return arena >= 0 ? "arena " + arena + " remote stack" : "thread cache " + cache;
+    }
+
+    /** TC-4 for entry {@code b} of a class-{@code cls} list: a remote stack of {@code arena}, else thread cache {@code cache}. */
+    private boolean entry(InvariantSink sink, long b, int cls, int arena, int cache) {
         if (!plausible(b)) {
-            sink.violation("TC-4", b, where + " class " + cls + " links outside the heap", "a block address", hex(b));
+            sink.violation("TC-4", b, where(arena, cache) + " class " + cls + " links outside the heap", "a block address", hex(b));
             return false;
         }
         Span s = pages.map.get(b >>> PAGE_SHIFT);
         if (s == null || !validSmall(s) || s.sizeClass != cls || !isBlockStart(s, b) || (arena >= 0 && s.arena != arena)) {
-            sink.violation("TC-4", b, where + " class " + cls + " holds something that is not a block of its class"
+            sink.violation("TC-4", b, where(arena, cache) + " class " + cls + " holds something that is not a block of its class"
                     + (arena >= 0 ? " and arena" : ""), "a block of a class-" + cls + " span", String.valueOf(s));
             return true;
         }
         if (!isMarked(b)) {
-            sink.violation("TC-4", b, where + " class " + cls + " holds a block without the free marker",
+            sink.violation("TC-4", b, where(arena, cache) + " class " + cls + " holds a block without the free marker",
                     hex(b ^ ThreadCacheAllocator.FREE_TAG), hex(mem.get(LONG, b + 8)));
         }
         if (!isFreeBlock(b)) {
-            sink.violation("TC-4", b, where + " class " + cls + " holds a block that is live in the state map",
+            sink.violation("TC-4", b, where(arena, cache) + " class " + cls + " holds a block that is live in the state map",
                     "FREE (" + ThreadCacheAllocator.FREE + ")", Byte.toString(a.states.get(b)));
         }
         s.checkCount++;
@@ -518,8 +527,15 @@ final class ThreadCacheWalk implements HeapWalk {
     @Enforces("TC-7")
     private void checkCentralLists(List<Span> spans, InvariantSink sink) {
         int arenas = a.arenas;
-        long[] owned = new long[arenas * COUNT];
-        long[] withFree = new long[arenas * COUNT];
+        if (owned.length != arenas * COUNT) {
+            owned = new long[arenas * COUNT];
+            withFree = new long[arenas * COUNT];
+        } else {
+            java.util.Arrays.fill(owned, 0);
+            java.util.Arrays.fill(withFree, 0);
+        }
+        long[] owned = this.owned;
+        long[] withFree = this.withFree;
         for (Span s : spans) {
             if (validSmall(s) && s.arena >= 0 && s.arena < arenas) {
                 owned[s.arena * COUNT + s.sizeClass]++;
