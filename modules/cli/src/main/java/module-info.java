@@ -12,6 +12,7 @@ module org.jalloc.cli {
     // testkit's json package writes the --json lines with Jackson (testkit requires it only statically).
     requires com.fasterxml.jackson.databind;
     requires java.desktop;
+    requires jdk.management; // check-rate: the Java heap a check allocates
 
     opens org.jalloc.cli to info.picocli;
 

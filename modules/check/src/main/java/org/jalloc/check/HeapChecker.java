@@ -63,6 +63,10 @@ public final class HeapChecker {
     private long[] freeBits = new long[0];
     private int[] freeRank = new int[0];
     private long[] freeSizes = new long[64];
+    /** The free blocks' starts packed by index (the free index's own copy: read in order when the map is built). */
+    private long[] freeStarts = new long[64];
+    private long alignMask;
+    private long heapBase;
     private @Nullable HeapWalk current;
     @SuppressWarnings("methodref.receiver.bound") // called only from check(), long after construction
     private final org.jalloc.core.walk.ExtentVisitor extentVisitor = this::acceptExtent;
@@ -101,7 +105,6 @@ public final class HeapChecker {
         keptSuppressed = 0;
         try {
             boolean extentsChecked = keepHeld(walkExtents(walk));
-            checkBlocks(walk);
             if (walk.coalescesImmediately()) {
                 checkCoalesced();
             }
@@ -201,6 +204,9 @@ public final class HeapChecker {
     @Enforces({Invariants.HEAP_1, Invariants.HEAP_8})
     private boolean walkExtents(HeapWalk walk) {
         count = 0;
+        freeCount = 0;
+        alignMask = walk.payloadAlignment() - 1;
+        heapBase = walk.heap().memory().address();
         expectedNext = walk.walkStart();
         walkEnd = walk.walkEnd();
         walkBroken = false;
@@ -232,17 +238,50 @@ public final class HeapChecker {
             walkBroken = true;
             return false;
         }
-        if (count == starts.length) {
+        int i = count;
+        if (i == starts.length) {
             grow();
         }
-        kinds[count] = (byte) kind.ordinal();
-        starts[count] = start;
-        sizes[count] = size;
-        payloads[count] = payload;
-        usables[count] = usable;
-        count++;
+        byte k = (byte) kind.ordinal();
+        kinds[i] = k;
+        starts[i] = start;
+        sizes[i] = size;
+        payloads[i] = payload;
+        usables[i] = usable;
+        count = i + 1;
         expectedNext = start + size;
+        if (k <= FREE) { // HEAP-2 on the way (one pass over the extents, not a second over the arrays)
+            checkBlock(i, k, start, size, payload, usable);
+        }
         return true;
+    }
+
+    /** HEAP-2 for the block just stored at {@code i}; a FREE block is also appended to the free index. */
+    @Enforces(Invariants.HEAP_2)
+    private void checkBlock(int i, byte k, long start, long size, long p, long usable) {
+        if (((p | (heapBase + p)) & (alignMask)) != 0) {
+            report(Invariants.HEAP_2, start, "payload misaligned", "multiple of " + (alignMask + 1), HeapMap.hex(p));
+        }
+        if (p < start || usable < 0 || p + usable > start + size) {
+            report(Invariants.HEAP_2, start, "payload does not fit its block",
+                    "[" + HeapMap.hex(p) + ", +" + usable + ") inside [" + HeapMap.hex(start) + ", +" + size + ")", "outside");
+        }
+        if (k == ALLOCATED) {
+            if (usable < 16) {
+                report(Invariants.HEAP_2, start, "live block smaller than the minimum", ">= 16 usable bytes", Long.toString(usable));
+            }
+            return;
+        }
+        int f = freeCount;
+        if (f == freeIndex.length) {
+            freeIndex = Arrays.copyOf(freeIndex, f * 2);
+            freeSizes = Arrays.copyOf(freeSizes, f * 2);
+            freeStarts = Arrays.copyOf(freeStarts, f * 2);
+        }
+        freeSizes[f] = size;
+        freeStarts[f] = start;
+        freeIndex[f] = i;
+        freeCount = f + 1;
     }
 
     private void grow() {
@@ -252,39 +291,6 @@ public final class HeapChecker {
         sizes = Arrays.copyOf(sizes, n);
         payloads = Arrays.copyOf(payloads, n);
         usables = Arrays.copyOf(usables, n);
-    }
-
-    @Enforces(Invariants.HEAP_2)
-    private void checkBlocks(HeapWalk walk) {
-        long align = walk.payloadAlignment();
-        long base = walk.heap().memory().address();
-        freeCount = 0;
-        for (int i = 0; i < count; i++) {
-            byte k = kinds[i];
-            if (k == ALLOCATED || k == FREE) {
-                long p = payloads[i];
-                if (((p | (base + p)) & (align - 1)) != 0) {
-                    report(Invariants.HEAP_2, starts[i], "payload misaligned", "multiple of " + align, HeapMap.hex(p));
-                }
-                if (p < starts[i] || usables[i] < 0 || p + usables[i] > starts[i] + sizes[i]) {
-                    report(Invariants.HEAP_2, starts[i], "payload does not fit its block",
-                            "[" + HeapMap.hex(p) + ", +" + usables[i] + ") inside [" + HeapMap.hex(starts[i]) + ", +" + sizes[i] + ")",
-                            "outside");
-                }
-                if (k == ALLOCATED && usables[i] < 16) {
-                    report(Invariants.HEAP_2, starts[i], "live block smaller than the minimum", ">= 16 usable bytes",
-                            Long.toString(usables[i]));
-                }
-                if (k == FREE) {
-                    if (freeCount == freeIndex.length) {
-                        freeIndex = Arrays.copyOf(freeIndex, freeCount * 2);
-                        freeSizes = Arrays.copyOf(freeSizes, freeCount * 2);
-                    }
-                    freeSizes[freeCount] = sizes[i];
-                    freeIndex[freeCount++] = i;
-                }
-            }
-        }
     }
 
     @Enforces(Invariants.HEAP_4)
@@ -372,7 +378,7 @@ public final class HeapChecker {
         // per 16 heap bytes, in cache where the extent arrays are not), so the index is a popcount away. Heaps
         // whose free blocks are too sparse for a bitmap get an open-addressing table instead.
         int guess = nextFreeGuess;
-        if (guess < freeCount && starts[freeIndex[guess]] == start) {
+        if (guess < freeCount && freeStarts[guess] == start) {
             nextFreeGuess = guess + 1;
             return guess;
         }
@@ -426,11 +432,11 @@ public final class HeapChecker {
         if (freeCount == 0) {
             return;
         }
-        long lo = starts[freeIndex[0]];
-        long hi = starts[freeIndex[freeCount - 1]];
+        long lo = freeStarts[0];
+        long hi = freeStarts[freeCount - 1];
         long grid = 0;
         for (int f = 1; f < freeCount; f++) {
-            grid |= starts[freeIndex[f]] - lo;
+            grid |= freeStarts[f] - lo;
         }
         int shift = grid == 0 ? 0 : Long.numberOfTrailingZeros(grid);
         long bits = ((hi - lo) >>> shift) + 1;
@@ -449,7 +455,7 @@ public final class HeapChecker {
             Arrays.fill(freeBits, 0, words, 0L);
         }
         for (int f = 0; f < freeCount; f++) {
-            long bit = (starts[freeIndex[f]] - lo) >>> shift;
+            long bit = (freeStarts[f] - lo) >>> shift;
             freeBits[(int) (bit >>> 6)] |= 1L << bit;
         }
         int rank = 0;
@@ -472,7 +478,7 @@ public final class HeapChecker {
         Arrays.fill(freeTableKeys, EMPTY);
         int mask = freeTableKeys.length - 1;
         for (int f = 0; f < freeCount; f++) {
-            long key = starts[freeIndex[f]];
+            long key = freeStarts[f];
             int i = mix(key) & mask;
             while (freeTableKeys[i] != EMPTY) {
                 i = (i + 1) & mask;

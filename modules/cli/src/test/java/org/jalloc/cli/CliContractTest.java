@@ -56,6 +56,31 @@ class CliContractTest {
     }
 
     @Test
+    void checkRateReportsTheMedianOfItsRoundsInsideTheirRange() {
+        CliRun r = CliRun.of("check-rate", "--allocator", "tlsf", "--blocks", "2000", "--seconds", "0.2", "--rounds", "5",
+                "--heap", "16M", "--json");
+        assertEquals(0, r.exit(), r.err());
+        String line = r.jsonLines().get(0);
+        assertTrue(line.contains("\"rounds\":5"), line);
+        double median = number(line, "blocksPerSecond");
+        double min = number(line, "minBlocksPerSecond");
+        double max = number(line, "maxBlocksPerSecond");
+        double mean = number(line, "meanBlocksPerSecond");
+        assertTrue(0 < min && min <= median && median <= max, line);
+        assertTrue(min <= mean && mean <= max, line);
+        assertTrue(number(line, "bytesAllocatedPerCheck") >= -1, line);
+        CliRun text = CliRun.of("check-rate", "--allocator", "tlsf", "--blocks", "2000", "--seconds", "0.1", "--rounds", "3", "--heap", "16M");
+        assertEquals(0, text.exit(), text.err());
+        assertTrue(text.out().contains("median of 3 rounds"), text.out());
+    }
+
+    private static double number(String json, String key) {
+        Matcher m = Pattern.compile("\"" + key + "\":(-?[0-9.Ee+]+)").matcher(json);
+        assertTrue(m.find(), key + " in " + json);
+        return Double.parseDouble(m.group(1));
+    }
+
+    @Test
     void fuzzAllRunsEveryAllocatorAndSmallHeapsWork() {
         CliRun r = CliRun.of("fuzz", "--allocator", "all", "--ops", "2000", "--heap", "64K", "--json");
         assertEquals(0, r.exit(), r.err());

@@ -34,6 +34,11 @@ final class GranuleSet {
         return address >= base && address < end && (address & 15) == 0 && ((address - base) >>> 10) < Integer.MAX_VALUE - 8;
     }
 
+    /** True when nothing was added since the last {@link #reset}. */
+    boolean isEmpty() {
+        return touchedCount == 0 && !zero && overflow.size() == 0;
+    }
+
     boolean contains(long address) {
         if (!inBitmap(address)) {
             return address == 0 ? zero : overflow.contains(address);

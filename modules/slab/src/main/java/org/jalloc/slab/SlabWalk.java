@@ -185,10 +185,11 @@ final class SlabWalk implements HeapWalk {
                 return false;
             }
             long slot = base + color;
+            boolean anyDescriptor = !descriptors.isEmpty(); // most heaps have no off-slab cache: no lookup per slot
             for (int i = 0; i < g.capacity(); i++, slot += g.slot()) {
                 long obj = slot + g.redLeft();
                 ExtentKind kind = c.slabs.isFreeSlot(h, slot, i) ? ExtentKind.FREE
-                        : descriptors.contains(obj) ? ExtentKind.METADATA : ExtentKind.ALLOCATED;
+                        : anyDescriptor && descriptors.contains(obj) ? ExtentKind.METADATA : ExtentKind.ALLOCATED;
                 boolean block = kind != ExtentKind.METADATA;
                 if (!v.extent(kind, slot, g.slot(), block ? obj : 0, block ? g.usable() : 0)) {
                     return false;
@@ -629,11 +630,10 @@ final class SlabWalk implements HeapWalk {
                     }
                     continue;
                 }
-                String where = t + ", cache " + c.name();
-                roundsPerCache[id] += checkMagazine(c, l, where + ", loaded magazine", sink);
-                roundsPerCache[id] += checkMagazine(c, p, where + ", previous magazine", sink);
+                roundsPerCache[id] += checkMagazine(c, l, t, "loaded magazine", sink);
+                roundsPerCache[id] += checkMagazine(c, p, t, "previous magazine", sink);
                 if (p != null && p.count != 0 && p.count != p.rounds.length) {
-                    sink.violation("SLAB-7", 0, where + ": the previous magazine is neither full nor empty", "0 or " + p.rounds.length + " rounds",
+                    sink.violation("SLAB-7", 0, t + ", cache " + c.name() + ": the previous magazine is neither full nor empty", "0 or " + p.rounds.length + " rounds",
                             p.count + " rounds");
                 }
             }
@@ -650,7 +650,7 @@ final class SlabWalk implements HeapWalk {
                     if (m.count != m.rounds.length) {
                         sink.violation("SLAB-7", 0, c.name() + ": a magazine on the depot's full list is not full", m.rounds.length + " rounds", m.count + " rounds");
                     }
-                    roundsPerCache[c.id] += checkMagazine(c, m, c.name() + ", depot", sink);
+                    roundsPerCache[c.id] += checkMagazine(c, m, null, "depot", sink);
                 }
                 if (n != d.fullCount) {
                     sink.violation("SLAB-7", 0, c.name() + ": the depot's full-magazine count disagrees with its list", n + " (listed)", Long.toString(d.fullCount));
@@ -688,13 +688,18 @@ final class SlabWalk implements HeapWalk {
         }
     }
 
-    /** Checks one magazine's rounds; returns how many it holds. */
-    private long checkMagazine(SlabCache c, @Nullable Magazine m, String where, InvariantSink sink) {
+    /** Where a magazine is, for a message: built only when there is a violation to report (checks allocate nothing). */
+    private static String where(SlabCache c, @Nullable ThreadMagazines t, String part) {
+        return t == null ? c.name() + ", " + part : t + ", cache " + c.name() + ", " + part;
+    }
+
+    /** Checks the rounds of one magazine, {@code part} of thread {@code t} (or of the depot when null); returns how many it holds. */
+    private long checkMagazine(SlabCache c, @Nullable Magazine m, @Nullable ThreadMagazines t, String part, InvariantSink sink) {
         if (m == null) {
             return 0;
         }
         if (m.count < 0 || m.rounds.length > c.magazineSize || m.count > m.rounds.length) {
-            sink.violation("SLAB-7", 0, where + ": round count or capacity out of bounds", "count in [0, " + m.rounds.length + "], capacity at most "
+            sink.violation("SLAB-7", 0, where(c, t, part) + ": round count or capacity out of bounds", "count in [0, " + m.rounds.length + "], capacity at most "
                     + c.magazineSize, m.count + " rounds of " + m.rounds.length);
             return 0;
         }
@@ -703,30 +708,30 @@ final class SlabWalk implements HeapWalk {
             long slot = r - c.g.redLeft();
             long e = plausible(r) ? a.pageMap.get(r >>> SlabPageEntry.PAGE_SHIFT) : 0;
             if (e <= 0 || !a.validHeader(e) || mem.get(INT, e + H_CACHE) != c.id) {
-                sink.violation("SLAB-7", r, where + ": a round is not an object of the cache", "an object of " + c.name(),
+                sink.violation("SLAB-7", r, where(c, t, part) + ": a round is not an object of the cache", "an object of " + c.name(),
                         e > 0 && a.validHeader(e) ? "an object of " + a.registry.nameOf(mem.get(INT, e + H_CACHE)) : "no slab object");
                 continue;
             }
             long index = c.slabs.indexOf(mem.get(LONG, e + H_BASE), mem.get(INT, e + H_COLOR), slot);
             if (index < 0) {
-                sink.violation("SLAB-7", r, where + ": a round is not an object start", "an object start", hex(r));
+                sink.violation("SLAB-7", r, where(c, t, part) + ": a round is not an object start", "an object start", hex(r));
                 continue;
             }
             boolean cachedState = c.g.onSlab() ? c.slabs.isFreeSlot(e, slot, index) : c.slabs.isCachedSlot(e, index);
             if (!cachedState) {
-                sink.violation("SLAB-7", r, where + ": a round is not marked as cached (the object is also the caller's?)",
+                sink.violation("SLAB-7", r, where(c, t, part) + ": a round is not marked as cached (the object is also the caller's?)",
                         c.g.onSlab() ? "state FREE (" + SlabLayer.SLOT_FREE + ")" : "bufctl CACHED (-3)",
                         c.g.onSlab() ? "state " + a.states.get(slot) : "bufctl " + mem.get(INT, c.slabs.bufctl(e, index)));
             }
             if (!c.slabs.isMarked(slot)) {
-                sink.violation("SLAB-7", r, where + ": a round lacks its free marker (a write after free?)", "free marker "
+                sink.violation("SLAB-7", r, where(c, t, part) + ": a round lacks its free marker (a write after free?)", "free marker "
                         + hex(slot ^ SlabLayer.FREE_TAG), hex(mem.get(LONG, slot + c.g.markerOffset())));
             }
             if (slabFree.contains(slot)) {
-                sink.violation("SLAB-7", r, where + ": a round is also on its slab's free list", "in one place", "a round and on the free list");
+                sink.violation("SLAB-7", r, where(c, t, part) + ": a round is also on its slab's free list", "in one place", "a round and on the free list");
             }
             if (!rounds.add(r)) {
-                sink.violation("SLAB-7", r, where + ": a round is in two magazines", "in one magazine", "again here");
+                sink.violation("SLAB-7", r, where(c, t, part) + ": a round is in two magazines", "in one magazine", "again here");
             }
         }
         return m.count;

@@ -41,6 +41,11 @@ final class SlobWalk implements HeapWalk {
     private final MemorySegment mem;
     private final BuddyPages pages;
     private boolean stopped;
+    /** Scratch for SLOB-3: the pages the page lists name, reused by every check. */
+    private boolean[] seenPages = new boolean[0];
+    /** The free bytes and blocks of the page {@link #checkBlocks} tiled last, for {@link #checkFreeList}. */
+    private long tiledFree;
+    private int tiledCount;
 
     SlobWalk(SlobAllocator a, Heap heap) {
         this.a = a;
@@ -148,8 +153,7 @@ final class SlobWalk implements HeapWalk {
     public void checkInvariants(InvariantSink sink) {
         pages.checkInvariants(sink);
         for (int f = 0; f < a.kind.length; f++) {
-            if (a.kind[f] == PAGE) {
-                checkBlocks(f, sink);
+            if (a.kind[f] == PAGE && checkBlocks(f, sink)) {
                 checkFreeList(f, sink);
             }
         }
@@ -161,17 +165,23 @@ final class SlobWalk implements HeapWalk {
         return "0x" + Long.toHexString(x);
     }
 
+    /**
+     * SLOB-1 for page {@code f}, in the one tiling of the page a check makes: it also counts the free blocks and their
+     * bytes for {@link #checkFreeList}. False (after reporting) when a header does not tile the page.
+     */
     @Enforces("SLOB-1")
-    private void checkBlocks(int f, InvariantSink sink) {
+    private boolean checkBlocks(int f, InvariantSink sink) {
         long base = (long) f << PAGE_SHIFT;
         long end = base + PAGE_SIZE;
         int liveBlocks = 0;
+        long freeBytes = 0;
+        int freeBlocks = 0;
         for (long h = base; h < end; ) {
             long s = mem.get(LONG, h);
             if (s <= 0 || (s & 15) != 0 || h + s > end) {
                 sink.violation("SLOB-1", h, "slob: a block header of the page at " + hex(base) + " gives a size that does not tile the page",
                         "a positive multiple of 16 ending by " + hex(end), Long.toString(s));
-                return;
+                return false;
             }
             if (a.liveAt(h + HEADER)) {
                 liveBlocks++;
@@ -180,6 +190,9 @@ final class SlobWalk implements HeapWalk {
                     sink.violation("SLOB-1", h, "slob: the header of the live block " + hex(h + HEADER) + " is broken (an underrun?)",
                             "size >= 32 and check word " + hex(h ^ s ^ LIVE_TAG), "size " + s + ", check word " + hex(check));
                 }
+            } else {
+                freeBytes += s;
+                freeBlocks++;
             }
             h += s;
         }
@@ -191,26 +204,18 @@ final class SlobWalk implements HeapWalk {
             sink.violation("SLOB-1", base, "slob: live bits of the page at " + hex(base) + " that start no block", liveBlocks + " live bits",
                     Integer.toString(bits));
         }
+        tiledFree = freeBytes;
+        tiledCount = freeBlocks;
+        return true;
     }
 
+    /** SLOB-2 for page {@code f}, whose tiling {@link #checkBlocks} just made. */
     @Enforces("SLOB-2")
     private void checkFreeList(int f, InvariantSink sink) {
         long base = (long) f << PAGE_SHIFT;
         long end = base + PAGE_SIZE;
-        // the free blocks by tiling (stop at a header SLOB-1 reports)
-        long tiledFree = 0;
-        int tiledCount = 0;
-        for (long h = base; h < end; ) {
-            long s = mem.get(LONG, h);
-            if (s <= 0 || (s & 15) != 0 || h + s > end) {
-                return;
-            }
-            if (!a.liveAt(h + HEADER)) {
-                tiledFree += s;
-                tiledCount++;
-            }
-            h += s;
-        }
+        long tiledFree = this.tiledFree;
+        int tiledCount = this.tiledCount;
         long sum = 0;
         int n = 0;
         long last = 0;
@@ -249,7 +254,12 @@ final class SlobWalk implements HeapWalk {
     @Enforces("SLOB-3")
     private void checkLists(InvariantSink sink) {
         int frames = a.kind.length;
-        boolean[] seen = new boolean[frames];
+        if (seenPages.length < frames) {
+            seenPages = new boolean[frames];
+        } else {
+            java.util.Arrays.fill(seenPages, 0, frames, false);
+        }
+        boolean[] seen = seenPages;
         for (int l = 0; l < LISTS; l++) {
             int f = a.listHead[l];
             int n = 0;

@@ -44,6 +44,10 @@ final class ThreadCacheWalk implements HeapWalk {
     private final Heap heap;
     private final MemorySegment mem;
     private final PageHeap pages;
+    // scratch, reused by every check so a check allocates nothing per span or block
+    private final List<Span> spanScratch = new ArrayList<>();
+    private long[] owned = new long[0];
+    private long[] withFree = new long[0];
 
     ThreadCacheWalk(ThreadCacheAllocator allocator) {
         this.a = allocator;
@@ -197,13 +201,112 @@ final class ThreadCacheWalk implements HeapWalk {
         }
     }
 
+    /** {@code Span.checkFree} of a span whose free list this check has not yet walked (set by the checked walk). */
+    private static final int UNWALKED = -1;
+
+    /**
+     * The checker's pass over the free structures (see {@link HeapWalk}): {@link #walkFreeStructures(FreeEntryVisitor)}
+     * with TC-4 made on the way, so each link is read once per check: every thread-cache and remote-stack entry, and
+     * the free list of every span reached through its central list (the spans it does not reach, off their central
+     * lists, {@link #checkInvariants(InvariantSink, boolean, boolean)} walks after). Counts each span's cached and
+     * remote blocks ({@code checkCount}) and the length of its own list ({@code checkFree}) for TC-3. False when the
+     * visitor or a link out of the heap stopped it: then {@code checkInvariants} makes TC-4 whole, as without the pass.
+     */
+    @Enforces("TC-4")
+    @Override
+    public boolean walkFreeStructures(FreeEntryVisitor visitor, InvariantSink sink) {
+        resetSpanScratch();
+        long limit = maxSteps();
+        for (ThreadCache c : a.cacheSnapshot()) {
+            for (int cls = 1; cls < COUNT; cls++) {
+                int list = listId(CACHE, c.id, cls);
+                long steps = 0;
+                for (long b = c.heads[cls]; b != 0 && steps++ < limit; b = a.links.decode(b, mem.get(LONG, b))) {
+                    if (!visitor.entry(list, b, SIZE[cls]) || !plausible(b)) {
+                        return false;
+                    }
+                    entry(sink, b, cls, -1, c.id);
+                }
+            }
+        }
+        for (CentralList[] lists : a.central) {
+            for (int cls = 1; cls < COUNT; cls++) {
+                CentralList cl = lists[cls];
+                int list = listId(CENTRAL, cl.arena, cls);
+                long spans = 0;
+                for (Span s = cl.spans; s != null && spans++ < limit; s = s.next) {
+                    boolean check = validSmall(s) && s.checkFree == UNWALKED; // each span's list checked once
+                    long bound = check ? BLOCKS[s.sizeClass] : 0;
+                    if (check) {
+                        s.checkFree = 0;
+                    }
+                    long steps = 0;
+                    for (long b = s.freeHead; b != 0 && steps++ < limit; b = a.links.decode(b, mem.get(LONG, b))) {
+                        if (!visitor.entry(list, b, SIZE[cls]) || !plausible(b)) {
+                            return false;
+                        }
+                        if (check && (steps > bound + 1 || !spanEntry(s, b, sink))) {
+                            check = false; // checkSpanList's bound and stop, exactly
+                        }
+                    }
+                }
+                int remote = listId(REMOTE, cl.arena, cls);
+                long steps = 0;
+                for (long b = cl.remoteHead(); b != 0 && steps++ < limit; b = a.links.decode(b, mem.get(LONG, b))) {
+                    if (!visitor.entry(remote, b, SIZE[cls]) || !plausible(b)) {
+                        return false;
+                    }
+                    entry(sink, b, cls, cl.arena, -1);
+                }
+            }
+        }
+        for (int i = 1; i <= PageHeap.EXACT + 1; i++) {
+            long steps = 0;
+            for (Span s = pages.free[i]; s != null && steps++ < limit; s = s.next) {
+                if (!visitor.entry(listId(PAGE_HEAP, 0, i), s.start, s.bytes())) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** Clears the TC-3 scratch of every span {@link #spansByAddress} will return, marking its list not yet walked. */
+    private void resetSpanScratch() {
+        long end = heap.brk();
+        long at = heap.start();
+        while (at < end) {
+            Span s = pages.map.get(at >>> PAGE_SHIFT);
+            if (s == null || s.start != at || s.pages <= 0 || s.end() > end) {
+                return;
+            }
+            s.checkCount = 0;
+            s.checkFree = UNWALKED;
+            at = s.end();
+        }
+    }
+
     // ================================================================== the allocator's own invariants
 
     @Override
     public void checkInvariants(InvariantSink sink) {
+        checkInvariants(sink, false, false);
+    }
+
+    @Override
+    public void checkInvariants(InvariantSink sink, boolean extentsChecked, boolean freeStructuresChecked) {
         List<Span> spans = spansByAddress(sink);
         checkSpanShapes(spans, sink);
-        checkListEntries(spans, sink);
+        if (freeStructuresChecked) {
+            for (Span s : spans) { // TC-4 of the span lists the checker's pass did not reach (spans off their central list)
+                if (s.checkFree == UNWALKED) {
+                    s.checkFree = 0;
+                    checkSpanList(s, sink);
+                }
+            }
+        } else {
+            checkListEntries(spans, sink);
+        }
         checkConservation(spans, sink);
         checkCaches(sink);
         checkPageHeap(spans, sink);
@@ -217,7 +320,8 @@ final class ThreadCacheWalk implements HeapWalk {
     /** TC-1: follows the spans through the page map; every page of a span names it, and its flat info agrees. */
     @Enforces("TC-1")
     private List<Span> spansByAddress(InvariantSink sink) {
-        List<Span> spans = new ArrayList<>();
+        List<Span> spans = spanScratch;
+        spans.clear();
         long end = heap.brk();
         long at = heap.start();
         while (at < end) {
@@ -319,69 +423,87 @@ final class ThreadCacheWalk implements HeapWalk {
         }
         long limit = maxSteps();
         for (ThreadCache c : a.cacheSnapshot()) {
-            String where = "thread cache " + c.id; // once per cache, not per entry
             for (int cls = 1; cls < COUNT; cls++) {
                 long steps = 0;
                 for (long b = c.heads[cls]; b != 0 && steps++ < limit; b = a.links.decode(b, mem.get(LONG, b))) {
-                    if (!entry(sink, b, cls, -1, where)) {
+                    if (!entry(sink, b, cls, -1, c.id)) {
                         break;
                     }
                 }
             }
         }
         for (CentralList[] lists : a.central) {
-            String where = "arena " + lists[1].arena + " remote stack"; // once per arena, not per entry
             for (int cls = 1; cls < COUNT; cls++) {
                 CentralList cl = lists[cls];
                 long steps = 0;
                 for (long b = cl.remoteHead(); b != 0 && steps++ < limit; b = a.links.decode(b, mem.get(LONG, b))) {
-                    if (!entry(sink, b, cls, cl.arena, cl.arena == lists[1].arena ? where : "arena " + cl.arena + " remote stack")) {
+                    if (!entry(sink, b, cls, cl.arena, -1)) {
                         break;
                     }
                 }
             }
         }
         for (Span s : spans) {
-            if (!validSmall(s)) {
-                continue;
-            }
-            long steps = 0;
-            for (long b = s.freeHead; b != 0 && steps++ <= BLOCKS[s.sizeClass]; b = a.links.decode(b, mem.get(LONG, b))) {
-                if (!plausible(b) || pages.map.get(b >>> PAGE_SHIFT) != s || !isBlockStart(s, b)) {
-                    sink.violation("TC-4", b, "the free list of " + s.describe() + " names something else", "a block of this span",
-                            hex(b));
-                    break;
-                }
-                if (!isMarked(b)) {
-                    sink.violation("TC-4", b, "a block on the free list of " + s.describe() + " lacks the free marker",
-                            hex(b ^ ThreadCacheAllocator.FREE_TAG), hex(mem.get(LONG, b + 8)));
-                }
-                if (!isFreeBlock(b)) {
-                    sink.violation("TC-4", b, "a block on the free list of " + s.describe() + " is live in the state map",
-                            "FREE (" + ThreadCacheAllocator.FREE + ")", Byte.toString(a.states.get(b)));
-                }
-                s.checkFree++;
+            checkSpanList(s, sink);
+        }
+    }
+
+    /** TC-4 of the free list of span {@code s} (a valid SMALL span), counting its length in {@code checkFree}. */
+    private void checkSpanList(Span s, InvariantSink sink) {
+        if (!validSmall(s)) {
+            return;
+        }
+        long steps = 0;
+        for (long b = s.freeHead; b != 0 && steps++ <= BLOCKS[s.sizeClass]; b = a.links.decode(b, mem.get(LONG, b))) {
+            if (!spanEntry(s, b, sink)) {
+                break;
             }
         }
     }
 
-    private boolean entry(InvariantSink sink, long b, int cls, int arena, String where) {
+    /** TC-4 of entry {@code b} of the free list of span {@code s}; false (after reporting) when it names no block of the span. */
+    @Enforces("TC-4")
+    private boolean spanEntry(Span s, long b, InvariantSink sink) {
+        if (!plausible(b) || pages.map.get(b >>> PAGE_SHIFT) != s || !isBlockStart(s, b)) {
+            sink.violation("TC-4", b, "the free list of " + s.describe() + " names something else", "a block of this span",
+                    hex(b));
+            return false;
+        }
+        if (!isMarked(b)) {
+            sink.violation("TC-4", b, "a block on the free list of " + s.describe() + " lacks the free marker",
+                    hex(b ^ ThreadCacheAllocator.FREE_TAG), hex(mem.get(LONG, b + 8)));
+        }
+        if (!isFreeBlock(b)) {
+            sink.violation("TC-4", b, "a block on the free list of " + s.describe() + " is live in the state map",
+                    "FREE (" + ThreadCacheAllocator.FREE + ")", Byte.toString(a.states.get(b)));
+        }
+        s.checkFree++;
+        return true;
+    }
+
+    /** Where a list entry is, for a message (built only when there is a violation to report). */
+    private static String where(int arena, int cache) {
+        return arena >= 0 ? "arena " + arena + " remote stack" : "thread cache " + cache;
+    }
+
+    /** TC-4 for entry {@code b} of a class-{@code cls} list: a remote stack of {@code arena}, else thread cache {@code cache}. */
+    private boolean entry(InvariantSink sink, long b, int cls, int arena, int cache) {
         if (!plausible(b)) {
-            sink.violation("TC-4", b, where + " class " + cls + " links outside the heap", "a block address", hex(b));
+            sink.violation("TC-4", b, where(arena, cache) + " class " + cls + " links outside the heap", "a block address", hex(b));
             return false;
         }
         Span s = pages.map.get(b >>> PAGE_SHIFT);
         if (s == null || !validSmall(s) || s.sizeClass != cls || !isBlockStart(s, b) || (arena >= 0 && s.arena != arena)) {
-            sink.violation("TC-4", b, where + " class " + cls + " holds something that is not a block of its class"
+            sink.violation("TC-4", b, where(arena, cache) + " class " + cls + " holds something that is not a block of its class"
                     + (arena >= 0 ? " and arena" : ""), "a block of a class-" + cls + " span", String.valueOf(s));
             return true;
         }
         if (!isMarked(b)) {
-            sink.violation("TC-4", b, where + " class " + cls + " holds a block without the free marker",
+            sink.violation("TC-4", b, where(arena, cache) + " class " + cls + " holds a block without the free marker",
                     hex(b ^ ThreadCacheAllocator.FREE_TAG), hex(mem.get(LONG, b + 8)));
         }
         if (!isFreeBlock(b)) {
-            sink.violation("TC-4", b, where + " class " + cls + " holds a block that is live in the state map",
+            sink.violation("TC-4", b, where(arena, cache) + " class " + cls + " holds a block that is live in the state map",
                     "FREE (" + ThreadCacheAllocator.FREE + ")", Byte.toString(a.states.get(b)));
         }
         s.checkCount++;
@@ -518,8 +640,15 @@ final class ThreadCacheWalk implements HeapWalk {
     @Enforces("TC-7")
     private void checkCentralLists(List<Span> spans, InvariantSink sink) {
         int arenas = a.arenas;
-        long[] owned = new long[arenas * COUNT];
-        long[] withFree = new long[arenas * COUNT];
+        if (owned.length != arenas * COUNT) {
+            owned = new long[arenas * COUNT];
+            withFree = new long[arenas * COUNT];
+        } else {
+            java.util.Arrays.fill(owned, 0);
+            java.util.Arrays.fill(withFree, 0);
+        }
+        long[] owned = this.owned;
+        long[] withFree = this.withFree;
         for (Span s : spans) {
             if (validSmall(s) && s.arena >= 0 && s.arena < arenas) {
                 owned[s.arena * COUNT + s.sizeClass]++;
