@@ -21,6 +21,7 @@ import org.jalloc.core.debug.DebugInvariants;
 import org.jalloc.core.debug.DebugLayer;
 import org.jalloc.core.debug.DebugOptions;
 import org.jalloc.core.debug.LayeredWalk;
+import org.jalloc.core.debug.RecordedLayer;
 import org.jalloc.core.debug.Site;
 import org.jalloc.core.spi.SizedFree;
 import org.jalloc.core.walk.Enforces;
@@ -51,9 +52,9 @@ import org.jalloc.core.walk.InvariantSink;
  *  the caller); a freed slot's first word is the engine's free-list link: poison covers [base + 8, base + under).
  *
  *  tables (single owner, no lock), primitive arrays but the sites and scopes: tracking a block allocates no Java object
- *   records   r = base[r], user[r], usable[r], underUsable[r], state[r] (LIVE | PENDING | REPORTED), allocSite[r],
- *             freeSite[r], scope[r], accesses[r] (the object arrays stay null unless U, a sample or a view asks);
- *             unused records on a stack of indices
+ *   records   {@link RecordedLayer}'s: r = base[r], user[r], usable[r], underUsable[r], state[r] (LIVE | PENDING |
+ *             REPORTED), allocSite[r], freeSite[r], scope[r], accesses[r] (the object arrays stay null unless U, a
+ *             sample or a view asks); unused records on a stack of indices
  *   index     which record a block is, by the discipline's own order (no hash):
  *               stack, arena: order = the tracked blocks in allocation order, which is address order (a stack's
  *               newest block is its lowest, an arena's its highest): orderBase[k], orderRec[k]. The newest is the
@@ -90,7 +91,7 @@ import org.jalloc.core.walk.InvariantSink;
  *       views closed); reset verifies every pending block and forgets them (the arena may give pages back).</li>
  * </ol>
  */
-abstract sealed class DisciplineDebug extends DebugLayer permits DisciplineDebug.Region, DisciplineDebug.Pool {
+abstract sealed class DisciplineDebug extends RecordedLayer permits DisciplineDebug.Region, DisciplineDebug.Pool {
     static final byte RED = DebugAllocator.RED;
     static final byte POISON = DebugAllocator.POISON;
     static final long ZONE = DebugAllocator.ZONE;
@@ -99,7 +100,6 @@ abstract sealed class DisciplineDebug extends DebugLayer permits DisciplineDebug
     private static final MemorySegment POISON_BYTES = LayeredWalk.POISON_BYTES;
     private static final int RECENT = DebugAllocator.RECENT_FREES; // a power of two
 
-    static final byte LIVE = 1;
     static final byte PENDING = 2;
     static final byte REPORTED = 4;
 
@@ -111,24 +111,9 @@ abstract sealed class DisciplineDebug extends DebugLayer permits DisciplineDebug
     private final boolean sampling;
     private final boolean sampleAll;
     private final boolean recordsAccesses;
-    /** Sites may be recorded (U or a leak level): the object arrays are written only then. */
-    private final boolean keepsSites;
     private final long skip;
     final SizedFree sized;
 
-    // records (struct of arrays), indexed by r; grown by doubling
-    long[] base = new long[64];
-    long[] user = new long[64];
-    long[] usable = new long[64];
-    long[] underUsable = new long[64];
-    byte[] state = new byte[64];
-    @Nullable Site[] allocSite = new Site[64];
-    @Nullable Site[] freeSite = new Site[64];
-    private @Nullable Arena[] scope = new Arena[64];
-    private @Nullable Object[] accesses = new Object[64]; // ArrayDeque<Site>
-    private int[] unused = new int[64];
-    private int unusedTop;
-    int records; // high water: records [0, records) have been used
 
     // the last RECENT frees, a ring
     private final long[] recentUser = new long[RECENT];
@@ -148,7 +133,6 @@ abstract sealed class DisciplineDebug extends DebugLayer permits DisciplineDebug
         this.sampling = leaks == LeakLevel.SIMPLE || leaks == LeakLevel.ADVANCED;
         this.sampleAll = leaks == LeakLevel.PARANOID;
         this.recordsAccesses = leaks == LeakLevel.ADVANCED || leaks == LeakLevel.PARANOID;
-        this.keepsSites = sites || leaks != LeakLevel.DISABLED;
         this.skip = skip;
         this.sized = SizedFree.of(engine);
     }
@@ -184,53 +168,6 @@ abstract sealed class DisciplineDebug extends DebugLayer permits DisciplineDebug
     }
 
     // ---------------------------------------------------------------- records
-
-    /** A fresh LIVE record. */
-    final int newRecord(long b, long u, long usableBytes, long underBytes) {
-        int r;
-        if (unusedTop > 0) {
-            r = unused[--unusedTop];
-        } else {
-            if (records == base.length) {
-                growRecords();
-            }
-            r = records++;
-        }
-        base[r] = b;
-        user[r] = u;
-        usable[r] = usableBytes;
-        underUsable[r] = underBytes;
-        state[r] = LIVE;
-        return r;
-    }
-
-    /** Returns record {@code r} to the unused stack, dropping its references. */
-    final void dropRecord(int r) {
-        state[r] = 0;
-        if (keepsSites) {
-            allocSite[r] = null;
-            freeSite[r] = null;
-            accesses[r] = null;
-        }
-        if (scope[r] != null) {
-            scope[r] = null;
-        }
-        unused[unusedTop++] = r;
-    }
-
-    private void growRecords() {
-        int n = base.length * 2;
-        base = Arrays.copyOf(base, n);
-        user = Arrays.copyOf(user, n);
-        usable = Arrays.copyOf(usable, n);
-        underUsable = Arrays.copyOf(underUsable, n);
-        state = Arrays.copyOf(state, n);
-        allocSite = Arrays.copyOf(allocSite, n);
-        freeSite = Arrays.copyOf(freeSite, n);
-        scope = Arrays.copyOf(scope, n);
-        accesses = Arrays.copyOf(accesses, n);
-        unused = Arrays.copyOf(unused, n);
-    }
 
     // ---------------------------------------------------------------- hooks of the discipline
 

@@ -43,8 +43,9 @@ import org.jalloc.core.walk.InvariantSink;
  *
  *  tables (one lock when the underlying allocator is concurrent; none when it has a single owner), all primitive
  *  arrays but the sites and scopes, so tracking a block allocates no Java object (F, Z, P):
- *   records     block r = base[r], user[r], usable[r], underUsable[r], flags[r] (LIVE | QUARANTINED | REPORTED),
- *               allocSite[r], freeSite[r], scope[r], accesses[r]; unused records on a stack of indices
+ *   records     {@link RecordedLayer}'s: block r = base[r], user[r], usable[r], underUsable[r], state[r] (LIVE |
+ *               QUARANTINED | REPORTED), allocSite[r], freeSite[r], scope[r], accesses[r]; unused records on a
+ *               stack of indices
  *   blocks      user address → r ≥ 0 for every live block (F, Z, P, U or scoped views), → -2 - i for a block
  *               freed since, remembered in slot i of recent: an {@link AddressIndex}, so a free of a live block,
  *               a double free and a bad pointer are each told apart by one lookup (a free then rewrites the value
@@ -60,7 +61,7 @@ import org.jalloc.core.walk.InvariantSink;
  *
  * Invariants (checked through the block walk, {@link DebugInvariants}): DEBUG-1 every live block's red zones hold
  * {@link #RED}; DEBUG-2 every quarantined block holds {@link #POISON} from {@code base} to {@code base + underUsable}.
- * Tables: {@code blocks.get(user[r]) = r ⇔ flags[r] = LIVE}; a block freed in the last {@link #RECENT_FREES} frees
+ * Tables: {@code blocks.get(user[r]) = r ⇔ state[r] = LIVE}; a block freed in the last {@link #RECENT_FREES} frees
  * and not allocated again maps to the slot of its latest free, {@code blocks.get(a) = -2 - i ∧ recentUser[i] = a}.
  *
  * <p>Algorithms:
@@ -83,7 +84,7 @@ import org.jalloc.core.walk.InvariantSink;
  *       block is counted (totals), sampled ones are grouped by site, the rest in one group without a site.</li>
  * </ol>
  */
-public final class DebugAllocator extends DebugLayer {
+public final class DebugAllocator extends RecordedLayer {
     /** Red-zone byte (SLUB's RED_ACTIVE). */
     public static final byte RED = (byte) 0xcc;
     /** Poison of a freed block (SLUB's POISON_FREE). */
@@ -103,7 +104,6 @@ public final class DebugAllocator extends DebugLayer {
     private static final MemorySegment POISON_BYTES = LayeredWalk.POISON_BYTES;
     private static final int QUARANTINE_RING = 512; // a power of two above QUARANTINE_BLOCKS + 1
 
-    private static final byte LIVE = 1;
     private static final byte QUARANTINED = 2;
     private static final byte REPORTED = 4;
 
@@ -118,19 +118,6 @@ public final class DebugAllocator extends DebugLayer {
     private final boolean recordsAccesses;
     private final long quarantineBytesMax;
 
-    // records (struct of arrays), indexed by r; grown by doubling
-    private long[] base = new long[64];
-    private long[] user = new long[64];
-    private long[] usable = new long[64];
-    private long[] underUsable = new long[64];
-    private byte[] flags = new byte[64];
-    private @Nullable Site[] allocSite = new Site[64];
-    private @Nullable Site[] freeSite = new Site[64];
-    private @Nullable Arena[] scope = new Arena[64];
-    private @Nullable Object[] accesses = new Object[64]; // ArrayDeque<Site>
-    private int[] unused = new int[64];
-    private int unusedTop;
-    private int records; // high water: records [0, records) have been used
 
     /** User address → record of every live block, or → -2 - (its slot in recent) for a block freed since. */
     private final AddressIndex blocks = new AddressIndex();
@@ -200,49 +187,6 @@ public final class DebugAllocator extends DebugLayer {
     }
 
     // ---------------------------------------------------------------- records
-
-    /** A fresh record for a live block (caller holds the lock). */
-    private int newRecord(long b, long u, long usableBytes, long under) {
-        int r;
-        if (unusedTop > 0) {
-            r = unused[--unusedTop];
-        } else {
-            if (records == base.length) {
-                growRecords();
-            }
-            r = records++;
-        }
-        base[r] = b;
-        user[r] = u;
-        usable[r] = usableBytes;
-        underUsable[r] = under;
-        flags[r] = LIVE;
-        return r;
-    }
-
-    /** Returns record {@code r} to the unused stack, dropping its references (caller holds the lock). */
-    private void dropRecord(int r) {
-        flags[r] = 0;
-        allocSite[r] = null;
-        freeSite[r] = null;
-        scope[r] = null;
-        accesses[r] = null;
-        unused[unusedTop++] = r;
-    }
-
-    private void growRecords() {
-        int n = base.length * 2;
-        base = Arrays.copyOf(base, n);
-        user = Arrays.copyOf(user, n);
-        usable = Arrays.copyOf(usable, n);
-        underUsable = Arrays.copyOf(underUsable, n);
-        flags = Arrays.copyOf(flags, n);
-        allocSite = Arrays.copyOf(allocSite, n);
-        freeSite = Arrays.copyOf(freeSite, n);
-        scope = Arrays.copyOf(scope, n);
-        accesses = Arrays.copyOf(accesses, n);
-        unused = Arrays.copyOf(unused, n);
-    }
 
     private int quarantined(int k) {
         return quarantine[(quarantineHead + k) & (QUARANTINE_RING - 1)];
@@ -469,7 +413,7 @@ public final class DebugAllocator extends DebugLayer {
         }
         if (poison) {
             heap.fill(base[r], underUsable[r], POISON);
-            flags[r] = QUARANTINED;
+            state[r] = QUARANTINED;
             freeSite[r] = site;
             accesses[r] = null;
             quarantine[(quarantineHead + quarantineSize) & (QUARANTINE_RING - 1)] = r;
@@ -742,12 +686,12 @@ public final class DebugAllocator extends DebugLayer {
     }
 
     private void verifyPoison(int q) {
-        if ((flags[q] & REPORTED) != 0) {
+        if ((state[q] & REPORTED) != 0) {
             return; // reported once; the block leaves quarantine with its damage
         }
         long bad = mismatch(base[q], underUsable[q], POISON_BYTES);
         if (bad >= 0) {
-            flags[q] |= REPORTED;
+            state[q] |= REPORTED;
             throw new UseAfterFreeException(poisonMessage(q, bad), user[q]);
         }
     }
@@ -767,7 +711,7 @@ public final class DebugAllocator extends DebugLayer {
         try {
             if (zones) {
                 for (int r = 0; r < records; r++) {
-                    if (flags[r] == LIVE) {
+                    if (state[r] == LIVE) {
                         verifyZones("verify", r);
                     }
                 }
@@ -786,7 +730,7 @@ public final class DebugAllocator extends DebugLayer {
     protected void tallyLiveBlocks(LeakTally tally) {
         if (tracks) {
             for (int r = 0; r < records; r++) {
-                if (flags[r] == LIVE) {
+                if (state[r] == LIVE) {
                     @SuppressWarnings("unchecked") // accesses holds only ArrayDeque<Site>
                     @Nullable ArrayDeque<Site> touches = (@Nullable ArrayDeque<Site>) accesses[r];
                     tally.block(allocSite[r], touches, usable[r]);
@@ -825,7 +769,7 @@ public final class DebugAllocator extends DebugLayer {
             // Engine payload → record, built per walk (the walk is O(heap) anyway), so malloc and free keep one table.
             AddressIndex byBase = new AddressIndex();
             for (int r = 0; r < records; r++) {
-                if (flags[r] != 0) {
+                if (state[r] != 0) {
                     byBase.put(base[r], r);
                 }
             }
@@ -833,7 +777,7 @@ public final class DebugAllocator extends DebugLayer {
                 if (kind == ExtentKind.ALLOCATED) {
                     int r = byBase.get(payload);
                     if (r != AddressIndex.ABSENT) {
-                        return (flags[r] & QUARANTINED) != 0 ? visitor.extent(ExtentKind.METADATA, start, size, 0, 0)
+                        return (state[r] & QUARANTINED) != 0 ? visitor.extent(ExtentKind.METADATA, start, size, 0, 0)
                                 : visitor.extent(kind, start, size, user[r], usable[r]);
                     }
                 }
@@ -854,7 +798,7 @@ public final class DebugAllocator extends DebugLayer {
             return;
         }
         for (int r = 0; r < records; r++) {
-            if (flags[r] == LIVE) {
+            if (state[r] == LIVE) {
                 long bad = damagedZone(r);
                 if (bad >= 0) {
                     sink.violation(DebugInvariants.DEBUG_1, bad, zoneMessage("check", r, bad), "cc", String.format("%02x", heap.getByte(bad) & 0xFF));
