@@ -98,7 +98,6 @@ abstract sealed class DisciplineDebug extends RecordedLayer permits DisciplineDe
 
     private static final MemorySegment RED_BYTES = LayeredWalk.RED_BYTES;
     private static final MemorySegment POISON_BYTES = LayeredWalk.POISON_BYTES;
-    private static final int RECENT = DebugAllocator.RECENT_FREES; // a power of two
 
     static final byte PENDING = 2;
     static final byte REPORTED = 4;
@@ -113,14 +112,6 @@ abstract sealed class DisciplineDebug extends RecordedLayer permits DisciplineDe
     private final boolean recordsAccesses;
     private final long skip;
     final SizedFree sized;
-
-
-    // the last RECENT frees, a ring
-    private final long[] recentUser = new long[RECENT];
-    private final long[] recentUsable = new long[RECENT];
-    private final @Nullable Site[] recentAlloc = new Site[RECENT];
-    private final @Nullable Site[] recentFree = new Site[RECENT];
-    private int recentNext;
 
     private int countdown = 1 + ThreadLocalRandom.current().nextInt(2 * LeakLevel.SAMPLE_INTERVAL - 1);
 
@@ -385,14 +376,7 @@ abstract sealed class DisciplineDebug extends RecordedLayer permits DisciplineDe
         if (scope[r] != null) {
             closeScope(r);
         }
-        int i = recentNext;
-        recentUser[i] = user[r];
-        recentUsable[i] = usable[r];
-        if (keepsSites) {
-            recentAlloc[i] = allocSite[r];
-            recentFree[i] = site;
-        }
-        recentNext = (i + 1) & (RECENT - 1);
+        rememberFree(r, site);
         if (poison && poisonIt) {
             poisonAndPend(r, site);
         } else {
@@ -661,13 +645,8 @@ abstract sealed class DisciplineDebug extends RecordedLayer permits DisciplineDe
             return new InvalidPointerException(name + ": " + op + "(" + hex(address) + "): not the start of a live block: inside the live block "
                     + hex(user[in]) + " (" + usable[in] + " bytes)", address);
         }
-        for (int k = 1; k <= RECENT; k++) {
-            int i = (recentNext - k) & (RECENT - 1);
-            if (recentUser[i] == address) {
-                return doubleFree(op, address, recentUsable[i], recentAlloc[i], recentFree[i]);
-            }
-        }
-        return invalidPointer(op, address);
+        int i = latestFree(address);
+        return i >= 0 ? recentDoubleFree(op, address, i) : invalidPointer(op, address);
     }
 
     final long damagedZone(int r) {

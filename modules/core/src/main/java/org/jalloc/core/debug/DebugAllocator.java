@@ -123,13 +123,6 @@ public final class DebugAllocator extends RecordedLayer {
     private final AddressIndex blocks = new AddressIndex();
     private int liveCount;
 
-    // the last RECENT_FREES frees, a ring
-    private final long[] recentUser = new long[RECENT_FREES];
-    private final long[] recentUsable = new long[RECENT_FREES];
-    private final @Nullable Site[] recentAlloc = new Site[RECENT_FREES];
-    private final @Nullable Site[] recentFree = new Site[RECENT_FREES];
-    private int recentNext;
-
     // quarantined records, FIFO ring
     private final int[] quarantine = new int[QUARANTINE_RING];
     private int quarantineHead;
@@ -401,13 +394,8 @@ public final class DebugAllocator extends RecordedLayer {
         }
         liveCount--;
         closeScope(r);
-        int i = recentNext;
+        int i = rememberFree(r, site);
         blocks.setValueAt(s >= 0 ? s : blocks.find(user[r]), -2 - i);
-        recentUser[i] = user[r];
-        recentUsable[i] = usable[r];
-        recentAlloc[i] = allocSite[r];
-        recentFree[i] = site;
-        recentNext = (i + 1) & (RECENT_FREES - 1);
         if (recentNext == 0) {
             forgetOldFrees();
         }
@@ -654,8 +642,7 @@ public final class DebugAllocator extends RecordedLayer {
     /** The exception for {@code op} on {@code address}, which {@code blocks} maps to {@code v} < 0 (caller holds the lock). */
     private RuntimeException misuse(String op, long address, int v) {
         if (v != AddressIndex.ABSENT && recentUser[-2 - v] == address) {
-            int i = -2 - v;
-            return doubleFree(op, address, recentUsable[i], recentAlloc[i], recentFree[i]);
+            return recentDoubleFree(op, address, -2 - v);
         }
         return invalidPointer(op, address);
     }

@@ -5,6 +5,7 @@ import java.util.Arrays;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.jalloc.core.Allocator;
+import org.jalloc.core.DoubleFreeException;
 import org.jalloc.core.LeakLevel;
 
 /**
@@ -24,6 +25,9 @@ import org.jalloc.core.LeakLevel;
  *
  *   unused           stack of dropped record numbers, reused before records grows
  *   records          high water: records [0, records) have been used
+ *
+ *  recent frees (a ring of RECENT slots, the next at recentNext): recentUser[i], recentUsable[i], recentAlloc[i],
+ *  recentFree[i] (the sites only when kept), so a double free names both free sites after the record is dropped
  * </pre>
  *
  * Invariant: {@code state[r] = 0} ⇔ r is on the unused stack or r ≥ records; a dropped record holds no site, scope or
@@ -32,6 +36,8 @@ import org.jalloc.core.LeakLevel;
 public abstract class RecordedLayer extends DebugLayer {
     /** {@code state[r]} of a live block; the other bits are the layer's own. */
     protected static final byte LIVE = 1;
+    /** Slots in the ring of recent frees (a power of two). */
+    protected static final int RECENT = DebugAllocator.RECENT_FREES;
 
     protected long[] base = new long[64];
     protected long[] user = new long[64];
@@ -50,6 +56,13 @@ public abstract class RecordedLayer extends DebugLayer {
 
     private int[] unused = new int[64];
     private int unusedTop;
+
+    protected final long[] recentUser = new long[RECENT];
+    protected final long[] recentUsable = new long[RECENT];
+    protected final @Nullable Site[] recentAlloc = new Site[RECENT];
+    protected final @Nullable Site[] recentFree = new Site[RECENT];
+    /** The slot the next free goes to. */
+    protected int recentNext;
 
     protected RecordedLayer(Allocator engine, String name, boolean sites, LeakLevel leaks) {
         super(engine, name, sites, leaks);
@@ -87,6 +100,35 @@ public abstract class RecordedLayer extends DebugLayer {
             scope[r] = null;
         }
         unused[unusedTop++] = r;
+    }
+
+    /** Notes the free of record {@code r} (freed at {@code site}) in the ring of recent frees; returns its slot. */
+    protected final int rememberFree(int r, @Nullable Site site) {
+        int i = recentNext;
+        recentUser[i] = user[r];
+        recentUsable[i] = usable[r];
+        if (keepsSites) {
+            recentAlloc[i] = allocSite[r];
+            recentFree[i] = site;
+        }
+        recentNext = (i + 1) & (RECENT - 1);
+        return i;
+    }
+
+    /** The slot of {@code address}'s latest free among the ring's, or -1. */
+    protected final int latestFree(long address) {
+        for (int k = 1; k <= RECENT; k++) {
+            int i = (recentNext - k) & (RECENT - 1);
+            if (recentUser[i] == address) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The double free of {@code address}, whose latest free is in slot {@code i} of the ring. */
+    protected final DoubleFreeException recentDoubleFree(String op, long address, int i) {
+        return doubleFree(op, address, recentUsable[i], recentAlloc[i], recentFree[i]);
     }
 
     private void growRecords() {
