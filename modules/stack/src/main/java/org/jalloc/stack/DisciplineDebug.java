@@ -5,7 +5,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.concurrent.ThreadLocalRandom;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.jalloc.core.spi.Arguments;
@@ -107,13 +106,10 @@ abstract sealed class DisciplineDebug extends RecordedLayer permits DisciplineDe
     final boolean zones;
     final boolean poison;
     final boolean sanity;
-    private final boolean sampling;
-    private final boolean sampleAll;
     private final boolean recordsAccesses;
     private final long skip;
     final SizedFree sized;
 
-    private int countdown = 1 + ThreadLocalRandom.current().nextInt(2 * LeakLevel.SAMPLE_INTERVAL - 1);
 
     DisciplineDebug(Allocator engine, int flags, LeakLevel leaks, String name, long skip) {
         super(engine, name, (flags & DebugOptions.U) != 0, leaks);
@@ -121,8 +117,6 @@ abstract sealed class DisciplineDebug extends RecordedLayer permits DisciplineDe
         this.zones = (flags & DebugOptions.Z) != 0;
         this.poison = (flags & DebugOptions.P) != 0;
         this.sanity = (flags & DebugOptions.F) != 0;
-        this.sampling = leaks == LeakLevel.SIMPLE || leaks == LeakLevel.ADVANCED;
-        this.sampleAll = leaks == LeakLevel.PARANOID;
         this.recordsAccesses = leaks == LeakLevel.ADVANCED || leaks == LeakLevel.PARANOID;
         this.skip = skip;
         this.sized = SizedFree.of(engine);
@@ -203,18 +197,6 @@ abstract sealed class DisciplineDebug extends RecordedLayer permits DisciplineDe
     /** After a free through the engine: what the engine gave back with it (an arena's dead blocks below) leaves the index. */
     void afterFree() {}
 
-    // ---------------------------------------------------------------- sampling
-
-    private boolean sampleNow() {
-        if (sampleAll) {
-            return true;
-        }
-        if (!sampling || --countdown > 0) {
-            return false;
-        }
-        countdown = 1 + ThreadLocalRandom.current().nextInt(2 * LeakLevel.SAMPLE_INTERVAL - 1);
-        return true;
-    }
 
     /** Leaks only: a record with its site for the sampled block at {@code p}. */
     private int sample(long p) {

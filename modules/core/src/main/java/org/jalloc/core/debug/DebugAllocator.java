@@ -5,7 +5,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -113,8 +112,6 @@ public final class DebugAllocator extends RecordedLayer {
     private final boolean zones;
     private final boolean poison;
     private final boolean sanity;
-    private final boolean sampling;
-    private final boolean sampleAll;
     private final boolean recordsAccesses;
     private final long quarantineBytesMax;
 
@@ -137,7 +134,6 @@ public final class DebugAllocator extends RecordedLayer {
      */
     private int sampledLive;
 
-    private int countdown = 1 + ThreadLocalRandom.current().nextInt(2 * LeakLevel.SAMPLE_INTERVAL - 1);
 
     DebugAllocator(Allocator delegate, DebugOptions options, String name) {
         super(delegate, name, options.has(DebugOptions.U), options.leaks());
@@ -147,8 +143,6 @@ public final class DebugAllocator extends RecordedLayer {
         this.zones = options.has(DebugOptions.Z);
         this.poison = options.has(DebugOptions.P);
         this.sanity = options.has(DebugOptions.F);
-        this.sampling = leaks == LeakLevel.SIMPLE || leaks == LeakLevel.ADVANCED;
-        this.sampleAll = leaks == LeakLevel.PARANOID;
         this.recordsAccesses = leaks == LeakLevel.ADVANCED || leaks == LeakLevel.PARANOID;
         this.quarantineBytesMax = Math.min(QUARANTINE_BYTES, heap.capacity() / 8);
     }
@@ -183,21 +177,6 @@ public final class DebugAllocator extends RecordedLayer {
 
     private int quarantined(int k) {
         return quarantine[(quarantineHead + k) & (QUARANTINE_RING - 1)];
-    }
-
-    // ---------------------------------------------------------------- sampling
-
-    private boolean sampleNow() {
-        if (sampleAll) {
-            return true;
-        }
-        // A countdown to a random interval of mean SAMPLE_INTERVAL: no aliasing with periodic workloads, and an
-        // unsampled allocation costs a decrement. Threads race on it harmlessly (only the rate varies).
-        if (!sampling || --countdown > 0) {
-            return false;
-        }
-        countdown = 1 + ThreadLocalRandom.current().nextInt(2 * LeakLevel.SAMPLE_INTERVAL - 1);
-        return true;
     }
 
     private static int filterSlot(long address) {

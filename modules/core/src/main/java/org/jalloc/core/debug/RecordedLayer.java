@@ -2,6 +2,7 @@ package org.jalloc.core.debug;
 
 import java.lang.foreign.Arena;
 import java.util.Arrays;
+import java.util.concurrent.ThreadLocalRandom;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.jalloc.core.Allocator;
@@ -30,7 +31,9 @@ import org.jalloc.core.LeakLevel;
  *  recentFree[i] (the sites only when kept), so a double free names both free sites after the record is dropped
  * </pre>
  *
- * Invariant: {@code state[r] = 0} ⇔ r is on the unused stack or r ≥ records; a dropped record holds no site, scope or
+ * Leak sampling (a countdown to a random interval of mean {@link LeakLevel#SAMPLE_INTERVAL}) is here too.
+ *
+ * <p>Invariant: {@code state[r] = 0} ⇔ r is on the unused stack or r ≥ records; a dropped record holds no site, scope or
  * access list (so a dropped record keeps no Java object alive).
  */
 public abstract class RecordedLayer extends DebugLayer {
@@ -64,9 +67,29 @@ public abstract class RecordedLayer extends DebugLayer {
     /** The slot the next free goes to. */
     protected int recentNext;
 
+    private final boolean sampling;
+    private final boolean sampleAll;
+    private int countdown = 1 + ThreadLocalRandom.current().nextInt(2 * LeakLevel.SAMPLE_INTERVAL - 1);
+
     protected RecordedLayer(Allocator engine, String name, boolean sites, LeakLevel leaks) {
         super(engine, name, sites, leaks);
         this.keepsSites = sites || leaks != LeakLevel.DISABLED;
+        this.sampling = leaks == LeakLevel.SIMPLE || leaks == LeakLevel.ADVANCED;
+        this.sampleAll = leaks == LeakLevel.PARANOID;
+    }
+
+    /** Whether this allocation carries its site: every one at paranoid, about 1 in 128 at simple and advanced. */
+    protected final boolean sampleNow() {
+        if (sampleAll) {
+            return true;
+        }
+        // A countdown to a random interval of mean SAMPLE_INTERVAL: no aliasing with periodic workloads, and an
+        // unsampled allocation costs a decrement. Threads race on it harmlessly (only the rate varies).
+        if (!sampling || --countdown > 0) {
+            return false;
+        }
+        countdown = 1 + ThreadLocalRandom.current().nextInt(2 * LeakLevel.SAMPLE_INTERVAL - 1);
+        return true;
     }
 
     /** A fresh LIVE record (under the layer's lock, if it has one). */
