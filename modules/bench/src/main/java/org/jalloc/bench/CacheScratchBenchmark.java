@@ -9,11 +9,9 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
 import org.openjdk.jmh.infra.ThreadParams;
@@ -41,61 +39,36 @@ import org.openjdk.jmh.infra.ThreadParams;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 public class CacheScratchBenchmark {
+    /** The main thread's objects, one per worker, allocated back to back at the start of every iteration. */
     @State(Scope.Benchmark)
-    public static class Shared {
-        @Param({"thread-cache"})
-        public String subject;
+    public static class Handed {
+        long[] objects = new long[0];
 
-        @Param({"1"})
-        public long objectSize;
-
-        @Param({"2000"})
-        public int repetitions;
-
-        Subject s;
-        long[] handed;
-
-        @Setup(Level.Trial)
-        public void setUp(BenchmarkParams params) {
-            s = StandardWorkloads.open(subject, params.getThreads() > 1);
-            handed = new long[params.getThreads()];
-        }
-
-        /** The main thread's objects, one per worker, allocated back to back. */
         @Setup(Level.Iteration)
-        public void allocateHanded() {
-            Subject.Addresses a = s.threadAddresses();
-            for (int i = 0; i < handed.length; i++) {
-                handed[i] = StandardWorkloads.malloc(a, objectSize);
-                StandardWorkloads.fill(a.base(), handed[i], objectSize, (byte) i);
+        public void allocate(CacheThrashBenchmark.Shared shared, BenchmarkParams params) {
+            if (objects.length != params.getThreads()) {
+                objects = new long[params.getThreads()];
+            }
+            Subject.Addresses a = shared.s.threadAddresses();
+            for (int i = 0; i < objects.length; i++) {
+                objects[i] = StandardWorkloads.malloc(a, shared.objectSize);
+                StandardWorkloads.fill(a.base(), objects[i], shared.objectSize, (byte) i);
             }
             a.done();
         }
-
-        @TearDown(Level.Trial)
-        public void tearDown() {
-            s.close();
-        }
     }
 
+    /** A worker that first frees the object the main thread handed it: the block its next malloc may get back. */
     @State(Scope.Thread)
-    public static class Worker {
-        Subject.Addresses a;
-
-        @Setup(Level.Trial)
-        public void setUp(Shared shared) {
-            a = shared.s.threadAddresses();
-        }
-
-        /** Frees the object the main thread handed to this worker: the block its next malloc may get back. */
+    public static class Receiver {
         @Setup(Level.Iteration)
-        public void freeHanded(Shared shared, ThreadParams t) {
-            a.free(shared.handed[t.getThreadIndex()]);
+        public void freeHanded(CacheThrashBenchmark.Worker w, Handed handed, ThreadParams t) {
+            w.a.free(handed.objects[t.getThreadIndex()]);
         }
     }
 
     @Benchmark
-    public long scratch(Shared shared, Worker w) {
+    public long scratch(CacheThrashBenchmark.Shared shared, CacheThrashBenchmark.Worker w, Receiver r) {
         long p = StandardWorkloads.malloc(w.a, shared.objectSize);
         long sum = CacheThrashBenchmark.exercise(w.a.base(), p, shared.objectSize, shared.repetitions);
         w.a.free(p);

@@ -2,7 +2,6 @@ package org.jalloc.bench;
 
 import java.util.concurrent.TimeUnit;
 
-import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
@@ -13,7 +12,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -27,40 +25,15 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
-public class MixedBenchmark {
+public class MixedBenchmark extends LiveSetReplace {
     private static final int LIVE = 1000;
     private static final int STEPS = 1 << 16;
 
     @Param({"first-fit"})
     public String subject;
 
-    private Subject s;
-    private Subject.Handle h;
-    private long[] sizes;
-    private int[] slots;
-    private int i;
-
     @Setup(Level.Trial)
     public void setUp() {
-        s = Subject.create(subject);
-        h = s.handle(LIVE);
-        sizes = Workload.traceSizes(STEPS, 11);
-        slots = Workload.slots(STEPS, LIVE, 12);
-        for (int k = 0; k < LIVE; k++) {
-            h.allocate(k, sizes[k]);
-        }
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        s.close();
-    }
-
-    @Benchmark
-    public void replace() {
-        int k = i++ & (STEPS - 1);
-        int slot = slots[k];
-        h.release(slot);
-        h.allocate(slot, sizes[k]);
+        fill(Subject.create(subject), LIVE, Workload.traceSizes(STEPS, 11), Workload.slots(STEPS, LIVE, 12));
     }
 }

@@ -10,13 +10,10 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-import org.openjdk.jmh.infra.BenchmarkParams;
 import org.openjdk.jmh.infra.ThreadParams;
 
 /**
@@ -52,27 +49,11 @@ public class RptestBenchmark {
     static final int SIZES = 2000;
 
     @State(Scope.Benchmark)
-    public static class Shared {
-        @Param({"thread-cache"})
-        public String subject;
+    public static class Shared extends SharedMailboxes {
+        final long[] sizes = StandardWorkloads.linearDropoffSizes(SIZES, 8, 16_000, 16_000);
 
-        Subject s;
-        StandardWorkloads.Post[] posts;
-        long[] sizes;
-
-        @Setup(Level.Trial)
-        public void setUp(BenchmarkParams params) {
-            s = StandardWorkloads.open(subject, params.getThreads() > 1);
-            posts = new StandardWorkloads.Post[params.getThreads()];
-            for (int i = 0; i < posts.length; i++) {
-                posts[i] = new StandardWorkloads.Post(64, OPS);
-            }
-            sizes = StandardWorkloads.linearDropoffSizes(SIZES, 8, 16_000, 16_000);
-        }
-
-        @TearDown(Level.Trial)
-        public void tearDown() {
-            s.close(); // jalloc heaps go with every block; the native peers' last blocks end with the fork
+        public Shared() {
+            super(64, OPS);
         }
     }
 

@@ -2,7 +2,6 @@ package org.jalloc.bench;
 
 import java.util.concurrent.TimeUnit;
 
-import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
@@ -13,7 +12,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -28,7 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
-public class ScalingBenchmark {
+public class ScalingBenchmark extends LiveSetReplace {
     private static final int STEPS = 1 << 20;
 
     @Param({"first-fit"})
@@ -37,37 +35,13 @@ public class ScalingBenchmark {
     @Param({"1000", "32768", "1048576"})
     public int live;
 
-    private Subject s;
-    private Subject.Handle h;
-    private long[] sizes;
-    private int[] slots;
-    private int i;
-
     @Setup(Level.Trial)
     public void setUp() {
-        s = Subject.create(subject);
+        Subject s = Subject.create(subject);
         if (!s.scales(live)) {
             s.close();
             throw new IllegalStateException("SKIPPED: " + subject + " cannot build " + live + " live blocks in reasonable time");
         }
-        h = s.handle(live);
-        sizes = Workload.uniformSizes(STEPS, 16, 64, 21);
-        slots = Workload.slots(STEPS, live, 22);
-        for (int k = 0; k < live; k++) {
-            h.allocate(k, sizes[k & (STEPS - 1)]);
-        }
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        s.close();
-    }
-
-    @Benchmark
-    public void replace() {
-        int k = i++ & (STEPS - 1);
-        int slot = slots[k];
-        h.release(slot);
-        h.allocate(slot, sizes[k]);
+        fill(s, live, Workload.uniformSizes(STEPS, 16, 64, 21), Workload.slots(STEPS, live, 22));
     }
 }

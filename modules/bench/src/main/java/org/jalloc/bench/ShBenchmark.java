@@ -10,13 +10,10 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-import org.openjdk.jmh.infra.BenchmarkParams;
 import org.openjdk.jmh.infra.ThreadParams;
 
 /**
@@ -47,25 +44,9 @@ public class ShBenchmark {
     static final int MAX_SIZE = 1000;
 
     @State(Scope.Benchmark)
-    public static class Shared {
-        @Param({"thread-cache"})
-        public String subject;
-
-        Subject s;
-        StandardWorkloads.Post[] posts;
-
-        @Setup(Level.Trial)
-        public void setUp(BenchmarkParams params) {
-            s = StandardWorkloads.open(subject, params.getThreads() > 1);
-            posts = new StandardWorkloads.Post[params.getThreads()];
-            for (int i = 0; i < posts.length; i++) {
-                posts[i] = new StandardWorkloads.Post(8, BATCH / 2);
-            }
-        }
-
-        @TearDown(Level.Trial)
-        public void tearDown() {
-            s.close();
+    public static class Shared extends SharedMailboxes {
+        public Shared() {
+            super(8, BATCH / 2);
         }
     }
 
