@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,6 +16,7 @@ import org.jalloc.core.Allocators;
 import org.jalloc.core.DoubleFreeException;
 import org.jalloc.core.HeapCorruptionException;
 import org.jalloc.core.InvalidPointerException;
+import org.jalloc.core.InvalidSizeException;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.walk.ExtentKind;
 import org.jalloc.core.walk.Inspection;
@@ -188,6 +191,46 @@ class ShadowSanityTest {
             boolean shadow = spec.startsWith("tlsf") || spec.startsWith("first-fit");
             assertTrue(layer.startsWith(shadow ? "ShadowSanity(" : "TaggedSanity("), layer);
             a.free(p);
+        }
+    }
+
+    /**
+     * What F alone's two layers share ({@code SanityLayer}): views of a block, through {@code segment} or
+     * {@code asSegmentAllocator}, live while it does and die at its free; {@code calloc} zeroes; {@code usableSize}
+     * and {@code segment} of a freed block, an interior pointer and NULL are refused with the same exceptions on the
+     * shadow layer (tlsf, first-fit) and the tagged prefix (buddy, thread-cache).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"tlsf:debug=F", "first-fit:debug=F", "buddy:debug=F", "thread-cache:debug=F"})
+    void bothLayersShareViewsCallocAndTheirRefusals(String spec) {
+        try (Allocator a = Allocators.create(spec, HEAP)) {
+            long p = a.malloc(64);
+            MemorySegment v1 = a.segment(p);
+            MemorySegment v2 = a.segment(p); // the block's one arena, found again
+            v1.set(ValueLayout.JAVA_LONG, 8, 0x1122334455667788L);
+            assertEquals(0x1122334455667788L, v2.get(ValueLayout.JAVA_LONG, 8));
+            assertEquals(a.usableSize(p), v1.byteSize());
+            MemorySegment s = a.asSegmentAllocator().allocate(40, 8);
+            long q = a.offsetOf(s);
+            assertEquals(40, s.byteSize());
+            heap(a).fill(q, a.usableSize(q), (byte) 0x5a);
+            a.free(q);
+            assertThrows(IllegalStateException.class, () -> s.get(ValueLayout.JAVA_BYTE, 0), "the adapter's view died");
+            long c = a.calloc(10, 8);
+            for (int i = 0; i < 80; i++) {
+                assertEquals(0, heap(a).getByte(c + i), "calloc zeroes byte " + i);
+            }
+            a.free(p);
+            assertThrows(IllegalStateException.class, () -> v1.get(ValueLayout.JAVA_BYTE, 0));
+            assertThrows(IllegalStateException.class, () -> v2.get(ValueLayout.JAVA_BYTE, 0));
+            assertThrows(DoubleFreeException.class, () -> a.usableSize(p));
+            assertThrows(DoubleFreeException.class, () -> a.segment(p));
+            assertThrows(InvalidPointerException.class, () -> a.segment(c + 16));
+            assertThrows(InvalidPointerException.class, () -> a.segment(0));
+            assertThrows(InvalidSizeException.class, () -> a.calloc(-1, 8));
+            assertEquals(0, a.usableSize(0));
+            a.free(c);
+            assertTrue(new HeapChecker().check(Inspection.of(a).heapWalk()).isEmpty());
         }
     }
 }

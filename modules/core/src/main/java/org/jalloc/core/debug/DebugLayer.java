@@ -23,7 +23,7 @@ import org.jalloc.core.walk.Inspection;
 
 /**
  * What every debug layer shares, written once: the generic layer ({@link DebugAllocator}), F alone's
- * ({@link TaggedSanity}) and the disciplined allocators' ({@code org.jalloc.stack.DisciplineDebug}). It holds the
+ * ({@link SanityLayer}: {@link ShadowSanity}, {@link TaggedSanity}) and the disciplined allocators' ({@code org.jalloc.stack.DisciplineDebug}). It holds the
  * leak report's life — {@link #leakReport()} while open, printed and kept at {@link #close()} — and the texts every
  * report shares (double free, invalid pointer, red zone, write after free, sites), so the three layers say the same
  * thing the same way; each layer keeps its own tables and algorithms.

@@ -1,8 +1,5 @@
 package org.jalloc.core.debug;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SegmentAllocator;
 import java.util.Arrays;
 
 import org.jalloc.core.Allocator;
@@ -10,7 +7,6 @@ import org.jalloc.core.DoubleFreeException;
 import org.jalloc.core.HeapCorruptionException;
 import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.InvalidSizeException;
-import org.jalloc.core.LeakLevel;
 import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.spi.Arguments;
 import org.jalloc.core.spi.SizedFree;
@@ -33,8 +29,7 @@ import org.jalloc.core.walk.Inspection;
  *   │ header  │ payload ... (usable = under)│                              = 0                          (otherwise)
  *   └─ the engine's size word, screened by its free
  *
- *   recent  ring of the last {@link DebugAllocator#RECENT_FREES} frees ({@link RecentFrees})
- *   scopes  user → the arena of the block's views, for the blocks whose entry has SCOPED
+ *   recent, scopes   the ring of recent frees and the views' arenas, kept by {@link SanityLayer}
  * </pre>
  *
  * Invariant: {@code shadow[(u - start) / 16] ≠ 0 ⇔ u is a block the layer handed out and has not freed}, and then
@@ -60,26 +55,19 @@ import org.jalloc.core.walk.Inspection;
  *
  * <p>Single owner only: an engine that is concurrent gets {@link TaggedSanity}.
  */
-final class ShadowSanity extends DebugLayer {
-    /** The least usable size handed out (the checker's HEAP-2 minimum). */
-    private static final long MIN_PAYLOAD = 16;
+final class ShadowSanity extends SanityLayer {
     private static final int SCOPED = 1;
-    private static final java.util.function.Consumer<MemorySegment> NO_CLEANUP = s -> {};
     /** The largest heap the shadow covers: {@code under / 8} must fit in 30 bits. */
     static final long MAX_CAPACITY = 1L << 33;
 
-    private final DebugOptions options;
     private final SizedFree sized;
     private final long start;
     private final long maxEntries;
     /** One entry per 16 bytes from {@link #start}: {@code under / 8 << 1 | SCOPED} of a live block start, else 0. */
     private int[] shadow;
-    private final RecentFrees recent = new RecentFrees(false);
-    private final AddressMap<Arena> scopes = new AddressMap<>();
 
     ShadowSanity(Allocator delegate, DebugOptions options, String name) {
-        super(delegate, name, false, LeakLevel.DISABLED);
-        this.options = options;
+        super(delegate, options, name, false);
         this.sized = SizedFree.of(delegate);
         this.start = heap.start();
         this.maxEntries = (heap.limit() - start + 15) >>> 4;
@@ -96,11 +84,6 @@ final class ShadowSanity extends DebugLayer {
                 && SizedFree.of(engine).screensSizeBelowPayload()
                 && Inspection.of(engine).heap().capacity() <= MAX_CAPACITY
                 && Inspection.of(engine).heap().limit() - Inspection.of(engine).heap().start() <= MAX_CAPACITY;
-    }
-
-    /** The options this layer runs with. */
-    public DebugOptions options() {
-        return options;
     }
 
     // ---------------------------------------------------------------- the shadow
@@ -140,15 +123,24 @@ final class ShadowSanity extends DebugLayer {
         return e;
     }
 
-    private RuntimeException misuse(String op, long u) {
-        long usable = recent.usableOf(u);
-        return usable >= 0 ? doubleFree(op, u, usable, null, null) : invalidPointer(op, u); // F alone records no sites
+    @Override
+    long liveState(String op, long u) {
+        return liveEntry(op, u);
     }
 
-    private HeapCorruptionException sizeChanged(String op, long u, long under, long now) {
-        return new HeapCorruptionException(name + ": " + op + "(" + hex(u) + "): the allocator's usable size of the block at "
-                + hex(u) + " changed from " + under + " to " + now + " while it was live (its metadata was"
-                + " overwritten) (add U to debug= to record sites)", u);
+    @Override
+    long usable(long state) {
+        return under((int) state);
+    }
+
+    @Override
+    boolean scoped(long state) {
+        return (state & SCOPED) != 0;
+    }
+
+    @Override
+    void markScoped(long u, long state) {
+        shadow[(int) ((u - start) >>> 4)] = (int) state | SCOPED;
     }
 
     // ---------------------------------------------------------------- allocation
@@ -160,16 +152,6 @@ final class ShadowSanity extends DebugLayer {
         }
         long u = delegate.malloc(Math.max(size, MIN_PAYLOAD));
         return u == 0 ? 0 : record(u, 0);
-    }
-
-    @Override
-    public long calloc(long count, long size) {
-        long total = Arguments.callocBytes(name + ": ", count, size);
-        long u = malloc(total);
-        if (u != 0 && total > 0) {
-            heap.fill(u, total, (byte) 0);
-        }
-        return u;
     }
 
     @Override
@@ -193,7 +175,7 @@ final class ShadowSanity extends DebugLayer {
         long under = under(e);
         long now = sized.freeIfUsable(address, under); // the engine's screen refuses what it refuses, changing nothing
         if (now != under) {
-            throw sizeChanged("free", address, under, now); // nothing freed
+            throw sizeChanged("free", address, address, under, now); // nothing freed
         }
         forget(address, e, under);
     }
@@ -213,25 +195,13 @@ final class ShadowSanity extends DebugLayer {
         forget(u, e, under(e));
     }
 
-    private void closeScope(long u) {
-        Arena s = scopes.get(u);
-        if (s != null) {
-            scopes.remove(u);
-            try {
-                s.close();
-            } catch (IllegalStateException alreadyEndedByTheHeap) {
-                // the heap was reset or closed: the views are dead already
-            }
-        }
-    }
-
     // ---------------------------------------------------------------- resize
 
     /** F: the engine's usable size of the block is what it was (realloc's check, before any change). */
     private void checkEngine(String op, long u, int e) {
         long now = delegate.usableSize(u);
         if (now != under(e)) {
-            throw sizeChanged(op, u, under(e), now);
+            throw sizeChanged(op, u, u, under(e), now);
         }
     }
 
@@ -278,49 +248,6 @@ final class ShadowSanity extends DebugLayer {
         }
         record(u, e & SCOPED);
         return true;
-    }
-
-    // ---------------------------------------------------------------- queries and views
-
-    @Override
-    public long usableSize(long address) {
-        if (address == 0) {
-            return delegate.usableSize(0);
-        }
-        return under(liveEntry("usableSize", address));
-    }
-
-    @Override
-    public MemorySegment segment(long address) {
-        if (address == 0) {
-            throw new InvalidPointerException(name + ": segment(NULL)", 0);
-        }
-        int e = liveEntry("segment", address);
-        return scopedView(address, e, under(e));
-    }
-
-    /** A view of the block's first {@code length} bytes that dies when the block is freed. */
-    private MemorySegment scopedView(long u, int e, long length) {
-        Arena s = (e & SCOPED) != 0 ? scopes.get(u) : null;
-        if (s == null) {
-            s = heap.dependentArena();
-            scopes.put(u, s);
-            shadow[(int) ((u - start) >>> 4)] = e | SCOPED;
-        }
-        return heap.slice(u, length).reinterpret(s, NO_CLEANUP);
-    }
-
-    @Override
-    public SegmentAllocator asSegmentAllocator() {
-        return (byteSize, byteAlignment) -> {
-            long a = Arguments.allocateForSegment(this, byteSize, byteAlignment);
-            return scopedView(a, liveEntry("asSegmentAllocator", a), byteSize);
-        };
-    }
-
-    @Override
-    protected void tallyLiveBlocks(LeakTally tally) {
-        // never asked: this layer serves only options without a leak level (serves), so leakReport() is the disabled one
     }
 
     // ---------------------------------------------------------------- inspection face

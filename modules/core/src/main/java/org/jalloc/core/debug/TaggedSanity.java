@@ -1,13 +1,10 @@
 package org.jalloc.core.debug;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.ThreadLocalRandom;
 
-import org.checkerframework.checker.nullness.qual.Nullable;
 import org.jalloc.core.spi.Arguments;
 import org.jalloc.core.Allocator;
 import org.jalloc.core.DoubleFreeException;
@@ -44,8 +41,7 @@ import org.jalloc.core.walk.InvariantSink;
  *                                                     tag ^ FREED                     (freed by the layer)
  *   key: per heap, random. The mark of an aligned block (at base: mark(base), front) lets the walk find user.
  *
- *   recent  ring of the last {@link DebugAllocator#RECENT_FREES} frees: user address at 2i, usable size at 2i + 1
- *   scopes  user → the arena of the block's views, for the blocks whose word has SCOPED (one lock)
+ *   recent, scopes   the ring of recent frees and the views' arenas, kept by {@link SanityLayer}
  * </pre>
  *
  * Invariant: a block the layer handed out at {@code u} is live ⇔ {@code tag(u) = mix(u ^ word(u)) ^ key}; the layer
@@ -73,19 +69,14 @@ import org.jalloc.core.walk.InvariantSink;
  * forge) and cheaper (no prefix): the prefix is for the engines that have no such word, where a 1-byte underrun would
  * otherwise land in the neighbour's bytes unseen.
  */
-final class TaggedSanity extends DebugLayer {
+final class TaggedSanity extends SanityLayer {
     /** Bytes before the payload: tag and word. */
     static final long PREFIX = 16;
-    /** The least usable size handed out (the checker's HEAP-2 minimum). */
-    private static final long MIN_PAYLOAD = 16;
-
-    private static final java.util.function.Consumer<MemorySegment> NO_CLEANUP = s -> {};
     private static final long FREED = 0x5A5A_0F0F_F0F0_A5A5L;
     private static final long MARK = 0x3C3C_C3C3_6969_9696L;
     private static final long SCOPED = 1L << 6;
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
 
-    private final DebugOptions options;
     private final MemorySegment memory;
     /** The engine's usable size at malloc and its free with F's comparison, each reading its metadata once. */
     private final SizedFree sized;
@@ -95,32 +86,19 @@ final class TaggedSanity extends DebugLayer {
     private final boolean concurrent;
     private final long key = ThreadLocalRandom.current().nextLong() | 1;
 
-    /** The last {@link DebugAllocator#RECENT_FREES} frees. */
-    private final RecentFrees recent;
-
-    private final Object scopeLock = new Object();
-    private final AddressMap<Arena> scopes = new AddressMap<>();
-
     TaggedSanity(Allocator delegate, DebugOptions options, String name) {
-        super(delegate, name, false, org.jalloc.core.LeakLevel.DISABLED);
-        this.options = options;
+        super(delegate, options, name, delegate.threadSafety() == ThreadSafety.CONCURRENT);
         this.memory = heap.memory();
         this.sized = SizedFree.of(delegate);
         this.readLimit = heap.limit();
         this.sanity = options.has(DebugOptions.F);
         this.concurrent = delegate.threadSafety() == ThreadSafety.CONCURRENT;
-        this.recent = new RecentFrees(concurrent);
     }
 
     /** True when {@code options} need no more than this layer offers. */
     static boolean serves(DebugOptions options) {
         return options.leaks() == org.jalloc.core.LeakLevel.DISABLED
                 && (options.flags() & (DebugOptions.Z | DebugOptions.P | DebugOptions.U)) == 0;
-    }
-
-    /** The options this layer runs with. */
-    public DebugOptions options() {
-        return options;
     }
 
     // ---------------------------------------------------------------- the prefix
@@ -173,9 +151,24 @@ final class TaggedSanity extends DebugLayer {
         throw misuse(op, u);
     }
 
-    private RuntimeException misuse(String op, long u) {
-        long usable = recent.usableOf(u);
-        return usable >= 0 ? doubleFree(op, u, usable, null, null) : invalidPointer(op, u); // F alone records no sites
+    @Override
+    long liveState(String op, long u) {
+        return liveWord(op, u);
+    }
+
+    @Override
+    long usable(long word) {
+        return under(word) - front(word);
+    }
+
+    @Override
+    boolean scoped(long word) {
+        return (word & SCOPED) != 0;
+    }
+
+    @Override
+    void markScoped(long u, long word) {
+        restamp(u, word | SCOPED);
     }
 
     /** F: the engine's usable size of the block is what it was at malloc (realloc's check, before any change). */
@@ -187,9 +180,7 @@ final class TaggedSanity extends DebugLayer {
     }
 
     private HeapCorruptionException sizeChanged(String op, long u, long word, long now) {
-        return new HeapCorruptionException(name + ": " + op + "(" + hex(u) + "): the allocator's usable size of the block at "
-                + hex(u - front(word)) + " changed from " + under(word) + " to " + now + " while it was live (its metadata was"
-                + " overwritten) (add U to debug= to record sites)", u);
+        return sizeChanged(op, u, u - front(word), under(word), now);
     }
 
     // ---------------------------------------------------------------- allocation
@@ -204,16 +195,6 @@ final class TaggedSanity extends DebugLayer {
         }
         long b = delegate.malloc(Math.max(size, MIN_PAYLOAD) + PREFIX);
         return b == 0 ? 0 : stamp(b, PREFIX);
-    }
-
-    @Override
-    public long calloc(long count, long size) {
-        long total = Arguments.callocBytes(name + ": ", count, size);
-        long u = malloc(total);
-        if (u != 0 && total > 0) {
-            heap.fill(u, total, (byte) 0);
-        }
-        return u;
     }
 
     @Override
@@ -274,23 +255,6 @@ final class TaggedSanity extends DebugLayer {
         recent.add(u, under(word) - front(word));
     }
 
-    private void closeScope(long u) {
-        Arena s;
-        synchronized (scopeLock) {
-            s = scopes.get(u);
-            if (s != null) {
-                scopes.remove(u);
-            }
-        }
-        if (s != null) {
-            try {
-                s.close();
-            } catch (IllegalStateException alreadyEndedByTheHeap) {
-                // the heap was reset or closed: the views are dead already
-            }
-        }
-    }
-
     // ---------------------------------------------------------------- resize
 
     @Override
@@ -341,53 +305,6 @@ final class TaggedSanity extends DebugLayer {
         long under = sized.freshUsableSize(b);
         restamp(u, under << 7 | (word & (SCOPED | 63)));
         return true;
-    }
-
-    // ---------------------------------------------------------------- queries and views
-
-    @Override
-    public long usableSize(long address) {
-        if (address == 0) {
-            return delegate.usableSize(0);
-        }
-        long word = liveWord("usableSize", address);
-        return under(word) - front(word);
-    }
-
-    @Override
-    public MemorySegment segment(long address) {
-        if (address == 0) {
-            throw new InvalidPointerException(name + ": segment(NULL)", 0);
-        }
-        long word = liveWord("segment", address);
-        return scopedView(address, word, under(word) - front(word));
-    }
-
-    /** A view of the block's first {@code length} bytes that dies when the block is freed. */
-    private MemorySegment scopedView(long u, long word, long length) {
-        Arena s;
-        synchronized (scopeLock) {
-            s = (word & SCOPED) != 0 ? scopes.get(u) : null;
-            if (s == null) {
-                s = heap.dependentArena();
-                scopes.put(u, s);
-                restamp(u, word | SCOPED);
-            }
-        }
-        return heap.slice(u, length).reinterpret(s, NO_CLEANUP);
-    }
-
-    @Override
-    public SegmentAllocator asSegmentAllocator() {
-        return (byteSize, byteAlignment) -> {
-            long a = Arguments.allocateForSegment(this, byteSize, byteAlignment);
-            return scopedView(a, liveWord("asSegmentAllocator", a), byteSize);
-        };
-    }
-
-    @Override
-    protected void tallyLiveBlocks(LeakTally tally) {
-        // never asked: this layer serves only options without a leak level (serves), so leakReport() is the disabled one
     }
 
     // ---------------------------------------------------------------- inspection face

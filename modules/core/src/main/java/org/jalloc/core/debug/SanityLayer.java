@@ -1,0 +1,157 @@
+package org.jalloc.core.debug;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
+import java.util.function.Consumer;
+
+import org.jalloc.core.Allocator;
+import org.jalloc.core.HeapCorruptionException;
+import org.jalloc.core.InvalidPointerException;
+import org.jalloc.core.LeakLevel;
+import org.jalloc.core.spi.Arguments;
+
+/**
+ * What F alone's two layers share, written once: {@link ShadowSanity} (F's state in a shadow outside the heap) and
+ * {@link TaggedSanity} (F's state in a tagged prefix of each block). Each keeps a {@code state} per live block — a
+ * shadow entry or a prefix word — and says through it what the block's usable size is and whether its views are
+ * scoped; this class holds the rest: the ring of recent frees and the misuse it tells apart (double free or invalid
+ * pointer), the report of a changed engine size, {@code calloc}, {@code usableSize}, and the views that die with
+ * their block ({@code segment}, {@code asSegmentAllocator}: one dependent arena per block, in a side map, found only
+ * for blocks whose state has the scoped bit).
+ *
+ * <pre>
+ *   recent  ring of the last {@link DebugAllocator#RECENT_FREES} frees ({@link RecentFrees})
+ *   scopes  user → the arena of the block's views, for the blocks whose state is scoped (under {@code scopes}' lock)
+ * </pre>
+ *
+ * Invariant: {@code scopes} holds {@code u} ⇒ {@code u} is live and its state is scoped; a free of a scoped block
+ * closes and removes its arena ({@link #closeScope}) before the free goes into the ring.
+ *
+ * <p>No leak level: these layers serve F alone ({@link TaggedSanity#serves}), so {@code leakReport()} is the
+ * disabled one and there is no live block to tally.
+ */
+abstract class SanityLayer extends DebugLayer {
+    /** The least usable size handed out (the checker's HEAP-2 minimum). */
+    static final long MIN_PAYLOAD = 16;
+    private static final Consumer<MemorySegment> NO_CLEANUP = s -> {};
+
+    private final DebugOptions options;
+    /** The last {@link DebugAllocator#RECENT_FREES} frees. */
+    final RecentFrees recent;
+    private final AddressMap<Arena> scopes = new AddressMap<>();
+
+    SanityLayer(Allocator delegate, DebugOptions options, String name, boolean concurrent) {
+        super(delegate, name, false, LeakLevel.DISABLED);
+        this.options = options;
+        this.recent = new RecentFrees(concurrent);
+    }
+
+    /** The options this layer runs with. */
+    public final DebugOptions options() {
+        return options;
+    }
+
+    // ---------------------------------------------------------------- the state of a live block
+
+    /** The state of the live block at {@code u} (never 0), or the exception saying why {@code u} is none. */
+    abstract long liveState(String op, long u);
+
+    /** The caller's usable size of the block whose state is {@code state}. */
+    abstract long usable(long state);
+
+    /** Whether the block's views have an arena in the side map. */
+    abstract boolean scoped(long state);
+
+    /** Sets the scoped bit in the state of the live block {@code u} (state {@code state}). */
+    abstract void markScoped(long u, long state);
+
+    // ---------------------------------------------------------------- misuse
+
+    /** {@code u} is no live block: a double free when it is among the recent frees, else an invalid pointer. */
+    final RuntimeException misuse(String op, long u) {
+        long usable = recent.usableOf(u);
+        return usable >= 0 ? doubleFree(op, u, usable, null, null) : invalidPointer(op, u); // F alone records no sites
+    }
+
+    /** The engine's usable size of the block at {@code block} (handed out as {@code u}) is no longer {@code under}. */
+    final HeapCorruptionException sizeChanged(String op, long u, long block, long under, long now) {
+        return new HeapCorruptionException(name + ": " + op + "(" + hex(u) + "): the allocator's usable size of the block at "
+                + hex(block) + " changed from " + under + " to " + now + " while it was live (its metadata was"
+                + " overwritten) (add U to debug= to record sites)", u);
+    }
+
+    // ---------------------------------------------------------------- operations the same on both layers
+
+    @Override
+    public final long calloc(long count, long size) {
+        long total = Arguments.callocBytes(name + ": ", count, size);
+        long u = malloc(total);
+        if (u != 0 && total > 0) {
+            heap.fill(u, total, (byte) 0);
+        }
+        return u;
+    }
+
+    @Override
+    public final long usableSize(long address) {
+        if (address == 0) {
+            return delegate.usableSize(0);
+        }
+        return usable(liveState("usableSize", address));
+    }
+
+    @Override
+    public final MemorySegment segment(long address) {
+        if (address == 0) {
+            throw new InvalidPointerException(name + ": segment(NULL)", 0);
+        }
+        long state = liveState("segment", address);
+        return scopedView(address, state, usable(state));
+    }
+
+    @Override
+    public final SegmentAllocator asSegmentAllocator() {
+        return (byteSize, byteAlignment) -> {
+            long a = Arguments.allocateForSegment(this, byteSize, byteAlignment);
+            return scopedView(a, liveState("asSegmentAllocator", a), byteSize);
+        };
+    }
+
+    /** A view of the block's first {@code length} bytes that dies when the block is freed. */
+    private MemorySegment scopedView(long u, long state, long length) {
+        Arena s;
+        synchronized (scopes) {
+            s = scoped(state) ? scopes.get(u) : null;
+            if (s == null) {
+                s = heap.dependentArena();
+                scopes.put(u, s);
+                markScoped(u, state);
+            }
+        }
+        return heap.slice(u, length).reinterpret(s, NO_CLEANUP);
+    }
+
+    /** Closes the views of the scoped block {@code u}, which is being freed. */
+    final void closeScope(long u) {
+        Arena s;
+        synchronized (scopes) {
+            s = scopes.get(u);
+            if (s != null) {
+                scopes.remove(u);
+            }
+        }
+        if (s != null) {
+            try {
+                s.close();
+            } catch (IllegalStateException alreadyEndedByTheHeap) {
+                // the heap was reset or closed: the views are dead already
+            }
+        }
+    }
+
+    @Override
+    protected final void tallyLiveBlocks(LeakTally tally) {
+        // never asked: F alone has no leak level (TaggedSanity.serves), so leakReport() is the disabled one
+    }
+}
