@@ -2,6 +2,7 @@ package org.jalloc.stack;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.List;
@@ -15,6 +16,7 @@ import org.jalloc.core.StaleCheckpointException;
 import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.spi.AbstractAllocator;
+import org.jalloc.core.spi.Arguments;
 import org.jalloc.core.walk.Enforces;
 import org.jalloc.core.walk.ExtentKind;
 import org.jalloc.core.walk.ExtentVisitor;
@@ -124,6 +126,8 @@ public final class ArenaAllocator extends AbstractAllocator implements RegionAll
     private long[] markToken = new long[8];
     private int marks;
     private long serial;
+    /** {@code debug=F} claimed by the engine (null: off): its reports and views. */
+    private final @Nullable EngineSanity sanity;
 
     /**
      * An arena over {@code heap} (empty, owned from now on) whose break moves {@code chunk} bytes at a time.
@@ -131,6 +135,16 @@ public final class ArenaAllocator extends AbstractAllocator implements RegionAll
      * @throws IllegalArgumentException if the chunk is not a positive multiple of 16 or the heap is not empty
      */
     ArenaAllocator(Heap heap, long chunk, String name) {
+        this(heap, chunk, false, name);
+    }
+
+    /**
+     * As {@link #ArenaAllocator(Heap, long, String)}; with {@code sane} the engine does {@code debug=F} itself: a free
+     * accepts a header only when it agrees with both neighbours (as always) and, for the extent ending at the bump
+     * pointer, only when it is the last extent, so a size overwritten while the block was live cannot pass; the misuse
+     * is classified by a walk of the extent chain (docs/stack.md, "Debugging").
+     */
+    ArenaAllocator(Heap heap, long chunk, boolean sane, String name) {
         super(name, heap);
         if (chunk <= 0 || (chunk & 15) != 0) {
             throw new IllegalArgumentException("arena: chunk " + chunk + " is not a positive multiple of 16");
@@ -144,6 +158,7 @@ public final class ArenaAllocator extends AbstractAllocator implements RegionAll
         this.end = start;
         this.top = start;
         this.floor = start;
+        this.sanity = sane ? new EngineSanity(name, heap) : null;
     }
 
     /** An arena with the default chunk over a new heap of {@code heapBytes}. */
@@ -180,6 +195,10 @@ public final class ArenaAllocator extends AbstractAllocator implements RegionAll
      */
     public void release(long mark) {
         int d = openDepth(mark);
+        EngineSanity v = sanity;
+        if (v != null && v.viewCount != 0) {
+            v.closeViewsIn(markPos[d], top);
+        }
         top = markPos[d];
         last = markLast[d];
         marks = d;
@@ -231,6 +250,10 @@ public final class ArenaAllocator extends AbstractAllocator implements RegionAll
     /** Frees everything, ends every mark, and gives the break back down to one chunk. */
     @Override
     public void reset() {
+        EngineSanity v = sanity;
+        if (v != null) {
+            v.closeAllViews();
+        }
         top = start;
         last = 0;
         marks = 0;
@@ -338,6 +361,10 @@ public final class ArenaAllocator extends AbstractAllocator implements RegionAll
 
     /** Frees the live block whose extent is {@code [h, h + size)}: back at once at the top, else dead. */
     private void kill(long h, long size) {
+        EngineSanity v = sanity;
+        if (v != null && v.viewCount != 0) {
+            v.closeView(h + HEADER);
+        }
         if (h + size == top && h >= floor) {
             top = h;
             last = mem.get(WORD, h + 8);
@@ -362,6 +389,28 @@ public final class ArenaAllocator extends AbstractAllocator implements RegionAll
         return (liveHeader("usableSize", address) & ~TAG_MASK) - HEADER;
     }
 
+    /** F: a view of the live block at {@code address} that dies when the block is freed or released. */
+    @Override
+    public MemorySegment segment(long address) {
+        EngineSanity v = sanity;
+        if (v == null) {
+            return RegionAllocator.super.segment(address);
+        }
+        if (address == 0) {
+            throw new InvalidPointerException(name() + ": segment(NULL)", 0);
+        }
+        return v.view(address, (liveHeader("segment", address) & ~TAG_MASK) - HEADER);
+    }
+
+    @Override
+    public SegmentAllocator asSegmentAllocator() {
+        EngineSanity v = sanity;
+        if (v == null) {
+            return RegionAllocator.super.asSegmentAllocator();
+        }
+        return (byteSize, byteAlignment) -> v.view(Arguments.allocateForSegment(this, byteSize, byteAlignment), byteSize);
+    }
+
     @Override
     protected boolean resize(long address, long size) {
         long h = address - HEADER;
@@ -384,6 +433,10 @@ public final class ArenaAllocator extends AbstractAllocator implements RegionAll
      * no plausible header agreeing with its predecessor, or a dead block.
      */
     private long liveHeader(String op, long address) {
+        EngineSanity v = sanity;
+        if (v != null) {
+            return saneLiveHeader(v, op, address);
+        }
         requirePayloadAddress(address, start + HEADER);
         long h = address - HEADER;
         if (address >= top) {
@@ -400,6 +453,67 @@ public final class ArenaAllocator extends AbstractAllocator implements RegionAll
             return doubleFree(op, address, "freed already");
         }
         return w0;
+    }
+
+    /** {@link #liveHeader} with F: the extent ending at the top must be the last one; misuse classified by {@link #saneMisuse}. */
+    private long saneLiveHeader(EngineSanity v, String op, long address) {
+        long h = address - HEADER;
+        if ((address & 15) == 0 && address >= start + HEADER && address < top && plausible(h, top, true)) {
+            long w0 = mem.get(WORD, h);
+            if ((w0 & TAG_MASK) == LIVE && (h + (w0 & ~TAG_MASK) != top || h == last)) {
+                return w0;
+            }
+        }
+        throw saneMisuse(v, op, address);
+    }
+
+    /**
+     * F: {@code op(address)} names no live block, or a live block whose header no longer holds the size it was
+     * allocated with; classified exactly, in the words of every debug layer's F (misuse only: a walk of the extent
+     * chain down from the last extent, through the {@code prev} links).
+     */
+    private RuntimeException saneMisuse(EngineSanity v, String op, long address) {
+        if (address < start + HEADER || address >= heap.brk() || (address & 15) != 0 && address >= top) {
+            return v.invalidPointer(op, address);
+        }
+        long h = address - HEADER;
+        if (address >= top) {
+            // freed at the top or released: a stale header that still checks against its predecessor
+            return h < end && plausible(h, end, false) ? v.doubleFree(op, address, (mem.get(WORD, h) & ~TAG_MASK) - HEADER)
+                    : v.invalidPointer(op, address);
+        }
+        long succ = top;
+        long e = last;
+        for (long bound = (top - start) / HEADER + 1; e > h && bound-- > 0; ) {
+            long prev = mem.get(WORD, e + 8);
+            if (prev != 0 && (prev < start || prev >= e || (prev & 15) != 0)) {
+                return v.invalidPointer(op, address); // the chain is broken above the address: no extent to name
+            }
+            succ = e;
+            e = prev;
+        }
+        if (e < start) {
+            return v.invalidPointer(op, address);
+        }
+        long w0 = mem.get(WORD, e);
+        long tag = w0 & TAG_MASK;
+        long was = succ - e; // the extent's size by the chain: where its successor starts
+        if (e == h) {
+            if (tag == DEAD) {
+                return v.doubleFree(op, address, was - HEADER);
+            }
+            if (tag == LIVE && (w0 & ~TAG_MASK) != was && op.equals("free")) {
+                return v.usableChanged(address, was - HEADER, (w0 & ~TAG_MASK) - HEADER);
+            }
+            if (tag == LIVE || tag == DEAD) {
+                return new InvalidPointerException(name() + ": " + op + "(" + address + "): no block header there", address);
+            }
+            return v.invalidPointer(op, address);
+        }
+        if (e < h && tag == LIVE && address < succ) {
+            return v.inside(op, address, e + HEADER, was - HEADER);
+        }
+        return v.invalidPointer(op, address);
     }
 
     private long doubleFree(String op, long address, String why) {

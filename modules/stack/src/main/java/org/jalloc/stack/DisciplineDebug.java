@@ -67,6 +67,9 @@ import org.jalloc.core.walk.InvariantSink;
  *             only when a call names no live block: a double free names both free sites
  * </pre>
  *
+ * Not made for {@code debug=F} alone (no other letter, no leak level): the engine does that itself, with no layer
+ * ({@link EngineSanity}, {@link #engineDoesF}); the reports are worded the same.
+ *
  * What is tracked: with a debug letter every block; with only a leak level ({@code leaks=simple} and the rest) only
  * the sampled blocks (1 in {@link LeakLevel#SAMPLE_INTERVAL}, every one at {@code paranoid}): an unsampled
  * allocation costs a decrement and the engine's call, an unsampled free the index's one compare or load and the
@@ -132,12 +135,21 @@ abstract sealed class DisciplineDebug extends RecordedLayer permits DisciplineDe
         return (flags & DebugOptions.Z) != 0 ? 16 + ZONE : 0;
     }
 
-    /** Wraps {@code engine} when {@code debug}/{@code leaks} ask for it; the engine itself otherwise. */
+    /**
+     * True when the options ask for {@code debug=F} alone (no other letter, no leak level): then the engine does F
+     * itself, with no layer ({@link EngineSanity}: the check is in the engine's own header or bitmap, no record per block).
+     */
+    static boolean engineDoesF(java.util.Map<String, String> options) {
+        return flags(options.getOrDefault("debug", "-")) == DebugOptions.F
+                && LeakLevel.parse(options.getOrDefault("leaks", "disabled")) == LeakLevel.DISABLED;
+    }
+
+    /** Wraps {@code engine} when {@code debug}/{@code leaks} ask for it; the engine itself otherwise (or when it does F itself). */
     static Allocator wrap(Allocator engine, String debug, String leaks, String name) {
         int flags = flags(debug);
         LeakLevel level = LeakLevel.parse(leaks);
-        if (flags == 0 && level == LeakLevel.DISABLED) {
-            return engine;
+        if (flags == 0 && level == LeakLevel.DISABLED || flags == DebugOptions.F && level == LeakLevel.DISABLED) {
+            return engine; // off, or F alone: done by the engine (engineDoesF)
         }
         try {
             return switch (engine) {

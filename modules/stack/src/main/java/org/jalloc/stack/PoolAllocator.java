@@ -1,8 +1,11 @@
 package org.jalloc.stack;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
+
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 import org.jalloc.core.AllocatorMetric;
 import org.jalloc.core.DoubleFreeException;
@@ -11,6 +14,7 @@ import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.spi.AbstractAllocator;
+import org.jalloc.core.spi.Arguments;
 import org.jalloc.core.spi.SecureLinks;
 import org.jalloc.core.walk.Enforces;
 import org.jalloc.core.walk.ExtentKind;
@@ -103,6 +107,8 @@ public final class PoolAllocator extends AbstractAllocator implements FixedSizeA
     private final SecureLinks links;
     private long live;
     private long peakLive;
+    /** {@code debug=F} claimed by the engine (null: off): its reports and views; the live bitmap is its check. */
+    private final @Nullable EngineSanity sanity;
 
     /**
      * A pool of {@code count} objects of {@code objectSize} bytes over {@code heap} (empty, owned from now on);
@@ -119,6 +125,15 @@ public final class PoolAllocator extends AbstractAllocator implements FixedSizeA
      * encoded and checked before they are followed (SEC-1, {@link SecureLinks}).
      */
     PoolAllocator(Heap heap, long objectSize, long count, boolean secure, String name) {
+        this(heap, objectSize, count, secure, false, name);
+    }
+
+    /**
+     * As {@link #PoolAllocator(Heap, long, long, boolean, String)}; with {@code sane} the engine does {@code debug=F}
+     * itself: its give-back is exact already (the live bitmap) and an object's usable size never changes, so F adds
+     * only the reports' wording and views that die with their object.
+     */
+    PoolAllocator(Heap heap, long objectSize, long count, boolean secure, boolean sane, String name) {
         super(name, heap);
         if (objectSize <= 0 || objectSize > heap.capacity()) {
             throw new IllegalArgumentException("pool: object size " + objectSize + " is not in [1, heap capacity " + heap.capacity() + "]");
@@ -143,6 +158,7 @@ public final class PoolAllocator extends AbstractAllocator implements FixedSizeA
         this.end = first + n * slot;
         heap.sbrk(n * slot);
         this.links = new SecureLinks(secure, heap, name, first, 16);
+        this.sanity = sane ? new EngineSanity(name, heap) : null;
     }
 
     /** A pool of {@code count} objects of {@code objectSize} bytes over a new heap just large enough. */
@@ -185,13 +201,19 @@ public final class PoolAllocator extends AbstractAllocator implements FixedSizeA
         long bit = 1L << i;
         int w = (int) (i >>> 6);
         if ((liveBits[w] & bit) == 0) {
-            throw new DoubleFreeException(name() + ": giveBack(" + address + "): object " + i + " is not out (given back already)", address);
+            EngineSanity v = sanity;
+            throw v != null ? v.doubleFree("free", address, slot)
+                    : new DoubleFreeException(name() + ": giveBack(" + address + "): object " + i + " is not out (given back already)", address);
         }
         push(address, w, bit);
     }
 
     /** Object {@code address} (bit {@code bit} of word {@code w}), out, back on the free list. */
     private void push(long address, int w, long bit) {
+        EngineSanity v = sanity;
+        if (v != null && v.viewCount != 0) {
+            v.closeView(address);
+        }
         liveBits[w] &= ~bit;
         live--;
         mem.set(WORD, address, links.encode(address, head));
@@ -216,6 +238,21 @@ public final class PoolAllocator extends AbstractAllocator implements FixedSizeA
     /** The object index of {@code address}, or the misuse: not an object start of this pool handed out before. */
     private long checkedIndex(String op, long address) {
         long off = address - first;
+        EngineSanity v = sanity;
+        if (v != null) {
+            String said = op.equals("giveBack") ? "free" : op;
+            if (off < 0 || address >= end) {
+                throw v.invalidPointer(said, address);
+            }
+            long i = index(address);
+            if ((address & 15) != 0 || i * slot != off) {
+                throw i < fresh && isLive(i) ? v.inside(said, address, first + i * slot, slot) : v.invalidPointer(said, address);
+            }
+            if (i >= fresh) {
+                throw v.invalidPointer(said, address);
+            }
+            return i;
+        }
         if ((address & 15) != 0 || off < 0 || address >= end) {
             throw new InvalidPointerException(name() + ": " + op + "(" + address + "): not an object of this pool (objects lie in ["
                     + first + ", " + end + "))", address);
@@ -275,11 +312,39 @@ public final class PoolAllocator extends AbstractAllocator implements FixedSizeA
 
     @Override
     protected long usable(long address) {
-        long i = checkedIndex("usableSize", address);
+        return usable("usableSize", address);
+    }
+
+    private long usable(String op, long address) {
+        long i = checkedIndex(op, address);
         if ((liveBits[(int) (i >>> 6)] & (1L << i)) == 0) {
-            throw new DoubleFreeException(name() + ": usableSize(" + address + "): object " + i + " is not out", address);
+            EngineSanity v = sanity;
+            throw v != null ? v.doubleFree(op, address, slot)
+                    : new DoubleFreeException(name() + ": usableSize(" + address + "): object " + i + " is not out", address);
         }
         return slot;
+    }
+
+    /** F: a view of the object at {@code address} that dies when it is given back. */
+    @Override
+    public MemorySegment segment(long address) {
+        EngineSanity v = sanity;
+        if (v == null) {
+            return FixedSizeAllocator.super.segment(address);
+        }
+        if (address == 0) {
+            throw new InvalidPointerException(name() + ": segment(NULL)", 0);
+        }
+        return v.view(address, usable("segment", address));
+    }
+
+    @Override
+    public SegmentAllocator asSegmentAllocator() {
+        EngineSanity v = sanity;
+        if (v == null) {
+            return FixedSizeAllocator.super.asSegmentAllocator();
+        }
+        return (byteSize, byteAlignment) -> v.view(Arguments.allocateForSegment(this, byteSize, byteAlignment), byteSize);
     }
 
     @Override

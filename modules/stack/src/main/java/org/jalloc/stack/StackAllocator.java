@@ -2,6 +2,7 @@ package org.jalloc.stack;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.ValueLayout;
 import java.lang.ref.Cleaner;
 import java.util.List;
@@ -18,6 +19,7 @@ import org.jalloc.core.StaleCheckpointException;
 import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.spi.AbstractAllocator;
+import org.jalloc.core.spi.Arguments;
 import org.jalloc.core.walk.Enforces;
 import org.jalloc.core.walk.ExtentKind;
 import org.jalloc.core.walk.ExtentVisitor;
@@ -55,6 +57,8 @@ import org.jalloc.core.walk.InvariantSink;
  *
  *   block (16-byte header, payload at start + 16):   word 0 = size | 0x1     size = 16 + max(16, round16(n))
  *                                                    word 1 = start ^ CHECK  (binds the header to its address)
+ *                                                             start ^ key ^ size with debug=F (key random per heap:
+ *                                                             binds the address and the size; no byte more)
  *   frame record (16 bytes):                         word 0 = saved fp | 0x2  (the previous frame record, or 0)
  *                                                    word 1 = serial          (the frame's token, 1, 2, 3, ...)
  * </pre>
@@ -64,7 +68,7 @@ import org.jalloc.core.walk.InvariantSink;
  *   <li>STACK-1: {@code limit <= sp <= base}, {@code sp ≡ 0 (mod 16)}, {@code fp = 0 ∨ sp <= fp < base}; the region is
  *       the whole break: {@code base = heap.brk()}.</li>
  *   <li>STACK-2: the records tile {@code [sp, base)} exactly and are well formed: a block has tag 1, a size
- *       {@code >= 32} and {@code ≡ 0 (mod 16)}, and {@code word1 = start ^ CHECK}; a frame record has tag 2 and a saved
+ *       {@code >= 32} and {@code ≡ 0 (mod 16)}, and {@code word1 = start ^ CHECK} ({@code start ^ key ^ size} with F); a frame record has tag 2 and a saved
  *       fp of 0 or a 16-aligned address above it. So every byte above {@code sp} belongs to exactly one record, hence
  *       to exactly one live frame (the one whose record is the nearest above it, or the base frame).</li>
  *   <li>STACK-3: frames nest: the chain {@code fp → saved fp → … → 0} visits exactly the frame records of the walk,
@@ -125,6 +129,12 @@ public final class StackAllocator extends AbstractAllocator implements RegionAll
     private final long limit;
     private final long base;
     private final boolean guarded;
+    /** {@code debug=F} claimed by the engine (null: off): the reports and views; its key is in {@link #check}. */
+    private final @Nullable EngineSanity sanity;
+    /** XORed with a block's start into word 1: {@link #CHECK}, or F's random key. */
+    private final long check;
+    /** 0, or (F) all ones: word 1 binds the block's size too. */
+    private final long sizeMask;
     private long sp;
     private long fp;
     private long serial;
@@ -138,6 +148,16 @@ public final class StackAllocator extends AbstractAllocator implements RegionAll
      * @throws IllegalArgumentException if the capacity is below 32 bytes or the heap is not empty
      */
     StackAllocator(Heap heap, long capacity, String name) {
+        this(heap, capacity, false, name);
+    }
+
+    /**
+     * As {@link #StackAllocator(Heap, long, String)}; with {@code sane} the engine does {@code debug=F} itself: word 1
+     * of each block header is {@code start ^ key ^ size} (key random per heap), so a free checks the address and the
+     * size the block was allocated with in the compare it makes anyway, and a size overwritten while the block was live
+     * is found exactly (docs/stack.md, "Debugging").
+     */
+    StackAllocator(Heap heap, long capacity, boolean sane, String name) {
         super(name, heap);
         long cap = Math.min(capacity, heap.capacity()) & -16L;
         if (cap < MIN_BLOCK) {
@@ -152,6 +172,10 @@ public final class StackAllocator extends AbstractAllocator implements RegionAll
             throw new IllegalArgumentException("stack: the heap cannot hold " + cap + " bytes");
         }
         this.base = limit + cap;
+        EngineSanity v = sane ? new EngineSanity(name, heap) : null;
+        this.sanity = v;
+        this.check = v != null ? v.key : CHECK;
+        this.sizeMask = sane ? -1L : 0;
         this.guarded = heap.protectGuardPage();
         this.sp = base;
         this.lowest = base;
@@ -257,6 +281,10 @@ public final class StackAllocator extends AbstractAllocator implements RegionAll
     public void pop(long frame) {
         long f = fp;
         if (f != 0 && mem.get(WORD, f + 8) == frame) {
+            EngineSanity v = sanity;
+            if (v != null && v.viewCount != 0) {
+                v.closeViewsIn(sp, f);
+            }
             sp = f + HEADER;
             fp = mem.get(WORD, f) & ~TAG_MASK;
             depth--;
@@ -333,6 +361,10 @@ public final class StackAllocator extends AbstractAllocator implements RegionAll
 
     @Override
     public void reset() {
+        EngineSanity v = sanity;
+        if (v != null) {
+            v.closeAllViews();
+        }
         sp = base;
         fp = 0;
         depth = 0;
@@ -374,7 +406,7 @@ public final class StackAllocator extends AbstractAllocator implements RegionAll
             return 0;
         }
         mem.set(WORD, s, (sp - s) | BLOCK);
-        mem.set(WORD, s + 8, s ^ CHECK);
+        mem.set(WORD, s + 8, bind(s, sp - s));
         sp = s;
         if (s < lowest) {
             lowest = s;
@@ -394,7 +426,7 @@ public final class StackAllocator extends AbstractAllocator implements RegionAll
             return 0;
         }
         mem.set(WORD, s, (sp - s) | BLOCK);
-        mem.set(WORD, s + 8, s ^ CHECK);
+        mem.set(WORD, s + 8, bind(s, sp - s));
         sp = s;
         if (s < lowest) {
             lowest = s;
@@ -402,17 +434,28 @@ public final class StackAllocator extends AbstractAllocator implements RegionAll
         return p;
     }
 
+    /** Word 1 of the header of a block at {@code s} of {@code size} bytes: {@code s ^ CHECK}, or (F) {@code s ^ key ^ size}. */
+    private long bind(long s, long size) {
+        return s ^ check ^ (size & sizeMask);
+    }
+
     @Override
     protected void deallocate(long address) {
         long s = sp;
         if (address == s + HEADER && s < base) {
             long w0 = mem.get(WORD, s);
-            if ((w0 & TAG_MASK) == BLOCK && mem.get(WORD, s + 8) == (s ^ CHECK)) {
-                sp = s + (w0 & ~TAG_MASK);
+            long size = w0 & ~TAG_MASK;
+            if ((w0 & TAG_MASK) == BLOCK && mem.get(WORD, s + 8) == bind(s, size)) {
+                EngineSanity v = sanity;
+                if (v != null && v.viewCount != 0) {
+                    v.closeView(address);
+                }
+                sp = s + size;
                 return;
             }
         }
-        throw freeMisuse(address);
+        EngineSanity v = sanity;
+        throw v != null ? saneMisuse(v, "free", address) : freeMisuse(address);
     }
 
     /** A block just handed out: its header's size, unscreened ({@link org.jalloc.core.spi.SizedFree}). */
@@ -427,8 +470,8 @@ public final class StackAllocator extends AbstractAllocator implements RegionAll
         long s = sp;
         if (address == s + HEADER && s < base) {
             long w0 = mem.get(WORD, s);
-            if ((w0 & TAG_MASK) == BLOCK && mem.get(WORD, s + 8) == (s ^ CHECK)) {
-                long size = w0 & ~TAG_MASK;
+            long size = w0 & ~TAG_MASK;
+            if ((w0 & TAG_MASK) == BLOCK && mem.get(WORD, s + 8) == bind(s, size)) {
                 if (size - HEADER == usable) {
                     sp = s + size;
                 }
@@ -444,16 +487,49 @@ public final class StackAllocator extends AbstractAllocator implements RegionAll
 
     @Override
     protected long usable(long address) {
+        return usable("usableSize", address);
+    }
+
+    private long usable(String op, long address) {
+        EngineSanity v = sanity;
+        if (v != null && ((address & 15) != 0 || address < limit + HEADER || address >= base)) {
+            throw saneMisuse(v, op, address);
+        }
         requirePayloadAddress(address, limit + HEADER);
         long h = address - HEADER;
         if (h >= sp) {
             long w0 = mem.get(WORD, h);
-            if ((w0 & TAG_MASK) == BLOCK && mem.get(WORD, h + 8) == (h ^ CHECK)) {
+            if ((w0 & TAG_MASK) == BLOCK && mem.get(WORD, h + 8) == bind(h, w0 & ~TAG_MASK)) {
                 return (w0 & ~TAG_MASK) - HEADER;
+            }
+            if (v != null) {
+                throw saneMisuse(v, op, address);
             }
             throw new InvalidPointerException(name() + ": address " + address + " is no block start (no block header bound to it)", address);
         }
-        throw belowStackPointer("usableSize", address);
+        throw v != null ? saneMisuse(v, op, address) : belowStackPointer("usableSize", address);
+    }
+
+    /** F: a view of the live block at {@code address} that dies when the block is freed or its frame popped. */
+    @Override
+    public MemorySegment segment(long address) {
+        EngineSanity v = sanity;
+        if (v == null) {
+            return RegionAllocator.super.segment(address);
+        }
+        if (address == 0) {
+            throw new InvalidPointerException(name() + ": segment(NULL)", 0);
+        }
+        return v.view(address, usable("segment", address));
+    }
+
+    @Override
+    public SegmentAllocator asSegmentAllocator() {
+        EngineSanity v = sanity;
+        if (v == null) {
+            return RegionAllocator.super.asSegmentAllocator();
+        }
+        return (byteSize, byteAlignment) -> v.view(Arguments.allocateForSegment(this, byteSize, byteAlignment), byteSize);
     }
 
     @Override
@@ -475,9 +551,13 @@ public final class StackAllocator extends AbstractAllocator implements RegionAll
             return 0;
         }
         long n = s - grow;
+        EngineSanity v = sanity;
+        if (v != null && v.viewCount != 0) {
+            v.closeView(address);
+        }
         heap.copy(address, n + HEADER, Math.min(oldSize - HEADER, size));
         mem.set(WORD, n, newSize | BLOCK);
-        mem.set(WORD, n + 8, n ^ CHECK);
+        mem.set(WORD, n + 8, bind(n, newSize));
         sp = n;
         if (n < lowest) {
             lowest = n;
@@ -520,10 +600,67 @@ public final class StackAllocator extends AbstractAllocator implements RegionAll
     /** An address at or below {@code sp}: freed already when a stale header still checks, else never a block. */
     private InvalidPointerException belowStackPointer(String op, long address) {
         long h = address - HEADER;
-        if (h >= limit && (mem.get(WORD, h) & TAG_MASK) == BLOCK && mem.get(WORD, h + 8) == (h ^ CHECK)) {
+        if (h >= limit && isBlockHeader(h)) {
             return new DoubleFreeException(name() + ": " + op + "(" + address + "): block already freed (below the stack pointer " + sp + ")", address);
         }
         return new InvalidPointerException(name() + ": " + op + "(" + address + "): no live block there (below the stack pointer " + sp + ")", address);
+    }
+
+    /** A block header bound to {@code h} (live, or stale below {@code sp}). */
+    private boolean isBlockHeader(long h) {
+        long w0 = mem.get(WORD, h);
+        return (w0 & TAG_MASK) == BLOCK && mem.get(WORD, h + 8) == bind(h, w0 & ~TAG_MASK);
+    }
+
+    /**
+     * F: {@code op(address)} names no live block, or the newest block's header no longer binds its size; classified
+     * exactly, in the words of every debug layer's F (misuse only: a walk of the live records).
+     */
+    private RuntimeException saneMisuse(EngineSanity v, String op, long address) {
+        if (address < limit + HEADER || address >= base) {
+            return v.invalidPointer(op, address);
+        }
+        long h = address - HEADER;
+        boolean aligned = (address & 15) == 0;
+        if (h < sp) {
+            // below the stack pointer: freed or popped when a stale header still binds it (the key: nothing forges one)
+            return aligned && isBlockHeader(h) ? v.doubleFree(op, address, (mem.get(WORD, h) & ~TAG_MASK) - HEADER) : v.invalidPointer(op, address);
+        }
+        long w0 = aligned ? mem.get(WORD, h) : 0;
+        if (aligned && h == sp && (w0 & TAG_MASK) == BLOCK) {
+            long was = mem.get(WORD, h + 8) ^ h ^ check; // the size word 1 was written with
+            long now = w0 & ~TAG_MASK;
+            if (op.equals("free") && was != now && was >= MIN_BLOCK && (was & 15) == 0 && was <= base - h) {
+                return v.usableChanged(address, was - HEADER, now - HEADER);
+            }
+            return new InvalidPointerException(name() + ": address " + address + " is no block start (no block header bound to it)", address);
+        }
+        boolean newestFrame = true;
+        long bound = (base - sp) / HEADER + 1;
+        for (long pos = sp; pos < base && bound-- > 0; ) {
+            long r0 = mem.get(WORD, pos);
+            long tag = r0 & TAG_MASK;
+            long size = tag == FRAME ? HEADER : r0 & ~TAG_MASK;
+            if (tag == BLOCK && pos + HEADER == address && op.equals("free")) {
+                return new OutOfOrderFreeException(name() + ": free(" + address + ") out of LIFO order: "
+                        + (newestFrame ? "the newest block is at " + (sp + HEADER) : "the block belongs to an older frame than the newest open one"),
+                        address);
+            }
+            if (size <= 0) {
+                break;
+            }
+            if (address < pos + size) {
+                if (tag == BLOCK && address > pos + HEADER) {
+                    return v.inside(op, address, pos + HEADER, size - HEADER);
+                }
+                break;
+            }
+            if (tag == FRAME) {
+                newestFrame = false;
+            }
+            pos += size;
+        }
+        return v.invalidPointer(op, address);
     }
 
     private RuntimeException frameMisuse(long frame) {
@@ -627,9 +764,9 @@ public final class StackAllocator extends AbstractAllocator implements RegionAll
                         sink.violation("STACK-2", pos, "block size out of range", "32 <= size <= " + (base - pos), Long.toString(size));
                         return;
                     }
-                    long check = mem.get(WORD, pos + 8);
-                    if (check != (pos ^ CHECK)) {
-                        sink.violation("STACK-2", pos, "block header not bound to its address", Long.toHexString(pos ^ CHECK), Long.toHexString(check));
+                    long word1 = mem.get(WORD, pos + 8);
+                    if (word1 != bind(pos, size)) {
+                        sink.violation("STACK-2", pos, "block header not bound to its address", Long.toHexString(bind(pos, size)), Long.toHexString(word1));
                     }
                 } else if (tag == FRAME) {
                     size = HEADER;

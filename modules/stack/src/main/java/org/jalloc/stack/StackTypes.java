@@ -45,12 +45,12 @@ final class StackTypes implements AllocatorProvider {
                         "LIFO frames over a fixed region growing down to a guard page (mprotect); only the newest block is freed",
                         ThreadSafety.SINGLE_OWNER, List.of(size, debug, leaks),
                         (heap, options, name) -> DisciplineDebug.wrap(new StackAllocator(heap, Sizes.parse(options.getOrDefault("size", "8M")),
-                                name), options.getOrDefault("debug", "-"), options.getOrDefault("leaks", "disabled"), name), false),
+                                DisciplineDebug.engineDoesF(options), name), options.getOrDefault("debug", "-"), options.getOrDefault("leaks", "disabled"), name), false),
                 new AllocatorType("arena",
                         "bump allocation in chunks with marks, release and reset; older blocks' bytes come back with the blocks above",
                         ThreadSafety.SINGLE_OWNER, List.of(chunk, debug, leaks),
                         (heap, options, name) -> DisciplineDebug.wrap(new ArenaAllocator(heap, Sizes.parse(options.getOrDefault("chunk", "64K")),
-                                name), options.getOrDefault("debug", "-"), options.getOrDefault("leaks", "disabled"), name), false),
+                                DisciplineDebug.engineDoesF(options), name), options.getOrDefault("debug", "-"), options.getOrDefault("leaks", "disabled"), name), false),
                 new AllocatorType("pool",
                         "N fixed-size objects made at construction, a free list through them; never grows",
                         ThreadSafety.SINGLE_OWNER, List.of(object, count, debug, leaks, SecureLinks.OPTION),
@@ -60,7 +60,7 @@ final class StackTypes implements AllocatorProvider {
                             long slot = Math.max(16, (Sizes.parse(options.getOrDefault("object", "64")) + 15) & -16L);
                             long engineObject = slot + DisciplineDebug.zoneBytes(DisciplineDebug.flags(flags));
                             return DisciplineDebug.wrap(new PoolAllocator(heap, engineObject, Sizes.parse(options.getOrDefault("count", "0")),
-                                    SecureLinks.requested(options), name), flags, options.getOrDefault("leaks", "disabled"), name);
+                                    SecureLinks.requested(options), DisciplineDebug.engineDoesF(options), name), flags, options.getOrDefault("leaks", "disabled"), name);
                         }, false));
     }
 }

@@ -47,8 +47,9 @@ class DisciplineDebugTest {
         return Inspection.of(a).heap();
     }
 
+    /** The stack engine: under the layer, or the allocator itself when the engine does F alone. */
     private static StackAllocator stackEngine(Allocator a) {
-        return (StackAllocator) ((ForwardingAllocator) a).delegate();
+        return a instanceof StackAllocator s ? s : (StackAllocator) ((ForwardingAllocator) a).delegate();
     }
 
     @Test

@@ -1,0 +1,126 @@
+package org.jalloc.stack;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+import org.jalloc.core.DoubleFreeException;
+import org.jalloc.core.HeapCorruptionException;
+import org.jalloc.core.InvalidPointerException;
+import org.jalloc.core.memory.Heap;
+
+/**
+ * {@code debug=F} alone, claimed by the engine itself ({@code stack:debug=F}, {@code arena:debug=F}, {@code pool:debug=F}):
+ * no layer, no record per block. The engine checks F's condition on its own block (the stack: a header check word
+ * keyed per heap and binding the block's address and size; the arena: its header agreeing with both neighbours and,
+ * for the newest extent, with the bump pointer; the pool: its live bitmap) and asks this object only off its fast
+ * paths: for the reports, worded as {@link DisciplineDebug}'s (and every debug layer's) F reports, and for the views.
+ *
+ * <pre>
+ *  key      random per heap, never 0 (the stack's check word is start ^ key ^ size instead of start ^ CHECK)
+ *  views    user address → the block's dependent arena ({@link Heap#dependentArena()}), only for blocks whose
+ *           segment(p) or asSegmentAllocator view was asked; the engine consults it only while it is not empty
+ * </pre>
+ *
+ * Invariant: every arena in {@code views} belongs to a live block of the engine (the engine closes it when the block is
+ * freed, popped, released or reset).
+ */
+final class EngineSanity {
+    private final String name;
+    private final Heap heap;
+    /** Random per heap: what a forged header would need. */
+    final long key;
+    private final HashMap<Long, Arena> views = new HashMap<>();
+    /** Blocks with a live view (the engines' one test on their free paths). */
+    int viewCount;
+
+    EngineSanity(String name, Heap heap) {
+        this.name = name;
+        this.heap = heap;
+        this.key = ThreadLocalRandom.current().nextLong() | 0x10L << 56;
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /** A view of {@code length} bytes at {@code user}, which dies when the block is freed or released. */
+    MemorySegment view(long user, long length) {
+        Arena s = views.get(user);
+        if (s == null) {
+            s = heap.dependentArena();
+            views.put(user, s);
+            viewCount = views.size();
+        }
+        return heap.slice(user, length, s);
+    }
+
+    /** The block at {@code user} is no longer live: its views die. */
+    void closeView(long user) {
+        Arena s = views.remove(user);
+        if (s != null) {
+            viewCount = views.size();
+            close(s);
+        }
+    }
+
+    /** Every block whose payload starts in {@code [lo, hi)} is no longer live. */
+    void closeViewsIn(long lo, long hi) {
+        for (Iterator<Map.Entry<Long, Arena>> it = views.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Long, Arena> e = it.next();
+            long u = e.getKey();
+            if (u >= lo && u < hi) {
+                it.remove();
+                close(e.getValue());
+            }
+        }
+        viewCount = views.size();
+    }
+
+    /** Every block is gone (a reset). */
+    void closeAllViews() {
+        for (Arena s : views.values()) {
+            close(s);
+        }
+        views.clear();
+        viewCount = 0;
+    }
+
+    private static void close(Arena s) {
+        try {
+            s.close();
+        } catch (IllegalStateException alreadyEndedByTheHeap) {
+            // the heap was reset or closed: the views are dead already
+        }
+    }
+
+    // ---------------------------------------------------------------- reports (the texts of every debug layer's F)
+
+    private static final String NO_SITES = " (add U to debug= to record sites)";
+    private static final String NOT_RECORDED = "    (not recorded: add U to debug=)\n";
+
+    DoubleFreeException doubleFree(String op, long address, long usable) {
+        return new DoubleFreeException(name + ": " + op + "(" + hex(address) + "): block already freed (" + usable + " bytes)" + NO_SITES
+                + "\n  first freed at:\n" + NOT_RECORDED + "  " + (op.equals("free") ? "freed again" : op) + " at:\n" + NOT_RECORDED, address);
+    }
+
+    InvalidPointerException invalidPointer(String op, long address) {
+        return new InvalidPointerException(name + ": " + op + "(" + hex(address) + "): not the start of a live block of this heap"
+                + (address < heap.start() || address >= heap.brk() ? " (outside the heap)" : ""), address);
+    }
+
+    InvalidPointerException inside(String op, long address, long user, long usable) {
+        return new InvalidPointerException(name + ": " + op + "(" + hex(address) + "): not the start of a live block: inside the live block "
+                + hex(user) + " (" + usable + " bytes)", address);
+    }
+
+    HeapCorruptionException usableChanged(long user, long was, long now) {
+        return new HeapCorruptionException(name + ": free(" + hex(user) + "): the allocator's usable size of the block at " + hex(user)
+                + " changed from " + was + " to " + now + " while it was live (its header was overwritten)" + NO_SITES, user);
+    }
+
+    static String hex(long address) {
+        return "0x" + Long.toHexString(address);
+    }
+}
