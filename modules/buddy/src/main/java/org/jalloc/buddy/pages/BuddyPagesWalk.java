@@ -21,7 +21,8 @@ import org.jalloc.core.walk.InvariantSink;
  *
  * <p>{@link #checkInvariants} checks BUDDY-1..5, stated as equations in {@link BuddyPages}' header and in
  * {@code spec/invariants.md}, and reports every violation it finds with expected and actual values. It reads the
- * engine's head map, free map, list heads and counters; it changes nothing but its own scratch map.
+ * engine's head map, free map, list heads and counters; it changes nothing but its own scratch (the listed frames,
+ * and the links the checked extent walk records for the checked free-list walk of the same check).
  */
 final class BuddyPagesWalk implements HeapWalk {
     private final BuddyPages b;
