@@ -12,20 +12,16 @@ import static org.jalloc.slab.SlabLayer.H_PREV;
 import static org.jalloc.slab.SlabLayer.LIST_NAMES;
 import static org.jalloc.slab.SlabLayer.PARTIAL;
 
-import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.List;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.jalloc.core.walk.Inspection;
-import org.jalloc.buddy.pages.BuddyPages;
-import org.jalloc.core.memory.Heap;
 import org.jalloc.core.walk.Enforces;
 import org.jalloc.core.walk.ExtentKind;
 import org.jalloc.core.walk.ExtentVisitor;
 import org.jalloc.core.walk.FreeEntryVisitor;
-import org.jalloc.core.walk.HeapWalk;
 import org.jalloc.core.walk.InvariantSink;
 
 /**
@@ -38,9 +34,14 @@ import org.jalloc.core.walk.InvariantSink;
  * <p>{@link #checkInvariants} checks BUDDY-1..5 through the page allocator and SLAB-1..7 (see
  * {@code spec/invariants.md}), reporting every violation with the cache and the object. Quiescent use only: it reads
  * magazines, depots and lists without their locks.
+ *
+ * <p>The checker's one pass ({@link org.jalloc.core.walk.HeapWalk}): the checked extent walk counts each slab's free
+ * slots as it classifies them (SLAB-7's conservation takes the count instead of reading the state map again); the
+ * checked free-structure walk makes SLAB-1 on each slab's free list and SLAB-7's per-round checks on each magazine as
+ * it reads them, so a link or a round is read once per check. Where a list is irregular (a slab listed twice, a walk
+ * stopped early) the pass says so and {@link #checkOwn} makes those checks whole, as without it.
  */
-final class SlabWalk implements HeapWalk {
-    static final int BUDDY = 1;
+final class SlabWalk extends CarvedPagesWalk {
     static final int SLABS = 2;
     static final int MAGAZINE = 3;
     static final int DEPOT = 4;
@@ -49,9 +50,6 @@ final class SlabWalk implements HeapWalk {
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
 
     private final SlabAllocator a;
-    private final Heap heap;
-    private final MemorySegment mem;
-    private final BuddyPages pages;
 
     // scratch, reused by every walk and check
     private final GranuleSet descriptors = new GranuleSet();
@@ -59,27 +57,34 @@ final class SlabWalk implements HeapWalk {
     private final GranuleSet slabFree = new GranuleSet();
     private final GranuleSet rounds = new GranuleSet();
     private long[] seen = new long[8];
-    private boolean stopped;
+    /** SLAB-1's count of the free list being checked. */
+    private long listLength;
+    // What the checked extent walk recorded, by page index from the heap's start: a slab's header and its free slots.
+    private boolean recording;
+    private int recordedPages;
+    private long[] recordedHeader = new long[0];
+    private int[] recordedFree = new int[0];
+    // What the checked free-structure walk found: the slabs it read (each once, or the pass is incomplete), whether it
+    // made all its checks, and the rounds per cache it checked.
+    private final GranuleSet walkedSlabs = new GranuleSet();
+    private boolean folding;
+    private long[] roundsPerCache = new long[0];
+    private long[] markedPerCache = new long[0];
+    // checkRound's reading of the page the last round lay in (rounds of a magazine mostly share slabs): its page
+    // number and cache, its header when that is an intact header of the cache (else 0), the slab's base and color.
+    private long roundPage = -1;
+    private int roundCache = -1;
+    private long roundHeader;
+    private long roundBase;
+    private int roundColor;
 
     SlabWalk(SlabAllocator allocator) {
+        super(Inspection.of(allocator).heap(), allocator.pages());
         this.a = allocator;
-        this.heap = Inspection.of(allocator).heap();
-        this.mem = heap.memory();
-        this.pages = allocator.pages();
     }
 
     static int listId(int kind, int cache, int sub) {
         return kind << 28 | (cache & 0xFFFF) << 12 | (sub & 0xFFF);
-    }
-
-    @Override
-    public Heap heap() {
-        return heap;
-    }
-
-    @Override
-    public boolean coalescesImmediately() {
-        return false; // free objects sit next to live ones in a slab; buddies merge only with buddies (BUDDY-3)
     }
 
     @Override
@@ -88,13 +93,12 @@ final class SlabWalk implements HeapWalk {
     }
 
     @Override
-    public String describeList(int list) {
+    String describeOwnList(int list) {
         int kind = list >>> 28;
         int cache = (list >>> 12) & 0xFFFF;
         int sub = list & 0xFFF;
         String name = a.registry.nameOf(cache);
         return switch (kind) {
-            case BUDDY -> "buddy: " + pages.describeList(sub);
             case SLABS -> name + ": slab free lists";
             case MAGAZINE -> name + ": magazines of thread #" + sub;
             case DEPOT -> name + ": depot (full magazines)";
@@ -128,25 +132,42 @@ final class SlabWalk implements HeapWalk {
     // ================================================================== the walks
 
     @Override
-    public void walkExtents(ExtentVisitor visitor) {
+    void beginExtents(boolean checked) {
         collectDescriptors();
-        long first = pages.firstAddress();
-        if (first > heap.start() && !visitor.extent(ExtentKind.PADDING, heap.start(), first - heap.start(), 0, 0)) {
-            return;
+        recording = checked;
+        if (checked) {
+            int n = (int) (((heap.brk() - heap.start()) >>> PAGE_SHIFT) + 1);
+            if (recordedHeader.length < n) {
+                recordedHeader = new long[Math.max(n, recordedHeader.length * 2)];
+                recordedFree = new int[recordedHeader.length];
+            } else {
+                Arrays.fill(recordedHeader, 0, n, 0L);
+            }
+            recordedPages = n;
         }
-        pages.walkBlocks((address, size, free) -> {
-            if (free) {
-                return visitor.extent(ExtentKind.FREE, address, size, address, size);
-            }
-            long e = a.pageMap.get(address >>> SlabPageEntry.PAGE_SHIFT);
-            if (e > 0) {
-                return slabExtents(visitor, address, size, e);
-            }
-            if (SlabPageEntry.largeOrder(e) >= 0) {
-                return visitor.extent(ExtentKind.ALLOCATED, address, size, address, size);
-            }
-            return visitor.extent(ExtentKind.METADATA, address, size, 0, 0); // owned by nothing: SLAB-6 reports it
-        });
+    }
+
+    @Override
+    boolean extentChecksFolded() {
+        return true;
+    }
+
+    @Override
+    boolean usedExtents(ExtentVisitor visitor, long address, long size) {
+        long e = a.pageMap.get(address >>> SlabPageEntry.PAGE_SHIFT);
+        if (e > 0) {
+            return slabExtents(visitor, address, size, e);
+        }
+        if (SlabPageEntry.largeOrder(e) >= 0) {
+            return visitor.extent(ExtentKind.ALLOCATED, address, size, address, size);
+        }
+        return visitor.extent(ExtentKind.METADATA, address, size, 0, 0); // owned by nothing: SLAB-6 reports it
+    }
+
+    /** The free slots the checked extent walk counted in the slab {@code h} at {@code base}, or -1 when it did not. */
+    private long recordedFree(long base, long h) {
+        long i = (base - heap.start()) >>> PAGE_SHIFT;
+        return base >= heap.start() && i < recordedPages && recordedHeader[(int) i] == h ? recordedFree[(int) i] : -1;
     }
 
     /** The cache whose slab header {@code h} is, for the block {@code [base, base + size)}, or null when they disagree. */
@@ -186,14 +207,25 @@ final class SlabWalk implements HeapWalk {
             }
             long slot = base + color;
             boolean anyDescriptor = !descriptors.isEmpty(); // most heaps have no off-slab cache: no lookup per slot
+            int free = 0;
             for (int i = 0; i < g.capacity(); i++, slot += g.slot()) {
                 long obj = slot + g.redLeft();
-                ExtentKind kind = c.slabs.isFreeSlot(h, slot, i) ? ExtentKind.FREE
-                        : anyDescriptor && descriptors.contains(obj) ? ExtentKind.METADATA : ExtentKind.ALLOCATED;
+                ExtentKind kind;
+                if (c.slabs.isFreeSlot(h, slot, i)) {
+                    kind = ExtentKind.FREE;
+                    free++;
+                } else {
+                    kind = anyDescriptor && descriptors.contains(obj) ? ExtentKind.METADATA : ExtentKind.ALLOCATED;
+                }
                 boolean block = kind != ExtentKind.METADATA;
                 if (!v.extent(kind, slot, g.slot(), block ? obj : 0, block ? g.usable() : 0)) {
                     return false;
                 }
+            }
+            if (recording) { // SLAB-7's count of this slab's free slots, for checkSlab
+                int p = (int) ((base - heap.start()) >>> PAGE_SHIFT);
+                recordedHeader[p] = h;
+                recordedFree[p] = free;
             }
             long end = base + g.avail();
             if (slot < end && !v.extent(ExtentKind.PADDING, slot, end - slot, 0, 0)) {
@@ -218,15 +250,26 @@ final class SlabWalk implements HeapWalk {
         }
     }
 
+    /**
+     * Each slab's free list, every thread's magazines, every depot's full magazines. With a sink (the checker's pass):
+     * SLAB-1 of each slab's free list and SLAB-7's per-round checks on the way; true when it made them all.
+     */
+    @Enforces({"SLAB-1", "SLAB-7"})
     @Override
-    public void walkFreeStructures(FreeEntryVisitor visitor) {
-        stopped = false;
-        pages.walkFreeLists((order, address, size) -> {
-            boolean go = visitor.entry(listId(BUDDY, 0, order), address, size);
-            stopped = !go;
-            return go;
-        });
+    boolean ownFreeEntries(FreeEntryVisitor visitor, @Nullable InvariantSink sink) {
         @Nullable SlabCache[] table = a.registry.table();
+        folding = sink != null;
+        roundPage = -1;
+        if (sink != null) {
+            slabFree.reset(heap.start(), heap.brk());
+            rounds.reset(heap.start(), heap.brk());
+            walkedSlabs.reset(heap.start(), heap.brk());
+            if (roundsPerCache.length != table.length) {
+                roundsPerCache = new long[table.length];
+            } else {
+                Arrays.fill(roundsPerCache, 0);
+            }
+        }
         for (int id = 0; id < table.length && !stopped; id++) {
             SlabCache c = table[id];
             if (c == null) {
@@ -235,7 +278,10 @@ final class SlabWalk implements HeapWalk {
             int list = listId(SLABS, c.id, 0);
             for (int l = EMPTY; l <= FULL && !stopped; l++) {
                 forEachSlab(c, l, h -> {
-                    stopped = !slabFreeEntries(c, h, list, visitor);
+                    if (folding && !walkedSlabs.add(h)) {
+                        folding = false; // a slab on the lists twice: checkCache stops there, checks are its
+                    }
+                    stopped = !slabFreeEntries(c, h, list, visitor, folding ? sink : null);
                     return !stopped;
                 });
             }
@@ -245,7 +291,8 @@ final class SlabWalk implements HeapWalk {
                 SlabCache c = table[id];
                 if (c != null) {
                     int list = listId(MAGAZINE, id, t.id);
-                    stopped = !roundEntries(c, t.loaded(id), list, visitor) || !roundEntries(c, t.previous(id), list, visitor);
+                    stopped = !roundEntries(c, t.loaded(id), t, "loaded magazine", list, visitor, sink)
+                            || !roundEntries(c, t.previous(id), t, "previous magazine", list, visitor, sink);
                 }
             }
         }
@@ -258,41 +305,94 @@ final class SlabWalk implements HeapWalk {
             synchronized (c.depot) {
                 long n = 0;
                 for (Magazine m = c.depot.full; m != null && !stopped && n++ <= c.depot.fullCount; m = m.next) {
-                    stopped = !roundEntries(c, m, list, visitor);
+                    stopped = !roundEntries(c, m, null, "depot", list, visitor, sink);
                 }
             }
         }
+        return folding && !stopped;
     }
 
-    private boolean roundEntries(SlabCache c, @Nullable Magazine m, int list, FreeEntryVisitor visitor) {
+    /**
+     * The rounds of magazine {@code m} ({@code part} of thread {@code t}, or of the depot when null). With a sink while
+     * the pass is complete: SLAB-7 of the magazine and each round, as {@link #checkMagazine}.
+     */
+    private boolean roundEntries(SlabCache c, @Nullable Magazine m, @Nullable ThreadMagazines t, String part, int list,
+            FreeEntryVisitor visitor, @Nullable InvariantSink sink) {
         if (m == null) {
             return true;
         }
+        @Nullable InvariantSink check = sink != null && folding && magazineBounds(c, m, t, part, sink) ? sink : null;
+        if (check != null) {
+            roundsPerCache[c.id] += m.count;
+        }
         for (int i = 0; i < Math.min(m.count, m.rounds.length); i++) {
-            if (!visitor.entry(list, m.rounds[i] - c.g.redLeft(), c.g.slot())) {
+            long r = m.rounds[i];
+            if (!visitor.entry(list, r - c.g.redLeft(), c.g.slot())) {
+                folding = false;
                 return false;
+            }
+            if (check != null) {
+                checkRound(c, t, part, r, check);
             }
         }
         return true;
     }
 
-    /** The free list of slab {@code h}, bounded by its capacity, stopping at an entry outside the heap. */
-    private boolean slabFreeEntries(SlabCache c, long h, int list, FreeEntryVisitor visitor) {
+    /**
+     * The free list of slab {@code h}, bounded by its capacity, stopping at an entry outside the heap. With a sink:
+     * SLAB-1 of the list on the way, as {@link #checkFreeList} (a slab whose color SLAB-3 rejects has none).
+     */
+    private boolean slabFreeEntries(SlabCache c, long h, int list, FreeEntryVisitor visitor, @Nullable InvariantSink sink) {
         CacheGeometry g = c.g;
         long steps = 0;
+        long base = mem.get(LONG, h + H_BASE);
+        int color = mem.get(INT, h + H_COLOR);
+        // SLAB-1's sink while it still reads this list; null in the plain walk and once SLAB-1 has stopped
+        @Nullable InvariantSink open = sink != null && colorValid(g, color) ? sink : null;
+        if (open != null) {
+            beginFreeList(c, h, base, open);
+        }
         if (g.onSlab()) {
-            for (long s = mem.get(LONG, h + H_FREE); s != 0 && steps++ <= g.capacity(); s = c.slabs.nextFreeUnchecked(s)) {
-                if (!visitor.entry(list, s, g.slot()) || !plausible(s) || s + g.slot() > heap.brk()) {
+            long s;
+            for (s = mem.get(LONG, h + H_FREE); s != 0 && steps++ <= g.capacity(); s = c.slabs.nextFreeUnchecked(s)) {
+                boolean go = visitor.entry(list, s, g.slot());
+                if (open != null && go && !onSlabEntry(c, h, base, color, s, open)) {
+                    endFreeList(c, h, base, open);
+                    open = null;
+                }
+                if (!go || !plausible(s) || s + g.slot() > heap.brk()) {
+                    folding &= open == null; // SLAB-1 would read on: checkOwn makes it
                     return plausible(s);
+                }
+            }
+            if (open != null) {
+                if (s == 0) {
+                    endFreeList(c, h, base, open);
+                } else {
+                    folding = false;
                 }
             }
             return true;
         }
-        long base = mem.get(LONG, h + H_BASE);
-        int color = mem.get(INT, h + H_COLOR);
-        for (long i = mem.get(LONG, h + H_FREE); i >= 0 && i < g.capacity() && steps++ <= g.capacity(); i = mem.get(INT, c.slabs.bufctl(h, i))) {
+        long i;
+        for (i = mem.get(LONG, h + H_FREE); i >= 0 && i < g.capacity() && steps++ <= g.capacity(); i = mem.get(INT, c.slabs.bufctl(h, i))) {
             if (!visitor.entry(list, base + color + i * g.slot(), g.slot())) {
+                folding &= open == null;
                 return false;
+            }
+            if (open != null && !offSlabEntry(c, base, color, i, open)) {
+                endFreeList(c, h, base, open);
+                open = null;
+            }
+        }
+        if (open != null) {
+            if (i == SlabLayer.BUFCTL_END || i < 0 || i >= g.capacity()) {
+                if (i != SlabLayer.BUFCTL_END) {
+                    offSlabEntry(c, base, color, i, open); // reports the index out of range
+                }
+                endFreeList(c, h, base, open);
+            } else {
+                folding = false;
             }
         }
         return true;
@@ -301,23 +401,25 @@ final class SlabWalk implements HeapWalk {
     // ================================================================== the allocator's own invariants
 
     @Override
-    public void checkInvariants(InvariantSink sink) {
-        pages.checkInvariants(sink);
+    void checkOwn(InvariantSink sink, boolean extentsChecked, boolean freeStructuresChecked) {
         listed.clear();
-        slabFree.reset(heap.start(), heap.brk());
-        rounds.reset(heap.start(), heap.brk());
-        long[] markedPerCache = new long[a.registry.table().length];
-        for (SlabCache c : a.registry.table()) {
+        if (!freeStructuresChecked) {
+            slabFree.reset(heap.start(), heap.brk());
+            rounds.reset(heap.start(), heap.brk());
+        }
+        @Nullable SlabCache[] table = a.registry.table();
+        if (markedPerCache.length != table.length) {
+            markedPerCache = new long[table.length];
+        } else {
+            Arrays.fill(markedPerCache, 0);
+        }
+        for (SlabCache c : table) {
             if (c != null) {
-                markedPerCache[c.id] = checkCache(c, sink);
+                markedPerCache[c.id] = checkCache(c, sink, extentsChecked, freeStructuresChecked);
             }
         }
         checkPages(sink);
-        checkMagazines(sink, markedPerCache);
-    }
-
-    private static String hex(long v) {
-        return "0x" + Long.toHexString(v);
+        checkMagazines(sink, markedPerCache, freeStructuresChecked);
     }
 
     /**
@@ -325,7 +427,7 @@ final class SlabWalk implements HeapWalk {
      * slab's pages). Returns the number of free slots (on a free list or a round), for SLAB-7's conservation.
      */
     @Enforces("SLAB-2")
-    private long checkCache(SlabCache c, InvariantSink sink) {
+    private long checkCache(SlabCache c, InvariantSink sink, boolean extentsChecked, boolean freeListsChecked) {
         long bound = bound();
         long inuseSum = 0;
         long marked = 0;
@@ -363,7 +465,7 @@ final class SlabWalk implements HeapWalk {
                     break;
                 }
                 inuseSum += inuse;
-                marked += checkSlab(c, h, sink);
+                marked += checkSlab(c, h, sink, extentsChecked, freeListsChecked);
                 prev = h;
                 h = mem.get(LONG, h + H_NEXT);
             }
@@ -379,8 +481,11 @@ final class SlabWalk implements HeapWalk {
         return marked;
     }
 
-    /** One slab: geometry (SLAB-3), free list (SLAB-1), debug areas (SLAB-4, SLAB-5), pages (SLAB-6). */
-    private long checkSlab(SlabCache c, long h, InvariantSink sink) {
+    /**
+     * One slab: geometry (SLAB-3), free list (SLAB-1, unless the checker's pass made it), debug areas (SLAB-4,
+     * SLAB-5), pages (SLAB-6). Returns its free slots, as the checked extent walk counted them when it did.
+     */
+    private long checkSlab(SlabCache c, long h, InvariantSink sink, boolean extentsChecked, boolean freeListChecked) {
         CacheGeometry g = c.g;
         long base = mem.get(LONG, h + H_BASE);
         int color = mem.get(INT, h + H_COLOR);
@@ -389,7 +494,15 @@ final class SlabWalk implements HeapWalk {
         if (!colorValid(g, color)) {
             return 0;
         }
-        checkFreeList(c, h, base, color, sink);
+        if (!freeListChecked) {
+            checkFreeList(c, h, base, color, sink);
+        }
+        if (extentsChecked && g.debug() == 0 && mem.get(INT, h + H_CACHE) == c.id) {
+            long counted = recordedFree(base, h);
+            if (counted >= 0) {
+                return counted;
+            }
+        }
         long marked = 0;
         long slot = base + color;
         for (int i = 0; i < g.capacity(); i++, slot += g.slot()) {
@@ -419,8 +532,22 @@ final class SlabWalk implements HeapWalk {
     /** SLAB-1: the free list is a set of distinct free (state map) and marked slots of this slab, of length capacity − inuse. */
     @Enforces("SLAB-1")
     private void checkFreeList(SlabCache c, long h, long base, int color, InvariantSink sink) {
-        CacheGeometry g = c.g;
-        int cap = g.capacity();
+        beginFreeList(c, h, base, sink);
+        if (c.g.onSlab()) {
+            for (long s = mem.get(LONG, h + H_FREE); s != 0 && onSlabEntry(c, h, base, color, s, sink); s = c.slabs.nextFreeUnchecked(s)) {
+                // each entry checked by onSlabEntry
+            }
+        } else {
+            for (long i = mem.get(LONG, h + H_FREE); i != SlabLayer.BUFCTL_END && offSlabEntry(c, base, color, i, sink); i = mem.get(INT, c.slabs.bufctl(h, i))) {
+                // each entry checked by offSlabEntry
+            }
+        }
+        endFreeList(c, h, base, sink);
+    }
+
+    /** SLAB-1 before a slab's free list: its in-use count in range; the list's count and seen slots cleared. */
+    private void beginFreeList(SlabCache c, long h, long base, InvariantSink sink) {
+        int cap = c.g.capacity();
         int inuse = mem.get(INT, h + H_INUSE);
         if (inuse < 0 || inuse > cap) {
             sink.violation("SLAB-1", base, c.name() + ": the slab's in-use count is out of range", "in [0, " + cap + "]", Integer.toString(inuse));
@@ -430,49 +557,58 @@ final class SlabWalk implements HeapWalk {
             seen = new long[words];
         }
         Arrays.fill(seen, 0, words, 0);
-        long length = 0;
-        if (g.onSlab()) {
-            for (long s = mem.get(LONG, h + H_FREE); s != 0; s = c.slabs.nextFreeUnchecked(s)) {
-                long index = c.slabs.indexOf(base, color, s);
-                if (index < 0) {
-                    sink.violation("SLAB-1", s, c.name() + ": the free list of the slab at " + hex(base) + " names something that is not one of its slots",
-                            "a slot start in [" + hex(base + color) + ", " + hex(base + color + (long) cap * g.slot()) + ")", hex(s));
-                    break;
-                }
-                if (!freeListStep(c, base, s, index, sink)) {
-                    break;
-                }
-                length++;
-                if (!c.slabs.isFreeSlot(h, s, index)) {
-                    sink.violation("SLAB-1", s + g.redLeft(), c.name() + ": an object on the free list of the slab at " + hex(base)
-                            + " is live in the state map: it is allocated and free at once", "state FREE (" + SlabLayer.SLOT_FREE + ")",
-                            "state " + a.states.get(s));
-                }
-                if (!c.slabs.isMarked(s)) {
-                    sink.violation("SLAB-1", s + g.redLeft(), c.name() + ": an object on the free list of the slab at " + hex(base)
-                            + " lacks the free marker (a write after free?)", "marker " + hex(s ^ SlabLayer.FREE_TAG),
-                            hex(mem.get(LONG, s + g.markerOffset())));
-                }
-            }
-        } else {
-            for (long i = mem.get(LONG, h + H_FREE); i != SlabLayer.BUFCTL_END; ) {
-                if (i < 0 || i >= cap) {
-                    sink.violation("SLAB-1", base, c.name() + ": the free list of the slab at " + hex(base) + " names a slot index out of range",
-                            "an index in [0, " + cap + ") or -1 (end)", Long.toString(i));
-                    break;
-                }
-                long s = base + color + i * g.slot();
-                if (!freeListStep(c, base, s, i, sink)) {
-                    break;
-                }
-                length++;
-                i = mem.get(INT, c.slabs.bufctl(h, i));
-            }
-        }
-        if (length != cap - inuse) {
+        listLength = 0;
+    }
+
+    /** SLAB-1 after a slab's free list: its length is what the in-use count leaves. */
+    private void endFreeList(SlabCache c, long h, long base, InvariantSink sink) {
+        int cap = c.g.capacity();
+        int inuse = mem.get(INT, h + H_INUSE);
+        if (listLength != cap - inuse) {
             sink.violation("SLAB-1", base, c.name() + ": the slab's free list and in-use count disagree (slots: " + cap + ")",
-                    (cap - inuse) + " free slots (capacity − inuse)", length + " on the free list");
+                    (cap - inuse) + " free slots (capacity − inuse)", listLength + " on the free list");
         }
+    }
+
+    /** SLAB-1 of the on-slab free-list entry {@code s}; false (after reporting) where the list can be read no further. */
+    private boolean onSlabEntry(SlabCache c, long h, long base, int color, long s, InvariantSink sink) {
+        CacheGeometry g = c.g;
+        long index = c.slabs.indexOf(base, color, s);
+        if (index < 0) {
+            sink.violation("SLAB-1", s, c.name() + ": the free list of the slab at " + hex(base) + " names something that is not one of its slots",
+                    "a slot start in [" + hex(base + color) + ", " + hex(base + color + (long) g.capacity() * g.slot()) + ")", hex(s));
+            return false;
+        }
+        if (!freeListStep(c, base, s, index, sink)) {
+            return false;
+        }
+        listLength++;
+        if (!c.slabs.isFreeSlot(h, s, index)) {
+            sink.violation("SLAB-1", s + g.redLeft(), c.name() + ": an object on the free list of the slab at " + hex(base)
+                    + " is live in the state map: it is allocated and free at once", "state FREE (" + SlabLayer.SLOT_FREE + ")",
+                    "state " + a.states.get(s));
+        }
+        if (!c.slabs.isMarked(s)) {
+            sink.violation("SLAB-1", s + g.redLeft(), c.name() + ": an object on the free list of the slab at " + hex(base)
+                    + " lacks the free marker (a write after free?)", "marker " + hex(s ^ SlabLayer.FREE_TAG),
+                    hex(mem.get(LONG, s + g.markerOffset())));
+        }
+        return true;
+    }
+
+    /** SLAB-1 of the off-slab free-list entry {@code i} (a slot index); false (after reporting) where the list stops. */
+    private boolean offSlabEntry(SlabCache c, long base, int color, long i, InvariantSink sink) {
+        int cap = c.g.capacity();
+        if (i < 0 || i >= cap) {
+            sink.violation("SLAB-1", base, c.name() + ": the free list of the slab at " + hex(base) + " names a slot index out of range",
+                    "an index in [0, " + cap + ") or -1 (end)", Long.toString(i));
+            return false;
+        }
+        if (!freeListStep(c, base, base + color + i * c.g.slot(), i, sink)) {
+            return false;
+        }
+        listLength++;
+        return true;
     }
 
     private boolean freeListStep(SlabCache c, long base, long slot, long index, InvariantSink sink) {
@@ -527,62 +663,61 @@ final class SlabWalk implements HeapWalk {
         }
     }
 
-    /** SLAB-6 from the buddy side: every block and page against the page map. */
+    /** SLAB-6 from the buddy side: no page of a free buddy block is named by the page map. */
+    @Enforces("SLAB-6")
+    @Override
+    boolean freePageClean(long page, InvariantSink sink) {
+        long e = a.pageMap.get(page >>> SlabPageEntry.PAGE_SHIFT);
+        if (e != 0 && e != SlabPageEntry.FREED_LARGE) {
+            sink.violation("SLAB-6", page, "slab: a free buddy page is still named by the page map", "0 (or a freed-large tombstone)", entryText(e));
+            return false;
+        }
+        return true;
+    }
+
+    /** SLAB-6 from the buddy side: an allocated block is a listed slab (SLAB-2) or a large block, every page mapped to it. */
     @Enforces({"SLAB-6", "SLAB-2"})
-    private void checkPages(InvariantSink sink) {
-        pages.walkBlocks((base, size, free) -> {
-            long pagesInBlock = size >>> 12;
-            if (free) {
-                for (long p = 0; p < pagesInBlock; p++) {
-                    long e = a.pageMap.get((base + (p << 12)) >>> SlabPageEntry.PAGE_SHIFT);
-                    if (e != 0 && e != SlabPageEntry.FREED_LARGE) {
-                        sink.violation("SLAB-6", base + (p << 12), "slab: a free buddy page is still named by the page map",
-                                "0 (or a freed-large tombstone)", entryText(e));
-                        break;
-                    }
-                }
-                return true;
+    @Override
+    void usedBlockPages(long base, long size, InvariantSink sink) {
+        long pagesInBlock = size >>> PAGE_SHIFT;
+        long e = a.pageMap.get(base >>> SlabPageEntry.PAGE_SHIFT);
+        if (e > 0) {
+            SlabCache c = slabCache(base, size, e);
+            if (c == null) {
+                sink.violation("SLAB-6", base, "slab: the page map names a header at " + hex(e) + " that does not describe this "
+                        + size + "-byte block", "a header of a cache with " + size + "-byte slabs and base " + hex(base), headerText(e));
+                return;
             }
-            long e = a.pageMap.get(base >>> SlabPageEntry.PAGE_SHIFT);
-            if (e > 0) {
-                SlabCache c = slabCache(base, size, e);
-                if (c == null) {
-                    sink.violation("SLAB-6", base, "slab: the page map names a header at " + hex(e) + " that does not describe this "
-                            + size + "-byte block", "a header of a cache with " + size + "-byte slabs and base " + hex(base), headerText(e));
-                    return true;
-                }
-                if (!listed.contains(e)) {
-                    sink.violation("SLAB-2", base, c.name() + ": a slab of the cache is on none of its lists", "on the list its count says",
-                            "on none (" + mem.get(INT, e + H_INUSE) + " objects in use)");
-                }
-                for (long p = 1; p < pagesInBlock; p++) {
-                    if (a.pageMap.get((base + (p << 12)) >>> SlabPageEntry.PAGE_SHIFT) != e) {
-                        sink.violation("SLAB-6", base + (p << 12), c.name() + ": a page of the slab at " + hex(base) + " is not mapped to it", hex(e),
-                                entryText(a.pageMap.get((base + (p << 12)) >>> SlabPageEntry.PAGE_SHIFT)));
-                        break;
-                    }
-                }
-                return true;
+            if (!listed.contains(e)) {
+                sink.violation("SLAB-2", base, c.name() + ": a slab of the cache is on none of its lists", "on the list its count says",
+                        "on none (" + mem.get(INT, e + H_INUSE) + " objects in use)");
             }
-            int k = SlabPageEntry.largeOrder(e);
-            if (k >= 0) {
-                if ((SlabAllocator.PAGE_SIZE << k) != size) {
-                    sink.violation("SLAB-6", base, "slab: a large block's page map entry gives another order", "order of a " + size + "-byte block",
-                            "order " + k);
+            for (long p = 1; p < pagesInBlock; p++) {
+                if (a.pageMap.get((base + (p << PAGE_SHIFT)) >>> SlabPageEntry.PAGE_SHIFT) != e) {
+                    sink.violation("SLAB-6", base + (p << PAGE_SHIFT), c.name() + ": a page of the slab at " + hex(base) + " is not mapped to it", hex(e),
+                            entryText(a.pageMap.get((base + (p << PAGE_SHIFT)) >>> SlabPageEntry.PAGE_SHIFT)));
+                    break;
                 }
-                for (long p = 1; p < pagesInBlock; p++) {
-                    if (a.pageMap.get((base + (p << 12)) >>> SlabPageEntry.PAGE_SHIFT) != SlabPageEntry.LARGE_TAIL) {
-                        sink.violation("SLAB-6", base + (p << 12), "slab: a page of the large block at " + hex(base) + " is not mapped to it",
-                                "LARGE_TAIL", entryText(a.pageMap.get((base + (p << 12)) >>> SlabPageEntry.PAGE_SHIFT)));
-                        break;
-                    }
-                }
-                return true;
             }
-            sink.violation("SLAB-6", base, "slab: an allocated buddy block is owned by no slab and no large block (leaked pages)",
-                    "a slab header or a large-block entry in the page map", entryText(e));
-            return true;
-        });
+            return;
+        }
+        int k = SlabPageEntry.largeOrder(e);
+        if (k >= 0) {
+            if ((SlabAllocator.PAGE_SIZE << k) != size) {
+                sink.violation("SLAB-6", base, "slab: a large block's page map entry gives another order", "order of a " + size + "-byte block",
+                        "order " + k);
+            }
+            for (long p = 1; p < pagesInBlock; p++) {
+                if (a.pageMap.get((base + (p << PAGE_SHIFT)) >>> SlabPageEntry.PAGE_SHIFT) != SlabPageEntry.LARGE_TAIL) {
+                    sink.violation("SLAB-6", base + (p << PAGE_SHIFT), "slab: a page of the large block at " + hex(base) + " is not mapped to it",
+                            "LARGE_TAIL", entryText(a.pageMap.get((base + (p << PAGE_SHIFT)) >>> SlabPageEntry.PAGE_SHIFT)));
+                    break;
+                }
+            }
+            return;
+        }
+        sink.violation("SLAB-6", base, "slab: an allocated buddy block is owned by no slab and no large block (leaked pages)",
+                "a slab header or a large-block entry in the page map", entryText(e));
     }
 
     private static String entryText(long e) {
@@ -615,9 +750,12 @@ final class SlabWalk implements HeapWalk {
      * empty as listed; and every free slot is on a free list or a round.
      */
     @Enforces("SLAB-7")
-    private void checkMagazines(InvariantSink sink, long[] markedPerCache) {
+    private void checkMagazines(InvariantSink sink, long[] markedPerCache, boolean roundsChecked) {
         @Nullable SlabCache[] table = a.registry.table();
-        long[] roundsPerCache = new long[table.length];
+        // the rounds the checker's pass checked, or none yet: every magazine is checked here
+        long[] roundsPerCache = roundsChecked && this.roundsPerCache.length == table.length ? this.roundsPerCache : new long[table.length];
+        boolean checkRounds = roundsPerCache != this.roundsPerCache;
+        roundPage = -1;
         List<ThreadMagazines> threads = a.scavenging.threadSnapshot();
         for (ThreadMagazines t : threads) {
             for (int id = 0; id < table.length; id++) {
@@ -630,8 +768,10 @@ final class SlabWalk implements HeapWalk {
                     }
                     continue;
                 }
-                roundsPerCache[id] += checkMagazine(c, l, t, "loaded magazine", sink);
-                roundsPerCache[id] += checkMagazine(c, p, t, "previous magazine", sink);
+                if (checkRounds) {
+                    roundsPerCache[id] += checkMagazine(c, l, t, "loaded magazine", sink);
+                    roundsPerCache[id] += checkMagazine(c, p, t, "previous magazine", sink);
+                }
                 if (p != null && p.count != 0 && p.count != p.rounds.length) {
                     sink.violation("SLAB-7", 0, t + ", cache " + c.name() + ": the previous magazine is neither full nor empty", "0 or " + p.rounds.length + " rounds",
                             p.count + " rounds");
@@ -650,7 +790,9 @@ final class SlabWalk implements HeapWalk {
                     if (m.count != m.rounds.length) {
                         sink.violation("SLAB-7", 0, c.name() + ": a magazine on the depot's full list is not full", m.rounds.length + " rounds", m.count + " rounds");
                     }
-                    roundsPerCache[c.id] += checkMagazine(c, m, null, "depot", sink);
+                    if (checkRounds) {
+                        roundsPerCache[c.id] += checkMagazine(c, m, null, "depot", sink);
+                    }
                 }
                 if (n != d.fullCount) {
                     sink.violation("SLAB-7", 0, c.name() + ": the depot's full-magazine count disagrees with its list", n + " (listed)", Long.toString(d.fullCount));
@@ -695,45 +837,66 @@ final class SlabWalk implements HeapWalk {
 
     /** Checks the rounds of one magazine, {@code part} of thread {@code t} (or of the depot when null); returns how many it holds. */
     private long checkMagazine(SlabCache c, @Nullable Magazine m, @Nullable ThreadMagazines t, String part, InvariantSink sink) {
-        if (m == null) {
-            return 0;
-        }
-        if (m.count < 0 || m.rounds.length > c.magazineSize || m.count > m.rounds.length) {
-            sink.violation("SLAB-7", 0, where(c, t, part) + ": round count or capacity out of bounds", "count in [0, " + m.rounds.length + "], capacity at most "
-                    + c.magazineSize, m.count + " rounds of " + m.rounds.length);
+        if (m == null || !magazineBounds(c, m, t, part, sink)) {
             return 0;
         }
         for (int i = 0; i < m.count; i++) {
-            long r = m.rounds[i];
-            long slot = r - c.g.redLeft();
-            long e = plausible(r) ? a.pageMap.get(r >>> SlabPageEntry.PAGE_SHIFT) : 0;
+            checkRound(c, t, part, m.rounds[i], sink);
+        }
+        return m.count;
+    }
+
+    /** SLAB-7 of a magazine's round count and capacity; false (after reporting) when its rounds cannot be read. */
+    private boolean magazineBounds(SlabCache c, Magazine m, @Nullable ThreadMagazines t, String part, InvariantSink sink) {
+        if (m.count < 0 || m.rounds.length > c.magazineSize || m.count > m.rounds.length) {
+            sink.violation("SLAB-7", 0, where(c, t, part) + ": round count or capacity out of bounds", "count in [0, " + m.rounds.length + "], capacity at most "
+                    + c.magazineSize, m.count + " rounds of " + m.rounds.length);
+            return false;
+        }
+        return true;
+    }
+
+    /** SLAB-7 of the round {@code r}: a free, marked object of the cache, on no free list, in one magazine. */
+    private void checkRound(SlabCache c, @Nullable ThreadMagazines t, String part, long r, InvariantSink sink) {
+        long slot = r - c.g.redLeft();
+        long page = r >>> SlabPageEntry.PAGE_SHIFT;
+        long e;
+        if (page == roundPage && c.id == roundCache && roundHeader != 0 && plausible(r)) {
+            e = roundHeader; // the heap is quiescent during a check: the page map and header read as for the last round
+        } else {
+            e = plausible(r) ? a.pageMap.get(page) : 0;
             if (e <= 0 || !a.validHeader(e) || mem.get(INT, e + H_CACHE) != c.id) {
                 sink.violation("SLAB-7", r, where(c, t, part) + ": a round is not an object of the cache", "an object of " + c.name(),
                         e > 0 && a.validHeader(e) ? "an object of " + a.registry.nameOf(mem.get(INT, e + H_CACHE)) : "no slab object");
-                continue;
+                roundPage = -1;
+                return;
             }
-            long index = c.slabs.indexOf(mem.get(LONG, e + H_BASE), mem.get(INT, e + H_COLOR), slot);
-            if (index < 0) {
-                sink.violation("SLAB-7", r, where(c, t, part) + ": a round is not an object start", "an object start", hex(r));
-                continue;
-            }
-            boolean cachedState = c.g.onSlab() ? c.slabs.isFreeSlot(e, slot, index) : c.slabs.isCachedSlot(e, index);
-            if (!cachedState) {
-                sink.violation("SLAB-7", r, where(c, t, part) + ": a round is not marked as cached (the object is also the caller's?)",
-                        c.g.onSlab() ? "state FREE (" + SlabLayer.SLOT_FREE + ")" : "bufctl CACHED (-3)",
-                        c.g.onSlab() ? "state " + a.states.get(slot) : "bufctl " + mem.get(INT, c.slabs.bufctl(e, index)));
-            }
-            if (!c.slabs.isMarked(slot)) {
-                sink.violation("SLAB-7", r, where(c, t, part) + ": a round lacks its free marker (a write after free?)", "free marker "
-                        + hex(slot ^ SlabLayer.FREE_TAG), hex(mem.get(LONG, slot + c.g.markerOffset())));
-            }
-            if (slabFree.contains(slot)) {
-                sink.violation("SLAB-7", r, where(c, t, part) + ": a round is also on its slab's free list", "in one place", "a round and on the free list");
-            }
-            if (!rounds.add(r)) {
-                sink.violation("SLAB-7", r, where(c, t, part) + ": a round is in two magazines", "in one magazine", "again here");
-            }
+            roundPage = page;
+            roundCache = c.id;
+            roundHeader = e;
+            roundBase = mem.get(LONG, e + H_BASE);
+            roundColor = mem.get(INT, e + H_COLOR);
         }
-        return m.count;
+        long index = c.slabs.indexOf(roundBase, roundColor, slot);
+        if (index < 0) {
+            sink.violation("SLAB-7", r, where(c, t, part) + ": a round is not an object start", "an object start", hex(r));
+            return;
+        }
+        boolean cachedState = c.g.onSlab() ? c.slabs.isFreeSlot(e, slot, index) : c.slabs.isCachedSlot(e, index);
+        if (!cachedState) {
+            sink.violation("SLAB-7", r, where(c, t, part) + ": a round is not marked as cached (the object is also the caller's?)",
+                    c.g.onSlab() ? "state FREE (" + SlabLayer.SLOT_FREE + ")" : "bufctl CACHED (-3)",
+                    c.g.onSlab() ? "state " + a.states.get(slot) : "bufctl " + mem.get(INT, c.slabs.bufctl(e, index)));
+        }
+        if (!c.slabs.isMarked(slot)) {
+            sink.violation("SLAB-7", r, where(c, t, part) + ": a round lacks its free marker (a write after free?)", "free marker "
+                    + hex(slot ^ SlabLayer.FREE_TAG), hex(mem.get(LONG, slot + c.g.markerOffset())));
+        }
+        if (slabFree.contains(slot)) {
+            sink.violation("SLAB-7", r, where(c, t, part) + ": a round is also on its slab's free list", "in one place", "a round and on the free list");
+        }
+        if (!rounds.add(r)) {
+            sink.violation("SLAB-7", r, where(c, t, part) + ": a round is in two magazines", "in one magazine", "again here");
+        }
     }
 }

@@ -9,19 +9,16 @@ import static org.jalloc.slab.SlobAllocator.LIST_NAMES;
 import static org.jalloc.slab.SlobAllocator.LIVE_TAG;
 import static org.jalloc.slab.SlobAllocator.NONE;
 import static org.jalloc.slab.SlobAllocator.PAGE;
-import static org.jalloc.slab.SlobAllocator.PAGE_SHIFT;
 import static org.jalloc.slab.SlobAllocator.PAGE_SIZE;
 
-import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
-import org.jalloc.buddy.pages.BuddyPages;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.walk.Enforces;
 import org.jalloc.core.walk.ExtentKind;
 import org.jalloc.core.walk.ExtentVisitor;
 import org.jalloc.core.walk.FreeEntryVisitor;
-import org.jalloc.core.walk.HeapWalk;
 import org.jalloc.core.walk.InvariantSink;
 
 /**
@@ -30,38 +27,40 @@ import org.jalloc.core.walk.InvariantSink;
  * else FREE); a large block is one ALLOCATED extent. The free structures are buddy's lists and, for each page on the
  * three page lists, its free list: each FREE extent once. {@link #checkInvariants} checks BUDDY-1..5 and SLOB-1..4.
  * Quiescent use only (no lock taken).
+ *
+ * <p>The checker's one pass ({@link org.jalloc.core.walk.HeapWalk}): the checked extent walk makes SLOB-1 as it tiles
+ * a page and records, for a page it finds sound, its free blocks and bytes; the checked free-structure walk makes
+ * SLOB-2 on each listed page's free list as it reads it, against that record. A page either pass did not finish
+ * {@link #checkOwn} checks as without them.
  */
-final class SlobWalk implements HeapWalk {
-    static final int BUDDY = 1;
+final class SlobWalk extends CarvedPagesWalk {
     static final int PAGES = 2;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
 
     private final SlobAllocator a;
-    private final Heap heap;
-    private final MemorySegment mem;
-    private final BuddyPages pages;
-    private boolean stopped;
     /** Scratch for SLOB-3: the pages the page lists name, reused by every check. */
     private boolean[] seenPages = new boolean[0];
     /** The free bytes and blocks of the page {@link #checkBlocks} tiled last, for {@link #checkFreeList}. */
     private long tiledFree;
     private int tiledCount;
+    // By frame: the checked extent walk's sound tilings (stamped with the walk's epoch), and the pages whose free list
+    // the checked free-structure walk made SLOB-2 of.
+    private int epoch;
+    private boolean recording;
+    private int[] tiledStamp = new int[0];
+    private int[] tiledFreeAt = new int[0];
+    private int[] tiledCountAt = new int[0];
+    private int[] listedStamp = new int[0];
+    private boolean folding;
+    // SLOB-2's state along one free list
+    private long listSum;
+    private int listCount;
+    private long listLast;
+    private long listLastEnd;
 
     SlobWalk(SlobAllocator a, Heap heap) {
+        super(heap, a.pages);
         this.a = a;
-        this.heap = heap;
-        this.mem = heap.memory();
-        this.pages = a.pages;
-    }
-
-    @Override
-    public Heap heap() {
-        return heap;
-    }
-
-    @Override
-    public boolean coalescesImmediately() {
-        return false; // free blocks of a page merge, but a free block may end a page whose neighbour is free in buddy
     }
 
     @Override
@@ -70,11 +69,10 @@ final class SlobWalk implements HeapWalk {
     }
 
     @Override
-    public String describeList(int list) {
+    String describeOwnList(int list) {
         int kind = list >>> 28;
         int sub = list & 0xFFF;
         return switch (kind) {
-            case BUDDY -> "buddy: " + pages.describeList(sub);
             case PAGES -> "slob: free lists of the " + (sub < LISTS ? LIST_NAMES[sub] : "?") + " page list";
             default -> "list " + list;
         };
@@ -83,65 +81,123 @@ final class SlobWalk implements HeapWalk {
     // ================================================================== walks
 
     @Override
-    public void walkExtents(ExtentVisitor visitor) {
-        long first = a.firstAddress();
-        if (first > heap.start() && !visitor.extent(ExtentKind.PADDING, heap.start(), first - heap.start(), 0, 0)) {
-            return;
+    boolean usedExtents(ExtentVisitor visitor, long address, long size) {
+        byte k = a.kindAt(address);
+        if (k == PAGE && size == PAGE_SIZE) {
+            return pageExtents(visitor, address);
         }
-        pages.walkBlocks((address, size, free) -> {
-            if (free) {
-                return visitor.extent(ExtentKind.FREE, address, size, address, size);
-            }
-            byte k = a.kindAt(address);
-            if (k == PAGE && size == PAGE_SIZE) {
-                return pageExtents(visitor, address);
-            }
-            if (k == LARGE) {
-                return visitor.extent(ExtentKind.ALLOCATED, address, size, address, size);
-            }
-            return visitor.extent(ExtentKind.METADATA, address, size, 0, 0); // owned by nothing: SLOB-4 reports it
-        });
+        if (k == LARGE) {
+            return visitor.extent(ExtentKind.ALLOCATED, address, size, address, size);
+        }
+        return visitor.extent(ExtentKind.METADATA, address, size, 0, 0); // owned by nothing: SLOB-4 reports it
     }
 
+    @Override
+    void beginExtents(boolean checked) {
+        epoch++;
+        recording = checked;
+        int frames = a.kind.length;
+        if (checked && tiledStamp.length < frames) {
+            tiledStamp = new int[frames];
+            tiledFreeAt = new int[frames];
+            tiledCountAt = new int[frames];
+            listedStamp = new int[frames];
+        }
+    }
+
+    @Override
+    boolean extentChecksFolded() {
+        return true;
+    }
+
+    /** The blocks of the SLOB page at {@code base}; in the checker's pass, SLOB-1 on the way (a sound page is recorded). */
+    @Enforces("SLOB-1")
     private boolean pageExtents(ExtentVisitor v, long base) {
         long end = base + PAGE_SIZE;
+        int liveBlocks = 0;
+        int freeBytes = 0;
+        int freeBlocks = 0;
+        boolean sound = true; // SLOB-1 holds so far: checkBlocks would report nothing
         for (long h = base; h < end; ) {
             long s = mem.get(LONG, h);
             if (s <= 0 || (s & 15) != 0 || h + s > end) {
                 return v.extent(ExtentKind.METADATA, h, end - h, 0, 0); // SLOB-1 reports the header
             }
             boolean live = a.liveAt(h + HEADER);
+            if (live) {
+                liveBlocks++;
+                sound &= s >= 2 * HEADER && mem.get(LONG, h + 8) == (h ^ s ^ LIVE_TAG);
+            } else {
+                freeBytes += (int) s;
+                freeBlocks++;
+            }
             if (!(live ? v.extent(ExtentKind.ALLOCATED, h, s, h + HEADER, s - HEADER) : v.extent(ExtentKind.FREE, h, s, h, s))) {
                 return false;
             }
             h += s;
         }
+        int f = SlobAllocator.frame(base);
+        if (recording && sound && liveBits(f) == liveBlocks && f < tiledStamp.length) {
+            tiledStamp[f] = epoch;
+            tiledFreeAt[f] = freeBytes;
+            tiledCountAt[f] = freeBlocks;
+        }
         return true;
     }
 
+    /** The live bits of page {@code f}. */
+    private int liveBits(int f) {
+        int bits = 0;
+        for (int w = f * 4; w < f * 4 + 4; w++) {
+            bits += Long.bitCount(a.live[w]);
+        }
+        return bits;
+    }
+
+    /** The free lists of the pages on the page lists; with a sink, SLOB-2 of each on the way (true when it made them all). */
+    @Enforces("SLOB-2")
     @Override
-    public void walkFreeStructures(FreeEntryVisitor visitor) {
-        stopped = false;
-        pages.walkFreeLists((order, address, size) -> {
-            boolean go = visitor.entry(BUDDY << 28 | order, address, size);
-            stopped = !go;
-            return go;
-        });
+    boolean ownFreeEntries(FreeEntryVisitor visitor, @Nullable InvariantSink sink) {
+        folding = sink != null;
         int bound = a.kind.length;
         for (int l = 0; l < LISTS && !stopped; l++) {
             int f = a.listHead[l];
             for (int i = 0; f >= 0 && f < a.kind.length && i < Math.min(bound, a.listCount[l]) && !stopped; i++, f = a.next[f]) {
-                stopped = !pageFreeEntries(f, PAGES << 28 | l, visitor);
+                stopped = !pageFreeEntries(f, PAGES << 28 | l, visitor, sink);
             }
         }
+        return folding && !stopped;
     }
 
-    private boolean pageFreeEntries(int f, int list, FreeEntryVisitor visitor) {
+    /**
+     * The free list of page {@code f}, bounded, stopping where it leaves the page. With a sink, and a sound tiling of
+     * the page recorded by this check's extent walk: SLOB-2 of the list on the way, as {@link #checkFreeList}.
+     */
+    private boolean pageFreeEntries(int f, int list, FreeEntryVisitor visitor, @Nullable InvariantSink sink) {
         long base = (long) f << PAGE_SHIFT;
         long steps = 0;
-        for (long b = a.head[f] < 0 ? 0 : base + a.head[f]; b != 0 && steps++ < PAGE_SIZE / HEADER; b = a.nextFreeUnchecked(b)) {
-            if (!visitor.entry(list, b, mem.get(LONG, b)) || b < base || b + HEADER > base + PAGE_SIZE || (b & 15) != 0) {
+        // SLOB-2's sink while it still reads this list (each page once)
+        @Nullable InvariantSink open = sink != null && folding && f < tiledStamp.length && tiledStamp[f] == epoch && listedStamp[f] != epoch ? sink : null;
+        if (open != null) {
+            listedStamp[f] = epoch;
+            beginFreeList();
+        }
+        long b;
+        for (b = a.head[f] < 0 ? 0 : base + a.head[f]; b != 0 && steps++ < PAGE_SIZE / HEADER; b = a.nextFreeUnchecked(b)) {
+            boolean go = visitor.entry(list, b, mem.get(LONG, b));
+            if (open != null && go && !freeListEntry(base, b, open)) {
+                open = null; // SLOB-2 reported and stops here, as checkFreeList
+            }
+            if (!go || b < base || b + HEADER > base + PAGE_SIZE || (b & 15) != 0) {
+                folding &= open == null;
                 return b >= base && b + HEADER <= base + PAGE_SIZE;
+            }
+        }
+        if (open != null) {
+            if (b == 0) {
+                endFreeList(f, base, tiledFreeAt[f], tiledCountAt[f], open);
+            } else {
+                folding = false;
             }
         }
         return true;
@@ -150,19 +206,24 @@ final class SlobWalk implements HeapWalk {
     // ================================================================== SLOB-1..4
 
     @Override
-    public void checkInvariants(InvariantSink sink) {
-        pages.checkInvariants(sink);
+    void checkOwn(InvariantSink sink, boolean extentsChecked, boolean freeStructuresChecked) {
         for (int f = 0; f < a.kind.length; f++) {
-            if (a.kind[f] == PAGE && checkBlocks(f, sink)) {
+            if (a.kind[f] != PAGE) {
+                continue;
+            }
+            boolean recorded = f < tiledStamp.length && tiledStamp[f] == epoch;
+            if (extentsChecked && recorded) { // SLOB-1 made, sound, by the extent walk
+                tiledFree = tiledFreeAt[f];
+                tiledCount = tiledCountAt[f];
+            } else if (!checkBlocks(f, sink)) {
+                continue;
+            }
+            if (!(freeStructuresChecked && recorded && listedStamp[f] == epoch)) {
                 checkFreeList(f, sink);
             }
         }
         checkLists(sink);
         checkPages(sink);
-    }
-
-    private static String hex(long x) {
-        return "0x" + Long.toHexString(x);
     }
 
     /**
@@ -213,37 +274,53 @@ final class SlobWalk implements HeapWalk {
     @Enforces("SLOB-2")
     private void checkFreeList(int f, InvariantSink sink) {
         long base = (long) f << PAGE_SHIFT;
-        long end = base + PAGE_SIZE;
-        long tiledFree = this.tiledFree;
-        int tiledCount = this.tiledCount;
-        long sum = 0;
-        int n = 0;
-        long last = 0;
-        long lastEnd = -1;
+        beginFreeList();
         for (long b = a.head[f] < 0 ? 0 : base + a.head[f]; b != 0; b = a.nextFreeUnchecked(b)) {
-            if (b < base || b + HEADER > end || (b & 15) != 0 || b <= last) {
-                sink.violation("SLOB-2", b, "slob: the free list of the page at " + hex(base) + " leaves the page or goes back",
-                        "free blocks of the page in increasing address order", hex(b) + " after " + hex(last));
+            if (!freeListEntry(base, b, sink)) {
                 return;
             }
-            if (a.liveAt(b + HEADER)) {
-                sink.violation("SLOB-2", b, "slob: the free list of the page at " + hex(base) + " names a live block", "free blocks only",
-                        "the live block " + hex(b + HEADER));
-                return;
-            }
-            long s = mem.get(LONG, b);
-            if (b == lastEnd) {
-                sink.violation("SLOB-2", b, "slob: two adjacent free blocks of the page at " + hex(base) + " were not merged",
-                        "a live block between free blocks", "free blocks at " + hex(last) + " and " + hex(b));
-            }
-            sum += s;
-            n++;
-            last = b;
-            lastEnd = b + s;
         }
-        if (n != tiledCount || sum != tiledFree) {
+        endFreeList(f, base, tiledFree, tiledCount, sink);
+    }
+
+    private void beginFreeList() {
+        listSum = 0;
+        listCount = 0;
+        listLast = 0;
+        listLastEnd = -1;
+    }
+
+    /** SLOB-2 of the entry {@code b} of the free list of the page at {@code base}; false (after reporting) where it stops. */
+    private boolean freeListEntry(long base, long b, InvariantSink sink) {
+        long end = base + PAGE_SIZE;
+        long last = listLast;
+        if (b < base || b + HEADER > end || (b & 15) != 0 || b <= last) {
+            sink.violation("SLOB-2", b, "slob: the free list of the page at " + hex(base) + " leaves the page or goes back",
+                    "free blocks of the page in increasing address order", hex(b) + " after " + hex(last));
+            return false;
+        }
+        if (a.liveAt(b + HEADER)) {
+            sink.violation("SLOB-2", b, "slob: the free list of the page at " + hex(base) + " names a live block", "free blocks only",
+                    "the live block " + hex(b + HEADER));
+            return false;
+        }
+        long s = mem.get(LONG, b);
+        if (b == listLastEnd) {
+            sink.violation("SLOB-2", b, "slob: two adjacent free blocks of the page at " + hex(base) + " were not merged",
+                    "a live block between free blocks", "free blocks at " + hex(last) + " and " + hex(b));
+        }
+        listSum += s;
+        listCount++;
+        listLast = b;
+        listLastEnd = b + s;
+        return true;
+    }
+
+    /** SLOB-2 after the free list of page {@code f}: it held exactly the page's free blocks, and the free count is their bytes. */
+    private void endFreeList(int f, long base, long tiledFree, int tiledCount, InvariantSink sink) {
+        if (listCount != tiledCount || listSum != tiledFree) {
             sink.violation("SLOB-2", base, "slob: the free list of the page at " + hex(base) + " does not hold exactly its free blocks",
-                    tiledCount + " blocks, " + tiledFree + " bytes", n + " blocks, " + sum + " bytes");
+                    tiledCount + " blocks, " + tiledFree + " bytes", listCount + " blocks, " + listSum + " bytes");
         }
         if (a.free[f] != tiledFree) {
             sink.violation("SLOB-2", base, "slob: the free-byte count of the page at " + hex(base) + " disagrees with its free blocks",
@@ -312,44 +389,42 @@ final class SlobWalk implements HeapWalk {
     }
 
     @Enforces("SLOB-4")
-    private void checkPages(InvariantSink sink) {
-        pages.walkBlocks((base, size, free) -> {
-            int f = SlobAllocator.frame(base);
-            long n = size >>> PAGE_SHIFT;
-            if (free) {
-                for (long p = 0; p < n; p++) {
-                    byte k = a.kindAt(base + (p << PAGE_SHIFT));
-                    if (k != NONE && k != FREED_LARGE) {
-                        sink.violation("SLOB-4", base + (p << PAGE_SHIFT), "slob: a free buddy page has a descriptor in use", "NONE or FREED_LARGE",
-                                kindName(k));
-                        return true;
-                    }
-                }
-                return true;
+    @Override
+    boolean freePageClean(long page, InvariantSink sink) {
+        byte k = a.kindAt(page);
+        if (k != NONE && k != FREED_LARGE) {
+            sink.violation("SLOB-4", page, "slob: a free buddy page has a descriptor in use", "NONE or FREED_LARGE", kindName(k));
+            return false;
+        }
+        return true;
+    }
+
+    @Enforces("SLOB-4")
+    @Override
+    void usedBlockPages(long base, long size, InvariantSink sink) {
+        int f = SlobAllocator.frame(base);
+        long n = size >>> PAGE_SHIFT;
+        byte k = a.kindAt(base);
+        if (k == PAGE && size == PAGE_SIZE) {
+            return;
+        }
+        if (k == LARGE) {
+            if ((PAGE_SIZE << a.order[f]) != size) {
+                sink.violation("SLOB-4", base, "slob: a large block's descriptor gives another order", "order of a " + size + "-byte block",
+                        Integer.toString(a.order[f]));
+                return;
             }
-            byte k = a.kindAt(base);
-            if (k == PAGE && size == PAGE_SIZE) {
-                return true;
-            }
-            if (k == LARGE) {
-                if ((PAGE_SIZE << a.order[f]) != size) {
-                    sink.violation("SLOB-4", base, "slob: a large block's descriptor gives another order", "order of a " + size + "-byte block",
-                            Integer.toString(a.order[f]));
-                    return true;
+            for (long p = 1; p < n; p++) {
+                if (a.kindAt(base + (p << PAGE_SHIFT)) != LARGE_TAIL) {
+                    sink.violation("SLOB-4", base + (p << PAGE_SHIFT), "slob: a page of the large block at " + hex(base) + " is not marked as its tail",
+                            "LARGE_TAIL", kindName(a.kindAt(base + (p << PAGE_SHIFT))));
+                    return;
                 }
-                for (long p = 1; p < n; p++) {
-                    if (a.kindAt(base + (p << PAGE_SHIFT)) != LARGE_TAIL) {
-                        sink.violation("SLOB-4", base + (p << PAGE_SHIFT), "slob: a page of the large block at " + hex(base) + " is not marked as its tail",
-                                "LARGE_TAIL", kindName(a.kindAt(base + (p << PAGE_SHIFT))));
-                        return true;
-                    }
-                }
-                return true;
             }
-            sink.violation("SLOB-4", base, "slob: an allocated buddy block is neither a SLOB page nor a large block (leaked pages)",
-                    "PAGE (one page) or LARGE", kindName(k) + ", " + size + " bytes");
-            return true;
-        });
+            return;
+        }
+        sink.violation("SLOB-4", base, "slob: an allocated buddy block is neither a SLOB page nor a large block (leaked pages)",
+                "PAGE (one page) or LARGE", kindName(k) + ", " + size + " bytes");
     }
 
     static String kindName(byte k) {

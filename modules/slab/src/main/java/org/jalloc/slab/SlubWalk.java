@@ -2,19 +2,16 @@ package org.jalloc.slab;
 
 import static org.jalloc.slab.SlubAllocator.DETACHED;
 import static org.jalloc.slab.SlubAllocator.FREE;
-import static org.jalloc.slab.SlubAllocator.PAGE_SHIFT;
 import static org.jalloc.slab.SlubAllocator.slot;
 
 import java.util.List;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.jalloc.buddy.pages.BuddyPages;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.walk.Enforces;
 import org.jalloc.core.walk.ExtentKind;
 import org.jalloc.core.walk.ExtentVisitor;
 import org.jalloc.core.walk.FreeEntryVisitor;
-import org.jalloc.core.walk.HeapWalk;
 import org.jalloc.core.walk.InvariantSink;
 import org.jalloc.slab.SlubAllocator.Arena;
 import org.jalloc.slab.SlubAllocator.Cache;
@@ -28,33 +25,33 @@ import org.jalloc.slab.SlubAllocator.CpuSlabs;
  * and every thread's cpu free lists: each FREE extent in exactly one. {@link #checkInvariants} checks BUDDY-1..5 and
  * SLUB-1..3. Quiescent use only.
  */
-final class SlubWalk implements HeapWalk {
-    static final int BUDDY = 1;
+final class SlubWalk extends CarvedPagesWalk {
     static final int SLAB_FREE = 2;
     static final int REMOTE = 3;
     static final int CPU = 4;
 
     private final SlubAllocator a;
-    private final Heap heap;
-    private final BuddyPages pages;
-    private final LongSet seen = new LongSet();
+    /** SLUB-1's objects found on their slab's lists this check (a slab's lists hold only its own objects). */
+    private final GranuleSet seen = new GranuleSet();
+    /** SLUB-1's count of the objects the slab being checked has on its lists. */
+    private int seenCount;
+    // What the checked free-structure walk collected for SLUB-1, by page index from the heap's start: a slab's base,
+    // its own free list's length and all its listed objects (free, remote and owner's cpu lists); whether it made all.
+    private int collectedPages;
+    private long[] collectedBase = new long[0];
+    private int[] collectedOwn = new int[0];
+    private int[] collectedSeen = new int[0];
+    private boolean folding;
     private final LongSet listed = new LongSet();
-    private boolean stopped;
+    // What the checked extent walk recorded, by page index from the heap's start: a slab's base and its free objects.
+    private boolean recording;
+    private int recordedPages;
+    private long[] recordedBase = new long[0];
+    private int[] recordedFree = new int[0];
 
     SlubWalk(SlubAllocator a, Heap heap) {
+        super(heap, a.pages);
         this.a = a;
-        this.heap = heap;
-        this.pages = a.pages;
-    }
-
-    @Override
-    public Heap heap() {
-        return heap;
-    }
-
-    @Override
-    public boolean coalescesImmediately() {
-        return false;
     }
 
     @Override
@@ -63,12 +60,11 @@ final class SlubWalk implements HeapWalk {
     }
 
     @Override
-    public String describeList(int list) {
+    String describeOwnList(int list) {
         int kind = list >>> 28;
         int cache = (list >>> 12) & 0xFFFF;
         String name = cache < a.caches.length ? a.caches[cache].name : "cache #" + cache;
         return switch (kind) {
-            case BUDDY -> "buddy: " + pages.describeList(list & 0xFFF);
             case SLAB_FREE -> name + ": slab free lists";
             case REMOTE -> name + ": remote lists";
             case CPU -> name + ": cpu free list of thread #" + (list & 0xFFF);
@@ -88,44 +84,75 @@ final class SlubWalk implements HeapWalk {
     // ================================================================== walks
 
     @Override
-    public void walkExtents(ExtentVisitor visitor) {
-        long first = a.firstAddress();
-        if (first > heap.start() && !visitor.extent(ExtentKind.PADDING, heap.start(), first - heap.start(), 0, 0)) {
-            return;
+    void beginExtents(boolean checked) {
+        recording = checked;
+        if (checked) {
+            int n = (int) (((heap.brk() - heap.start()) >>> PAGE_SHIFT) + 1);
+            if (recordedBase.length < n) {
+                recordedBase = new long[Math.max(n, recordedBase.length * 2)];
+                recordedFree = new int[recordedBase.length];
+            } else {
+                java.util.Arrays.fill(recordedBase, 0, n, 0L);
+            }
+            recordedPages = n;
         }
-        pages.walkBlocks((address, size, free) -> {
-            if (free) {
-                return visitor.extent(ExtentKind.FREE, address, size, address, size);
-            }
-            Cache c = slabAt(address, size);
-            if (c != null) {
-                for (int k = 0; k < c.objects; k++) {
-                    long o = address + k * c.size;
-                    ExtentKind kind = a.states.get(o) == FREE ? ExtentKind.FREE : ExtentKind.ALLOCATED;
-                    if (!visitor.extent(kind, o, c.size, o, c.size)) {
-                        return false;
-                    }
-                }
-                long used = (long) c.objects * c.size;
-                return used == size || visitor.extent(ExtentKind.PADDING, address + used, size - used, 0, 0);
-            }
-            if (SlabPageEntry.largeOrder(a.pageMap.get(address >>> SlabPageEntry.PAGE_SHIFT)) >= 0) {
-                return visitor.extent(ExtentKind.ALLOCATED, address, size, address, size);
-            }
-            return visitor.extent(ExtentKind.METADATA, address, size, 0, 0); // SLUB-2 reports it
-        });
     }
 
     @Override
-    public void walkFreeStructures(FreeEntryVisitor visitor) {
-        stopped = false;
-        pages.walkFreeLists((order, address, size) -> {
-            boolean go = visitor.entry(BUDDY << 28 | order, address, size);
-            stopped = !go;
-            return go;
-        });
-        if (stopped) {
-            return;
+    boolean extentChecksFolded() {
+        return true;
+    }
+
+    @Override
+    boolean usedExtents(ExtentVisitor visitor, long address, long size) {
+        Cache c = slabAt(address, size);
+        if (c != null) {
+            int free = 0;
+            for (int k = 0; k < c.objects; k++) {
+                long o = address + k * c.size;
+                boolean isFree = a.states.get(o) == FREE;
+                if (isFree) {
+                    free++;
+                }
+                if (!visitor.extent(isFree ? ExtentKind.FREE : ExtentKind.ALLOCATED, o, c.size, o, c.size)) {
+                    return false;
+                }
+            }
+            if (recording) { // SLUB-1's count of the slab's free objects, for checkObjects
+                int p = (int) ((address - heap.start()) >>> PAGE_SHIFT);
+                recordedBase[p] = address;
+                recordedFree[p] = free;
+            }
+            long used = (long) c.objects * c.size;
+            return used == size || visitor.extent(ExtentKind.PADDING, address + used, size - used, 0, 0);
+        }
+        if (SlabPageEntry.largeOrder(a.pageMap.get(address >>> SlabPageEntry.PAGE_SHIFT)) >= 0) {
+            return visitor.extent(ExtentKind.ALLOCATED, address, size, address, size);
+        }
+        return visitor.extent(ExtentKind.METADATA, address, size, 0, 0); // SLUB-2 reports it
+    }
+
+    /**
+     * Every slab's free and remote lists, then every thread's cpu free lists. With a sink (the checker's pass): SLUB-1's
+     * collection of each slab's lists ({@link #collect}) on the way, recorded per slab for {@link #checkObjects}; true
+     * when it made them all.
+     */
+    @Enforces("SLUB-1")
+    @Override
+    boolean ownFreeEntries(FreeEntryVisitor visitor, @Nullable InvariantSink sink) {
+        folding = sink != null;
+        List<CpuSlabs> threads = a.registry.snapshot();
+        if (sink != null) {
+            seen.reset(heap.start(), heap.brk());
+            int n = (int) (((heap.brk() - heap.start()) >>> PAGE_SHIFT) + 1);
+            if (collectedBase.length < n) {
+                collectedBase = new long[Math.max(n, collectedBase.length * 2)];
+                collectedOwn = new int[collectedBase.length];
+                collectedSeen = new int[collectedBase.length];
+            } else {
+                java.util.Arrays.fill(collectedBase, 0, n, 0L);
+            }
+            collectedPages = n;
         }
         pages.walkBlocks((address, size, free) -> {
             Cache c = free ? null : slabAt(address, size);
@@ -134,58 +161,98 @@ final class SlubWalk implements HeapWalk {
             }
             Chunk ch = a.chunk(address);
             int i = slot(address);
-            stopped = !chain(c, ch.freelist[i], SLAB_FREE << 28 | c.index << 12, visitor);
+            @Nullable InvariantSink collecting = folding ? sink : null;
+            seenCount = 0;
+            stopped = !chain(c, ch.freelist[i], SLAB_FREE << 28 | c.index << 12, visitor, address, "free list", collecting);
+            int own = seenCount;
             long r = ch.remote[i];
             if (!stopped && r != DETACHED) {
-                stopped = !chain(c, r, REMOTE << 28 | c.index << 12, visitor);
+                stopped = !chain(c, r, REMOTE << 28 | c.index << 12, visitor, address, "remote list", collecting);
+            }
+            if (collecting != null) {
+                int p = (int) ((address - heap.start()) >>> PAGE_SHIFT);
+                collectedBase[p] = address;
+                collectedOwn[p] = own;
+                collectedSeen[p] = seenCount;
             }
             return !stopped;
         });
-        for (CpuSlabs t : a.registry.snapshot()) {
+        for (CpuSlabs t : threads) {
             for (Cache c : a.caches) {
                 if (!stopped) {
-                    stopped = !chain(c, t.freelist[c.index], CPU << 28 | c.index << 12 | (t.id & 0xFFF), visitor);
+                    int p = ownersCpuList(threads, t, c);
+                    seenCount = p >= 0 ? collectedSeen[p] : 0;
+                    stopped = !chain(c, t.freelist[c.index], CPU << 28 | c.index << 12 | (t.id & 0xFFF), visitor, t.active[c.index],
+                            "owner's cpu free list", p >= 0 && folding ? sink : null);
+                    if (p >= 0) {
+                        collectedSeen[p] = seenCount;
+                    }
                 }
             }
         }
+        return folding && !stopped;
     }
 
-    /** The free-pointer chain from {@code head}, bounded by a slab's objects, stopping at an address outside the heap. */
-    private boolean chain(Cache c, long head, int list, FreeEntryVisitor visitor) {
+    /**
+     * The page index of the slab whose owner's cpu free list {@code t}'s list of cache {@code c} is, as
+     * {@link #checkObjects} finds it (the slab's owner is {@code t}, {@code t}'s active slab of the cache is the slab),
+     * when this check's walk collected the slab's own lists; else -1. Only in the checker's pass.
+     */
+    private int ownersCpuList(List<CpuSlabs> threads, CpuSlabs t, Cache c) {
+        long s = t.active[c.index];
+        long p = (s - heap.start()) >>> PAGE_SHIFT;
+        if (!folding || s < heap.start() || p >= collectedPages || collectedBase[(int) p] != s || a.cacheOf(s) != c) {
+            return -1;
+        }
+        Chunk ch = a.chunkOf(s);
+        return ch != null && ch.owner[slot(s)] == t.id && ownerOf(threads, t.id) == t ? (int) p : -1;
+    }
+
+    /**
+     * The free-pointer chain from {@code head}, bounded by a slab's objects, stopping at an address outside the heap.
+     * With a sink: SLUB-1's collection of the chain as the {@code where} of the slab at {@code s} on the way.
+     */
+    private boolean chain(Cache c, long head, int list, FreeEntryVisitor visitor, long s, String where, @Nullable InvariantSink sink) {
+        @Nullable InvariantSink open = sink; // SLUB-1's sink while collect would still read the chain
         long n = 0;
-        for (long x = head; x != 0 && n++ <= c.objects; x = a.nextFree(c, x)) {
+        long x;
+        for (x = head; x != 0 && n++ <= c.objects; x = a.nextFree(c, x)) {
             if (!visitor.entry(list, x, c.size)) {
+                folding &= open == null;
                 return false;
             }
+            if (open != null && !collectStep(c, s, x, where, open)) {
+                open = null;
+            }
             if (x < heap.start() || x + c.size > heap.brk() || (x & 15) != 0) {
+                folding &= open == null;
                 return true;
             }
         }
+        folding &= open == null || x == 0;
         return true;
     }
 
     // ================================================================== SLUB-1..3
 
     @Override
-    public void checkInvariants(InvariantSink sink) {
-        pages.checkInvariants(sink);
+    void checkOwn(InvariantSink sink, boolean extentsChecked, boolean freeStructuresChecked) {
         List<CpuSlabs> threads = a.registry.snapshot();
         listed.clear();
+        if (!freeStructuresChecked) {
+            seen.reset(heap.start(), heap.brk());
+        }
         checkPartialLists(sink);
         pages.walkBlocks((address, size, free) -> {
             Cache c = free ? null : slabAt(address, size);
             if (c != null) {
-                checkObjects(c, address, threads, sink);
+                checkObjects(c, address, threads, sink, extentsChecked, freeStructuresChecked);
                 checkOwnership(c, address, threads, sink);
             }
             return true;
         });
         checkThreads(threads, sink);
         checkPages(sink);
-    }
-
-    private static String hex(long x) {
-        return "0x" + Long.toHexString(x);
     }
 
     private @Nullable CpuSlabs ownerOf(List<CpuSlabs> threads, int id) {
@@ -197,54 +264,71 @@ final class SlubWalk implements HeapWalk {
         return null;
     }
 
-    /** Adds the chain's objects to {@link #seen}; false (after reporting) when it leaves the slab or repeats. */
-    private int collect(Cache c, long s, long head, String where, InvariantSink sink) {
-        int n = 0;
-        long end = s + (long) c.objects * c.size;
-        for (long x = head; x != 0; x = a.nextFree(c, x)) {
-            if (x < s || x >= end || (x - s) % c.size != 0) {
-                sink.violation("SLUB-1", x, c.name + ": the " + where + " of the slab at " + hex(s) + " names something that is not one of its objects",
-                        "an object of the slab or 0 (free pointer decoded)", hex(x));
-                return n;
-            }
-            if (!seen.add(x)) {
-                sink.violation("SLUB-1", x, c.name + ": an object of the slab at " + hex(s) + " is on its free lists twice (" + where + ")",
-                        "each free object in one place, once", "again");
-                return n;
-            }
-            if (a.states.get(x) != FREE) {
-                sink.violation("SLUB-1", x, c.name + ": an object on the " + where + " of the slab at " + hex(s) + " is live in the state map",
-                        "FREE", "LIVE");
-            }
-            n++;
+    /** Adds the chain's objects to {@link #seen}, counting them in {@link #seenCount}; stops (after reporting) where it leaves the slab or repeats. */
+    private void collect(Cache c, long s, long head, String where, InvariantSink sink) {
+        for (long x = head; x != 0 && collectStep(c, s, x, where, sink); x = a.nextFree(c, x)) {
+            // each object collected by collectStep
         }
-        return n;
     }
 
+    /** SLUB-1 of the object {@code x} on the {@code where} of the slab at {@code s}; false (after reporting) where collect stops. */
+    private boolean collectStep(Cache c, long s, long x, String where, InvariantSink sink) {
+        long end = s + (long) c.objects * c.size;
+        if (x < s || x >= end || (x - s) % c.size != 0) {
+            sink.violation("SLUB-1", x, c.name + ": the " + where + " of the slab at " + hex(s) + " names something that is not one of its objects",
+                    "an object of the slab or 0 (free pointer decoded)", hex(x));
+            return false;
+        }
+        if (!seen.add(x)) {
+            sink.violation("SLUB-1", x, c.name + ": an object of the slab at " + hex(s) + " is on its free lists twice (" + where + ")",
+                    "each free object in one place, once", "again");
+            return false;
+        }
+        seenCount++;
+        if (a.states.get(x) != FREE) {
+            sink.violation("SLUB-1", x, c.name + ": an object on the " + where + " of the slab at " + hex(s) + " is live in the state map",
+                    "FREE", "LIVE");
+        }
+        return true;
+    }
+
+    /** SLUB-1 for the slab at {@code s}; its free objects as the checked extent walk counted them when {@code freeCounted}. */
     @Enforces("SLUB-1")
-    private void checkObjects(Cache c, long s, List<CpuSlabs> threads, InvariantSink sink) {
+    private void checkObjects(Cache c, long s, List<CpuSlabs> threads, InvariantSink sink, boolean freeCounted, boolean listsCollected) {
         Chunk ch = a.chunk(s);
         int i = slot(s);
-        seen.clear();
-        int own = collect(c, s, ch.freelist[i], "free list", sink);
-        long r = ch.remote[i];
-        if (r != DETACHED) {
-            collect(c, s, r, "remote list", sink);
-        }
         int owner = ch.owner[i];
-        CpuSlabs t = owner >= 0 ? ownerOf(threads, owner) : null;
-        if (t != null && t.active[c.index] == s) {
-            collect(c, s, t.freelist[c.index], "owner's cpu free list", sink);
-        }
-        int free = 0;
-        for (int k = 0; k < c.objects; k++) {
-            if (a.states.get(s + k * c.size) == FREE) {
-                free++;
+        long p = (s - heap.start()) >>> PAGE_SHIFT;
+        int own;
+        if (listsCollected && s >= heap.start() && p < collectedPages && collectedBase[(int) p] == s) {
+            own = collectedOwn[(int) p];
+            seenCount = collectedSeen[(int) p];
+        } else {
+            seenCount = 0;
+            collect(c, s, ch.freelist[i], "free list", sink);
+            own = seenCount;
+            long r = ch.remote[i];
+            if (r != DETACHED) {
+                collect(c, s, r, "remote list", sink);
+            }
+            CpuSlabs t = owner >= 0 ? ownerOf(threads, owner) : null;
+            if (t != null && t.active[c.index] == s) {
+                collect(c, s, t.freelist[c.index], "owner's cpu free list", sink);
             }
         }
-        if (free != seen.size()) {
+        int free = 0;
+        if (freeCounted && s >= heap.start() && p < recordedPages && recordedBase[(int) p] == s) {
+            free = recordedFree[(int) p];
+        } else {
+            for (int k = 0; k < c.objects; k++) {
+                if (a.states.get(s + k * c.size) == FREE) {
+                    free++;
+                }
+            }
+        }
+        if (free != seenCount) {
             sink.violation("SLUB-1", s, c.name + ": free objects of the slab at " + hex(s) + " are on none of its lists (lost), or live ones listed",
-                    free + " free objects listed", seen.size() + " listed");
+                    free + " free objects listed", seenCount + " listed");
         }
         int inuse = ch.inuse[i];
         if (owner < 0 && inuse != c.objects - own) {
@@ -353,48 +437,46 @@ final class SlubWalk implements HeapWalk {
     }
 
     @Enforces("SLUB-2")
-    private void checkPages(InvariantSink sink) {
-        pages.walkBlocks((base, size, free) -> {
-            long n = size >>> PAGE_SHIFT;
-            if (free) {
-                for (long p = 0; p < n; p++) {
-                    long e = a.pageMap.get((base + (p << PAGE_SHIFT)) >>> SlabPageEntry.PAGE_SHIFT);
-                    if (e != 0 && e != SlabPageEntry.FREED_LARGE) {
-                        sink.violation("SLUB-2", base + (p << PAGE_SHIFT), "slub: a free buddy page is still named by the page map", "0 or FREED_LARGE",
-                                Long.toString(e));
-                        return true;
-                    }
-                }
-                return true;
+    @Override
+    boolean freePageClean(long page, InvariantSink sink) {
+        long e = a.pageMap.get(page >>> SlabPageEntry.PAGE_SHIFT);
+        if (e != 0 && e != SlabPageEntry.FREED_LARGE) {
+            sink.violation("SLUB-2", page, "slub: a free buddy page is still named by the page map", "0 or FREED_LARGE", Long.toString(e));
+            return false;
+        }
+        return true;
+    }
+
+    @Enforces("SLUB-2")
+    @Override
+    void usedBlockPages(long base, long size, InvariantSink sink) {
+        long n = size >>> PAGE_SHIFT;
+        long e = a.pageMap.get(base >>> SlabPageEntry.PAGE_SHIFT);
+        if (e > 0) {
+            Cache c = slabAt(base, size);
+            if (c == null) {
+                sink.violation("SLUB-2", base, "slub: the page map and the descriptor of the slab at " + hex(base)
+                        + " disagree with the buddy block (base, cache or order)", "a slab of its cache's order starting here", "entry " + hex(e));
+                return;
             }
-            long e = a.pageMap.get(base >>> SlabPageEntry.PAGE_SHIFT);
-            if (e > 0) {
-                Cache c = slabAt(base, size);
-                if (c == null) {
-                    sink.violation("SLUB-2", base, "slub: the page map and the descriptor of the slab at " + hex(base)
-                            + " disagree with the buddy block (base, cache or order)", "a slab of its cache's order starting here", "entry " + hex(e));
-                    return true;
+            for (long p = 1; p < n; p++) {
+                if (a.pageMap.get((base + (p << PAGE_SHIFT)) >>> SlabPageEntry.PAGE_SHIFT) != base) {
+                    sink.violation("SLUB-2", base + (p << PAGE_SHIFT), c.name + ": a page of the slab at " + hex(base) + " is not mapped to it",
+                            hex(base), Long.toString(a.pageMap.get((base + (p << PAGE_SHIFT)) >>> SlabPageEntry.PAGE_SHIFT)));
+                    return;
                 }
-                for (long p = 1; p < n; p++) {
-                    if (a.pageMap.get((base + (p << PAGE_SHIFT)) >>> SlabPageEntry.PAGE_SHIFT) != base) {
-                        sink.violation("SLUB-2", base + (p << PAGE_SHIFT), c.name + ": a page of the slab at " + hex(base) + " is not mapped to it",
-                                hex(base), Long.toString(a.pageMap.get((base + (p << PAGE_SHIFT)) >>> SlabPageEntry.PAGE_SHIFT)));
-                        return true;
-                    }
-                }
-                return true;
             }
-            int k = SlabPageEntry.largeOrder(e);
-            if (k >= 0) {
-                if ((SlubAllocator.PAGE_SIZE << k) != size) {
-                    sink.violation("SLUB-2", base, "slub: a large block's page map entry gives another order", "order of a " + size + "-byte block",
-                            Integer.toString(k));
-                }
-                return true;
+            return;
+        }
+        int k = SlabPageEntry.largeOrder(e);
+        if (k >= 0) {
+            if ((SlubAllocator.PAGE_SIZE << k) != size) {
+                sink.violation("SLUB-2", base, "slub: a large block's page map entry gives another order", "order of a " + size + "-byte block",
+                        Integer.toString(k));
             }
-            sink.violation("SLUB-2", base, "slub: an allocated buddy block is owned by no slab and no large block (leaked pages)",
-                    "a slab or a large block", "entry " + e);
-            return true;
-        });
+            return;
+        }
+        sink.violation("SLUB-2", base, "slub: an allocated buddy block is owned by no slab and no large block (leaked pages)",
+                "a slab or a large block", "entry " + e);
     }
 }

@@ -50,6 +50,8 @@ final class Span {
     int checkCount;
     /** Scratch for the checker: length of the span's free list at the last check. */
     int checkFree;
+    /** Scratch for the checker: blocks the state map calls live, as the checked extent walk counted them at the last check. */
+    int checkLive;
 
     Span(long start, long pages, byte state) {
         this.start = start;
@@ -76,6 +78,7 @@ final class Span {
         next = null;
         checkCount = 0;
         checkFree = 0;
+        checkLive = 0;
     }
 
     long bytes() {

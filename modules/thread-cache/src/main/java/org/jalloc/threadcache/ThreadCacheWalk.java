@@ -119,86 +119,69 @@ final class ThreadCacheWalk implements HeapWalk {
 
     @Override
     public void walkExtents(ExtentVisitor visitor) {
+        extents(visitor, false);
+    }
+
+    /**
+     * The checker's pass over the extents (see {@link HeapWalk}): the plain walk, counting each SMALL span's live
+     * blocks ({@code checkLive}) as it reads their states, for TC-3's conservation. False when the visitor stopped it.
+     */
+    @Enforces("TC-3")
+    @Override
+    public boolean walkExtents(ExtentVisitor visitor, InvariantSink sink) {
+        return extents(visitor, true);
+    }
+
+    /** The extent walk; {@code count}: record each SMALL span's live blocks. False when the visitor stopped it. */
+    private boolean extents(ExtentVisitor visitor, boolean count) {
         long end = heap.brk();
         long at = heap.start();
         while (at < end) {
             Span s = pages.map.get(at >>> PAGE_SHIFT);
             if (s == null || s.start != at || s.pages <= 0) {
-                return; // TC-1 reports it; the checker sees the walk end before the break (HEAP-1)
+                return true; // TC-1 reports it; the checker sees the walk end before the break (HEAP-1)
             }
             long bytes = s.bytes();
             if (s.state == Span.SMALL && s.sizeClass >= 1 && s.sizeClass < COUNT) {
                 long size = SIZE[s.sizeClass];
                 long n = Math.min(BLOCKS[s.sizeClass], bytes / size);
+                int live = 0;
                 for (long i = 0; i < n; i++) {
                     long b = at + i * size;
-                    if (!visitor.extent(isFreeBlock(b) ? ExtentKind.FREE : ExtentKind.ALLOCATED, b, size, b, size)) {
-                        return;
+                    boolean free = isFreeBlock(b);
+                    if (!free) {
+                        live++;
                     }
+                    if (!visitor.extent(free ? ExtentKind.FREE : ExtentKind.ALLOCATED, b, size, b, size)) {
+                        return false;
+                    }
+                }
+                if (count) {
+                    s.checkLive = live;
                 }
                 long tail = bytes - n * size;
                 if (tail > 0 && !visitor.extent(ExtentKind.PADDING, at + n * size, tail, 0, 0)) {
-                    return;
+                    return false;
                 }
             } else if (s.state == Span.LARGE) {
                 if (!visitor.extent(ExtentKind.ALLOCATED, at, bytes, at, bytes)) {
-                    return;
+                    return false;
                 }
             } else if (s.state == Span.FREE) {
                 if (!visitor.extent(ExtentKind.FREE, at, bytes, at, bytes)) {
-                    return;
+                    return false;
                 }
             } else if (!visitor.extent(ExtentKind.METADATA, at, bytes, 0, 0)) {
-                return; // a span whose state or class is impossible: TC-2 reports it
+                return false; // a span whose state or class is impossible: TC-2 reports it
             }
             at += bytes;
         }
+        return true;
     }
 
     @Override
     public void walkFreeStructures(FreeEntryVisitor visitor) {
-        long limit = maxSteps();
-        for (ThreadCache c : a.cacheSnapshot()) {
-            for (int cls = 1; cls < COUNT; cls++) {
-                int list = listId(CACHE, c.id, cls);
-                long steps = 0;
-                for (long b = c.heads[cls]; b != 0 && steps++ < limit; b = a.links.decode(b, mem.get(LONG, b))) {
-                    if (!visitor.entry(list, b, SIZE[cls]) || !plausible(b)) {
-                        return;
-                    }
-                }
-            }
-        }
-        for (CentralList[] lists : a.central) {
-            for (int cls = 1; cls < COUNT; cls++) {
-                CentralList cl = lists[cls];
-                int list = listId(CENTRAL, cl.arena, cls);
-                long spans = 0;
-                for (Span s = cl.spans; s != null && spans++ < limit; s = s.next) {
-                    long steps = 0;
-                    for (long b = s.freeHead; b != 0 && steps++ < limit; b = a.links.decode(b, mem.get(LONG, b))) {
-                        if (!visitor.entry(list, b, SIZE[cls]) || !plausible(b)) {
-                            return;
-                        }
-                    }
-                }
-                int remote = listId(REMOTE, cl.arena, cls);
-                long steps = 0;
-                for (long b = cl.remoteHead(); b != 0 && steps++ < limit; b = a.links.decode(b, mem.get(LONG, b))) {
-                    if (!visitor.entry(remote, b, SIZE[cls]) || !plausible(b)) {
-                        return;
-                    }
-                }
-            }
-        }
-        for (int i = 1; i <= PageHeap.EXACT + 1; i++) {
-            long steps = 0;
-            for (Span s = pages.free[i]; s != null && steps++ < limit; s = s.next) {
-                if (!visitor.entry(listId(PAGE_HEAP, 0, i), s.start, s.bytes())) {
-                    return;
-                }
-            }
-        }
+        freeStructures(visitor, null);
     }
 
     /** {@code Span.checkFree} of a span whose free list this check has not yet walked (set by the checked walk). */
@@ -215,7 +198,14 @@ final class ThreadCacheWalk implements HeapWalk {
     @Enforces("TC-4")
     @Override
     public boolean walkFreeStructures(FreeEntryVisitor visitor, InvariantSink sink) {
-        resetSpanScratch();
+        return freeStructures(visitor, sink);
+    }
+
+    /** The free-structure walk: plain without a sink, the checker's pass (TC-4 on the way) with one. */
+    private boolean freeStructures(FreeEntryVisitor visitor, @Nullable InvariantSink sink) {
+        if (sink != null) {
+            resetSpanScratch();
+        }
         long limit = maxSteps();
         for (ThreadCache c : a.cacheSnapshot()) {
             for (int cls = 1; cls < COUNT; cls++) {
@@ -225,7 +215,9 @@ final class ThreadCacheWalk implements HeapWalk {
                     if (!visitor.entry(list, b, SIZE[cls]) || !plausible(b)) {
                         return false;
                     }
-                    entry(sink, b, cls, -1, c.id);
+                    if (sink != null) {
+                        entry(sink, b, cls, -1, c.id);
+                    }
                 }
             }
         }
@@ -235,7 +227,7 @@ final class ThreadCacheWalk implements HeapWalk {
                 int list = listId(CENTRAL, cl.arena, cls);
                 long spans = 0;
                 for (Span s = cl.spans; s != null && spans++ < limit; s = s.next) {
-                    boolean check = validSmall(s) && s.checkFree == UNWALKED; // each span's list checked once
+                    boolean check = sink != null && validSmall(s) && s.checkFree == UNWALKED; // each span's list checked once
                     long bound = check ? BLOCKS[s.sizeClass] : 0;
                     if (check) {
                         s.checkFree = 0;
@@ -245,7 +237,7 @@ final class ThreadCacheWalk implements HeapWalk {
                         if (!visitor.entry(list, b, SIZE[cls]) || !plausible(b)) {
                             return false;
                         }
-                        if (check && (steps > bound + 1 || !spanEntry(s, b, sink))) {
+                        if (check && (steps > bound + 1 || sink == null || !spanEntry(s, b, sink))) {
                             check = false; // checkSpanList's bound and stop, exactly
                         }
                     }
@@ -256,7 +248,9 @@ final class ThreadCacheWalk implements HeapWalk {
                     if (!visitor.entry(remote, b, SIZE[cls]) || !plausible(b)) {
                         return false;
                     }
-                    entry(sink, b, cls, cl.arena, -1);
+                    if (sink != null) {
+                        entry(sink, b, cls, cl.arena, -1);
+                    }
                 }
             }
         }
@@ -307,7 +301,7 @@ final class ThreadCacheWalk implements HeapWalk {
         } else {
             checkListEntries(spans, sink);
         }
-        checkConservation(spans, sink);
+        checkConservation(spans, sink, extentsChecked);
         checkCaches(sink);
         checkPageHeap(spans, sink);
         checkCentralLists(spans, sink);
@@ -510,20 +504,24 @@ final class ThreadCacheWalk implements HeapWalk {
         return true;
     }
 
-    /** TC-3: conservation per SMALL span. */
+    /** TC-3: conservation per SMALL span; the live blocks as the checked extent walk counted them when {@code liveCounted}. */
     @Enforces("TC-3")
-    private void checkConservation(List<Span> spans, InvariantSink sink) {
+    private void checkConservation(List<Span> spans, InvariantSink sink, boolean liveCounted) {
         for (Span s : spans) {
             if (!validSmall(s)) {
                 continue;
             }
             int blocks = BLOCKS[s.sizeClass];
-            long size = SIZE[s.sizeClass];
             long live = 0;
-            long n = Math.min(blocks, s.bytes() / size);
-            for (long i = 0; i < n; i++) {
-                if (!isFreeBlock(s.start + i * size)) {
-                    live++;
+            if (liveCounted) {
+                live = s.checkLive;
+            } else {
+                long size = SIZE[s.sizeClass];
+                long n = Math.min(blocks, s.bytes() / size);
+                for (long i = 0; i < n; i++) {
+                    if (!isFreeBlock(s.start + i * size)) {
+                        live++;
+                    }
                 }
             }
             if (s.freeCount != s.checkFree) {

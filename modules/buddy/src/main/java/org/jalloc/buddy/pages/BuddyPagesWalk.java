@@ -3,6 +3,8 @@ package org.jalloc.buddy.pages;
 import static org.jalloc.buddy.pages.BuddyPages.NEXT;
 import static org.jalloc.buddy.pages.BuddyPages.PREV;
 
+import java.util.Arrays;
+
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.walk.Enforces;
 import org.jalloc.core.walk.ExtentKind;
@@ -19,12 +21,23 @@ import org.jalloc.core.walk.InvariantSink;
  *
  * <p>{@link #checkInvariants} checks BUDDY-1..5, stated as equations in {@link BuddyPages}' header and in
  * {@code spec/invariants.md}, and reports every violation it finds with expected and actual values. It reads the
- * engine's head map, free map, list heads and counters; it changes nothing but its own scratch map.
+ * engine's head map, free map, list heads and counters; it changes nothing but its own scratch (the listed frames,
+ * and the links the checked extent walk records for the checked free-list walk of the same check).
  */
 final class BuddyPagesWalk implements HeapWalk {
     private final BuddyPages b;
     /** Scratch map for the checks: the frames the free lists name. */
     private final FrameBits listed = new FrameBits();
+    // The links (next, prev) of the free blocks as the checked extent walk read them, by the blocks' order in address
+    // order, found through a bitmap of their frames with a running count of set bits per word. That walk reads them one
+    // block after another (independent loads, in address order); the checked free-list walk then follows them from
+    // here instead of taking a dependent miss on the heap per entry (LIFO lists jump around a heap larger than the
+    // caches). Valid only for the check that recorded them: the free-list walk that follows consumes them.
+    private final FrameBits recordedFrames = new FrameBits();
+    private int[] recordedRank = new int[0];
+    private long[] recordedNext = new long[64];
+    private long[] recordedPrev = new long[64];
+    private boolean linksRecorded;
 
     BuddyPagesWalk(BuddyPages engine) {
         this.b = engine;
@@ -37,6 +50,7 @@ final class BuddyPagesWalk implements HeapWalk {
 
     @Override
     public void walkExtents(ExtentVisitor visitor) {
+        linksRecorded = false;
         long first = b.firstAddress();
         if (first > b.heap.start() && !visitor.extent(ExtentKind.PADDING, b.heap.start(), first - b.heap.start(), 0, 0)) {
             return;
@@ -65,12 +79,16 @@ final class BuddyPagesWalk implements HeapWalk {
     @Enforces({"BUDDY-1", "BUDDY-2", "BUDDY-3"})
     @Override
     public boolean walkExtents(ExtentVisitor visitor, InvariantSink sink) {
+        linksRecorded = false;
         long first = b.firstAddress();
         if (first > b.heap.start() && !visitor.extent(ExtentKind.PADDING, b.heap.start(), first - b.heap.start(), 0, 0)) {
             return false;
         }
         long end = b.heap.brk() >>> b.shift;
+        long brk = b.heap.brk();
         BlockCheck check = new BlockCheck(sink, end);
+        recordedFrames.clearRange(0, Long.MAX_VALUE);
+        int n = 0;
         for (long p = b.firstFrame; p < end; ) {
             long next = b.head.next(p + 1, end);
             long a = p << b.shift;
@@ -80,9 +98,48 @@ final class BuddyPagesWalk implements HeapWalk {
                 return false;
             }
             check.block(p, next, isFree);
+            if (isFree && a + 16 <= brk) {
+                if (n == recordedNext.length) {
+                    recordedNext = Arrays.copyOf(recordedNext, n * 2);
+                    recordedPrev = Arrays.copyOf(recordedPrev, n * 2);
+                }
+                recordedNext[n] = b.links.loadUnchecked(a + NEXT);
+                recordedPrev[n] = b.links.loadUnchecked(a + PREV);
+                recordedFrames.set(p);
+                n++;
+            }
             p = next;
         }
+        int words = recordedFrames.words();
+        if (recordedRank.length < words) {
+            recordedRank = new int[words];
+        }
+        int rank = 0;
+        for (int w = 0; w < words; w++) {
+            recordedRank[w] = rank;
+            rank += Long.bitCount(recordedFrames.word(w));
+        }
+        linksRecorded = true;
         return true;
+    }
+
+    /** Where the checked extent walk recorded the links of the block at {@code a} (inside the heap), or -1. */
+    private int recorded(long a) {
+        if (!linksRecorded || (a & (b.pageSize - 1)) != 0) {
+            return -1;
+        }
+        long f = a >>> b.shift;
+        if (!recordedFrames.get(f)) {
+            return -1;
+        }
+        int w = (int) (f >>> 6);
+        return recordedRank[w] + Long.bitCount(recordedFrames.word(w) & ((1L << f) - 1)); // shifts take the low six bits
+    }
+
+    /** The link at {@code a + NEXT} of the listed block {@code a} (inside the heap): as recorded this check, else read. */
+    private long nextLink(long a) {
+        int i = recorded(a);
+        return i >= 0 ? recordedNext[i] : b.links.loadUnchecked(a + NEXT);
     }
 
     /**
@@ -92,6 +149,14 @@ final class BuddyPagesWalk implements HeapWalk {
     @Enforces({"BUDDY-4", "BUDDY-5"})
     @Override
     public boolean walkFreeStructures(FreeEntryVisitor visitor, InvariantSink sink) {
+        try {
+            return checkedFreeLists(visitor, sink);
+        } finally {
+            linksRecorded = false; // the links recorded by this check's extent walk are spent
+        }
+    }
+
+    private boolean checkedFreeLists(FreeEntryVisitor visitor, InvariantSink sink) {
         long end = b.heap.brk() >>> b.shift;
         long bound = end - b.firstFrame;
         listed.clearRange(0, Long.MAX_VALUE);
@@ -99,7 +164,7 @@ final class BuddyPagesWalk implements HeapWalk {
         for (int k = 0; k <= b.maxOrder; k++) {
             long prev = 0;
             long length = 0;
-            for (long a = b.freeList[k]; a != 0; a = b.links.loadUnchecked(a + NEXT)) {
+            for (long a = b.freeList[k]; a != 0; a = nextLink(a)) {
                 // walkFreeLists' entries and stops, exactly
                 if (!visitor.entry(k, a, b.pageSize << k) || a < b.heap.start() || a + 16 > b.heap.brk() || ++length > bound) {
                     return false;
@@ -279,7 +344,8 @@ final class BuddyPagesWalk implements HeapWalk {
 
     /** BUDDY-4 and BUDDY-5 of the entry {@code a} of the order-{@code k} list after {@code prev}; marks it listed. */
     private void checkEntry(InvariantSink sink, int k, long a, long prev, long end) {
-        long back = b.links.loadUnchecked(a + PREV);
+        int i = recorded(a);
+        long back = i >= 0 ? recordedPrev[i] : b.links.loadUnchecked(a + PREV);
         if (back != prev) {
             sink.violation("BUDDY-4", a, describeList(k) + ": prev link does not name the previous entry",
                     prev == 0 ? "0 (first entry)" : hex(prev), hex(back));
