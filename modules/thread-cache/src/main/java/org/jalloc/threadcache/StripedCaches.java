@@ -119,6 +119,7 @@ final class StripedCaches {
         }
         c.stripe = k;
         caches[k] = c;
+        tier.rebalance(); // the registry's monitor is a leaf: safe under the stripe's try-lock
         return c;
     }
 

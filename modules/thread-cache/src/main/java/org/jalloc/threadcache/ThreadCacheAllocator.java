@@ -189,6 +189,8 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     static final byte FREE = 1;
     /** The smallest per-thread cache limit (tcmalloc's: two of the largest blocks). */
     public static final long MIN_CACHE_BYTES = 2 * MAX_SMALL;
+    /** The default overall thread-cache budget, in per-thread limits: two caches get their whole limit, more share. */
+    public static final int DEFAULT_BUDGET_CACHES = 2;
 
     /** What drives decay and maintenance. */
     public enum Clock {
@@ -250,7 +252,8 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
             }
         }
         this.token = new Object();
-        this.caches = new ThreadCaches(b.name, central, pageHeap, mem, links, b.cacheBytes, token);
+        this.caches = new ThreadCaches(b.name, central, pageHeap, mem, links, b.cacheBytes,
+                b.budget > 0 ? b.budget : DEFAULT_BUDGET_CACHES * b.cacheBytes, token);
         this.registry = caches.registry;
         this.hints = registry.hints();
         this.stripes = new StripedCaches(caches, b.stripes);
@@ -268,6 +271,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         private Clock clock = Clock.TIME;
         private long decay = 10_000;
         private long cacheBytes = 2L << 20;
+        private long budget;
         private final PerThreadOptions perThread = new PerThreadOptions();
         private String name = "thread-cache";
         private boolean secure;
@@ -319,6 +323,21 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
                 throw new IllegalArgumentException("thread cache limit must be at least " + MIN_CACHE_BYTES + ", got " + bytes);
             }
             this.cacheBytes = bytes;
+            return this;
+        }
+
+        /**
+         * The overall thread-cache budget (tcmalloc's overall thread cache size; default {@value #DEFAULT_BUDGET_CACHES}
+         * × the per-thread limit, 4 MiB by default): divided equally among the registered caches (threads' caches,
+         * handles, virtual threads' stripes), each share between {@link SizeClasses#MAX_SMALL} (256 KiB) and the
+         * per-thread limit; re-divided whenever a cache is registered, detached or reclaimed, so with many threads
+         * each caches less and what threads free returns to the spans and the page heap sooner.
+         */
+        public Builder threadCacheBudget(long bytes) {
+            if (bytes < MIN_CACHE_BYTES) {
+                throw new IllegalArgumentException("thread cache budget must be at least " + MIN_CACHE_BYTES + ", got " + bytes);
+            }
+            this.budget = bytes;
             return this;
         }
 
@@ -525,11 +544,15 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     private long refill(ThreadCache c, int cls) {
         c.refills++;
         CentralList list = central[c.arena][cls];
-        if (list.removeRange(c, BATCH[cls]) == 0) {
+        int want = c.fill[cls]; // slow start: 1, 2, 3, ... up to BATCH[cls]
+        if (list.removeRange(c, want) == 0) {
             maintenance.recover(c);
-            if (list.removeRange(c, BATCH[cls]) == 0) {
+            if (list.removeRange(c, want) == 0) {
                 return 0;
             }
+        }
+        if (want < BATCH[cls]) {
+            c.fill[cls] = want + 1;
         }
         long b = c.heads[cls];
         c.heads[cls] = next(b, cls);

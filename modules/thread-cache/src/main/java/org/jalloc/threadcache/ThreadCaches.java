@@ -66,6 +66,10 @@ final class ThreadCaches {
     private final int arenas;
     /** Per-cache byte limit. */
     final long cacheLimit;
+    /** The overall thread-cache budget (tcmalloc's overall thread cache size), divided equally among the caches. */
+    final long budget;
+    /** The smallest share of the budget a cache gets however many there are: one block of the largest class. */
+    static final long MIN_SHARE = SizeClasses.MAX_SMALL;
     /** Identifies this allocator's caches: a handle of another allocator carries another token. */
     final Object token;
     /**
@@ -86,7 +90,9 @@ final class ThreadCaches {
     long deadCachesReclaimed;
     long cachesDetached;
 
-    ThreadCaches(String name, CentralList[][] central, PageHeap pageHeap, MemorySegment mem, Links links, long cacheLimit, Object token) {
+    ThreadCaches(String name, CentralList[][] central, PageHeap pageHeap, MemorySegment mem, Links links, long cacheLimit,
+                 long budget, Object token) {
+        this.budget = budget;
         this.links = links;
         this.name = name;
         this.central = central;
@@ -121,6 +127,7 @@ final class ThreadCaches {
         @Override
         protected void attached(ThreadCache c) {
             sweepDead();
+            rebalance();
         }
     }
 
@@ -130,6 +137,7 @@ final class ThreadCaches {
     ThreadCache newHandle() {
         ThreadCache c = registry.register(null);
         sweepDead();
+        rebalance();
         return c;
     }
 
@@ -175,6 +183,7 @@ final class ThreadCaches {
         synchronized (statsLock) {
             cachesDetached++;
         }
+        rebalance();
     }
 
     void requireUsable(ThreadCache cache) {
@@ -202,6 +211,24 @@ final class ThreadCaches {
             synchronized (statsLock) {
                 deadCachesReclaimed += dead.size();
             }
+            rebalance();
+        }
+    }
+
+    /** A cache's share of the budget when {@code n} caches are registered: {@code budget / n} within [MIN_SHARE, limit]. */
+    long shareFor(int n) {
+        return Math.min(cacheLimit, Math.max(MIN_SHARE, budget / Math.max(1, n)));
+    }
+
+    /**
+     * Divides the budget anew among the registered caches (after a registration, detach or reclaim). Each owner sees
+     * its new share at its next overflow, refill or cache event and shrinks to 3/4 of it if it holds more.
+     */
+    void rebalance() {
+        List<ThreadCache> all = registry.snapshot();
+        long share = shareFor(all.size());
+        for (ThreadCache c : all) {
+            c.limitBytes = share;
         }
     }
 
@@ -324,5 +351,8 @@ final class ThreadCaches {
         }
         c.lowWater[cls] = c.counts[cls];
         c.gcCursor = cls == COUNT - 1 ? 1 : cls + 1;
+        if (c.bytes > c.limitBytes) { // the budget was divided anew since: give back down to 3/4 of the new share
+            shrink(c);
+        }
     }
 }
