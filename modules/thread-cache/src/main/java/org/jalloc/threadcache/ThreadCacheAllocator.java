@@ -97,13 +97,14 @@ import org.jalloc.core.walk.HeapWalk;
  *
  * <h2>Algorithms</h2>
  * <ol>
- *   <li>malloc(n <= 256 KiB): c = class(n); pop the cache's list c (state LIVE; count the op); empty: refill a
- *       batch from the arena's central list c (which drains its remote stack, then pops span free lists, then cuts
+ *   <li>malloc(n <= 256 KiB): c = class(n); pop the cache's list c (state LIVE; count the op); empty: refill
+ *       {@code fill[c]} blocks (slow start: 1, then one more per refill up to a batch) from the arena's central list c (which drains its remote stack, then pops span free lists, then cuts
  *       a new span from the page heap). Larger n: a LARGE span of ceil(n / 4 KiB) pages.</li>
  *   <li>free(p): page map -> span; SMALL: O(1) screen, write link and marker, state FREE, push on the <i>freeing</i> thread's
  *       list c; a list longer than {@code MAX_CACHED[c]} or a cache over its byte limit returns a batch: blocks of
  *       the cache's own arena under that central list's lock, blocks of other arenas' spans as one chain per arena
  *       pushed on that arena's remote stack with a CAS. A span whose last block returns goes back to the page heap.
+ *       The byte limit is the cache's share of the overall budget ({@link ThreadCaches#rebalance}).
  *       LARGE: the span goes back to the page heap (merged with free neighbours).</li>
  *   <li>Every 256 ops per cache (a cache event): {@link ThreadCaches} returns 3/4 of the low-water mark of one list
  *       (jemalloc's tcache GC), then {@link Maintenance} advances the clock; once per decay epoch one thread runs a
@@ -506,6 +507,10 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
 
     /** A virtual thread's malloc: through a striped cache claimed for this call, else the arena path. */
     private long allocateVirtual(long size) {
+        ThreadCache own = caches.virtualCache(); // a busy virtual thread's own cache
+        if (own != null) {
+            return allocateFrom(own, size);
+        }
         ThreadCache s = stripes.claim();
         if (s == null) {
             return allocateUncached(size, 0);
@@ -664,6 +669,11 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
 
     /** A virtual thread's free: into a striped cache claimed for this call, else the arena path. */
     private void freeVirtual(long address) {
+        ThreadCache own = caches.virtualCache();
+        if (own != null) {
+            freeTo(own, address);
+            return;
+        }
         ThreadCache s = stripes.claim();
         if (s == null) {
             freeUncached(address);
