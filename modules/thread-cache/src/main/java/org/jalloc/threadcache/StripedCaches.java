@@ -6,9 +6,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The striped caches of a {@link ThreadCacheAllocator}: the cached fast path of virtual threads, the nearest Java
- * analogue of tcmalloc's per-CPU caches. A virtual thread gets no cache of its own (millions of them would strand
- * memory in caches without bound); instead it claims one of a few shared caches with a try-lock for the length of one
- * call, pops or pushes there exactly as a platform thread does in its own cache, and releases it.
+ * analogue of tcmalloc's per-CPU caches. A virtual thread starts without a cache of its own (millions of them would
+ * strand memory in caches without bound); instead it claims one of a few shared caches with a try-lock for the length
+ * of one call, pops or pushes there exactly as a platform thread does in its own cache, and releases it. A busy one
+ * is promoted to a cache of its own ({@link ThreadCaches#virtualCache}: at most twice the stripes at once).
  *
  * <h2>Lock order</h2>
  * A stripe's claim is a try-lock that never waits, taken before anything else (a central list's monitor, the page
@@ -72,6 +73,7 @@ final class StripedCaches {
         this.locks = new AtomicIntegerArray(Math.max(1, size) * PAD);
         this.caches = new ThreadCache[size];
         this.seen = new long[size];
+        tier.maxVirtualCaches = 2 * size; // virtual threads with a cache of their own: twice the stripes
     }
 
     /** The stripes' number: a power of two, or 0. */
@@ -119,6 +121,7 @@ final class StripedCaches {
         }
         c.stripe = k;
         caches[k] = c;
+        tier.rebalance(); // the registry's monitor is a leaf: safe under the stripe's try-lock
         return c;
     }
 

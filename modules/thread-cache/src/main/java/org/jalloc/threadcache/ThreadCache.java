@@ -1,5 +1,7 @@
 package org.jalloc.threadcache;
 
+import java.util.Arrays;
+
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -26,8 +28,22 @@ public final class ThreadCache {
     int ticks = EVENT_INTERVAL;
     int gcCursor = 1;
 
+    /**
+     * Slow start (tcmalloc's {@code max_length}): blocks the next refill of class c takes, 1 for a new cache, one more
+     * after each refill up to {@code BATCH[c]}; so a short-lived thread takes about what it uses, not whole batches.
+     */
+    final int[] fill = new int[SizeClasses.COUNT];
+
     final Object allocatorToken;
-    final long limitBytes;
+    /** The configured per-cache limit (TC-5: {@code bytes <= capBytes}). */
+    final long capBytes;
+    /**
+     * This cache's share of the allocator's overall thread-cache budget, at most {@link #capBytes}: a cache over it
+     * shrinks at its next overflow, refill or cache event. Written by whichever thread re-divides the budget (on a
+     * registration or reclaim) and read plainly by the owner: a stale share only delays a shrink (a long is written
+     * whole on the 64-bit VMs jalloc runs on).
+     */
+    long limitBytes;
     final int arena;
     final int id;
     /** The platform thread of an implicit cache; null for an explicit handle. */
@@ -48,7 +64,9 @@ public final class ThreadCache {
 
     ThreadCache(Object allocatorToken, long limitBytes, int arena, int id, @Nullable Thread owner, int arenas) {
         this.allocatorToken = allocatorToken;
+        this.capBytes = limitBytes;
         this.limitBytes = limitBytes;
+        Arrays.fill(fill, 1);
         this.arena = arena;
         this.id = id;
         this.owner = owner;

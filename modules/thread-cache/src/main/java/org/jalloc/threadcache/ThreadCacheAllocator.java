@@ -97,13 +97,14 @@ import org.jalloc.core.walk.HeapWalk;
  *
  * <h2>Algorithms</h2>
  * <ol>
- *   <li>malloc(n <= 256 KiB): c = class(n); pop the cache's list c (state LIVE; count the op); empty: refill a
- *       batch from the arena's central list c (which drains its remote stack, then pops span free lists, then cuts
+ *   <li>malloc(n <= 256 KiB): c = class(n); pop the cache's list c (state LIVE; count the op); empty: refill
+ *       {@code fill[c]} blocks (slow start: 1, then one more per refill up to a batch) from the arena's central list c (which drains its remote stack, then pops span free lists, then cuts
  *       a new span from the page heap). Larger n: a LARGE span of ceil(n / 4 KiB) pages.</li>
  *   <li>free(p): page map -> span; SMALL: O(1) screen, write link and marker, state FREE, push on the <i>freeing</i> thread's
  *       list c; a list longer than {@code MAX_CACHED[c]} or a cache over its byte limit returns a batch: blocks of
  *       the cache's own arena under that central list's lock, blocks of other arenas' spans as one chain per arena
  *       pushed on that arena's remote stack with a CAS. A span whose last block returns goes back to the page heap.
+ *       The byte limit is the cache's share of the overall budget ({@link ThreadCaches#rebalance}).
  *       LARGE: the span goes back to the page heap (merged with free neighbours).</li>
  *   <li>Every 256 ops per cache (a cache event): {@link ThreadCaches} returns 3/4 of the low-water mark of one list
  *       (jemalloc's tcache GC), then {@link Maintenance} advances the clock; once per decay epoch one thread runs a
@@ -189,6 +190,8 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     static final byte FREE = 1;
     /** The smallest per-thread cache limit (tcmalloc's: two of the largest blocks). */
     public static final long MIN_CACHE_BYTES = 2 * MAX_SMALL;
+    /** The default overall thread-cache budget, in per-thread limits: two caches get their whole limit, more share. */
+    public static final int DEFAULT_BUDGET_CACHES = 2;
 
     /** What drives decay and maintenance. */
     public enum Clock {
@@ -250,7 +253,8 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
             }
         }
         this.token = new Object();
-        this.caches = new ThreadCaches(b.name, central, pageHeap, mem, links, b.cacheBytes, token);
+        this.caches = new ThreadCaches(b.name, central, pageHeap, mem, links, b.cacheBytes,
+                b.budget > 0 ? b.budget : DEFAULT_BUDGET_CACHES * b.cacheBytes, token);
         this.registry = caches.registry;
         this.hints = registry.hints();
         this.stripes = new StripedCaches(caches, b.stripes);
@@ -268,6 +272,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         private Clock clock = Clock.TIME;
         private long decay = 10_000;
         private long cacheBytes = 2L << 20;
+        private long budget;
         private final PerThreadOptions perThread = new PerThreadOptions();
         private String name = "thread-cache";
         private boolean secure;
@@ -319,6 +324,21 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
                 throw new IllegalArgumentException("thread cache limit must be at least " + MIN_CACHE_BYTES + ", got " + bytes);
             }
             this.cacheBytes = bytes;
+            return this;
+        }
+
+        /**
+         * The overall thread-cache budget (tcmalloc's overall thread cache size; default {@value #DEFAULT_BUDGET_CACHES}
+         * × the per-thread limit, 4 MiB by default): divided equally among the registered caches (threads' caches,
+         * handles, virtual threads' stripes), each share between {@link SizeClasses#MAX_SMALL} (256 KiB) and the
+         * per-thread limit; re-divided whenever a cache is registered, detached or reclaimed, so with many threads
+         * each caches less and what threads free returns to the spans and the page heap sooner.
+         */
+        public Builder threadCacheBudget(long bytes) {
+            if (bytes < MIN_CACHE_BYTES) {
+                throw new IllegalArgumentException("thread cache budget must be at least " + MIN_CACHE_BYTES + ", got " + bytes);
+            }
+            this.budget = bytes;
             return this;
         }
 
@@ -487,6 +507,10 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
 
     /** A virtual thread's malloc: through a striped cache claimed for this call, else the arena path. */
     private long allocateVirtual(long size) {
+        ThreadCache own = caches.virtualCache(); // a busy virtual thread's own cache
+        if (own != null) {
+            return allocateFrom(own, size);
+        }
         ThreadCache s = stripes.claim();
         if (s == null) {
             return allocateUncached(size, 0);
@@ -525,11 +549,15 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     private long refill(ThreadCache c, int cls) {
         c.refills++;
         CentralList list = central[c.arena][cls];
-        if (list.removeRange(c, BATCH[cls]) == 0) {
+        int want = c.fill[cls]; // slow start: 1, 2, 3, ... up to BATCH[cls]
+        if (list.removeRange(c, want) == 0) {
             maintenance.recover(c);
-            if (list.removeRange(c, BATCH[cls]) == 0) {
+            if (list.removeRange(c, want) == 0) {
                 return 0;
             }
+        }
+        if (want < BATCH[cls]) {
+            c.fill[cls] = want + 1;
         }
         long b = c.heads[cls];
         c.heads[cls] = next(b, cls);
@@ -641,6 +669,11 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
 
     /** A virtual thread's free: into a striped cache claimed for this call, else the arena path. */
     private void freeVirtual(long address) {
+        ThreadCache own = caches.virtualCache();
+        if (own != null) {
+            freeTo(own, address);
+            return;
+        }
         ThreadCache s = stripes.claim();
         if (s == null) {
             freeUncached(address);

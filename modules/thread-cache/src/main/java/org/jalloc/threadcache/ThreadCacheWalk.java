@@ -571,8 +571,8 @@ final class ThreadCacheWalk implements HeapWalk {
             if (bytes != c.bytes) {
                 sink.violation("TC-5", 0, c + ": byte total disagrees with the lists", Long.toString(bytes), Long.toString(c.bytes));
             }
-            if (c.bytes > c.limitBytes) {
-                sink.violation("TC-5", 0, c + " holds more than its limit", "<= " + c.limitBytes, Long.toString(c.bytes));
+            if (c.bytes > c.capBytes) {
+                sink.violation("TC-5", 0, c + " holds more than its limit", "<= " + c.capBytes, Long.toString(c.bytes));
             }
         }
     }

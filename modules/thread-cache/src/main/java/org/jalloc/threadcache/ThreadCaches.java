@@ -9,6 +9,7 @@ import static org.jalloc.threadcache.SizeClasses.SIZE;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.jalloc.core.percpu.ThreadRegistry;
@@ -42,7 +43,15 @@ import org.jalloc.core.percpu.ThreadRegistry;
  * <h2>Algorithms</h2>
  * <ol>
  *   <li>overflow(c, cls): a list longer than {@code MAX_CACHED[cls]} returns {@code BATCH[cls]} blocks; a cache over
- *       its byte limit shrinks: half of every list, largest classes first, until at most 3/4 of the limit.</li>
+ *       its byte limit (its share of the budget) shrinks: half of every list, largest classes first, until at most
+ *       3/4 of the limit.</li>
+ *   <li>rebalance (after every registration, detach and reclaim): share = budget / caches registered, within
+ *       [{@link #MIN_SHARE}, the configured limit], written into every cache's {@code limitBytes}; each owner shrinks
+ *       to it at its next overflow, refill or cache event (tcmalloc's overall thread cache size, divided evenly
+ *       instead of stolen between caches). TC-5 keeps the configured limit as the bound.</li>
+ *   <li>virtualCache: a virtual thread that made {@value #PROMOTE_AFTER} ops through the stripes is registered as the
+ *       owner of a cache of its own (at most {@code maxVirtualCaches} at once; a full quota sweeps the dead first),
+ *       found through the hint, reclaimed by sweepDead when it ends.</li>
  *   <li>flush(c, cls, n): unlink the first n blocks, one chain per arena of their spans; the cache's own arena's
  *       chain goes to its central list under the lock, each other chain onto its arena's remote stack (one CAS).</li>
  *   <li>collect(c) (a cache event, every {@value ThreadCache#EVENT_INTERVAL} operations): the next non-empty list
@@ -66,6 +75,10 @@ final class ThreadCaches {
     private final int arenas;
     /** Per-cache byte limit. */
     final long cacheLimit;
+    /** The overall thread-cache budget (tcmalloc's overall thread cache size), divided equally among the caches. */
+    final long budget;
+    /** The smallest share of the budget a cache gets however many there are: one block of the largest class. */
+    static final long MIN_SHARE = SizeClasses.MAX_SMALL;
     /** Identifies this allocator's caches: a handle of another allocator carries another token. */
     final Object token;
     /**
@@ -76,6 +89,20 @@ final class ThreadCaches {
     final Registry registry = new Registry();
     private int nextArena;
     private volatile boolean closed;
+    /** Ops a virtual thread makes through the striped caches before it is given a cache of its own. */
+    static final int PROMOTE_AFTER = 256;
+    /** Per virtual thread: its ops through the stripes, and its own cache once promoted (made on its first use). */
+    private final ThreadLocal<@Nullable VirtualState> virtual = new ThreadLocal<>();
+    /** Registered caches of (live or not yet reclaimed) virtual threads. */
+    final AtomicInteger virtualCaches = new AtomicInteger();
+    /** The most virtual threads holding a cache of their own at once (0: none is promoted). */
+    int maxVirtualCaches;
+
+    /** A virtual thread's promotion state: one object per virtual thread that reaches the striped path. */
+    private static final class VirtualState {
+        int ops;
+        @Nullable ThreadCache cache;
+    }
     /** Pages the heap may grow by between two growth-triggered sweeps of dead caches. */
     static final long SWEEP_GROWTH_PAGES = 32;
     /** The page heap's {@code grownPages} at the last growth-triggered sweep (racy: a heuristic; two sweeps are safe). */
@@ -86,7 +113,9 @@ final class ThreadCaches {
     long deadCachesReclaimed;
     long cachesDetached;
 
-    ThreadCaches(String name, CentralList[][] central, PageHeap pageHeap, MemorySegment mem, Links links, long cacheLimit, Object token) {
+    ThreadCaches(String name, CentralList[][] central, PageHeap pageHeap, MemorySegment mem, Links links, long cacheLimit,
+                 long budget, Object token) {
+        this.budget = budget;
         this.links = links;
         this.name = name;
         this.central = central;
@@ -121,6 +150,7 @@ final class ThreadCaches {
         @Override
         protected void attached(ThreadCache c) {
             sweepDead();
+            rebalance();
         }
     }
 
@@ -130,6 +160,7 @@ final class ThreadCaches {
     ThreadCache newHandle() {
         ThreadCache c = registry.register(null);
         sweepDead();
+        rebalance();
         return c;
     }
 
@@ -138,12 +169,82 @@ final class ThreadCaches {
         return registry.own();
     }
 
-    /** Detaches the calling thread's own implicit cache, if it has one. */
+    /** Detaches the calling thread's own implicit cache (a promoted virtual thread's too), if it has one. */
     void detachOwn() {
         ThreadCache c = registry.own();
-        if (c != null) {
+        if (c == null && Thread.currentThread().isVirtual()) {
+            VirtualState v = virtual.get();
+            if (v != null) {
+                c = v.cache;
+                v.cache = null;
+            }
+        }
+        if (c != null && !c.detached) {
             registry.forget(c);
             release(c);
+        }
+    }
+
+    /**
+     * The calling virtual thread's own cache, or null (use a stripe). A virtual thread is promoted after
+     * {@value #PROMOTE_AFTER} ops through the stripes, while fewer than {@code maxVirtualCaches} virtual threads hold
+     * one (a full quota first sweeps the ended ones; a refused thread asks again every {@value #PROMOTE_AFTER} ops).
+     * The cache is an implicit one owned by the virtual thread: the hint finds it on later calls, this finds it when
+     * the hint misses, and the dead-owner sweep reclaims it when the thread ends (its {@code isAlive()} false).
+     */
+    @Nullable ThreadCache virtualCache() {
+        VirtualState v = virtual.get();
+        if (v == null) {
+            if (maxVirtualCaches == 0) {
+                return null;
+            }
+            v = new VirtualState();
+            virtual.set(v);
+        }
+        ThreadCache c = v.cache;
+        if (c != null) {
+            if (!c.detached) {
+                registry.remember(c); // the hint slot was taken by a thread with a colliding id
+                return c;
+            }
+            v.cache = null; // detached through detach(cache): promoted anew if it stays busy
+        }
+        if (++v.ops % PROMOTE_AFTER != 0) {
+            return null;
+        }
+        if (!claimVirtualQuota()) {
+            sweepDead();
+            if (!claimVirtualQuota()) {
+                return null;
+            }
+        }
+        try {
+            c = registry.register(Thread.currentThread());
+        } catch (RuntimeException | Error e) {
+            virtualCaches.decrementAndGet(); // closed: nothing was registered
+            throw e;
+        }
+        v.cache = c;
+        registry.remember(c);
+        sweepDead();
+        rebalance();
+        return c;
+    }
+
+    private boolean claimVirtualQuota() {
+        for (int n = virtualCaches.get(); n < maxVirtualCaches; n = virtualCaches.get()) {
+            if (virtualCaches.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A virtual thread's cache left the registry (reclaimed or detached): its quota slot is free. */
+    private void unregistered(ThreadCache c) {
+        Thread owner = c.owner;
+        if (owner != null && owner.isVirtual()) {
+            virtualCaches.decrementAndGet();
         }
     }
 
@@ -171,10 +272,13 @@ final class ThreadCaches {
     private void release(ThreadCache c) {
         flushAll(c);
         c.detached = true;
-        registry.remove(c);
+        if (registry.remove(c)) {
+            unregistered(c);
+        }
         synchronized (statsLock) {
             cachesDetached++;
         }
+        rebalance();
     }
 
     void requireUsable(ThreadCache cache) {
@@ -197,11 +301,30 @@ final class ThreadCaches {
         for (ThreadCache c : dead) {
             flushAll(c);
             c.detached = true;
+            unregistered(c);
         }
         if (!dead.isEmpty()) {
             synchronized (statsLock) {
                 deadCachesReclaimed += dead.size();
             }
+            rebalance();
+        }
+    }
+
+    /** A cache's share of the budget when {@code n} caches are registered: {@code budget / n} within [MIN_SHARE, limit]. */
+    long shareFor(int n) {
+        return Math.min(cacheLimit, Math.max(MIN_SHARE, budget / Math.max(1, n)));
+    }
+
+    /**
+     * Divides the budget anew among the registered caches (after a registration, detach or reclaim). Each owner sees
+     * its new share at its next overflow, refill or cache event and shrinks to 3/4 of it if it holds more.
+     */
+    void rebalance() {
+        List<ThreadCache> all = registry.snapshot();
+        long share = shareFor(all.size());
+        for (ThreadCache c : all) {
+            c.limitBytes = share;
         }
     }
 
@@ -324,5 +447,8 @@ final class ThreadCaches {
         }
         c.lowWater[cls] = c.counts[cls];
         c.gcCursor = cls == COUNT - 1 ? 1 : cls + 1;
+        if (c.bytes > c.limitBytes) { // the budget was divided anew since: give back down to 3/4 of the new share
+            shrink(c);
+        }
     }
 }

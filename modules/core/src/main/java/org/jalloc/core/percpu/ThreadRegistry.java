@@ -32,8 +32,11 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *       it into a slot, so a record found that way is the caller's own implicit record. A stale, foreign or torn-away
  *       slot costs one ThreadLocal lookup, never a wrong record. {@code ownerOf} must read a final field, so a record
  *       published through the racy slot is seen with its owner set (JLS 17.5).</li>
- *   <li>Virtual threads get no record (they would multiply records without bound): {@link #current()} and
- *       {@link #existing()} return null on them and the allocator takes its locked path.</li>
+ *   <li>Virtual threads get no record of their own accord (they would multiply records without bound):
+ *       {@link #current()} and {@link #existing()} return null on them. An allocator may register one for a
+ *       virtual thread it chose ({@link #register} with the thread as owner, then {@link #remember} on that thread):
+ *       the hint finds it from then on, a miss costs the allocator's own fallback, and {@link #removeDead()}
+ *       reclaims it when the thread ends, as a platform thread's.</li>
  * </ul>
  *
  * <h2>Algorithms</h2>
@@ -42,7 +45,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *       (registered under the monitor, set in {@code local}, {@link #attached} called); store r in the slot.</li>
  *   <li>detachCurrent(): take local's record, clear local and its hint slot (so no later lookup finds it: the
  *       detach bug of issue 15), unregister it, return it to be flushed.</li>
- *   <li>removeDead(): under the monitor, unregister every record whose owner is a platform thread that has ended;
+ *   <li>removeDead(): under the monitor, unregister every record whose owner is a thread that has ended;
  *       clear their hint slots; return them to be flushed. Java has no thread-exit hook, so this sweep is how an
  *       ended thread's record is reclaimed. It is safe to read the dead owner's record: the final action of a thread
  *       synchronizes-with any action of another thread that detects it has terminated, which
@@ -142,6 +145,19 @@ public abstract class ThreadRegistry<T extends Object> {
         }
     }
 
+    /**
+     * Stores {@code record}, which the calling thread owns, in the thread's hint slot: how an allocator makes a record
+     * it registered for a virtual thread ({@link #register} with that thread as owner) the one the hint finds. The
+     * thread-local never holds such a record: a lookup that misses the hint still answers null on a virtual thread.
+     */
+    public final void remember(T record) {
+        Thread t = Thread.currentThread();
+        if (ownerOf(record) != t) {
+            throw new IllegalArgumentException("remember: " + record + " is not the calling thread's record");
+        }
+        hint[hintSlot(t)] = record;
+    }
+
     /** The calling thread's implicit record from its thread-local alone (no hint), or null. */
     public final @Nullable T own() {
         return local.get();
@@ -183,7 +199,7 @@ public abstract class ThreadRegistry<T extends Object> {
     }
 
     /**
-     * Unregisters the records of platform threads that have ended and returns them (newest first) to be flushed by the
+     * Unregisters the records of threads (platform, or virtual with a record) that have ended and returns them (newest first) to be flushed by the
      * caller; clears their hint slots so neither they nor their threads stay reachable.
      */
     public final List<T> removeDead() {
