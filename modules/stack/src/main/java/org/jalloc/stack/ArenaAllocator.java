@@ -16,7 +16,6 @@ import org.jalloc.core.StaleCheckpointException;
 import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.spi.AbstractAllocator;
-import org.jalloc.core.spi.Arguments;
 import org.jalloc.core.walk.Enforces;
 import org.jalloc.core.walk.ExtentKind;
 import org.jalloc.core.walk.ExtentVisitor;
@@ -396,10 +395,7 @@ public final class ArenaAllocator extends AbstractAllocator implements RegionAll
         if (v == null) {
             return RegionAllocator.super.segment(address);
         }
-        if (address == 0) {
-            throw new InvalidPointerException(name() + ": segment(NULL)", 0);
-        }
-        return v.view(address, (liveHeader("segment", address) & ~TAG_MASK) - HEADER);
+        return v.segment(address, p -> (liveHeader("segment", p) & ~TAG_MASK) - HEADER);
     }
 
     @Override
@@ -408,7 +404,7 @@ public final class ArenaAllocator extends AbstractAllocator implements RegionAll
         if (v == null) {
             return RegionAllocator.super.asSegmentAllocator();
         }
-        return (byteSize, byteAlignment) -> v.view(Arguments.allocateForSegment(this, byteSize, byteAlignment), byteSize);
+        return v.segmentAllocator(this);
     }
 
     @Override

@@ -2,15 +2,19 @@ package org.jalloc.stack;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.LongUnaryOperator;
 
+import org.jalloc.core.Allocator;
 import org.jalloc.core.DoubleFreeException;
 import org.jalloc.core.HeapCorruptionException;
 import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.memory.Heap;
+import org.jalloc.core.spi.Arguments;
 
 /**
  * {@code debug=F} alone, claimed by the engine itself ({@code stack:debug=F}, {@code arena:debug=F}, {@code pool:debug=F}):
@@ -54,6 +58,22 @@ final class EngineSanity {
             viewCount = views.size();
         }
         return heap.slice(user, length, s);
+    }
+
+    /**
+     * The engine's {@code segment(user)} under F: NULL refused, then a view of the {@code usable} bytes the engine
+     * reads for {@code user} (its own refusal when {@code user} is no live block), which dies with the block.
+     */
+    MemorySegment segment(long user, LongUnaryOperator usable) {
+        if (user == 0) {
+            throw new InvalidPointerException(name + ": segment(NULL)", 0);
+        }
+        return view(user, usable.applyAsLong(user));
+    }
+
+    /** The engine's {@code asSegmentAllocator()} under F: each allocation a view that dies with its block. */
+    SegmentAllocator segmentAllocator(Allocator engine) {
+        return (byteSize, byteAlignment) -> view(Arguments.allocateForSegment(engine, byteSize, byteAlignment), byteSize);
     }
 
     /** The block at {@code user} is no longer live: its views die. */

@@ -14,7 +14,6 @@ import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.spi.AbstractAllocator;
-import org.jalloc.core.spi.Arguments;
 import org.jalloc.core.spi.SecureLinks;
 import org.jalloc.core.walk.Enforces;
 import org.jalloc.core.walk.ExtentKind;
@@ -332,10 +331,7 @@ public final class PoolAllocator extends AbstractAllocator implements FixedSizeA
         if (v == null) {
             return FixedSizeAllocator.super.segment(address);
         }
-        if (address == 0) {
-            throw new InvalidPointerException(name() + ": segment(NULL)", 0);
-        }
-        return v.view(address, usable("segment", address));
+        return v.segment(address, p -> usable("segment", p));
     }
 
     @Override
@@ -344,7 +340,7 @@ public final class PoolAllocator extends AbstractAllocator implements FixedSizeA
         if (v == null) {
             return FixedSizeAllocator.super.asSegmentAllocator();
         }
-        return (byteSize, byteAlignment) -> v.view(Arguments.allocateForSegment(this, byteSize, byteAlignment), byteSize);
+        return v.segmentAllocator(this);
     }
 
     @Override

@@ -19,7 +19,6 @@ import org.jalloc.core.StaleCheckpointException;
 import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.spi.AbstractAllocator;
-import org.jalloc.core.spi.Arguments;
 import org.jalloc.core.walk.Enforces;
 import org.jalloc.core.walk.ExtentKind;
 import org.jalloc.core.walk.ExtentVisitor;
@@ -517,10 +516,7 @@ public final class StackAllocator extends AbstractAllocator implements RegionAll
         if (v == null) {
             return RegionAllocator.super.segment(address);
         }
-        if (address == 0) {
-            throw new InvalidPointerException(name() + ": segment(NULL)", 0);
-        }
-        return v.view(address, usable("segment", address));
+        return v.segment(address, p -> usable("segment", p));
     }
 
     @Override
@@ -529,7 +525,7 @@ public final class StackAllocator extends AbstractAllocator implements RegionAll
         if (v == null) {
             return RegionAllocator.super.asSegmentAllocator();
         }
-        return (byteSize, byteAlignment) -> v.view(Arguments.allocateForSegment(this, byteSize, byteAlignment), byteSize);
+        return v.segmentAllocator(this);
     }
 
     @Override
