@@ -38,10 +38,8 @@ public final class ThreadCache {
     /** The configured per-cache limit (TC-5: {@code bytes <= capBytes}). */
     final long capBytes;
     /**
-     * This cache's share of the allocator's overall thread-cache budget, at most {@link #capBytes}: a cache over it
-     * shrinks at its next overflow, refill or cache event. Written by whichever thread re-divides the budget (on a
-     * registration or reclaim) and read plainly by the owner: a stale share only delays a shrink (a long is written
-     * whole on the 64-bit VMs jalloc runs on).
+     * This cache's share of the allocator's overall thread-cache budget, at most {@link #capBytes}: the owner copies
+     * the allocator's current share here on its slow path (overflow, refill, cache event) and shrinks if it holds more.
      */
     long limitBytes;
     final int arena;

@@ -565,9 +565,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         c.lowWater[cls] = Math.min(c.lowWater[cls], n);
         c.bytes -= SIZE[cls];
         states.set(b, LIVE);
-        if (c.bytes > c.limitBytes) {
-            caches.shrink(c);
-        }
+        caches.refreshShare(c);
         caches.sweepIfGrown(pageHeap.grownPages);
         if (--c.ticks <= 0) {
             event(c);

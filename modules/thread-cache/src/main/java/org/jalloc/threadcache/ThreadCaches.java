@@ -46,9 +46,10 @@ import org.jalloc.core.percpu.ThreadRegistry;
  *       its byte limit (its share of the budget) shrinks: half of every list, largest classes first, until at most
  *       3/4 of the limit.</li>
  *   <li>rebalance (after every registration, detach and reclaim): share = budget / caches registered, within
- *       [{@link #MIN_SHARE}, the configured limit], written into every cache's {@code limitBytes}; each owner shrinks
- *       to it at its next overflow, refill or cache event (tcmalloc's overall thread cache size, divided evenly
- *       instead of stolen between caches). TC-5 keeps the configured limit as the bound.</li>
+ *       [{@link #MIN_SHARE}, the configured limit], written into one shared field (O(1), whatever the number of
+ *       caches); each owner copies it into its {@code limitBytes} and shrinks to it at its next overflow, refill or
+ *       cache event (tcmalloc's overall thread cache size, divided evenly instead of stolen between caches). TC-5
+ *       keeps the configured limit as the bound.</li>
  *   <li>virtualCache: a virtual thread that made {@value #PROMOTE_AFTER} ops through the stripes is registered as the
  *       owner of a cache of its own (at most {@code maxVirtualCaches} at once; a full quota sweeps the dead first),
  *       found through the hint, reclaimed by sweepDead when it ends.</li>
@@ -79,6 +80,8 @@ final class ThreadCaches {
     final long budget;
     /** The smallest share of the budget a cache gets however many there are: one block of the largest class. */
     static final long MIN_SHARE = SizeClasses.MAX_SMALL;
+    /** Every cache's share of the budget now: {@link #shareFor} of the caches registered at the last rebalance. */
+    private volatile long share;
     /** Identifies this allocator's caches: a handle of another allocator carries another token. */
     final Object token;
     /**
@@ -124,6 +127,7 @@ final class ThreadCaches {
         this.arenas = central.length;
         this.cacheLimit = cacheLimit;
         this.token = token;
+        this.share = shareFor(1);
     }
 
     /** The registry over {@link ThreadCache}: round-robin arenas, a dead-owner sweep on every registration. */
@@ -317,14 +321,26 @@ final class ThreadCaches {
     }
 
     /**
-     * Divides the budget anew among the registered caches (after a registration, detach or reclaim). Each owner sees
-     * its new share at its next overflow, refill or cache event and shrinks to 3/4 of it if it holds more.
+     * Divides the budget anew among the registered caches (after a registration, detach or reclaim): one write, read
+     * by each owner at its next overflow, refill or cache event ({@link #refreshShare}).
      */
     void rebalance() {
-        List<ThreadCache> all = registry.snapshot();
-        long share = shareFor(all.size());
-        for (ThreadCache c : all) {
-            c.limitBytes = share;
+        share = shareFor(registry.size());
+    }
+
+    /** The share of the budget each cache gets now. */
+    long share() {
+        return share;
+    }
+
+    /**
+     * The owner's side of a rebalance, on its slow path: adopt the current share and, if the cache holds more, shrink
+     * to 3/4 of it.
+     */
+    void refreshShare(ThreadCache c) {
+        c.limitBytes = share;
+        if (c.bytes > c.limitBytes) {
+            shrink(c);
         }
     }
 
@@ -361,9 +377,7 @@ final class ThreadCaches {
         if (c.counts[cls] > MAX_CACHED[cls]) {
             flush(c, cls, BATCH[cls]);
         }
-        if (c.bytes > c.limitBytes) {
-            shrink(c);
-        }
+        refreshShare(c);
     }
 
     /** Returns half of every list, largest classes first, until the cache holds at most 3/4 of its limit. */
@@ -447,8 +461,6 @@ final class ThreadCaches {
         }
         c.lowWater[cls] = c.counts[cls];
         c.gcCursor = cls == COUNT - 1 ? 1 : cls + 1;
-        if (c.bytes > c.limitBytes) { // the budget was divided anew since: give back down to 3/4 of the new share
-            shrink(c);
-        }
+        refreshShare(c); // the budget may have been divided anew since
     }
 }

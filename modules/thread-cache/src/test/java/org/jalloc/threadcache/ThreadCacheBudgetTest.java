@@ -21,29 +21,47 @@ class ThreadCacheBudgetTest {
         return b.build(Heap.reserve(64 << 20));
     }
 
+    /** Runs one cache event on {@code c} (its slow path adopts the current share). */
+    private static void runToEvent(ThreadCacheAllocator a, ThreadCache c) {
+        for (int i = 0; i < ThreadCache.EVENT_INTERVAL; i++) {
+            a.free(c, a.malloc(c, 16));
+        }
+    }
+
     @Test
     void theBudgetIsDividedAmongTheCachesAndReturnsWhenTheyGo() {
         try (ThreadCacheAllocator a = create(ThreadCacheAllocator.builder().arenas(1).threadCacheBytes(2 << 20)
                 .threadCacheBudget(2 << 20))) {
             ThreadCache one = a.newCache();
-            assertEquals(2 << 20, one.limitBytes, "alone: the whole per-thread limit (= the budget)");
+            assertEquals(2 << 20, a.caches.share(), "alone: the whole per-thread limit (= the budget)");
+            runToEvent(a, one);
+            assertEquals(2 << 20, one.limitBytes);
             List<ThreadCache> more = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 more.add(a.newCache());
             }
-            assertEquals(512 << 10, one.limitBytes, "four caches: a quarter of the budget each");
+            assertEquals(512 << 10, a.caches.share(), "four caches: a quarter of the budget each");
+            assertEquals(2 << 20, one.limitBytes, "one write per rebalance: no other cache is touched");
+            runToEvent(a, one);
+            assertEquals(512 << 10, one.limitBytes, "adopted at its next cache event");
             for (ThreadCache c : more) {
+                runToEvent(a, c);
                 assertEquals(512 << 10, c.limitBytes);
             }
             for (int i = 0; i < 8; i++) {
                 more.add(a.newCache());
             }
-            assertEquals(ThreadCaches.MIN_SHARE, one.limitBytes, "never below one largest block");
+            assertEquals(ThreadCaches.MIN_SHARE, a.caches.share(), "never below one largest block");
+            runToEvent(a, one);
+            assertEquals(ThreadCaches.MIN_SHARE, one.limitBytes);
             for (ThreadCache c : more) {
                 a.detach(c);
             }
-            assertEquals(2 << 20, one.limitBytes, "detached caches give their share back");
+            assertEquals(2 << 20, a.caches.share(), "detached caches give their share back");
+            runToEvent(a, one);
+            assertEquals(2 << 20, one.limitBytes);
             a.detach(one);
+            Quiescent.check(a, List.of());
         }
     }
 
@@ -63,12 +81,11 @@ class ThreadCacheBudgetTest {
             for (int i = 0; i < 7; i++) {
                 more.add(a.newCache()); // 8 caches: 512 KiB each
             }
-            assertEquals(512 << 10, one.limitBytes);
+            assertEquals(512 << 10, a.caches.share());
             assertEquals(before, one.cachedBytes(), "nothing changes until the owner runs");
             Quiescent.check(a, List.of()); // TC-5 bounds a cache by its configured limit, not by its moving share
-            for (int i = 0; i < ThreadCache.EVENT_INTERVAL; i++) {
-                a.free(one, a.malloc(one, 16));
-            }
+            runToEvent(a, one);
+            assertEquals(512 << 10, one.limitBytes);
             assertTrue(one.cachedBytes() <= one.limitBytes, "shrunk at its cache event: " + one.cachedBytes());
             Quiescent.check(a, List.of());
             more.forEach(a::detach);
