@@ -174,4 +174,51 @@ abstract class CarvedPagesWalk implements HeapWalk {
 
     /** Checks that the allocated buddy block {@code [base, base + size)} is a slab, page or large block of the allocator. */
     abstract void usedBlockPages(long base, long size, InvariantSink sink);
+
+    /**
+     * What a checked extent walk recorded per slab, by page index from the heap's start: the slab's key (SLAB's header
+     * address, SLUB's base) and the free objects it counted, so the allocator's own check reads the count instead of
+     * counting again. Cleared at the start of each checked walk; a plain walk records nothing.
+     */
+    static final class FreeCounts {
+        private final Heap heap;
+        private boolean recording;
+        private int pages;
+        private long[] key = new long[0];
+        private int[] free = new int[0];
+
+        FreeCounts(Heap heap) {
+            this.heap = heap;
+        }
+
+        /** The start of an extent walk: records only when it is the checker's ({@code checked}). */
+        void begin(boolean checked) {
+            recording = checked;
+            if (checked) {
+                int n = (int) (((heap.brk() - heap.start()) >>> PAGE_SHIFT) + 1);
+                if (key.length < n) {
+                    key = new long[Math.max(n, key.length * 2)];
+                    free = new int[key.length];
+                } else {
+                    java.util.Arrays.fill(key, 0, n, 0L);
+                }
+                pages = n;
+            }
+        }
+
+        /** The slab at {@code base} (keyed {@code k}) has {@code n} free objects, if this walk records. */
+        void record(long base, long k, int n) {
+            if (recording) {
+                int p = (int) ((base - heap.start()) >>> PAGE_SHIFT);
+                key[p] = k;
+                free[p] = n;
+            }
+        }
+
+        /** The free objects recorded for the slab at {@code base} keyed {@code k}, or -1 when none was. */
+        int recorded(long base, long k) {
+            long i = (base - heap.start()) >>> PAGE_SHIFT;
+            return base >= heap.start() && i < pages && key[(int) i] == k ? free[(int) i] : -1;
+        }
+    }
 }

@@ -59,11 +59,8 @@ final class SlabWalk extends CarvedPagesWalk {
     private long[] seen = new long[8];
     /** SLAB-1's count of the free list being checked. */
     private long listLength;
-    // What the checked extent walk recorded, by page index from the heap's start: a slab's header and its free slots.
-    private boolean recording;
-    private int recordedPages;
-    private long[] recordedHeader = new long[0];
-    private int[] recordedFree = new int[0];
+    /** What the checked extent walk counted: each slab's free slots, keyed by its header. */
+    private final FreeCounts recorded;
     // What the checked free-structure walk found: the slabs it read (each once, or the pass is incomplete), whether it
     // made all its checks, and the rounds per cache it checked.
     private final GranuleSet walkedSlabs = new GranuleSet();
@@ -81,6 +78,7 @@ final class SlabWalk extends CarvedPagesWalk {
     SlabWalk(SlabAllocator allocator) {
         super(Inspection.of(allocator).heap(), allocator.pages());
         this.a = allocator;
+        this.recorded = new FreeCounts(heap);
     }
 
     static int listId(int kind, int cache, int sub) {
@@ -134,17 +132,7 @@ final class SlabWalk extends CarvedPagesWalk {
     @Override
     void beginExtents(boolean checked) {
         collectDescriptors();
-        recording = checked;
-        if (checked) {
-            int n = (int) (((heap.brk() - heap.start()) >>> PAGE_SHIFT) + 1);
-            if (recordedHeader.length < n) {
-                recordedHeader = new long[Math.max(n, recordedHeader.length * 2)];
-                recordedFree = new int[recordedHeader.length];
-            } else {
-                Arrays.fill(recordedHeader, 0, n, 0L);
-            }
-            recordedPages = n;
-        }
+        recorded.begin(checked);
     }
 
     @Override
@@ -162,12 +150,6 @@ final class SlabWalk extends CarvedPagesWalk {
             return visitor.extent(ExtentKind.ALLOCATED, address, size, address, size);
         }
         return visitor.extent(ExtentKind.METADATA, address, size, 0, 0); // owned by nothing: SLAB-6 reports it
-    }
-
-    /** The free slots the checked extent walk counted in the slab {@code h} at {@code base}, or -1 when it did not. */
-    private long recordedFree(long base, long h) {
-        long i = (base - heap.start()) >>> PAGE_SHIFT;
-        return base >= heap.start() && i < recordedPages && recordedHeader[(int) i] == h ? recordedFree[(int) i] : -1;
     }
 
     /** The cache whose slab header {@code h} is, for the block {@code [base, base + size)}, or null when they disagree. */
@@ -222,11 +204,7 @@ final class SlabWalk extends CarvedPagesWalk {
                     return false;
                 }
             }
-            if (recording) { // SLAB-7's count of this slab's free slots, for checkSlab
-                int p = (int) ((base - heap.start()) >>> PAGE_SHIFT);
-                recordedHeader[p] = h;
-                recordedFree[p] = free;
-            }
+            recorded.record(base, h, free); // SLAB-7's count of this slab's free slots, for checkSlab
             long end = base + g.avail();
             if (slot < end && !v.extent(ExtentKind.PADDING, slot, end - slot, 0, 0)) {
                 return false;
@@ -498,7 +476,7 @@ final class SlabWalk extends CarvedPagesWalk {
             checkFreeList(c, h, base, color, sink);
         }
         if (extentsChecked && g.debug() == 0 && mem.get(INT, h + H_CACHE) == c.id) {
-            long counted = recordedFree(base, h);
+            long counted = recorded.recorded(base, h);
             if (counted >= 0) {
                 return counted;
             }

@@ -43,15 +43,13 @@ final class SlubWalk extends CarvedPagesWalk {
     private int[] collectedSeen = new int[0];
     private boolean folding;
     private final LongSet listed = new LongSet();
-    // What the checked extent walk recorded, by page index from the heap's start: a slab's base and its free objects.
-    private boolean recording;
-    private int recordedPages;
-    private long[] recordedBase = new long[0];
-    private int[] recordedFree = new int[0];
+    /** What the checked extent walk counted: each slab's free objects, keyed by its base. */
+    private final FreeCounts recorded;
 
     SlubWalk(SlubAllocator a, Heap heap) {
         super(heap, a.pages);
         this.a = a;
+        this.recorded = new FreeCounts(heap);
     }
 
     @Override
@@ -85,17 +83,7 @@ final class SlubWalk extends CarvedPagesWalk {
 
     @Override
     void beginExtents(boolean checked) {
-        recording = checked;
-        if (checked) {
-            int n = (int) (((heap.brk() - heap.start()) >>> PAGE_SHIFT) + 1);
-            if (recordedBase.length < n) {
-                recordedBase = new long[Math.max(n, recordedBase.length * 2)];
-                recordedFree = new int[recordedBase.length];
-            } else {
-                java.util.Arrays.fill(recordedBase, 0, n, 0L);
-            }
-            recordedPages = n;
-        }
+        recorded.begin(checked);
     }
 
     @Override
@@ -118,11 +106,7 @@ final class SlubWalk extends CarvedPagesWalk {
                     return false;
                 }
             }
-            if (recording) { // SLUB-1's count of the slab's free objects, for checkObjects
-                int p = (int) ((address - heap.start()) >>> PAGE_SHIFT);
-                recordedBase[p] = address;
-                recordedFree[p] = free;
-            }
+            recorded.record(address, address, free); // SLUB-1's count of the slab's free objects, for checkObjects
             long used = (long) c.objects * c.size;
             return used == size || visitor.extent(ExtentKind.PADDING, address + used, size - used, 0, 0);
         }
@@ -316,10 +300,9 @@ final class SlubWalk extends CarvedPagesWalk {
                 collect(c, s, t.freelist[c.index], "owner's cpu free list", sink);
             }
         }
-        int free = 0;
-        if (freeCounted && s >= heap.start() && p < recordedPages && recordedBase[(int) p] == s) {
-            free = recordedFree[(int) p];
-        } else {
+        int free = freeCounted ? recorded.recorded(s, s) : -1;
+        if (free < 0) {
+            free = 0;
             for (int k = 0; k < c.objects; k++) {
                 if (a.states.get(s + k * c.size) == FREE) {
                     free++;
