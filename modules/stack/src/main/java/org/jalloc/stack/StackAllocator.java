@@ -568,29 +568,44 @@ public final class StackAllocator extends AbstractAllocator implements RegionAll
         if (address <= sp) {
             return belowStackPointer("free", address);
         }
-        boolean newestFrame = true;
+        long r = recordHolding(address);
+        if (r >= 0 && (r & ~1L) + HEADER == address && (mem.get(WORD, r & ~1L) & TAG_MASK) == BLOCK) {
+            return outOfOrder(address, r);
+        }
+        return new InvalidPointerException(name() + ": address " + address + " is no block start (inside a live block or frame record)", address);
+    }
+
+    /**
+     * The live record (block or frame) holding {@code address} above {@code sp}, found by a bounded walk from
+     * {@code sp} (misuse only): its position, with bit 0 set when a frame record lies between {@code sp} and it
+     * (records are 16-aligned); -1 when no record holds it or a record's size is unreadable.
+     */
+    private long recordHolding(long address) {
+        long olderFrame = 0;
         long bound = (base - sp) / HEADER + 1;
         for (long pos = sp; pos < base && bound-- > 0; ) {
             long w0 = mem.get(WORD, pos);
             long tag = w0 & TAG_MASK;
             long size = tag == FRAME ? HEADER : w0 & ~TAG_MASK;
-            if (pos + HEADER == address) {
-                if (tag == BLOCK) {
-                    return new OutOfOrderFreeException(name() + ": free(" + address + ") out of LIFO order: "
-                            + (newestFrame ? "the newest block is at " + (sp + HEADER) : "the block belongs to an older frame than the newest open one"),
-                            address);
-                }
-                break;
+            if (pos + HEADER == address || (size > 0 && address < pos + size)) {
+                return pos | olderFrame;
             }
-            if (size <= 0 || address < pos + size) {
-                break;
+            if (size <= 0) {
+                return -1;
             }
             if (tag == FRAME) {
-                newestFrame = false;
+                olderFrame = 1;
             }
             pos += size;
         }
-        return new InvalidPointerException(name() + ": address " + address + " is no block start (inside a live block or frame record)", address);
+        return -1;
+    }
+
+    /** free(address) of a live block that is not the newest: {@code record} as {@link #recordHolding} returned it. */
+    private OutOfOrderFreeException outOfOrder(long address, long record) {
+        return new OutOfOrderFreeException(name() + ": free(" + address + ") out of LIFO order: "
+                + ((record & 1) == 0 ? "the newest block is at " + (sp + HEADER) : "the block belongs to an older frame than the newest open one"),
+                address);
     }
 
     /** An address at or below {@code sp}: freed already when a stale header still checks, else never a block. */
@@ -631,30 +646,19 @@ public final class StackAllocator extends AbstractAllocator implements RegionAll
             }
             return new InvalidPointerException(name() + ": address " + address + " is no block start (no block header bound to it)", address);
         }
-        boolean newestFrame = true;
-        long bound = (base - sp) / HEADER + 1;
-        for (long pos = sp; pos < base && bound-- > 0; ) {
+        long r = recordHolding(address);
+        if (r >= 0) {
+            long pos = r & ~1L;
             long r0 = mem.get(WORD, pos);
-            long tag = r0 & TAG_MASK;
-            long size = tag == FRAME ? HEADER : r0 & ~TAG_MASK;
-            if (tag == BLOCK && pos + HEADER == address && op.equals("free")) {
-                return new OutOfOrderFreeException(name() + ": free(" + address + ") out of LIFO order: "
-                        + (newestFrame ? "the newest block is at " + (sp + HEADER) : "the block belongs to an older frame than the newest open one"),
-                        address);
-            }
-            if (size <= 0) {
-                break;
-            }
-            if (address < pos + size) {
-                if (tag == BLOCK && address > pos + HEADER) {
+            if ((r0 & TAG_MASK) == BLOCK) {
+                long size = r0 & ~TAG_MASK;
+                if (pos + HEADER == address && op.equals("free")) {
+                    return outOfOrder(address, r);
+                }
+                if (size > 0 && address > pos + HEADER && address < pos + size) {
                     return v.inside(op, address, pos + HEADER, size - HEADER);
                 }
-                break;
             }
-            if (tag == FRAME) {
-                newestFrame = false;
-            }
-            pos += size;
         }
         return v.invalidPointer(op, address);
     }
