@@ -18,6 +18,11 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 
 import org.jalloc.core.walk.Inspection;
@@ -62,8 +67,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * }
  * }</pre>
  *
- * Every test runs single-threaded; most run under {@link CheckedAllocator}, so any invariant the operation breaks
- * fails the test with the checker's report.
+ * Every test drives its allocator from one thread; most run under {@link CheckedAllocator}, so any invariant the
+ * operation breaks fails the test with the checker's report. The malloc-lab replay (two traces at a time) and the checked
+ * fuzzing (two halves) run side by side, each on its own heap from its own thread (the checker's walks dominate the build's time, and the second core is idle).
  *
  * <p>An allocator with a discipline (a stack frees last in first out, an arena releases regions, a pool serves one
  * size) replaces the base tests its discipline makes meaningless with tests of its own, each annotated
@@ -606,12 +612,20 @@ public abstract class AllocatorContractTest {
 
     @Test
     void checkedFuzzing() {
-        FuzzEngine engine = new FuzzEngine(factory(fuzzHeapBytes())).opsPerSequence(opsPerSequence());
-        FuzzReport report = engine.run(0x5EED, (long) fuzzSequences() * opsPerSequence(), null);
-        assertTrue(report.sequences() >= fuzzSequences());
-        if (!report.failures().isEmpty()) {
-            FuzzFailure f = report.failures().get(0);
-            fail(report.failures().size() + " failing sequences; first:\n" + f);
+        // two halves, seeded 0x5EED and 0x5EEE, run side by side (each on its own heaps, from its own thread)
+        int half = fuzzSequences() / 2;
+        List<Callable<FuzzReport>> halves = List.of(
+                () -> new FuzzEngine(factory(fuzzHeapBytes())).opsPerSequence(opsPerSequence())
+                        .run(0x5EED, (long) half * opsPerSequence(), null),
+                () -> new FuzzEngine(factory(fuzzHeapBytes())).opsPerSequence(opsPerSequence())
+                        .run(0x5EEE, (long) (fuzzSequences() - half) * opsPerSequence(), null));
+        List<FuzzReport> reports = inParallel(halves);
+        assertTrue(reports.get(0).sequences() + reports.get(1).sequences() >= fuzzSequences());
+        for (FuzzReport report : reports) {
+            if (!report.failures().isEmpty()) {
+                FuzzFailure f = report.failures().get(0);
+                fail(report.failures().size() + " failing sequences (seed " + report.seed() + "); first:\n" + f);
+            }
         }
     }
 
@@ -640,10 +654,48 @@ public abstract class AllocatorContractTest {
     void malloclabTracesReplayCleanUnderTheChecker() {
         List<Path> files = SharedTraces.all();
         Assumptions.assumeFalse(files.isEmpty(), "../shared/traces/malloclab is absent");
-        for (Path file : files) {
-            ReplayResult r = TraceReplayer.replay(Trace.read(file), factory(traceHeapBytes()), TraceReplayer.Options.correctnessOnly(true));
+        AllocatorFactory factory = factory(traceHeapBytes());
+        List<ReplayResult> results = inParallel(files.stream()
+                .<Callable<ReplayResult>>map(file -> () -> TraceReplayer.replay(Trace.read(file), factory, TraceReplayer.Options.correctnessOnly(true)))
+                .toList());
+        for (int i = 0; i < files.size(); i++) {
+            Path file = files.get(i);
+            ReplayResult r = results.get(i);
             assertTrue(r.ok(), file.getFileName() + ": " + r.failure() + (r.outOfMemory() ? " (out of memory)" : ""));
             assertTrue(r.utilization() > 0 && r.utilization() <= 1, file + " utilization " + r.utilization());
+        }
+    }
+
+    /**
+     * Runs independent jobs (each building its own heap) on at most two platform threads and returns their results in
+     * order; the first job's failure is rethrown as it was thrown.
+     */
+    private static <T> List<T> inParallel(List<Callable<T>> jobs) {
+        int threads = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<T>> futures = pool.invokeAll(jobs);
+            List<T> out = new ArrayList<>(futures.size());
+            for (Future<T> f : futures) {
+                try {
+                    out.add(f.get());
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    if (cause instanceof Error err) {
+                        throw err;
+                    }
+                    if (cause instanceof RuntimeException re) {
+                        throw re;
+                    }
+                    throw new AssertionError(cause);
+                }
+            }
+            return out;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        } finally {
+            pool.shutdownNow();
         }
     }
 }
