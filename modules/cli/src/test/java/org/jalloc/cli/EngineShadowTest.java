@@ -168,9 +168,10 @@ class EngineShadowTest {
             v.set(ValueLayout.JAVA_LONG, 0, 42);
             assertEquals(42, a.segment(p).get(ValueLayout.JAVA_LONG, 0), "the block's one arena, found again");
             long q = a.malloc(64);
+            long blocker = a.malloc(64); // so q cannot grow in place
             MemorySegment w = a.segment(q);
             long moved = a.realloc(q, 100_000);
-            assertTrue(moved != q && moved != 0);
+            assertTrue(moved != q && moved != 0, "moved");
             assertThrows(IllegalStateException.class, () -> w.get(ValueLayout.JAVA_BYTE, 0), "realloc moved the block: its view died");
             MemorySegment s = a.asSegmentAllocator().allocate(40, 8);
             long r = a.offsetOf(s);
@@ -181,6 +182,7 @@ class EngineShadowTest {
             a.free(p);
             assertThrows(IllegalStateException.class, () -> v.get(ValueLayout.JAVA_BYTE, 0));
             a.free(moved);
+            a.free(blocker);
             assertTrue(new HeapChecker().check(Inspection.of(a).heapWalk()).isEmpty());
         }
     }
