@@ -50,8 +50,9 @@ import org.jalloc.core.walk.Inspectable;
  *
  * <p>{@code debug=F} alone on an engine that keeps each block's size just below its payload is the engine itself
  * ({@link EngineShadow}): every public operation tests one field, {@code sanity}, and while it is null does exactly
- * what it does without debugging; with it, the checks run inside the same final method, so the JIT inlines the
- * engine's operation into the caller as it does with debugging off (no wrapper's call boundary).
+ * what it does without debugging; with it, the checks run inside the same final method: no wrapper's call between the
+ * caller and the engine (whether the JIT inlines the method into its caller is up to its compiled size:
+ * docs/debugging.md, "What it costs").
  */
 public abstract class AbstractAllocator implements Allocator {
     /** Every payload is aligned to this (the x86-64 malloc guarantee); it is also the smallest usable size. */

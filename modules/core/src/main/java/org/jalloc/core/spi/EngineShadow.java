@@ -23,7 +23,7 @@ import org.jalloc.core.memory.Heap;
  * <b>shadow</b> of the heap outside it, one {@code int} per 16-byte granule, so a block is the engine's block unchanged;
  * a malloc + free pair adds to the engine's one shadow store and one shadow load (Java array accesses), the fresh
  * block's header read, the size compared on the header the free reads anyway (SLUB's {@code free_debug_processing}),
- * and the ring's two stores — with no call boundary between the caller and the engine (docs/debugging.md, "ablation").
+ * and the ring's two stores — with no wrapper's call between the caller and the engine (docs/debugging.md, "ablation").
  *
  * <pre>
  *  one block: the engine's, unchanged          shadow (int[], grown with the break, at most capacity / 16 entries)
