@@ -393,7 +393,7 @@ public final class ArenaAllocator extends AbstractAllocator implements RegionAll
     public MemorySegment segment(long address) {
         EngineSanity v = sanity;
         if (v == null) {
-            return RegionAllocator.super.segment(address);
+            return super.segment(address);
         }
         return v.segment(address, p -> (liveHeader("segment", p) & ~TAG_MASK) - HEADER);
     }
@@ -402,7 +402,7 @@ public final class ArenaAllocator extends AbstractAllocator implements RegionAll
     public SegmentAllocator asSegmentAllocator() {
         EngineSanity v = sanity;
         if (v == null) {
-            return RegionAllocator.super.asSegmentAllocator();
+            return super.asSegmentAllocator();
         }
         return v.segmentAllocator(this);
     }

@@ -13,6 +13,7 @@ import org.jalloc.core.Allocator;
 import org.jalloc.core.DoubleFreeException;
 import org.jalloc.core.HeapCorruptionException;
 import org.jalloc.core.InvalidPointerException;
+import org.jalloc.core.debug.SanityReports;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.spi.Arguments;
 
@@ -115,19 +116,16 @@ final class EngineSanity {
         }
     }
 
-    // ---------------------------------------------------------------- reports (the texts of every debug layer's F)
+    // ---------------------------------------------------------------- reports (the texts of every debug layer's F: SanityReports')
 
     private static final String NO_SITES = " (add U to debug= to record sites)";
-    private static final String NOT_RECORDED = "    (not recorded: add U to debug=)\n";
 
     DoubleFreeException doubleFree(String op, long address, long usable) {
-        return new DoubleFreeException(name + ": " + op + "(" + hex(address) + "): block already freed (" + usable + " bytes)" + NO_SITES
-                + "\n  first freed at:\n" + NOT_RECORDED + "  " + (op.equals("free") ? "freed again" : op) + " at:\n" + NOT_RECORDED, address);
+        return SanityReports.doubleFree(name, op, address, usable);
     }
 
     InvalidPointerException invalidPointer(String op, long address) {
-        return new InvalidPointerException(name + ": " + op + "(" + hex(address) + "): not the start of a live block of this heap"
-                + (address < heap.start() || address >= heap.brk() ? " (outside the heap)" : ""), address);
+        return SanityReports.invalidPointer(name, heap, op, address);
     }
 
     InvalidPointerException inside(String op, long address, long user, long usable) {

@@ -329,7 +329,7 @@ public final class PoolAllocator extends AbstractAllocator implements FixedSizeA
     public MemorySegment segment(long address) {
         EngineSanity v = sanity;
         if (v == null) {
-            return FixedSizeAllocator.super.segment(address);
+            return super.segment(address);
         }
         return v.segment(address, p -> usable("segment", p));
     }
@@ -338,7 +338,7 @@ public final class PoolAllocator extends AbstractAllocator implements FixedSizeA
     public SegmentAllocator asSegmentAllocator() {
         EngineSanity v = sanity;
         if (v == null) {
-            return FixedSizeAllocator.super.asSegmentAllocator();
+            return super.asSegmentAllocator();
         }
         return v.segmentAllocator(this);
     }

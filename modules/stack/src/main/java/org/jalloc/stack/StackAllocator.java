@@ -514,7 +514,7 @@ public final class StackAllocator extends AbstractAllocator implements RegionAll
     public MemorySegment segment(long address) {
         EngineSanity v = sanity;
         if (v == null) {
-            return RegionAllocator.super.segment(address);
+            return super.segment(address);
         }
         return v.segment(address, p -> usable("segment", p));
     }
@@ -523,7 +523,7 @@ public final class StackAllocator extends AbstractAllocator implements RegionAll
     public SegmentAllocator asSegmentAllocator() {
         EngineSanity v = sanity;
         if (v == null) {
-            return RegionAllocator.super.asSegmentAllocator();
+            return super.asSegmentAllocator();
         }
         return v.segmentAllocator(this);
     }

@@ -28,9 +28,9 @@ import org.jalloc.core.walk.InvariantSink;
 /**
  * The debug layer: a decorator over any allocator's engine, made from the spec options {@code debug=FZPU} and
  * {@code leaks=LEVEL} ({@link DebugOptions}). With every option off there is no decorator at all; with {@code F} alone
- * a lighter layer without a table stands in its place: {@link ShadowSanity} (the sizes of live blocks in a shadow
- * outside the heap, on the engines that screen the size word below each payload) or {@link TaggedSanity} (F's state
- * in a tagged prefix of each block, on the others).
+ * no table either: the engines that screen the size word below each payload check F themselves
+ * ({@code org.jalloc.core.spi.EngineShadow}: the sizes of live blocks in a shadow outside the heap, no layer), and
+ * {@link TaggedSanity} (F's state in a tagged prefix of each block) serves the others.
  *
  * <pre>
  *  one block with Z (front = 16, or the alignment of an alignedAlloc):

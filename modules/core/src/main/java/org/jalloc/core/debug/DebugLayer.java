@@ -23,7 +23,7 @@ import org.jalloc.core.walk.Inspection;
 
 /**
  * What every debug layer shares, written once: the generic layer ({@link DebugAllocator}), F alone's
- * ({@link SanityLayer}: {@link ShadowSanity}, {@link TaggedSanity}) and the disciplined allocators' ({@code org.jalloc.stack.DisciplineDebug}). It holds the
+ * ({@link SanityLayer}: {@link TaggedSanity}) and the disciplined allocators' ({@code org.jalloc.stack.DisciplineDebug}). It holds the
  * leak report's life — {@link #leakReport()} while open, printed and kept at {@link #close()} — and the texts every
  * report shares (double free, invalid pointer, red zone, write after free, sites), so the three layers say the same
  * thing the same way; each layer keeps its own tables and algorithms.
@@ -188,18 +188,17 @@ public abstract class DebugLayer extends ForwardingAllocator {
 
     /** {@code op} on an address that is no block the layer knows. */
     protected final InvalidPointerException invalidPointer(String op, long address) {
-        return new InvalidPointerException(name + ": " + op + "(" + hex(address) + "): not the start of a live block of this heap"
-                + (address < heap.start() || address >= heap.brk() ? " (outside the heap)" : ""), address);
+        return SanityReports.invalidPointer(name, heap, op, address);
     }
 
     /** The allocation site as a report's lines, or the hint to record sites. */
     protected final String allocatedAt(@Nullable Site s) {
-        return s == null ? (sites ? "" : " (add U to debug= to record sites)") : "\n  allocated at:\n" + s.format("    ");
+        return s == null ? (sites ? "" : SanityReports.NO_SITES) : "\n  allocated at:\n" + s.format("    ");
     }
 
     /** A site as a report's lines, or that it was not recorded. */
     protected static String siteText(@Nullable Site s) {
-        return s == null ? "    (not recorded: add U to debug=)\n" : s.format("    ");
+        return s == null ? SanityReports.NOT_RECORDED : s.format("    ");
     }
 
     /**

@@ -11,6 +11,7 @@ import org.jalloc.core.LeakLevel;
 import org.jalloc.core.spi.SecureLinks;
 import org.jalloc.core.spi.AllocatorSpec;
 import org.jalloc.core.spi.AllocatorType;
+import org.jalloc.core.spi.EngineShadow;
 import org.jalloc.core.spi.OptionSpec;
 
 /**
@@ -195,9 +196,10 @@ public record DebugOptions(int flags, LeakLevel leaks) {
     }
 
     /**
-     * {@code allocator} as these options want it: itself when {@link #off()}; with F alone (no Z, P, U, leak level) the
-     * shadow layer ({@link ShadowSanity}) over an engine that screens the size word below each payload, the
-     * tagged-prefix layer ({@link TaggedSanity}) over any other; else a {@link DebugAllocator}.
+     * {@code allocator} as these options want it: itself when {@link #off()}; with F alone (no Z, P, U, leak level)
+     * the engine itself checking F ({@link EngineShadow#claim}: no layer) when it keeps its size word below each
+     * payload and screens it, the tagged-prefix layer ({@link TaggedSanity}) over any other; else a
+     * {@link DebugAllocator}.
      */
     public Allocator wrap(Allocator allocator, String displayName) {
         if (off()) {
@@ -212,9 +214,9 @@ public record DebugOptions(int flags, LeakLevel leaks) {
                     + " allocator yet (docs/debugging.md)");
         }
         try {
-            // F alone over an engine that screens the size word below each payload: the shadow layer, no prefix
-            if (ShadowSanity.serves(this, allocator)) {
-                return new ShadowSanity(allocator, this, displayName);
+            // F alone over an engine that screens the size word below each payload: the engine checks it, no layer
+            if (TaggedSanity.serves(this) && has(F) && EngineShadow.serves(allocator)) {
+                return EngineShadow.claim(allocator, displayName);
             }
             // F alone on any other engine (or only the views a type's own debug= asks for): the tagged prefix, no table
             return TaggedSanity.serves(this) ? new TaggedSanity(allocator, this, displayName)

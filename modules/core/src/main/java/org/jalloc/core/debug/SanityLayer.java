@@ -12,9 +12,10 @@ import org.jalloc.core.LeakLevel;
 import org.jalloc.core.spi.Arguments;
 
 /**
- * What F alone's two layers share, written once: {@link ShadowSanity} (F's state in a shadow outside the heap) and
- * {@link TaggedSanity} (F's state in a tagged prefix of each block). Each keeps a {@code state} per live block — a
- * shadow entry or a prefix word — and says through it what the block's usable size is and whether its views are
+ * What F alone's layer shares with any other over an engine, written once: {@link TaggedSanity} (F's state in a
+ * tagged prefix of each block; the heap engines that keep their size word below the payload check F themselves,
+ * {@code org.jalloc.core.spi.EngineShadow}, and need no layer). A subclass keeps a {@code state} per live block and
+ * says through it what the block's usable size is and whether its views are
  * scoped; this class holds the rest: the ring of recent frees and the misuse it tells apart (double free or invalid
  * pointer), the report of a changed engine size, {@code calloc}, {@code usableSize}, and the views that die with
  * their block ({@code segment}, {@code asSegmentAllocator}: one dependent arena per block, in a side map, found only
@@ -76,9 +77,7 @@ abstract class SanityLayer extends DebugLayer {
 
     /** The engine's usable size of the block at {@code block} (handed out as {@code u}) is no longer {@code under}. */
     final HeapCorruptionException sizeChanged(String op, long u, long block, long under, long now) {
-        return new HeapCorruptionException(name + ": " + op + "(" + hex(u) + "): the allocator's usable size of the block at "
-                + hex(block) + " changed from " + under + " to " + now + " while it was live (its metadata was"
-                + " overwritten) (add U to debug= to record sites)", u);
+        return SanityReports.sizeChanged(name, op, u, block, under, now);
     }
 
     // ---------------------------------------------------------------- operations the same on both layers

@@ -22,7 +22,7 @@ import org.jalloc.core.walk.InvariantSink;
 
 /**
  * The debug layer with {@code debug=F} alone (and the scoped views a type's own {@code debug=} letters ask of the
- * generic layer, slab's) over the engines {@link ShadowSanity} does not serve — those whose free does not screen a
+ * generic layer, slab's) over the engines {@code org.jalloc.core.spi.EngineShadow} does not serve — those whose free does not screen a
  * size word just below the payload (buddy, slab, slub, slob, thread-cache, dense), concurrent engines, heaps over
  * 8 GiB: F's state lives in a tagged prefix of each block, not in a table, so a malloc + free pair
  * costs two prefix writes, two prefix reads, a ring store, and of the engine ({@link SizedFree}) the size of the fresh
@@ -65,7 +65,7 @@ import org.jalloc.core.walk.InvariantSink;
  * out contains it), and a live block whose tag or word an underrun damaged is reported as misuse (double free when
  * its address is in the ring, else invalid pointer) instead of being freed; a freed block is named a double free
  * from the ring alone, exactly as the table did. 16 bytes more per block. Where the engine keeps its size just below
- * the payload and screens it at free, {@link ShadowSanity} is stronger (an invalid pointer is found exactly: no tag to
+ * the payload and screens it at free, the engine's own F ({@code org.jalloc.core.spi.EngineShadow}) is stronger (an invalid pointer is found exactly: no tag to
  * forge) and cheaper (no prefix): the prefix is for the engines that have no such word, where a 1-byte underrun would
  * otherwise land in the neighbour's bytes unseen.
  */

@@ -1,5 +1,7 @@
 package org.jalloc.core.spi;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MutableCallSite;
@@ -45,6 +47,12 @@ import org.jalloc.core.walk.Inspectable;
  * {@code observing()}, a constant to the JIT (a {@link MutableCallSite}'s target) that changes only when a JFR
  * recording starts or stops, or at the first JMX read. Only while it is true does a call count down to its next
  * allocation sample or serve its allocator's statistics or snapshot request.
+ *
+ * <p>{@code debug=F} alone on an engine that keeps each block's size just below its payload is the engine itself
+ * ({@link EngineShadow}): every public operation tests one field, {@code sanity}, and while it is null does exactly
+ * what it does without debugging; with it, the checks run inside the same final method: no wrapper's call between the
+ * caller and the engine (whether the JIT inlines the method into its caller is up to its compiled size:
+ * docs/debugging.md, "What it costs").
  */
 public abstract class AbstractAllocator implements Allocator {
     /** Every payload is aligned to this (the x86-64 malloc guarantee); it is also the smallest usable size. */
@@ -57,7 +65,13 @@ public abstract class AbstractAllocator implements Allocator {
      * (and a subclass's own screens, such as an explicit handle's malloc, read the same field).
      */
     protected final long capacity;
-    private final String name;
+    /** The name; {@link EngineShadow#claim} gives it the debug option ({@code tlsf:debug=F}) before it is handed out. */
+    private String name;
+    /**
+     * {@code debug=F} alone done by this engine (null: off): set once by {@link EngineShadow#claim}, before the
+     * allocator is handed out, and never again; the one test the operations add.
+     */
+    @Nullable EngineShadow sanity;
     /** {@link #due}, for its atomic bit updates. */
     private static final VarHandle DUE;
 
@@ -198,15 +212,32 @@ public abstract class AbstractAllocator implements Allocator {
         }
     }
 
+    /** Called once by {@link EngineShadow#claim}: this engine checks F itself, under {@code displayName}. */
+    final void checkFrees(EngineShadow shadow, String displayName) {
+        this.name = displayName;
+        this.sanity = shadow;
+    }
+
+    /** The prefix of a refusal's message: the name under F (as every debug layer's), else none. */
+    private String prefix() {
+        return sanity != null ? name + ": " : "";
+    }
+
     @Override
     public final long malloc(long size) {
         if (size < 0) {
-            throw new InvalidSizeException("malloc(" + size + "): negative size");
+            throw new InvalidSizeException(prefix() + "malloc(" + size + "): negative size");
         }
         if (size > capacity) {
             return 0;
         }
-        long a = allocate(size);
+        EngineShadow f = sanity;
+        long a;
+        if (f == null) {
+            a = allocate(size);
+        } else if ((a = allocate(Math.max(size, MIN_ALIGNMENT))) != 0) {
+            f.record(a, freshUsable(a), 0);
+        }
         if (observing()) {
             observe(size, a);
         }
@@ -388,7 +419,7 @@ public abstract class AbstractAllocator implements Allocator {
 
     @Override
     public final long calloc(long count, long size) {
-        long total = Arguments.callocBytes("", count, size);
+        long total = Arguments.callocBytes(prefix(), count, size);
         long address = malloc(total);
         if (address != 0 && total > 0) {
             heap.fill(address, total, (byte) 0);
@@ -400,6 +431,10 @@ public abstract class AbstractAllocator implements Allocator {
     public final long realloc(long address, long size) {
         if (address == 0) {
             return malloc(size);
+        }
+        EngineShadow f = sanity;
+        if (f != null) {
+            return checkedRealloc(f, address, size);
         }
         if (size < 0) {
             throw new InvalidSizeException("realloc(" + address + ", " + size + "): negative size");
@@ -440,10 +475,16 @@ public abstract class AbstractAllocator implements Allocator {
     @Override
     public final boolean tryExpand(long address, long size) {
         if (address == 0) {
-            throw new InvalidPointerException("tryExpand(NULL): NULL is never a block", 0);
+            throw new InvalidPointerException(prefix() + "tryExpand(NULL): NULL is never a block", 0);
         }
+        EngineShadow f = sanity;
         if (size < 0) {
-            throw new InvalidSizeException("tryExpand(" + address + ", " + size + "): negative size");
+            throw new InvalidSizeException(f != null ? name + ": tryExpand(" + EngineShadow.hex(address) + ", " + size + "): negative size"
+                    : "tryExpand(" + address + ", " + size + "): negative size");
+        }
+        if (f != null) {
+            int e = f.liveEntry("tryExpand", address);
+            return size <= heap.capacity() && checkedExpand(f, address, e, size);
         }
         if (size > heap.capacity()) {
             usable(address);
@@ -455,23 +496,105 @@ public abstract class AbstractAllocator implements Allocator {
     @Override
     public final void free(long address) {
         if (address != 0) {
-            deallocate(address);
+            EngineShadow f = sanity;
+            if (f == null) {
+                deallocate(address);
+            } else {
+                checkedFree(f, address);
+            }
         }
         if (observing() && due != 0) {
             refreshStatistics();
         }
     }
 
+    // ---------------------------------------------------------------- debug=F done by the engine (EngineShadow)
+
+    /** F's free: the shadow's entry, then the engine frees the block only if its size is what it was. */
+    private void checkedFree(EngineShadow f, long address) {
+        int e = f.entry(address);
+        if (e == 0) {
+            throw f.misuse("free", address);
+        }
+        long under = EngineShadow.under(e);
+        long now = deallocateIfUsable(address, under); // the engine's screen refuses what it refuses, changing nothing
+        if (now != under) {
+            throw f.sizeChanged("free", address, under, now); // nothing freed
+        }
+        f.forget(address, e);
+    }
+
+    /** F's realloc: the block live in the shadow and its engine size unchanged, before any change. */
+    private long checkedRealloc(EngineShadow f, long address, long size) {
+        if (size < 0) {
+            throw new InvalidSizeException(name + ": realloc(" + EngineShadow.hex(address) + ", " + size + "): negative size");
+        }
+        int e = f.liveEntry("realloc", address);
+        long under = EngineShadow.under(e);
+        long now = usable(address);
+        if (now != under) {
+            throw f.sizeChanged("realloc", address, under, now);
+        }
+        if (size == 0) {
+            deallocate(address);
+            f.forget(address, e);
+            return 0;
+        }
+        if (size > heap.capacity()) {
+            return 0;
+        }
+        if (checkedExpand(f, address, e, size)) {
+            return address;
+        }
+        long moved = malloc(size);
+        if (moved == 0) {
+            return 0;
+        }
+        heap.copy(address, moved, Math.min(under, size));
+        deallocate(address);
+        f.forget(address, e);
+        return moved;
+    }
+
+    /** F's in-place resize of the live block {@code address} (entry {@code e}): the shadow takes the new size. */
+    private boolean checkedExpand(EngineShadow f, long address, int e, long size) {
+        if (!resize(address, Math.max(size, MIN_ALIGNMENT))) {
+            return false;
+        }
+        f.record(address, freshUsable(address), EngineShadow.scopedBit(e));
+        return true;
+    }
+
+    /** Under F a view dies when its block is freed; otherwise {@link Allocator#segment}. */
+    @Override
+    public MemorySegment segment(long address) {
+        EngineShadow f = sanity;
+        return f != null ? f.segment(address) : Allocator.super.segment(address);
+    }
+
+    /** Under F each allocation's view dies when its block is freed; otherwise {@link Allocator#asSegmentAllocator}. */
+    @Override
+    public SegmentAllocator asSegmentAllocator() {
+        EngineShadow f = sanity;
+        return f != null ? f.segmentAllocator(this) : Allocator.super.asSegmentAllocator();
+    }
+
     @Override
     public final long alignedAlloc(long alignment, long size) {
-        Arguments.checkAlignedAlloc("", alignment, size);
+        Arguments.checkAlignedAlloc(prefix(), alignment, size);
         if (alignment <= MIN_ALIGNMENT) {
             return malloc(size);
         }
         if (size > heap.capacity() || alignment > heap.capacity() || alignment > heap.baseAlignment()) {
             return 0;
         }
-        long a = allocateAligned(alignment, size);
+        EngineShadow f = sanity;
+        long a;
+        if (f == null) {
+            a = allocateAligned(alignment, size);
+        } else if ((a = allocateAligned(alignment, Math.max(size, MIN_ALIGNMENT))) != 0) {
+            f.record(a, freshUsable(a), 0);
+        }
         if (observing()) {
             observe(size, a);
         }
@@ -480,7 +603,11 @@ public abstract class AbstractAllocator implements Allocator {
 
     @Override
     public final long usableSize(long address) {
-        return address == 0 ? 0 : usable(address);
+        if (address == 0) {
+            return 0;
+        }
+        EngineShadow f = sanity;
+        return f != null ? EngineShadow.under(f.liveEntry("usableSize", address)) : usable(address);
     }
 
     /**

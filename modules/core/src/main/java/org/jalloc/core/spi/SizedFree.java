@@ -21,7 +21,7 @@ import org.jalloc.core.Allocator;
  * allocator through {@code usableSize} and {@code free}.
  *
  * <p>{@link #screensSizeBelowPayload} tells the layer whether it may keep F's state outside the heap
- * ({@code ShadowSanity}, no prefix) instead of in a tagged prefix of each block ({@code TaggedSanity}).
+ * (the engine checks F itself through {@link EngineShadow}, no prefix) instead of in a tagged prefix of each block ({@code TaggedSanity}).
  */
 public interface SizedFree {
     /** The usable size of the block this allocator has just handed out at {@code address}. */

@@ -1,0 +1,208 @@
+package org.jalloc.core.spi;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
+import java.util.Arrays;
+import java.util.HashMap;
+
+import org.jalloc.core.Allocator;
+import org.jalloc.core.DoubleFreeException;
+import org.jalloc.core.HeapCorruptionException;
+import org.jalloc.core.InvalidPointerException;
+import org.jalloc.core.ThreadSafety;
+import org.jalloc.core.debug.RecentFrees;
+import org.jalloc.core.debug.SanityReports;
+import org.jalloc.core.memory.Heap;
+
+/**
+ * {@code debug=F} alone, done by a heap engine itself ({@code tlsf:debug=F} is the engine, no layer): the state an
+ * {@link AbstractAllocator} consults behind one field test in its final {@code malloc} and {@code free}, for every
+ * engine that keeps each block's size in the word just below its payload and screens that word at free
+ * ({@link SizedFree#screensSizeBelowPayload}: boundary-tag, segregated, tlsf and the free-list family). F's state is a
+ * <b>shadow</b> of the heap outside it, one {@code int} per 16-byte granule, so a block is the engine's block unchanged;
+ * a malloc + free pair adds to the engine's one shadow store and one shadow load (Java array accesses), the fresh
+ * block's header read, the size compared on the header the free reads anyway (SLUB's {@code free_debug_processing}),
+ * and the ring's two stores — with no wrapper's call between the caller and the engine (docs/debugging.md, "ablation").
+ *
+ * <pre>
+ *  one block: the engine's, unchanged          shadow (int[], grown with the break, at most capacity / 16 entries)
+ *
+ *   u - 8      u = the engine's payload         shadow[(u - start) / 16] = under / 8 &lt;&lt; 1 | SCOPED    (u live)
+ *   │ header  │ payload ... (usable = under)│                              = 0                          (otherwise)
+ *   └─ the engine's size word, screened by its free
+ *
+ *   recent   the ring of the last frees ({@link RecentFrees}), which tells a double free from an invalid pointer
+ *   views    user → the arena of the block's views, for the blocks whose entry has SCOPED
+ * </pre>
+ *
+ * Invariants: {@code shadow[(u - start) / 16] ≠ 0 ⇔ u is a block the engine handed out and has not freed}, and then
+ * its {@code under} is the engine's usable size of {@code u} when it was handed out (or last resized in place);
+ * {@code views} holds {@code u} ⇒ {@code u}'s entry has SCOPED (a free closes and removes its arena).
+ *
+ * <ol>
+ *   <li>malloc(n): the engine's block of {@code max(n, 16)} bytes at {@code u}; its size ({@code freshUsable}, one
+ *       unscreened header read) goes into the shadow.</li>
+ *   <li>free(u): the shadow entry of {@code u}; 0 (or {@code u} outside the heap, not 16-aligned) is misuse: among the
+ *       last {@code DebugAllocator.RECENT_FREES} frees a {@link DoubleFreeException}, else an
+ *       {@link InvalidPointerException} — exact, an interior pointer included, before the engine reads the heap. Then
+ *       the engine frees the block only if its usable size is still {@code under} ({@code deallocateIfUsable}: its own
+ *       screen first, so a header an underrun made impossible is its {@link InvalidPointerException}); otherwise
+ *       nothing changes and a {@link HeapCorruptionException} says "changed from A to B". Then the entry becomes 0,
+ *       the views die and the free goes into the ring.</li>
+ * </ol>
+ *
+ * <p>Single owner only (the shadow and the ring are plain arrays): a concurrent engine gets the tagged-prefix layer.
+ * The reports are {@link SanityReports}', the same texts as every debug layer's F.
+ */
+public final class EngineShadow {
+    private static final int SCOPED = 1;
+    /** The largest heap the shadow covers: {@code under / 8} must fit in 30 bits. */
+    static final long MAX_CAPACITY = 1L << 33;
+
+    final String name;
+    private final Heap heap;
+    private final long start;
+    private final long maxEntries;
+    /** One entry per 16 bytes from {@link #start}: {@code under / 8 << 1 | SCOPED} of a live block start, else 0. */
+    private int[] shadow;
+    private final RecentFrees recent = new RecentFrees(false);
+    private final HashMap<Long, Arena> views = new HashMap<>();
+
+    private EngineShadow(String name, Heap heap) {
+        this.name = name;
+        this.heap = heap;
+        this.start = heap.start();
+        this.maxEntries = (heap.limit() - start + 15) >>> 4;
+        this.shadow = new int[(int) Math.min(maxEntries, 1 << 12)];
+    }
+
+    /**
+     * True when {@code engine} can do F alone itself: an {@link AbstractAllocator}, single owner, that keeps each
+     * block's size where the shadow checks it, over a heap the shadow covers.
+     */
+    public static boolean serves(Allocator engine) {
+        if (!(engine instanceof AbstractAllocator a) || a.sanity != null || engine.threadSafety() == ThreadSafety.CONCURRENT
+                || !a.screensSizeBelowPayload()) {
+            return false;
+        }
+        return a.heap.capacity() <= MAX_CAPACITY && a.heap.limit() - a.heap.start() <= MAX_CAPACITY;
+    }
+
+    /**
+     * Makes {@code engine} ({@link #serves}, nothing handed out yet) check F itself under the name {@code displayName}
+     * ({@code tlsf:debug=F}); returns it. Called once, by the spec's debug options, before the engine is handed out.
+     */
+    public static Allocator claim(Allocator engine, String displayName) {
+        if (!serves(engine)) {
+            throw new IllegalArgumentException(engine.name() + " cannot check debug=F itself");
+        }
+        AbstractAllocator a = (AbstractAllocator) engine;
+        a.checkFrees(new EngineShadow(displayName, a.heap), displayName);
+        return a;
+    }
+
+    // ---------------------------------------------------------------- the shadow
+
+    static long under(int entry) {
+        return (long) (entry >>> 1) << 3;
+    }
+
+    /** The shadow entry of {@code u}: 0 when {@code u} is no live block start the engine handed out. */
+    int entry(long u) {
+        long i = (u - start) >>> 4;
+        return (u & 15) == 0 && u >= start && i < shadow.length ? shadow[(int) i] : 0;
+    }
+
+    /** Records the fresh block {@code u} of {@code under} usable bytes, keeping {@code scoped}. */
+    void record(long u, long under, int scoped) {
+        long i = (u - start) >>> 4;
+        if (i >= shadow.length) {
+            grow(i);
+        }
+        shadow[(int) i] = (int) (under >>> 3) << 1 | scoped;
+    }
+
+    private void grow(long i) {
+        long n = Math.min(maxEntries, Math.max(i + 1, 2L * shadow.length));
+        shadow = Arrays.copyOf(shadow, (int) n);
+    }
+
+    /** The entry of the live block at {@code u}, or the exception saying why {@code u} is none. */
+    int liveEntry(String op, long u) {
+        int e = entry(u);
+        if (e == 0) {
+            throw misuse(op, u);
+        }
+        return e;
+    }
+
+    /** After the engine freed {@code u} (entry {@code e}): its entry, views and the ring. */
+    void forget(long u, int e) {
+        shadow[(int) ((u - start) >>> 4)] = 0;
+        if ((e & SCOPED) != 0) {
+            closeView(u);
+        }
+        recent.add(u, under(e));
+    }
+
+    static int scopedBit(int e) {
+        return e & SCOPED;
+    }
+
+    // ---------------------------------------------------------------- reports
+
+    /** {@code u} is no live block: a double free when it is among the recent frees, else an invalid pointer. */
+    RuntimeException misuse(String op, long u) {
+        long usable = recent.usableOf(u);
+        return usable >= 0 ? SanityReports.doubleFree(name, op, u, usable) : SanityReports.invalidPointer(name, heap, op, u);
+    }
+
+    HeapCorruptionException sizeChanged(String op, long u, long under, long now) {
+        return SanityReports.sizeChanged(name, op, u, u, under, now);
+    }
+
+    static String hex(long address) {
+        return "0x" + Long.toHexString(address);
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /** {@code segment(u)}: a view of the live block's usable bytes that dies when it is freed. */
+    MemorySegment segment(long u) {
+        if (u == 0) {
+            throw new InvalidPointerException(name + ": segment(NULL)", 0);
+        }
+        int e = liveEntry("segment", u);
+        return view(u, e, under(e));
+    }
+
+    /** {@code asSegmentAllocator()}: each allocation a view of exactly its bytes that dies with its block. */
+    SegmentAllocator segmentAllocator(Allocator engine) {
+        return (byteSize, byteAlignment) -> {
+            long a = Arguments.allocateForSegment(engine, byteSize, byteAlignment);
+            return view(a, liveEntry("asSegmentAllocator", a), byteSize);
+        };
+    }
+
+    private MemorySegment view(long u, int e, long length) {
+        Arena s = (e & SCOPED) != 0 ? views.get(u) : null;
+        if (s == null) {
+            s = heap.dependentArena();
+            views.put(u, s);
+            shadow[(int) ((u - start) >>> 4)] = e | SCOPED;
+        }
+        return heap.slice(u, length, s);
+    }
+
+    private void closeView(long u) {
+        Arena s = views.remove(u);
+        if (s != null) {
+            try {
+                s.close();
+            } catch (IllegalStateException alreadyEndedByTheHeap) {
+                // the heap was reset or closed: the views are dead already
+            }
+        }
+    }
+}
