@@ -182,4 +182,61 @@ class ThreadRegistryTest {
         assertNull(reg.existing());
         assertEquals(List.of(r), reg.snapshot(), "close forgets lookups; the allocator flushes what is registered");
     }
+
+    @Test
+    void theOnlyImplicitRecordIsTheSoleOneAndOnlyItsOwnerIsGivenIt() throws Exception {
+        Registry reg = new Registry();
+        assertNull(reg.sole());
+        Rec mine = reg.current();
+        assertSame(mine, reg.sole(), "one implicit record: the sole one");
+        Rec handle = reg.register(null);
+        assertSame(mine, reg.sole(), "an explicit record does not count");
+        AtomicReference<@Nullable Rec> theirs = new AtomicReference<>();
+        Thread other = Thread.ofPlatform().start(() -> theirs.set(reg.current()));
+        other.join();
+        assertNotNull(theirs.get());
+        assertNotSame(mine, theirs.get(), "another thread is not given the sole record: it gets its own");
+        assertNull(reg.sole(), "two implicit records: none is the sole one");
+        assertSame(mine, reg.current(), "the hint and the thread-local still find this thread's own");
+        assertEquals(List.of(theirs.get()), reg.removeDead());
+        assertNull(reg.sole(), "it stays cleared once two were registered (the hint serves the one left)");
+        assertSame(mine, reg.current());
+        assertEquals(List.of(mine, handle), reg.snapshot());
+    }
+
+    @Test
+    void aSoleRecordDroppedByDetachForgetRemoveOrCloseIsNeverFoundAgain() {
+        Registry reg = new Registry();
+        Rec first = reg.current();
+        assertSame(first, reg.detachCurrent());
+        assertNull(reg.sole());
+        assertNull(reg.existing(), "detached: neither the sole record nor the hint finds it");
+        Rec second = reg.current();
+        assertNotSame(first, second);
+        assertSame(second, reg.sole());
+        reg.forget(second);
+        assertNull(reg.sole(), "forget drops the sole record");
+        assertNull(reg.existing());
+        assertTrue(reg.remove(second));
+        Rec third = reg.current();
+        assertSame(third, reg.sole());
+        assertTrue(reg.remove(third));
+        assertNull(reg.sole(), "remove drops it");
+        Rec fourth = reg.current();
+        assertSame(fourth, reg.sole());
+        reg.close();
+        assertNull(reg.sole(), "close drops it");
+        assertNull(reg.existing());
+    }
+
+    @Test
+    void aRecordRegisteredForAnotherOwnerIsNotMadeSole() {
+        Registry reg = new Registry();
+        Thread notStarted = Thread.ofPlatform().unstarted(() -> {});
+        reg.register(notStarted);
+        assertNull(reg.sole(), "only the caller's own registration sets the sole record");
+        Rec mine = reg.current();
+        assertNull(reg.sole(), "two implicit records registered");
+        assertSame(mine, reg.current());
+    }
 }
