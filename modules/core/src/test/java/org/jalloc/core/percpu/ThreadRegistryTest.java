@@ -222,7 +222,9 @@ class ThreadRegistryTest {
         assertSame(third, reg.sole());
         assertTrue(reg.remove(third));
         assertNull(reg.sole(), "remove drops it");
+        reg.forget(third); // remove leaves the thread-local (a handle's path): forget it too, as detach does
         Rec fourth = reg.current();
+        assertNotSame(third, fourth);
         assertSame(fourth, reg.sole());
         reg.close();
         assertNull(reg.sole(), "close drops it");
