@@ -124,17 +124,14 @@ final class SlobWalk extends CarvedPagesWalk {
                 return v.extent(ExtentKind.METADATA, h, end - h, 0, 0); // SLOB-1 reports the header
             }
             boolean live = a.liveAt(h + HEADER);
-            long header = 0; // a live block's payload follows its header; a free block is its own payload
             if (live) {
                 liveBlocks++;
                 sound &= s >= 2 * HEADER && mem.get(LONG, h + 8) == (h ^ s ^ LIVE_TAG);
-                header = HEADER;
             } else {
                 freeBytes += (int) s;
                 freeBlocks++;
             }
-            // one call site: the checker's visitor is inlined here (check-rate)
-            if (!v.extent(live ? ExtentKind.ALLOCATED : ExtentKind.FREE, h, s, h + header, s - header)) {
+            if (!(live ? v.extent(ExtentKind.ALLOCATED, h, s, h + HEADER, s - HEADER) : v.extent(ExtentKind.FREE, h, s, h, s))) {
                 return false;
             }
             h += s;
@@ -295,32 +292,28 @@ final class SlobWalk extends CarvedPagesWalk {
 
     /** SLOB-2 of the entry {@code b} of the free list of the page at {@code base}; false (after reporting) where it stops. */
     private boolean freeListEntry(long base, long b, InvariantSink sink) {
-        if (b < base || b + HEADER > base + PAGE_SIZE || (b & 15) != 0 || b <= listLast || a.liveAt(b + HEADER)) {
-            return badFreeListEntry(base, b, sink);
+        long end = base + PAGE_SIZE;
+        long last = listLast;
+        if (b < base || b + HEADER > end || (b & 15) != 0 || b <= last) {
+            sink.violation("SLOB-2", b, "slob: the free list of the page at " + hex(base) + " leaves the page or goes back",
+                    "free blocks of the page in increasing address order", hex(b) + " after " + hex(last));
+            return false;
+        }
+        if (a.liveAt(b + HEADER)) {
+            sink.violation("SLOB-2", b, "slob: the free list of the page at " + hex(base) + " names a live block", "free blocks only",
+                    "the live block " + hex(b + HEADER));
+            return false;
         }
         long s = mem.get(LONG, b);
         if (b == listLastEnd) {
             sink.violation("SLOB-2", b, "slob: two adjacent free blocks of the page at " + hex(base) + " were not merged",
-                    "a live block between free blocks", "free blocks at " + hex(listLast) + " and " + hex(b));
+                    "a live block between free blocks", "free blocks at " + hex(last) + " and " + hex(b));
         }
         listSum += s;
         listCount++;
         listLast = b;
         listLastEnd = b + s;
         return true;
-    }
-
-    /** SLOB-2's report for an entry where the list stops (out of line: {@link #freeListEntry} is on every entry's path). */
-    private boolean badFreeListEntry(long base, long b, InvariantSink sink) {
-        long last = listLast;
-        if (b < base || b + HEADER > base + PAGE_SIZE || (b & 15) != 0 || b <= last) {
-            sink.violation("SLOB-2", b, "slob: the free list of the page at " + hex(base) + " leaves the page or goes back",
-                    "free blocks of the page in increasing address order", hex(b) + " after " + hex(last));
-        } else {
-            sink.violation("SLOB-2", b, "slob: the free list of the page at " + hex(base) + " names a live block", "free blocks only",
-                    "the live block " + hex(b + HEADER));
-        }
-        return false;
     }
 
     /** SLOB-2 after the free list of page {@code f}: it held exactly the page's free blocks, and the free count is their bytes. */
