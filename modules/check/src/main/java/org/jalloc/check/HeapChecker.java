@@ -226,11 +226,17 @@ public final class HeapChecker {
         return checked && !walkBroken;
     }
 
-    // The per-extent and per-entry paths below are kept small (every report out of line) so that the JIT inlines them
-    // into each allocator's walk loop: one call per block less (check-rate).
     private boolean acceptExtent(ExtentKind kind, long start, long size, long payload, long usable) {
-        if (start != expectedNext || size <= 0 || size > walkEnd - start) {
-            return brokenExtent(start, size);
+        if (start != expectedNext) {
+            report(Invariants.HEAP_1, start, start > expectedNext ? "gap before extent" : "extent overlaps its predecessor",
+                    "extent at " + HeapMap.hex(expectedNext), "extent at " + HeapMap.hex(start));
+            walkBroken = true;
+            return false;
+        }
+        if (size <= 0 || size > walkEnd - start) {
+            report(Invariants.HEAP_1, start, "extent size out of range", "0 < size <= " + (walkEnd - start), Long.toString(size));
+            walkBroken = true;
+            return false;
         }
         int i = count;
         if (i == starts.length) {
@@ -250,40 +256,9 @@ public final class HeapChecker {
         return true;
     }
 
-    /** HEAP-1 for an extent that does not start where the last ended, or whose size is out of range: the walk breaks. */
-    private boolean brokenExtent(long start, long size) {
-        if (start != expectedNext) {
-            report(Invariants.HEAP_1, start, start > expectedNext ? "gap before extent" : "extent overlaps its predecessor",
-                    "extent at " + HeapMap.hex(expectedNext), "extent at " + HeapMap.hex(start));
-        } else {
-            report(Invariants.HEAP_1, start, "extent size out of range", "0 < size <= " + (walkEnd - start), Long.toString(size));
-        }
-        walkBroken = true;
-        return false;
-    }
-
     /** HEAP-2 for the block just stored at {@code i}; a FREE block is also appended to the free index. */
     @Enforces(Invariants.HEAP_2)
     private void checkBlock(int i, byte k, long start, long size, long p, long usable) {
-        if (((p | (heapBase + p)) & (alignMask)) != 0 || p < start || usable < 0 || p + usable > start + size
-                || k == ALLOCATED && usable < 16) {
-            badPayload(k, start, size, p, usable);
-        }
-        if (k == ALLOCATED) {
-            return;
-        }
-        int f = freeCount;
-        if (f == freeIndex.length) {
-            growFree();
-        }
-        freeSizes[f] = size;
-        freeStarts[f] = start;
-        freeIndex[f] = i;
-        freeCount = f + 1;
-    }
-
-    /** HEAP-2's reports for the block at {@code start} (out of line: {@link #checkBlock} is on every block's path). */
-    private void badPayload(byte k, long start, long size, long p, long usable) {
         if (((p | (heapBase + p)) & (alignMask)) != 0) {
             report(Invariants.HEAP_2, start, "payload misaligned", "multiple of " + (alignMask + 1), HeapMap.hex(p));
         }
@@ -291,16 +266,22 @@ public final class HeapChecker {
             report(Invariants.HEAP_2, start, "payload does not fit its block",
                     "[" + HeapMap.hex(p) + ", +" + usable + ") inside [" + HeapMap.hex(start) + ", +" + size + ")", "outside");
         }
-        if (k == ALLOCATED && usable < 16) {
-            report(Invariants.HEAP_2, start, "live block smaller than the minimum", ">= 16 usable bytes", Long.toString(usable));
+        if (k == ALLOCATED) {
+            if (usable < 16) {
+                report(Invariants.HEAP_2, start, "live block smaller than the minimum", ">= 16 usable bytes", Long.toString(usable));
+            }
+            return;
         }
-    }
-
-    private void growFree() {
-        int n = freeIndex.length * 2;
-        freeIndex = Arrays.copyOf(freeIndex, n);
-        freeSizes = Arrays.copyOf(freeSizes, n);
-        freeStarts = Arrays.copyOf(freeStarts, n);
+        int f = freeCount;
+        if (f == freeIndex.length) {
+            freeIndex = Arrays.copyOf(freeIndex, f * 2);
+            freeSizes = Arrays.copyOf(freeSizes, f * 2);
+            freeStarts = Arrays.copyOf(freeStarts, f * 2);
+        }
+        freeSizes[f] = size;
+        freeStarts[f] = start;
+        freeIndex[f] = i;
+        freeCount = f + 1;
     }
 
     private void grow() {
@@ -352,50 +333,37 @@ public final class HeapChecker {
     }
 
     private boolean acceptEntry(int list, long blockStart, long blockSize) {
-        if (++entries > (long) freeCount + 1) {
-            return tooManyEntries(list, blockStart);
+        HeapWalk walk = current;
+        assert walk != null : "entries arrive only during a check";
+        entries++;
+        if (entries > (long) freeCount + 1) {
+            report(Invariants.HEAP_3, blockStart, "free structures hold more entries than there are free blocks (cycle?)",
+                    "<= " + freeCount + " entries", "more, stopped at " + describe(walk, list));
+            return false;
         }
         int f = findFree(blockStart);
         if (f < 0) {
-            return notFree(list, blockStart);
+            int i = indexOf(blockStart);
+            String what = i < 0 ? "outside the walked heap"
+                    : (starts[i] == blockStart ? KINDS[kinds[i]] + " block" : "inside the " + KINDS[kinds[i]] + " extent at " + HeapMap.hex(starts[i]));
+            report(Invariants.HEAP_3, blockStart, describe(walk, list) + " names a block that is not free", "a FREE block", what);
+            return i >= 0; // a link out of the heap: following it further would read wild memory
         }
-        if (freeSizes[f] != blockSize) {
-            wrongSize(list, blockStart, freeSizes[f], blockSize);
+        long size = freeSizes[f];
+        if (size != blockSize) {
+            report(Invariants.HEAP_3, blockStart, describe(walk, list) + " records a wrong size", Long.toString(size), Long.toString(blockSize));
         }
-        if (seen[f] != 0) {
-            seenAgain(list, blockStart, f);
+        byte s = seen[f];
+        if (s != 0) {
+            if (s == 1) {
+                report(Invariants.HEAP_3, blockStart, "free block is in the free structures twice (" + describe(walk, list) + ")",
+                        "exactly once", "twice or more");
+            }
+            seen[f] = 2;
         } else {
             seen[f] = 1;
         }
         return true;
-    }
-
-    // HEAP-3's reports, out of line (acceptEntry is on every entry's path)
-
-    private boolean tooManyEntries(int list, long blockStart) {
-        report(Invariants.HEAP_3, blockStart, "free structures hold more entries than there are free blocks (cycle?)",
-                "<= " + freeCount + " entries", "more, stopped at " + describe(current, list));
-        return false;
-    }
-
-    private boolean notFree(int list, long blockStart) {
-        int i = indexOf(blockStart);
-        String what = i < 0 ? "outside the walked heap"
-                : (starts[i] == blockStart ? KINDS[kinds[i]] + " block" : "inside the " + KINDS[kinds[i]] + " extent at " + HeapMap.hex(starts[i]));
-        report(Invariants.HEAP_3, blockStart, describe(current, list) + " names a block that is not free", "a FREE block", what);
-        return i >= 0; // a link out of the heap: following it further would read wild memory
-    }
-
-    private void wrongSize(int list, long blockStart, long size, long blockSize) {
-        report(Invariants.HEAP_3, blockStart, describe(current, list) + " records a wrong size", Long.toString(size), Long.toString(blockSize));
-    }
-
-    private void seenAgain(int list, long blockStart, int f) {
-        if (seen[f] == 1) {
-            report(Invariants.HEAP_3, blockStart, "free block is in the free structures twice (" + describe(current, list) + ")",
-                    "exactly once", "twice or more");
-        }
-        seen[f] = 2;
     }
 
     private static String describe(@Nullable HeapWalk walk, int list) {
@@ -414,11 +382,6 @@ public final class HeapChecker {
             nextFreeGuess = guess + 1;
             return guess;
         }
-        return findFreeMapped(start);
-    }
-
-    /** {@link #findFree} past its sequential guess: through the bitmap or the table built once per check. */
-    private int findFreeMapped(long start) {
         if (freeCount == 0) {
             return -1;
         }
