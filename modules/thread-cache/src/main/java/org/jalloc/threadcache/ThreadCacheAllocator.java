@@ -145,8 +145,8 @@ import org.jalloc.core.walk.HeapWalk;
  *   <tr><td>state map byte of a block</td><td>whoever holds the block: the cache popping or pushing it, the central
  *       list's monitor holder cutting its span</td><td>plain byte get/set (a byte store never touches its neighbours);
  *       ordered by the block's own hand-over</td></tr>
- *   <tr><td>cache lookup: the sole implicit cache while there is one, then the hint (core's {@link ThreadRegistry}:
- *       thread id mod 256 to the implicit cache last used)</td><td>any
+ *   <tr><td>cache lookup hint (core's {@link ThreadRegistry}: thread id mod 256 to the implicit cache last
+ *       used)</td><td>any
  *       thread, racy by design: a slot is used only when the cache's final {@code owner} is the calling thread, so a
  *       stale or overwritten slot costs one ThreadLocal lookup, never a wrong cache</td><td>—</td></tr>
  *   <tr><td>cache registry (core's {@link ThreadRegistry})</td><td>its monitor, a leaf: nothing is taken while it is
@@ -392,13 +392,8 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     /** The calling platform thread's implicit cache (created on first use), or null on a virtual thread. */
     private @Nullable ThreadCache currentCache() {
         Thread t = Thread.currentThread();
-        // the registry's first steps (ThreadRegistry's header: the sole record, then a hint slot, each trusted only when
-        // its owner is the caller): the sole record does not wait for the thread's id as the slot does
-        ThreadCache c = registry.sole();
-        if (c != null && c.owner == t) {
-            return c;
-        }
-        c = hints[ThreadRegistry.hintSlot(t)];
+        // the registry's first step (ThreadRegistry's header: a slot is trusted only when its owner is the caller)
+        ThreadCache c = hints[ThreadRegistry.hintSlot(t)];
         return c != null && c.owner == t ? c : registry.current();
     }
 

@@ -18,7 +18,6 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *
  * <h2>Layout</h2>
  * <pre>
- *   sole:    r or null                 the implicit record while it is the only one registered; plain loads
  *   hint:    [ r | r | . | ... | r ]   HINT_SLOTS = 256 slots, slot = threadId &amp; 255, plain loads and stores
  *   local:   ThreadLocal: the calling platform thread's implicit record
  *   records: [ r0, r1, ... ]          every registered record (implicit and explicit), in attach order; its monitor
@@ -33,13 +32,6 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *       it into a slot, so a record found that way is the caller's own implicit record. A stale, foreign or torn-away
  *       slot costs one ThreadLocal lookup, never a wrong record. {@code ownerOf} must read a final field, so a record
  *       published through the racy slot is seen with its owner set (JLS 17.5).</li>
- *   <li>{@code sole} is null or a registered implicit record that no {@link #forget} or {@link #remove} has dropped;
- *       it is trusted as a hint slot is (owner == caller). Only {@link #register} sets it, to the record it registers
- *       when that is the only implicit one ({@code implicitCount == 1}), and only for that record's owner, the caller;
- *       a second registration, {@link #forget}, {@link #remove}, {@link #removeDead()} and {@link #close()} clear it
- *       (under the monitor). So a thread never reads back its own dropped record: its own clear is ordered before its
- *       next read, and no other thread writes that record there again. It stays null after the count falls back to
- *       one (the hint serves that thread): the one-owner case it speeds up is a program that has used one thread.</li>
  *   <li>Virtual threads get no record of their own accord (they would multiply records without bound):
  *       {@link #current()} and {@link #existing()} return null on them. An allocator may register one for a
  *       virtual thread it chose ({@link #register} with the thread as owner, then {@link #remember} on that thread):
@@ -49,7 +41,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *
  * <h2>Algorithms</h2>
  * <ol>
- *   <li>current(): r = sole; owner(r) == t: r. Else r = hint[slot(t)]; owner(r) == t: r. Else (virtual: null) r = local; none: attach a new record
+ *   <li>current(): r = hint[slot(t)]; owner(r) == t: r. Else (virtual: null) r = local; none: attach a new record
  *       (registered under the monitor, set in {@code local}, {@link #attached} called); store r in the slot.</li>
  *   <li>detachCurrent(): take local's record, clear local and its hint slot (so no later lookup finds it: the
  *       detach bug of issue 15), unregister it, return it to be flushed.</li>
@@ -73,10 +65,6 @@ public abstract class ThreadRegistry<T extends Object> {
     /** Every record, in attach order; guarded by itself. */
     private final List<T> records = new ArrayList<>();
     private int nextId;
-    /** Implicit records (an owner) registered now; guarded by {@code records}. */
-    private int implicitCount;
-    /** The only implicit record, or null (see the header); written under {@code records}, read racily. */
-    private @Nullable T sole;
 
     /**
      * A registry with no record; {@code newArray} makes the hint an array of the record type (e.g.
@@ -107,14 +95,6 @@ public abstract class ThreadRegistry<T extends Object> {
         return hint;
     }
 
-    /**
-     * The implicit record while it is the only one registered, else null: the lookup's first step for an allocator that
-     * inlines it. Trust it only when its owner is the calling thread, as {@link #current()} does.
-     */
-    public final @Nullable T sole() {
-        return sole;
-    }
-
     /** The hint slot of thread {@code t}. */
     public static int hintSlot(Thread t) {
         return (int) t.threadId() & (HINT_SLOTS - 1);
@@ -133,10 +113,6 @@ public abstract class ThreadRegistry<T extends Object> {
     /** The hint when it names the caller's own record, else {@link #lookUp}: small, so the JIT inlines it. */
     private @Nullable T find(boolean attach) {
         Thread t = Thread.currentThread();
-        @Nullable T s = sole;
-        if (s != null && ownerOf(s) == t) {
-            return s;
-        }
         int slot = hintSlot(t);
         @Nullable T r = hint[slot];
         return r != null && ownerOf(r) == t ? r : lookUp(t, slot, attach);
@@ -165,10 +141,6 @@ public abstract class ThreadRegistry<T extends Object> {
             T r = newRecord(owner, nextId);
             nextId++;
             records.add(r);
-            if (owner != null) {
-                implicitCount++;
-                sole = implicitCount == 1 && owner == Thread.currentThread() ? r : null;
-            }
             return r;
         }
     }
@@ -213,11 +185,6 @@ public abstract class ThreadRegistry<T extends Object> {
         if (local.get() == record) {
             local.remove();
         }
-        synchronized (records) {
-            if (sole == record) {
-                sole = null;
-            }
-        }
         dropHint(record);
     }
 
@@ -226,9 +193,6 @@ public abstract class ThreadRegistry<T extends Object> {
         boolean had;
         synchronized (records) {
             had = records.remove(record);
-            if (had) {
-                unregistered(record);
-            }
         }
         dropHint(record);
         return had;
@@ -246,7 +210,6 @@ public abstract class ThreadRegistry<T extends Object> {
                 Thread owner = ownerOf(r);
                 if (owner != null && !owner.isAlive()) {
                     records.remove(i);
-                    unregistered(r);
                     dead.add(r);
                 }
             }
@@ -255,16 +218,6 @@ public abstract class ThreadRegistry<T extends Object> {
             dropHint(r);
         }
         return dead;
-    }
-
-    /** Counts {@code record} out of the implicit records and drops it as {@code sole}; under {@code records}. */
-    private void unregistered(T record) {
-        if (ownerOf(record) != null) {
-            implicitCount--;
-        }
-        if (sole == record) {
-            sole = null;
-        }
     }
 
     /**
@@ -295,12 +248,9 @@ public abstract class ThreadRegistry<T extends Object> {
         }
     }
 
-    /** Closing: forgets the calling thread's record locally and clears the sole record and every hint slot. */
+    /** Closing: forgets the calling thread's record locally and clears every hint slot. */
     public final void close() {
         local.remove();
-        synchronized (records) {
-            sole = null;
-        }
         Arrays.fill(hint, null);
     }
 }
