@@ -333,8 +333,7 @@ public final class HeapChecker {
     }
 
     private boolean acceptEntry(int list, long blockStart, long blockSize) {
-        HeapWalk walk = current;
-        assert walk != null : "entries arrive only during a check";
+        @Nullable HeapWalk walk = current; // set for the length of a check; describe() copes with null
         entries++;
         if (entries > (long) freeCount + 1) {
             report(Invariants.HEAP_3, blockStart, "free structures hold more entries than there are free blocks (cycle?)",
