@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.function.LongConsumer;
+import java.util.stream.Stream;
 
 import org.jalloc.check.HeapChecker;
 import org.jalloc.core.Allocator;
@@ -23,6 +24,7 @@ import org.jalloc.core.spi.AbstractAllocator;
 import org.jalloc.core.walk.Inspection;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -65,9 +67,14 @@ class EngineShadowTest {
         return name + ": " + op + "(" + hex(p) + "): not the start of a live block of this heap" + (outside ? " (outside the heap)" : "");
     }
 
+    /** Every engine spec whose {@code debug=F} is the engine itself. */
+    static Stream<String> engines() {
+        return Stream.of("tlsf", "boundary-tag", "boundary-tag:footers=all", "segregated", "first-fit", "first-fit:list=lifo",
+                "next-fit", "best-fit");
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"tlsf", "boundary-tag", "boundary-tag:footers=all", "segregated", "first-fit",
-            "first-fit:list=lifo", "next-fit", "best-fit"})
+    @MethodSource("engines")
     void fAloneIsTheEngineItselfWithTheOptionInItsName(String engine) {
         try (Allocator off = Allocators.create(engine, HEAP); Allocator f = Allocators.create(withF(engine), HEAP)) {
             assertTrue(f instanceof AbstractAllocator, f.toString());
@@ -83,8 +90,7 @@ class EngineShadowTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tlsf", "boundary-tag", "boundary-tag:footers=all", "segregated", "first-fit",
-            "first-fit:list=lifo", "next-fit", "best-fit"})
+    @MethodSource("engines")
     void aFreedBlockIsADoubleFreeOnEveryOperationWordedAsTheLayerWordedIt(String engine) {
         String name = withF(engine);
         try (Allocator a = Allocators.create(name, HEAP)) {
@@ -103,8 +109,7 @@ class EngineShadowTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tlsf", "boundary-tag", "boundary-tag:footers=all", "segregated", "first-fit",
-            "first-fit:list=lifo", "next-fit", "best-fit"})
+    @MethodSource("engines")
     void anInteriorMisalignedOrForeignPointerIsWordedAsTheLayerWordedIt(String engine) {
         String name = withF(engine);
         try (Allocator a = Allocators.create(name, HEAP)) {
