@@ -2,7 +2,6 @@ package org.jalloc.stack;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.List;
@@ -15,7 +14,6 @@ import org.jalloc.core.RegionAllocator;
 import org.jalloc.core.StaleCheckpointException;
 import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.memory.Heap;
-import org.jalloc.core.spi.AbstractAllocator;
 import org.jalloc.core.walk.Enforces;
 import org.jalloc.core.walk.ExtentKind;
 import org.jalloc.core.walk.ExtentVisitor;
@@ -98,7 +96,7 @@ import org.jalloc.core.walk.InvariantSink;
  *
  * <p>Thread safety: {@link ThreadSafety#SINGLE_OWNER}.
  */
-public final class ArenaAllocator extends AbstractAllocator implements RegionAllocator {
+public final class ArenaAllocator extends SaneEngine implements RegionAllocator {
     /** The default chunk: the break moves 64 KiB at a time. */
     public static final long DEFAULT_CHUNK = 64L << 10;
 
@@ -126,7 +124,6 @@ public final class ArenaAllocator extends AbstractAllocator implements RegionAll
     private int marks;
     private long serial;
     /** {@code debug=F} claimed by the engine (null: off): its reports and views. */
-    private final @Nullable EngineSanity sanity;
 
     /**
      * An arena over {@code heap} (empty, owned from now on) whose break moves {@code chunk} bytes at a time.
@@ -144,7 +141,7 @@ public final class ArenaAllocator extends AbstractAllocator implements RegionAll
      * is classified by a walk of the extent chain (docs/stack.md, "Debugging").
      */
     ArenaAllocator(Heap heap, long chunk, boolean sane, String name) {
-        super(name, heap);
+        super(name, heap, sane);
         if (chunk <= 0 || (chunk & 15) != 0) {
             throw new IllegalArgumentException("arena: chunk " + chunk + " is not a positive multiple of 16");
         }
@@ -157,7 +154,6 @@ public final class ArenaAllocator extends AbstractAllocator implements RegionAll
         this.end = start;
         this.top = start;
         this.floor = start;
-        this.sanity = sane ? new EngineSanity(name, heap) : null;
     }
 
     /** An arena with the default chunk over a new heap of {@code heapBytes}. */
@@ -388,23 +384,9 @@ public final class ArenaAllocator extends AbstractAllocator implements RegionAll
         return (liveHeader("usableSize", address) & ~TAG_MASK) - HEADER;
     }
 
-    /** F: a view of the live block at {@code address} that dies when the block is freed or released. */
     @Override
-    public MemorySegment segment(long address) {
-        EngineSanity v = sanity;
-        if (v == null) {
-            return super.segment(address);
-        }
-        return v.segment(address, p -> (liveHeader("segment", p) & ~TAG_MASK) - HEADER);
-    }
-
-    @Override
-    public SegmentAllocator asSegmentAllocator() {
-        EngineSanity v = sanity;
-        if (v == null) {
-            return super.asSegmentAllocator();
-        }
-        return v.segmentAllocator(this);
+    long liveUsable(String op, long p) {
+        return (liveHeader(op, p) & ~TAG_MASK) - HEADER;
     }
 
     @Override

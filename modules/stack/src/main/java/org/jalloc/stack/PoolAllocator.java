@@ -1,11 +1,9 @@
 package org.jalloc.stack;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
 
-import org.checkerframework.checker.nullness.qual.Nullable;
 
 import org.jalloc.core.AllocatorMetric;
 import org.jalloc.core.DoubleFreeException;
@@ -13,7 +11,6 @@ import org.jalloc.core.FixedSizeAllocator;
 import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.memory.Heap;
-import org.jalloc.core.spi.AbstractAllocator;
 import org.jalloc.core.spi.SecureLinks;
 import org.jalloc.core.walk.Enforces;
 import org.jalloc.core.walk.ExtentKind;
@@ -84,7 +81,7 @@ import org.jalloc.core.walk.InvariantSink;
  *
  * <p>Thread safety: {@link ThreadSafety#SINGLE_OWNER}.
  */
-public final class PoolAllocator extends AbstractAllocator implements FixedSizeAllocator {
+public final class PoolAllocator extends SaneEngine implements FixedSizeAllocator {
     /** The default object size: 64 bytes. */
     public static final long DEFAULT_OBJECT_SIZE = 64;
     /** The most objects a pool can have: what the live bitmap (an {@code int}-indexed array of words) can index. */
@@ -107,7 +104,6 @@ public final class PoolAllocator extends AbstractAllocator implements FixedSizeA
     private long live;
     private long peakLive;
     /** {@code debug=F} claimed by the engine (null: off): its reports and views; the live bitmap is its check. */
-    private final @Nullable EngineSanity sanity;
 
     /**
      * A pool of {@code count} objects of {@code objectSize} bytes over {@code heap} (empty, owned from now on);
@@ -133,7 +129,7 @@ public final class PoolAllocator extends AbstractAllocator implements FixedSizeA
      * only the reports' wording and views that die with their object.
      */
     PoolAllocator(Heap heap, long objectSize, long count, boolean secure, boolean sane, String name) {
-        super(name, heap);
+        super(name, heap, sane);
         if (objectSize <= 0 || objectSize > heap.capacity()) {
             throw new IllegalArgumentException("pool: object size " + objectSize + " is not in [1, heap capacity " + heap.capacity() + "]");
         }
@@ -157,7 +153,6 @@ public final class PoolAllocator extends AbstractAllocator implements FixedSizeA
         this.end = first + n * slot;
         heap.sbrk(n * slot);
         this.links = new SecureLinks(secure, heap, name, first, 16);
-        this.sanity = sane ? new EngineSanity(name, heap) : null;
     }
 
     /** A pool of {@code count} objects of {@code objectSize} bytes over a new heap just large enough. */
@@ -324,23 +319,9 @@ public final class PoolAllocator extends AbstractAllocator implements FixedSizeA
         return slot;
     }
 
-    /** F: a view of the object at {@code address} that dies when it is given back. */
     @Override
-    public MemorySegment segment(long address) {
-        EngineSanity v = sanity;
-        if (v == null) {
-            return super.segment(address);
-        }
-        return v.segment(address, p -> usable("segment", p));
-    }
-
-    @Override
-    public SegmentAllocator asSegmentAllocator() {
-        EngineSanity v = sanity;
-        if (v == null) {
-            return super.asSegmentAllocator();
-        }
-        return v.segmentAllocator(this);
+    long liveUsable(String op, long p) {
+        return usable(op, p);
     }
 
     @Override

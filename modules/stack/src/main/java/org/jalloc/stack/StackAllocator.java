@@ -2,7 +2,6 @@ package org.jalloc.stack;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.ValueLayout;
 import java.lang.ref.Cleaner;
 import java.util.List;
@@ -18,7 +17,6 @@ import org.jalloc.core.RegionAllocator;
 import org.jalloc.core.StaleCheckpointException;
 import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.memory.Heap;
-import org.jalloc.core.spi.AbstractAllocator;
 import org.jalloc.core.walk.Enforces;
 import org.jalloc.core.walk.ExtentKind;
 import org.jalloc.core.walk.ExtentVisitor;
@@ -110,7 +108,7 @@ import org.jalloc.core.walk.InvariantSink;
  *
  * <p>Thread safety: {@link ThreadSafety#SINGLE_OWNER}. An implicit stack belongs to its thread.
  */
-public final class StackAllocator extends AbstractAllocator implements RegionAllocator {
+public final class StackAllocator extends SaneEngine implements RegionAllocator {
     /** The default capacity: 8 MiB, Linux's default {@code ulimit -s}. */
     public static final long DEFAULT_CAPACITY = 8L << 20;
 
@@ -129,7 +127,6 @@ public final class StackAllocator extends AbstractAllocator implements RegionAll
     private final long base;
     private final boolean guarded;
     /** {@code debug=F} claimed by the engine (null: off): the reports and views; its key is in {@link #check}. */
-    private final @Nullable EngineSanity sanity;
     /** XORed with a block's start into word 1: {@link #CHECK}, or F's random key. */
     private final long check;
     /** 0, or (F) all ones: word 1 binds the block's size too. */
@@ -157,7 +154,7 @@ public final class StackAllocator extends AbstractAllocator implements RegionAll
      * is found exactly (docs/stack.md, "Debugging").
      */
     StackAllocator(Heap heap, long capacity, boolean sane, String name) {
-        super(name, heap);
+        super(name, heap, sane);
         long cap = Math.min(capacity, heap.capacity()) & -16L;
         if (cap < MIN_BLOCK) {
             throw new IllegalArgumentException("stack: capacity " + capacity + " is below one block (32 bytes)");
@@ -171,8 +168,7 @@ public final class StackAllocator extends AbstractAllocator implements RegionAll
             throw new IllegalArgumentException("stack: the heap cannot hold " + cap + " bytes");
         }
         this.base = limit + cap;
-        EngineSanity v = sane ? new EngineSanity(name, heap) : null;
-        this.sanity = v;
+        EngineSanity v = sanity;
         this.check = v != null ? v.key : CHECK;
         this.sizeMask = sane ? -1L : 0;
         this.guarded = heap.protectGuardPage();
@@ -509,23 +505,9 @@ public final class StackAllocator extends AbstractAllocator implements RegionAll
         throw v != null ? saneMisuse(v, op, address) : belowStackPointer("usableSize", address);
     }
 
-    /** F: a view of the live block at {@code address} that dies when the block is freed or its frame popped. */
     @Override
-    public MemorySegment segment(long address) {
-        EngineSanity v = sanity;
-        if (v == null) {
-            return super.segment(address);
-        }
-        return v.segment(address, p -> usable("segment", p));
-    }
-
-    @Override
-    public SegmentAllocator asSegmentAllocator() {
-        EngineSanity v = sanity;
-        if (v == null) {
-            return super.asSegmentAllocator();
-        }
-        return v.segmentAllocator(this);
+    long liveUsable(String op, long p) {
+        return usable(op, p);
     }
 
     @Override
