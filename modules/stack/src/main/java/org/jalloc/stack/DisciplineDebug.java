@@ -15,6 +15,7 @@ import org.jalloc.core.InvalidSizeException;
 import org.jalloc.core.LeakLevel;
 import org.jalloc.core.RedZoneException;
 import org.jalloc.core.UseAfterFreeException;
+import org.jalloc.core.debug.BlockViews;
 import org.jalloc.core.debug.DebugAllocator;
 import org.jalloc.core.debug.DebugInvariants;
 import org.jalloc.core.debug.DebugLayer;
@@ -403,14 +404,8 @@ abstract sealed class DisciplineDebug extends RecordedLayer permits DisciplineDe
 
     private void closeScope(int r) {
         Arena s = scope[r];
-        if (s != null) {
-            scope[r] = null;
-            try {
-                s.close();
-            } catch (IllegalStateException alreadyEndedByTheHeap) {
-                // the heap was reset or closed: the views are dead already
-            }
-        }
+        scope[r] = null;
+        BlockViews.closeQuietly(s);
     }
 
     // ---------------------------------------------------------------- resize

@@ -1,11 +1,7 @@
 package org.jalloc.stack;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
-import java.util.HashMap;
-import java.util.Iterator;
-import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongUnaryOperator;
 
@@ -13,6 +9,7 @@ import org.jalloc.core.Allocator;
 import org.jalloc.core.DoubleFreeException;
 import org.jalloc.core.HeapCorruptionException;
 import org.jalloc.core.InvalidPointerException;
+import org.jalloc.core.debug.BlockViews;
 import org.jalloc.core.debug.SanityReports;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.spi.Arguments;
@@ -26,7 +23,7 @@ import org.jalloc.core.spi.Arguments;
  *
  * <pre>
  *  key      random per heap, never 0 (the stack's check word is start ^ key ^ size instead of start ^ CHECK)
- *  views    user address → the block's dependent arena ({@link Heap#dependentArena()}), only for blocks whose
+ *  views    user address → the block's dependent arena ({@link BlockViews}), only for blocks whose
  *           segment(p) or asSegmentAllocator view was asked; the engine consults it only while it is not empty
  * </pre>
  *
@@ -38,13 +35,14 @@ final class EngineSanity {
     private final Heap heap;
     /** Random per heap: what a forged header would need. */
     final long key;
-    private final HashMap<Long, Arena> views = new HashMap<>();
+    private final BlockViews views;
     /** Blocks with a live view (the engines' one test on their free paths). */
     int viewCount;
 
     EngineSanity(String name, Heap heap) {
         this.name = name;
         this.heap = heap;
+        this.views = new BlockViews(heap);
         this.key = ThreadLocalRandom.current().nextLong() | 0x10L << 56;
     }
 
@@ -52,13 +50,9 @@ final class EngineSanity {
 
     /** A view of {@code length} bytes at {@code user}, which dies when the block is freed or released. */
     MemorySegment view(long user, long length) {
-        Arena s = views.get(user);
-        if (s == null) {
-            s = heap.dependentArena();
-            views.put(user, s);
-            viewCount = views.size();
-        }
-        return heap.slice(user, length, s);
+        MemorySegment v = views.view(user, length);
+        viewCount = views.size();
+        return v;
     }
 
     /**
@@ -79,41 +73,20 @@ final class EngineSanity {
 
     /** The block at {@code user} is no longer live: its views die. */
     void closeView(long user) {
-        Arena s = views.remove(user);
-        if (s != null) {
-            viewCount = views.size();
-            close(s);
-        }
+        views.close(user);
+        viewCount = views.size();
     }
 
     /** Every block whose payload starts in {@code [lo, hi)} is no longer live. */
     void closeViewsIn(long lo, long hi) {
-        for (Iterator<Map.Entry<Long, Arena>> it = views.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<Long, Arena> e = it.next();
-            long u = e.getKey();
-            if (u >= lo && u < hi) {
-                it.remove();
-                close(e.getValue());
-            }
-        }
+        views.closeIn(lo, hi);
         viewCount = views.size();
     }
 
     /** Every block is gone (a reset). */
     void closeAllViews() {
-        for (Arena s : views.values()) {
-            close(s);
-        }
-        views.clear();
+        views.closeAll();
         viewCount = 0;
-    }
-
-    private static void close(Arena s) {
-        try {
-            s.close();
-        } catch (IllegalStateException alreadyEndedByTheHeap) {
-            // the heap was reset or closed: the views are dead already
-        }
     }
 
     // ---------------------------------------------------------------- reports (the texts of every debug layer's F: SanityReports')

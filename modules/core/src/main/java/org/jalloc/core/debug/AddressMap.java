@@ -83,6 +83,18 @@ final class AddressMap<V> {
         }
     }
 
+    /** The keys present, in no particular order (a copy: the map may change while the caller walks it). */
+    long[] keys() {
+        long[] out = new long[size];
+        int n = 0;
+        for (long k : keys) {
+            if (k != 0) {
+                out[n++] = k;
+            }
+        }
+        return out;
+    }
+
     void clear() {
         Arrays.fill(keys, 0);
         Arrays.fill(values, null);

@@ -97,7 +97,6 @@ public final class DebugAllocator extends RecordedLayer {
     /** Frees remembered to name the first free of a double free. */
     public static final int RECENT_FREES = 4096;
 
-    private static final java.util.function.Consumer<MemorySegment> NO_CLEANUP = s -> {};
     private static final int FILTER = 1 << 12;
     private static final MemorySegment RED_BYTES = LayeredWalk.RED_BYTES;
     private static final MemorySegment POISON_BYTES = LayeredWalk.POISON_BYTES;
@@ -427,14 +426,8 @@ public final class DebugAllocator extends RecordedLayer {
 
     private void closeScope(int r) {
         Arena s = scope[r];
-        if (s != null) {
-            scope[r] = null;
-            try {
-                s.close();
-            } catch (IllegalStateException alreadyEndedByTheHeap) {
-                // the heap was reset or closed: the views are dead already
-            }
-        }
+        scope[r] = null;
+        BlockViews.closeQuietly(s);
     }
 
     // ---------------------------------------------------------------- resize
@@ -581,7 +574,7 @@ public final class DebugAllocator extends RecordedLayer {
             s = heap.dependentArena();
             scope[r] = s;
         }
-        return heap.slice(user[r], length).reinterpret(s, NO_CLEANUP);
+        return heap.slice(user[r], length, s);
     }
 
     @Override

@@ -1,9 +1,7 @@
 package org.jalloc.core.debug;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
-import java.util.function.Consumer;
 
 import org.jalloc.core.Allocator;
 import org.jalloc.core.HeapCorruptionException;
@@ -18,15 +16,16 @@ import org.jalloc.core.spi.Arguments;
  * says through it what the block's usable size is and whether its views are
  * scoped; this class holds the rest: the ring of recent frees and the misuse it tells apart (double free or invalid
  * pointer), the report of a changed engine size, {@code calloc}, {@code usableSize}, and the views that die with
- * their block ({@code segment}, {@code asSegmentAllocator}: one dependent arena per block, in a side map, found only
- * for blocks whose state has the scoped bit).
+ * their block ({@code segment}, {@code asSegmentAllocator}: one dependent arena per block, in {@link BlockViews},
+ * consulted only for blocks whose state has the scoped bit).
  *
  * <pre>
  *   recent  ring of the last {@link DebugAllocator#RECENT_FREES} frees ({@link RecentFrees})
- *   scopes  user → the arena of the block's views, for the blocks whose state is scoped (under {@code scopes}' lock)
+ *   views   user → the arena of the block's views ({@link BlockViews}), for the blocks whose state is scoped (under
+ *           {@code views}' lock)
  * </pre>
  *
- * Invariant: {@code scopes} holds {@code u} ⇒ {@code u} is live and its state is scoped; a free of a scoped block
+ * Invariant: {@code views} holds {@code u} ⇒ {@code u} is live and its state is scoped; a free of a scoped block
  * closes and removes its arena ({@link #closeScope}) before the free goes into the ring.
  *
  * <p>No leak level: these layers serve F alone ({@link TaggedSanity#serves}), so {@code leakReport()} is the
@@ -35,17 +34,17 @@ import org.jalloc.core.spi.Arguments;
 abstract class SanityLayer extends DebugLayer {
     /** The least usable size handed out (the checker's HEAP-2 minimum). */
     static final long MIN_PAYLOAD = 16;
-    private static final Consumer<MemorySegment> NO_CLEANUP = s -> {};
 
     private final DebugOptions options;
     /** The last {@link DebugAllocator#RECENT_FREES} frees. */
     final RecentFrees recent;
-    private final AddressMap<Arena> scopes = new AddressMap<>();
+    private final BlockViews views;
 
     SanityLayer(Allocator delegate, DebugOptions options, String name, boolean concurrent) {
         super(delegate, name, false, LeakLevel.DISABLED);
         this.options = options;
         this.recent = new RecentFrees(concurrent);
+        this.views = new BlockViews(heap);
     }
 
     /** The options this layer runs with. */
@@ -119,33 +118,18 @@ abstract class SanityLayer extends DebugLayer {
 
     /** A view of the block's first {@code length} bytes that dies when the block is freed. */
     private MemorySegment scopedView(long u, long state, long length) {
-        Arena s;
-        synchronized (scopes) {
-            s = scoped(state) ? scopes.get(u) : null;
-            if (s == null) {
-                s = heap.dependentArena();
-                scopes.put(u, s);
+        synchronized (views) {
+            if (!scoped(state)) {
                 markScoped(u, state);
             }
+            return views.view(u, length);
         }
-        return heap.slice(u, length).reinterpret(s, NO_CLEANUP);
     }
 
     /** Closes the views of the scoped block {@code u}, which is being freed. */
     final void closeScope(long u) {
-        Arena s;
-        synchronized (scopes) {
-            s = scopes.get(u);
-            if (s != null) {
-                scopes.remove(u);
-            }
-        }
-        if (s != null) {
-            try {
-                s.close();
-            } catch (IllegalStateException alreadyEndedByTheHeap) {
-                // the heap was reset or closed: the views are dead already
-            }
+        synchronized (views) {
+            views.close(u);
         }
     }
 
