@@ -3,7 +3,6 @@ package org.jalloc.stack;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
-import java.util.ArrayDeque;
 import java.util.Arrays;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -17,14 +16,12 @@ import org.jalloc.core.RedZoneException;
 import org.jalloc.core.UseAfterFreeException;
 import org.jalloc.core.debug.BlockViews;
 import org.jalloc.core.debug.DebugAllocator;
-import org.jalloc.core.debug.DebugInvariants;
 import org.jalloc.core.debug.DebugLayer;
 import org.jalloc.core.debug.DebugOptions;
 import org.jalloc.core.debug.LayeredWalk;
 import org.jalloc.core.debug.RecordedLayer;
 import org.jalloc.core.debug.Site;
 import org.jalloc.core.spi.SizedFree;
-import org.jalloc.core.walk.Enforces;
 import org.jalloc.core.walk.ExtentKind;
 import org.jalloc.core.walk.ExtentVisitor;
 import org.jalloc.core.walk.HeapWalk;
@@ -99,29 +96,24 @@ abstract sealed class DisciplineDebug extends RecordedLayer permits DisciplineDe
     static final byte POISON = DebugAllocator.POISON;
     static final long ZONE = DebugAllocator.ZONE;
 
-    private static final MemorySegment RED_BYTES = LayeredWalk.RED_BYTES;
-    private static final MemorySegment POISON_BYTES = LayeredWalk.POISON_BYTES;
 
     static final byte PENDING = 2;
-    static final byte REPORTED = 4;
 
     /** A debug letter: every block has a record (else only sampled blocks do). */
     final boolean tracks;
     final boolean zones;
     final boolean poison;
     final boolean sanity;
-    private final boolean recordsAccesses;
     private final long skip;
     final SizedFree sized;
 
 
     DisciplineDebug(Allocator engine, int flags, LeakLevel leaks, String name, long skip) {
-        super(engine, name, (flags & DebugOptions.U) != 0, leaks);
+        super(engine, name, (flags & DebugOptions.U) != 0, leaks, skip, " (found when its bytes were about to be handed out again)");
         this.tracks = flags != 0;
         this.zones = (flags & DebugOptions.Z) != 0;
         this.poison = (flags & DebugOptions.P) != 0;
         this.sanity = (flags & DebugOptions.F) != 0;
-        this.recordsAccesses = leaks == LeakLevel.ADVANCED || leaks == LeakLevel.PARANOID;
         this.skip = skip;
         this.sized = SizedFree.of(engine);
     }
@@ -402,12 +394,6 @@ abstract sealed class DisciplineDebug extends RecordedLayer permits DisciplineDe
         return null;
     }
 
-    private void closeScope(int r) {
-        Arena s = scope[r];
-        scope[r] = null;
-        BlockViews.closeQuietly(s);
-    }
-
     // ---------------------------------------------------------------- resize
 
     @Override
@@ -588,15 +574,6 @@ abstract sealed class DisciplineDebug extends RecordedLayer permits DisciplineDe
         return scopedView(r, usable[r]);
     }
 
-    private MemorySegment scopedView(int r, long length) {
-        Arena s = scope[r];
-        if (s == null) {
-            s = heap.dependentArena();
-            scope[r] = s;
-        }
-        return heap.slice(user[r], length, s); // rebinding is core's restricted call: this module needs no native access
-    }
-
     @Override
     public SegmentAllocator asSegmentAllocator() {
         if (!tracks) {
@@ -606,13 +583,6 @@ abstract sealed class DisciplineDebug extends RecordedLayer permits DisciplineDe
             long a = Arguments.allocateForSegment(this, byteSize, byteAlignment);
             return scopedView(requireLive("asSegmentAllocator", a), byteSize);
         };
-    }
-
-    @SuppressWarnings("unchecked") // accesses holds only ArrayDeque<Site>
-    private void touched(int r) {
-        if (recordsAccesses && allocSite[r] != null) {
-            accesses[r] = recordAccess((@Nullable ArrayDeque<Site>) accesses[r]);
-        }
     }
 
     // ---------------------------------------------------------------- checks
@@ -636,42 +606,6 @@ abstract sealed class DisciplineDebug extends RecordedLayer permits DisciplineDe
         }
         int i = latestFree(address);
         return i >= 0 ? recentDoubleFree(op, address, i) : invalidPointer(op, address);
-    }
-
-    final long damagedZone(int r) {
-        long bad = mismatch(base[r], user[r] - base[r], RED_BYTES);
-        if (bad >= 0) {
-            return bad;
-        }
-        long rear = user[r] + usable[r];
-        return mismatch(rear, base[r] + underUsable[r] - rear, RED_BYTES);
-    }
-
-    private void verifyZones(String op, int r) {
-        long bad = damagedZone(r);
-        if (bad >= 0) {
-            throw new RedZoneException(zoneMessage(op, r, bad), user[r]);
-        }
-    }
-
-    final String zoneMessage(String op, int r, long bad) {
-        return zoneMessage(op, base[r], user[r], usable[r], underUsable[r], bad, allocSite[r]);
-    }
-
-    /** Verifies a pending block's poison (once: a damaged block is reported, then left to the engine). */
-    final void verifyPoison(int q) {
-        if ((state[q] & REPORTED) != 0) {
-            return;
-        }
-        long bad = mismatch(base[q] + skip, underUsable[q] - skip, POISON_BYTES);
-        if (bad >= 0) {
-            state[q] |= REPORTED;
-            throw new UseAfterFreeException(poisonMessage(q, bad), user[q]);
-        }
-    }
-
-    private String poisonMessage(int q, long bad) {
-        return poisonMessage(user[q], usable[q], bad, " (found when its bytes were about to be handed out again)", freeSite[q], allocSite[q]);
     }
 
     /** Verifies every live block's zones and every pending block's poison now. */
@@ -704,11 +638,6 @@ abstract sealed class DisciplineDebug extends RecordedLayer permits DisciplineDe
             }
             return true;
         });
-    }
-
-    @SuppressWarnings("unchecked") // accesses holds only ArrayDeque<Site>
-    private @Nullable ArrayDeque<Site> accessesOf(int r) {
-        return (@Nullable ArrayDeque<Site>) accesses[r];
     }
 
     // ---------------------------------------------------------------- inspection face
@@ -745,28 +674,19 @@ abstract sealed class DisciplineDebug extends RecordedLayer permits DisciplineDe
         }
     }
 
-    @Enforces(DebugInvariants.DEBUG_1)
     private void checkZones(InvariantSink sink) {
         if (!zones) {
             return;
         }
         for (int r : liveInOrder()) {
-            long bad = damagedZone(r);
-            if (bad >= 0) {
-                sink.violation(DebugInvariants.DEBUG_1, bad, zoneMessage("check", r, bad), "cc", String.format("%02x", heap.getByte(bad) & 0xFF));
-            }
+            checkZones(sink, r);
         }
     }
 
-    @Enforces(DebugInvariants.DEBUG_2)
     private void checkPending(InvariantSink sink) {
         for (int q : pendingInOrder()) {
-            if ((state[q] & REPORTED) != 0) {
-                continue;
-            }
-            long bad = mismatch(base[q] + skip, underUsable[q] - skip, POISON_BYTES);
-            if (bad >= 0) {
-                sink.violation(DebugInvariants.DEBUG_2, bad, poisonMessage(q, bad), "6b", String.format("%02x", heap.getByte(bad) & 0xFF));
+            if ((state[q] & REPORTED) == 0) {
+                checkPoison(sink, q);
             }
         }
     }

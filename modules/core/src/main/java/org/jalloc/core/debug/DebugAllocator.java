@@ -1,9 +1,7 @@
 package org.jalloc.core.debug;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
-import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -18,7 +16,6 @@ import org.jalloc.core.LeakLevel;
 import org.jalloc.core.RedZoneException;
 import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.UseAfterFreeException;
-import org.jalloc.core.walk.Enforces;
 import org.jalloc.core.walk.ExtentKind;
 import org.jalloc.core.walk.ExtentVisitor;
 import org.jalloc.core.walk.HeapWalk;
@@ -98,12 +95,9 @@ public final class DebugAllocator extends RecordedLayer {
     public static final int RECENT_FREES = 4096;
 
     private static final int FILTER = 1 << 12;
-    private static final MemorySegment RED_BYTES = LayeredWalk.RED_BYTES;
-    private static final MemorySegment POISON_BYTES = LayeredWalk.POISON_BYTES;
     private static final int QUARANTINE_RING = 512; // a power of two above QUARANTINE_BLOCKS + 1
 
     private static final byte QUARANTINED = 2;
-    private static final byte REPORTED = 4;
 
     private final DebugOptions options;
     private final @Nullable ReentrantLock lock;
@@ -111,7 +105,6 @@ public final class DebugAllocator extends RecordedLayer {
     private final boolean zones;
     private final boolean poison;
     private final boolean sanity;
-    private final boolean recordsAccesses;
     private final long quarantineBytesMax;
 
 
@@ -135,14 +128,13 @@ public final class DebugAllocator extends RecordedLayer {
 
 
     DebugAllocator(Allocator delegate, DebugOptions options, String name) {
-        super(delegate, name, options.has(DebugOptions.U), options.leaks());
+        super(delegate, name, options.has(DebugOptions.U), options.leaks(), 0, "");
         this.options = options;
         this.lock = delegate.threadSafety() == ThreadSafety.CONCURRENT ? new ReentrantLock() : null;
         this.tracks = options.tracksBlocks();
         this.zones = options.has(DebugOptions.Z);
         this.poison = options.has(DebugOptions.P);
         this.sanity = options.has(DebugOptions.F);
-        this.recordsAccesses = leaks == LeakLevel.ADVANCED || leaks == LeakLevel.PARANOID;
         this.quarantineBytesMax = Math.min(QUARANTINE_BYTES, heap.capacity() / 8);
     }
 
@@ -424,12 +416,6 @@ public final class DebugAllocator extends RecordedLayer {
         }
     }
 
-    private void closeScope(int r) {
-        Arena s = scope[r];
-        scope[r] = null;
-        BlockViews.closeQuietly(s);
-    }
-
     // ---------------------------------------------------------------- resize
 
     @Override
@@ -567,16 +553,6 @@ public final class DebugAllocator extends RecordedLayer {
         }
     }
 
-    /** A view of the block's first {@code length} bytes that dies when the block is freed (caller holds the lock). */
-    private MemorySegment scopedView(int r, long length) {
-        Arena s = scope[r];
-        if (s == null) {
-            s = heap.dependentArena();
-            scope[r] = s;
-        }
-        return heap.slice(user[r], length, s);
-    }
-
     @Override
     public SegmentAllocator asSegmentAllocator() {
         if (!tracks) {
@@ -591,13 +567,6 @@ public final class DebugAllocator extends RecordedLayer {
                 unlock();
             }
         };
-    }
-
-    @SuppressWarnings("unchecked") // accesses holds only ArrayDeque<Site>
-    private void touched(int r) {
-        if (recordsAccesses && allocSite[r] != null) {
-            accesses[r] = recordAccess((@Nullable ArrayDeque<Site>) accesses[r]);
-        }
     }
 
     // ---------------------------------------------------------------- checks
@@ -621,42 +590,6 @@ public final class DebugAllocator extends RecordedLayer {
 
     private String allocatedAt(int r) {
         return allocatedAt(allocSite[r]);
-    }
-
-    /** The first damaged red-zone byte of record {@code r}, or -1. */
-    private long damagedZone(int r) {
-        long bad = mismatch(base[r], user[r] - base[r], RED_BYTES);
-        if (bad >= 0) {
-            return bad;
-        }
-        long rear = user[r] + usable[r];
-        return mismatch(rear, base[r] + underUsable[r] - rear, RED_BYTES);
-    }
-
-    private void verifyZones(String op, int r) {
-        long bad = damagedZone(r);
-        if (bad >= 0) {
-            throw new RedZoneException(zoneMessage(op, r, bad), user[r]);
-        }
-    }
-
-    private String zoneMessage(String op, int r, long bad) {
-        return zoneMessage(op, base[r], user[r], usable[r], underUsable[r], bad, allocSite[r]);
-    }
-
-    private void verifyPoison(int q) {
-        if ((state[q] & REPORTED) != 0) {
-            return; // reported once; the block leaves quarantine with its damage
-        }
-        long bad = mismatch(base[q], underUsable[q], POISON_BYTES);
-        if (bad >= 0) {
-            state[q] |= REPORTED;
-            throw new UseAfterFreeException(poisonMessage(q, bad), user[q]);
-        }
-    }
-
-    private String poisonMessage(int q, long bad) {
-        return poisonMessage(user[q], usable[q], bad, "", freeSite[q], allocSite[q]);
     }
 
     /**
@@ -690,9 +623,7 @@ public final class DebugAllocator extends RecordedLayer {
         if (tracks) {
             for (int r = 0; r < records; r++) {
                 if (state[r] == LIVE) {
-                    @SuppressWarnings("unchecked") // accesses holds only ArrayDeque<Site>
-                    @Nullable ArrayDeque<Site> touches = (@Nullable ArrayDeque<Site>) accesses[r];
-                    tally.block(allocSite[r], touches, usable[r]);
+                    tally.block(allocSite[r], accessesOf(r), usable[r]);
                 }
             }
         } else {
@@ -751,29 +682,20 @@ public final class DebugAllocator extends RecordedLayer {
         }
     }
 
-    @Enforces(DebugInvariants.DEBUG_1)
     private void checkZones(InvariantSink sink) {
         if (!zones) {
             return;
         }
         for (int r = 0; r < records; r++) {
             if (state[r] == LIVE) {
-                long bad = damagedZone(r);
-                if (bad >= 0) {
-                    sink.violation(DebugInvariants.DEBUG_1, bad, zoneMessage("check", r, bad), "cc", String.format("%02x", heap.getByte(bad) & 0xFF));
-                }
+                checkZones(sink, r);
             }
         }
     }
 
-    @Enforces(DebugInvariants.DEBUG_2)
     private void checkQuarantine(InvariantSink sink) {
         for (int k = 0; k < quarantineSize; k++) {
-            int q = quarantined(k);
-            long bad = mismatch(base[q], underUsable[q], POISON_BYTES);
-            if (bad >= 0) {
-                sink.violation(DebugInvariants.DEBUG_2, bad, poisonMessage(q, bad), "6b", String.format("%02x", heap.getByte(bad) & 0xFF));
-            }
+            checkPoison(sink, quarantined(k));
         }
     }
 

@@ -1,6 +1,8 @@
 package org.jalloc.core.debug;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -8,6 +10,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.jalloc.core.Allocator;
 import org.jalloc.core.DoubleFreeException;
 import org.jalloc.core.LeakLevel;
+import org.jalloc.core.RedZoneException;
+import org.jalloc.core.UseAfterFreeException;
+import org.jalloc.core.walk.Enforces;
+import org.jalloc.core.walk.InvariantSink;
 
 /**
  * A debug layer that keeps one record per tracked block: {@link DebugAllocator} (every allocator's Z, P, U and leak
@@ -21,7 +27,8 @@ import org.jalloc.core.LeakLevel;
  *   user[r]          the caller's payload (base + the layer's front red zone, if any)
  *   usable[r]        the caller's usable bytes
  *   underUsable[r]   the engine's usable size of base[r], as read at malloc
- *   state[r]         0 = unused; LIVE = 1, other bits the layer's own
+ *   state[r]         0 = unused; LIVE = 1; REPORTED = 4 (a freed block's changed poison was reported once); other
+ *                    bits the layer's own
  *   allocSite[r], freeSite[r], scope[r], accesses[r]   written only when sites, a leak level or a view ask
  *
  *   unused           stack of dropped record numbers, reused before records grows
@@ -31,7 +38,10 @@ import org.jalloc.core.LeakLevel;
  *  recentFree[i] (the sites only when kept), so a double free names both free sites after the record is dropped
  * </pre>
  *
- * Leak sampling (a countdown to a random interval of mean {@link LeakLevel#SAMPLE_INTERVAL}) is here too.
+ * Leak sampling (a countdown to a random interval of mean {@link LeakLevel#SAMPLE_INTERVAL}) is here too, and what a
+ * record's checks share: its views that die with the block, its recorded accesses, its red zones (Z: the bytes from
+ * {@code base} to {@code user} and from {@code user + usable} to {@code base + underUsable} hold {@code 0xcc}) and the
+ * poison of a freed block (P: {@code 0x6b} from {@code base + poisonSkip} to {@code base + underUsable}).
  *
  * <p>Invariant: {@code state[r] = 0} ⇔ r is on the unused stack or r ≥ records; a dropped record holds no site, scope or
  * access list (so a dropped record keeps no Java object alive).
@@ -39,6 +49,10 @@ import org.jalloc.core.LeakLevel;
 public abstract class RecordedLayer extends DebugLayer {
     /** {@code state[r]} of a live block; the other bits are the layer's own. */
     protected static final byte LIVE = 1;
+    /** A freed record's changed poison was reported (once: the block then leaves with its damage). */
+    protected static final byte REPORTED = 4;
+    private static final MemorySegment RED_BYTES = LayeredWalk.RED_BYTES;
+    private static final MemorySegment POISON_BYTES = LayeredWalk.POISON_BYTES;
     /** Slots in the ring of recent frees (a power of two). */
     protected static final int RECENT = DebugAllocator.RECENT_FREES;
 
@@ -67,13 +81,23 @@ public abstract class RecordedLayer extends DebugLayer {
     /** The slot the next free goes to. */
     protected int recentNext;
 
+    /** Leak levels advanced and paranoid: a sampled block records its recent accesses. */
+    protected final boolean recordsAccesses;
+    /** Bytes at the start of a freed engine block the engine writes itself (a pool's link): P's poison starts after. */
+    private final long poisonSkip;
+    /** Said in a changed-poison report after the block: when the layer looked. */
+    private final String poisonWhen;
+
     private final boolean sampling;
     private final boolean sampleAll;
     private int countdown = 1 + ThreadLocalRandom.current().nextInt(2 * LeakLevel.SAMPLE_INTERVAL - 1);
 
-    protected RecordedLayer(Allocator engine, String name, boolean sites, LeakLevel leaks) {
+    protected RecordedLayer(Allocator engine, String name, boolean sites, LeakLevel leaks, long poisonSkip, String poisonWhen) {
         super(engine, name, sites, leaks);
         this.keepsSites = sites || leaks != LeakLevel.DISABLED;
+        this.recordsAccesses = leaks == LeakLevel.ADVANCED || leaks == LeakLevel.PARANOID;
+        this.poisonSkip = poisonSkip;
+        this.poisonWhen = poisonWhen;
         this.sampling = leaks == LeakLevel.SIMPLE || leaks == LeakLevel.ADVANCED;
         this.sampleAll = leaks == LeakLevel.PARANOID;
     }
@@ -152,6 +176,104 @@ public abstract class RecordedLayer extends DebugLayer {
     /** The double free of {@code address}, whose latest free is in slot {@code i} of the ring. */
     protected final DoubleFreeException recentDoubleFree(String op, long address, int i) {
         return doubleFree(op, address, recentUsable[i], recentAlloc[i], recentFree[i]);
+    }
+
+    // ---------------------------------------------------------------- views and accesses (under the layer's lock, if any)
+
+    /** A view of record {@code r}'s first {@code length} bytes that dies when its block is freed. */
+    protected final MemorySegment scopedView(int r, long length) {
+        Arena s = scope[r];
+        if (s == null) {
+            s = heap.dependentArena();
+            scope[r] = s;
+        }
+        return heap.slice(user[r], length, s);
+    }
+
+    /** Record {@code r}'s block is freed (or moved): its views die. */
+    protected final void closeScope(int r) {
+        Arena s = scope[r];
+        scope[r] = null;
+        BlockViews.closeQuietly(s);
+    }
+
+    /** Notes an access to sampled record {@code r} (leaks=advanced and paranoid). */
+    protected final void touched(int r) {
+        if (recordsAccesses && allocSite[r] != null) {
+            accesses[r] = recordAccess(accessesOf(r));
+        }
+    }
+
+    @SuppressWarnings("unchecked") // accesses holds only ArrayDeque<Site>
+    protected final @Nullable ArrayDeque<Site> accessesOf(int r) {
+        return (@Nullable ArrayDeque<Site>) accesses[r];
+    }
+
+    // ---------------------------------------------------------------- red zones and poison
+
+    /** The first damaged red-zone byte of live record {@code r}, or -1. */
+    protected final long damagedZone(int r) {
+        long bad = mismatch(base[r], user[r] - base[r], RED_BYTES);
+        if (bad >= 0) {
+            return bad;
+        }
+        long rear = user[r] + usable[r];
+        return mismatch(rear, base[r] + underUsable[r] - rear, RED_BYTES);
+    }
+
+    /** Throws the {@link RedZoneException} of live record {@code r} if a zone byte changed. */
+    protected final void verifyZones(String op, int r) {
+        long bad = damagedZone(r);
+        if (bad >= 0) {
+            throw new RedZoneException(zoneMessage(op, r, bad), user[r]);
+        }
+    }
+
+    /** The report of live record {@code r}'s damaged zone byte at {@code bad}. */
+    protected final String zoneMessage(String op, int r, long bad) {
+        return zoneMessage(op, base[r], user[r], usable[r], underUsable[r], bad, allocSite[r]);
+    }
+
+    /** The first changed poison byte of freed record {@code q}, or -1. */
+    protected final long damagedPoison(int q) {
+        return mismatch(base[q] + poisonSkip, underUsable[q] - poisonSkip, POISON_BYTES);
+    }
+
+    /**
+     * Throws the {@link UseAfterFreeException} of freed record {@code q} if a poison byte changed — once: a reported
+     * block then leaves with its damage.
+     */
+    protected final void verifyPoison(int q) {
+        if ((state[q] & REPORTED) != 0) {
+            return;
+        }
+        long bad = damagedPoison(q);
+        if (bad >= 0) {
+            state[q] |= REPORTED;
+            throw new UseAfterFreeException(poisonMessage(q, bad), user[q]);
+        }
+    }
+
+    private String poisonMessage(int q, long bad) {
+        return poisonMessage(user[q], usable[q], bad, poisonWhen, freeSite[q], allocSite[q]);
+    }
+
+    /** The checker's DEBUG-1 for live record {@code r}: its damaged zone byte, if any, as a violation. */
+    @Enforces(DebugInvariants.DEBUG_1)
+    protected final void checkZones(InvariantSink sink, int r) {
+        long bad = damagedZone(r);
+        if (bad >= 0) {
+            sink.violation(DebugInvariants.DEBUG_1, bad, zoneMessage("check", r, bad), "cc", String.format("%02x", heap.getByte(bad) & 0xFF));
+        }
+    }
+
+    /** The checker's DEBUG-2 for freed record {@code q}: its changed poison byte, if any, as a violation. */
+    @Enforces(DebugInvariants.DEBUG_2)
+    protected final void checkPoison(InvariantSink sink, int q) {
+        long bad = damagedPoison(q);
+        if (bad >= 0) {
+            sink.violation(DebugInvariants.DEBUG_2, bad, poisonMessage(q, bad), "6b", String.format("%02x", heap.getByte(bad) & 0xFF));
+        }
     }
 
     private void growRecords() {
