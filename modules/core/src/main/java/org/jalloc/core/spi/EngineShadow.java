@@ -1,16 +1,15 @@
 package org.jalloc.core.spi;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 import java.util.Arrays;
-import java.util.HashMap;
 
 import org.jalloc.core.Allocator;
 import org.jalloc.core.DoubleFreeException;
 import org.jalloc.core.HeapCorruptionException;
 import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.ThreadSafety;
+import org.jalloc.core.debug.BlockViews;
 import org.jalloc.core.debug.RecentFrees;
 import org.jalloc.core.debug.SanityReports;
 import org.jalloc.core.memory.Heap;
@@ -33,7 +32,7 @@ import org.jalloc.core.memory.Heap;
  *   └─ the engine's size word, screened by its free
  *
  *   recent   the ring of the last frees ({@link RecentFrees}), which tells a double free from an invalid pointer
- *   views    user → the arena of the block's views, for the blocks whose entry has SCOPED
+ *   views    user → the arena of the block's views ({@link BlockViews}), for the blocks whose entry has SCOPED
  * </pre>
  *
  * Invariants: {@code shadow[(u - start) / 16] ≠ 0 ⇔ u is a block the engine handed out and has not freed}, and then
@@ -67,11 +66,12 @@ public final class EngineShadow {
     /** One entry per 16 bytes from {@link #start}: {@code under / 8 << 1 | SCOPED} of a live block start, else 0. */
     private int[] shadow;
     private final RecentFrees recent = new RecentFrees(false);
-    private final HashMap<Long, Arena> views = new HashMap<>();
+    private final BlockViews views;
 
     private EngineShadow(String name, Heap heap) {
         this.name = name;
         this.heap = heap;
+        this.views = new BlockViews(heap);
         this.start = heap.start();
         this.maxEntries = (heap.limit() - start + 15) >>> 4;
         this.shadow = new int[(int) Math.min(maxEntries, 1 << 12)];
@@ -186,23 +186,13 @@ public final class EngineShadow {
     }
 
     private MemorySegment view(long u, int e, long length) {
-        Arena s = (e & SCOPED) != 0 ? views.get(u) : null;
-        if (s == null) {
-            s = heap.dependentArena();
-            views.put(u, s);
+        if ((e & SCOPED) == 0) {
             shadow[(int) ((u - start) >>> 4)] = e | SCOPED;
         }
-        return heap.slice(u, length, s);
+        return views.view(u, length);
     }
 
     private void closeView(long u) {
-        Arena s = views.remove(u);
-        if (s != null) {
-            try {
-                s.close();
-            } catch (IllegalStateException alreadyEndedByTheHeap) {
-                // the heap was reset or closed: the views are dead already
-            }
-        }
+        views.close(u);
     }
 }
