@@ -187,8 +187,15 @@ public final class BuddyAllocator extends AbstractAllocator implements SizeWordO
 
     @Override
     protected long allocate(long size) {
-        if (head != 0) {
-            return allocateWithHead(size, HEAD, 0);
+        if (head != 0) { // allocateWithHead(size, HEAD, 0), written out for the hot path
+            int order = 64 - Long.numberOfLeadingZeros((Math.max(size, 1) + HEAD - 1) >>> shift); // a byte past the head
+            long b;
+            if (order > maxOrder || (b = pages.take(order, order)) == 0) {
+                return 0;
+            }
+            count(size, order);
+            heap.putLong(b + 8, (1L << (order + shift)) - HEAD);
+            return b + HEAD;
         }
         // pages.orderFor without its sign check (size >= 0 here): blocks of 2^order minimum blocks hold size bytes
         int order = 64 - Long.numberOfLeadingZeros((Math.max(size, 1) - 1) >>> shift);
@@ -267,11 +274,22 @@ public final class BuddyAllocator extends AbstractAllocator implements SizeWordO
     @Override
     protected long deallocateIfUsable(long address, long usable) {
         if (head != 0) {
+            // the common case first: front 16, the word intact, the block allocated (so its word is in the heap)
+            long b = address - HEAD;
+            int order = pages.allocatedOrder(b);
+            if (order >= 0 && (1L << (order + shift)) - HEAD == usable && heap.getLong(b + 8) == usable) {
+                pages.release(b >>> shift, order);
+                return usable;
+            }
             long w = screenedWord(address, "free");
             long now = w & -HEAD;
             if (now == usable) {
-                long b = address - front(address, w);
-                pages.release(b >>> shift, pages.allocatedOrder(b)); // the screen found it allocated
+                long front = front(address, w);
+                int k = pages.allocatedOrder(address - front); // the screen found it allocated
+                if ((1L << (k + shift)) - front != now) {
+                    throw damaged("free", address, w);
+                }
+                pages.release((address - front) >>> shift, k);
             }
             return now;
         }
@@ -308,7 +326,7 @@ public final class BuddyAllocator extends AbstractAllocator implements SizeWordO
      * returns the payload {@code b + front} or 0.
      */
     private long allocateWithHead(long size, long front, int alignOrder) {
-        int order = pages.orderFor(size + front);
+        int order = pages.orderFor(Math.max(size, 1) + front);
         if (order < 0 || alignOrder < 0) {
             return 0;
         }
@@ -387,7 +405,7 @@ public final class BuddyAllocator extends AbstractAllocator implements SizeWordO
         if ((w & -HEAD) != (pages.pageSize() << order) - front) {
             throw damaged("realloc/tryExpand", u, w);
         }
-        int newOrder = pages.orderFor(size + front);
+        int newOrder = pages.orderFor(Math.max(size, 1) + front);
         if (newOrder < 0 || !pages.resize(b, order, newOrder)) {
             return false;
         }
