@@ -108,6 +108,32 @@ class EngineShadowTest {
         }
     }
 
+    /**
+     * The ring names a double free for the last 4,096 frees (the latest free of the address, its usable size then), and
+     * a free older than that is an invalid pointer, as every F's ring ({@code DebugAllocator.RECENT_FREES}).
+     */
+    @ParameterizedTest
+    @MethodSource("engines")
+    void aDoubleFreeIsToldForTheLast4096FreesThenItIsAnInvalidPointer(String engine) {
+        String name = withF(engine);
+        try (Allocator a = Allocators.create(name, HEAP)) {
+            long p = a.malloc(40);
+            long[] others = new long[4096];
+            for (int k = 0; k < others.length; k++) {
+                others[k] = a.malloc(24);
+            }
+            long usable = a.usableSize(p);
+            a.free(p); // no malloc from here on: p stays free, its granule no block start
+            for (int k = 0; k < others.length - 1; k++) {
+                a.free(others[k]);
+            }
+            refused(a, DoubleFreeException.class, doubleFree(name, "free", p, usable), () -> a.free(p)); // 4,096th-latest
+            a.free(others[others.length - 1]);
+            refused(a, InvalidPointerException.class, invalid(name, "free", p, false), () -> a.free(p)); // 4,097th
+            assertTrue(new HeapChecker().check(Inspection.of(a).heapWalk()).isEmpty());
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("engines")
     void anInteriorMisalignedOrForeignPointerIsWordedAsTheLayerWordedIt(String engine) {
