@@ -6,10 +6,16 @@ import java.util.Locale;
 
 import org.jalloc.buddy.pages.BuddyPages;
 import org.jalloc.core.spi.AbstractAllocator;
+import org.jalloc.core.spi.SizeWordOnRequest;
 import org.jalloc.core.AllocatorMetric;
+import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.memory.Heap;
+import org.jalloc.core.walk.ExtentKind;
+import org.jalloc.core.walk.ExtentVisitor;
+import org.jalloc.core.walk.FreeEntryVisitor;
 import org.jalloc.core.walk.HeapWalk;
+import org.jalloc.core.walk.InvariantSink;
 
 /**
  * {@code malloc} on the binary buddy system: every request is rounded up to a power-of-two block of a
@@ -47,9 +53,27 @@ import org.jalloc.core.walk.HeapWalk;
  * (interior pointer), a freed block's start or inside a free block (double free, also after its merge). The side
  * table knows every block start and whether it is free.
  *
+ * <h2>debug=F alone: a size word below each payload ({@link SizeWordOnRequest})</h2>
+ * Asked before it hands out a block ({@code buddy:debug=F}), the allocator keeps a <b>head</b> in each block so F is
+ * the engine itself ({@code EngineShadow}: the shadow outside the heap finds a bad pointer exactly, the ring tells a
+ * double free): the payload starts {@code front} bytes into the block (16, or an alignment above 16) and the word
+ * just below it holds the usable size, which the free screens, so a 1-byte underrun (the word's top byte) is refused.
+ * <pre>
+ *   front = 16:   b │ (unused) │ word │ payload (usable = block - 16) ...│         u = b + 16
+ *   front = A:    b │ A │ word │ ... │ A │ word │ payload (usable = block - A) ...│  u = b + A
+ *                  b+8: a copy of the word, so the walk finds u from b
+ *
+ *   word = usable | ALIGNED?    (usable a multiple of 16; ALIGNED = 1 when front > 16, whose front is at u - 16)
+ * </pre>
+ * Invariant (head on): every allocated block {@code b} of order {@code k} handed out at {@code u = b + front} has
+ * {@code word(u) = (16 << k) - front | (front > 16 ? ALIGNED : 0)}. At free (or a size read) a word that cannot be a
+ * size (a bit above the heap's capacity, a flag bit other than ALIGNED, a front that is no allocated block) is an
+ * {@link InvalidPointerException}, nothing freed; a plausible size other than the block's is returned as the size
+ * read, so F's comparison reports the change.
+ *
  * <p>Thread safety: {@link ThreadSafety#SINGLE_OWNER}.
  */
-public final class BuddyAllocator extends AbstractAllocator {
+public final class BuddyAllocator extends AbstractAllocator implements SizeWordOnRequest {
     /** The minimum block under {@code malloc}: 16 bytes, the smallest usable size and the payload alignment. */
     public static final long DEFAULT_MIN_BLOCK = 16;
     /** Orders 0-24: blocks of 16 bytes to 256 MiB (the CLI's default heap). */
@@ -60,6 +84,12 @@ public final class BuddyAllocator extends AbstractAllocator {
     private final int maxOrder;
     private long requestedBytes;
     private long grantedBytes;
+    /** The head's bytes under debug=F alone ({@link #keepSizeWordBelowPayload}), else 0: set once, before any block. */
+    private long head;
+    /** The word's flag: the block's front is above 16 and stored at {@code u - 16} (and at {@code b}). */
+    private static final long ALIGNED = 1;
+    /** The head under F: the size word and 8 bytes below it, keeping payloads 16-aligned. */
+    private static final long HEAD = 16;
 
     /**
      * {@code malloc} over a buddy system on {@code heap} (empty, owned from now on).
@@ -143,7 +173,30 @@ public final class BuddyAllocator extends AbstractAllocator {
     }
 
     @Override
+    public void keepSizeWordBelowPayload() {
+        if (pages.allocations() != 0) {
+            throw new IllegalStateException(name() + ": the size word must be asked for before any block is handed out");
+        }
+        head = HEAD;
+    }
+
+    @Override
+    protected boolean screensSizeBelowPayload() {
+        return head != 0;
+    }
+
+    @Override
     protected long allocate(long size) {
+        if (head != 0) { // allocateWithHead(size, HEAD, 0), written out for the hot path
+            int order = 64 - Long.numberOfLeadingZeros((Math.max(size, 1) + HEAD - 1) >>> shift); // a byte past the head
+            long b;
+            if (order > maxOrder || (b = pages.take(order, order)) == 0) {
+                return 0;
+            }
+            count(size, order);
+            heap.putLong(b + 8, (1L << (order + shift)) - HEAD);
+            return b + HEAD;
+        }
         // pages.orderFor without its sign check (size >= 0 here): blocks of 2^order minimum blocks hold size bytes
         int order = 64 - Long.numberOfLeadingZeros((Math.max(size, 1) - 1) >>> shift);
         if (order > maxOrder) {
@@ -158,6 +211,9 @@ public final class BuddyAllocator extends AbstractAllocator {
 
     @Override
     protected long allocateAligned(long alignment, long size) {
+        if (head != 0) {
+            return allocateWithHead(size, Math.max(HEAD, alignment), pages.orderFor(alignment));
+        }
         int order = pages.orderFor(size);
         int alignOrder = pages.orderFor(alignment);
         if (order < 0 || alignOrder < 0) {
@@ -186,6 +242,9 @@ public final class BuddyAllocator extends AbstractAllocator {
 
     @Override
     protected boolean resize(long address, long size) {
+        if (head != 0) {
+            return resizeWithHead(address, size);
+        }
         int order = liveOrder(address, "realloc/tryExpand");
         int newOrder = pages.orderFor(size);
         if (newOrder < 0 || !pages.resize(address, order, newOrder)) {
@@ -197,6 +256,16 @@ public final class BuddyAllocator extends AbstractAllocator {
 
     @Override
     protected void deallocate(long address) {
+        if (head != 0) {
+            long w = screenedWord(address, "free");
+            long b = address - front(address, w);
+            int order = pages.allocatedOrder(b);
+            if ((w & -HEAD) != (pages.pageSize() << order) - (address - b)) {
+                throw damaged("free", address, w);
+            }
+            pages.release(b >>> shift, order);
+            return;
+        }
         int order = liveOrder(address, "free");
         pages.release(address >>> shift, order);
     }
@@ -204,6 +273,26 @@ public final class BuddyAllocator extends AbstractAllocator {
     /** The debug layer's F: the size compared on the order the free finds anyway, one probe for both. */
     @Override
     protected long deallocateIfUsable(long address, long usable) {
+        if (head != 0) {
+            // the common case first: front 16, the word intact, the block allocated (so its word is in the heap)
+            long b = address - HEAD;
+            int order = pages.allocatedOrder(b);
+            if (order >= 0 && (1L << (order + shift)) - HEAD == usable && heap.getLong(b + 8) == usable) {
+                pages.release(b >>> shift, order);
+                return usable;
+            }
+            long w = screenedWord(address, "free");
+            long now = w & -HEAD;
+            if (now == usable) {
+                long front = front(address, w);
+                int k = pages.allocatedOrder(address - front); // the screen found it allocated
+                if ((1L << (k + shift)) - front != now) {
+                    throw damaged("free", address, w);
+                }
+                pages.release((address - front) >>> shift, k);
+            }
+            return now;
+        }
         int order = liveOrder(address, "free");
         long now = pages.pageSize() << order;
         if (now == usable) {
@@ -214,12 +303,205 @@ public final class BuddyAllocator extends AbstractAllocator {
 
     @Override
     protected long usable(long address) {
+        if (head != 0) {
+            return screenedWord(address, "usableSize") & -HEAD;
+        }
         return pages.pageSize() << liveOrder(address, "usableSize");
     }
 
     @Override
+    protected long freshUsable(long address) {
+        return head != 0 ? heap.getLong(address - 8) & -HEAD : usable(address);
+    }
+
+    @Override
     protected HeapWalk walk() {
-        return pages.heapWalk();
+        return head != 0 ? new HeadWalk(pages.heapWalk()) : pages.heapWalk();
+    }
+
+    // ---------------------------------------------------------------- the head under debug=F alone
+
+    /**
+     * A block of at least {@code size + front} bytes, at least order {@code alignOrder} aligned; its word written;
+     * returns the payload {@code b + front} or 0.
+     */
+    private long allocateWithHead(long size, long front, int alignOrder) {
+        int order = pages.orderFor(Math.max(size, 1) + front);
+        if (order < 0 || alignOrder < 0) {
+            return 0;
+        }
+        long b = pages.take(order, Math.max(order, alignOrder));
+        if (b == 0) {
+            return 0;
+        }
+        count(size, order);
+        long u = b + front;
+        writeHead(b, u, front, (pages.pageSize() << order) - front);
+        return u;
+    }
+
+    private void writeHead(long b, long u, long front, long usable) {
+        if (front == HEAD) {
+            heap.putLong(u - 8, usable);
+        } else {
+            long w = usable | ALIGNED;
+            heap.putLong(b, front);
+            heap.putLong(b + 8, w);
+            heap.putLong(u - 16, front);
+            heap.putLong(u - 8, w);
+        }
+    }
+
+    /** The front of the block at payload {@code u} whose word {@code w} passed {@link #screenedWord}. */
+    private long front(long u, long w) {
+        return (w & ALIGNED) == 0 ? HEAD : heap.getLong(u - 16);
+    }
+
+    /**
+     * The word below payload {@code u}, screened: {@code u} a 16-aligned address of the heap, the word a size the heap
+     * can hold with no flag but ALIGNED, its front (16, or a power of two above it at {@code u - 16}) leading to the
+     * start of an allocated block (whether the size is that block's, the caller compares). Else the {@link InvalidPointerException} of
+     * {@link #damaged}, nothing changed.
+     */
+    private long screenedWord(long u, String op) {
+        long first = pages.firstAddress();
+        if ((u & (HEAD - 1)) != 0 || u < first + HEAD || u > heap.limit()) {
+            throw new InvalidPointerException(name() + ": " + op + "(" + hex(u) + "): no payload of this heap", u);
+        }
+        long w = heap.getLong(u - 8);
+        long flags = w & (HEAD - 1);
+        long front = HEAD;
+        if (flags == ALIGNED) {
+            front = heap.getLong(u - 16);
+            if (front <= HEAD || Long.bitCount(front) != 1 || front > u - first) {
+                throw damaged(op, u, w);
+            }
+        } else if (flags != 0) {
+            throw damaged(op, u, w);
+        }
+        int order = pages.allocatedOrder(u - front);
+        if (order < 0 || (w & -HEAD) > capacity) {
+            throw damaged(op, u, w); // a 1-byte underrun sets the word's top byte: a size beyond any heap
+        }
+        return w;
+    }
+
+    /** The word below {@code u} is no size of a block there: an underrun, or {@code u} no block's payload. */
+    private InvalidPointerException damaged(String op, long u, long w) {
+        return new InvalidPointerException(name() + ": " + op + "(" + hex(u) + "): the size word below the payload reads " + hex(w)
+                + ", which is no size of an allocated block there (an underrun damaged it, or no block starts there)", u);
+    }
+
+    private static String hex(long a) {
+        return "0x" + Long.toHexString(a);
+    }
+
+    /** In-place resize of the live block at payload {@code u} keeping its front; its word rewritten. */
+    private boolean resizeWithHead(long u, long size) {
+        long w = screenedWord(u, "realloc/tryExpand");
+        long front = front(u, w);
+        long b = u - front;
+        int order = pages.allocatedOrder(b);
+        if ((w & -HEAD) != (pages.pageSize() << order) - front) {
+            throw damaged("realloc/tryExpand", u, w);
+        }
+        int newOrder = pages.orderFor(Math.max(size, 1) + front);
+        if (newOrder < 0 || !pages.resize(b, order, newOrder)) {
+            return false;
+        }
+        count(size, newOrder);
+        writeHead(b, u, front, (pages.pageSize() << newOrder) - front);
+        return true;
+    }
+
+    /**
+     * The buddy walk with each allocated block's extent carrying its payload and usable size past the head (the
+     * checker sees what the caller was handed); everything else, the checked walks included, is the buddy walk's.
+     */
+    private final class HeadWalk implements HeapWalk {
+        private final HeapWalk under;
+
+        HeadWalk(HeapWalk under) {
+            this.under = under;
+        }
+
+        private ExtentVisitor mapped(ExtentVisitor visitor) {
+            return (kind, start, size, payload, usable) -> {
+                if (kind != ExtentKind.ALLOCATED) {
+                    return visitor.extent(kind, start, size, payload, usable);
+                }
+                long front = (heap.getLong(start + 8) & (HEAD - 1)) == ALIGNED ? heap.getLong(start) : HEAD;
+                if (front < HEAD || Long.bitCount(front) != 1 || front >= size) {
+                    front = HEAD; // a damaged head: the checker sees the least front, the free refuses the word
+                }
+                return visitor.extent(kind, start, size, start + front, size - front);
+            };
+        }
+
+        @Override
+        public Heap heap() {
+            return under.heap();
+        }
+
+        @Override
+        public long walkStart() {
+            return under.walkStart();
+        }
+
+        @Override
+        public long walkEnd() {
+            return under.walkEnd();
+        }
+
+        @Override
+        public void walkExtents(ExtentVisitor visitor) {
+            under.walkExtents(mapped(visitor));
+        }
+
+        @Override
+        public boolean walkExtents(ExtentVisitor visitor, InvariantSink sink) {
+            return under.walkExtents(mapped(visitor), sink);
+        }
+
+        @Override
+        public void walkFreeStructures(FreeEntryVisitor visitor) {
+            under.walkFreeStructures(visitor);
+        }
+
+        @Override
+        public boolean walkFreeStructures(FreeEntryVisitor visitor, InvariantSink sink) {
+            return under.walkFreeStructures(visitor, sink);
+        }
+
+        @Override
+        public boolean coalescesImmediately() {
+            return under.coalescesImmediately();
+        }
+
+        @Override
+        public long payloadAlignment() {
+            return under.payloadAlignment();
+        }
+
+        @Override
+        public long externalMetadataBytes() {
+            return under.externalMetadataBytes();
+        }
+
+        @Override
+        public String describeList(int list) {
+            return under.describeList(list);
+        }
+
+        @Override
+        public void checkInvariants(InvariantSink sink) {
+            under.checkInvariants(sink);
+        }
+
+        @Override
+        public void checkInvariants(InvariantSink sink, boolean extentsChecked, boolean freeStructuresChecked) {
+            under.checkInvariants(sink, extentsChecked, freeStructuresChecked);
+        }
     }
 
     @Override

@@ -70,7 +70,7 @@ class EngineShadowTest {
     /** Every engine spec whose {@code debug=F} is the engine itself. */
     static Stream<String> engines() {
         return Stream.of("tlsf", "boundary-tag", "boundary-tag:footers=all", "segregated", "first-fit", "first-fit:list=lifo",
-                "next-fit", "best-fit");
+                "next-fit", "best-fit", "buddy", "buddy:min-block=4096");
     }
 
     @ParameterizedTest
@@ -104,6 +104,32 @@ class EngineShadowTest {
             refused(a, DoubleFreeException.class, doubleFree(name, "tryExpand", p, usable), () -> a.tryExpand(p, 100));
             refused(a, DoubleFreeException.class, doubleFree(name, "segment", p, usable), () -> a.segment(p));
             a.free(q);
+            assertTrue(new HeapChecker().check(Inspection.of(a).heapWalk()).isEmpty());
+        }
+    }
+
+    /**
+     * The ring names a double free for the last 4,096 frees (the latest free of the address, its usable size then), and
+     * a free older than that is an invalid pointer, as every F's ring ({@code DebugAllocator.RECENT_FREES}).
+     */
+    @ParameterizedTest
+    @MethodSource("engines")
+    void aDoubleFreeIsToldForTheLast4096FreesThenItIsAnInvalidPointer(String engine) {
+        String name = withF(engine);
+        try (Allocator a = Allocators.create(name, HEAP)) {
+            long p = a.malloc(40);
+            long[] others = new long[4096];
+            for (int k = 0; k < others.length; k++) {
+                others[k] = a.malloc(24);
+            }
+            long usable = a.usableSize(p);
+            a.free(p); // no malloc from here on: p stays free, its granule no block start
+            for (int k = 0; k < others.length - 1; k++) {
+                a.free(others[k]);
+            }
+            refused(a, DoubleFreeException.class, doubleFree(name, "free", p, usable), () -> a.free(p)); // 4,096th-latest
+            a.free(others[others.length - 1]);
+            refused(a, InvalidPointerException.class, invalid(name, "free", p, false), () -> a.free(p)); // 4,097th
             assertTrue(new HeapChecker().check(Inspection.of(a).heapWalk()).isEmpty());
         }
     }
@@ -142,7 +168,7 @@ class EngineShadowTest {
 
     /** A size word overwritten with another plausible size: the comparison's report at free, nothing freed. */
     @ParameterizedTest
-    @ValueSource(strings = {"tlsf", "boundary-tag", "segregated", "first-fit", "first-fit:list=lifo", "next-fit", "best-fit"})
+    @ValueSource(strings = {"tlsf", "boundary-tag", "segregated", "first-fit", "first-fit:list=lifo", "next-fit", "best-fit", "buddy"})
     void aChangedSizeIsWordedAsTheLayerWordedIt(String engine) {
         String name = withF(engine);
         for (long delta : new long[] {32, -16}) {
@@ -165,7 +191,7 @@ class EngineShadowTest {
 
     /** Views live while their block does, through an in-place resize, and die at its free or when realloc moves it. */
     @ParameterizedTest
-    @ValueSource(strings = {"tlsf", "boundary-tag", "segregated", "first-fit", "best-fit"})
+    @ValueSource(strings = {"tlsf", "boundary-tag", "segregated", "first-fit", "best-fit", "buddy"})
     void viewsDieWithTheirBlock(String engine) {
         try (Allocator a = Allocators.create(withF(engine), HEAP)) {
             long p = a.malloc(64);

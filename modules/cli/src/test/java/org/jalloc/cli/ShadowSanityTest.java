@@ -183,13 +183,14 @@ class ShadowSanityTest {
         }
     }
 
-    /** The shadow is the engine's own F (no layer) only on the engines that screen their size word. */
+    /** The shadow is the engine's own F (no layer) only on the engines that screen their size word (or keep one on request). */
     @ParameterizedTest
     @ValueSource(strings = {"tlsf:debug=F", "first-fit:debug=F", "buddy:debug=F", "thread-cache:debug=F"})
     void theShadowServesOnlyEnginesThatScreenTheirSizeWord(String spec) {
         try (Allocator a = Allocators.create(spec, HEAP)) {
             long p = a.malloc(64);
-            boolean shadow = spec.startsWith("tlsf") || spec.startsWith("first-fit");
+            // buddy keeps a size word below each payload when F alone asks for it (SizeWordOnRequest)
+            boolean shadow = spec.startsWith("tlsf") || spec.startsWith("first-fit") || spec.startsWith("buddy");
             if (shadow) {
                 assertTrue(a instanceof AbstractAllocator, "the engine itself: " + a);
                 assertEquals(spec, a.name());

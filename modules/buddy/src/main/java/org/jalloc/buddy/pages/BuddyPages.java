@@ -56,8 +56,9 @@ import org.jalloc.core.walk.InvariantSink;
  *   head[p] = 1   a block (free or allocated) starts at frame p        (the block boundaries)
  *   free[p] = 1   the block starting at p is free                      (Linux's PageBuddy)
  *
- *   order(p) = the smallest k with head[p + 2^k] = 1 or p + 2^k = brk  (O(order): blocks tile, so the
- *                                                                       next head ends the block)
+ *   order(p) = the smallest k with head[p + 2^k] = 1 or p + 2^k = brk  (blocks tile, so the next head ends
+ *                                                                       the block: one scan of p's word of
+ *                                                                       head[] below 64 frames, else O(order))
  * </pre>
  * Why two bits: Linux keeps {@code PageBuddy} and the order in each page's {@code struct page}; a byte per page would
  * do here, but under {@code malloc} a page is 16 bytes, so a byte is 6.25% of the heap, and a header inside the
@@ -175,6 +176,8 @@ public final class BuddyPages implements PageAllocator {
     private static final ValueLayout.OfLong WORD = ValueLayout.JAVA_LONG_UNALIGNED;
     /** The links' encoding ({@code secure=on|off}, SEC-1). */
     final SecureLinks links;
+    /** {@code links.on()}, kept here so the free-list paths test a field of this object. */
+    private final boolean secure;
     final long pageSize;
     final int shift;
     final int maxOrder;
@@ -260,6 +263,7 @@ public final class BuddyPages implements PageAllocator {
         }
         this.endFrame = firstFrame;
         this.links = new SecureLinks(secure, heap, owner, firstFrame << s, pageSize);
+        this.secure = links.on();
         this.freeList = new long[maxOrder + 1];
         this.nrFree = new long[maxOrder + 1];
     }
@@ -368,7 +372,7 @@ public final class BuddyPages implements PageAllocator {
         if ((head.word(w) & bit) == 0 || (free.word(w) & bit) != 0) { // one word of each map
             return -1;
         }
-        int k = probeOrder(f);
+        int k = probeOrder(f, head.word(w));
         return k >= 0 && (f & ((1L << k) - 1)) == 0 ? k : -1;
     }
 
@@ -513,6 +517,31 @@ public final class BuddyPages implements PageAllocator {
 
     /** The smallest k with a block start or the break at {@code f + 2^k}, or -1 if there is none up to the top order. */
     private int probeOrder(long f) {
+        return probeOrder(f, head.word((int) (f >>> 6)));
+    }
+
+    /**
+     * {@link #probeOrder(long)} with {@code headWord}, the head map's word holding {@code f}: one scan of that word finds
+     * the next block start after {@code f} (a block below 64 frames ends inside it, or at the break); the walk by
+     * powers of two only when the word cannot tell (a larger block, a map broken so the next start is no power of two).
+     */
+    private int probeOrder(long f, long headWord) {
+        long limit = endFrame - f; // the break is limit frames above f
+        if (limit <= 1) {
+            return 0;
+        }
+        int bit = (int) (f & 63);
+        long after = headWord & (-2L << bit); // block starts after f within the word (none when bit = 63)
+        long known = after != 0 ? Long.numberOfTrailingZeros(after) - bit : 64 - bit; // no start at a distance below it
+        long m = Math.min(known, limit);
+        int k = 64 - Long.numberOfLeadingZeros(m - 1); // the least k with 2^k >= m: no start or break below 2^k
+        if ((1L << k) == m && k <= maxOrder && (m == limit || after != 0)) {
+            return k; // f + 2^k is the break or the start found
+        }
+        return walkOrder(f);
+    }
+
+    private int walkOrder(long f) {
         for (int k = 0; k <= maxOrder; k++) {
             long next = f + (1L << k);
             if (next >= endFrame || head.get(next)) {
@@ -627,12 +656,12 @@ public final class BuddyPages implements PageAllocator {
 
     /** A link of the free block at {@code a}, checked when secure (SEC-1), else read as it is. */
     private long loadLink(long a, long slot) {
-        return links.on() ? links.load(a, slot) : mem.get(WORD, slot);
+        return secure ? links.load(a, slot) : mem.get(WORD, slot);
     }
 
     /** Stores a link: encoded when secure, else as it is. */
     private void link(long slot, long value) {
-        if (links.on()) {
+        if (secure) {
             links.store(slot, value);
         } else {
             mem.set(WORD, slot, value);
@@ -682,7 +711,7 @@ public final class BuddyPages implements PageAllocator {
             return ifNull == a;
         }
         return neighbour >= firstAddress() && (neighbour >>> shift) < endFrame && (neighbour & (pageSize - 1)) == 0
-                && (links.on() ? links.loadUnchecked(neighbour + offset) : mem.get(WORD, neighbour + offset)) == a;
+                && (secure ? links.loadUnchecked(neighbour + offset) : mem.get(WORD, neighbour + offset)) == a;
     }
 
     // ---------------------------------------------------------------- statistics

@@ -12,6 +12,7 @@ import org.jalloc.core.spi.SecureLinks;
 import org.jalloc.core.spi.AllocatorSpec;
 import org.jalloc.core.spi.AllocatorType;
 import org.jalloc.core.spi.EngineShadow;
+import org.jalloc.core.spi.SizeWordOnRequest;
 import org.jalloc.core.spi.OptionSpec;
 
 /**
@@ -214,7 +215,12 @@ public record DebugOptions(int flags, LeakLevel leaks) {
                     + " allocator yet (docs/debugging.md)");
         }
         try {
-            // F alone over an engine that screens the size word below each payload: the engine checks it, no layer
+            // F alone over an engine that screens the size word below each payload (or keeps one when asked, as
+            // buddy does): the engine checks it, no layer
+            if (TaggedSanity.serves(this) && has(F) && (flags & OWN) == 0 && allocator instanceof SizeWordOnRequest s
+                    && !EngineShadow.serves(allocator)) {
+                s.keepSizeWordBelowPayload();
+            }
             if (TaggedSanity.serves(this) && has(F) && EngineShadow.serves(allocator)) {
                 return EngineShadow.claim(allocator, displayName);
             }

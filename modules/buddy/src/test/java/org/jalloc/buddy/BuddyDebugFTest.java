@@ -1,0 +1,136 @@
+package org.jalloc.buddy;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import org.jalloc.check.HeapChecker;
+import org.jalloc.core.Allocator;
+import org.jalloc.core.Allocators;
+import org.jalloc.core.InvalidPointerException;
+import org.jalloc.core.memory.Heap;
+import org.jalloc.core.walk.ExtentKind;
+import org.jalloc.core.walk.Inspection;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code buddy:debug=F}: the engine itself keeps a screened size word below each payload (its head), so F needs no
+ * layer; the blocks, the walk and the refusals of the head (docs/buddy.md, "debug=F").
+ */
+class BuddyDebugFTest {
+    private static final long HEAP = 8L << 20;
+
+    private static Heap heap(Allocator a) {
+        return Inspection.of(a).heap();
+    }
+
+    private static List<long[]> allocated(Allocator a) {
+        List<long[]> out = new ArrayList<>();
+        Inspection.of(a).heapWalk().walkExtents((kind, start, size, payload, usable) -> {
+            if (kind == ExtentKind.ALLOCATED) {
+                out.add(new long[] {start, size, payload, usable});
+            }
+            return true;
+        });
+        return out;
+    }
+
+    @Test
+    void fAloneIsTheEngineWithAHeadOf16BytesBelowEachPayload() {
+        try (Allocator off = Allocators.create("buddy", HEAP); Allocator f = Allocators.create("buddy:debug=F", HEAP)) {
+            assertSame(BuddyAllocator.class, f.getClass(), "the engine itself");
+            long p = off.malloc(64);
+            long q = f.malloc(64);
+            assertEquals(64, off.usableSize(p), "off: the block is the payload");
+            assertEquals(112, f.usableSize(q), "F: a 128-byte block less its 16-byte head");
+            assertEquals(112, heap(f).getLong(q - 8), "the word below the payload is its usable size");
+            long[] e = allocated(f).get(0);
+            assertEquals(q - 16, e[0], "the block starts at the head");
+            assertEquals(q, e[2], "the walk shows the caller's payload");
+            assertEquals(112, e[3]);
+            f.free(q);
+            off.free(p);
+        }
+    }
+
+    @Test
+    void aOneByteUnderrunOfAnAlignedBlockIsRefusedAndItsHeadFoundByTheWalk() {
+        try (Allocator a = Allocators.create("buddy:debug=F", HEAP)) {
+            long p = a.alignedAlloc(1024, 100);
+            assertEquals(0, p & 1023, "aligned");
+            assertTrue(a.usableSize(p) >= 100);
+            long[] e = allocated(a).get(0);
+            assertEquals(p, e[2], "the walk finds the payload past a front of 1024 bytes");
+            assertEquals(p - 1024, e[0]);
+            assertTrue(new HeapChecker().check(Inspection.of(a).heapWalk()).isEmpty());
+            byte old = heap(a).getByte(p - 1);
+            heap(a).putByte(p - 1, (byte) 0x41);
+            byte[] before = heap(a).snapshot();
+            InvalidPointerException x = assertThrows(InvalidPointerException.class, () -> a.free(p));
+            assertTrue(x.getMessage().contains("size word below the payload"), x.getMessage());
+            assertArrayEquals(before, heap(a).snapshot(), "nothing freed");
+            heap(a).putByte(p - 1, old);
+            a.free(p);
+            assertTrue(allocated(a).isEmpty());
+        }
+    }
+
+    @Test
+    void anInPlaceResizeRewritesTheHead() {
+        try (Allocator a = Allocators.create("buddy:debug=F", HEAP)) {
+            long p = a.alignedAlloc(64, 16); // front 64: a 128-byte block, the first of the heap, so it can grow at the top
+            assertEquals(64, p - allocated(a).get(0)[0], "front = the alignment");
+            assertEquals(64, a.usableSize(p));
+            assertTrue(a.tryExpand(p, 3000), "grown in place");
+            assertEquals(4096 - 64, a.usableSize(p), "a 4 KiB block less its front");
+            assertEquals((4096 - 64) | 1, heap(a).getLong(p - 8), "the word holds the new size, ALIGNED set");
+            assertEquals(64, p - allocated(a).get(0)[0], "the front kept");
+            assertEquals(p, a.realloc(p, 40), "shrunk in place");
+            assertEquals(64, a.usableSize(p));
+            assertTrue(new HeapChecker().check(Inspection.of(a).heapWalk()).isEmpty());
+            a.free(p);
+        }
+    }
+
+    /** Random malloc, alignedAlloc, realloc and free under F, the checker after each step. */
+    @Test
+    void randomOperationsKeepEveryHeadAndTheChecker() {
+        SplittableRandom rnd = new SplittableRandom(24);
+        try (Allocator a = Allocators.create("buddy:debug=F", HEAP)) {
+            List<Long> live = new ArrayList<>();
+            for (int i = 0; i < 3000; i++) {
+                int op = rnd.nextInt(4);
+                if (op == 0 || live.isEmpty()) {
+                    long p = rnd.nextBoolean() ? a.malloc(rnd.nextLong(0, 3000)) : a.alignedAlloc(16L << rnd.nextInt(8), rnd.nextLong(1, 2000));
+                    if (p != 0) {
+                        heap(a).fill(p, a.usableSize(p), (byte) 0xee); // the caller may write every usable byte
+                        live.add(p);
+                    }
+                } else if (op == 1) {
+                    int k = rnd.nextInt(live.size());
+                    long r = a.realloc(live.get(k), rnd.nextLong(1, 5000));
+                    if (r != 0) {
+                        heap(a).fill(r, a.usableSize(r), (byte) 0xdd);
+                        live.set(k, r);
+                    }
+                } else {
+                    a.free(live.remove(rnd.nextInt(live.size())));
+                }
+                if (i % 50 == 0) {
+                    assertEquals(List.of(), new HeapChecker().check(Inspection.of(a).heapWalk()), "step " + i);
+                    assertEquals(live.size(), allocated(a).size());
+                }
+            }
+            for (long p : live) {
+                a.free(p);
+            }
+            assertTrue(allocated(a).isEmpty());
+        }
+    }
+}

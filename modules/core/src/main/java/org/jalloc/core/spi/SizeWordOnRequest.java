@@ -1,0 +1,15 @@
+package org.jalloc.core.spi;
+
+/**
+ * An engine that keeps no size word below its payloads but can keep one on request, so that {@code debug=F} alone is
+ * the engine itself ({@link EngineShadow}: the shadow outside the heap finds every bad pointer exactly, the engine's
+ * screened word catches a 1-byte underrun) instead of the tagged-prefix layer. Asked once by the spec's debug options,
+ * with F alone, before the engine hands out any block (buddy: docs/buddy.md, "debug=F").
+ */
+public interface SizeWordOnRequest {
+    /**
+     * From now on, keeps each block's usable size in the 8-byte word just below its payload and refuses that word
+     * damaged at free, so {@link SizedFree#screensSizeBelowPayload} is true; nothing has been handed out yet.
+     */
+    void keepSizeWordBelowPayload();
+}
