@@ -256,6 +256,7 @@ public final class HeapChecker {
     }
 
     /** HEAP-2 for the block just stored (ending at {@code end}); a FREE block is appended to the free blocks. */
+    @Enforces(Invariants.HEAP_2)
     private void acceptBlock(byte k, long start, long end, long payload, long usable) {
         if ((((payload | (heapBase + payload)) & alignMask) != 0) | payload < start | usable < 0 | payload + usable > end
                 | (k == ALLOCATED & usable < 16)) {
