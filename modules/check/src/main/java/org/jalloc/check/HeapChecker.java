@@ -8,6 +8,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.jalloc.core.shadow.LiveBlocks;
 import org.jalloc.core.walk.Enforces;
 import org.jalloc.core.walk.ExtentKind;
+import org.jalloc.core.walk.ExtentVisitor;
+import org.jalloc.core.walk.FreeEntryVisitor;
 import org.jalloc.core.walk.HeapWalk;
 
 /**
@@ -28,15 +30,16 @@ public final class HeapChecker {
     private static final byte ALLOCATED = 0, FREE = 1, METADATA = 2, PADDING = 3;
     private static final ExtentKind[] KINDS = ExtentKind.values();
 
-    // The extents of the last walk, in address order.
+    // The extents of the last walk, in address order. No array of sizes: an extent is stored only where its
+    // predecessor ends (HEAP-1), so extent i's size is the next start (the walk's end for the last) less its own.
     private byte[] kinds = new byte[256];
     private long[] starts = new long[256];
-    private long[] sizes = new long[256];
     private long[] payloads = new long[256];
     private long[] usables = new long[256];
     private int count;
 
-    private int[] freeIndex = new int[64];
+    // The free blocks by index, in address order (freeStarts, freeSizes below): as long as the extent arrays (a heap
+    // has no more free blocks than extents), so appending one needs no bounds test of its own.
     private int freeCount;
     /** Per free block: 0 not yet listed, 1 listed once, 2 listed more than once. */
     private byte[] seen = new byte[64];
@@ -54,7 +57,7 @@ public final class HeapChecker {
     private boolean freeTableBuilt;
     private long[] freeTableKeys = new long[0];
     private int[] freeTableValues = new int[0];
-    // The flat map from a free block's start to its index (see findFree): one bit per grid position from the
+    // The flat map from a free block's start to its index (see lookupFree): one bit per grid position from the
     // first free start, the count of set bits before each word, and the free blocks' sizes packed by index.
     private boolean freeBitsUsed;
     private long freeLo;
@@ -62,16 +65,18 @@ public final class HeapChecker {
     private int freeShift;
     private long[] freeBits = new long[0];
     private int[] freeRank = new int[0];
-    private long[] freeSizes = new long[64];
+    private long[] freeSizes = new long[256];
     /** The free blocks' starts packed by index (the free index's own copy: read in order when the map is built). */
-    private long[] freeStarts = new long[64];
+    private long[] freeStarts = new long[256];
     private long alignMask;
     private long heapBase;
     private @Nullable HeapWalk current;
-    @SuppressWarnings("methodref.receiver.bound") // called only from check(), long after construction
-    private final org.jalloc.core.walk.ExtentVisitor extentVisitor = this::acceptExtent;
-    @SuppressWarnings("methodref.receiver.bound") // called only from check(), long after construction
-    private final org.jalloc.core.walk.FreeEntryVisitor entryVisitor = this::acceptEntry;
+    // The visitors are small classes of their own, not method references: the walks call them once per extent and
+    // entry, and C2 inlines a visitor into a walk only when it is small (a lambda adds a frame, and a body past
+    // 325 bytecodes or compiled past InlineSmallCode stays a call). Their hot paths are a few compares and stores;
+    // every report is a call out of line, taken only on a violation.
+    private final ExtentVisitor extentVisitor = new Extents();
+    private final FreeEntryVisitor entryVisitor = new Entries();
     /** Where the checked walks report the allocator's own violations: held until the walk says it made all its checks. */
     @SuppressWarnings("methodref.receiver.bound") // called only from check(), long after construction
     private final org.jalloc.core.walk.InvariantSink sink = this::hold;
@@ -147,7 +152,7 @@ public final class HeapChecker {
     }
 
     public long size(int i) {
-        return sizes[i];
+        return (i + 1 < count ? starts[i + 1] : expectedNext) - starts[i]; // expectedNext: where the last stored extent ends
     }
 
     public long payload(int i) {
@@ -165,7 +170,7 @@ public final class HeapChecker {
             return i;
         }
         int before = -i - 2;
-        return before >= 0 && address < starts[before] + sizes[before] ? before : -1;
+        return before >= 0 && address < starts[before] + size(before) ? before : -1;
     }
 
     /** An allocator's violation found in a checked walk: kept if the walk completes its checks, else dropped. */
@@ -226,7 +231,47 @@ public final class HeapChecker {
         return checked && !walkBroken;
     }
 
-    private boolean acceptExtent(ExtentKind kind, long start, long size, long payload, long usable) {
+    /** The extent visitor: HEAP-1's tiling test, the extent stored, HEAP-2 tested, a FREE block indexed. */
+    private final class Extents implements ExtentVisitor {
+        @Override
+        public boolean extent(ExtentKind kind, long start, long size, long payload, long usable) {
+            HeapChecker c = HeapChecker.this; // one local: a field of the outer class is then one getfield, not two
+            int i = c.count;
+            if (start != c.expectedNext || size <= 0 || size > c.walkEnd - start || i == c.starts.length) {
+                return c.acceptExtentSlow(kind, start, size, payload, usable);
+            }
+            byte k = (byte) kind.ordinal();
+            c.kinds[i] = k;
+            c.starts[i] = start;
+            c.payloads[i] = payload;
+            c.usables[i] = usable;
+            c.count = i + 1;
+            long end = start + size;
+            c.expectedNext = end;
+            if (k <= FREE) { // HEAP-2 on the way (one pass over the extents, not a second over the arrays)
+                c.acceptBlock(k, start, end, payload, usable);
+            }
+            return true;
+        }
+    }
+
+    /** HEAP-2 for the block just stored (ending at {@code end}); a FREE block is appended to the free blocks. */
+    @Enforces(Invariants.HEAP_2)
+    private void acceptBlock(byte k, long start, long end, long payload, long usable) {
+        if ((((payload | (heapBase + payload)) & alignMask) != 0) | payload < start | usable < 0 | payload + usable > end
+                | (k == ALLOCATED & usable < 16)) {
+            reportBlock(k, start, end - start, payload, usable);
+        }
+        if (k == FREE) {
+            int f = freeCount;
+            freeSizes[f] = end - start;
+            freeStarts[f] = start;
+            freeCount = f + 1;
+        }
+    }
+
+    /** An extent off the hot path: a break in the tiling (HEAP-1), or full arrays. */
+    private boolean acceptExtentSlow(ExtentKind kind, long start, long size, long payload, long usable) {
         if (start != expectedNext) {
             report(Invariants.HEAP_1, start, start > expectedNext ? "gap before extent" : "extent overlaps its predecessor",
                     "extent at " + HeapMap.hex(expectedNext), "extent at " + HeapMap.hex(start));
@@ -238,27 +283,13 @@ public final class HeapChecker {
             walkBroken = true;
             return false;
         }
-        int i = count;
-        if (i == starts.length) {
-            grow();
-        }
-        byte k = (byte) kind.ordinal();
-        kinds[i] = k;
-        starts[i] = start;
-        sizes[i] = size;
-        payloads[i] = payload;
-        usables[i] = usable;
-        count = i + 1;
-        expectedNext = start + size;
-        if (k <= FREE) { // HEAP-2 on the way (one pass over the extents, not a second over the arrays)
-            checkBlock(i, k, start, size, payload, usable);
-        }
-        return true;
+        grow();
+        return extentVisitor.extent(kind, start, size, payload, usable);
     }
 
-    /** HEAP-2 for the block just stored at {@code i}; a FREE block is also appended to the free index. */
+    /** HEAP-2's reports for a block the visitor found wrong (the same tests, each named). */
     @Enforces(Invariants.HEAP_2)
-    private void checkBlock(int i, byte k, long start, long size, long p, long usable) {
+    private void reportBlock(byte k, long start, long size, long p, long usable) {
         if (((p | (heapBase + p)) & (alignMask)) != 0) {
             report(Invariants.HEAP_2, start, "payload misaligned", "multiple of " + (alignMask + 1), HeapMap.hex(p));
         }
@@ -266,31 +297,19 @@ public final class HeapChecker {
             report(Invariants.HEAP_2, start, "payload does not fit its block",
                     "[" + HeapMap.hex(p) + ", +" + usable + ") inside [" + HeapMap.hex(start) + ", +" + size + ")", "outside");
         }
-        if (k == ALLOCATED) {
-            if (usable < 16) {
-                report(Invariants.HEAP_2, start, "live block smaller than the minimum", ">= 16 usable bytes", Long.toString(usable));
-            }
-            return;
+        if (k == ALLOCATED && usable < 16) {
+            report(Invariants.HEAP_2, start, "live block smaller than the minimum", ">= 16 usable bytes", Long.toString(usable));
         }
-        int f = freeCount;
-        if (f == freeIndex.length) {
-            freeIndex = Arrays.copyOf(freeIndex, f * 2);
-            freeSizes = Arrays.copyOf(freeSizes, f * 2);
-            freeStarts = Arrays.copyOf(freeStarts, f * 2);
-        }
-        freeSizes[f] = size;
-        freeStarts[f] = start;
-        freeIndex[f] = i;
-        freeCount = f + 1;
     }
 
     private void grow() {
         int n = starts.length * 2;
         kinds = Arrays.copyOf(kinds, n);
         starts = Arrays.copyOf(starts, n);
-        sizes = Arrays.copyOf(sizes, n);
         payloads = Arrays.copyOf(payloads, n);
         usables = Arrays.copyOf(usables, n);
+        freeSizes = Arrays.copyOf(freeSizes, n);
+        freeStarts = Arrays.copyOf(freeStarts, n);
     }
 
     @Enforces(Invariants.HEAP_4)
@@ -313,6 +332,7 @@ public final class HeapChecker {
         entries = 0;
         nextFreeGuess = 0;
         freeTableBuilt = false;
+        freeBitsUsed = false; // lookupFree reads the map only once this check built it
         boolean checked;
         try {
             checked = walk.walkFreeStructures(entryVisitor, sink);
@@ -325,34 +345,61 @@ public final class HeapChecker {
         }
         for (int f = 0; f < freeCount; f++) {
             if (seen[f] == 0) {
-                int i = freeIndex[f];
-                report(Invariants.HEAP_3, starts[i], "free block is in no free structure (lost)", "in exactly one list", "in none");
+                report(Invariants.HEAP_3, freeStarts[f], "free block is in no free structure (lost)", "in exactly one list", "in none");
             }
         }
         return checked;
     }
 
-    private boolean acceptEntry(int list, long blockStart, long blockSize) {
+    /** The entry visitor: the cycle bound, the entry's free block, its size, once only (HEAP-3). */
+    private final class Entries implements FreeEntryVisitor {
+        @Override
+        public boolean entry(int list, long blockStart, long blockSize) {
+            HeapChecker c = HeapChecker.this;
+            long e = c.entries + 1;
+            c.entries = e;
+            int f = c.nextFreeGuess;
+            if (f >= c.freeCount || c.freeStarts[f] != blockStart) {
+                f = c.lookupFree(blockStart); // not the next free block in address order
+            } else {
+                c.nextFreeGuess = f + 1;
+            }
+            if (e > (long) c.freeCount + 1 || f < 0) {
+                return c.acceptEntrySlow(list, blockStart, e, f);
+            }
+            byte[] seen = c.seen;
+            byte s = seen[f];
+            if (s != 0 || c.freeSizes[f] != blockSize) {
+                c.reportEntry(list, blockStart, blockSize, f, s);
+            } else {
+                seen[f] = 1;
+            }
+            return true;
+        }
+    }
+
+    /** An entry past the cycle bound, or naming no free block: reported, and the walk stopped where it must. */
+    private boolean acceptEntrySlow(int list, long blockStart, long e, int f) {
         @Nullable HeapWalk walk = current; // set for the length of a check; describe() copes with null
-        entries++;
-        if (entries > (long) freeCount + 1) {
+        if (e > (long) freeCount + 1) {
             report(Invariants.HEAP_3, blockStart, "free structures hold more entries than there are free blocks (cycle?)",
                     "<= " + freeCount + " entries", "more, stopped at " + describe(walk, list));
             return false;
         }
-        int f = findFree(blockStart);
-        if (f < 0) {
-            int i = indexOf(blockStart);
-            String what = i < 0 ? "outside the walked heap"
-                    : (starts[i] == blockStart ? KINDS[kinds[i]] + " block" : "inside the " + KINDS[kinds[i]] + " extent at " + HeapMap.hex(starts[i]));
-            report(Invariants.HEAP_3, blockStart, describe(walk, list) + " names a block that is not free", "a FREE block", what);
-            return i >= 0; // a link out of the heap: following it further would read wild memory
-        }
+        int i = indexOf(blockStart);
+        String what = i < 0 ? "outside the walked heap"
+                : (starts[i] == blockStart ? KINDS[kinds[i]] + " block" : "inside the " + KINDS[kinds[i]] + " extent at " + HeapMap.hex(starts[i]));
+        report(Invariants.HEAP_3, blockStart, describe(walk, list) + " names a block that is not free", "a FREE block", what);
+        return i >= 0; // a link out of the heap: following it further would read wild memory
+    }
+
+    /** HEAP-3's reports for an entry of free block {@code f} with a wrong size or listed before ({@code s} its seen mark). */
+    private void reportEntry(int list, long blockStart, long blockSize, int f, byte s) {
+        @Nullable HeapWalk walk = current;
         long size = freeSizes[f];
         if (size != blockSize) {
             report(Invariants.HEAP_3, blockStart, describe(walk, list) + " records a wrong size", Long.toString(size), Long.toString(blockSize));
         }
-        byte s = seen[f];
         if (s != 0) {
             if (s == 1) {
                 report(Invariants.HEAP_3, blockStart, "free block is in the free structures twice (" + describe(walk, list) + ")",
@@ -362,46 +409,51 @@ public final class HeapChecker {
         } else {
             seen[f] = 1;
         }
-        return true;
     }
 
     private static String describe(@Nullable HeapWalk walk, int list) {
         return walk == null ? "list " + list : walk.describeList(list);
     }
 
-    /** The index into the free blocks of the one starting at {@code start}, or -1. */
-    private int findFree(long start) {
-        // Lists kept in address order (implicit, address-ordered, bitmap scans) hit the sequential guess; LIFO
-        // lists jump around, and for them a flat map built once per check on the first miss: a bitmap of the
+    /**
+     * The index into the free blocks of the one starting at {@code start}, or -1, for an entry that is not the next
+     * free block in address order (the visitor's guess).
+     */
+    private int lookupFree(long start) {
+        // Lists kept in address order (implicit, address-ordered, bitmap scans) hit the visitor's sequential guess;
+        // LIFO lists jump around, and for them a flat map built once per check on the first miss: a bitmap of the
         // free starts on their common grid with a running count of set bits per word (together about one bit
         // per 16 heap bytes, in cache where the extent arrays are not), so the index is a popcount away. Heaps
         // whose free blocks are too sparse for a bitmap get an open-addressing table instead.
-        int guess = nextFreeGuess;
-        if (guess < freeCount && freeStarts[guess] == start) {
-            nextFreeGuess = guess + 1;
-            return guess;
+        if (!freeBitsUsed) {
+            return lookupFreeTable(start); // the map not built yet, or a table
         }
+        long d = start - freeLo;
+        if (d < 0 || d > freeSpan || (d & ((1L << freeShift) - 1)) != 0) {
+            return -1;
+        }
+        long bit = d >>> freeShift;
+        int w = (int) (bit >>> 6);
+        long word = freeBits[w];
+        long mask = 1L << bit; // shifts take the low six bits
+        if ((word & mask) == 0) {
+            return -1;
+        }
+        int f = freeRank[w] + Long.bitCount(word & (mask - 1));
+        nextFreeGuess = f + 1;
+        return f;
+    }
+
+    /** {@link #lookupFree} the first time in a check (the map built here), or where the map is a hash table. */
+    private int lookupFreeTable(long start) {
         if (freeCount == 0) {
             return -1;
         }
         if (!freeTableBuilt) {
             buildFreeTable();
-        }
-        if (freeBitsUsed) {
-            long d = start - freeLo;
-            if (d < 0 || d > freeSpan || (d & ((1L << freeShift) - 1)) != 0) {
-                return -1;
+            if (freeBitsUsed) {
+                return lookupFree(start);
             }
-            long bit = d >>> freeShift;
-            int w = (int) (bit >>> 6);
-            long word = freeBits[w];
-            long mask = 1L << bit; // shifts take the low six bits
-            if ((word & mask) == 0) {
-                return -1;
-            }
-            int f = freeRank[w] + Long.bitCount(word & (mask - 1));
-            nextFreeGuess = f + 1;
-            return f;
         }
         int mask = freeTableKeys.length - 1;
         for (int i = mix(start) & mask; ; i = (i + 1) & mask) {
@@ -510,7 +562,7 @@ public final class HeapChecker {
             long requested = shadow.requested(p);
             if (requested < 0) {
                 report(Invariants.HEAP_5, p, "ALLOCATED block that no live allocation owns (leaked or phantom)", "free, or a live block",
-                        "allocated, " + sizes[i] + " bytes");
+                        "allocated, " + size(i) + " bytes");
                 continue;
             }
             matched++;

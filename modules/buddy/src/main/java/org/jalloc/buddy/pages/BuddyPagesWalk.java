@@ -136,12 +136,6 @@ final class BuddyPagesWalk implements HeapWalk {
         return recordedRank[w] + Long.bitCount(recordedFrames.word(w) & ((1L << f) - 1)); // shifts take the low six bits
     }
 
-    /** The link at {@code a + NEXT} of the listed block {@code a} (inside the heap): as recorded this check, else read. */
-    private long nextLink(long a) {
-        int i = recorded(a);
-        return i >= 0 ? recordedNext[i] : b.links.loadUnchecked(a + NEXT);
-    }
-
     /**
      * The checker's pass over the free lists: {@link #walkFreeLists} with {@link #checkFreeLists}' BUDDY-4 and
      * BUDDY-5 made on the way (each link read once per check); false when the visitor or a wild link stopped it.
@@ -164,7 +158,7 @@ final class BuddyPagesWalk implements HeapWalk {
         for (int k = 0; k <= b.maxOrder; k++) {
             long prev = 0;
             long length = 0;
-            for (long a = b.freeList[k]; a != 0; a = nextLink(a)) {
+            for (long a = b.freeList[k]; a != 0; ) {
                 // walkFreeLists' entries and stops, exactly
                 if (!visitor.entry(k, a, b.pageSize << k) || a < b.heap.start() || a + 16 > b.heap.brk() || ++length > bound) {
                     return false;
@@ -172,10 +166,12 @@ final class BuddyPagesWalk implements HeapWalk {
                 if (complete && (a < b.firstAddress() || (a >>> b.shift) >= end || (a & (b.pageSize - 1)) != 0)) {
                     complete = false; // a link checkFreeLists reports and stops at: it makes this list's checks
                 }
+                int i = recorded(a); // where this check's extent walk recorded a's links (one lookup for both), or -1
                 if (complete) {
-                    checkEntry(sink, k, a, prev, end);
+                    checkEntry(sink, k, a, prev, end, i >= 0 ? recordedPrev[i] : b.links.loadUnchecked(a + PREV));
                 }
                 prev = a;
+                a = i >= 0 ? recordedNext[i] : b.links.loadUnchecked(a + NEXT);
             }
             if (complete) {
                 checkListTotals(sink, k, length);
@@ -334,7 +330,7 @@ final class BuddyPagesWalk implements HeapWalk {
                     sink.violation("BUDDY-4", a, describeList(k) + " does not end", "at most " + (bound - 1) + " entries", "a cycle");
                     break;
                 }
-                checkEntry(sink, k, a, prev, end);
+                checkEntry(sink, k, a, prev, end, b.links.loadUnchecked(a + PREV));
                 prev = a;
                 a = b.links.loadUnchecked(a + NEXT);
             }
@@ -342,10 +338,11 @@ final class BuddyPagesWalk implements HeapWalk {
         }
     }
 
-    /** BUDDY-4 and BUDDY-5 of the entry {@code a} of the order-{@code k} list after {@code prev}; marks it listed. */
-    private void checkEntry(InvariantSink sink, int k, long a, long prev, long end) {
-        int i = recorded(a);
-        long back = i >= 0 ? recordedPrev[i] : b.links.loadUnchecked(a + PREV);
+    /**
+     * BUDDY-4 and BUDDY-5 of the entry {@code a} of the order-{@code k} list after {@code prev}, whose prev link reads
+     * {@code back}; marks it listed.
+     */
+    private void checkEntry(InvariantSink sink, int k, long a, long prev, long end, long back) {
         if (back != prev) {
             sink.violation("BUDDY-4", a, describeList(k) + ": prev link does not name the previous entry",
                     prev == 0 ? "0 (first entry)" : hex(prev), hex(back));
