@@ -13,7 +13,7 @@ import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.walk.ExtentKind;
 import org.jalloc.core.walk.ExtentVisitor;
-import org.jalloc.core.walk.FreeEntryVisitor;
+import org.jalloc.core.walk.ForwardingWalk;
 import org.jalloc.core.walk.HeapWalk;
 import org.jalloc.core.walk.InvariantSink;
 
@@ -418,11 +418,9 @@ public final class BuddyAllocator extends AbstractAllocator implements SizeWordO
      * The buddy walk with each allocated block's extent carrying its payload and usable size past the head (the
      * checker sees what the caller was handed); everything else, the checked walks included, is the buddy walk's.
      */
-    private final class HeadWalk implements HeapWalk {
-        private final HeapWalk under;
-
+    private final class HeadWalk extends ForwardingWalk {
         HeadWalk(HeapWalk under) {
-            this.under = under;
+            super(under);
         }
 
         private ExtentVisitor mapped(ExtentVisitor visitor) {
@@ -439,21 +437,6 @@ public final class BuddyAllocator extends AbstractAllocator implements SizeWordO
         }
 
         @Override
-        public Heap heap() {
-            return under.heap();
-        }
-
-        @Override
-        public long walkStart() {
-            return under.walkStart();
-        }
-
-        @Override
-        public long walkEnd() {
-            return under.walkEnd();
-        }
-
-        @Override
         public void walkExtents(ExtentVisitor visitor) {
             under.walkExtents(mapped(visitor));
         }
@@ -461,46 +444,6 @@ public final class BuddyAllocator extends AbstractAllocator implements SizeWordO
         @Override
         public boolean walkExtents(ExtentVisitor visitor, InvariantSink sink) {
             return under.walkExtents(mapped(visitor), sink);
-        }
-
-        @Override
-        public void walkFreeStructures(FreeEntryVisitor visitor) {
-            under.walkFreeStructures(visitor);
-        }
-
-        @Override
-        public boolean walkFreeStructures(FreeEntryVisitor visitor, InvariantSink sink) {
-            return under.walkFreeStructures(visitor, sink);
-        }
-
-        @Override
-        public boolean coalescesImmediately() {
-            return under.coalescesImmediately();
-        }
-
-        @Override
-        public long payloadAlignment() {
-            return under.payloadAlignment();
-        }
-
-        @Override
-        public long externalMetadataBytes() {
-            return under.externalMetadataBytes();
-        }
-
-        @Override
-        public String describeList(int list) {
-            return under.describeList(list);
-        }
-
-        @Override
-        public void checkInvariants(InvariantSink sink) {
-            under.checkInvariants(sink);
-        }
-
-        @Override
-        public void checkInvariants(InvariantSink sink, boolean extentsChecked, boolean freeStructuresChecked) {
-            under.checkInvariants(sink, extentsChecked, freeStructuresChecked);
         }
     }
 

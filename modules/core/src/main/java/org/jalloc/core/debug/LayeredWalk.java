@@ -4,7 +4,8 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 import org.jalloc.core.memory.Heap;
-import org.jalloc.core.walk.FreeEntryVisitor;
+import org.jalloc.core.walk.ExtentVisitor;
+import org.jalloc.core.walk.ForwardingWalk;
 import org.jalloc.core.walk.HeapWalk;
 import org.jalloc.core.walk.InvariantSink;
 
@@ -17,7 +18,7 @@ import org.jalloc.core.walk.InvariantSink;
  * <p>Also the byte patterns both layers paint and verify: {@link DebugAllocator#RED} zones, {@link DebugAllocator#POISON}
  * over freed blocks, and {@link #mismatch}, the first byte of a range that differs from a pattern.
  */
-public abstract class LayeredWalk implements HeapWalk {
+public abstract class LayeredWalk extends ForwardingWalk {
     /** 4 KiB of red-zone bytes, the pattern {@link #mismatch} compares zones with. */
     public static final MemorySegment RED_BYTES = filled(DebugAllocator.RED);
     /** 4 KiB of poison bytes, the pattern {@link #mismatch} compares freed blocks with. */
@@ -42,59 +43,22 @@ public abstract class LayeredWalk implements HeapWalk {
         return -1;
     }
 
-    /** The engine's walk. */
-    protected final HeapWalk under;
-
     protected LayeredWalk(HeapWalk under) {
-        this.under = under;
+        super(under);
     }
 
     /** The layer's own invariants (DEBUG-1, DEBUG-2), checked after the engine's. */
     protected abstract void checkLayer(InvariantSink sink);
 
+    /** The engine's extents as the caller sees them: a live block with the caller's payload and usable size. */
     @Override
-    public final Heap heap() {
-        return under.heap();
-    }
+    public abstract void walkExtents(ExtentVisitor visitor);
 
+    /** The layer's extents are its own: the engine's checked extent walk is never used, the checker walks these. */
     @Override
-    public final long walkStart() {
-        return under.walkStart();
-    }
-
-    @Override
-    public final long walkEnd() {
-        return under.walkEnd();
-    }
-
-    @Override
-    public final void walkFreeStructures(FreeEntryVisitor visitor) {
-        under.walkFreeStructures(visitor);
-    }
-
-    @Override
-    public final boolean walkFreeStructures(FreeEntryVisitor visitor, InvariantSink sink) {
-        return under.walkFreeStructures(visitor, sink);
-    }
-
-    @Override
-    public final boolean coalescesImmediately() {
-        return under.coalescesImmediately();
-    }
-
-    @Override
-    public final long payloadAlignment() {
-        return under.payloadAlignment();
-    }
-
-    @Override
-    public final long externalMetadataBytes() {
-        return under.externalMetadataBytes();
-    }
-
-    @Override
-    public final String describeList(int list) {
-        return under.describeList(list);
+    public final boolean walkExtents(ExtentVisitor visitor, InvariantSink sink) {
+        walkExtents(visitor);
+        return false;
     }
 
     @Override
