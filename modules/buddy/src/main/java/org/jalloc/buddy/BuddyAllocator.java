@@ -258,12 +258,8 @@ public final class BuddyAllocator extends AbstractAllocator implements SizeWordO
     protected void deallocate(long address) {
         if (head != 0) {
             long w = screenedWord(address, "free");
-            long b = address - front(address, w);
-            int order = pages.allocatedOrder(b);
-            if ((w & -HEAD) != (pages.pageSize() << order) - (address - b)) {
-                throw damaged("free", address, w);
-            }
-            pages.release(b >>> shift, order);
+            long front = front(address, w);
+            pages.release((address - front) >>> shift, matchedOrder(address, front, w, "free"));
             return;
         }
         int order = liveOrder(address, "free");
@@ -285,11 +281,7 @@ public final class BuddyAllocator extends AbstractAllocator implements SizeWordO
             long now = w & -HEAD;
             if (now == usable) {
                 long front = front(address, w);
-                int k = pages.allocatedOrder(address - front); // the screen found it allocated
-                if ((1L << (k + shift)) - front != now) {
-                    throw damaged("free", address, w);
-                }
-                pages.release((address - front) >>> shift, k);
+                pages.release((address - front) >>> shift, matchedOrder(address, front, w, "free"));
             }
             return now;
         }
@@ -386,6 +378,18 @@ public final class BuddyAllocator extends AbstractAllocator implements SizeWordO
         return w;
     }
 
+    /**
+     * The order of the allocated block at payload {@code u} (front {@code front}), whose word {@code w} passed
+     * {@link #screenedWord}, when the word is exactly that block's usable size; else {@link #damaged}, nothing changed.
+     */
+    private int matchedOrder(long u, long front, long w, String op) {
+        int order = pages.allocatedOrder(u - front); // the screen found it allocated
+        if ((w & -HEAD) != (pages.pageSize() << order) - front) {
+            throw damaged(op, u, w);
+        }
+        return order;
+    }
+
     /** The word below {@code u} is no size of a block there: an underrun, or {@code u} no block's payload. */
     private InvalidPointerException damaged(String op, long u, long w) {
         return new InvalidPointerException(name() + ": " + op + "(" + hex(u) + "): the size word below the payload reads " + hex(w)
@@ -401,10 +405,7 @@ public final class BuddyAllocator extends AbstractAllocator implements SizeWordO
         long w = screenedWord(u, "realloc/tryExpand");
         long front = front(u, w);
         long b = u - front;
-        int order = pages.allocatedOrder(b);
-        if ((w & -HEAD) != (pages.pageSize() << order) - front) {
-            throw damaged("realloc/tryExpand", u, w);
-        }
+        int order = matchedOrder(u, front, w, "realloc/tryExpand");
         int newOrder = pages.orderFor(Math.max(size, 1) + front);
         if (newOrder < 0 || !pages.resize(b, order, newOrder)) {
             return false;
