@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.jalloc.buddy.pages.BuddyPages;
 import org.jalloc.core.spi.AbstractAllocator;
 import org.jalloc.core.spi.SizeWordOnRequest;
@@ -13,6 +14,7 @@ import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.walk.ExtentKind;
 import org.jalloc.core.walk.ExtentVisitor;
+import org.jalloc.core.walk.Enforces;
 import org.jalloc.core.walk.ForwardingWalk;
 import org.jalloc.core.walk.HeapWalk;
 import org.jalloc.core.walk.InvariantSink;
@@ -65,8 +67,9 @@ import org.jalloc.core.walk.InvariantSink;
  *
  *   word = usable | ALIGNED?    (usable a multiple of 16; ALIGNED = 1 when front > 16, whose front is at u - 16)
  * </pre>
- * Invariant (head on): every allocated block {@code b} of order {@code k} handed out at {@code u = b + front} has
- * {@code word(u) = (16 << k) - front | (front > 16 ? ALIGNED : 0)}. At free (or a size read) a word that cannot be a
+ * Invariant BUDDY-6 (head on): every allocated block {@code b} of order {@code k} handed out at {@code u = b + front}
+ * has {@code word(u) = word(b + 8) = (16 << k) - front | (front > 16 ? ALIGNED : 0)}, and with ALIGNED
+ * {@code mem[b] = mem[u - 16] = front}; the checker's pass over the heads ({@code HeadWalk}) reports any other. At free (or a size read) a word that cannot be a
  * size (a bit above the heap's capacity, a flag bit other than ALIGNED, a front that is no allocated block) is an
  * {@link InvalidPointerException}, nothing freed; a plausible size other than the block's is returned as the size
  * read, so F's comparison reports the change.
@@ -445,6 +448,57 @@ public final class BuddyAllocator extends AbstractAllocator implements SizeWordO
         @Override
         public boolean walkExtents(ExtentVisitor visitor, InvariantSink sink) {
             return under.walkExtents(mapped(visitor), sink);
+        }
+
+        @Override
+        public void checkInvariants(InvariantSink sink) {
+            under.checkInvariants(sink);
+            checkHeads(sink);
+        }
+
+        @Override
+        public void checkInvariants(InvariantSink sink, boolean extentsChecked, boolean freeStructuresChecked) {
+            under.checkInvariants(sink, extentsChecked, freeStructuresChecked);
+            checkHeads(sink);
+        }
+
+        /** BUDDY-6: every allocated block's head is the one its payload was handed out with (a pass of its own). */
+        @Enforces("BUDDY-6")
+        private void checkHeads(InvariantSink sink) {
+            under.walkExtents((kind, start, size, payload, usable) -> {
+                if (kind == ExtentKind.ALLOCATED) {
+                    String fault = headFault(start, size);
+                    if (fault != null) {
+                        sink.violation("BUDDY-6", start, "the head of the allocated block " + hex(start) + " of " + size
+                                        + " bytes is damaged: " + fault,
+                                "word = block - front, flags 0 (front 16) or ALIGNED (front a power of two in (16, block), copied below the payload)",
+                                "word " + hex(heap.getLong(start + 8)));
+                    }
+                }
+                return true;
+            });
+        }
+
+        /** What is wrong with the head of the allocated block [start, start + size), or null. */
+        private @Nullable String headFault(long start, long size) {
+            long w = heap.getLong(start + 8);
+            long flags = w & (HEAD - 1);
+            long front = HEAD;
+            if (flags == ALIGNED) {
+                front = heap.getLong(start);
+                if (front <= HEAD || Long.bitCount(front) != 1 || front >= size) {
+                    return "its front reads " + front + ", no alignment above 16 inside the block";
+                }
+                if (heap.getLong(start + front - 16) != front || heap.getLong(start + front - 8) != w) {
+                    return "the copy of the front and word below the payload at " + hex(start + front) + " differs from the block's";
+                }
+            } else if (flags != 0) {
+                return "its flag bits read " + flags + ", where only ALIGNED (1) is a flag";
+            }
+            if ((w & -HEAD) != size - front) {
+                return "its usable size reads " + (w & -HEAD) + " where the block less its front of " + front + " is " + (size - front);
+            }
+            return null;
         }
     }
 

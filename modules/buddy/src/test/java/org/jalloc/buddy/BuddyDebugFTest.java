@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 import org.jalloc.check.HeapChecker;
+import org.jalloc.check.Violation;
 import org.jalloc.core.Allocator;
 import org.jalloc.core.Allocators;
 import org.jalloc.core.InvalidPointerException;
@@ -78,6 +79,49 @@ class BuddyDebugFTest {
             heap(a).putByte(p - 1, old);
             a.free(p);
             assertTrue(allocated(a).isEmpty());
+        }
+    }
+
+    private static List<Violation> check(Allocator a) {
+        return new HeapChecker().check(Inspection.of(a).heapWalk());
+    }
+
+    /** BUDDY-6 for the checker: a damaged word, a damaged front copy, a stray flag; each the block's, nothing else. */
+    @Test
+    void buddy6ADamagedHeadIsBuddy6ForTheCheckerNamingTheBlock() {
+        try (Allocator a = Allocators.create("buddy:debug=F", HEAP)) {
+            long p = a.malloc(64);
+            long q = a.alignedAlloc(256, 40);
+            long qStart = q - 256;
+            assertEquals(List.of(), check(a));
+            Heap h = heap(a);
+
+            byte old = h.getByte(p - 1);
+            h.putByte(p - 1, (byte) 0x41); // a 1-byte underrun: the word's top byte
+            List<Violation> v = check(a);
+            assertEquals(List.of("BUDDY-6"), v.stream().map(Violation::invariantId).toList(), v.toString());
+            assertEquals(p - 16, v.get(0).address(), "the block, at its head");
+            assertTrue(v.get(0).message().contains("usable size reads"), v.get(0).message());
+            h.putByte(p - 1, old);
+
+            long front = h.getLong(q - 16);
+            h.putLong(q - 16, 128); // the copy of the front below the payload
+            v = check(a);
+            assertEquals(List.of("BUDDY-6"), v.stream().map(Violation::invariantId).toList(), v.toString());
+            assertEquals(qStart, v.get(0).address());
+            assertTrue(v.get(0).message().contains("copy of the front"), v.get(0).message());
+            h.putLong(q - 16, front);
+
+            long w = h.getLong(p - 8);
+            h.putLong(p - 8, w | 4); // a flag bit that is no flag
+            v = check(a);
+            assertEquals(List.of("BUDDY-6"), v.stream().map(Violation::invariantId).toList(), v.toString());
+            assertTrue(v.get(0).message().contains("flag bits read 4"), v.get(0).message());
+            h.putLong(p - 8, w);
+
+            assertEquals(List.of(), check(a), "mended, the heap is well formed again");
+            a.free(p);
+            a.free(q);
         }
     }
 
