@@ -499,6 +499,7 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
             throw rightPrevClear(address); // the rest of liveTag's screen
         }
         boolean leftAllocated = elide ? (tag & PREV_ALLOCATED) != 0 : isAllocated(word(block - WORD));
+        long left = leftAllocated ? block : freeLeftNeighbour(block); // its footer screened before anything changes
         boolean rightFree = !isAllocated(rightTag);
         if (rightFree) {
             index.remove(mem, right, sizeOf(rightTag));
@@ -506,7 +507,6 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
             coalescesRight++;
         }
         if (!leftAllocated) {
-            long left = freeLeftNeighbour(block);
             index.remove(mem, left, block - left);
             size += block - left;
             block = left;

@@ -15,6 +15,7 @@ import org.jalloc.check.CheckedAllocator;
 import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.core.AllocatorStats;
 import org.jalloc.core.DoubleFreeException;
+import org.jalloc.core.HeapCorruptionException;
 import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.testkit.trace.ReplayResult;
@@ -24,6 +25,7 @@ import org.jalloc.testkit.trace.TraceReplayer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
@@ -272,6 +274,66 @@ class BoundaryTagAllocatorTest {
         byte[] before = heap.snapshot();
         assertThrows(InvalidPointerException.class, () -> raw.free(inside));
         assertArrayEquals(before, heap.snapshot());
+    }
+
+    /** free(p) refuses p with {@code type} and a message containing {@code says}, and the heap is byte for byte as it was. */
+    private void refused(long p, Class<? extends RuntimeException> type, String says) {
+        byte[] before = heap.snapshot();
+        RuntimeException e = assertThrows(type, () -> raw.free(p));
+        assertTrue(e.getMessage().contains(says), e.getMessage());
+        assertArrayEquals(before, heap.snapshot());
+    }
+
+    // The free's screen (the address, then the tag): every refusal at the edge of each of its tests keeps its own
+    // exception and message, and the heap.
+    @ParameterizedTest
+    @CsvSource({"TLSF, FREE_ONLY", "TLSF, ALL", "SEGREGATED, FREE_ONLY", "SEGREGATED, ALL"})
+    void everyRefusalAtTheScreensEdgesKeepsItsReasonAndTheHeap(BoundaryTagAllocator.Policy policy,
+            BoundaryTagAllocator.Footers footers) {
+        use(policy, footers);
+        long a = raw.malloc(200);
+        long b = raw.malloc(64);
+        long brk = heap.brk();
+        refused(a + 8, InvalidPointerException.class, "not 16-byte aligned");
+        refused(raw.firstBlock - 8, InvalidPointerException.class, "outside the heap");
+        refused(brk, InvalidPointerException.class, "outside the heap");
+        refused(brk + 16, InvalidPointerException.class, "outside the heap");
+        refused(-16, InvalidPointerException.class, "outside the heap");
+        long inside = a + 48;
+        long[] badHeaders = {
+            0x8000_0000_0000_0001L, // size Long.MIN_VALUE, allocated: the differences' sign bits wrap
+            0x8000_0000_0000_0011L, // size Long.MIN_VALUE + 16
+            0xFFFF_FFFF_FFFF_FFF1L, // size -16
+            16 | BoundaryTagAllocator.ALLOCATED, // below the least block
+            64 | BoundaryTagAllocator.ALLOCATED | 4, // a reserved bit
+            (brk - inside + 16) | BoundaryTagAllocator.ALLOCATED, // past the break
+        };
+        for (long h : badHeaders) {
+            heap.putLong(inside - 8, h);
+            refused(inside, InvalidPointerException.class, "is not a valid header");
+        }
+        // the last payload granule: its header is 24 bytes below the break, so no 32-byte block fits there
+        long last = brk - 16;
+        heap.putLong(last - 8, 32 | BoundaryTagAllocator.ALLOCATED | BoundaryTagAllocator.PREV_ALLOCATED);
+        refused(last, InvalidPointerException.class, "is not a valid header");
+        raw.free(b);
+        refused(b, DoubleFreeException.class, "double free");
+    }
+
+    // A free left neighbour whose footer was overwritten: the free throws before it changes anything (the right
+    // neighbour, free too, stays on its list).
+    @ParameterizedTest
+    @EnumSource(BoundaryTagAllocator.Footers.class)
+    void aFreeLeftNeighboursBrokenFooterIsRefusedBeforeAnythingChanges(BoundaryTagAllocator.Footers footers) {
+        use(BoundaryTagAllocator.Policy.TLSF, footers);
+        long a = raw.malloc(64);
+        long b = raw.malloc(64);
+        long c = raw.malloc(64);
+        raw.malloc(64);
+        raw.free(a);
+        raw.free(c);
+        heap.putLong(b - 16, 16); // a's footer now says a free block of 16 bytes
+        refused(b, HeapCorruptionException.class, "footer before");
     }
 
     @Test
