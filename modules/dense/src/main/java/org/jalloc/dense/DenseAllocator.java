@@ -12,6 +12,7 @@ import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.spi.AbstractAllocator;
+import org.jalloc.core.spi.SizeWordOnRequest;
 import org.jalloc.core.walk.HeapWalk;
 
 /**
@@ -91,7 +92,7 @@ import org.jalloc.core.walk.HeapWalk;
  *
  * <p>Thread safety: {@link ThreadSafety#SINGLE_OWNER}.
  */
-public final class DenseAllocator extends AbstractAllocator {
+public final class DenseAllocator extends AbstractAllocator implements SizeWordOnRequest {
     static final long WORD = 8;
     static final long ALLOCATED = 1;
     static final long PREV_ALLOCATED = 2;
@@ -114,8 +115,11 @@ public final class DenseAllocator extends AbstractAllocator {
     /** Bytes of tags in an allocated block: 8, or 16 with footers=all. */
     final long tagBytes;
     final Treap tree;
-    /** The small tier, or null with {@code small=0}. */
-    final @Nullable SmallPages pages;
+    /**
+     * The small tier, or null with {@code small=0} or under {@code debug=F} alone ({@link #keepSizeWordBelowPayload}:
+     * set to null once, before any block is handed out, so that every block keeps its screened header).
+     */
+    @Nullable SmallPages pages;
     final long firstBlock;
     private final boolean immediate;
 
@@ -190,6 +194,25 @@ public final class DenseAllocator extends AbstractAllocator {
     @Override
     public ThreadSafety threadSafety() {
         return ThreadSafety.SINGLE_OWNER;
+    }
+
+    /**
+     * {@code debug=F} alone ({@link SizeWordOnRequest}): every block a tagged block, whose header word just below the
+     * payload holds its size and is screened at free; the small tier's headerless slots are not used (its layout is
+     * {@code small=0}'s). Asked once, before any block is handed out.
+     */
+    @Override
+    public void keepSizeWordBelowPayload() {
+        if (allocations != 0 || (pages != null && pages.allocations != 0)) {
+            throw new IllegalStateException(name() + ": the size word must be asked for before any block is handed out");
+        }
+        pages = null;
+    }
+
+    /** True without the small tier: every payload is a tagged block's, its header at {@code p - 8} screened by free. */
+    @Override
+    protected boolean screensSizeBelowPayload() {
+        return pages == null;
     }
 
     // ---------------------------------------------------------------- tags
@@ -753,6 +776,42 @@ public final class DenseAllocator extends AbstractAllocator {
             return p.usable(address, end);
         }
         return sizeOf(header(liveBlock(address))) - tagBytes;
+    }
+
+    /** A tagged block's size from its header without the screen (a block just handed out); a slot's from its page. */
+    @Override
+    protected long freshUsable(long address) {
+        return pages == null ? sizeOf(header(address - WORD)) - tagBytes : usable(address);
+    }
+
+    /**
+     * Without the small tier (F alone): frees the tagged block at {@code address} if its header still gives
+     * {@code usable}; a header another plausible size returns that size, nothing changed, and one the screen refuses
+     * (a 1-byte underrun lands in its top byte; with footers=all a header its footer does not repeat) is
+     * {@link #liveBlock}'s {@link InvalidPointerException}.
+     */
+    @Override
+    protected long deallocateIfUsable(long address, long usable) {
+        if (pages != null) {
+            return super.deallocateIfUsable(address, usable);
+        }
+        requirePayloadAddress(address, firstBlock + WORD);
+        long size = sizeOf(header(address - WORD));
+        // free-only: another plausible size is the comparison's; footers=all: the screen's footer test comes first
+        if (elide && size - tagBytes != usable && size >= MIN_BLOCK && size <= epilogue() - (address - WORD)) {
+            return size - tagBytes;
+        }
+        long block = liveBlock(address);
+        if (size - tagBytes != usable) {
+            return size - tagBytes;
+        }
+        moveHint = 0;
+        countTagged(size, -1);
+        if (growingCount > 0) {
+            untrack(block);
+        }
+        freeBlock(block);
+        return usable;
     }
 
     // ---------------------------------------------------------------- alignedAlloc

@@ -42,6 +42,7 @@ final class DenseWalk implements HeapWalk {
         if (!visitor.extent(ExtentKind.METADATA, a.firstBlock - DenseAllocator.WORD, DenseAllocator.WORD, 0, 0)) {
             return;
         }
+        SmallPages pages = a.pages;
         long block = a.firstBlock;
         while (block < epilogue) {
             long tag = a.header(block);
@@ -49,8 +50,8 @@ final class DenseWalk implements HeapWalk {
             boolean more;
             if (!DenseAllocator.isAllocated(tag)) {
                 more = visitor.extent(ExtentKind.FREE, block, size, block + DenseAllocator.WORD, size - a.tagBytes);
-            } else if ((tag & DenseAllocator.PAGE) != 0 && a.pages != null && wellFormedPage(block, size)) {
-                more = walkPage(visitor, a.pages, block, size);
+            } else if ((tag & DenseAllocator.PAGE) != 0 && pages != null && wellFormedPage(block, size)) {
+                more = walkPage(visitor, pages, block, size);
             } else if ((tag & DenseAllocator.PAGE) != 0) {
                 more = visitor.extent(ExtentKind.METADATA, block, size, 0, 0); // DENSE-7 reports why
             } else {
@@ -103,8 +104,9 @@ final class DenseWalk implements HeapWalk {
     public void walkFreeStructures(FreeEntryVisitor visitor) {
         long lo = a.firstBlock;
         long hi = a.epilogue();
-        if (a.tree.walk(visitor) && a.pages != null) {
-            a.pages.walk(visitor, lo, heap.brk());
+        SmallPages pages = a.pages;
+        if (a.tree.walk(visitor) && pages != null) {
+            pages.walk(visitor, lo, heap.brk());
         }
     }
 
@@ -115,7 +117,8 @@ final class DenseWalk implements HeapWalk {
 
     @Override
     public long externalMetadataBytes() {
-        return a.sideTableBytes() + (a.pages == null ? 0 : a.pages.externalBytes());
+        SmallPages p = a.pages;
+        return a.sideTableBytes() + (p == null ? 0 : p.externalBytes());
     }
 
     @Override

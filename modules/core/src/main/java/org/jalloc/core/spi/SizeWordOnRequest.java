@@ -4,7 +4,8 @@ package org.jalloc.core.spi;
  * An engine that keeps no size word below its payloads but can keep one on request, so that {@code debug=F} alone is
  * the engine itself ({@link EngineShadow}: the shadow outside the heap finds every bad pointer exactly, the engine's
  * screened word catches a 1-byte underrun) instead of the tagged-prefix layer. Asked once by the spec's debug options,
- * with F alone, before the engine hands out any block (buddy: docs/buddy.md, "debug=F").
+ * with F alone, before the engine hands out any block (buddy: a 16-byte head per block, docs/buddy.md, "debug=F";
+ * dense: its small tier's headerless slots off, every block tagged, docs/dense.md, "debug=F").
  */
 public interface SizeWordOnRequest {
     /**
