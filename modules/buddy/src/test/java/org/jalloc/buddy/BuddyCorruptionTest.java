@@ -3,10 +3,21 @@ package org.jalloc.buddy;
 import static org.jalloc.testkit.contract.Corruption.assertReports;
 import static org.jalloc.testkit.contract.Corruption.assertReportsOnly;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.util.List;
 
 import org.jalloc.buddy.pages.BuddyPages;
 import org.jalloc.check.CheckedAllocator;
+import org.jalloc.check.HeapChecker;
+import org.jalloc.check.Violation;
 import org.jalloc.core.memory.Heap;
+import org.jalloc.core.walk.ExtentVisitor;
+import org.jalloc.core.walk.FreeEntryVisitor;
+import org.jalloc.core.walk.ForwardingWalk;
+import org.jalloc.core.walk.HeapWalk;
+import org.jalloc.core.walk.Inspection;
+import org.jalloc.core.walk.InvariantSink;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -129,5 +140,78 @@ class BuddyCorruptionTest {
     void heap7AChangedPayloadByte() {
         heap.putByte(b + 17, (byte) (heap.getByte(b + 17) ^ 0x40));
         assertReportsOnly(checked, "HEAP-7");
+    }
+
+    // ---------------------------------------------------------------- the checker's one pass against the plain checks
+
+    /** The buddy walk with its checked walks unfolded: the plain walks, then every check in checkInvariants. */
+    private static final class PlainWalk extends ForwardingWalk {
+        PlainWalk(HeapWalk under) {
+            super(under);
+        }
+
+        @Override
+        public boolean walkExtents(ExtentVisitor visitor, InvariantSink sink) {
+            under.walkExtents(visitor);
+            return false;
+        }
+
+        @Override
+        public boolean walkFreeStructures(FreeEntryVisitor visitor, InvariantSink sink) {
+            under.walkFreeStructures(visitor);
+            return false;
+        }
+
+        @Override
+        public void checkInvariants(InvariantSink sink, boolean extentsChecked, boolean freeStructuresChecked) {
+            under.checkInvariants(sink);
+        }
+    }
+
+    /**
+     * The checker's one pass (the links and sizes the extent walk records, the free-list walk's checks from them)
+     * reports exactly what the plain walks and checkInvariants report, violation for violation, for {@code buddy}'s
+     * heap as it is now; and reports something.
+     */
+    private static void assertOnePassIsPlain(BuddyAllocator buddy) {
+        HeapWalk walk = Inspection.of(buddy).heapWalk();
+        List<Violation> onePass = List.copyOf(new HeapChecker().check(walk));
+        List<Violation> plain = List.copyOf(new HeapChecker().check(new PlainWalk(walk)));
+        assertFalse(onePass.isEmpty(), "the corruption is reported");
+        assertEquals(plain, onePass);
+    }
+
+    @Test
+    void onePassAsPlainForAFreeBlockOnTheListOfAnotherOrder() {
+        checked.free(a);
+        checked.free(c);
+        pages.unlinkFree(a, 2);
+        pages.pushFree(a, 1); // the 64-byte block a on the 32-byte list: its size comes from the extent walk's record
+        pages.unlinkFree(c, 2);
+        pages.pushFree(c, 3); // and the 64-byte block c on the 128-byte list
+        assertOnePassIsPlain(buddy);
+    }
+
+    @Test
+    void onePassAsPlainForABrokenPrevLinkAndABlockListedTwice() {
+        checked.free(a);
+        checked.free(c); // list 2: c, a
+        heap.putLong(a + BuddyPages.PREV, b);
+        pages.pushFree(c, 0); // c again, on list 0, in front
+        assertOnePassIsPlain(buddy);
+    }
+
+    @Test
+    void onePassAsPlainWhenTheFirstFrameIsFreeWithoutItsHead() {
+        checked.free(a); // a is the first frame: the walk takes it for a block start all the same
+        pages.headMap().clear(frame(a));
+        assertOnePassIsPlain(buddy);
+    }
+
+    @Test
+    void onePassAsPlainForAFreeBitInsideALiveBlock() {
+        checked.free(a);
+        pages.freeMap().set(frame(b) + 1);
+        assertOnePassIsPlain(buddy);
     }
 }

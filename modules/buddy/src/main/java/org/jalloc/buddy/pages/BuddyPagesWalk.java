@@ -28,13 +28,17 @@ final class BuddyPagesWalk implements HeapWalk {
     private final BuddyPages b;
     /** Scratch map for the checks: the frames the free lists name. */
     private final FrameBits listed = new FrameBits();
-    // The links (next, prev) of the free blocks as the checked extent walk read them, by the blocks' order in address
-    // order, found through a bitmap of their frames with a running count of set bits per word. That walk reads them one
-    // block after another (independent loads, in address order); the checked free-list walk then follows them from
-    // here instead of taking a dependent miss on the heap per entry (LIFO lists jump around a heap larger than the
-    // caches). Valid only for the check that recorded them: the free-list walk that follows consumes them.
+    // The free blocks as the checked extent walk met them, by their rank in address order: their addresses, sizes in
+    // pages, and links (next, prev). The walk collects the addresses from the side table alone; one tight loop after
+    // it then reads the links from the heap (independent loads, in address order, many in flight at once, where a
+    // load inside the walk's long loop body would wait alone). The checked free-list walk follows the links from here
+    // instead of taking a dependent miss on the heap per entry (LIFO lists jump around a heap larger than the caches),
+    // and finds an entry's rank through a bitmap of the recorded frames with a running count of set bits per word.
+    // Valid only for the check that recorded them: the free-list walk that follows consumes them.
     private final FrameBits recordedFrames = new FrameBits();
     private int[] recordedRank = new int[0];
+    private long[] recordedAt = new long[64];
+    private long[] recordedPages = new long[64];
     private long[] recordedNext = new long[64];
     private long[] recordedPrev = new long[64];
     private boolean linksRecorded;
@@ -85,42 +89,89 @@ final class BuddyPagesWalk implements HeapWalk {
             return false;
         }
         long end = b.heap.brk() >>> b.shift;
-        long brk = b.heap.brk();
         BlockCheck check = new BlockCheck(sink, end);
-        recordedFrames.clearRange(0, Long.MAX_VALUE);
+        long[] at = recordedAt;
+        long[] pages = recordedPages;
         int n = 0;
-        for (long p = b.firstFrame; p < end; ) {
-            long next = b.head.next(p + 1, end);
+        // The blocks of walkExtents(visitor), read a word of the head and free maps at a time: block p ends at the
+        // next head bit (or the end), found in the current head word with its lower bits cleared as they are passed.
+        long p = b.firstFrame;
+        int w = (int) (p >>> 6);
+        int lastWord = (int) ((end - 1) >>> 6);
+        long heads = b.head.word(w) & (-2L << p); // the heads after p in its word (shifts take the low six bits)
+        long frees = b.free.word(w);
+        boolean isFree = (frees >>> p & 1) != 0;
+        while (p < end) {
+            while (heads == 0 && w < lastWord) {
+                w++;
+                heads = b.head.word(w);
+                frees = b.free.word(w);
+            }
+            long next = heads == 0 ? end : Math.min(end, ((long) w << 6) + Long.numberOfTrailingZeros(heads));
+            heads &= heads - 1;
             long a = p << b.shift;
             long size = (next - p) << b.shift;
-            boolean isFree = b.free.get(p);
             if (!visitor.extent(isFree ? ExtentKind.FREE : ExtentKind.ALLOCATED, a, size, a, size)) {
                 return false;
             }
             check.block(p, next, isFree);
-            if (isFree && a + 16 <= brk) {
-                if (n == recordedNext.length) {
-                    recordedNext = Arrays.copyOf(recordedNext, n * 2);
-                    recordedPrev = Arrays.copyOf(recordedPrev, n * 2);
+            if (isFree) { // a frame below brk >>> shift starts a page that ends by brk: its 16-byte node is in the heap
+                if (n == at.length) {
+                    recordedAt = at = Arrays.copyOf(at, n * 2);
+                    recordedPages = pages = Arrays.copyOf(pages, n * 2);
                 }
-                recordedNext[n] = b.links.loadUnchecked(a + NEXT);
-                recordedPrev[n] = b.links.loadUnchecked(a + PREV);
-                recordedFrames.set(p);
+                at[n] = a;
+                pages[n] = next - p;
                 n++;
             }
             p = next;
+            isFree = (frees >>> next & 1) != 0; // next is in word w (or is the end)
         }
-        int words = recordedFrames.words();
+        recordLinks(n, end);
+        return true;
+    }
+
+    /**
+     * The links of the {@code n} free blocks the checked extent walk met (in {@link #recordedAt}), and the bitmap
+     * and running counts that find a block's rank: its frames are the free bits at block starts in
+     * {@code [first, end)}, which is where the walk read them.
+     */
+    private void recordLinks(int n, long end) {
+        if (recordedNext.length < n) {
+            recordedNext = new long[recordedAt.length];
+            recordedPrev = new long[recordedAt.length];
+        }
+        long[] at = recordedAt;
+        long[] next = recordedNext;
+        long[] prev = recordedPrev;
+        for (int i = 0; i < n; i++) {
+            long a = at[i];
+            next[i] = b.links.loadUnchecked(a + NEXT);
+            prev[i] = b.links.loadUnchecked(a + PREV);
+        }
+        int words = (int) ((end + 63) >>> 6);
+        recordedFrames.clearRange(0, Long.MAX_VALUE);
         if (recordedRank.length < words) {
             recordedRank = new int[words];
         }
+        long firstFrame = b.firstFrame;
         int rank = 0;
-        for (int w = 0; w < words; w++) {
+        for (int w = (int) (firstFrame >>> 6), last = words; w < last; w++) {
+            long base = (long) w << 6;
+            long bits = b.free.word(w) & b.head.word(w);
+            if (base < firstFrame) {
+                bits &= -1L << (firstFrame - base);
+            }
+            if (base + 64 > end) {
+                bits &= -1L >>> (base + 64 - end);
+            }
+            recordedFrames.setWord(w, bits);
             recordedRank[w] = rank;
-            rank += Long.bitCount(recordedFrames.word(w));
+            rank += Long.bitCount(bits);
         }
-        linksRecorded = true;
-        return true;
+        // The walk takes the first frame for a block start even when its head bit is clear (BUDDY-2): then the ranks
+        // disagree, and the free-list walk reads every link from the heap instead.
+        linksRecorded = rank == n;
     }
 
     /** Where the checked extent walk recorded the links of the block at {@code a} (inside the heap), or -1. */
@@ -168,7 +219,7 @@ final class BuddyPagesWalk implements HeapWalk {
                 }
                 int i = recorded(a); // where this check's extent walk recorded a's links (one lookup for both), or -1
                 if (complete) {
-                    checkEntry(sink, k, a, prev, end, i >= 0 ? recordedPrev[i] : b.links.loadUnchecked(a + PREV));
+                    checkEntry(sink, k, a, prev, end, i >= 0 ? recordedPrev[i] : b.links.loadUnchecked(a + PREV), i);
                 }
                 prev = a;
                 a = i >= 0 ? recordedNext[i] : b.links.loadUnchecked(a + NEXT);
@@ -330,7 +381,7 @@ final class BuddyPagesWalk implements HeapWalk {
                     sink.violation("BUDDY-4", a, describeList(k) + " does not end", "at most " + (bound - 1) + " entries", "a cycle");
                     break;
                 }
-                checkEntry(sink, k, a, prev, end, b.links.loadUnchecked(a + PREV));
+                checkEntry(sink, k, a, prev, end, b.links.loadUnchecked(a + PREV), -1);
                 prev = a;
                 a = b.links.loadUnchecked(a + NEXT);
             }
@@ -340,28 +391,38 @@ final class BuddyPagesWalk implements HeapWalk {
 
     /**
      * BUDDY-4 and BUDDY-5 of the entry {@code a} of the order-{@code k} list after {@code prev}, whose prev link reads
-     * {@code back}; marks it listed.
+     * {@code back}; marks it listed. {@code i} is the rank the checked extent walk recorded {@code a} under (then a
+     * free block start of {@code recordedPages[i]} pages, as the head and free maps say), or -1 (read the maps).
      */
-    private void checkEntry(InvariantSink sink, int k, long a, long prev, long end, long back) {
+    private void checkEntry(InvariantSink sink, int k, long a, long prev, long end, long back, int i) {
         if (back != prev) {
             sink.violation("BUDDY-4", a, describeList(k) + ": prev link does not name the previous entry",
                     prev == 0 ? "0 (first entry)" : hex(prev), hex(back));
         }
         long f = a >>> b.shift;
-        if (!b.head.get(f) || !b.free.get(f)) {
+        if (i >= 0) {
+            if (recordedPages[i] != 1L << k) {
+                wrongOrder(sink, k, a, Math.min(recordedPages[i], (1L << k) + 1));
+            }
+        } else if (!b.head.get(f) || !b.free.get(f)) {
             sink.violation("BUDDY-4", a, describeList(k) + " holds a block that is not free",
                     "a free block start (head and free bits set)", "head " + (b.head.get(f) ? 1 : 0) + ", free " + (b.free.get(f) ? 1 : 0));
         } else {
             long pages = b.head.next(f + 1, Math.min(end, f + (1L << k) + 1)) - f;
             if (pages != 1L << k) {
-                sink.violation("BUDDY-4", a, "a free block is on the list of another order", describeList(k),
-                        "a block of " + (pages < (1L << k) ? pages << b.shift : "more than " + (b.pageSize << k)) + " bytes");
+                wrongOrder(sink, k, a, pages);
             }
         }
         if (listed.get(f)) {
             sink.violation("BUDDY-5", a, "block is on the free lists twice", "once", "again on " + describeList(k));
         }
         listed.set(f);
+    }
+
+    /** BUDDY-4's report of a free block of {@code pages} pages (at most 2^k + 1 counted) on the order-{@code k} list. */
+    private void wrongOrder(InvariantSink sink, int k, long a, long pages) {
+        sink.violation("BUDDY-4", a, "a free block is on the list of another order", describeList(k),
+                "a block of " + (pages < (1L << k) ? pages << b.shift : "more than " + (b.pageSize << k)) + " bytes");
     }
 
     /** BUDDY-4 of the order-{@code k} list as a whole: its length is nr_free, its non-empty bit its emptiness. */

@@ -67,6 +67,17 @@ public final class FrameBits {
         }
     }
 
+    /** Sets word {@code i} (bits {@code 64i .. 64i + 63}) to {@code bits}. */
+    void setWord(int i, long bits) {
+        if (i >= words.length) {
+            if (bits == 0) {
+                return; // bits beyond the array read as 0 already
+            }
+            words = Arrays.copyOf(words, Math.max(i + 1, words.length * 2));
+        }
+        words[i] = bits;
+    }
+
     /** Number of words held (bits beyond read as 0). */
     int words() {
         return words.length;
