@@ -81,7 +81,7 @@ final class CentralList {
         removeCalls++;
         drainRemote();
         int got = 0;
-        long head = cache.heads[sizeClass];
+        long head = cache.head(sizeClass);
         while (got < n) {
             Span s = spans;
             if (s == null) {
@@ -104,8 +104,8 @@ final class CentralList {
             }
         }
         freeBlocks -= got;
-        cache.heads[sizeClass] = head;
-        cache.counts[sizeClass] += got;
+        cache.head(sizeClass, head);
+        cache.count(sizeClass, cache.count(sizeClass) + got);
         cache.bytes += got * size;
         return got;
     }

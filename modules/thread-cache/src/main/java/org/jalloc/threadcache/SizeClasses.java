@@ -25,8 +25,8 @@ import org.jalloc.core.memory.Heap;
  *   <li>max cached: the longest a thread-cache list may grow before a batch goes back,
  *       {@code max(batch, min(4 * batch, 512 KiB / size))}.</li>
  * </ul>
- * Lookup is two byte tables: sizes up to 1024 by 16-byte steps, larger ones by 128-byte steps (every class above 1024
- * is a multiple of 128), so {@link #classOf} is one shift and one load.
+ * Lookup is one byte table by 16-byte steps up to {@link #MAX_SMALL} (16 KiB of table): {@link #classOf} is one add,
+ * one shift and one load, with no branch on the size.
  */
 public final class SizeClasses {
     /** The largest small request; bigger ones are page-heap spans. */
@@ -58,8 +58,8 @@ public final class SizeClasses {
     /** {@code BLOCKS * SIZE}: the offsets of block starts in a span lie below it (the rest is the span's tail). */
     static final long[] BLOCKS_END = new long[COUNT];
 
-    private static final byte[] SMALL_LOOKUP = new byte[1024 / 16 + 1];
-    private static final byte[] LARGE_LOOKUP = new byte[(int) (MAX_SMALL / 128) + 1];
+    /** The class of every request size, by {@code (size + 15) / 16}. */
+    private static final byte[] LOOKUP = new byte[(int) (MAX_SMALL / 16) + 1];
 
     static {
         int c = 1;
@@ -94,11 +94,8 @@ public final class SizeClasses {
             LABEL[i] = "class " + i;
         }
         LABEL[0] = "large";
-        for (int i = 0; i < SMALL_LOOKUP.length; i++) {
-            SMALL_LOOKUP[i] = (byte) search(Math.max(1, i * 16L));
-        }
-        for (int i = 0; i < LARGE_LOOKUP.length; i++) {
-            LARGE_LOOKUP[i] = (byte) search(Math.max(1, i * 128L));
+        for (int i = 0; i < LOOKUP.length; i++) {
+            LOOKUP[i] = (byte) search(Math.max(1, i * 16L)); // classes fit in a positive byte (COUNT < 128)
         }
     }
 
@@ -129,7 +126,7 @@ public final class SizeClasses {
 
     /** The class of a request of {@code size} bytes, {@code 0 <= size <= MAX_SMALL}. */
     static int classOf(long size) {
-        return size <= 1024 ? SMALL_LOOKUP[(int) ((size + 15) >>> 4)] : LARGE_LOOKUP[(int) ((size + 127) >>> 7)] & 0xFF;
+        return LOOKUP[(int) ((size + 15) >>> 4)];
     }
 
     /** The block size of class {@code c} (1..96). */

@@ -77,8 +77,8 @@ final class Stats {
         for (ThreadCache c : caches) {
             long blocks = 0;
             for (int cls = 1; cls < COUNT; cls++) {
-                cached[cls] += c.counts[cls];
-                blocks += c.counts[cls];
+                cached[cls] += c.count(cls);
+                blocks += c.count(cls);
             }
             cachedBytes += c.bytes;
             Thread t = c.owner;

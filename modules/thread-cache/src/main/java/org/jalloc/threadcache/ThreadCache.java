@@ -1,7 +1,5 @@
 package org.jalloc.threadcache;
 
-import java.util.Arrays;
-
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -21,20 +19,30 @@ public final class ThreadCache {
     /** Operations between two cache events. */
     public static final int EVENT_INTERVAL = 256;
 
-    final long[] heads = new long[SizeClasses.COUNT];
-    final int[] counts = new int[SizeClasses.COUNT];
-    final int[] lowWater = new int[SizeClasses.COUNT];
+    /** Longs per class in {@link #lists}: the list's head, its length, its low-water mark, its slow-start fill. */
+    static final int STRIDE = 4;
+    static final int HEAD = 0;
+    static final int COUNT = 1;
+    static final int LOW = 2;
+    static final int FILL = 3;
+    /**
+     * The per-class state, {@value #STRIDE} longs per class {@code c} from {@code c * STRIDE}: {@link #HEAD} (the first
+     * block, 0 when empty), {@link #COUNT}, {@link #LOW} (the low-water mark since the last cache event) and {@link #FILL}
+     * (slow start, below): the fast paths reach a class's head, count and low-water mark through one array reference
+     * and one bounds check, in one 32-byte stretch of memory.
+     */
+    final long[] lists = new long[STRIDE * SizeClasses.COUNT];
     long bytes;
     int ticks = EVENT_INTERVAL;
     int gcCursor = 1;
 
-    /**
-     * Slow start (tcmalloc's {@code max_length}): blocks the next refill of class c takes, 1 for a new cache, one more
-     * after each refill up to {@code BATCH[c]}; so a short-lived thread takes about what it uses, not whole batches.
-     */
-    final int[] fill = new int[SizeClasses.COUNT];
 
     final Object allocatorToken;
+    /**
+     * {@link #allocatorToken} while the cache is usable, null once detached: the explicit calls' whole usability test
+     * (right allocator, not detached) is one reference compare with the allocator's token.
+     */
+    @Nullable Object usable;
     /** The configured per-cache limit (TC-5: {@code bytes <= capBytes}). */
     final long capBytes;
     /**
@@ -62,9 +70,12 @@ public final class ThreadCache {
 
     ThreadCache(Object allocatorToken, long limitBytes, int arena, int id, @Nullable Thread owner, int arenas) {
         this.allocatorToken = allocatorToken;
+        this.usable = allocatorToken;
         this.capBytes = limitBytes;
         this.limitBytes = limitBytes;
-        Arrays.fill(fill, 1);
+        for (int c = 1; c < SizeClasses.COUNT; c++) {
+            lists[c * STRIDE + FILL] = 1;
+        }
         this.arena = arena;
         this.id = id;
         this.owner = owner;
@@ -96,6 +107,51 @@ public final class ThreadCache {
     /** True once detached: its blocks went back to the central lists and it can no longer be used. */
     public boolean isDetached() {
         return detached;
+    }
+
+    /** The first block of list {@code c}, 0 when it is empty. */
+    long head(int c) {
+        return lists[c * STRIDE + HEAD];
+    }
+
+    void head(int c, long b) {
+        lists[c * STRIDE + HEAD] = b;
+    }
+
+    /** The length of list {@code c}. */
+    int count(int c) {
+        return (int) lists[c * STRIDE + COUNT];
+    }
+
+    void count(int c, int n) {
+        lists[c * STRIDE + COUNT] = n;
+    }
+
+    /** The least length of list {@code c} since the last cache event (jemalloc's low-water mark). */
+    int lowWater(int c) {
+        return (int) lists[c * STRIDE + LOW];
+    }
+
+    void lowWater(int c, int n) {
+        lists[c * STRIDE + LOW] = n;
+    }
+
+    /**
+     * Slow start (tcmalloc's {@code max_length}): blocks the next refill of class c takes, 1 for a new cache, one more
+     * after each refill up to {@code BATCH[c]}; so a short-lived thread takes about what it uses, not whole batches.
+     */
+    int fill(int c) {
+        return (int) lists[c * STRIDE + FILL];
+    }
+
+    void fill(int c, int n) {
+        lists[c * STRIDE + FILL] = n;
+    }
+
+    /** Marks the cache detached (its owner's last write to it): every later explicit call is refused. */
+    void markDetached() {
+        detached = true;
+        usable = null;
     }
 
     @Override

@@ -223,6 +223,8 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     private final long linkKey;
     /** The page heap's first page (a final copy for the free path; the flat page info is read from the page heap). */
     private final long firstPage;
+    /** {@code min(MAX_SMALL, capacity)}: the handle's malloc screens a size against it with one unsigned compare. */
+    private final long smallLimit;
     /** The maintenance tier: clock, passes, decay trigger, full-heap recovery. */
     final Maintenance maintenance;
     /** Virtual threads' cached path: a few shared caches claimed with a try-lock per call. */
@@ -242,6 +244,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         this.states = new GranuleMap(heap);
         this.pageHeap = new PageHeap(heap, b.decay, states);
         this.firstPage = pageHeap.firstPage;
+        this.smallLimit = Math.min(MAX_SMALL, capacity);
         this.perThread = b.perThread;
         this.links = new Links(b.secure, b.name, pageHeap, states);
         this.linkKey = links.key;
@@ -457,9 +460,10 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         caches.flushCache(cache);
     }
 
+    /** The handle calls' usability test, inlined: one compare ({@link ThreadCache#usable} is the token until detached). */
     void requireUsable(ThreadCache cache) {
-        if (cache.allocatorToken != token || cache.detached) {
-            throw caches.unusable(cache); // off the fast path: the handle calls inline this check
+        if (cache.usable != token) {
+            throw caches.unusable(cache); // the message is built off the fast path
         }
     }
 
@@ -472,6 +476,14 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
      */
     public long malloc(ThreadCache cache, long size) {
         requireUsable(cache);
+        if (Long.compareUnsigned(size, smallLimit) <= 0) { // 0 <= size <= MAX_SMALL and <= capacity: one test for three
+            return allocateClass(cache, SizeClasses.classOf(size));
+        }
+        return mallocOther(cache, size);
+    }
+
+    /** The handle's malloc of a negative, LARGE or over-capacity size (off the inlined path). */
+    private long mallocOther(ThreadCache cache, long size) {
         if (size < 0) {
             throw new InvalidSizeException("malloc(" + size + "): negative size");
         }
@@ -527,16 +539,18 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         return size <= MAX_SMALL ? allocateClass(c, SizeClasses.classOf(size)) : allocateLarge(c, size, 1);
     }
 
-    /** The fast path: pop the cache's list. */
+    /** The fast path: pop the cache's list (head, count and low-water mark in one stride of {@code lists}). */
     private long allocateClass(ThreadCache c, int cls) {
-        long b = c.heads[cls];
+        long[] l = c.lists;
+        int i = cls * ThreadCache.STRIDE;
+        long b = l[i + ThreadCache.HEAD];
         if (b == 0) {
             return refill(c, cls);
         }
-        c.heads[cls] = next(b, cls);
-        int n = --c.counts[cls];
-        if (n < c.lowWater[cls]) {
-            c.lowWater[cls] = n;
+        l[i + ThreadCache.HEAD] = next(b, cls);
+        long n = --l[i + ThreadCache.COUNT];
+        if (n < l[i + ThreadCache.LOW]) {
+            l[i + ThreadCache.LOW] = n;
         }
         c.bytes -= SIZE[cls];
         states.set(b, LIVE);
@@ -549,7 +563,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     private long refill(ThreadCache c, int cls) {
         c.refills++;
         CentralList list = central[c.arena][cls];
-        int want = c.fill[cls]; // slow start: 1, 2, 3, ... up to BATCH[cls]
+        int want = c.fill(cls); // slow start: 1, 2, 3, ... up to BATCH[cls]
         if (list.removeRange(c, want) == 0) {
             maintenance.recover(c);
             if (list.removeRange(c, want) == 0) {
@@ -557,12 +571,13 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
             }
         }
         if (want < BATCH[cls]) {
-            c.fill[cls] = want + 1;
+            c.fill(cls, want + 1);
         }
-        long b = c.heads[cls];
-        c.heads[cls] = next(b, cls);
-        int n = --c.counts[cls];
-        c.lowWater[cls] = Math.min(c.lowWater[cls], n);
+        long b = c.head(cls);
+        c.head(cls, next(b, cls));
+        int n = c.count(cls) - 1;
+        c.count(cls, n);
+        c.lowWater(cls, Math.min(c.lowWater(cls), n));
         c.bytes -= SIZE[cls];
         states.set(b, LIVE);
         caches.refreshShare(c);
@@ -718,11 +733,13 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     }
 
     private void push(ThreadCache c, long p, int cls) {
-        long head = c.heads[cls];
+        long[] l = c.lists;
+        int i = cls * ThreadCache.STRIDE;
+        long head = l[i + ThreadCache.HEAD];
         mem.set(LONG, p, linkKey == 0 ? head : links.encode(p, head));
         mem.set(LONG, p + 8, p ^ FREE_TAG);
-        c.heads[cls] = p;
-        int n = ++c.counts[cls];
+        l[i + ThreadCache.HEAD] = p;
+        long n = ++l[i + ThreadCache.COUNT];
         long bytes = c.bytes += SIZE[cls];
         if (n > MAX_CACHED[cls] || bytes > c.limitBytes) {
             caches.overflow(c, cls);

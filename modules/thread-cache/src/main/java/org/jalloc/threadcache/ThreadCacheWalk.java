@@ -211,7 +211,7 @@ final class ThreadCacheWalk implements HeapWalk {
             for (int cls = 1; cls < COUNT; cls++) {
                 int list = listId(CACHE, c.id, cls);
                 long steps = 0;
-                for (long b = c.heads[cls]; b != 0 && steps++ < limit; b = a.links.decode(b, mem.get(LONG, b))) {
+                for (long b = c.head(cls); b != 0 && steps++ < limit; b = a.links.decode(b, mem.get(LONG, b))) {
                     if (!visitor.entry(list, b, SIZE[cls]) || !plausible(b)) {
                         return false;
                     }
@@ -419,7 +419,7 @@ final class ThreadCacheWalk implements HeapWalk {
         for (ThreadCache c : a.cacheSnapshot()) {
             for (int cls = 1; cls < COUNT; cls++) {
                 long steps = 0;
-                for (long b = c.heads[cls]; b != 0 && steps++ < limit; b = a.links.decode(b, mem.get(LONG, b))) {
+                for (long b = c.head(cls); b != 0 && steps++ < limit; b = a.links.decode(b, mem.get(LONG, b))) {
                     if (!entry(sink, b, cls, -1, c.id)) {
                         break;
                     }
@@ -551,22 +551,22 @@ final class ThreadCacheWalk implements HeapWalk {
             long bytes = 0;
             for (int cls = 1; cls < COUNT; cls++) {
                 long length = 0;
-                for (long b = c.heads[cls]; b != 0 && length < limit && plausible(b); b = a.links.decode(b, mem.get(LONG, b))) {
+                for (long b = c.head(cls); b != 0 && length < limit && plausible(b); b = a.links.decode(b, mem.get(LONG, b))) {
                     length++;
                 }
-                if (length != c.counts[cls]) {
-                    sink.violation("TC-5", c.heads[cls], c + " class " + cls + ": count disagrees with the list",
-                            Long.toString(length), Integer.toString(c.counts[cls]));
+                if (length != c.count(cls)) {
+                    sink.violation("TC-5", c.head(cls), c + " class " + cls + ": count disagrees with the list",
+                            Long.toString(length), Integer.toString(c.count(cls)));
                 }
-                if (c.counts[cls] > MAX_CACHED[cls]) {
-                    sink.violation("TC-5", c.heads[cls], c + " class " + cls + " list is over its bound",
-                            "<= " + MAX_CACHED[cls], Integer.toString(c.counts[cls]));
+                if (c.count(cls) > MAX_CACHED[cls]) {
+                    sink.violation("TC-5", c.head(cls), c + " class " + cls + " list is over its bound",
+                            "<= " + MAX_CACHED[cls], Integer.toString(c.count(cls)));
                 }
-                if (c.lowWater[cls] > c.counts[cls] || c.lowWater[cls] < 0) {
+                if (c.lowWater(cls) > c.count(cls) || c.lowWater(cls) < 0) {
                     sink.violation("TC-5", 0, c + " class " + cls + ": low-water mark outside [0, count]",
-                            "0.." + c.counts[cls], Integer.toString(c.lowWater[cls]));
+                            "0.." + c.count(cls), Integer.toString(c.lowWater(cls)));
                 }
-                bytes += (long) c.counts[cls] * SIZE[cls];
+                bytes += (long) c.count(cls) * SIZE[cls];
             }
             if (bytes != c.bytes) {
                 sink.violation("TC-5", 0, c + ": byte total disagrees with the lists", Long.toString(bytes), Long.toString(c.bytes));

@@ -27,8 +27,8 @@ import org.jalloc.core.percpu.ThreadRegistry;
  * ({@code Thread.isAlive()} false happens-after the thread's last action, JLS 17.4.4).
  *
  * <pre>
- *  cache (owner thread or handle)        heads[c] -> b -> b -> ... -> 0     counts[c]  lowWater[c]   bytes
- *      | overflow: counts[c] > MAX_CACHED[c] (a batch) / bytes > limit (shrink to 3/4) / event GC / detach / dead owner
+ *  cache (owner thread or handle)        head(c) -> b -> b -> ... -> 0      count(c)   lowWater(c)   bytes
+ *      | overflow: count(c) > MAX_CACHED[c] (a batch) / bytes > limit (shrink to 3/4) / event GC / detach / dead owner
  *      v flush(c, n): the first n blocks of list c, sorted by the arena of their span (page map)
  *  own arena a:    central[a][c].insertChain(chain)        one monitor
  *  other arena b:  central[b][c].pushRemote(head, tail)    one CAS; b's owner drains it at its next refill
@@ -36,8 +36,8 @@ import org.jalloc.core.percpu.ThreadRegistry;
  *
  * <h2>Invariant (spec/invariants.md)</h2>
  * <ul>
- *   <li>TC-5: a thread cache's {@code counts[c] = |list c| <= MAX_CACHED[c]}, {@code 0 <= lowWater[c] <= counts[c]},
- *       {@code bytes = sum counts[c] * SIZE[c] <= limit}.</li>
+ *   <li>TC-5: a thread cache's {@code count(c) = |list c| <= MAX_CACHED[c]}, {@code 0 <= lowWater(c) <= count(c]},
+ *       {@code bytes = sum count(c) * SIZE[c] <= limit}.</li>
  * </ul>
  *
  * <h2>Algorithms</h2>
@@ -275,7 +275,7 @@ final class ThreadCaches {
 
     private void release(ThreadCache c) {
         flushAll(c);
-        c.detached = true;
+        c.markDetached();
         if (registry.remove(c)) {
             unregistered(c);
         }
@@ -286,8 +286,8 @@ final class ThreadCaches {
     }
 
     void requireUsable(ThreadCache cache) {
-        if (cache.allocatorToken != token || cache.detached) {
-            throw unusable(cache); // off the fast path: the handle calls inline this check
+        if (cache.usable != token) { // the allocator's token while attached: one compare for both tests
+            throw unusable(cache);
         }
     }
 
@@ -304,7 +304,7 @@ final class ThreadCaches {
         List<ThreadCache> dead = registry.removeDead();
         for (ThreadCache c : dead) {
             flushAll(c);
-            c.detached = true;
+            c.markDetached();
             unregistered(c);
         }
         if (!dead.isEmpty()) {
@@ -374,7 +374,7 @@ final class ThreadCaches {
 
     /** A list over its bound or a cache over its byte limit: return a batch, then shrink. */
     void overflow(ThreadCache c, int cls) {
-        if (c.counts[cls] > MAX_CACHED[cls]) {
+        if (c.count(cls) > MAX_CACHED[cls]) {
             flush(c, cls, BATCH[cls]);
         }
         refreshShare(c);
@@ -384,7 +384,7 @@ final class ThreadCaches {
     void shrink(ThreadCache c) {
         long target = c.limitBytes / 4 * 3;
         for (int cls = COUNT - 1; cls >= 1 && c.bytes > target; cls--) {
-            int n = c.counts[cls];
+            int n = c.count(cls);
             if (n > 0) {
                 flush(c, cls, n - n / 2);
             }
@@ -397,7 +397,7 @@ final class ThreadCaches {
      */
     void flush(ThreadCache c, int cls, int n) {
         c.flushes++;
-        long b = c.heads[cls];
+        long b = c.head(cls);
         for (int i = 0; i < n; i++) {
             long next = links.decode(b, mem.get(LONG, b));
             int w = pageHeap.infoOf(b);
@@ -416,11 +416,12 @@ final class ThreadCaches {
             c.chainTail[a] = b;
             b = next;
         }
-        c.heads[cls] = b;
-        c.counts[cls] -= n;
+        c.head(cls, b);
+        int left = c.count(cls) - n;
+        c.count(cls, left);
         c.bytes -= n * SIZE[cls];
-        if (c.lowWater[cls] > c.counts[cls]) {
-            c.lowWater[cls] = c.counts[cls];
+        if (c.lowWater(cls) > left) {
+            c.lowWater(cls, left);
         }
         for (int a = 0; a < arenas; a++) {
             int k = c.chainCount[a];
@@ -440,10 +441,10 @@ final class ThreadCaches {
     /** Returns every block of the cache; low-water marks reset. */
     void flushAll(ThreadCache c) {
         for (int cls = 1; cls < COUNT; cls++) {
-            if (c.counts[cls] > 0) {
-                flush(c, cls, c.counts[cls]);
+            if (c.count(cls) > 0) {
+                flush(c, cls, c.count(cls));
             }
-            c.lowWater[cls] = 0;
+            c.lowWater(cls, 0);
         }
     }
 
@@ -452,14 +453,14 @@ final class ThreadCaches {
         c.ticks = ThreadCache.EVENT_INTERVAL;
         c.events++;
         int cls = c.gcCursor;
-        for (int i = 1; i < COUNT && c.counts[cls] == 0; i++) {
+        for (int i = 1; i < COUNT && c.count(cls) == 0; i++) {
             cls = cls == COUNT - 1 ? 1 : cls + 1;
         }
-        int low = c.lowWater[cls];
+        int low = c.lowWater(cls);
         if (low > 0) {
             flush(c, cls, low - low / 4);
         }
-        c.lowWater[cls] = c.counts[cls];
+        c.lowWater(cls, c.count(cls));
         c.gcCursor = cls == COUNT - 1 ? 1 : cls + 1;
         refreshShare(c); // the budget may have been divided anew since
     }

@@ -63,12 +63,12 @@ class SecureLinksTest {
         heap.putLong(a, 0x4141_4141_4141_4141L); // a write after free over a's link
         ThreadCache cache = t.cacheSnapshot().get(0);
         int cls = SizeClasses.classOf(64);
-        int count = cache.counts[cls];
+        int count = cache.count(cls);
         HeapCorruptionException e = assertThrows(HeapCorruptionException.class, () -> t.malloc(64));
         assertTrue(e.getMessage().contains("secure=on") && e.getMessage().contains(Long.toHexString(a))
                 && e.getMessage().contains("4141414141414141"), e.getMessage());
-        assertEquals(a, cache.heads[cls], "nothing changed: a is still the head");
-        assertEquals(count, cache.counts[cls]);
+        assertEquals(a, cache.head(cls), "nothing changed: a is still the head");
+        assertEquals(count, cache.count(cls));
         assertReports(checked, "HEAP-3"); // the checker names the broken list: its head entry is no free block
     }
 

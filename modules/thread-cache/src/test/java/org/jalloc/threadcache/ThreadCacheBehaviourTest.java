@@ -21,6 +21,7 @@ import org.jalloc.core.Allocator;
 import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.core.DoubleFreeException;
 import org.jalloc.core.InvalidPointerException;
+import org.jalloc.core.InvalidSizeException;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.testkit.trace.OpRunner;
 import org.jalloc.testkit.trace.Trace;
@@ -84,6 +85,72 @@ class ThreadCacheBehaviourTest {
             Quiescent.check(a, List.of(p));
             a.free(p);
             assertThrows(DoubleFreeException.class, () -> a.free(p));
+        }
+    }
+
+    @Test
+    void aDetachedOrForeignHandleIsNamedAsSuch() {
+        try (ThreadCacheAllocator a = create(ThreadCacheAllocator.builder().arenas(1));
+             ThreadCacheAllocator other = create(ThreadCacheAllocator.builder().arenas(1))) {
+            ThreadCache c = a.newCache();
+            ThreadCache foreign = other.newCache();
+            long p = a.malloc(c, 64);
+            assertTrue(assertThrows(CacheMisuseException.class, () -> a.malloc(foreign, 64)).getMessage().contains("belongs to another allocator"));
+            assertTrue(assertThrows(CacheMisuseException.class, () -> a.free(foreign, p)).getMessage().contains("belongs to another allocator"));
+            a.detach(c);
+            assertTrue(assertThrows(CacheMisuseException.class, () -> a.malloc(c, 64)).getMessage().contains("is detached"));
+            assertTrue(assertThrows(CacheMisuseException.class, () -> a.free(c, p)).getMessage().contains("is detached"));
+            other.detach(foreign);
+            assertTrue(assertThrows(CacheMisuseException.class, () -> a.free(foreign, p)).getMessage().contains("belongs to another allocator"),
+                    "a detached handle of another allocator is still another allocator's");
+            a.free(p);
+        }
+    }
+
+    /** The handle's malloc screens the size with one unsigned compare: every edge behaves as the allocator's malloc. */
+    @Test
+    void theHandlesMallocKeepsEverySizeEdge() {
+        try (ThreadCacheAllocator a = create(ThreadCacheAllocator.builder().arenas(1))) {
+            ThreadCache c = a.newCache();
+            long capacity = Inspection.of(a).heap().capacity();
+            byte[] before = Inspection.of(a).heap().snapshot();
+            assertThrows(InvalidSizeException.class, () -> a.malloc(c, -1));
+            assertThrows(InvalidSizeException.class, () -> a.malloc(c, Long.MIN_VALUE));
+            assertEquals(0, a.malloc(c, capacity + 1));
+            assertEquals(0, a.malloc(c, Long.MAX_VALUE));
+            assertArrayEquals(before, Inspection.of(a).heap().snapshot(), "a refused size changes nothing");
+            List<Long> live = new ArrayList<>();
+            for (long size : new long[] {0, 1, 15, 16, 17, 1023, 1024, 1025, 1152, 1153, SizeClasses.MAX_SMALL - 1,
+                    SizeClasses.MAX_SMALL, SizeClasses.MAX_SMALL + 1}) {
+                long p = a.malloc(c, size);
+                long q = a.malloc(size);
+                assertNotEquals(0, p, "size " + size);
+                assertEquals(a.usableSize(q), a.usableSize(p), "size " + size + ": the handle's block is the allocator's");
+                assertTrue(a.usableSize(p) >= size);
+                live.add(p);
+                live.add(q);
+            }
+            Quiescent.check(a, live);
+            live.forEach(p -> a.free(c, p));
+            a.detach(c);
+            Quiescent.check(a, List.of());
+        }
+    }
+
+    /** Below 256 KiB of capacity the handle's one compare is against the capacity: a size above it is 0, not a block. */
+    @Test
+    void aHeapSmallerThanTheSmallLimitRefusesWhatItCannotHold() {
+        try (ThreadCacheAllocator a = ThreadCacheAllocator.builder().arenas(1).build(Heap.reserve(64 << 10))) {
+            ThreadCache c = a.newCache();
+            long capacity = Inspection.of(a).heap().capacity();
+            assertTrue(capacity < SizeClasses.MAX_SMALL, "capacity " + capacity);
+            assertEquals(0, a.malloc(c, capacity + 1));
+            assertEquals(0, a.malloc(capacity + 1));
+            long p = a.malloc(c, 1000);
+            assertNotEquals(0, p);
+            a.free(c, p);
+            a.detach(c);
+            Quiescent.check(a, List.of());
         }
     }
 

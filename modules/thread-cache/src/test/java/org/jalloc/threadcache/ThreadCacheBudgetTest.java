@@ -100,17 +100,17 @@ class ThreadCacheBudgetTest {
             ThreadCache c = a.newCache();
             List<Long> live = new ArrayList<>();
             live.add(a.malloc(c, 64)); // refill of 1: nothing left cached
-            assertEquals(0, c.counts[C64]);
+            assertEquals(0, c.count(C64));
             live.add(a.malloc(c, 64)); // refill of 2: one left
-            assertEquals(1, c.counts[C64]);
+            assertEquals(1, c.count(C64));
             live.add(a.malloc(c, 64));
             live.add(a.malloc(c, 64)); // refill of 3: two left
-            assertEquals(2, c.counts[C64]);
+            assertEquals(2, c.count(C64));
             Quiescent.check(a, live);
             for (int i = 0; i < 2000; i++) {
                 live.add(a.malloc(c, 64));
             }
-            assertEquals(SizeClasses.batch(C64), c.fill[C64], "the refill grows to the batch and stops there");
+            assertEquals(SizeClasses.batch(C64), c.fill(C64), "the refill grows to the batch and stops there");
             Quiescent.check(a, live);
             live.forEach(p -> a.free(c, p));
             a.detach(c);

@@ -121,7 +121,7 @@ class ThreadCacheCorruptionTest {
 
     @Test
     void aThreadCacheCountOffByOneIsReported() {
-        cache().counts[3]++;
+        cache().count(3, cache().count(3) + 1);
         assertReports(checked, "TC-5");
     }
 
