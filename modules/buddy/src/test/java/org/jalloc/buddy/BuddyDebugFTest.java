@@ -1,14 +1,15 @@
 package org.jalloc.buddy;
 
+import static org.jalloc.testkit.contract.LiveBlocks.allocated;
+import static org.jalloc.testkit.contract.LiveBlocks.heap;
+import static org.jalloc.testkit.contract.LiveBlocks.randomOperationsUnderTheChecker;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 
 import org.jalloc.check.HeapChecker;
 import org.jalloc.check.Violation;
@@ -16,7 +17,6 @@ import org.jalloc.core.Allocator;
 import org.jalloc.core.Allocators;
 import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.memory.Heap;
-import org.jalloc.core.walk.ExtentKind;
 import org.jalloc.core.walk.Inspection;
 import org.junit.jupiter.api.Test;
 
@@ -26,21 +26,6 @@ import org.junit.jupiter.api.Test;
  */
 class BuddyDebugFTest {
     private static final long HEAP = 8L << 20;
-
-    private static Heap heap(Allocator a) {
-        return Inspection.of(a).heap();
-    }
-
-    private static List<long[]> allocated(Allocator a) {
-        List<long[]> out = new ArrayList<>();
-        Inspection.of(a).heapWalk().walkExtents((kind, start, size, payload, usable) -> {
-            if (kind == ExtentKind.ALLOCATED) {
-                out.add(new long[] {start, size, payload, usable});
-            }
-            return true;
-        });
-        return out;
-    }
 
     @Test
     void fAloneIsTheEngineWithAHeadOf16BytesBelowEachPayload() {
@@ -145,36 +130,8 @@ class BuddyDebugFTest {
     /** Random malloc, alignedAlloc, realloc and free under F, the checker after each step. */
     @Test
     void randomOperationsKeepEveryHeadAndTheChecker() {
-        SplittableRandom rnd = new SplittableRandom(24);
         try (Allocator a = Allocators.create("buddy:debug=F", HEAP)) {
-            List<Long> live = new ArrayList<>();
-            for (int i = 0; i < 3000; i++) {
-                int op = rnd.nextInt(4);
-                if (op == 0 || live.isEmpty()) {
-                    long p = rnd.nextBoolean() ? a.malloc(rnd.nextLong(0, 3000)) : a.alignedAlloc(16L << rnd.nextInt(8), rnd.nextLong(1, 2000));
-                    if (p != 0) {
-                        heap(a).fill(p, a.usableSize(p), (byte) 0xee); // the caller may write every usable byte
-                        live.add(p);
-                    }
-                } else if (op == 1) {
-                    int k = rnd.nextInt(live.size());
-                    long r = a.realloc(live.get(k), rnd.nextLong(1, 5000));
-                    if (r != 0) {
-                        heap(a).fill(r, a.usableSize(r), (byte) 0xdd);
-                        live.set(k, r);
-                    }
-                } else {
-                    a.free(live.remove(rnd.nextInt(live.size())));
-                }
-                if (i % 50 == 0) {
-                    assertEquals(List.of(), new HeapChecker().check(Inspection.of(a).heapWalk()), "step " + i);
-                    assertEquals(live.size(), allocated(a).size());
-                }
-            }
-            for (long p : live) {
-                a.free(p);
-            }
-            assertTrue(allocated(a).isEmpty());
+            randomOperationsUnderTheChecker(a, 3000);
         }
     }
 }

@@ -1,5 +1,8 @@
 package org.jalloc.dense;
 
+import static org.jalloc.testkit.contract.LiveBlocks.allocated;
+import static org.jalloc.testkit.contract.LiveBlocks.heap;
+import static org.jalloc.testkit.contract.LiveBlocks.randomOperationsUnderTheChecker;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -7,9 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 
 import org.jalloc.check.HeapChecker;
 import org.jalloc.core.Allocator;
@@ -17,8 +18,6 @@ import org.jalloc.core.Allocators;
 import org.jalloc.core.DoubleFreeException;
 import org.jalloc.core.HeapCorruptionException;
 import org.jalloc.core.InvalidPointerException;
-import org.jalloc.core.memory.Heap;
-import org.jalloc.core.walk.ExtentKind;
 import org.jalloc.core.walk.Inspection;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -31,21 +30,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class DenseDebugFTest {
     private static final long HEAP = 8L << 20;
-
-    private static Heap heap(Allocator a) {
-        return Inspection.of(a).heap();
-    }
-
-    private static List<long[]> allocated(Allocator a) {
-        List<long[]> out = new ArrayList<>();
-        Inspection.of(a).heapWalk().walkExtents((kind, start, size, payload, usable) -> {
-            if (kind == ExtentKind.ALLOCATED) {
-                out.add(new long[] {start, size, payload, usable});
-            }
-            return true;
-        });
-        return out;
-    }
 
     @Test
     void fAloneIsTheEngineWithEveryBlockTaggedWhereOffUsesSlots() {
@@ -139,38 +123,8 @@ class DenseDebugFTest {
     @ParameterizedTest
     @ValueSource(strings = {"dense:debug=F", "dense:footers=all,coalesce=never,debug=F", "dense:realloc=move,debug=F"})
     void randomOperationsKeepTheCheckerAndTheShadowTrue(String spec) {
-        SplittableRandom rnd = new SplittableRandom(24);
         try (Allocator a = Allocators.create(spec, HEAP)) {
-            List<Long> live = new ArrayList<>();
-            for (int i = 0; i < 3000; i++) {
-                int op = rnd.nextInt(4);
-                if (op == 0 || live.isEmpty()) {
-                    long p = rnd.nextBoolean() ? a.malloc(rnd.nextLong(0, 3000)) : a.alignedAlloc(16L << rnd.nextInt(8), rnd.nextLong(1, 2000));
-                    if (p != 0) {
-                        heap(a).fill(p, a.usableSize(p), (byte) 0xee); // the caller may write every usable byte
-                        live.add(p);
-                    }
-                } else if (op == 1) {
-                    int k = rnd.nextInt(live.size());
-                    long r = a.realloc(live.get(k), rnd.nextLong(1, 5000));
-                    if (r != 0) {
-                        heap(a).fill(r, a.usableSize(r), (byte) 0xdd);
-                        live.set(k, r);
-                    }
-                } else {
-                    long p = live.remove(rnd.nextInt(live.size()));
-                    a.free(p);
-                    assertThrows(DoubleFreeException.class, () -> a.free(p));
-                }
-                if (i % 50 == 0) {
-                    assertEquals(List.of(), new HeapChecker().check(Inspection.of(a).heapWalk()), "step " + i);
-                    assertEquals(live.size(), allocated(a).size());
-                }
-            }
-            for (long p : live) {
-                a.free(p);
-            }
-            assertTrue(allocated(a).isEmpty());
+            randomOperationsUnderTheChecker(a, 3000);
         }
     }
 }
