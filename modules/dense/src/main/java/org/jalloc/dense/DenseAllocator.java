@@ -640,7 +640,12 @@ public final class DenseAllocator extends AbstractAllocator implements SizeWordO
             return;
         }
         long block = liveBlock(address);
-        countTagged(sizeOf(header(block)), -1);
+        freeTagged(block, sizeOf(header(block)));
+    }
+
+    /** Frees the live tagged block at {@code block} of {@code size} bytes: its count, its growth record, the block. */
+    private void freeTagged(long block, long size) {
+        countTagged(size, -1);
         if (growingCount > 0) {
             untrack(block);
         }
@@ -806,11 +811,7 @@ public final class DenseAllocator extends AbstractAllocator implements SizeWordO
             return size - tagBytes;
         }
         moveHint = 0;
-        countTagged(size, -1);
-        if (growingCount > 0) {
-            untrack(block);
-        }
-        freeBlock(block);
+        freeTagged(block, size);
         return usable;
     }
 
