@@ -119,7 +119,7 @@ final class Maintenance implements LongConsumer {
     /** The heap is full: give back what caches and remote stacks hold (the caller retries once). */
     void recover(@Nullable ThreadCache c) {
         oomRecoveries.incrementAndGet();
-        if (c != null && !c.detached) {
+        if (c != null && !c.isDetached()) {
             caches.flushAll(c);
         }
         caches.sweepDead();

@@ -141,7 +141,7 @@ final class StripedCaches {
             }
             try {
                 ThreadCache c = caches[k];
-                if (c != null && !c.detached) {
+                if (c != null && !c.isDetached()) {
                     long now = activity(c);
                     if ((all || now == seen[k]) && c.bytes > 0) {
                         tier.flushAll(c);

@@ -39,8 +39,9 @@ public final class ThreadCache {
 
     final Object allocatorToken;
     /**
-     * {@link #allocatorToken} while the cache is usable, null once detached: the explicit calls' whole usability test
-     * (right allocator, not detached) is one reference compare with the allocator's token.
+     * {@link #allocatorToken} while the cache is usable, null once detached (so the one record of being detached): the
+     * explicit calls' whole usability test (right allocator, not detached) is one reference compare with the
+     * allocator's token.
      */
     @Nullable Object usable;
     /** The configured per-cache limit (TC-5: {@code bytes <= capBytes}). */
@@ -54,7 +55,6 @@ public final class ThreadCache {
     final int id;
     /** The platform thread of an implicit cache; null for an explicit handle. */
     final @Nullable Thread owner;
-    boolean detached;
     /** The stripe of a virtual threads' striped cache ({@link StripedCaches}), or -1; set before it is published. */
     int stripe = -1;
 
@@ -106,7 +106,7 @@ public final class ThreadCache {
 
     /** True once detached: its blocks went back to the central lists and it can no longer be used. */
     public boolean isDetached() {
-        return detached;
+        return usable == null;
     }
 
     /** The first block of list {@code c}, 0 when it is empty. */
@@ -150,7 +150,6 @@ public final class ThreadCache {
 
     /** Marks the cache detached (its owner's last write to it): every later explicit call is refused. */
     void markDetached() {
-        detached = true;
         usable = null;
     }
 
@@ -158,6 +157,6 @@ public final class ThreadCache {
     public String toString() {
         Thread t = owner;
         return "thread cache " + id + " (" + (t == null ? stripe >= 0 ? "virtual threads' stripe " + stripe : "explicit" : "thread " + t.getName()) + ", arena " + arena + ", "
-                + bytes + " bytes" + (detached ? ", detached" : "") + ")";
+                + bytes + " bytes" + (isDetached() ? ", detached" : "") + ")";
     }
 }

@@ -853,7 +853,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     public long trim() {
         long before = heap.releasedBytes();
         ThreadCache own = caches.own();
-        if (own != null && !own.detached) {
+        if (own != null && !own.isDetached()) {
             caches.flushAll(own);
         }
         releaseFreeMemory();

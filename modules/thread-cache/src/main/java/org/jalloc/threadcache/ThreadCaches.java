@@ -183,7 +183,7 @@ final class ThreadCaches {
                 v.cache = null;
             }
         }
-        if (c != null && !c.detached) {
+        if (c != null && !c.isDetached()) {
             registry.forget(c);
             release(c);
         }
@@ -207,7 +207,7 @@ final class ThreadCaches {
         }
         ThreadCache c = v.cache;
         if (c != null) {
-            if (!c.detached) {
+            if (!c.isDetached()) {
                 registry.remember(c); // the hint slot was taken by a thread with a colliding id
                 return c;
             }
