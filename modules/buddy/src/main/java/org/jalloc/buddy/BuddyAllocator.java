@@ -420,34 +420,37 @@ public final class BuddyAllocator extends AbstractAllocator implements SizeWordO
 
     /**
      * The buddy walk with each allocated block's extent carrying its payload and usable size past the head (the
-     * checker sees what the caller was handed); everything else, the checked walks included, is the buddy walk's.
+     * checker sees what the caller was handed) and BUDDY-6 added to its checks (folded into the checked extent walk, a
+     * pass of its own otherwise); everything else is the buddy walk's.
      */
     private final class HeadWalk extends ForwardingWalk {
         HeadWalk(HeapWalk under) {
             super(under);
         }
 
-        private ExtentVisitor mapped(ExtentVisitor visitor) {
+        /** The walk beneath with each allocated extent's payload past its head; with a sink, each head checked too. */
+        private ExtentVisitor mapped(ExtentVisitor visitor, @Nullable InvariantSink sink) {
             return (kind, start, size, payload, usable) -> {
                 if (kind != ExtentKind.ALLOCATED) {
                     return visitor.extent(kind, start, size, payload, usable);
                 }
-                long front = (heap.getLong(start + 8) & (HEAD - 1)) == ALIGNED ? heap.getLong(start) : HEAD;
-                if (front < HEAD || Long.bitCount(front) != 1 || front >= size) {
-                    front = HEAD; // a damaged head: the checker sees the least front, the free refuses the word
+                if (sink != null) {
+                    checkHead(sink, start, size);
                 }
+                long front = validFront(start, size); // a damaged head: the checker sees the least front, the free refuses the word
                 return visitor.extent(kind, start, size, start + front, size - front);
             };
         }
 
         @Override
         public void walkExtents(ExtentVisitor visitor) {
-            under.walkExtents(mapped(visitor));
+            under.walkExtents(mapped(visitor, null));
         }
 
+        /** The checked walk beneath, BUDDY-6 folded in: true when it made every check, the heads' included. */
         @Override
         public boolean walkExtents(ExtentVisitor visitor, InvariantSink sink) {
-            return under.walkExtents(mapped(visitor), sink);
+            return under.walkExtents(mapped(visitor, sink), sink);
         }
 
         @Override
@@ -459,24 +462,40 @@ public final class BuddyAllocator extends AbstractAllocator implements SizeWordO
         @Override
         public void checkInvariants(InvariantSink sink, boolean extentsChecked, boolean freeStructuresChecked) {
             under.checkInvariants(sink, extentsChecked, freeStructuresChecked);
-            checkHeads(sink);
+            if (!extentsChecked) { // else the checked extent walk made them
+                checkHeads(sink);
+            }
         }
 
-        /** BUDDY-6: every allocated block's head is the one its payload was handed out with (a pass of its own). */
-        @Enforces("BUDDY-6")
+        /** BUDDY-6 over every allocated block, a pass of its own (where no checked extent walk made it). */
         private void checkHeads(InvariantSink sink) {
             under.walkExtents((kind, start, size, payload, usable) -> {
                 if (kind == ExtentKind.ALLOCATED) {
-                    String fault = headFault(start, size);
-                    if (fault != null) {
-                        sink.violation("BUDDY-6", start, "the head of the allocated block " + hex(start) + " of " + size
-                                        + " bytes is damaged: " + fault,
-                                "word = block - front, flags 0 (front 16) or ALIGNED (front a power of two in (16, block), copied below the payload)",
-                                "word " + hex(heap.getLong(start + 8)));
-                    }
+                    checkHead(sink, start, size);
                 }
                 return true;
             });
+        }
+
+        /** BUDDY-6 of the allocated block [start, start + size): its head is the one its payload was handed out with. */
+        @Enforces("BUDDY-6")
+        private void checkHead(InvariantSink sink, long start, long size) {
+            String fault = headFault(start, size);
+            if (fault != null) {
+                sink.violation("BUDDY-6", start, "the head of the allocated block " + hex(start) + " of " + size
+                                + " bytes is damaged: " + fault,
+                        "word = block - front, flags 0 (front 16) or ALIGNED (front a power of two in (16, block), copied below the payload)",
+                        "word " + hex(heap.getLong(start + 8)));
+            }
+        }
+
+        /** The front of the allocated block [start, start + size) its head gives, or 16 where the head gives none. */
+        private long validFront(long start, long size) {
+            if ((heap.getLong(start + 8) & (HEAD - 1)) != ALIGNED) {
+                return HEAD;
+            }
+            long front = heap.getLong(start);
+            return front > HEAD && Long.bitCount(front) == 1 && front < size ? front : HEAD;
         }
 
         /** What is wrong with the head of the allocated block [start, start + size), or null. */
@@ -485,9 +504,9 @@ public final class BuddyAllocator extends AbstractAllocator implements SizeWordO
             long flags = w & (HEAD - 1);
             long front = HEAD;
             if (flags == ALIGNED) {
-                front = heap.getLong(start);
-                if (front <= HEAD || Long.bitCount(front) != 1 || front >= size) {
-                    return "its front reads " + front + ", no alignment above 16 inside the block";
+                front = validFront(start, size);
+                if (front == HEAD) {
+                    return "its front reads " + heap.getLong(start) + ", no alignment above 16 inside the block";
                 }
                 if (heap.getLong(start + front - 16) != front || heap.getLong(start + front - 8) != w) {
                     return "the copy of the front and word below the payload at " + hex(start + front) + " differs from the block's";
