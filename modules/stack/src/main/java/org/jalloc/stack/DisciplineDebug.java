@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 import java.util.Arrays;
+import java.util.function.LongToIntFunction;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.jalloc.core.spi.Arguments;
@@ -18,15 +19,9 @@ import org.jalloc.core.debug.BlockViews;
 import org.jalloc.core.debug.DebugAllocator;
 import org.jalloc.core.debug.DebugLayer;
 import org.jalloc.core.debug.DebugOptions;
-import org.jalloc.core.debug.LayeredWalk;
 import org.jalloc.core.debug.RecordedLayer;
 import org.jalloc.core.debug.Site;
 import org.jalloc.core.spi.SizedFree;
-import org.jalloc.core.walk.ExtentKind;
-import org.jalloc.core.walk.ExtentVisitor;
-import org.jalloc.core.walk.HeapWalk;
-import org.jalloc.core.walk.Inspection;
-import org.jalloc.core.walk.InvariantSink;
 
 /**
  * The debug layer of {@code stack}, {@code arena} and {@code pool} ({@code debug=FZPU}, {@code leaks=LEVEL} in their
@@ -99,9 +94,6 @@ abstract sealed class DisciplineDebug extends RecordedLayer permits DisciplineDe
 
     static final byte PENDING = 2;
 
-    /** A debug letter: every block has a record (else only sampled blocks do). */
-    final boolean tracks;
-    final boolean zones;
     final boolean poison;
     final boolean sanity;
     private final long skip;
@@ -109,9 +101,8 @@ abstract sealed class DisciplineDebug extends RecordedLayer permits DisciplineDe
 
 
     DisciplineDebug(Allocator engine, int flags, LeakLevel leaks, String name, long skip) {
-        super(engine, name, (flags & DebugOptions.U) != 0, leaks, skip, " (found when its bytes were about to be handed out again)");
-        this.tracks = flags != 0;
-        this.zones = (flags & DebugOptions.Z) != 0;
+        super(engine, name, (flags & DebugOptions.U) != 0, leaks, flags != 0, (flags & DebugOptions.Z) != 0, skip,
+                " (found when its bytes were about to be handed out again)");
         this.poison = (flags & DebugOptions.P) != 0;
         this.sanity = (flags & DebugOptions.F) != 0;
         this.skip = skip;
@@ -184,11 +175,7 @@ abstract sealed class DisciplineDebug extends RecordedLayer permits DisciplineDe
     /** Enters record {@code r}, just poisoned, among the pending blocks. */
     abstract void addPending(int r);
 
-    /** The live records in address order (reports, checks, reset: not on the fast paths). */
-    abstract int[] liveInOrder();
-
-    /** The pending records in address order. */
-    abstract int[] pendingInOrder();
+    // liveRecords(): the live records in address order (reports, checks, reset); heldRecords(): the pending ones
 
     /** The engine's allocation frontier (a stack's sp, an arena's top), or 0 for a pool. */
     abstract long frontier();
@@ -608,87 +595,17 @@ abstract sealed class DisciplineDebug extends RecordedLayer permits DisciplineDe
         return i >= 0 ? recentDoubleFree(op, address, i) : invalidPointer(op, address);
     }
 
-    /** Verifies every live block's zones and every pending block's poison now. */
-    public void verify() {
-        if (zones) {
-            for (int r : liveInOrder()) {
-                verifyZones("verify", r);
-            }
-        }
-        for (int q : pendingInOrder()) {
-            verifyPoison(q);
-        }
-    }
-
-    // ---------------------------------------------------------------- leaks
+    // ---------------------------------------------------------------- the records, for leaks and the walk
 
     @Override
-    protected void tallyLiveBlocks(LeakTally tally) {
-        if (tracks) {
-            for (int r : liveInOrder()) {
-                tally.block(allocSite[r], accessesOf(r), usable[r]);
-            }
-            return;
-        }
-        // leaks only: the engine's walk counts every live block; the sampled ones carry their sites
-        Inspection.of(delegate).heapWalk().walkExtents((kind, start, size, payload, usableBytes) -> {
-            if (kind == ExtentKind.ALLOCATED) {
-                int r = atBase(payload);
-                tally.block(r >= 0 ? allocSite[r] : null, r >= 0 ? accessesOf(r) : null, usableBytes);
-            }
-            return true;
-        });
+    protected LongToIntFunction recordsByBase() {
+        return this::atBase;
     }
-
-    // ---------------------------------------------------------------- inspection face
 
     @Override
-    public HeapWalk heapWalk() {
-        HeapWalk underWalk = Inspection.of(delegate).heapWalk();
-        return tracks ? new Walk(underWalk) : underWalk;
-    }
-
-    /** The engine's walk as the caller sees the heap: a live block's extent carries the caller's payload and usable size. */
-    private final class Walk extends LayeredWalk {
-        Walk(HeapWalk under) {
-            super(under);
-        }
-
-        @Override
-        public void walkExtents(ExtentVisitor visitor) {
-            under.walkExtents((kind, start, size, payload, usableBytes) -> {
-                if (kind == ExtentKind.ALLOCATED) {
-                    int r = atBase(payload);
-                    if (r >= 0) {
-                        return visitor.extent(kind, start, size, user[r], usable[r]);
-                    }
-                }
-                return visitor.extent(kind, start, size, payload, usableBytes);
-            });
-        }
-
-        @Override
-        protected void checkLayer(InvariantSink sink) {
-            checkZones(sink);
-            checkPending(sink);
-        }
-    }
-
-    private void checkZones(InvariantSink sink) {
-        if (!zones) {
-            return;
-        }
-        for (int r : liveInOrder()) {
-            checkZones(sink, r);
-        }
-    }
-
-    private void checkPending(InvariantSink sink) {
-        for (int q : pendingInOrder()) {
-            if ((state[q] & REPORTED) == 0) {
-                checkPoison(sink, q);
-            }
-        }
+    protected void tallyUntracked(LeakTally tally, long payload, long usableBytes) {
+        int r = atBase(payload); // the sampled blocks carry their sites
+        tally.block(r >= 0 ? allocSite[r] : null, r >= 0 ? accessesOf(r) : null, usableBytes);
     }
 
     @Override
@@ -865,7 +782,7 @@ abstract sealed class DisciplineDebug extends RecordedLayer permits DisciplineDe
         }
 
         @Override
-        int[] liveInOrder() {
+        protected int[] liveRecords() {
             int[] out = new int[orderCount];
             int n = 0;
             for (int j = 0; j < orderCount; j++) {
@@ -898,7 +815,7 @@ abstract sealed class DisciplineDebug extends RecordedLayer permits DisciplineDe
         }
 
         @Override
-        int[] pendingInOrder() {
+        protected int[] heldRecords() {
             return Arrays.copyOf(pendRec, pendCount);
         }
 
@@ -1083,7 +1000,7 @@ abstract sealed class DisciplineDebug extends RecordedLayer permits DisciplineDe
         public void reset() {
             if (!tracks) {
                 engine.reset();
-                for (int r : liveInOrder()) {
+                for (int r : liveRecords()) {
                     dropRecord(r);
                 }
                 orderCount = 0;
@@ -1091,14 +1008,14 @@ abstract sealed class DisciplineDebug extends RecordedLayer permits DisciplineDe
             }
             // everything is verified before the engine resets: the arena gives the pages beyond its first chunk back
             RuntimeException first = null;
-            for (int q : pendingInOrder()) {
+            for (int q : heldRecords()) {
                 try {
                     verifyPoison(q);
                 } catch (UseAfterFreeException e) {
                     first = first == null ? e : first;
                 }
             }
-            int[] all = liveInOrder();
+            int[] all = liveRecords();
             RedZoneException damage = firstDamage("reset", all, all.length);
             engine.reset();
             for (int k = 0; k < pendCount; k++) {
@@ -1209,12 +1126,12 @@ abstract sealed class DisciplineDebug extends RecordedLayer permits DisciplineDe
         }
 
         @Override
-        int[] liveInOrder() {
+        protected int[] liveRecords() {
             return collect(true);
         }
 
         @Override
-        int[] pendingInOrder() {
+        protected int[] heldRecords() {
             return collect(false);
         }
 

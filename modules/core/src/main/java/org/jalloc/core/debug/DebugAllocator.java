@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 import java.util.Arrays;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongToIntFunction;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.jalloc.core.spi.Arguments;
@@ -16,11 +17,6 @@ import org.jalloc.core.LeakLevel;
 import org.jalloc.core.RedZoneException;
 import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.UseAfterFreeException;
-import org.jalloc.core.walk.ExtentKind;
-import org.jalloc.core.walk.ExtentVisitor;
-import org.jalloc.core.walk.HeapWalk;
-import org.jalloc.core.walk.Inspection;
-import org.jalloc.core.walk.InvariantSink;
 
 /**
  * The debug layer: a decorator over any allocator's engine, made from the spec options {@code debug=FZPU} and
@@ -101,8 +97,6 @@ public final class DebugAllocator extends RecordedLayer {
 
     private final DebugOptions options;
     private final @Nullable ReentrantLock lock;
-    private final boolean tracks;
-    private final boolean zones;
     private final boolean poison;
     private final boolean sanity;
     private final long quarantineBytesMax;
@@ -128,11 +122,9 @@ public final class DebugAllocator extends RecordedLayer {
 
 
     DebugAllocator(Allocator delegate, DebugOptions options, String name) {
-        super(delegate, name, options.has(DebugOptions.U), options.leaks(), 0, "");
+        super(delegate, name, options.has(DebugOptions.U), options.leaks(), options.tracksBlocks(), options.has(DebugOptions.Z), 0, "");
         this.options = options;
         this.lock = delegate.threadSafety() == ThreadSafety.CONCURRENT ? new ReentrantLock() : null;
-        this.tracks = options.tracksBlocks();
-        this.zones = options.has(DebugOptions.Z);
         this.poison = options.has(DebugOptions.P);
         this.sanity = options.has(DebugOptions.F);
         this.quarantineBytesMax = Math.min(QUARANTINE_BYTES, heap.capacity() / 8);
@@ -592,111 +584,43 @@ public final class DebugAllocator extends RecordedLayer {
         return allocatedAt(allocSite[r]);
     }
 
-    /**
-     * Verifies every live block's red zones and every quarantined block's poison now.
-     *
-     * @throws RedZoneException      for the first damaged zone
-     * @throws UseAfterFreeException for the first changed poison byte
-     */
-    public void verify() {
-        lock();
-        try {
-            if (zones) {
-                for (int r = 0; r < records; r++) {
-                    if (state[r] == LIVE) {
-                        verifyZones("verify", r);
-                    }
-                }
-            }
-            for (int k = 0; k < quarantineSize; k++) {
-                verifyPoison(quarantined(k));
-            }
-        } finally {
-            unlock();
-        }
-    }
-
-    // ---------------------------------------------------------------- leaks
+    // ---------------------------------------------------------------- the records, for leaks and the walk
 
     @Override
-    protected void tallyLiveBlocks(LeakTally tally) {
-        if (tracks) {
-            for (int r = 0; r < records; r++) {
-                if (state[r] == LIVE) {
-                    tally.block(allocSite[r], accessesOf(r), usable[r]);
-                }
-            }
-        } else {
-            Inspection.of(delegate).heapWalk().walkExtents((kind, start, size, payload, usableBytes) -> {
-                if (kind == ExtentKind.ALLOCATED) {
-                    tally.block(sampled.get(payload), null, usableBytes);
-                }
-                return true;
-            });
-        }
-    }
-
-    // ---------------------------------------------------------------- inspection face
-
-    @Override
-    public HeapWalk heapWalk() {
-        HeapWalk under = Inspection.of(delegate).heapWalk();
-        return tracks ? new Walk(under) : under;
-    }
-
-    /**
-     * The engine's walk as the caller sees the heap: a live block's ALLOCATED extent carries the caller's payload and
-     * usable size; a quarantined block is METADATA (the debug layer holds it); the layer's invariants join the
-     * engine's.
-     */
-    private final class Walk extends LayeredWalk {
-        Walk(HeapWalk under) {
-            super(under);
-        }
-
-        @Override
-        public void walkExtents(ExtentVisitor visitor) {
-            // Engine payload → record, built per walk (the walk is O(heap) anyway), so malloc and free keep one table.
-            AddressIndex byBase = new AddressIndex();
-            for (int r = 0; r < records; r++) {
-                if (state[r] != 0) {
-                    byBase.put(base[r], r);
-                }
-            }
-            under.walkExtents((kind, start, size, payload, usableBytes) -> {
-                if (kind == ExtentKind.ALLOCATED) {
-                    int r = byBase.get(payload);
-                    if (r != AddressIndex.ABSENT) {
-                        return (state[r] & QUARANTINED) != 0 ? visitor.extent(ExtentKind.METADATA, start, size, 0, 0)
-                                : visitor.extent(kind, start, size, user[r], usable[r]);
-                    }
-                }
-                return visitor.extent(kind, start, size, payload, usableBytes);
-            });
-        }
-
-        @Override
-        protected void checkLayer(InvariantSink sink) {
-            checkZones(sink);
-            checkQuarantine(sink);
-        }
-    }
-
-    private void checkZones(InvariantSink sink) {
-        if (!zones) {
-            return;
-        }
+    protected int[] liveRecords() {
+        int[] live = new int[records];
+        int n = 0;
         for (int r = 0; r < records; r++) {
             if (state[r] == LIVE) {
-                checkZones(sink, r);
+                live[n++] = r;
             }
         }
+        return Arrays.copyOf(live, n);
     }
 
-    private void checkQuarantine(InvariantSink sink) {
-        for (int k = 0; k < quarantineSize; k++) {
-            checkPoison(sink, quarantined(k));
+    @Override
+    protected int[] heldRecords() {
+        int[] held = new int[quarantineSize];
+        for (int k = 0; k < held.length; k++) {
+            held[k] = quarantined(k);
         }
+        return held;
+    }
+
+    @Override
+    protected LongToIntFunction recordsByBase() {
+        AddressIndex byBase = new AddressIndex();
+        for (int r = 0; r < records; r++) {
+            if (state[r] != 0) {
+                byBase.put(base[r], r);
+            }
+        }
+        return byBase::get;
+    }
+
+    @Override
+    protected void tallyUntracked(LeakTally tally, long payload, long usableBytes) {
+        tally.block(sampled.get(payload), null, usableBytes);
     }
 
     @Override

@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.LongToIntFunction;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.jalloc.core.Allocator;
@@ -13,6 +14,10 @@ import org.jalloc.core.LeakLevel;
 import org.jalloc.core.RedZoneException;
 import org.jalloc.core.UseAfterFreeException;
 import org.jalloc.core.walk.Enforces;
+import org.jalloc.core.walk.ExtentKind;
+import org.jalloc.core.walk.ExtentVisitor;
+import org.jalloc.core.walk.HeapWalk;
+import org.jalloc.core.walk.Inspection;
 import org.jalloc.core.walk.InvariantSink;
 
 /**
@@ -42,6 +47,11 @@ import org.jalloc.core.walk.InvariantSink;
  * record's checks share: its views that die with the block, its recorded accesses, its red zones (Z: the bytes from
  * {@code base} to {@code user} and from {@code user + usable} to {@code base + underUsable} hold {@code 0xcc}) and the
  * poison of a freed block (P: {@code 0x6b} from {@code base + poisonSkip} to {@code base + underUsable}).
+ *
+ * <p>What the records mean to the walk, the checker and the leak report is here once too: a layer names its live
+ * records, the freed ones it still holds poisoned, and the record of an engine block (its own index, or one built per
+ * walk); a live record's block is walked with the caller's payload and usable size, a held one as METADATA; the checker
+ * adds DEBUG-1 for each live record's zones and DEBUG-2 for each held record's poison not yet reported.
  *
  * <p>Invariant: {@code state[r] = 0} ⇔ r is on the unused stack or r ≥ records; a dropped record holds no site, scope or
  * access list (so a dropped record keeps no Java object alive).
@@ -81,6 +91,10 @@ public abstract class RecordedLayer extends DebugLayer {
     /** The slot the next free goes to. */
     protected int recentNext;
 
+    /** A debug letter: every block has a record (else only sampled blocks do: leaks alone). */
+    protected final boolean tracks;
+    /** Z: red zones around every payload. */
+    protected final boolean zones;
     /** Leak levels advanced and paranoid: a sampled block records its recent accesses. */
     protected final boolean recordsAccesses;
     /** Bytes at the start of a freed engine block the engine writes itself (a pool's link): P's poison starts after. */
@@ -92,8 +106,11 @@ public abstract class RecordedLayer extends DebugLayer {
     private final boolean sampleAll;
     private int countdown = 1 + ThreadLocalRandom.current().nextInt(2 * LeakLevel.SAMPLE_INTERVAL - 1);
 
-    protected RecordedLayer(Allocator engine, String name, boolean sites, LeakLevel leaks, long poisonSkip, String poisonWhen) {
+    protected RecordedLayer(Allocator engine, String name, boolean sites, LeakLevel leaks, boolean tracks, boolean zones,
+            long poisonSkip, String poisonWhen) {
         super(engine, name, sites, leaks);
+        this.tracks = tracks;
+        this.zones = zones;
         this.keepsSites = sites || leaks != LeakLevel.DISABLED;
         this.recordsAccesses = leaks == LeakLevel.ADVANCED || leaks == LeakLevel.PARANOID;
         this.poisonSkip = poisonSkip;
@@ -273,6 +290,87 @@ public abstract class RecordedLayer extends DebugLayer {
         long bad = damagedPoison(q);
         if (bad >= 0) {
             sink.violation(DebugInvariants.DEBUG_2, bad, poisonMessage(q, bad), "6b", String.format("%02x", heap.getByte(bad) & 0xFF));
+        }
+    }
+
+    // ---------------------------------------------------------------- what the layer's own index says
+
+    /** The live records, in the order reports and checks list them (not on the fast paths). */
+    protected abstract int[] liveRecords();
+
+    /** The freed records the layer still holds poisoned (a quarantine, a discipline's pending blocks), in check order. */
+    protected abstract int[] heldRecords();
+
+    /**
+     * For one walk of the engine's heap: the record (live or held) whose engine block's payload is the argument, or a
+     * negative number; built per walk where the layer keeps no such index (the walk is O(heap) anyway).
+     */
+    protected abstract LongToIntFunction recordsByBase();
+
+    /** Leaks alone (no record per block): counts the engine's live block at {@code payload}, with its site if sampled. */
+    protected abstract void tallyUntracked(LeakTally tally, long payload, long usableBytes);
+
+    // ---------------------------------------------------------------- leaks and the inspection face
+
+    @Override
+    protected void tallyLiveBlocks(LeakTally tally) {
+        if (tracks) {
+            for (int r : liveRecords()) {
+                tally.block(allocSite[r], accessesOf(r), usable[r]);
+            }
+            return;
+        }
+        Inspection.of(delegate).heapWalk().walkExtents((kind, start, size, payload, usableBytes) -> {
+            if (kind == ExtentKind.ALLOCATED) {
+                tallyUntracked(tally, payload, usableBytes);
+            }
+            return true;
+        });
+    }
+
+    @Override
+    public HeapWalk heapWalk() {
+        HeapWalk under = Inspection.of(delegate).heapWalk();
+        return tracks ? new RecordWalk(under) : under;
+    }
+
+    /**
+     * The engine's walk as the caller sees the heap: a live block's ALLOCATED extent carries the caller's payload and
+     * usable size; a held block is METADATA (the layer holds it); the layer's invariants (DEBUG-1, DEBUG-2) join the
+     * engine's.
+     */
+    private final class RecordWalk extends LayeredWalk {
+        RecordWalk(HeapWalk under) {
+            super(under);
+        }
+
+        @Override
+        public void walkExtents(ExtentVisitor visitor) {
+            LongToIntFunction byBase = recordsByBase();
+            under.walkExtents((kind, start, size, payload, usableBytes) -> {
+                if (kind == ExtentKind.ALLOCATED) {
+                    int r = byBase.applyAsInt(payload);
+                    if (r >= 0) {
+                        return (state[r] & LIVE) != 0 ? visitor.extent(kind, start, size, user[r], usable[r])
+                                : visitor.extent(ExtentKind.METADATA, start, size, 0, 0);
+                    }
+                }
+                return visitor.extent(kind, start, size, payload, usableBytes);
+            });
+        }
+
+        @Override
+        protected void checkLayer(InvariantSink sink) {
+            if (zones) {
+                for (int r : liveRecords()) {
+                    checkZones(sink, r);
+                }
+            }
+            for (int q : heldRecords()) {
+                if ((state[q] & REPORTED) == 0) {
+                    checkPoison(sink, q);
+                }
+            }
         }
     }
 
