@@ -375,8 +375,10 @@ public final class BuddyAllocator extends AbstractAllocator implements SizeWordO
             throw damaged(op, u, w);
         }
         int order = pages.allocatedOrder(u - front);
-        if (order < 0 || (w & -HEAD) > capacity) {
-            throw damaged(op, u, w); // a 1-byte underrun sets the word's top byte: a size beyond any heap
+        if (order < 0 || Long.compareUnsigned(w & -HEAD, capacity) > 0) {
+            // a 1-byte underrun sets the word's top byte: a size beyond any heap (unsigned: a top bit set is no size
+            // "below zero" that matchedOrder could match against a block before u, spec/models/buddyhead.als)
+            throw damaged(op, u, w);
         }
         return w;
     }

@@ -110,6 +110,46 @@ class BuddyDebugFTest {
         }
     }
 
+    /**
+     * The counterexample spec/models/buddyhead.als found in the screen that read the size word as a signed number: an
+     * aligned block's head damaged so its front reaches back to the live block before it and its size is that block's
+     * size less that front (below zero). The screen refuses the word itself now: an InvalidPointerException about the
+     * damaged word, not the shadow's "changed size", and nothing freed.
+     */
+    @Test
+    void aDamagedHeadNamingTheBlockBeforeWithASizeBelowZeroIsADamagedWord() {
+        try (Allocator a = Allocators.create("buddy:debug=F", HEAP)) {
+            long[] small = new long[4];
+            for (int i = 0; i < small.length; i++) {
+                small[i] = a.malloc(64); // 128-byte blocks from the heap's start
+            }
+            long q = a.alignedAlloc(128, 100); // front 128, a 256-byte block after them
+            long before = small[3] - 16;
+            long reach = q - before;
+            assertEquals(1, Long.bitCount(reach), "the block before starts a power of two below the payload");
+            assertEquals(q - 128 - 128, before, "and ends where the aligned block starts");
+            Heap h = heap(a);
+            long word = h.getLong(q - 8);
+            long front = h.getLong(q - 16);
+            h.putLong(q - 16, reach);
+            h.putLong(q - 8, (128 - reach) | 1); // ALIGNED, and the block before's size less the reach: -128
+            byte[] snapshot = h.snapshot();
+            InvalidPointerException x = assertThrows(InvalidPointerException.class, () -> a.free(q));
+            assertTrue(x.getMessage().contains("size word below the payload"), x.getMessage());
+            assertArrayEquals(snapshot, h.snapshot(), "nothing freed");
+            assertThrows(InvalidPointerException.class, () -> a.realloc(q, 500));
+            assertArrayEquals(snapshot, h.snapshot(), "nothing moved");
+            h.putLong(q - 16, front);
+            h.putLong(q - 8, word);
+            assertEquals(List.of(), check(a), "mended, the heap is well formed again");
+            a.free(q);
+            for (long p : small) {
+                a.free(p);
+            }
+            assertTrue(allocated(a).isEmpty());
+        }
+    }
+
     @Test
     void anInPlaceResizeRewritesTheHead() {
         try (Allocator a = Allocators.create("buddy:debug=F", HEAP)) {
