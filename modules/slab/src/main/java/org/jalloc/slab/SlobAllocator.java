@@ -44,6 +44,7 @@ import org.jalloc.core.walk.HeapWalk;
  *  page (4096 bytes, no header: the descriptor is outside the heap)
  *  | hdr | payload ....... | hdr | free ........... | hdr | payload | hdr | free |
  *   live block: +0 size (bytes, header included)   +8 check = header ^ size ^ LIVE_TAG
+ *                                                   (debug=F alone: +8 = size - 16, the usable size below the payload)
  *   free block: +0 size                             +8 next free block of the page (address), 0 at the end;
  *                                                      secure=on: stored as next ^ key ^ swab(block + 8)
  *  descriptor of frame f:  kind[f] (NONE, PAGE, LARGE, LARGE_TAIL, FREED_LARGE), order[f], free[f] (bytes),
@@ -51,12 +52,18 @@ import org.jalloc.core.walk.HeapWalk;
  *                          live bits (a payload starts at the granule), freed bits (a payload there was freed)
  * </pre>
  * Per page the descriptor costs 83 bytes (2%); per block the header costs 16 bytes.
+ * <pre>
+ *  large block under debug=F alone (a head, as buddy's):  b │ (unused) │ word = 2^k pages - front │ payload ...│
+ *                                                          u = b + front, front = 16 or the alignment (above 16)
+ *  front[f] (descriptor, F only): the head's bytes on the LARGE frame, the distance to it on each LARGE_TAIL frame
+ * </pre>
  *
  * <h2>Invariants (spec/invariants.md)</h2>
  * <ul>
  *   <li>SLOB-1: the blocks of every page tile it: {@code size > 0, size ≡ 0 (mod 16)}, each ends inside the page; a
  *       block is live exactly when the live bit of its payload is set, and then {@code size >= 32} and its check
- *       word is intact.</li>
+ *       word is intact ({@code h ^ size ^ LIVE_TAG}; under debug=F alone {@code size - 16}); under debug=F a large
+ *       block's head holds {@code 2^k pages - front} below its payload and each tail frame its distance.</li>
  *   <li>SLOB-2: a page's free list holds exactly its free blocks, in strictly increasing address order, no two of them
  *       adjacent (a free merges), and {@code free[f] = Σ size}.</li>
  *   <li>SLOB-3: the page lists hold exactly the pages with free space: each such page on one list, once, circular
@@ -90,6 +97,13 @@ import org.jalloc.core.walk.HeapWalk;
  * payload again, so a double free after a merge is told apart too); a large block freed twice (its first frame keeps
  * FREED_LARGE until reused). The live bit decides, never the caller's bytes; a live header whose check word is broken
  * (an underrun of the block before) is a {@link HeapCorruptionException}, before anything is written.
+ *
+ * <h2>debug=F alone ({@link SizeWordOnRequest}, core's {@code EngineShadow}, "Locked engines")</h2>
+ * The engine itself checks F: the shadow outside the heap screens every pointer before the engine sees it, and the
+ * word below each payload is its usable size, screened at free by {@link #sizeWordOf}: equal to the header's (or the
+ * large block's) size, the block frees; another plausible size is returned as read, and F reports "changed from A to
+ * B"; a word that is no size (a 1-byte underrun lands in its top byte) is an {@link InvalidPointerException}, nothing
+ * changed. F's steps run under this allocator's lock ({@link #shadowLock}), the engine's own acquisitions nested.
  *
  * <p>Thread safety: {@link ThreadSafety#CONCURRENT} through one lock, as Linux's {@code slob_lock}: SLOB trades speed
  * for memory.
