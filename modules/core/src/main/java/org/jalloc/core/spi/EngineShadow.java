@@ -21,8 +21,8 @@ import org.jalloc.core.memory.Heap;
  * {@link AbstractAllocator} consults behind one field test in its final {@code malloc} and {@code free}, for every
  * engine that keeps each block's size in the word just below its payload and screens that word at free
  * ({@link SizedFree#screensSizeBelowPayload}: boundary-tag, segregated, tlsf and the free-list family; buddy, dense
- * and slob when asked through {@link SizeWordOnRequest}; slob is the one locked engine so far, "Locked engines" below). F's state is a
- * <b>shadow</b> of the heap outside it, one {@code int} per 16-byte granule, so a block is the engine's block unchanged;
+ * and slob when asked through {@link SizeWordOnRequest}; slob is the one locked engine so far, "Locked engines"
+ * below). F's state is a <b>shadow</b> of the heap outside it, one {@code int} per 16-byte granule, so a block is the engine's block unchanged;
  * a malloc + free pair adds to the engine's one shadow store and one shadow load (Java array accesses), the fresh
  * block's header read, the size compared on the header the free reads anyway (SLUB's {@code free_debug_processing}),
  * and the ring's two stores — with no wrapper's call between the caller and the engine (docs/debugging.md, "ablation").
