@@ -71,7 +71,8 @@ class EngineShadowTest {
     /** Every engine spec whose {@code debug=F} is the engine itself. */
     static Stream<String> engines() {
         return Stream.of("tlsf", "boundary-tag", "boundary-tag:footers=all", "segregated", "first-fit", "first-fit:list=lifo",
-                "next-fit", "best-fit", "buddy", "buddy:min-block=4096", "dense", "dense:footers=all");
+                "next-fit", "best-fit", "buddy", "buddy:min-block=4096", "dense", "dense:footers=all",
+                "slob", "slob:secure=on");
     }
 
     @ParameterizedTest
@@ -172,7 +173,7 @@ class EngineShadowTest {
     /** A size word overwritten with another plausible size: the comparison's report at free, nothing freed. */
     @ParameterizedTest
     @ValueSource(strings = {"tlsf", "boundary-tag", "segregated", "first-fit", "first-fit:list=lifo", "next-fit", "best-fit", "buddy",
-            "dense"})
+            "dense", "slob"})
     void aChangedSizeIsWordedAsTheLayerWordedIt(String engine) {
         String name = withF(engine);
         for (long delta : new long[] {32, -16}) {
@@ -195,7 +196,7 @@ class EngineShadowTest {
 
     /** Views live while their block does, through an in-place resize, and die at its free or when realloc moves it. */
     @ParameterizedTest
-    @ValueSource(strings = {"tlsf", "boundary-tag", "segregated", "first-fit", "best-fit", "buddy", "dense"})
+    @ValueSource(strings = {"tlsf", "boundary-tag", "segregated", "first-fit", "best-fit", "buddy", "dense", "slob"})
     void viewsDieWithTheirBlock(String engine) {
         try (Allocator a = Allocators.create(withF(engine), HEAP)) {
             long p = a.malloc(64);

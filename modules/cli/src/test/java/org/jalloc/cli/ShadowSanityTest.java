@@ -43,7 +43,7 @@ class ShadowSanityTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"tlsf", "boundary-tag", "boundary-tag:footers=all", "segregated", "first-fit",
-            "first-fit:list=lifo", "next-fit", "best-fit", "dense", "dense:footers=all"})
+            "first-fit:list=lifo", "next-fit", "best-fit", "dense", "dense:footers=all", "slob", "slob:secure=on"})
     void theBlocksAreTheEnginesOwnWithNoPrefix(String engine) {
         List<long[]> plain = new ArrayList<>();
         List<long[]> checked = new ArrayList<>();
@@ -80,7 +80,7 @@ class ShadowSanityTest {
      */
     @ParameterizedTest
     @ValueSource(strings = {"tlsf", "boundary-tag", "boundary-tag:footers=all", "segregated", "first-fit",
-            "first-fit:list=lifo", "next-fit", "best-fit", "dense", "dense:footers=all"})
+            "first-fit:list=lifo", "next-fit", "best-fit", "dense", "dense:footers=all", "slob", "slob:secure=on"})
     void aForgedInteriorPointerIsRefusedExactly(String engine) {
         try (Allocator a = Allocators.create(withF(engine), HEAP)) {
             long p = a.malloc(400);
@@ -106,7 +106,7 @@ class ShadowSanityTest {
     /** A 1-byte underrun lands in the top byte of the engine's size word: the engine's screen refuses it at free. */
     @ParameterizedTest
     @ValueSource(strings = {"tlsf", "boundary-tag", "boundary-tag:footers=all", "segregated", "first-fit",
-            "first-fit:list=lifo", "next-fit", "best-fit", "dense", "dense:footers=all"})
+            "first-fit:list=lifo", "next-fit", "best-fit", "dense", "dense:footers=all", "slob", "slob:secure=on"})
     void aOneByteUnderrunIsRefusedByTheEnginesScreenAndNothingIsFreed(String engine) {
         try (Allocator a = Allocators.create(withF(engine), HEAP)) {
             long p = a.malloc(64);
@@ -131,7 +131,7 @@ class ShadowSanityTest {
      */
     @ParameterizedTest
     @ValueSource(strings = {"tlsf", "boundary-tag", "boundary-tag:footers=all", "segregated", "first-fit",
-            "first-fit:list=lifo", "next-fit", "best-fit", "dense", "dense:footers=all"})
+            "first-fit:list=lifo", "next-fit", "best-fit", "dense", "dense:footers=all", "slob", "slob:secure=on"})
     void aSizeWordOverwrittenIsCaughtAtFreeAndAtRealloc(String engine) {
         for (long delta : new long[] {32, -16}) {
             try (Allocator a = Allocators.create(withF(engine), HEAP)) {
@@ -163,7 +163,7 @@ class ShadowSanityTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tlsf", "first-fit:list=lifo", "best-fit", "dense"})
+    @ValueSource(strings = {"tlsf", "first-fit:list=lifo", "best-fit", "dense", "slob"})
     void doubleFreesAndResizesKeepTheShadowTrue(String engine) {
         try (Allocator a = Allocators.create(withF(engine), HEAP)) {
             long p = a.malloc(100);
@@ -185,13 +185,15 @@ class ShadowSanityTest {
 
     /** The shadow is the engine's own F (no layer) only on the engines that screen their size word (or keep one on request). */
     @ParameterizedTest
-    @ValueSource(strings = {"tlsf:debug=F", "first-fit:debug=F", "buddy:debug=F", "thread-cache:debug=F", "dense:debug=F"})
+    @ValueSource(strings = {"tlsf:debug=F", "first-fit:debug=F", "buddy:debug=F", "thread-cache:debug=F", "dense:debug=F", "slob:debug=F"})
     void theShadowServesOnlyEnginesThatScreenTheirSizeWord(String spec) {
         try (Allocator a = Allocators.create(spec, HEAP)) {
             long p = a.malloc(64);
             // buddy keeps a size word below each payload when F alone asks for it (SizeWordOnRequest)
-            // and dense keeps its header on every block (no headerless slots) under F alone
-            boolean shadow = spec.startsWith("tlsf") || spec.startsWith("first-fit") || spec.startsWith("buddy") || spec.startsWith("dense");
+            // and dense keeps its header on every block (no headerless slots) under F alone; slob (concurrent, one lock)
+            // keeps a size word as its check word and F's steps run under its lock
+            boolean shadow = spec.startsWith("tlsf") || spec.startsWith("first-fit") || spec.startsWith("buddy") || spec.startsWith("dense")
+                    || spec.startsWith("slob");
             if (shadow) {
                 assertTrue(a instanceof AbstractAllocator, "the engine itself: " + a);
                 assertEquals(spec, a.name());
@@ -209,7 +211,7 @@ class ShadowSanityTest {
      * shadow layer (tlsf, first-fit) and the tagged prefix (buddy, thread-cache).
      */
     @ParameterizedTest
-    @ValueSource(strings = {"tlsf:debug=F", "first-fit:debug=F", "buddy:debug=F", "thread-cache:debug=F", "dense:debug=F"})
+    @ValueSource(strings = {"tlsf:debug=F", "first-fit:debug=F", "buddy:debug=F", "thread-cache:debug=F", "dense:debug=F", "slob:debug=F"})
     void bothLayersShareViewsCallocAndTheirRefusals(String spec) {
         try (Allocator a = Allocators.create(spec, HEAP)) {
             long p = a.malloc(64);

@@ -19,6 +19,7 @@ import org.jalloc.core.events.TrimEvent;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.spi.AbstractAllocator;
 import org.jalloc.core.spi.SecureLinks;
+import org.jalloc.core.spi.SizeWordOnRequest;
 import org.jalloc.core.walk.Enforces;
 import org.jalloc.core.walk.HeapWalk;
 
@@ -43,6 +44,7 @@ import org.jalloc.core.walk.HeapWalk;
  *  page (4096 bytes, no header: the descriptor is outside the heap)
  *  | hdr | payload ....... | hdr | free ........... | hdr | payload | hdr | free |
  *   live block: +0 size (bytes, header included)   +8 check = header ^ size ^ LIVE_TAG
+ *                                                   (debug=F alone: +8 = size - 16, the usable size below the payload)
  *   free block: +0 size                             +8 next free block of the page (address), 0 at the end;
  *                                                      secure=on: stored as next ^ key ^ swab(block + 8)
  *  descriptor of frame f:  kind[f] (NONE, PAGE, LARGE, LARGE_TAIL, FREED_LARGE), order[f], free[f] (bytes),
@@ -50,12 +52,18 @@ import org.jalloc.core.walk.HeapWalk;
  *                          live bits (a payload starts at the granule), freed bits (a payload there was freed)
  * </pre>
  * Per page the descriptor costs 83 bytes (2%); per block the header costs 16 bytes.
+ * <pre>
+ *  large block under debug=F alone (a head, as buddy's):  b │ (unused) │ word = 2^k pages - front │ payload ...│
+ *                                                          u = b + front, front = 16 or the alignment (above 16)
+ *  front[f] (descriptor, F only): the head's bytes on the LARGE frame, the distance to it on each LARGE_TAIL frame
+ * </pre>
  *
  * <h2>Invariants (spec/invariants.md)</h2>
  * <ul>
  *   <li>SLOB-1: the blocks of every page tile it: {@code size > 0, size ≡ 0 (mod 16)}, each ends inside the page; a
  *       block is live exactly when the live bit of its payload is set, and then {@code size >= 32} and its check
- *       word is intact.</li>
+ *       word is intact ({@code h ^ size ^ LIVE_TAG}; under debug=F alone {@code size - 16}); under debug=F a large
+ *       block's head holds {@code 2^k pages - front} below its payload and each tail frame its distance.</li>
  *   <li>SLOB-2: a page's free list holds exactly its free blocks, in strictly increasing address order, no two of them
  *       adjacent (a free merges), and {@code free[f] = Σ size}.</li>
  *   <li>SLOB-3: the page lists hold exactly the pages with free space: each such page on one list, once, circular
@@ -90,10 +98,17 @@ import org.jalloc.core.walk.HeapWalk;
  * FREED_LARGE until reused). The live bit decides, never the caller's bytes; a live header whose check word is broken
  * (an underrun of the block before) is a {@link HeapCorruptionException}, before anything is written.
  *
+ * <h2>debug=F alone ({@link SizeWordOnRequest}, core's {@code EngineShadow}, "Locked engines")</h2>
+ * The engine itself checks F: the shadow outside the heap screens every pointer before the engine sees it, and the
+ * word below each payload is its usable size, screened at free by {@link #sizeWordOf}: equal to the header's (or the
+ * large block's) size, the block frees; another plausible size is returned as read, and F reports "changed from A to
+ * B"; a word that is no size (a 1-byte underrun lands in its top byte) is an {@link InvalidPointerException}, nothing
+ * changed. F's steps run under this allocator's lock ({@link #shadowLock}), the engine's own acquisitions nested.
+ *
  * <p>Thread safety: {@link ThreadSafety#CONCURRENT} through one lock, as Linux's {@code slob_lock}: SLOB trades speed
  * for memory.
  */
-public final class SlobAllocator extends AbstractAllocator {
+public final class SlobAllocator extends AbstractAllocator implements SizeWordOnRequest {
     static final long PAGE_SIZE = 4096;
     static final int PAGE_SHIFT = 12;
     static final long HEADER = 16;
@@ -129,6 +144,16 @@ public final class SlobAllocator extends AbstractAllocator {
     byte[] list = new byte[0];
     long[] live = new long[0];
     long[] freed = new long[0];
+    /**
+     * debug=F alone ({@link #keepSizeWordBelowPayload}): per frame, a LARGE block's head bytes ({@code front}, 16 or
+     * its alignment) and a LARGE_TAIL's distance in frames to its LARGE frame; empty (never grown) otherwise.
+     */
+    int[] front = new int[0];
+    /**
+     * debug=F alone: the word below each payload is its usable size (small: the check word is {@code size - 16};
+     * large: a head of {@code front} bytes); set once, before any block is handed out, never again.
+     */
+    boolean sizeWord;
     final int[] listHead = {-1, -1, -1};
     final int[] listCount = new int[LISTS];
 
@@ -213,6 +238,49 @@ public final class SlobAllocator extends AbstractAllocator {
         Arrays.fill(list, old, m, (byte) -1);
         live = Arrays.copyOf(live, m * 4);
         freed = Arrays.copyOf(freed, m * 4);
+        if (sizeWord) {
+            front = Arrays.copyOf(front, m);
+        }
+    }
+
+    // ------------------------------------------------------------------ debug=F alone: a size word below each payload
+
+    /**
+     * {@code slob:debug=F} ({@link SizeWordOnRequest}): from now on the second word of a live small block's header,
+     * just below its payload, is its usable size {@code size - 16} (the check word's role: SLOB-1 compares it with
+     * the size), and a large block keeps a head: its payload {@code front} bytes in (16, or an alignment above 16),
+     * the word below it {@code block - front}. Nothing has been handed out yet.
+     */
+    @Override
+    public void keepSizeWordBelowPayload() {
+        synchronized (lock) {
+            if (pagesTaken != 0 || largeAllocs != 0 || sizeWord) {
+                throw new IllegalStateException(name() + ": the size word is kept from the start or never");
+            }
+            sizeWord = true;
+            front = new int[kind.length];
+        }
+    }
+
+    @Override
+    protected boolean screensSizeBelowPayload() {
+        return sizeWord;
+    }
+
+    /** One lock, Linux's {@code slob_lock}: F's shadow steps run under it (EngineShadow, "Locked engines"). */
+    @Override
+    protected Object shadowLock() {
+        return lock;
+    }
+
+    /** The second word of a live small block's header at {@code h} of {@code size} bytes (SLOB-1). */
+    long checkWord(long h, long size) {
+        return sizeWord ? size - HEADER : h ^ size ^ LIVE_TAG;
+    }
+
+    /** Bytes before a large block's payload: 0 off, the head's {@code front} under debug=F. */
+    long largeFront(int f) {
+        return sizeWord ? front[f] : 0;
     }
 
     // ------------------------------------------------------------------ granule bits
@@ -285,7 +353,7 @@ public final class SlobAllocator extends AbstractAllocator {
     @Override
     protected long allocate(long size) {
         if (size > PAGE_SIZE - HEADER) {
-            return allocLarge(pages.orderFor(size));
+            return sizeWord ? allocLarge(pages.orderFor(size + HEADER), HEADER) : allocLarge(pages.orderFor(size));
         }
         synchronized (lock) {
             return allocSmall(need(size), HEADER);
@@ -303,9 +371,34 @@ public final class SlobAllocator extends AbstractAllocator {
                 return allocSmall(need, alignment);
             }
         }
+        if (sizeWord) { // the head is the alignment: the payload at block + alignment, aligned as the block is
+            int o = pages.orderFor(size + alignment);
+            return o < 0 ? 0 : allocLarge(o, alignment);
+        }
         int o = pages.orderFor(size);
         int a = pages.orderFor(alignment);
         return o < 0 || a < 0 ? 0 : allocLarge(Math.max(o, a));
+    }
+
+    /** Under debug=F: a large block of order {@code o} with a head of {@code head} bytes; its payload or 0. */
+    private long allocLarge(int o, long head) {
+        if (o < 0) {
+            return 0;
+        }
+        synchronized (lock) {
+            long a = allocLarge(o);
+            if (a == 0) {
+                return 0;
+            }
+            int f = frame(a);
+            front[f] = (int) head;
+            for (int i = 1; i < (1 << o); i++) {
+                front[f + i] = i;
+            }
+            long u = a + head;
+            mem.set(LONG, u - 8, (PAGE_SIZE << o) - head);
+            return u;
+        }
     }
 
     private long allocLarge(int o) {
@@ -404,7 +497,7 @@ public final class SlobAllocator extends AbstractAllocator {
                     setNext(before, firstKept);
                 }
                 mem.set(LONG, h, need);
-                mem.set(LONG, h + 8, h ^ need ^ LIVE_TAG);
+                mem.set(LONG, h + 8, checkWord(h, need));
                 live[word(payload)] |= bit(payload);
                 freed[word(payload)] &= ~bit(payload);
                 free[f] -= (int) need;
@@ -469,8 +562,8 @@ public final class SlobAllocator extends AbstractAllocator {
                 if (liveAt(address)) {
                     long h = address - HEADER;
                     long s = mem.get(LONG, h);
-                    if (mem.get(LONG, h + 8) != (h ^ s ^ LIVE_TAG) || s < 2 * HEADER || (s & 15) != 0
-                            || (h & (PAGE_SIZE - 1)) + s > PAGE_SIZE) {
+                    if ((!sizeWord && mem.get(LONG, h + 8) != (h ^ s ^ LIVE_TAG)) || s < 2 * HEADER || (s & 15) != 0
+                            || (h & (PAGE_SIZE - 1)) + s > PAGE_SIZE) { // under F the word is sizeWordOf's
                         throw new HeapCorruptionException(name() + ": " + op + "(" + hex(address) + "): the block's header is broken (size "
                                 + s + "; an underrun of the block before?)", address);
                     }
@@ -482,7 +575,7 @@ public final class SlobAllocator extends AbstractAllocator {
                 throw new InvalidPointerException(name() + ": " + op + "(" + hex(address) + "): not the start of a live block", address);
             }
             case LARGE -> {
-                if (pageStart) {
+                if (sizeWord ? (address & (PAGE_SIZE - 1)) == front[frame(address)] : pageStart) {
                     return -1 - order[frame(address)];
                 }
                 throw new InvalidPointerException(name() + ": " + op + "(" + hex(address) + "): inside a large block, not at its start", address);
@@ -493,8 +586,17 @@ public final class SlobAllocator extends AbstractAllocator {
                 }
                 throw new InvalidPointerException(name() + ": " + op + "(" + hex(address) + "): on a page of no block", address);
             }
-            case LARGE_TAIL -> throw new InvalidPointerException(name() + ": " + op + "(" + hex(address) + "): inside a large block, not at its start",
-                    address);
+            case LARGE_TAIL -> {
+                if (sizeWord && pageStart) { // a head of an alignment of a page or more: the payload in a tail frame
+                    int t = frame(address);
+                    int f = t - front[t];
+                    if (kind[f] == LARGE && address == ((long) f << PAGE_SHIFT) + front[f]) {
+                        return -1 - order[f];
+                    }
+                }
+                throw new InvalidPointerException(name() + ": " + op + "(" + hex(address) + "): inside a large block, not at its start",
+                        address);
+            }
             default -> throw new InvalidPointerException(name() + ": " + op + "(" + hex(address) + "): on a page of no block", address);
         }
     }
@@ -505,12 +607,84 @@ public final class SlobAllocator extends AbstractAllocator {
     protected void deallocate(long address) {
         synchronized (lock) {
             long h = screen(address, "free");
-            if (h < 0) {
-                freeLarge(address, (int) (-1 - h));
-            } else {
-                freeSmall(h);
+            if (sizeWord) {
+                sizeWordOf(address, h, "free", -1);
             }
+            release(address, h);
         }
+    }
+
+    /** Frees the block {@code screen} returned {@code h} for (lock held). */
+    private void release(long address, long h) {
+        if (h < 0) {
+            freeLarge(largeBlock(address), (int) (-1 - h));
+        } else {
+            freeSmall(h);
+        }
+    }
+
+    /** The block of the large payload at {@code address}, screened: itself off, its head's start under debug=F. */
+    private long largeBlock(long address) {
+        if (!sizeWord) {
+            return address;
+        }
+        int t = frame(address);
+        int f = kind[t] == LARGE_TAIL ? t - front[t] : t;
+        return (long) f << PAGE_SHIFT;
+    }
+
+    /**
+     * debug=F (lock held): the size word below the screened payload {@code address} ({@code h} as {@link #screen}
+     * returned it), compared with the block's own size (a small block's header, a large block's order and head):
+     * equal, it is returned. Another plausible size (a multiple of 16 that fits where the block is) is returned as
+     * read when it is not {@code under} (-1: none), so F's comparison reports the change; in any other case
+     * (an implausible word: a 1-byte underrun lands in its top byte) the block is refused, nothing changed:
+     * {@link InvalidPointerException} for a word that is no size, {@link HeapCorruptionException} for a plausible word
+     * that disagrees with the header when no {@code under} is given (a size read for realloc).
+     */
+    private long sizeWordOf(long address, long h, String op, long under) {
+        long w = mem.get(LONG, address - 8);
+        long own;
+        long room;
+        if (h >= 0) {
+            own = mem.get(LONG, h) - HEADER;
+            room = PAGE_SIZE - (h & (PAGE_SIZE - 1)) - HEADER;
+        } else {
+            int f = frame(largeBlock(address));
+            own = (PAGE_SIZE << -(1 + h)) - front[f];
+            room = own;
+        }
+        if (w == own) {
+            return w;
+        }
+        if (w < MIN_ALIGNMENT || (w & 15) != 0 || w > room) {
+            throw new InvalidPointerException(name() + ": " + op + "(" + hex(address) + "): the size word below the payload is broken ("
+                    + hex(w) + ", the block holds " + own + "; an underrun of the block before?)", address);
+        }
+        if (under < 0 || w == under) { // the header changed, or no comparison follows: refused here
+            throw new HeapCorruptionException(name() + ": " + op + "(" + hex(address) + "): the size word below the payload says " + w
+                    + ", the block holds " + own + " (its metadata was overwritten)", address);
+        }
+        return w;
+    }
+
+    /** debug=F: frees the block at {@code address} only if its size word is {@code usable}; the size read. */
+    @Override
+    protected long deallocateIfUsable(long address, long usable) {
+        synchronized (lock) {
+            long h = screen(address, "free");
+            long w = sizeWord ? sizeWordOf(address, h, "free", usable) : usable(address);
+            if (w == usable) {
+                release(address, h);
+            }
+            return w;
+        }
+    }
+
+    /** debug=F: the size word of the block just handed out (lock held by F's malloc). */
+    @Override
+    protected long freshUsable(long address) {
+        return sizeWord ? mem.get(LONG, address - 8) : usable(address);
     }
 
     private void freeLarge(long a, int o) {
@@ -597,6 +771,9 @@ public final class SlobAllocator extends AbstractAllocator {
     protected long usable(long address) {
         synchronized (lock) {
             long h = screen(address, "usableSize");
+            if (sizeWord) {
+                return sizeWordOf(address, h, "usableSize", -1);
+            }
             return h < 0 ? PAGE_SIZE << (-1 - h) : mem.get(LONG, h) - HEADER;
         }
     }
@@ -605,6 +782,9 @@ public final class SlobAllocator extends AbstractAllocator {
     protected boolean resize(long address, long size) {
         synchronized (lock) {
             long h = screen(address, "realloc/tryExpand");
+            if (sizeWord) {
+                return size <= sizeWordOf(address, h, "realloc/tryExpand", -1);
+            }
             if (h < 0) {
                 int need = pages.orderFor(size);
                 return need >= 0 && need <= -1 - h;

@@ -6,7 +6,6 @@ import static org.jalloc.slab.SlobAllocator.LARGE;
 import static org.jalloc.slab.SlobAllocator.LARGE_TAIL;
 import static org.jalloc.slab.SlobAllocator.LISTS;
 import static org.jalloc.slab.SlobAllocator.LIST_NAMES;
-import static org.jalloc.slab.SlobAllocator.LIVE_TAG;
 import static org.jalloc.slab.SlobAllocator.NONE;
 import static org.jalloc.slab.SlobAllocator.PAGE;
 import static org.jalloc.slab.SlobAllocator.PAGE_SIZE;
@@ -87,7 +86,8 @@ final class SlobWalk extends CarvedPagesWalk {
             return pageExtents(visitor, address);
         }
         if (k == LARGE) {
-            return visitor.extent(ExtentKind.ALLOCATED, address, size, address, size);
+            long head = a.largeFront(SlobAllocator.frame(address)); // debug=F: the payload past its head
+            return visitor.extent(ExtentKind.ALLOCATED, address, size, address + head, size - head);
         }
         return visitor.extent(ExtentKind.METADATA, address, size, 0, 0); // owned by nothing: SLOB-4 reports it
     }
@@ -126,7 +126,7 @@ final class SlobWalk extends CarvedPagesWalk {
             boolean live = a.liveAt(h + HEADER);
             if (live) {
                 liveBlocks++;
-                sound &= s >= 2 * HEADER && mem.get(LONG, h + 8) == (h ^ s ^ LIVE_TAG);
+                sound &= s >= 2 * HEADER && mem.get(LONG, h + 8) == a.checkWord(h, s);
             } else {
                 freeBytes += (int) s;
                 freeBlocks++;
@@ -247,9 +247,9 @@ final class SlobWalk extends CarvedPagesWalk {
             if (a.liveAt(h + HEADER)) {
                 liveBlocks++;
                 long check = mem.get(LONG, h + 8);
-                if (s < 2 * HEADER || check != (h ^ s ^ LIVE_TAG)) {
+                if (s < 2 * HEADER || check != a.checkWord(h, s)) {
                     sink.violation("SLOB-1", h, "slob: the header of the live block " + hex(h + HEADER) + " is broken (an underrun?)",
-                            "size >= 32 and check word " + hex(h ^ s ^ LIVE_TAG), "size " + s + ", check word " + hex(check));
+                            "size >= 32 and check word " + hex(a.checkWord(h, s)), "size " + s + ", check word " + hex(check));
                 }
             } else {
                 freeBytes += s;
@@ -399,7 +399,33 @@ final class SlobWalk extends CarvedPagesWalk {
         return true;
     }
 
-    @Enforces("SLOB-4")
+    /**
+     * SLOB-1 under debug=F: the large block at {@code base} (frame {@code f}) has a head of {@code front} bytes (16 or
+     * an alignment, below its size), each tail frame knows its distance to the block, and the word below the payload
+     * is {@code size - front}.
+     */
+    private void largeHead(long base, long size, int f, InvariantSink sink) {
+        long head = a.front[f];
+        if (head < HEADER || (head & 15) != 0 || head >= size) {
+            sink.violation("SLOB-1", base, "slob: the large block at " + hex(base) + " has no head (debug=F)", "16 or an alignment below "
+                    + size, Long.toString(head));
+            return;
+        }
+        for (int p = 1; p < (int) (size >>> PAGE_SHIFT); p++) {
+            if (a.front[f + p] != p) {
+                sink.violation("SLOB-1", base + ((long) p << PAGE_SHIFT), "slob: a tail page of the large block at " + hex(base)
+                        + " does not know its distance to it (debug=F)", Integer.toString(p), Integer.toString(a.front[f + p]));
+                return;
+            }
+        }
+        long word = mem.get(LONG, base + head - 8);
+        if (word != size - head) {
+            sink.violation("SLOB-1", base + head, "slob: the size word below the large payload " + hex(base + head)
+                    + " is broken (an underrun?)", Long.toString(size - head), hex(word));
+        }
+    }
+
+    @Enforces({"SLOB-4", "SLOB-1"})
     @Override
     void usedBlockPages(long base, long size, InvariantSink sink) {
         int f = SlobAllocator.frame(base);
@@ -420,6 +446,9 @@ final class SlobWalk extends CarvedPagesWalk {
                             "LARGE_TAIL", kindName(a.kindAt(base + (p << PAGE_SHIFT))));
                     return;
                 }
+            }
+            if (a.sizeWord) {
+                largeHead(base, size, f, sink);
             }
             return;
         }

@@ -154,6 +154,16 @@ public abstract class AbstractAllocator implements Allocator {
         return false;
     }
 
+    /**
+     * The monitor a {@link org.jalloc.core.ThreadSafety#CONCURRENT} engine's operations take, under which
+     * {@link EngineShadow} runs F's steps so the engine can check F itself (EngineShadow, "Locked engines"); null (the
+     * default) for an engine that names none, which F alone then serves with the tagged prefix. Single owners are never
+     * asked.
+     */
+    protected @Nullable Object shadowLock() {
+        return null;
+    }
+
     /** Allocator-specific typed metrics, in report order. */
     protected List<AllocatorMetric> metrics() {
         return List.of();
@@ -235,6 +245,8 @@ public abstract class AbstractAllocator implements Allocator {
         long a;
         if (f == null) {
             a = allocate(size);
+        } else if (f.lock != null) {
+            a = lockedAllocate(f, f.lock, 0, size);
         } else if ((a = allocate(Math.max(size, MIN_ALIGNMENT))) != 0) {
             f.record(a, freshUsable(a), 0);
         }
@@ -434,6 +446,12 @@ public abstract class AbstractAllocator implements Allocator {
         }
         EngineShadow f = sanity;
         if (f != null) {
+            Object l = f.lock;
+            if (l != null) {
+                synchronized (l) {
+                    return checkedRealloc(f, address, size);
+                }
+            }
             return checkedRealloc(f, address, size);
         }
         if (size < 0) {
@@ -483,6 +501,13 @@ public abstract class AbstractAllocator implements Allocator {
                     : "tryExpand(" + address + ", " + size + "): negative size");
         }
         if (f != null) {
+            Object l = f.lock;
+            if (l != null) {
+                synchronized (l) {
+                    int e = f.liveEntry("tryExpand", address);
+                    return size <= heap.capacity() && checkedExpand(f, address, e, size);
+                }
+            }
             int e = f.liveEntry("tryExpand", address);
             return size <= heap.capacity() && checkedExpand(f, address, e, size);
         }
@@ -499,6 +524,8 @@ public abstract class AbstractAllocator implements Allocator {
             EngineShadow f = sanity;
             if (f == null) {
                 deallocate(address);
+            } else if (f.lock != null) {
+                lockedFree(f, f.lock, address);
             } else {
                 checkedFree(f, address);
             }
@@ -522,6 +549,41 @@ public abstract class AbstractAllocator implements Allocator {
             throw f.sizeChanged("free", address, under, now); // nothing freed
         }
         f.forget(address, e);
+    }
+
+    /**
+     * F's free on a locked engine (EngineShadow, "Locked engines"), in one hold of {@code lock}: the entry taken before
+     * the engine frees the block and put back if it refuses; then the views and the ring.
+     */
+    private void lockedFree(EngineShadow f, Object lock, long address) {
+        synchronized (lock) {
+            int e = f.take("free", address);
+            long under = EngineShadow.under(e);
+            long now;
+            try {
+                now = deallocateIfUsable(address, under);
+            } catch (RuntimeException refused) { // the engine's screen: nothing freed, the entry as it was
+                f.putBack(address, e);
+                throw refused;
+            }
+            if (now != under) {
+                f.putBack(address, e);
+                throw f.sizeChanged("free", address, under, now); // nothing freed
+            }
+            f.forget(address, e);
+        }
+    }
+
+    /** F's malloc ({@code alignment} 0) or alignedAlloc on a locked engine: the block and its entry in one hold. */
+    private long lockedAllocate(EngineShadow f, Object lock, long alignment, long size) {
+        synchronized (lock) {
+            long n = Math.max(size, MIN_ALIGNMENT);
+            long a = alignment == 0 ? allocate(n) : allocateAligned(alignment, n);
+            if (a != 0) {
+                f.record(a, freshUsable(a), 0);
+            }
+            return a;
+        }
     }
 
     /** F's realloc: the block live in the shadow and its engine size unchanged, before any change. */
@@ -569,7 +631,16 @@ public abstract class AbstractAllocator implements Allocator {
     @Override
     public MemorySegment segment(long address) {
         EngineShadow f = sanity;
-        return f != null ? f.segment(address) : Allocator.super.segment(address);
+        if (f == null) {
+            return Allocator.super.segment(address);
+        }
+        Object l = f.lock;
+        if (l != null) {
+            synchronized (l) {
+                return f.segment(address);
+            }
+        }
+        return f.segment(address);
     }
 
     /** Under F each allocation's view dies when its block is freed; otherwise {@link Allocator#asSegmentAllocator}. */
@@ -592,6 +663,8 @@ public abstract class AbstractAllocator implements Allocator {
         long a;
         if (f == null) {
             a = allocateAligned(alignment, size);
+        } else if (f.lock != null) {
+            a = lockedAllocate(f, f.lock, alignment, size);
         } else if ((a = allocateAligned(alignment, Math.max(size, MIN_ALIGNMENT))) != 0) {
             f.record(a, freshUsable(a), 0);
         }
@@ -607,7 +680,16 @@ public abstract class AbstractAllocator implements Allocator {
             return 0;
         }
         EngineShadow f = sanity;
-        return f != null ? EngineShadow.under(f.liveEntry("usableSize", address)) : usable(address);
+        if (f == null) {
+            return usable(address);
+        }
+        Object l = f.lock;
+        if (l != null) {
+            synchronized (l) {
+                return EngineShadow.under(f.liveEntry("usableSize", address));
+            }
+        }
+        return EngineShadow.under(f.liveEntry("usableSize", address));
     }
 
     /**

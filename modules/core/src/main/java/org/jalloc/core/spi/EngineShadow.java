@@ -4,6 +4,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 import java.util.Arrays;
 
+import org.checkerframework.checker.nullness.qual.Nullable;
+
 import org.jalloc.core.Allocator;
 import org.jalloc.core.DoubleFreeException;
 import org.jalloc.core.HeapCorruptionException;
@@ -18,9 +20,9 @@ import org.jalloc.core.memory.Heap;
  * {@code debug=F} alone, done by a heap engine itself ({@code tlsf:debug=F} is the engine, no layer): the state an
  * {@link AbstractAllocator} consults behind one field test in its final {@code malloc} and {@code free}, for every
  * engine that keeps each block's size in the word just below its payload and screens that word at free
- * ({@link SizedFree#screensSizeBelowPayload}: boundary-tag, segregated, tlsf and the free-list family; buddy and dense
- * when asked through {@link SizeWordOnRequest}). F's state is a
- * <b>shadow</b> of the heap outside it, one {@code int} per 16-byte granule, so a block is the engine's block unchanged;
+ * ({@link SizedFree#screensSizeBelowPayload}: boundary-tag, segregated, tlsf and the free-list family; buddy, dense
+ * and slob when asked through {@link SizeWordOnRequest}; slob is the one locked engine so far, "Locked engines"
+ * below). F's state is a <b>shadow</b> of the heap outside it, one {@code int} per 16-byte granule, so a block is the engine's block unchanged;
  * a malloc + free pair adds to the engine's one shadow store and one shadow load (Java array accesses), the fresh
  * block's header read, the size compared on the header the free reads anyway (SLUB's {@code free_debug_processing}),
  * and the ring's two stores — with no wrapper's call between the caller and the engine (docs/debugging.md, "ablation").
@@ -52,8 +54,28 @@ import org.jalloc.core.memory.Heap;
  *       the views die and the free goes into the ring.</li>
  * </ol>
  *
- * <p>Single owner only (the shadow and the ring are plain arrays): a concurrent engine gets the tagged-prefix layer.
- * The reports are {@link SanityReports}', the same texts as every debug layer's F.
+ * <h2>Locked engines (a concurrent engine with one lock: slob; written once for any engine that names a lock)</h2>
+ * The shadow, the ring and the views are plain arrays and maps. A {@link ThreadSafety#CONCURRENT} engine is served
+ * only when it names a monitor ({@link AbstractAllocator#shadowLock}; null for every single owner): then {@link #lock}
+ * is that monitor and each F step of {@link AbstractAllocator}'s final operations runs while holding it, the engine's
+ * own call inside (the engine's acquisitions of its lock nest, so a malloc or free is one real acquisition, not two).
+ * An engine without one lock (per-thread caches) may name a lock of its own for F: correct, but every F operation of
+ * that allocator then serializes on it.
+ * <ol>
+ *   <li>malloc(n) locked: the engine's block and its entry under one hold of the lock: no other thread frees or
+ *       resizes {@code u} before its entry is there.</li>
+ *   <li>free(u) locked: under one hold, the entry is <b>taken</b> (set to 0) before the engine frees the block and
+ *       put back if the engine refuses (the heap unchanged, the entry as it was); after the engine freed it, the views
+ *       die and the free enters the ring, still under the hold. A racing malloc that gets {@code u} back from the
+ *       engine can record its entry and ask views only after the hold ends, so the late free can neither clear its
+ *       entry nor close its views; a racing second free of {@code u} finds the entry 0 and the ring's record (a
+ *       {@link DoubleFreeException}).</li>
+ *   <li>realloc, tryExpand, usableSize, segment, asSegmentAllocator locked: the whole F operation under one hold
+ *       (realloc's malloc nests).</li>
+ * </ol>
+ * The single owners' F path is unchanged but for one test of {@link #lock} (a final field of this object, null for
+ * them) at the top of each F branch; off is unchanged (the one test of {@code sanity}). The reports are
+ * {@link SanityReports}', the same texts as every debug layer's F.
  */
 public final class EngineShadow {
     private static final int SCOPED = 1;
@@ -68,10 +90,16 @@ public final class EngineShadow {
     private int[] shadow;
     private final RecentFrees recent = new RecentFrees(false);
     private final BlockViews views;
+    /**
+     * The monitor under which every F step runs for a locked engine ({@link AbstractAllocator#shadowLock}); null for
+     * a single owner, whose F path tests it once and takes no lock.
+     */
+    final @Nullable Object lock;
 
-    private EngineShadow(String name, Heap heap) {
+    private EngineShadow(String name, Heap heap, @Nullable Object lock) {
         this.name = name;
         this.heap = heap;
+        this.lock = lock;
         this.views = new BlockViews(heap);
         this.start = heap.start();
         this.maxEntries = (heap.limit() - start + 15) >>> 4;
@@ -79,12 +107,13 @@ public final class EngineShadow {
     }
 
     /**
-     * True when {@code engine} can do F alone itself: an {@link AbstractAllocator}, single owner, that keeps each
-     * block's size where the shadow checks it, over a heap the shadow covers.
+     * True when {@code engine} can do F alone itself: an {@link AbstractAllocator}, single owner or concurrent with a
+     * lock it names ({@link AbstractAllocator#shadowLock}), that keeps each block's size where the shadow checks it,
+     * over a heap the shadow covers.
      */
     public static boolean serves(Allocator engine) {
-        if (!(engine instanceof AbstractAllocator a) || a.sanity != null || engine.threadSafety() == ThreadSafety.CONCURRENT
-                || !a.screensSizeBelowPayload()) {
+        if (!(engine instanceof AbstractAllocator a) || a.sanity != null || !a.screensSizeBelowPayload()
+                || engine.threadSafety() == ThreadSafety.CONCURRENT && a.shadowLock() == null) {
             return false;
         }
         return a.heap.capacity() <= MAX_CAPACITY && a.heap.limit() - a.heap.start() <= MAX_CAPACITY;
@@ -99,7 +128,8 @@ public final class EngineShadow {
             throw new IllegalArgumentException(engine.name() + " cannot check debug=F itself");
         }
         AbstractAllocator a = (AbstractAllocator) engine;
-        a.checkFrees(new EngineShadow(displayName, a.heap), displayName);
+        Object lock = engine.threadSafety() == ThreadSafety.CONCURRENT ? a.shadowLock() : null;
+        a.checkFrees(new EngineShadow(displayName, a.heap, lock), displayName);
         return a;
     }
 
@@ -136,6 +166,18 @@ public final class EngineShadow {
             throw misuse(op, u);
         }
         return e;
+    }
+
+    /** A locked free's first step (lock held): the live entry of {@code u}, set to 0 before the engine frees it. */
+    int take(String op, long u) {
+        int e = liveEntry(op, u);
+        shadow[(int) ((u - start) >>> 4)] = 0;
+        return e;
+    }
+
+    /** The engine refused the free of {@code u} (lock held): its entry {@code e} back, as it was. */
+    void putBack(long u, int e) {
+        shadow[(int) ((u - start) >>> 4)] = e;
     }
 
     /** After the engine freed {@code u} (entry {@code e}): its entry, views and the ring. */
@@ -180,6 +222,15 @@ public final class EngineShadow {
 
     /** {@code asSegmentAllocator()}: each allocation a view of exactly its bytes that dies with its block. */
     SegmentAllocator segmentAllocator(Allocator engine) {
+        Object l = lock;
+        if (l != null) {
+            return (byteSize, byteAlignment) -> {
+                synchronized (l) { // the block's entry and its view in one hold (the engine's malloc nests)
+                    long a = Arguments.allocateForSegment(engine, byteSize, byteAlignment);
+                    return view(a, liveEntry("asSegmentAllocator", a), byteSize);
+                }
+            };
+        }
         return (byteSize, byteAlignment) -> {
             long a = Arguments.allocateForSegment(engine, byteSize, byteAlignment);
             return view(a, liveEntry("asSegmentAllocator", a), byteSize);

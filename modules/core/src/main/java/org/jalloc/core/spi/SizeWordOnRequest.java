@@ -5,7 +5,8 @@ package org.jalloc.core.spi;
  * the engine itself ({@link EngineShadow}: the shadow outside the heap finds every bad pointer exactly, the engine's
  * screened word catches a 1-byte underrun) instead of the tagged-prefix layer. Asked once by the spec's debug options,
  * with F alone, before the engine hands out any block (buddy: a 16-byte head per block, docs/buddy.md, "debug=F";
- * dense: its small tier's headerless slots off, every block tagged, docs/dense.md, "debug=F").
+ * dense: its small tier's headerless slots off, every block tagged, docs/dense.md, "debug=F"; slob: its check word the
+ * usable size and a head on each large block, docs/slob.md, "Debugging, trim, heap map").
  */
 public interface SizeWordOnRequest {
     /**
