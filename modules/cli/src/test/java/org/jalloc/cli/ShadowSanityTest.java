@@ -191,7 +191,9 @@ class ShadowSanityTest {
             long p = a.malloc(64);
             // buddy keeps a size word below each payload when F alone asks for it (SizeWordOnRequest)
             // and dense keeps its header on every block (no headerless slots) under F alone
-            boolean shadow = spec.startsWith("tlsf") || spec.startsWith("first-fit") || spec.startsWith("buddy") || spec.startsWith("dense");
+            // and thread-cache checks F with its own screen (a head per block, a mark per payload: OwnFreeChecks)
+            boolean shadow = spec.startsWith("tlsf") || spec.startsWith("first-fit") || spec.startsWith("buddy") || spec.startsWith("dense")
+                    || spec.startsWith("thread-cache");
             if (shadow) {
                 assertTrue(a instanceof AbstractAllocator, "the engine itself: " + a);
                 assertEquals(spec, a.name());
