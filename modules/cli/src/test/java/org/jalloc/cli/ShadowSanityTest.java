@@ -191,9 +191,10 @@ class ShadowSanityTest {
             long p = a.malloc(64);
             // buddy keeps a size word below each payload when F alone asks for it (SizeWordOnRequest)
             // and dense keeps its header on every block (no headerless slots) under F alone; slob (concurrent, one lock)
-            // keeps a size word as its check word and F's steps run under its lock
+            // keeps a size word as its check word and F's steps run under its lock; thread-cache checks F with its own
+            // screen (a head per block, a mark per payload)
             boolean shadow = spec.startsWith("tlsf") || spec.startsWith("first-fit") || spec.startsWith("buddy") || spec.startsWith("dense")
-                    || spec.startsWith("slob");
+                    || spec.startsWith("slob") || spec.startsWith("thread-cache");
             if (shadow) {
                 assertTrue(a instanceof AbstractAllocator, "the engine itself: " + a);
                 assertEquals(spec, a.name());

@@ -91,7 +91,7 @@ class TaggedSanityTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tlsf:debug=F", "buddy:debug=F", "dense:debug=F", "dense:footers=all,debug=F", "slob:debug=F"})
+    @ValueSource(strings = {"tlsf:debug=F", "buddy:debug=F", "dense:debug=F", "dense:footers=all,debug=F", "slob:debug=F", "thread-cache:debug=F"})
     void aOneByteUnderrunFailsTheTagAndTheBlockIsNotFreed(String spec) {
         try (Allocator a = Allocators.create(spec, HEAP)) {
             long p = a.malloc(64);
@@ -103,7 +103,7 @@ class TaggedSanityTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tlsf:debug=F", "buddy:debug=F", "first-fit:list=lifo,debug=F", "dense:debug=F", "slob:debug=F"})
+    @ValueSource(strings = {"tlsf:debug=F", "buddy:debug=F", "first-fit:list=lifo,debug=F", "dense:debug=F", "slob:debug=F", "thread-cache:debug=F"})
     void alignedBlocksResizeAndViewsDieWithTheirBlock(String spec) {
         try (Allocator a = Allocators.create(spec, HEAP)) {
             long p = a.alignedAlloc(256, 40);

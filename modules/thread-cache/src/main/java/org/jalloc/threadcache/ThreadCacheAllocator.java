@@ -10,6 +10,7 @@ import static org.jalloc.threadcache.SizeClasses.SIZE;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.List;
@@ -18,6 +19,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.checkerframework.checker.nullness.qual.MonotonicNonNull;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.jalloc.core.spi.AbstractAllocator;
+import org.jalloc.core.spi.Arguments;
+import org.jalloc.core.spi.OwnFreeChecks;
 import org.jalloc.core.DoubleFreeException;
 import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.InvalidSizeException;
@@ -181,7 +184,7 @@ import org.jalloc.core.walk.HeapWalk;
  *
  * <p>Thread safety: {@link ThreadSafety#CONCURRENT}.
  */
-public final class ThreadCacheAllocator extends AbstractAllocator {
+public final class ThreadCacheAllocator extends AbstractAllocator implements OwnFreeChecks {
     /** The free marker is {@code address ^ FREE_TAG} at {@code address + 8} of every free block. */
     static final long FREE_TAG = 0x6a61_6c6c_6f63_2d74L;
     /** The state-map byte of a block start of a SMALL span: handed out. */
@@ -231,6 +234,11 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
     final StripedCaches stripes;
     private final PerThreadOptions perThread;
     final AtomicLong uncachedOps = new AtomicLong();
+    /**
+     * {@code debug=F} alone done by this engine ({@link FreeChecks}; null: off): set once by {@link #checkFreesItself},
+     * before the allocator is handed out; the one test the Allocator face's allocate and free add.
+     */
+    private @Nullable FreeChecks checks;
     /** The checker's walk, made on first use (it needs this allocator fully built). */
     private @MonotonicNonNull ThreadCacheWalk walk;
     /** Slots of the cache-lookup hint. */
@@ -407,6 +415,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
      * {@link #close()}).
      */
     public ThreadCache newCache() {
+        refuseHandlesUnderF();
         return caches.newHandle();
     }
 
@@ -416,6 +425,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
      * leaves this allocator open.
      */
     public ExplicitCacheAllocator explicitView() {
+        refuseHandlesUnderF();
         return new ExplicitCacheAllocator(this, null, name() + " (explicit caches)", false);
     }
 
@@ -427,6 +437,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
      * @throws CacheMisuseException for a detached or foreign handle, or an implicit cache
      */
     public ExplicitCacheAllocator allocator(ThreadCache handle) {
+        refuseHandlesUnderF();
         requireUsable(handle);
         if (handle.owner != null) {
             throw new CacheMisuseException(name() + ": " + handle + " is a thread's implicit cache, not an explicit handle");
@@ -513,6 +524,16 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
 
     @Override
     protected long allocate(long size) {
+        FreeChecks f = checks;
+        if (f != null) {
+            return allocateChecked(f, size);
+        }
+        ThreadCache c = currentCache();
+        return c != null ? allocateFrom(c, size) : allocateVirtual(size);
+    }
+
+    /** The engine's malloc through the calling thread's cache (or a virtual thread's path), size already checked. */
+    private long allocateRaw(long size) {
         ThreadCache c = currentCache();
         return c != null ? allocateFrom(c, size) : allocateVirtual(size);
     }
@@ -636,6 +657,16 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
 
     @Override
     protected long allocateAligned(long alignment, long size) {
+        FreeChecks f = checks;
+        if (f != null) {
+            long need = Math.max(size, MIN_ALIGNMENT) + alignment;
+            long b = need > capacity ? 0 : allocateAlignedRaw(alignment, need);
+            return b == 0 ? 0 : f.handOut(b, alignment, blockBytes(b));
+        }
+        return allocateAlignedRaw(alignment, size);
+    }
+
+    private long allocateAlignedRaw(long alignment, long size) {
         ThreadCache c = currentCache();
         if (c != null) {
             return allocateAlignedFrom(c, alignment, size);
@@ -672,6 +703,21 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
 
     @Override
     protected void deallocate(long address) {
+        FreeChecks f = checks;
+        if (f != null) {
+            deallocateChecked(f, address);
+            return;
+        }
+        ThreadCache c = currentCache();
+        if (c != null) {
+            freeTo(c, address);
+        } else {
+            freeVirtual(address);
+        }
+    }
+
+    /** The engine's free of block {@code address} through the calling thread's cache (or a virtual thread's path). */
+    private void deallocateRaw(long address) {
         ThreadCache c = currentCache();
         if (c != null) {
             freeTo(c, address);
@@ -821,6 +867,137 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
         return "0x" + Long.toHexString(a);
     }
 
+    // ================================================================== debug=F alone (FreeChecks)
+
+    /**
+     * {@code debug=F} alone from now on, under {@code displayName} ({@link OwnFreeChecks}): every block gets a head
+     * below its payload and every payload a mark outside the heap ({@link FreeChecks}); nothing is handed out yet.
+     * Explicit handles are refused from now on (their calls bypass the Allocator face and so F's checks).
+     */
+    @Override
+    public boolean checkFreesItself(String displayName) {
+        if (!FreeChecks.covers(heap)) {
+            return false;
+        }
+        checks = new FreeChecks(displayName, heap);
+        checksFreesAs(displayName);
+        return true;
+    }
+
+    /** Refuses an explicit handle under F: its malloc and free would bypass the heads and marks. */
+    private void refuseHandlesUnderF() {
+        if (checks != null) {
+            throw new CacheMisuseException(name() + ": explicit cache handles are not offered under debug=F (their calls would"
+                    + " bypass F's checks); use the Allocator face, or thread-cache:cache=explicit,debug=F (the tagged-prefix layer)");
+        }
+    }
+
+    /** The engine's bytes of the live block at {@code b} (its class's size, or its LARGE span's bytes). */
+    private long blockBytes(long b) {
+        long i = (b >>> PAGE_SHIFT) - firstPage;
+        int[] info = pageHeap.info;
+        int w = Long.compareUnsigned(i, info.length) < 0 ? info[(int) i] : 0;
+        int cls = w & 0xFF;
+        if (cls != 0) {
+            return SIZE[cls];
+        }
+        Span s = pageHeap.map.get(b >>> PAGE_SHIFT);
+        if (s == null) {
+            throw new IllegalStateException(name() + ": no span holds the live block " + hex(b)); // TC-1 broken
+        }
+        return s.state == Span.SMALL ? SIZE[s.sizeClass] : s.bytes();
+    }
+
+    /** F's malloc: the engine's block for the payload and its head, the head written, the payload marked. */
+    private long allocateChecked(FreeChecks f, long size) {
+        long need = Math.max(size, MIN_ALIGNMENT) + FreeChecks.HEAD;
+        long b = need > capacity ? 0 : allocateRaw(need);
+        return b == 0 ? 0 : f.handOut(b, FreeChecks.HEAD, blockBytes(b));
+    }
+
+    /** The mark of the live payload {@code u}, or the misuse {@code u} is. */
+    private static int liveMark(FreeChecks f, String op, long u) {
+        int m = f.mark(u);
+        if (m == 0) {
+            throw f.misuse(op, u);
+        }
+        return m;
+    }
+
+    /** The word below the live payload {@code u} (block {@code b}) holds the usable size, else the refusal. */
+    private void checkWord(FreeChecks f, String op, long u, long b, long usable) {
+        long word = heap.getLong(u - 8);
+        if (word != usable) {
+            throw f.damaged(op, u, b, usable, word);
+        }
+    }
+
+    /** F's free: the mark taken (one exchange), the head's word checked, the views closed, the engine's free. */
+    private void deallocateChecked(FreeChecks f, long u) {
+        int m = f.claim(u);
+        if (m == 0) {
+            throw f.misuse("free", u);
+        }
+        long front = FreeChecks.front(m);
+        long b = u - front;
+        long usable = blockBytes(b) - front;
+        long word = heap.getLong(u - 8);
+        if (word != usable) {
+            f.restore(u, m);
+            throw f.damaged("free", u, b, usable, word); // nothing freed
+        }
+        if (FreeChecks.scoped(m)) {
+            f.closeViews(u); // before the block can be handed out again
+        }
+        deallocateRaw(b);
+        f.freed(u, usable);
+    }
+
+    /** F's in-place resize (realloc and tryExpand): the head checked before any change, its word rewritten after. */
+    private boolean resizeChecked(FreeChecks f, long u, long size) {
+        long front = FreeChecks.front(liveMark(f, "resize", u));
+        long b = u - front;
+        checkWord(f, "resize", u, b, blockBytes(b) - front);
+        long need = Math.max(size, MIN_ALIGNMENT) + front;
+        if (need > capacity || !resizeRaw(b, need)) {
+            return false;
+        }
+        heap.putLong(u - 8, blockBytes(b) - front);
+        return true;
+    }
+
+    /** Under F a view dies when its block is freed; otherwise {@link AbstractAllocator#segment}. */
+    @Override
+    public MemorySegment segment(long address) {
+        FreeChecks f = checks;
+        if (f == null) {
+            return super.segment(address);
+        }
+        if (address == 0) {
+            throw new InvalidPointerException(name() + ": segment(NULL)", 0);
+        }
+        return f.view("segment", address, usable(address));
+    }
+
+    /** Under F each allocation's view dies when its block is freed; otherwise {@link AbstractAllocator#asSegmentAllocator}. */
+    @Override
+    public SegmentAllocator asSegmentAllocator() {
+        FreeChecks f = checks;
+        if (f == null) {
+            return super.asSegmentAllocator();
+        }
+        return (byteSize, byteAlignment) -> {
+            long a = Arguments.allocateForSegment(this, byteSize, byteAlignment);
+            return f.view("asSegmentAllocator", a, byteSize);
+        };
+    }
+
+    /** The caller's payload of the live block at {@code b} ({@code bytes} long), for the walk: past its head under F. */
+    long payloadOf(long b, long bytes) {
+        FreeChecks f = checks;
+        return f == null ? b : f.payloadOf(b, bytes);
+    }
+
     // ================================================================== events, maintenance
 
     /** A cache event: the cache tier's incremental GC of one list, then the maintenance tier's clock. */
@@ -877,6 +1054,11 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
 
     @Override
     protected boolean resize(long address, long size) {
+        FreeChecks f = checks;
+        return f != null ? resizeChecked(f, address, size) : resizeRaw(address, size);
+    }
+
+    private boolean resizeRaw(long address, long size) {
         Span s = liveSpan(address);
         if (s.state == Span.SMALL) {
             return size <= SIZE[s.sizeClass];
@@ -891,6 +1073,11 @@ public final class ThreadCacheAllocator extends AbstractAllocator {
 
     @Override
     protected long usable(long address) {
+        FreeChecks f = checks;
+        if (f != null) {
+            long front = FreeChecks.front(liveMark(f, "usableSize", address));
+            return blockBytes(address - front) - front;
+        }
         Span s = liveSpan(address);
         return s.state == Span.SMALL ? SIZE[s.sizeClass] : s.bytes();
     }

@@ -152,7 +152,8 @@ final class ThreadCacheWalk implements HeapWalk {
                     if (!free) {
                         live++;
                     }
-                    if (!visitor.extent(free ? ExtentKind.FREE : ExtentKind.ALLOCATED, b, size, b, size)) {
+                    long u = free ? b : a.payloadOf(b, size); // under debug=F a live block's payload is past its head
+                    if (!visitor.extent(free ? ExtentKind.FREE : ExtentKind.ALLOCATED, b, size, u, size - (u - b))) {
                         return false;
                     }
                 }
@@ -164,7 +165,8 @@ final class ThreadCacheWalk implements HeapWalk {
                     return false;
                 }
             } else if (s.state == Span.LARGE) {
-                if (!visitor.extent(ExtentKind.ALLOCATED, at, bytes, at, bytes)) {
+                long u = a.payloadOf(at, bytes);
+                if (!visitor.extent(ExtentKind.ALLOCATED, at, bytes, u, bytes - (u - at))) {
                     return false;
                 }
             } else if (s.state == Span.FREE) {

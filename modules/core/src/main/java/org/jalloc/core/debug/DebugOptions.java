@@ -14,6 +14,7 @@ import org.jalloc.core.spi.AllocatorType;
 import org.jalloc.core.spi.EngineShadow;
 import org.jalloc.core.spi.SizeWordOnRequest;
 import org.jalloc.core.spi.OptionSpec;
+import org.jalloc.core.spi.OwnFreeChecks;
 
 /**
  * The spec options every allocator accepts, applied by {@code Allocators.create} and {@code AllocatorFactory.of}
@@ -199,7 +200,8 @@ public record DebugOptions(int flags, LeakLevel leaks) {
     /**
      * {@code allocator} as these options want it: itself when {@link #off()}; with F alone (no Z, P, U, leak level)
      * the engine itself checking F ({@link EngineShadow#claim}: no layer) when it keeps its size word below each
-     * payload and screens it, the tagged-prefix layer ({@link TaggedSanity}) over any other; else a
+     * payload and screens it, or the concurrent engine's own F ({@link OwnFreeChecks}: thread-cache), the tagged-prefix
+     * layer ({@link TaggedSanity}) over any other; else a
      * {@link DebugAllocator}.
      */
     public Allocator wrap(Allocator allocator, String displayName) {
@@ -223,6 +225,11 @@ public record DebugOptions(int flags, LeakLevel leaks) {
             }
             if (TaggedSanity.serves(this) && has(F) && EngineShadow.serves(allocator)) {
                 return EngineShadow.claim(allocator, displayName);
+            }
+            // F alone over a concurrent engine that checks it with its own exact screen (thread-cache): no layer
+            if (TaggedSanity.serves(this) && has(F) && (flags & OWN) == 0 && allocator instanceof OwnFreeChecks own
+                    && own.checkFreesItself(displayName)) {
+                return allocator;
             }
             // F alone on any other engine (or only the views a type's own debug= asks for): the tagged prefix, no table
             return TaggedSanity.serves(this) ? new TaggedSanity(allocator, this, displayName)

@@ -72,6 +72,8 @@ public abstract class AbstractAllocator implements Allocator {
      * allocator is handed out, and never again; the one test the operations add.
      */
     @Nullable EngineShadow sanity;
+    /** {@code debug=F} alone done by the engine with its own screen ({@link #checksFreesAs}): set once, read off the fast path. */
+    private boolean ownChecks;
     /** {@link #due}, for its atomic bit updates. */
     private static final VarHandle DUE;
 
@@ -228,9 +230,23 @@ public abstract class AbstractAllocator implements Allocator {
         this.sanity = shadow;
     }
 
+    /**
+     * Called once by an engine that checks {@code debug=F} alone with its own screen ({@link OwnFreeChecks}), before it
+     * is handed out: its name becomes {@code displayName} and the argument refusals made here carry it, as F's do.
+     */
+    protected final void checksFreesAs(String displayName) {
+        this.name = displayName;
+        this.ownChecks = true;
+    }
+
+    /** Whether refusals carry the name: F alone is on, through {@link EngineShadow} or the engine's own checks. */
+    private boolean named() {
+        return sanity != null || ownChecks;
+    }
+
     /** The prefix of a refusal's message: the name under F (as every debug layer's), else none. */
     private String prefix() {
-        return sanity != null ? name + ": " : "";
+        return named() ? name + ": " : "";
     }
 
     @Override
@@ -455,7 +471,8 @@ public abstract class AbstractAllocator implements Allocator {
             return checkedRealloc(f, address, size);
         }
         if (size < 0) {
-            throw new InvalidSizeException("realloc(" + address + ", " + size + "): negative size");
+            throw new InvalidSizeException(ownChecks ? name + ": realloc(" + EngineShadow.hex(address) + ", " + size + "): negative size"
+                    : "realloc(" + address + ", " + size + "): negative size");
         }
         if (size == 0) {
             deallocate(address);
@@ -497,7 +514,7 @@ public abstract class AbstractAllocator implements Allocator {
         }
         EngineShadow f = sanity;
         if (size < 0) {
-            throw new InvalidSizeException(f != null ? name + ": tryExpand(" + EngineShadow.hex(address) + ", " + size + "): negative size"
+            throw new InvalidSizeException(named() ? name + ": tryExpand(" + EngineShadow.hex(address) + ", " + size + "): negative size"
                     : "tryExpand(" + address + ", " + size + "): negative size");
         }
         if (f != null) {
