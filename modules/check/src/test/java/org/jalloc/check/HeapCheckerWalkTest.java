@@ -286,6 +286,85 @@ class HeapCheckerWalkTest {
                 checker.check(toy));
     }
 
+    /**
+     * {@code n} more blocks, every other one freed (none adjacent) in address order, except that the free blocks
+     * below {@code firstFreedFrom} (an index of the free blocks) are freed after the rest; a LIFO list then runs
+     * downwards, with one jump where the two runs meet. Returns the free blocks in address order.
+     */
+    private long[] downwardLifoList(int n, int firstFreedFrom) {
+        toy.lifoFreeList = true;
+        long[] p = new long[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = toy.malloc(40);
+        }
+        long[] free = new long[n / 2];
+        for (int k = 0; k < free.length; k++) {
+            free[k] = p[2 * k + 1];
+        }
+        for (int k = firstFreedFrom; k < free.length; k++) {
+            toy.free(free[k]);
+        }
+        for (int k = 0; k < firstFreedFrom; k++) {
+            toy.free(free[k]);
+        }
+        return free;
+    }
+
+    @Test
+    void heap3ADownwardLifoListIsWellFormed() {
+        downwardLifoList(140, 0); // each entry the free block before the last one's: the checker's downward guess
+        assertEquals(List.of(), checker.check(toy));
+        assertEquals(List.of(), checker.check(toy), "the guesses start over in every check");
+    }
+
+    @Test
+    void heap3ADuplicateAndAWrongSizeInADownwardLifoListAreReported() {
+        long[] free = downwardLifoList(140, 0);
+        long dup = block(free[40]);
+        toy.extraEntries.put(dup, 64L);
+        toy.freeBlocks.put(block(free[20]), 4096L); // its entry in the middle of the downward run records a wrong size
+        assertEquals(List.of(
+                v(Invariants.HEAP_3, block(free[20]), "list 0 records a wrong size", "64", "4096"),
+                v(Invariants.HEAP_3, dup, "free block is in the free structures twice (list 1)", "exactly once", "twice or more")),
+                checker.check(toy));
+    }
+
+    @Test
+    void heap3StraysAfterALongDownwardListAreFoundByBinarySearch() {
+        // 300 free blocks in one downward run: the head is the check's first search, a stray after it the second
+        // (no map built): an allocated block, then a free block listed again.
+        long[] free = downwardLifoList(600, 0);
+        toy.extraEntries.put(block(a), 64L);
+        assertEquals(List.of(v(Invariants.HEAP_3, block(a), "list 1 names a block that is not free", "a FREE block", "ALLOCATED block")),
+                checker.check(toy));
+        toy.extraEntries.clear();
+        toy.extraEntries.put(block(free[123]), 64L);
+        assertEquals(List.of(v(Invariants.HEAP_3, block(free[123]), "free block is in the free structures twice (list 1)", "exactly once",
+                "twice or more")), checker.check(toy));
+    }
+
+    @Test
+    void heap3ALongDownwardListWithAJumpIsWellFormedAndItsStraysAreReported() {
+        // 300 free blocks (a binary search allowed per 128 of them before the map is built): the walk jumps to the
+        // top of the second run (a miss of both guesses, found by binary search), then runs downwards again.
+        long[] free = downwardLifoList(600, 150);
+        assertEquals(List.of(), checker.check(toy));
+        // One stray after the list (one entry more than the free blocks is all the cycle bound lets pass), each
+        // check's two searches spent on the jumps, so the stray's miss builds the map: an allocated block, a free
+        // block listed again, an address inside a free block.
+        toy.extraEntries.put(block(a), 64L);
+        assertEquals(List.of(v(Invariants.HEAP_3, block(a), "list 1 names a block that is not free", "a FREE block", "ALLOCATED block")),
+                checker.check(toy));
+        toy.extraEntries.clear();
+        toy.extraEntries.put(block(free[7]), 64L);
+        assertEquals(List.of(v(Invariants.HEAP_3, block(free[7]), "free block is in the free structures twice (list 1)", "exactly once",
+                "twice or more")), checker.check(toy));
+        toy.extraEntries.clear();
+        toy.extraEntries.put(block(free[7]) + 16, 48L);
+        assertEquals(List.of(v(Invariants.HEAP_3, block(free[7]) + 16, "list 1 names a block that is not free", "a FREE block",
+                "inside the FREE extent at " + hex(block(free[7])))), checker.check(toy));
+    }
+
     @Test
     void heap3ADuplicateAfterExactlyAsManyEntriesAsTheTablesHoldIsReported() {
         long[] p = new long[128];
