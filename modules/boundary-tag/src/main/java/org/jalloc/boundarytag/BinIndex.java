@@ -184,84 +184,27 @@ abstract sealed class BinIndex permits SegregatedLists, Tlsf {
         return b >= lo && b <= hi - BoundaryTagAllocator.MIN_BLOCK && ((b - lo) & 15) == 0;
     }
 
-    // What the checked extent walk read of each free block it met, in address order: the block, its header and its
-    // decoded links (read beside the header, one heap line, in address order). The checked list walk that follows in
-    // the same check takes an entry's header and links from here instead of a dependent heap read per entry; a block
-    // not recorded (a link to anything but a free block the walk met) is read from the heap as before. Valid from the
-    // checked extent walk to the next list walk, and only while the allocator's operation count is the one recorded.
-    private long[] recordedAt = new long[64];
-    private long[] recordedTag = new long[64];
-    private long[] recordedNext = new long[64];
-    private long[] recordedPrev = new long[64];
-    private int recordedCount;
-    private long recordedStamp = -1;
-
-    /** Starts a checked extent walk's record of the free blocks; {@code stamp} is the allocator's operation count. */
-    final void beginRecord(long stamp) {
-        recordedCount = 0;
-        recordedStamp = stamp;
-    }
-
-    /** Records the free block {@code block} with header {@code tag}, its size checked to lie inside the heap. */
-    final void record(long block, long tag) {
-        int n = recordedCount;
-        if (n == recordedAt.length) {
-            recordedAt = Arrays.copyOf(recordedAt, n * 2);
-            recordedTag = Arrays.copyOf(recordedTag, n * 2);
-            recordedNext = Arrays.copyOf(recordedNext, n * 2);
-            recordedPrev = Arrays.copyOf(recordedPrev, n * 2);
-        }
-        recordedAt[n] = block;
-        recordedTag[n] = tag;
-        recordedNext[n] = nextUnchecked(block);
-        recordedPrev[n] = prevUnchecked(block);
-        recordedCount = n + 1;
-    }
-
-    /**
-     * The record of {@code b}, or -1: tried first beside {@code guess} (the last entry's record; LIFO lists of blocks
-     * freed in address order run downwards), else by binary search (the records are in address order).
-     */
-    private int recordOf(long b, int guess) {
-        long[] at = recordedAt;
-        int n = recordedCount;
-        if (guess > 0 && guess <= n && at[guess - 1] == b) {
-            return guess - 1;
-        }
-        if (guess >= 0 && guess + 1 < n && at[guess + 1] == b) {
-            return guess + 1;
-        }
-        int r = Arrays.binarySearch(at, 0, n, b);
-        return r >= 0 ? r : -1;
-    }
-
     /**
      * {@link #walk} with {@link #checkLists}' BT-6 and BT-7 made on the way, for the checker's one pass over the
      * lists. Returns false when the visitor stopped the walk (a cycle, a wild link): the checks were not all made.
-     * {@code stamp} is the allocator's operation count: the extent walk's record is used only when it is unchanged.
      */
     @Enforces({"BT-6", "BT-7"})
-    final boolean walkChecked(FreeEntryVisitor visitor, InvariantSink sink, long lo, long hi, long stamp) {
-        boolean useRecord = recordedStamp == stamp && recordedCount > 0;
-        recordedStamp = -1; // consumed: the next list walk reads the heap unless an extent walk records again
-        int r = -1;
+    final boolean walkChecked(FreeEntryVisitor visitor, InvariantSink sink, long lo, long hi) {
         for (int list = 0; list < heads.length; list++) {
             long expectedPrev = 0;
-            for (long b = heads[list]; b != 0; ) {
+            for (long b = heads[list]; b != 0; b = nextUnchecked(b)) {
                 if (!plausibleLink(b, lo, hi)) {
                     if (!visitor.entry(list, b, 0)) {
                         return false;
                     }
                     break; // checkLists stops at a wild link too
                 }
-                r = useRecord ? recordOf(b, r) : -1;
-                long size = BoundaryTagAllocator.sizeOf(r >= 0 ? recordedTag[r] : heap.getLong(b));
+                long size = BoundaryTagAllocator.sizeOf(heap.getLong(b));
                 if (!visitor.entry(list, b, size)) {
                     return false;
                 }
-                checkEntry(sink, list, b, expectedPrev, size, r >= 0 ? recordedPrev[r] : prevUnchecked(b));
+                checkEntry(sink, list, b, expectedPrev, size);
                 expectedPrev = b;
-                b = r >= 0 ? recordedNext[r] : nextUnchecked(b);
             }
         }
         return true;
@@ -269,11 +212,7 @@ abstract sealed class BinIndex permits SegregatedLists, Tlsf {
 
     /** BT-7 and BT-6 of the entry {@code b} of {@code list}, whose predecessor is {@code expectedPrev}. */
     private void checkEntry(InvariantSink sink, int list, long b, long expectedPrev, long size) {
-        checkEntry(sink, list, b, expectedPrev, size, prevUnchecked(b));
-    }
-
-    /** {@link #checkEntry(InvariantSink, int, long, long, long)} with the entry's prev link {@code prev} read already. */
-    private void checkEntry(InvariantSink sink, int list, long b, long expectedPrev, long size, long prev) {
+        long prev = prevUnchecked(b);
         if (prev != expectedPrev) {
             sink.violation("BT-7", b, "prev link of a free block does not name its predecessor in " + describe(list),
                     expectedPrev == 0 ? "0 (list head)" : hex(expectedPrev), hex(prev));

@@ -180,14 +180,6 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
     private final Walk walk = new Walk();
 
     /**
-     * Operations that changed the heap so far (every allocation, free and resize that moved a tag counts one): the
-     * checked list walk trusts the extent walk's record of the free blocks only while this is unchanged.
-     */
-    private long operations() {
-        return allocations + frees + growsInPlace + growsAtBreak + shrinks;
-    }
-
-    /**
      * A boundary-tag allocator over {@code heap}, which it owns from now on.
      *
      * @param name the name it reports (e.g. {@code tlsf:footers=all})
@@ -741,7 +733,6 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
             long left = 0; // start of the left neighbour; none before the first block (the prologue)
             boolean leftAllocated = true; // the prologue
             long badAt = -1, badWant = 0, badGot = 0; // footers=all: the mismatch nearest the epilogue (BT-5)
-            index.beginRecord(operations());
             while (block < epilogue) {
                 long tag = header(block);
                 long size = sizeOf(tag);
@@ -751,9 +742,6 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
                 }
                 if (size <= 0 || size > epilogue - block) {
                     return false; // the standalone walk stops here and skips BT-5: let it
-                }
-                if (!allocated && size >= MIN_BLOCK) {
-                    index.record(block, tag); // its links, beside the header just read, for the list walk
                 }
                 checkBlock(sink, block, tag, size, leftAllocated);
                 if (block != firstBlock) {
@@ -806,7 +794,7 @@ public final class BoundaryTagAllocator extends AbstractAllocator {
         /** The lists with BT-6 and BT-7 checked on the way (each link read once per check). */
         @Override
         public boolean walkFreeStructures(FreeEntryVisitor visitor, InvariantSink sink) {
-            return index.walkChecked(visitor, sink, firstBlock, epilogue(), operations());
+            return index.walkChecked(visitor, sink, firstBlock, epilogue());
         }
 
         @Override
