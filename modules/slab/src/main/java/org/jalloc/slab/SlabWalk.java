@@ -17,7 +17,6 @@ import java.util.Arrays;
 import java.util.List;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.jalloc.core.memory.GranuleMap;
 import org.jalloc.core.walk.Inspection;
 import org.jalloc.core.walk.Enforces;
 import org.jalloc.core.walk.ExtentKind;
@@ -58,9 +57,6 @@ final class SlabWalk extends CarvedPagesWalk {
     private final GranuleSet slabFree = new GranuleSet();
     private final GranuleSet rounds = new GranuleSet();
     private long[] seen = new long[8];
-    private static final byte[] NO_STATES = new byte[0];
-    /** The slab's slot states the extent walk reads (see slabStates). */
-    private byte[] slotStates = new byte[256];
     /** SLAB-1's count of the free list being checked. */
     private long listLength;
     /** What the checked extent walk counted: each slab's free slots, keyed by its header. */
@@ -194,14 +190,10 @@ final class SlabWalk extends CarvedPagesWalk {
             long slot = base + color;
             boolean anyDescriptor = !descriptors.isEmpty(); // most heaps have no off-slab cache: no lookup per slot
             int free = 0;
-            // on-slab: the slots' state bytes copied once per slab (isFreeSlot's state map read, one lookup per slab)
-            byte[] states = g.onSlab() ? slabStates(slot, g) : NO_STATES;
-            long firstGranule = slot >>> GranuleMap.GRANULE_SHIFT;
             for (int i = 0; i < g.capacity(); i++, slot += g.slot()) {
                 long obj = slot + g.redLeft();
                 ExtentKind kind;
-                if (g.onSlab() ? states[(int) ((slot >>> GranuleMap.GRANULE_SHIFT) - firstGranule)] == SlabLayer.SLOT_FREE
-                        : c.slabs.isFreeSlot(h, slot, i)) {
+                if (c.slabs.isFreeSlot(h, slot, i)) {
                     kind = ExtentKind.FREE;
                     free++;
                 } else {
@@ -219,17 +211,6 @@ final class SlabWalk extends CarvedPagesWalk {
             }
         }
         return !g.onSlab() || v.extent(ExtentKind.METADATA, base + g.avail(), SlabLayer.HEADER, 0, 0);
-    }
-
-    /** The state bytes of the slots of an on-slab slab of geometry {@code g}, from its first slot {@code first}. */
-    private byte[] slabStates(long first, CacheGeometry g) {
-        int granules = (int) (((first + (long) (g.capacity() - 1) * g.slot()) >>> GranuleMap.GRANULE_SHIFT)
-                - (first >>> GranuleMap.GRANULE_SHIFT)) + 1;
-        if (slotStates.length < granules) {
-            slotStates = new byte[Math.max(granules, 2 * slotStates.length)];
-        }
-        a.states.copy(first, slotStates, granules);
-        return slotStates;
     }
 
     /** The off-slab descriptors (kmalloc objects that are slab headers, METADATA in the walk). */

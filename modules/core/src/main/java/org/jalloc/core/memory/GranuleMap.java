@@ -59,30 +59,6 @@ public final class GranuleMap {
         return leaf == null ? 0 : leaf[(int) (address >>> GRANULE_SHIFT) & MASK];
     }
 
-    /**
-     * Copies the states of the {@code count} granules from the one holding {@code address} ({@code address >= 0})
-     * into {@code into[0, count)}, as {@link #get} reads each: one lookup per leaf for a walk that reads a run of
-     * granules (the slots of a slab), where {@code get} makes one per granule.
-     */
-    public void copy(long address, byte[] into, int count) {
-        byte[] @Nullable [] root = leaves;
-        int done = 0;
-        long g = address >>> GRANULE_SHIFT;
-        while (done < count) {
-            long r = g >>> (LEAF_SHIFT - GRANULE_SHIFT);
-            int from = (int) g & MASK;
-            int n = Math.min(count - done, LEAF_BYTES - from);
-            byte @Nullable [] leaf = r < root.length ? root[(int) r] : null;
-            if (leaf == null) {
-                java.util.Arrays.fill(into, done, done + n, (byte) 0);
-            } else {
-                System.arraycopy(leaf, from, into, done, n);
-            }
-            done += n;
-            g += n;
-        }
-    }
-
     /** Sets the state of the granule holding {@code address}, which a {@link #setBlocks} run covered before. */
     public void set(long address, byte state) {
         byte[] @Nullable [] root = leaves;

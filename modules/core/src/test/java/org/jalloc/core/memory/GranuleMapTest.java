@@ -47,28 +47,4 @@ class GranuleMapTest {
             assertEquals(0, map.get((40L << 20) + 64 * KIB), "the released leaf reads 0");
         }
     }
-
-    @Test
-    void copyReadsWhatGetReadsAcrossLeavesUnsetLeavesAndTheRootsEnd() {
-        try (Heap heap = Heap.reserve(64L << 20)) {
-            GranuleMap map = new GranuleMap(heap);
-            map.setBlocks(48 * KIB, 48, 700, (byte) 1); // 48 KiB to about 81 KiB: across the first leaf's end
-            map.set(48 * KIB + 96, (byte) 2);
-            map.setBlocks(256 * KIB, 32, 8, (byte) 3); // the fifth leaf; the third and fourth are never created
-            long[] from = {48 * KIB - 32, 64 * KIB - 16 * 5, 100 * KIB, 256 * KIB - 16, (60L << 20) - 16 * 10};
-            for (long address : from) {
-                byte[] into = new byte[200 * 1024 / 16 + 3];
-                java.util.Arrays.fill(into, (byte) 9); // every byte copied is overwritten, the one past is not
-                int count = into.length - 1;
-                map.copy(address, into, count);
-                for (int i = 0; i < count; i++) {
-                    assertEquals(map.get(address + 16L * i), into[i], "granule " + i + " from " + address);
-                }
-                assertEquals(9, into[count], "nothing past count");
-            }
-            byte[] one = new byte[1];
-            map.copy(48 * KIB + 96 + 8, one, 1); // an address inside a granule reads that granule
-            assertEquals(2, one[0]);
-        }
-    }
 }
