@@ -55,8 +55,6 @@ public final class HeapChecker {
     private long entries;
     private int nextFreeGuess;
     private boolean freeTableBuilt;
-    /** Entries this check found by binary search, before the map was worth building. */
-    private int freeMisses;
     private long[] freeTableKeys = new long[0];
     private int[] freeTableValues = new int[0];
     // The flat map from a free block's start to its index (see lookupFree): one bit per grid position from the
@@ -334,7 +332,6 @@ public final class HeapChecker {
         entries = 0;
         nextFreeGuess = 0;
         freeTableBuilt = false;
-        freeMisses = 0;
         freeBitsUsed = false; // lookupFree reads the map only once this check built it
         boolean checked;
         try {
@@ -424,18 +421,10 @@ public final class HeapChecker {
      */
     private int lookupFree(long start) {
         // Lists kept in address order (implicit, address-ordered, bitmap scans) hit the visitor's sequential guess;
-        // a LIFO list of blocks freed in address order runs downwards, and hits the free block before the last one
-        // (checked here, off the visitor's hot path, before any map is built). A few misses of both guesses (one per
-        // list head) are binary searches in the free starts; lists that jump around more get a flat map, built once
-        // per check when the misses pass 1/128 of the free blocks: a bitmap of the
+        // LIFO lists jump around, and for them a flat map built once per check on the first miss: a bitmap of the
         // free starts on their common grid with a running count of set bits per word (together about one bit
         // per 16 heap bytes, in cache where the extent arrays are not), so the index is a popcount away. Heaps
         // whose free blocks are too sparse for a bitmap get an open-addressing table instead.
-        int down = nextFreeGuess - 2; // the last entry's free block less one
-        if (down >= 0 && down < freeCount && freeStarts[down] == start) {
-            nextFreeGuess = down + 1;
-            return down;
-        }
         if (!freeBitsUsed) {
             return lookupFreeTable(start); // the map not built yet, or a table
         }
@@ -461,15 +450,6 @@ public final class HeapChecker {
             return -1;
         }
         if (!freeTableBuilt) {
-            if (freeMisses < (freeCount >>> 7)) { // a jump now and then (a list's head): a binary search, no map yet
-                freeMisses++;
-                int f = Arrays.binarySearch(freeStarts, 0, freeCount, start); // stored in address order
-                if (f < 0) {
-                    return -1;
-                }
-                nextFreeGuess = f + 1;
-                return f;
-            }
             buildFreeTable();
             if (freeBitsUsed) {
                 return lookupFree(start);
