@@ -102,7 +102,8 @@ final class SlubWalk extends CarvedPagesWalk {
                 if (isFree) {
                     free++;
                 }
-                if (!visitor.extent(isFree ? ExtentKind.FREE : ExtentKind.ALLOCATED, o, c.size, o, c.size)) {
+                long front = isFree ? 0 : a.front(o, c.size); // debug=F: the caller's payload past the head
+                if (!visitor.extent(isFree ? ExtentKind.FREE : ExtentKind.ALLOCATED, o, c.size, o + front, c.size - front)) {
                     return false;
                 }
             }
@@ -111,7 +112,8 @@ final class SlubWalk extends CarvedPagesWalk {
             return used == size || visitor.extent(ExtentKind.PADDING, address + used, size - used, 0, 0);
         }
         if (SlabPageEntry.largeOrder(a.pageMap.get(address >>> SlabPageEntry.PAGE_SHIFT)) >= 0) {
-            return visitor.extent(ExtentKind.ALLOCATED, address, size, address, size);
+            long front = a.front(address, size);
+            return visitor.extent(ExtentKind.ALLOCATED, address, size, address + front, size - front);
         }
         return visitor.extent(ExtentKind.METADATA, address, size, 0, 0); // SLUB-2 reports it
     }

@@ -12,6 +12,7 @@ import org.jalloc.core.spi.SecureLinks;
 import org.jalloc.core.spi.AllocatorSpec;
 import org.jalloc.core.spi.AllocatorType;
 import org.jalloc.core.spi.EngineShadow;
+import org.jalloc.core.spi.FreeChecksOnRequest;
 import org.jalloc.core.spi.SizeWordOnRequest;
 import org.jalloc.core.spi.OptionSpec;
 
@@ -199,7 +200,7 @@ public record DebugOptions(int flags, LeakLevel leaks) {
     /**
      * {@code allocator} as these options want it: itself when {@link #off()}; with F alone (no Z, P, U, leak level)
      * the engine itself checking F ({@link EngineShadow#claim}: no layer) when it keeps its size word below each
-     * payload and screens it, the tagged-prefix layer ({@link TaggedSanity}) over any other; else a
+     * payload and screens it, or itself through {@link FreeChecksOnRequest} (a concurrent engine, slub), the tagged-prefix layer ({@link TaggedSanity}) over any other; else a
      * {@link DebugAllocator}.
      */
     public Allocator wrap(Allocator allocator, String displayName) {
@@ -223,6 +224,11 @@ public record DebugOptions(int flags, LeakLevel leaks) {
             }
             if (TaggedSanity.serves(this) && has(F) && EngineShadow.serves(allocator)) {
                 return EngineShadow.claim(allocator, displayName);
+            }
+            // F alone over a concurrent engine that finds its blocks exactly and keeps a head word itself (slub)
+            if (TaggedSanity.serves(this) && has(F) && (flags & OWN) == 0 && allocator instanceof FreeChecksOnRequest s
+                    && s.checkFreesAlone(displayName)) {
+                return allocator;
             }
             // F alone on any other engine (or only the views a type's own debug= asks for): the tagged prefix, no table
             return TaggedSanity.serves(this) ? new TaggedSanity(allocator, this, displayName)

@@ -72,6 +72,8 @@ public abstract class AbstractAllocator implements Allocator {
      * allocator is handed out, and never again; the one test the operations add.
      */
     @Nullable EngineShadow sanity;
+    /** {@code debug=F} alone done by this engine through {@link EngineSanity} (a concurrent engine): set once, before handout. */
+    private boolean checksItself;
     /** {@link #due}, for its atomic bit updates. */
     private static final VarHandle DUE;
 
@@ -218,9 +220,15 @@ public abstract class AbstractAllocator implements Allocator {
         this.sanity = shadow;
     }
 
+    /** Called once by {@link EngineSanity#claim}: this engine checks F alone itself, under {@code displayName}. */
+    final void checkFreesItself(String displayName) {
+        this.name = displayName;
+        this.checksItself = true;
+    }
+
     /** The prefix of a refusal's message: the name under F (as every debug layer's), else none. */
     private String prefix() {
-        return sanity != null ? name + ": " : "";
+        return sanity != null || checksItself ? name + ": " : "";
     }
 
     @Override
@@ -437,7 +445,8 @@ public abstract class AbstractAllocator implements Allocator {
             return checkedRealloc(f, address, size);
         }
         if (size < 0) {
-            throw new InvalidSizeException("realloc(" + address + ", " + size + "): negative size");
+            throw new InvalidSizeException(checksItself ? name + ": realloc(" + EngineShadow.hex(address) + ", " + size + "): negative size"
+                    : "realloc(" + address + ", " + size + "): negative size");
         }
         if (size == 0) {
             deallocate(address);
@@ -479,7 +488,7 @@ public abstract class AbstractAllocator implements Allocator {
         }
         EngineShadow f = sanity;
         if (size < 0) {
-            throw new InvalidSizeException(f != null ? name + ": tryExpand(" + EngineShadow.hex(address) + ", " + size + "): negative size"
+            throw new InvalidSizeException(f != null || checksItself ? name + ": tryExpand(" + EngineShadow.hex(address) + ", " + size + "): negative size"
                     : "tryExpand(" + address + ", " + size + "): negative size");
         }
         if (f != null) {
