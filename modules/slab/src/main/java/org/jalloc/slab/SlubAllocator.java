@@ -78,6 +78,8 @@ import org.jalloc.core.walk.HeapWalk;
  *       word is not DETACHED; a detached slab's is; a detached slab is on its arena's partial list exactly when
  *       it has free objects; the lists are circular, doubly linked and counted; at most {@code empty-slabs} empty
  *       slabs per cache and arena.</li>
+ *   <li>SLUB-4 (only with {@code debug=F} alone): every live block {@code b} carries its head,
+ *       {@code mem[b] = front = 2^j ≥ 16}, {@code b ≡ 0 mod front}, {@code mem[b + front − 8] = size(b) − front} (SCOPED aside).</li>
  * </ul>
  *
  * <h2>Algorithms</h2>
@@ -98,6 +100,21 @@ import org.jalloc.core.walk.HeapWalk;
  *       leave, and the slab goes where its count says (no list, partial, or buddy). A thread's slabs are
  *       deactivated on {@link #detach()}, by the dead-owner sweep, and by {@link #shrink()} for the caller.</li>
  * </ol>
+ *
+ * <h2>debug=F alone (the engine's own, no layer: {@link #checkFreesAlone})</h2>
+ * <pre>
+ *  block b (an object or a large block)     u = b + front (16, or the alignment), handed to the caller
+ *  | front | ... | usable (| SCOPED, | FREED) | payload: usable = size(b) − front bytes ... |
+ *   mem[b]        mem[u − 8]
+ * </pre>
+ * malloc asks for {@code front + max(n, 16)} bytes and writes the two words. free(u): u is 16-aligned in the heap,
+ * its page a slab's (slot {@code k = (u − e) / size}, {@code b = e + k·size}, the state map LIVE at b) or a large
+ * block's, and {@code mem[b] = u − b} — exact, from metadata outside the heap and the block's own front word, below
+ * the payload — else the ring of recent frees names a double free, or it is an invalid pointer; then the size word
+ * must read {@code size(b) − front} (a word of no size of this heap — a 1-byte underrun — is an invalid pointer,
+ * another size the comparison's corruption report) and is claimed by one CAS to {@code | FREED}: of two racing frees
+ * one passes; then the engine's free, the views' arena closed if SCOPED, the ring. Reports and ring: core's
+ * {@code EngineSanity}.
  *
  * <h2>Misuse detected in O(1), nothing changed</h2>
  * Not 16-aligned, outside the heap, on a page of no slab, not an object start (interior, slack), inside a large
@@ -1183,6 +1200,28 @@ public final class SlubAllocator extends AbstractAllocator implements FreeChecks
             long under = blockBytes(b) - (a - b);
             return f.view(a, byteSize, () -> markScoped(f, "asSegmentAllocator", a, under));
         };
+    }
+
+    /** Whether {@code debug=F} alone is this engine's own (every block carries a head). */
+    boolean checksFrees() {
+        return checks != null;
+    }
+
+    /**
+     * SLUB-4, the head of the live block at {@code b} ({@code bytes}) under F: null when its front word is a power of two
+     * of at least 16 that divides the block's alignment and leaves room, and the size word below the payload is the
+     * block's size less that front (SCOPED aside, no FREED); else what is wrong, as {expected, found, what}.
+     */
+    String @Nullable [] headFault(long b, long bytes) {
+        long front = mem.get(LONG, b);
+        if (front < HEAD || Long.bitCount(front) != 1 || front >= bytes || (b & (front - 1)) != 0) {
+            return new String[] {"a power of two of at least 16 the block is aligned to", Long.toString(front), "front word"};
+        }
+        long w = mem.get(LONG, b + front - 8);
+        if ((w & ~SCOPED) != bytes - front) {
+            return new String[] {Long.toString(bytes - front), Long.toString(w), "size word below the payload " + hex(b + front)};
+        }
+        return null;
     }
 
     /** Under F the payload's offset in the block at {@code b} of {@code bytes} (its head's front word), else 0. */

@@ -12,10 +12,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.List;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jalloc.check.HeapChecker;
+import org.jalloc.check.Violation;
 import org.jalloc.core.Allocator;
 import org.jalloc.core.Allocators;
 import org.jalloc.core.DoubleFreeException;
@@ -219,6 +221,37 @@ class SlubDebugFTest {
             assertTrue(new HeapChecker().check(Inspection.of(a).heapWalk()).isEmpty());
             assertTrue(allocated(a).isEmpty());
         }
+    }
+
+    /** SLUB-4 for the checker: an underrun into the size word, a damaged front word; each the block's, nothing else. */
+    @Test
+    void slub4ADamagedHeadIsSlub4ForTheCheckerNamingTheBlock() {
+        try (Allocator a = Allocators.create(F, HEAP)) {
+            long p = a.malloc(64);
+            long q = a.alignedAlloc(256, 40);
+            long big = a.malloc(20_000);
+            assertEquals(List.of(), check(a));
+            // {byte written, its value, the block that owns the head}: the size word's top byte (a 1-byte underrun),
+            // an aligned block's front word, a large block's front word
+            for (long[] damage : new long[][] {{p - 1, 0x41, p - 16}, {q - 256, 128, q - 256}, {big - 16, 32, big - 16}}) {
+                long at = damage[0];
+                byte old = heap(a).getByte(at);
+                heap(a).putByte(at, (byte) damage[1]);
+                List<Violation> v = check(a);
+                assertEquals(List.of("SLUB-4"), v.stream().map(Violation::invariantId).toList(), v.toString());
+                assertEquals(damage[2], v.get(0).address(), "the block, at its head: " + v);
+                assertTrue(v.get(0).message().contains("head of the live block"), v.get(0).message());
+                heap(a).putByte(at, old);
+            }
+            assertEquals(List.of(), check(a), "mended, the heap is well formed again");
+            a.free(p);
+            a.free(q);
+            a.free(big);
+        }
+    }
+
+    private static List<Violation> check(Allocator a) {
+        return new HeapChecker().check(Inspection.of(a).heapWalk());
     }
 
     /** Random malloc, alignedAlloc, realloc and free under F, the checker after each step. */
