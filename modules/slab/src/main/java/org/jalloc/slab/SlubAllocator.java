@@ -113,7 +113,8 @@ import org.jalloc.core.walk.HeapWalk;
  * the payload — else the ring of recent frees names a double free, or it is an invalid pointer; then the size word
  * must read {@code size(b) − front} (a word of no size of this heap — a 1-byte underrun — is an invalid pointer,
  * another size the comparison's corruption report) and is claimed by one CAS to {@code | FREED}: of two racing frees
- * one passes; then the engine's free, the views' arena closed if SCOPED, the ring. Reports and ring: core's
+ * one passes; then the views' arena closed if SCOPED and the ring told, then the engine's free (so a racing free
+ * that finds the block free finds it in the ring: a double free, not an invalid pointer). Reports and ring: core's
  * {@code EngineSanity}.
  *
  * <h2>Misuse detected in O(1), nothing changed</h2>
@@ -1064,8 +1065,8 @@ public final class SlubAllocator extends AbstractAllocator implements FreeChecks
             int order = SlabPageEntry.largeOrder(pageMap.get(b >>> SlabPageEntry.PAGE_SHIFT));
             long under = (PAGE_SIZE << order) - (u - b);
             long w = claim(f, "free", u, under);
+            f.freed(u, under, (w & SCOPED) != 0); // in the ring before the block is free: a racing free that finds it free finds it there
             freeLarge(b, order);
-            f.freed(u, under, (w & SCOPED) != 0);
             return;
         }
         Cache c = cacheAt(e, u);
@@ -1076,8 +1077,8 @@ public final class SlubAllocator extends AbstractAllocator implements FreeChecks
         }
         long under = c.size - (u - b);
         long w = claim(f, "free", u, under);
+        f.freed(u, under, (w & SCOPED) != 0); // views closed and the ring told before the object is free (as above)
         release(c, e, b);
-        f.freed(u, under, (w & SCOPED) != 0);
     }
 
     private Cache cacheAt(long e, long address) {
