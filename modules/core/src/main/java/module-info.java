@@ -33,7 +33,7 @@ module org.jalloc.core {
             org.jalloc.gc, org.jalloc.stack, org.jalloc.dense,
             org.jalloc.check, org.jalloc.testkit, org.jalloc.cli;
     // The debug layer (debug=FZPU, leaks=LEVEL in any spec): users reach it through specs; tools see its type.
-    exports org.jalloc.core.debug to org.jalloc.check, org.jalloc.testkit, org.jalloc.cli, org.jalloc.stack, org.jalloc.threadcache;
+    exports org.jalloc.core.debug to org.jalloc.check, org.jalloc.testkit, org.jalloc.cli, org.jalloc.stack;
     exports org.jalloc.core.nativeaccess to org.jalloc.testkit, org.jalloc.cli;
     // JFR event classes: allocators commit them from their slow paths; users read recordings, not these classes.
     exports org.jalloc.core.events to

@@ -212,7 +212,8 @@ class ShadowSanityTest {
      * shadow layer (tlsf, first-fit) and the tagged prefix (buddy, thread-cache).
      */
     @ParameterizedTest
-    @ValueSource(strings = {"tlsf:debug=F", "first-fit:debug=F", "buddy:debug=F", "thread-cache:debug=F", "dense:debug=F", "slob:debug=F"})
+    @ValueSource(strings = {"tlsf:debug=F", "first-fit:debug=F", "buddy:debug=F", "thread-cache:debug=F", "dense:debug=F",
+            "slob:debug=F", "slub:debug=F"})
     void bothLayersShareViewsCallocAndTheirRefusals(String spec) {
         try (Allocator a = Allocators.create(spec, HEAP)) {
             long p = a.malloc(64);

@@ -35,7 +35,8 @@ class TaggedSanityTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tlsf:debug=F", "buddy:debug=F", "first-fit:list=lifo,debug=F", "thread-cache:debug=F", "dense:debug=F", "slob:debug=F"})
+    @ValueSource(strings = {"tlsf:debug=F", "buddy:debug=F", "first-fit:list=lifo,debug=F", "thread-cache:debug=F", "dense:debug=F",
+            "slob:debug=F", "slub:debug=F"})
     void misuseIsCaughtAndLeavesTheHeapAsItWas(String spec) {
         try (Allocator a = Allocators.create(spec, HEAP)) {
             long p = a.malloc(100);
@@ -91,7 +92,8 @@ class TaggedSanityTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tlsf:debug=F", "buddy:debug=F", "dense:debug=F", "dense:footers=all,debug=F", "slob:debug=F", "thread-cache:debug=F"})
+    @ValueSource(strings = {"tlsf:debug=F", "buddy:debug=F", "dense:debug=F", "dense:footers=all,debug=F", "slob:debug=F",
+            "thread-cache:debug=F", "slub:debug=F"})
     void aOneByteUnderrunFailsTheTagAndTheBlockIsNotFreed(String spec) {
         try (Allocator a = Allocators.create(spec, HEAP)) {
             long p = a.malloc(64);
@@ -103,7 +105,8 @@ class TaggedSanityTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tlsf:debug=F", "buddy:debug=F", "first-fit:list=lifo,debug=F", "dense:debug=F", "slob:debug=F", "thread-cache:debug=F"})
+    @ValueSource(strings = {"tlsf:debug=F", "buddy:debug=F", "first-fit:list=lifo,debug=F", "dense:debug=F", "slob:debug=F",
+            "thread-cache:debug=F", "slub:debug=F"})
     void alignedBlocksResizeAndViewsDieWithTheirBlock(String spec) {
         try (Allocator a = Allocators.create(spec, HEAP)) {
             long p = a.alignedAlloc(256, 40);

@@ -3,6 +3,7 @@ package org.jalloc.slab;
 import static org.jalloc.slab.AddressScreen.hex;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -26,6 +27,9 @@ import org.jalloc.core.events.TrimEvent;
 import org.jalloc.core.memory.GranuleMap;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.spi.AbstractAllocator;
+import org.jalloc.core.spi.Arguments;
+import org.jalloc.core.spi.EngineSanity;
+import org.jalloc.core.spi.FreeChecksOnRequest;
 import org.jalloc.core.pagemap.RadixPageMap;
 import org.jalloc.core.percpu.Scavenger;
 import org.jalloc.core.percpu.ThreadRegistry;
@@ -74,6 +78,8 @@ import org.jalloc.core.walk.HeapWalk;
  *       word is not DETACHED; a detached slab's is; a detached slab is on its arena's partial list exactly when
  *       it has free objects; the lists are circular, doubly linked and counted; at most {@code empty-slabs} empty
  *       slabs per cache and arena.</li>
+ *   <li>SLUB-4 (only with {@code debug=F} alone): every live block {@code b} carries its head,
+ *       {@code mem[b] = front = 2^j ≥ 16}, {@code b ≡ 0 mod front}, {@code mem[b + front − 8] = size(b) − front} (SCOPED aside).</li>
  * </ul>
  *
  * <h2>Algorithms</h2>
@@ -95,6 +101,22 @@ import org.jalloc.core.walk.HeapWalk;
  *       deactivated on {@link #detach()}, by the dead-owner sweep, and by {@link #shrink()} for the caller.</li>
  * </ol>
  *
+ * <h2>debug=F alone (the engine's own, no layer: {@link #checkFreesAlone})</h2>
+ * <pre>
+ *  block b (an object or a large block)     u = b + front (16, or the alignment), handed to the caller
+ *  | front | ... | usable (| SCOPED, | FREED) | payload: usable = size(b) − front bytes ... |
+ *   mem[b]        mem[u − 8]
+ * </pre>
+ * malloc asks for {@code front + max(n, 16)} bytes and writes the two words. free(u): u is 16-aligned in the heap,
+ * its page a slab's (slot {@code k = (u − e) / size}, {@code b = e + k·size}, the state map LIVE at b) or a large
+ * block's, and {@code mem[b] = u − b} — exact, from metadata outside the heap and the block's own front word, below
+ * the payload — else the ring of recent frees names a double free, or it is an invalid pointer; then the size word
+ * must read {@code size(b) − front} (a word of no size of this heap — a 1-byte underrun — is an invalid pointer,
+ * another size the comparison's corruption report) and is claimed by one CAS to {@code | FREED}: of two racing frees
+ * one passes; then the views' arena closed if SCOPED and the ring told, then the engine's free (so a racing free
+ * that finds the block free finds it in the ring: a double free, not an invalid pointer). Reports and ring: core's
+ * {@code EngineSanity}.
+ *
  * <h2>Misuse detected in O(1), nothing changed</h2>
  * Not 16-aligned, outside the heap, on a page of no slab, not an object start (interior, slack), inside a large
  * block ({@link InvalidPointerException}); an object that is free (the state map) or a large block freed twice
@@ -107,7 +129,7 @@ import org.jalloc.core.walk.HeapWalk;
  * active slab (they allocate and free under the arena lock). The walk, {@link #stats()} and {@link #slabinfo()}
  * read without locks: exact at quiescent points.
  */
-public final class SlubAllocator extends AbstractAllocator {
+public final class SlubAllocator extends AbstractAllocator implements FreeChecksOnRequest {
     static final long PAGE_SIZE = SlabAllocator.PAGE_SIZE;
     static final int PAGE_SHIFT = 12;
     /** Linux's {@code PAGE_ALLOC_COSTLY_ORDER}: slabs of at most 8 pages. */
@@ -120,6 +142,12 @@ public final class SlubAllocator extends AbstractAllocator {
     static final int DEFAULT_EMPTY_SLABS = 2;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
     private static final VarHandle REMOTE = MethodHandles.arrayElementVarHandle(long[].class);
+    /** Under {@code debug=F}: the head before each payload, at least one granule (the front word and the size word). */
+    static final long HEAD = 16;
+    /** The head's size word flags under {@code debug=F}: the block has views; the block is being freed or was freed. */
+    static final long SCOPED = 1;
+    static final long FREED = 2;
+    private static final VarHandle WORD = LONG.varHandle();
 
     /** A kmalloc cache: geometry and the hardening value; its slabs are in the descriptor table. */
     static final class Cache {
@@ -238,6 +266,8 @@ public final class SlubAllocator extends AbstractAllocator {
         }
     }
     private @MonotonicNonNull SlubWalk walk;
+    /** {@code debug=F} alone done by this engine (null: off): set once by {@link #checkFreesAlone}, before any block. */
+    private @Nullable EngineSanity checks;
 
     // statistics (under the page lock)
     private long slabsCreated;
@@ -797,6 +827,9 @@ public final class SlubAllocator extends AbstractAllocator {
 
     @Override
     protected long allocate(long size) {
+        if (checks != null) {
+            return allocateChecked(HEAD, size);
+        }
         if (size <= SlabAllocator.KMALLOC_MAX) {
             return alloc(byClass[SlabAllocator.classIndex(size)]);
         }
@@ -806,6 +839,9 @@ public final class SlubAllocator extends AbstractAllocator {
 
     @Override
     protected long allocateAligned(long alignment, long size) {
+        if (checks != null) {
+            return allocateChecked(alignment, size);
+        }
         long need = Math.max(size, alignment);
         if (need <= SlabAllocator.KMALLOC_MAX) {
             for (int i = SlabAllocator.classIndex(need); i < byClass.length; i++) {
@@ -870,12 +906,21 @@ public final class SlubAllocator extends AbstractAllocator {
 
     @Override
     protected void deallocate(long address) {
+        EngineSanity f = checks;
+        if (f != null) {
+            freeChecked(f, address);
+            return;
+        }
         long e = lookup(address, "free");
         if (e < 0) {
             freeLarge(address, SlabPageEntry.largeOrder(e));
             return;
         }
-        Cache c = caches[chunk(e).cache[slot(e)]];
+        release(caches[chunk(e).cache[slot(e)]], e, address);
+    }
+
+    /** Frees the live object {@code address} of the slab {@code e} of {@code c}, screened. */
+    private void release(Cache c, long e, long address) {
         states.set(address, FREE);
         CpuSlabs t = registry.existing();
         if (t != null && t.active[c.index] == e) {
@@ -930,18 +975,263 @@ public final class SlubAllocator extends AbstractAllocator {
 
     @Override
     protected long usable(long address) {
+        EngineSanity f = checks;
+        if (f != null) {
+            long b = blockOf(f, "usableSize", address);
+            return blockBytes(b) - (address - b);
+        }
         long e = lookup(address, "usableSize");
         return e > 0 ? caches[chunk(e).cache[slot(e)]].size : PAGE_SIZE << SlabPageEntry.largeOrder(e);
     }
 
     @Override
     protected boolean resize(long address, long size) {
+        EngineSanity f = checks;
+        if (f != null) {
+            long b = blockOf(f, "realloc/tryExpand", address);
+            return size <= blockBytes(b) - (address - b);
+        }
         long e = lookup(address, "realloc/tryExpand");
         if (e > 0) {
             return size <= caches[chunk(e).cache[slot(e)]].size;
         }
         int need = pages.orderFor(size);
         return need >= 0 && need <= SlabPageEntry.largeOrder(e);
+    }
+
+    // ================================================================== debug=F alone, done here (EngineSanity)
+
+    /**
+     * {@code slub:debug=F}: from now on every block carries a 16-byte head (or one of its alignment) and every free is
+     * checked here, in the engine's own free (docs/slub.md, "debug=F"). Only before the first block.
+     */
+    @Override
+    public boolean checkFreesAlone(String displayName) {
+        synchronized (pageLock) {
+            if (checks != null || slabsCreated != 0 || large.allocs != 0) {
+                return false;
+            }
+            checks = EngineSanity.claim(this, displayName);
+            return true;
+        }
+    }
+
+    /**
+     * F's allocation: a block of {@code front + max(size, 16)} bytes aligned to {@code front} (16, or an alignment); its
+     * first word holds {@code front}, the word below the payload {@code u = block + front} its usable size.
+     */
+    private long allocateChecked(long front, long size) {
+        long need = front + Math.max(size, HEAD);
+        long b;
+        long bytes;
+        Cache c = null;
+        if (need <= SlabAllocator.KMALLOC_MAX) {
+            int i = SlabAllocator.classIndex(need);
+            c = byClass[i];
+            while (front > HEAD && c != null && Long.lowestOneBit(c.size) < front) {
+                c = ++i < byClass.length ? byClass[i] : null;
+            }
+        }
+        if (c != null) {
+            b = alloc(c);
+            bytes = c.size;
+        } else {
+            int order = pages.orderFor(need);
+            int alignOrder = pages.orderFor(front);
+            if (order < 0 || alignOrder < 0) {
+                return 0;
+            }
+            order = Math.max(order, alignOrder);
+            b = allocLarge(order);
+            bytes = PAGE_SIZE << order;
+        }
+        if (b == 0) {
+            return 0;
+        }
+        long u = b + front;
+        mem.set(LONG, b, front);
+        mem.set(LONG, u - 8, bytes - front);
+        return u;
+    }
+
+    /** F's free: the exact screen (page map, slot, state map, the block's front), the head's size, an atomic claim. */
+    private void freeChecked(EngineSanity f, long u) {
+        if ((u & (HEAD - 1)) != 0 || u < firstAddress || u >= heap.brk()) {
+            throw f.misuse("free", u);
+        }
+        long e = pageMap.get(u >>> SlabPageEntry.PAGE_SHIFT);
+        if (e <= 0) {
+            long b = largeBlockOf(f, "free", u, e);
+            int order = SlabPageEntry.largeOrder(pageMap.get(b >>> SlabPageEntry.PAGE_SHIFT));
+            long under = (PAGE_SIZE << order) - (u - b);
+            long w = claim(f, "free", u, under);
+            f.freed(u, under, (w & SCOPED) != 0); // in the ring before the block is free: a racing free that finds it free finds it there
+            freeLarge(b, order);
+            return;
+        }
+        Cache c = cacheAt(e, u);
+        long k = (u - e) / c.size;
+        long b = e + k * c.size;
+        if (k >= c.objects || states.get(b) == FREE || mem.get(LONG, b) != u - b) {
+            throw f.misuse("free", u);
+        }
+        long under = c.size - (u - b);
+        long w = claim(f, "free", u, under);
+        f.freed(u, under, (w & SCOPED) != 0); // views closed and the ring told before the object is free (as above)
+        release(c, e, b);
+    }
+
+    private Cache cacheAt(long e, long address) {
+        Cache c = cacheOf(e);
+        if (c == null) {
+            throw new HeapCorruptionException(name() + ": the page map names a slab at " + hex(e) + " whose descriptor names no cache", address);
+        }
+        return c;
+    }
+
+    /** F: the block whose live payload is {@code u}, or the misuse ({@code u} is no payload a malloc returned). */
+    private long blockOf(EngineSanity f, String op, long u) {
+        if ((u & (HEAD - 1)) != 0 || u < firstAddress || u >= heap.brk()) {
+            throw f.misuse(op, u);
+        }
+        long e = pageMap.get(u >>> SlabPageEntry.PAGE_SHIFT);
+        if (e <= 0) {
+            return largeBlockOf(f, op, u, e);
+        }
+        Cache c = cacheAt(e, u);
+        long k = (u - e) / c.size;
+        long b = e + k * c.size;
+        if (k >= c.objects || states.get(b) == FREE || mem.get(LONG, b) != u - b) {
+            throw f.misuse(op, u);
+        }
+        return b;
+    }
+
+    /** F: the large block whose payload is {@code u} ({@code e}: the page map's entry of {@code u}'s page), or the misuse. */
+    private long largeBlockOf(EngineSanity f, String op, long u, long e) {
+        long b = 0;
+        if (SlabPageEntry.largeOrder(e) >= 0) {
+            b = u & -PAGE_SIZE;
+        } else if (e == SlabPageEntry.LARGE_TAIL) { // a front of a page or more (an alignment): the block's first page below
+            for (long p = (u & -PAGE_SIZE) - PAGE_SIZE; p >= firstAddress; p -= PAGE_SIZE) {
+                long x = pageMap.get(p >>> SlabPageEntry.PAGE_SHIFT);
+                if (x != SlabPageEntry.LARGE_TAIL) {
+                    b = SlabPageEntry.largeOrder(x) >= 0 ? p : 0;
+                    break;
+                }
+            }
+        }
+        if (b == 0 || mem.get(LONG, b) != u - b) {
+            throw f.misuse(op, u);
+        }
+        return b;
+    }
+
+    /** The bytes of the live block at {@code b} (an object of its cache, or a large block). */
+    private long blockBytes(long b) {
+        long e = pageMap.get(b >>> SlabPageEntry.PAGE_SHIFT);
+        return e > 0 ? cacheAt(e, b).size : PAGE_SIZE << SlabPageEntry.largeOrder(e);
+    }
+
+    /**
+     * F: the head's size word of {@code u} is still {@code under} (a flag aside); marks it FREED atomically, so of two
+     * racing frees one passes and the other is a double free. Returns the word as it was.
+     */
+    private long claim(EngineSanity f, String op, long u, long under) {
+        for (;;) {
+            long w = (long) WORD.getVolatile(mem, u - 8);
+            checkHead(f, op, u, under, w);
+            if (WORD.compareAndSet(mem, u - 8, w, w | FREED)) {
+                return w;
+            }
+        }
+    }
+
+    /** F: {@code w}, the size word below {@code u}, says {@code under} and not freed; else the misuse it shows, nothing changed. */
+    private void checkHead(EngineSanity f, String op, long u, long under, long w) {
+        long size = w & ~(SCOPED | FREED);
+        if (size == under) {
+            if ((w & FREED) != 0) {
+                throw f.doubleFree(op, u, under); // another thread's free claimed it first
+            }
+            return;
+        }
+        if (size <= 0 || size > capacity || (size & (HEAD - 1)) != 0) {
+            throw f.invalidPointer(op, u); // no size of this heap: an underrun reached the word
+        }
+        throw f.sizeChanged(op, u, u, under, size);
+    }
+
+    /** F: marks the live block {@code u} as having views (its free closes them). */
+    private void markScoped(EngineSanity f, String op, long u, long under) {
+        for (;;) {
+            long w = (long) WORD.getVolatile(mem, u - 8);
+            checkHead(f, op, u, under, w);
+            if ((w & SCOPED) != 0 || WORD.compareAndSet(mem, u - 8, w, w | SCOPED)) {
+                return;
+            }
+        }
+    }
+
+    /** Under F a view dies when its block is freed; otherwise {@link org.jalloc.core.Allocator#segment}. */
+    @Override
+    public MemorySegment segment(long address) {
+        EngineSanity f = checks;
+        if (f == null) {
+            return super.segment(address);
+        }
+        if (address == 0) {
+            throw new InvalidPointerException(f.name() + ": segment(NULL)", 0);
+        }
+        long b = blockOf(f, "segment", address);
+        long under = blockBytes(b) - (address - b);
+        return f.view(address, under, () -> markScoped(f, "segment", address, under));
+    }
+
+    /** Under F each allocation's view dies when its block is freed. */
+    @Override
+    public SegmentAllocator asSegmentAllocator() {
+        EngineSanity f = checks;
+        if (f == null) {
+            return super.asSegmentAllocator();
+        }
+        return (byteSize, byteAlignment) -> {
+            long a = Arguments.allocateForSegment(this, byteSize, byteAlignment);
+            long b = blockOf(f, "asSegmentAllocator", a);
+            long under = blockBytes(b) - (a - b);
+            return f.view(a, byteSize, () -> markScoped(f, "asSegmentAllocator", a, under));
+        };
+    }
+
+    /** Whether {@code debug=F} alone is this engine's own (every block carries a head). */
+    boolean checksFrees() {
+        return checks != null;
+    }
+
+    /**
+     * SLUB-4, the head of the live block at {@code b} ({@code bytes}) under F: null when its front word is a power of two
+     * of at least 16 that divides the block's alignment and leaves room, and the size word below the payload is the
+     * block's size less that front (SCOPED aside, no FREED); else what is wrong, as {expected, found, what}.
+     */
+    String @Nullable [] headFault(long b, long bytes) {
+        long front = mem.get(LONG, b);
+        if (front < HEAD || Long.bitCount(front) != 1 || front >= bytes || (b & (front - 1)) != 0) {
+            return new String[] {"a power of two of at least 16 the block is aligned to", Long.toString(front), "front word"};
+        }
+        long w = mem.get(LONG, b + front - 8);
+        if ((w & ~SCOPED) != bytes - front) {
+            return new String[] {Long.toString(bytes - front), Long.toString(w), "size word below the payload " + hex(b + front)};
+        }
+        return null;
+    }
+
+    /** Under F the payload's offset in the block at {@code b} of {@code bytes} (its head's front word), else 0. */
+    long front(long b, long bytes) {
+        if (checks == null) {
+            return 0;
+        }
+        long front = mem.get(LONG, b);
+        return front >= HEAD && front < bytes && (front & (HEAD - 1)) == 0 ? front : HEAD;
     }
 
     // ================================================================== walk, statistics

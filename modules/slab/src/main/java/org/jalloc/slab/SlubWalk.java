@@ -22,8 +22,9 @@ import org.jalloc.slab.SlubAllocator.CpuSlabs;
  * The checker's view of a {@link SlubAllocator}: the buddy blocks in address order (free ones FREE, on buddy's
  * lists); a slab is its objects (FREE when the state map says so, else ALLOCATED) and its slack (PADDING); a large
  * block one ALLOCATED extent. The free structures are buddy's lists, every slab's own free list, every remote list
- * and every thread's cpu free lists: each FREE extent in exactly one. {@link #checkInvariants} checks BUDDY-1..5 and
- * SLUB-1..3. Quiescent use only.
+ * and every thread's cpu free lists: each FREE extent in exactly one. Under {@code debug=F} a live block's payload is
+ * past its head. {@link #checkInvariants} checks BUDDY-1..5 and
+ * SLUB-1..3, and SLUB-4 under {@code debug=F}. Quiescent use only.
  */
 final class SlubWalk extends CarvedPagesWalk {
     static final int SLAB_FREE = 2;
@@ -102,7 +103,8 @@ final class SlubWalk extends CarvedPagesWalk {
                 if (isFree) {
                     free++;
                 }
-                if (!visitor.extent(isFree ? ExtentKind.FREE : ExtentKind.ALLOCATED, o, c.size, o, c.size)) {
+                long front = isFree ? 0 : a.front(o, c.size); // debug=F: the caller's payload past the head
+                if (!visitor.extent(isFree ? ExtentKind.FREE : ExtentKind.ALLOCATED, o, c.size, o + front, c.size - front)) {
                     return false;
                 }
             }
@@ -111,7 +113,8 @@ final class SlubWalk extends CarvedPagesWalk {
             return used == size || visitor.extent(ExtentKind.PADDING, address + used, size - used, 0, 0);
         }
         if (SlabPageEntry.largeOrder(a.pageMap.get(address >>> SlabPageEntry.PAGE_SHIFT)) >= 0) {
-            return visitor.extent(ExtentKind.ALLOCATED, address, size, address, size);
+            long front = a.front(address, size);
+            return visitor.extent(ExtentKind.ALLOCATED, address, size, address + front, size - front);
         }
         return visitor.extent(ExtentKind.METADATA, address, size, 0, 0); // SLUB-2 reports it
     }
@@ -237,6 +240,39 @@ final class SlubWalk extends CarvedPagesWalk {
         });
         checkThreads(threads, sink);
         checkPages(sink);
+        if (a.checksFrees()) {
+            checkHeads(sink);
+        }
+    }
+
+    /** SLUB-4 under {@code debug=F}: the head of every live object and large block. */
+    @Enforces("SLUB-4")
+    private void checkHeads(InvariantSink sink) {
+        pages.walkBlocks((address, size, free) -> {
+            if (free) {
+                return true;
+            }
+            Cache c = slabAt(address, size);
+            if (c != null) {
+                for (int k = 0; k < c.objects; k++) {
+                    long o = address + k * c.size;
+                    if (a.states.get(o) != FREE) {
+                        checkHead(o, c.size, c.name, sink);
+                    }
+                }
+            } else if (SlabPageEntry.largeOrder(a.pageMap.get(address >>> SlabPageEntry.PAGE_SHIFT)) >= 0) {
+                checkHead(address, size, "large block", sink);
+            }
+            return true;
+        });
+    }
+
+    private void checkHead(long b, long bytes, String what, InvariantSink sink) {
+        String[] fault = a.headFault(b, bytes);
+        if (fault != null) {
+            sink.violation("SLUB-4", b, what + ": the head of the live block at " + hex(b) + " is damaged (" + fault[2] + ", debug=F)",
+                    fault[0], fault[1]);
+        }
     }
 
     private @Nullable CpuSlabs ownerOf(List<CpuSlabs> threads, int id) {

@@ -7,13 +7,11 @@ import java.lang.invoke.VarHandle;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.jalloc.core.HeapCorruptionException;
 import org.jalloc.core.InvalidPointerException;
-import org.jalloc.core.debug.BlockViews;
-import org.jalloc.core.debug.RecentFrees;
-import org.jalloc.core.debug.SanityReports;
+import org.jalloc.core.spi.EngineSanity;
 import org.jalloc.core.memory.Heap;
 
 /**
- * {@code thread-cache:debug=F} alone, done by the engine itself ({@link org.jalloc.core.spi.OwnFreeChecks}; no layer): the
+ * {@code thread-cache:debug=F} alone, done by the engine itself ({@link org.jalloc.core.spi.FreeChecksOnRequest}; no layer): the
  * state {@link ThreadCacheAllocator} consults behind one field test in its {@code allocate}, {@code deallocate},
  * {@code resize}, {@code usable} and views. The engine's own screen (page map, state map) already finds every bad
  * free of a <i>block</i> exactly; what F adds is a <b>head</b> of 16 bytes (or the alignment) below each payload,
@@ -67,21 +65,19 @@ final class FreeChecks {
     private static final VarHandle BYTES = MethodHandles.arrayElementVarHandle(byte[].class);
     private static final VarHandle LEAVES = MethodHandles.arrayElementVarHandle(byte[][].class);
 
-    final String name;
+    /** The ring, the views and the report texts every concurrent engine's own F shares (core). */
+    private final EngineSanity sanity;
     private final Heap heap;
     private final long start;
     private final long covered;
     private final byte[] @Nullable [] leaves;
-    private final RecentFrees recent = new RecentFrees(true);
-    private final BlockViews views;
 
-    FreeChecks(String name, Heap heap) {
-        this.name = name;
+    FreeChecks(EngineSanity sanity, Heap heap) {
+        this.sanity = sanity;
         this.heap = heap;
         this.start = heap.start();
         this.covered = heap.limit() - start;
         this.leaves = new byte[(int) ((covered + (1L << LEAF_SHIFT) - 1) >>> LEAF_SHIFT)][];
-        this.views = new BlockViews(heap);
     }
 
     /** Whether the marks can cover {@code heap}. */
@@ -166,12 +162,11 @@ final class FreeChecks {
         return m != 0 && front(m) == front ? b + front : b;
     }
 
-    // ---------------------------------------------------------------- reports
+    // ---------------------------------------------------------------- reports (EngineSanity's texts)
 
     /** {@code u} is no live payload: a double free when it is among the recent frees, else an invalid pointer. */
     RuntimeException misuse(String op, long u) {
-        long usable = recent.usableOf(u);
-        return usable >= 0 ? SanityReports.doubleFree(name, op, u, usable) : SanityReports.invalidPointer(name, heap, op, u);
+        return sanity.misuse(op, u);
     }
 
     /**
@@ -181,39 +176,34 @@ final class FreeChecks {
      */
     RuntimeException damaged(String op, long u, long b, long usable, long word) {
         if (word < HEAD || word > heap.capacity() || (word & 15) != 0) {
-            return new InvalidPointerException(name + ": " + op + "(0x" + Long.toHexString(u) + "): the size word below the payload reads 0x"
+            return new InvalidPointerException(sanity.name() + ": " + op + "(0x" + Long.toHexString(u) + "): the size word below the payload reads 0x"
                     + Long.toHexString(word) + ", which is no size of a block (an underrun damaged the block's head); nothing freed", u);
         }
-        return SanityReports.sizeChanged(name, op, u, b, usable, word);
+        return sanity.sizeChanged(op, u, b, usable, word);
     }
 
-    /** Notes the free of {@code u} ({@code usable} bytes) in the ring. */
-    void freed(long u, long usable) {
-        recent.add(u, usable);
+    /**
+     * The payload {@code u} ({@code usable} bytes), its mark taken, is about to go back to the engine: its views die
+     * ({@code scoped}) and the ring takes it first, so a free racing this one finds it there (a double free).
+     */
+    void freeing(long u, long usable, boolean scoped) {
+        sanity.freed(u, usable, scoped);
     }
 
     // ---------------------------------------------------------------- views
 
     /**
      * A view of {@code length} bytes of the live payload {@code u} that dies when it is freed: its mark takes SCOPED
-     * (a compare-and-set, so a racing free either sees SCOPED and waits for this monitor to close the view, or took
-     * the mark first and this is misuse).
+     * under the views' lock (a compare-and-set, so a racing free either sees SCOPED and waits for that lock to close
+     * the view, or took the mark first and this is misuse).
      */
     MemorySegment view(String op, long u, long length) {
-        synchronized (views) {
+        return sanity.view(u, length, () -> {
             byte @Nullable [] l = leaf(u);
             int m = l == null ? 0 : l[index(u)];
             if (l == null || m == 0 || (m & SCOPED) == 0 && !BYTES.compareAndSet(l, index(u), (byte) m, (byte) (m | SCOPED))) {
                 throw misuse(op, u);
             }
-            return views.view(u, length);
-        }
-    }
-
-    /** The payload {@code u}, whose mark had SCOPED, is being freed: its views die. */
-    void closeViews(long u) {
-        synchronized (views) {
-            views.close(u);
-        }
+        });
     }
 }

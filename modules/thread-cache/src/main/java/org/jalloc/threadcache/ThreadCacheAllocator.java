@@ -20,7 +20,8 @@ import org.checkerframework.checker.nullness.qual.MonotonicNonNull;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.jalloc.core.spi.AbstractAllocator;
 import org.jalloc.core.spi.Arguments;
-import org.jalloc.core.spi.OwnFreeChecks;
+import org.jalloc.core.spi.EngineSanity;
+import org.jalloc.core.spi.FreeChecksOnRequest;
 import org.jalloc.core.DoubleFreeException;
 import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.InvalidSizeException;
@@ -184,7 +185,7 @@ import org.jalloc.core.walk.HeapWalk;
  *
  * <p>Thread safety: {@link ThreadSafety#CONCURRENT}.
  */
-public final class ThreadCacheAllocator extends AbstractAllocator implements OwnFreeChecks {
+public final class ThreadCacheAllocator extends AbstractAllocator implements FreeChecksOnRequest {
     /** The free marker is {@code address ^ FREE_TAG} at {@code address + 8} of every free block. */
     static final long FREE_TAG = 0x6a61_6c6c_6f63_2d74L;
     /** The state-map byte of a block start of a SMALL span: handed out. */
@@ -870,17 +871,16 @@ public final class ThreadCacheAllocator extends AbstractAllocator implements Own
     // ================================================================== debug=F alone (FreeChecks)
 
     /**
-     * {@code debug=F} alone from now on, under {@code displayName} ({@link OwnFreeChecks}): every block gets a head
+     * {@code debug=F} alone from now on, under {@code displayName} ({@link FreeChecksOnRequest}): every block gets a head
      * below its payload and every payload a mark outside the heap ({@link FreeChecks}); nothing is handed out yet.
      * Explicit handles are refused from now on (their calls bypass the Allocator face and so F's checks).
      */
     @Override
-    public boolean checkFreesItself(String displayName) {
+    public boolean checkFreesAlone(String displayName) {
         if (!FreeChecks.covers(heap)) {
             return false;
         }
-        checks = new FreeChecks(displayName, heap);
-        checksFreesAs(displayName);
+        checks = new FreeChecks(EngineSanity.claim(this, displayName), heap);
         return true;
     }
 
@@ -946,11 +946,8 @@ public final class ThreadCacheAllocator extends AbstractAllocator implements Own
             f.restore(u, m);
             throw f.damaged("free", u, b, usable, word); // nothing freed
         }
-        if (FreeChecks.scoped(m)) {
-            f.closeViews(u); // before the block can be handed out again
-        }
+        f.freeing(u, usable, FreeChecks.scoped(m)); // views dead and the ring told before the block can be handed out again
         deallocateRaw(b);
-        f.freed(u, usable);
     }
 
     /** F's in-place resize (realloc and tryExpand): the head checked before any change, its word rewritten after. */

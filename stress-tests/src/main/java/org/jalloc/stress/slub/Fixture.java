@@ -22,8 +22,13 @@ final class Fixture extends PooledHeapFixture {
     final SlubAllocator allocator;
 
     Fixture() {
+        this("slub:arenas=1,empty-slabs=2");
+    }
+
+    /** Over {@code spec}, whose allocator is the engine itself ({@code slub:...,debug=F} included: F alone is slub's own). */
+    Fixture(String spec) {
         super(HEAPS, HEAP_BYTES);
-        allocator = (SlubAllocator) AllocatorFactory.of("slub:arenas=1,empty-slabs=2", HEAP_BYTES).create(heap);
+        allocator = (SlubAllocator) AllocatorFactory.of(spec, HEAP_BYTES).create(heap);
     }
 
     /** "OK" when the heap is well formed with exactly {@code live} as its objects, else the violated IDs. */

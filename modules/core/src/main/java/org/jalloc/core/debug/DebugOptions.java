@@ -12,9 +12,9 @@ import org.jalloc.core.spi.SecureLinks;
 import org.jalloc.core.spi.AllocatorSpec;
 import org.jalloc.core.spi.AllocatorType;
 import org.jalloc.core.spi.EngineShadow;
+import org.jalloc.core.spi.FreeChecksOnRequest;
 import org.jalloc.core.spi.SizeWordOnRequest;
 import org.jalloc.core.spi.OptionSpec;
-import org.jalloc.core.spi.OwnFreeChecks;
 
 /**
  * The spec options every allocator accepts, applied by {@code Allocators.create} and {@code AllocatorFactory.of}
@@ -200,8 +200,7 @@ public record DebugOptions(int flags, LeakLevel leaks) {
     /**
      * {@code allocator} as these options want it: itself when {@link #off()}; with F alone (no Z, P, U, leak level)
      * the engine itself checking F ({@link EngineShadow#claim}: no layer) when it keeps its size word below each
-     * payload and screens it, or the concurrent engine's own F ({@link OwnFreeChecks}: thread-cache), the tagged-prefix
-     * layer ({@link TaggedSanity}) over any other; else a
+     * payload and screens it, or itself through {@link FreeChecksOnRequest} (a concurrent engine that finds its blocks exactly itself: slub, thread-cache), the tagged-prefix layer ({@link TaggedSanity}) over any other; else a
      * {@link DebugAllocator}.
      */
     public Allocator wrap(Allocator allocator, String displayName) {
@@ -226,9 +225,9 @@ public record DebugOptions(int flags, LeakLevel leaks) {
             if (TaggedSanity.serves(this) && has(F) && EngineShadow.serves(allocator)) {
                 return EngineShadow.claim(allocator, displayName);
             }
-            // F alone over a concurrent engine that checks it with its own exact screen (thread-cache): no layer
-            if (TaggedSanity.serves(this) && has(F) && (flags & OWN) == 0 && allocator instanceof OwnFreeChecks own
-                    && own.checkFreesItself(displayName)) {
+            // F alone over a concurrent engine that finds its blocks exactly and keeps a head word itself (slub, thread-cache)
+            if (TaggedSanity.serves(this) && has(F) && (flags & OWN) == 0 && allocator instanceof FreeChecksOnRequest s
+                    && s.checkFreesAlone(displayName)) {
                 return allocator;
             }
             // F alone on any other engine (or only the views a type's own debug= asks for): the tagged prefix, no table

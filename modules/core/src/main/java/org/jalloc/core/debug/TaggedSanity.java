@@ -24,7 +24,7 @@ import org.jalloc.core.walk.InvariantSink;
  * The debug layer with {@code debug=F} alone (and the scoped views a type's own {@code debug=} letters ask of the
  * generic layer, slab's) over the engines {@code org.jalloc.core.spi.EngineShadow} does not serve — those whose free does not screen a
  * size word just below the payload nor keep one on request (slab, slub, slob), concurrent engines that do not check F
- * themselves ({@code org.jalloc.core.spi.OwnFreeChecks}: thread-cache does), heaps over
+ * themselves ({@code org.jalloc.core.spi.FreeChecksOnRequest}: slub and thread-cache do), heaps over
  * 8 GiB: F's state lives in a tagged prefix of each block, not in a table, so a malloc + free pair
  * costs two prefix writes, two prefix reads, a ring store, and of the engine ({@link SizedFree}) the size of the fresh
  * block at malloc and a free that compares the size on the metadata it reads anyway.

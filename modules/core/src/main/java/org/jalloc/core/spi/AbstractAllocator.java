@@ -52,7 +52,9 @@ import org.jalloc.core.walk.Inspectable;
  * ({@link EngineShadow}): every public operation tests one field, {@code sanity}, and while it is null does exactly
  * what it does without debugging; with it, the checks run inside the same final method: no wrapper's call between the
  * caller and the engine (whether the JIT inlines the method into its caller is up to its compiled size:
- * docs/debugging.md, "What it costs").
+ * docs/debugging.md, "What it costs"). A concurrent engine that finds its blocks exactly itself (slub) does F alone
+ * in its own {@link #allocate} and {@link #deallocate} instead ({@link EngineSanity}); here only its name and the prefix
+ * of these methods' refusals change.
  */
 public abstract class AbstractAllocator implements Allocator {
     /** Every payload is aligned to this (the x86-64 malloc guarantee); it is also the smallest usable size. */
@@ -72,8 +74,8 @@ public abstract class AbstractAllocator implements Allocator {
      * allocator is handed out, and never again; the one test the operations add.
      */
     @Nullable EngineShadow sanity;
-    /** {@code debug=F} alone done by the engine with its own screen ({@link #checksFreesAs}): set once, read off the fast path. */
-    private boolean ownChecks;
+    /** {@code debug=F} alone done by this engine through {@link EngineSanity} (a concurrent engine): set once, before handout. */
+    private boolean checksItself;
     /** {@link #due}, for its atomic bit updates. */
     private static final VarHandle DUE;
 
@@ -230,23 +232,15 @@ public abstract class AbstractAllocator implements Allocator {
         this.sanity = shadow;
     }
 
-    /**
-     * Called once by an engine that checks {@code debug=F} alone with its own screen ({@link OwnFreeChecks}), before it
-     * is handed out: its name becomes {@code displayName} and the argument refusals made here carry it, as F's do.
-     */
-    protected final void checksFreesAs(String displayName) {
+    /** Called once by {@link EngineSanity#claim}: this engine checks F alone itself, under {@code displayName}. */
+    final void checkFreesItself(String displayName) {
         this.name = displayName;
-        this.ownChecks = true;
-    }
-
-    /** Whether refusals carry the name: F alone is on, through {@link EngineShadow} or the engine's own checks. */
-    private boolean named() {
-        return sanity != null || ownChecks;
+        this.checksItself = true;
     }
 
     /** The prefix of a refusal's message: the name under F (as every debug layer's), else none. */
     private String prefix() {
-        return named() ? name + ": " : "";
+        return sanity != null || checksItself ? name + ": " : "";
     }
 
     @Override
@@ -471,7 +465,7 @@ public abstract class AbstractAllocator implements Allocator {
             return checkedRealloc(f, address, size);
         }
         if (size < 0) {
-            throw new InvalidSizeException(ownChecks ? name + ": realloc(" + EngineShadow.hex(address) + ", " + size + "): negative size"
+            throw new InvalidSizeException(checksItself ? name + ": realloc(" + EngineShadow.hex(address) + ", " + size + "): negative size"
                     : "realloc(" + address + ", " + size + "): negative size");
         }
         if (size == 0) {
@@ -514,7 +508,7 @@ public abstract class AbstractAllocator implements Allocator {
         }
         EngineShadow f = sanity;
         if (size < 0) {
-            throw new InvalidSizeException(named() ? name + ": tryExpand(" + EngineShadow.hex(address) + ", " + size + "): negative size"
+            throw new InvalidSizeException(f != null || checksItself ? name + ": tryExpand(" + EngineShadow.hex(address) + ", " + size + "): negative size"
                     : "tryExpand(" + address + ", " + size + "): negative size");
         }
         if (f != null) {
