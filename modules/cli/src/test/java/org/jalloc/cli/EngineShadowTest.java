@@ -114,8 +114,13 @@ class EngineShadowTest {
      * The ring names a double free for the last 4,096 frees (the latest free of the address, its usable size then), and
      * a free older than that is an invalid pointer, as every F's ring ({@code DebugAllocator.RECENT_FREES}).
      */
+    /** The engines above and the concurrent ones that check F with their own screen and core's EngineSanity. */
+    static Stream<String> enginesAndOwnScreens() {
+        return Stream.concat(engines(), Stream.of("slub", "thread-cache"));
+    }
+
     @ParameterizedTest
-    @MethodSource("engines")
+    @MethodSource("enginesAndOwnScreens")
     void aDoubleFreeIsToldForTheLast4096FreesThenItIsAnInvalidPointer(String engine) {
         String name = withF(engine);
         // 4,097 live blocks at once: 64 MiB hold them for every engine (buddy:min-block=4096 takes 4 KiB for each)

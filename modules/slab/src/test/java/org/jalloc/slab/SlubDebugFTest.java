@@ -161,25 +161,6 @@ class SlubDebugFTest {
         }
     }
 
-    @Test
-    void theRingNamesTheLast4096FreesThenItIsAnInvalidPointer() {
-        try (Allocator a = Allocators.create(F, 64L << 20)) {
-            long p = a.malloc(40);
-            long[] others = new long[4096];
-            for (int k = 0; k < others.length; k++) {
-                others[k] = a.malloc(24);
-                assertNotEquals(0, others[k]);
-            }
-            a.free(p);
-            for (int k = 0; k < others.length - 1; k++) {
-                a.free(others[k]);
-            }
-            assertThrows(DoubleFreeException.class, () -> a.free(p));
-            a.free(others[others.length - 1]);
-            assertEquals(invalid("free", p), assertThrows(InvalidPointerException.class, () -> a.free(p)).getMessage());
-        }
-    }
-
     /** Two threads free the same block at once, many times: exactly one free passes, the other is a double free. */
     @Test
     void ofTwoRacingFreesOfOneBlockExactlyOnePasses() throws Exception {

@@ -167,25 +167,6 @@ class ThreadCacheDebugFTest {
     }
 
     @Test
-    void aDoubleFreeIsToldForTheLast4096FreesThenItIsAnInvalidPointer() {
-        try (Allocator a = Allocators.create(F, 64L << 20)) {
-            long p = a.malloc(40);
-            long[] others = new long[4096];
-            for (int k = 0; k < others.length; k++) {
-                others[k] = a.malloc(24);
-                assertNotEquals(0, others[k]);
-            }
-            a.free(p);
-            for (int k = 0; k < others.length - 1; k++) {
-                a.free(others[k]);
-            }
-            assertThrows(DoubleFreeException.class, () -> a.free(p), "the 4,096th-latest free");
-            a.free(others[others.length - 1]);
-            assertThrows(InvalidPointerException.class, () -> a.free(p), "the 4,097th: out of the ring");
-        }
-    }
-
-    @Test
     void viewsDieWithTheirBlock() {
         try (Allocator a = Allocators.create(F, HEAP)) {
             long p = a.malloc(64);
