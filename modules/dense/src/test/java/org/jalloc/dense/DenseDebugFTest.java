@@ -1,6 +1,7 @@
 package org.jalloc.dense;
 
 import static org.jalloc.testkit.contract.LiveBlocks.allocated;
+import static org.jalloc.testkit.contract.LiveBlocks.anUnderrunIsRefusedThenTheBlockFreesOnce;
 import static org.jalloc.testkit.contract.LiveBlocks.heap;
 import static org.jalloc.testkit.contract.LiveBlocks.randomOperationsUnderTheChecker;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -67,21 +68,7 @@ class DenseDebugFTest {
     void aOneByteUnderrunIsRefusedThenTheBlockFreesOnceAndADoubleFreeNamesItsSize(String spec) {
         try (Allocator a = Allocators.create(spec, HEAP)) {
             long p = a.malloc(100);
-            long q = a.malloc(100);
-            long usable = a.usableSize(p);
-            byte old = heap(a).getByte(p - 1);
-            heap(a).putByte(p - 1, (byte) 0x41);
-            byte[] before = heap(a).snapshot();
-            InvalidPointerException x = assertThrows(InvalidPointerException.class, () -> a.free(p));
-            assertTrue(x.getMessage().contains("is not a block start"), x.getMessage());
-            assertArrayEquals(before, heap(a).snapshot(), "nothing freed");
-            heap(a).putByte(p - 1, old);
-            a.free(p);
-            DoubleFreeException d = assertThrows(DoubleFreeException.class, () -> a.free(p));
-            assertTrue(d.getMessage().startsWith(spec + ": free(0x" + Long.toHexString(p) + "): block already freed (" + usable
-                    + " bytes)"), d.getMessage());
-            a.free(q);
-            assertTrue(allocated(a).isEmpty());
+            anUnderrunIsRefusedThenTheBlockFreesOnce(a, p, a.malloc(100), "is not a block start", false);
         }
     }
 

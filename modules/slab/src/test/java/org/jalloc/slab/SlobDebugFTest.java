@@ -1,6 +1,7 @@
 package org.jalloc.slab;
 
 import static org.jalloc.testkit.contract.LiveBlocks.allocated;
+import static org.jalloc.testkit.contract.LiveBlocks.anUnderrunIsRefusedThenTheBlockFreesOnce;
 import static org.jalloc.testkit.contract.LiveBlocks.heap;
 import static org.jalloc.testkit.contract.LiveBlocks.randomOperationsUnderTheChecker;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -75,22 +76,7 @@ class SlobDebugFTest {
     void aOneByteUnderrunIsRefusedThenTheBlockFreesOnceAndADoubleFreeNamesItsSize(long n) {
         try (Allocator a = Allocators.create("slob:debug=F", HEAP)) {
             long p = a.malloc(n);
-            long q = a.malloc(100);
-            long usable = a.usableSize(p);
-            byte old = heap(a).getByte(p - 1);
-            heap(a).putByte(p - 1, (byte) 0x41);
-            byte[] before = heap(a).snapshot();
-            InvalidPointerException x = assertThrows(InvalidPointerException.class, () -> a.free(p));
-            assertTrue(x.getMessage().contains("the size word below the payload is broken"), x.getMessage());
-            assertArrayEquals(before, heap(a).snapshot(), "nothing freed");
-            assertFalse(new HeapChecker().check(Inspection.of(a).heapWalk()).isEmpty(), "SLOB-1 sees the broken word");
-            heap(a).putByte(p - 1, old);
-            a.free(p);
-            DoubleFreeException d = assertThrows(DoubleFreeException.class, () -> a.free(p));
-            assertTrue(d.getMessage().startsWith("slob:debug=F: free(0x" + Long.toHexString(p) + "): block already freed (" + usable
-                    + " bytes)"), d.getMessage());
-            a.free(q);
-            assertTrue(allocated(a).isEmpty());
+            anUnderrunIsRefusedThenTheBlockFreesOnce(a, p, a.malloc(100), "the size word below the payload is broken", true);
         }
     }
 

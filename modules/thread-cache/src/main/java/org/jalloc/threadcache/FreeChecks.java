@@ -29,8 +29,9 @@ import org.jalloc.core.memory.Heap;
  *
  *   marks    one byte per 16-byte granule, outside the heap: log2(front) | SCOPED? at u's granule while u is live, 0
  *            elsewhere (leaves of 4 KiB per 64 KiB of heap, made on first use with a compare-and-set on the root)
- *   views    u → the arena of the block's views ({@link BlockViews}, under its own lock), for marks with SCOPED
- *   recent   the ring of the last frees ({@link RecentFrees}, concurrent mode), which names a double free
+ *   sanity   core's {@link EngineSanity}, shared with slub: the views (u → the arena of the block's views, under one
+ *            lock, for marks with SCOPED), the ring of the last frees (concurrent mode, which names a double free), the
+ *            texts of F's reports
  * </pre>
  *
  * Invariants: {@code mark(u) ≠ 0 ⇔ u} is a payload the engine handed out under F and has not freed, and then
@@ -45,13 +46,14 @@ import org.jalloc.core.memory.Heap;
  *       an invalid pointer, exact, before anything changes). The word at {@code u - 8} against the engine's size of the
  *       block (its class or span): a word no block could have (an underrun sets its top byte) is an
  *       {@link InvalidPointerException}, another size a {@link HeapCorruptionException} "changed from A to B"; either
- *       way the mark is put back and nothing is freed. Then the views die, the engine frees {@code b} (its own screen
- *       and state exchange), the free goes into the ring.</li>
+ *       way the mark is put back and nothing is freed. Then the views die and the free goes into the ring (so a free
+ *       racing this one finds it there: a double free), then the engine frees {@code b} (its own screen and state
+ *       exchange).</li>
  * </ol>
  *
  * <p>Thread safety: the marks' leaves are published with a compare-and-set; a mark is set by the allocating thread
  * (ordered before any other thread's use by the hand-over of the address) and taken by one atomic exchange; the
- * views are kept under {@code views}' monitor, taken only for blocks a view was asked of.
+ * views are kept under {@link EngineSanity}'s lock, taken only for blocks a view was asked of.
  */
 final class FreeChecks {
     /** The head below a payload without alignment: front word and size word. */

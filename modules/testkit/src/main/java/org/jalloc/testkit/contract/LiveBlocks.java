@@ -1,6 +1,8 @@
 package org.jalloc.testkit.contract;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,14 +13,16 @@ import java.util.SplittableRandom;
 import org.jalloc.check.HeapChecker;
 import org.jalloc.core.Allocator;
 import org.jalloc.core.DoubleFreeException;
+import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.walk.ExtentKind;
 import org.jalloc.core.walk.Inspection;
 
 /**
  * The live blocks of an allocator as its walk shows them, and a seeded run of random operations that keeps them and the
- * checker true: written once for the engines that keep a size word on request under {@code debug=F} alone (buddy's
- * head, dense's tagged blocks), whose tests ask the same questions of different layouts.
+ * checker true, and F alone's answer to an underrun: written once for the engines that keep a size word on request
+ * under {@code debug=F} alone (buddy's head, dense's tagged blocks, slob's size word), whose tests ask the same
+ * questions of different layouts.
  */
 public final class LiveBlocks {
     private LiveBlocks() {}
@@ -38,6 +42,36 @@ public final class LiveBlocks {
             return true;
         });
         return out;
+    }
+
+    /**
+     * F alone's answer to a 1-byte underrun of the live block {@code p} ({@code other} another live block): the free
+     * refuses it with an {@link InvalidPointerException} whose message holds {@code says} and changes no byte (with
+     * {@code checkerSees}, the checker's pass reports the broken word too); mended, {@code p} frees once, a second free
+     * is the double free that names {@code p}'s usable size in {@code a}'s name, and with {@code other} freed no block
+     * is left.
+     */
+    public static void anUnderrunIsRefusedThenTheBlockFreesOnce(Allocator a, long p, long other, String says, boolean checkerSees) {
+        long usable = a.usableSize(p);
+        Heap h = heap(a);
+        byte old = h.getByte(p - 1);
+        h.putByte(p - 1, (byte) 0x41);
+        byte[] before = h.snapshot();
+        InvalidPointerException x = assertThrows(InvalidPointerException.class, () -> a.free(p));
+        String refusal = String.valueOf(x.getMessage());
+        assertTrue(refusal.contains(says), refusal);
+        assertArrayEquals(before, h.snapshot(), "nothing freed");
+        if (checkerSees) {
+            assertFalse(new HeapChecker().check(Inspection.of(a).heapWalk()).isEmpty(), "the checker sees the broken word");
+        }
+        h.putByte(p - 1, old);
+        a.free(p);
+        DoubleFreeException d = assertThrows(DoubleFreeException.class, () -> a.free(p));
+        String report = String.valueOf(d.getMessage());
+        assertTrue(report.startsWith(a.name() + ": free(0x" + Long.toHexString(p) + "): block already freed (" + usable
+                + " bytes)"), report);
+        a.free(other);
+        assertTrue(allocated(a).isEmpty());
     }
 
     /**
