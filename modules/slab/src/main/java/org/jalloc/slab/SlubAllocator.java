@@ -1156,10 +1156,7 @@ public final class SlubAllocator extends AbstractAllocator implements FreeChecks
             }
             return;
         }
-        if (size <= 0 || size > capacity || (size & (HEAD - 1)) != 0) {
-            throw f.invalidPointer(op, u); // no size of this heap: an underrun reached the word
-        }
-        throw f.sizeChanged(op, u, u, under, size);
+        throw f.wordRefused(op, u, u, under, size);
     }
 
     /** F: marks the live block {@code u} as having views (its free closes them). */

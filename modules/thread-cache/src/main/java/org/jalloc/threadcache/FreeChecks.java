@@ -171,17 +171,10 @@ final class FreeChecks {
         return sanity.misuse(op, u);
     }
 
-    /**
-     * The word below the live payload {@code u} (block {@code b}) reads {@code word} where the engine's usable size is
-     * {@code usable}: a word no block could hold is a damaged head (an underrun sets its top byte), another size the
-     * comparison's report.
-     */
-    RuntimeException damaged(String op, long u, long b, long usable, long word) {
-        if (word < HEAD || word > heap.capacity() || (word & 15) != 0) {
-            return new InvalidPointerException(sanity.name() + ": " + op + "(0x" + Long.toHexString(u) + "): the size word below the payload reads 0x"
-                    + Long.toHexString(word) + ", which is no size of a block (an underrun damaged the block's head); nothing freed", u);
-        }
-        return sanity.sizeChanged(op, u, b, usable, word);
+
+    /** The word below the live payload {@code u} (block {@code b}) is not its usable size: {@link EngineSanity#wordRefused}. */
+    RuntimeException wordRefused(String op, long u, long b, long usable, long word) {
+        return sanity.wordRefused(op, u, b, usable, word);
     }
 
     /**

@@ -928,7 +928,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator implements Fre
     private void checkWord(FreeChecks f, String op, long u, long b, long usable) {
         long word = heap.getLong(u - 8);
         if (word != usable) {
-            throw f.damaged(op, u, b, usable, word);
+            throw f.wordRefused(op, u, b, usable, word);
         }
     }
 
@@ -944,7 +944,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator implements Fre
         long word = heap.getLong(u - 8);
         if (word != usable) {
             f.restore(u, m);
-            throw f.damaged("free", u, b, usable, word); // nothing freed
+            throw f.wordRefused("free", u, b, usable, word); // nothing freed
         }
         f.freeing(u, usable, FreeChecks.scoped(m)); // views dead and the ring told before the block can be handed out again
         deallocateRaw(b);

@@ -70,6 +70,19 @@ public final class EngineSanity {
         return SanityReports.invalidPointer(name, heap, op, u);
     }
 
+    /**
+     * The size word below the live payload {@code u} (block {@code block}) reads {@code word} where the engine's usable
+     * size is {@code under}: a word no block of this heap could hold (an underrun sets its top byte) is an
+     * {@link InvalidPointerException} about the word, another size the comparison's report; the caller changes nothing.
+     */
+    public RuntimeException wordRefused(String op, long u, long block, long under, long word) {
+        if (word < 16 || word > heap.capacity() || (word & 15) != 0) {
+            return new InvalidPointerException(name + ": " + op + "(0x" + Long.toHexString(u) + "): the size word below the payload reads 0x"
+                    + Long.toHexString(word) + ", which is no size of a block (an underrun damaged the block's head); nothing freed", u);
+        }
+        return sizeChanged(op, u, block, under, word);
+    }
+
     public HeapCorruptionException sizeChanged(String op, long u, long block, long under, long now) {
         return SanityReports.sizeChanged(name, op, u, block, under, now);
     }
