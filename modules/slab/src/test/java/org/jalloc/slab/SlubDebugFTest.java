@@ -115,9 +115,9 @@ class SlubDebugFTest {
                 byte old = heap(a).getByte(u - 1);
                 heap(a).putByte(u - 1, (byte) 0x41);
                 byte[] before = heap(a).snapshot();
-                InvalidPointerException x = assertThrows(InvalidPointerException.class, () -> a.free(u));
+                InvalidPointerException refused = assertThrows(InvalidPointerException.class, () -> a.free(u));
                 assertEquals(F + ": free(" + hex(u) + "): the size word below the payload reads " + hex(usable | 0x41L << 56)
-                        + ", which is no size of a block (an underrun damaged the block's head); nothing freed", x.getMessage());
+                        + ", which is no size of a block (an underrun damaged the block's head); nothing freed", refused.getMessage());
                 assertArrayEquals(before, heap(a).snapshot(), "nothing freed");
                 heap(a).putByte(u - 1, old);
                 for (long delta : new long[] {32, -16}) {
