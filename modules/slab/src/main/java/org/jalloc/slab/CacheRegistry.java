@@ -58,6 +58,26 @@ final class CacheRegistry {
         }
     }
 
+    /**
+     * Re-creates the kmalloc cache {@code old}, which has never made a slab, in its own id with {@code debug} flags and
+     * {@code align} ({@code slab:debug=F} alone: plain caches again, before the allocator hands out any block).
+     */
+    SlabCache remakeKmalloc(SlabCache old, long objectSize, long align, int debug) {
+        CacheGeometry g = CacheGeometry.of(objectSize, align, false, debug, SlabAllocator.PAGE_SIZE, SlabAllocator.MAX_ORDER);
+        SlabAllocator owner = old.owner;
+        int m = owner.magazinesOn() ? SlabCache.defaultMagazineSize(g.slot()) : 0;
+        synchronized (this) {
+            if (!old.kmalloc || caches[old.id] != old) {
+                throw new IllegalStateException(old.name() + " is not a live kmalloc cache");
+            }
+            SlabCache c = new SlabCache(owner, old.id, old.name(), g, null, null, m, old.emptySlabLimit(), true, SlabCache.RESIZE_CONTENTION);
+            @Nullable SlabCache[] copy = caches.clone();
+            copy[old.id] = c;
+            caches = copy;
+            return c;
+        }
+    }
+
     /** Destroys a cache of {@code owner}; see {@link SlabAllocator#destroyCache}. */
     void destroy(SlabAllocator owner, SlabCache cache) {
         if (cache.owner != owner) {

@@ -3,7 +3,9 @@ package org.jalloc.slab;
 import static org.jalloc.slab.AddressScreen.hex;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +25,9 @@ import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.memory.GranuleMap;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.spi.AbstractAllocator;
+import org.jalloc.core.spi.Arguments;
+import org.jalloc.core.spi.EngineSanity;
+import org.jalloc.core.spi.FreeChecksOnRequest;
 import org.jalloc.core.spi.SecureLinks;
 import org.jalloc.core.pagemap.RadixPageMap;
 import org.jalloc.core.percpu.PerThreadOptions;
@@ -136,7 +141,7 @@ import org.jalloc.core.walk.HeapWalk;
  * they use the slab layer under the slab lock. A single-threaded run is deterministic (the scavenger is driven by
  * operation counts, not time).
  */
-public final class SlabAllocator extends AbstractAllocator {
+public final class SlabAllocator extends AbstractAllocator implements FreeChecksOnRequest {
     /** Linux's page size: the buddy's order-0 block. */
     public static final long PAGE_SIZE = 4096;
 
@@ -164,6 +169,13 @@ public final class SlabAllocator extends AbstractAllocator {
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
 
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
+
+    /** Under {@code debug=F} alone: the head before each payload, at least one granule (the front word and the size word). */
+    static final long HEAD = 16;
+    /** The head's size word flags under {@code debug=F} alone: the block has views; the block is being freed or was freed. */
+    static final long SCOPED = 1;
+    static final long FREED = 2;
+    private static final VarHandle WORD = LONG.varHandle();
 
     final BuddyPages pages;
 
@@ -198,7 +210,11 @@ public final class SlabAllocator extends AbstractAllocator {
 
     private final int descriptorSite;
 
-    private final int kmallocDebug;
+    /** The kmalloc caches' debug flags; F alone becomes the engine's own ({@link #checkFreesAlone}), before any block. */
+    private int kmallocDebug;
+
+    /** {@code debug=F} alone done by this engine (null: off): set once by {@link #checkFreesAlone}, before any block. */
+    private @Nullable EngineSanity checks;
 
     private final boolean magazinesOn;
 
@@ -626,6 +642,9 @@ public final class SlabAllocator extends AbstractAllocator {
 
     @Override
     protected long allocate(long size) {
+        if (checks != null) {
+            return allocateChecked(HEAD, size);
+        }
         if (size <= KMALLOC_MAX) {
             return kmallocCaches[classIndex(size)].alloc();
         }
@@ -635,6 +654,9 @@ public final class SlabAllocator extends AbstractAllocator {
 
     @Override
     protected long allocateAligned(long alignment, long size) {
+        if (checks != null) {
+            return allocateChecked(alignment, size);
+        }
         long need = Math.max(size, alignment);
         if (need <= KMALLOC_MAX) {
             for (int i = classIndex(need); i < kmallocCaches.length; i++) {
@@ -653,6 +675,11 @@ public final class SlabAllocator extends AbstractAllocator {
 
     @Override
     protected void deallocate(long address) {
+        EngineSanity f = checks;
+        if (f != null) {
+            freeChecked(f, address);
+            return;
+        }
         long e = lookup(address, "free");
         if (e > 0) {
             SlabCache c = kmallocCacheOf(e, address, "free");
@@ -664,6 +691,11 @@ public final class SlabAllocator extends AbstractAllocator {
 
     @Override
     protected long usable(long address) {
+        EngineSanity f = checks;
+        if (f != null) {
+            long b = blockOf(f, "usableSize", address);
+            return blockBytes(b) - (address - b);
+        }
         long e = lookup(address, "usableSize");
         if (e > 0) {
             SlabCache c = kmallocCacheOf(e, address, "usableSize");
@@ -675,6 +707,11 @@ public final class SlabAllocator extends AbstractAllocator {
 
     @Override
     protected boolean resize(long address, long size) {
+        EngineSanity f = checks;
+        if (f != null) {
+            long b = blockOf(f, "realloc/tryExpand", address);
+            return size <= blockBytes(b) - (address - b);
+        }
         long e = lookup(address, "realloc/tryExpand");
         if (e > 0) {
             SlabCache c = kmallocCacheOf(e, address, "realloc/tryExpand");
@@ -683,6 +720,260 @@ public final class SlabAllocator extends AbstractAllocator {
         }
         int need = pages.orderFor(size);
         return need >= 0 && need <= SlabPageEntry.largeOrder(e);
+    }
+
+    // ================================================================== debug=F alone, done here (EngineSanity)
+
+    /**
+     * {@code slab:debug=F} alone (the kmalloc caches' letters exactly F, asked once by the spec's debug options with no
+     * other generic option): the kmalloc caches become plain caches again (magazines as configured, natural alignment),
+     * every kmalloc block carries a 16-byte head (or one of its alignment) and every free is checked here, in the
+     * engine's own free, before the object joins a magazine (docs/slab.md, "debug=F alone"). Only before the first
+     * block and before any cache of one's own; any other letters keep the SLUB-style debug caches.
+     */
+    @Override
+    public boolean checkFreesAlone(String displayName) {
+        // Asked before the allocator is handed out, on one thread: each count is read under its own lock (lock order)
+        if (checks != null || kmallocDebug != Debug.F || registry.live().size() != KMALLOC_SIZES.length) {
+            return false;
+        }
+        synchronized (pageLock) {
+            if (large.allocs != 0) {
+                return false;
+            }
+        }
+        for (SlabCache c : kmallocCaches) {
+            synchronized (c.slabs.slabLock) {
+                if (c.slabs.slabsCreated != 0) {
+                    return false;
+                }
+            }
+        }
+        for (int i = 0; i < KMALLOC_SIZES.length; i++) {
+            kmallocCaches[i] = registry.remakeKmalloc(kmallocCaches[i], KMALLOC_SIZES[i], Long.lowestOneBit(KMALLOC_SIZES[i]), 0);
+        }
+        kmallocDebug = 0;
+        checks = EngineSanity.claim(this, displayName);
+        return true;
+    }
+
+    /**
+     * F's allocation: a block of {@code front + max(size, 16)} bytes aligned to {@code front} (16, or an alignment); its
+     * first word holds {@code front}, the word below the payload {@code u = block + front} its usable size.
+     */
+    private long allocateChecked(long front, long size) {
+        if (size > heap.capacity()) {
+            return 0;
+        }
+        long need = front + Math.max(size, HEAD);
+        long b;
+        long bytes;
+        SlabCache c = null;
+        if (need <= KMALLOC_MAX) {
+            for (int i = classIndex(need); i < kmallocCaches.length && c == null; i++) {
+                if (kmallocCaches[i].align() >= front) {
+                    c = kmallocCaches[i];
+                }
+            }
+        }
+        if (c != null) {
+            b = c.alloc();
+            bytes = c.usableSize();
+        } else {
+            int order = pages.orderFor(need);
+            int alignOrder = pages.orderFor(front);
+            if (order < 0 || alignOrder < 0) {
+                return 0;
+            }
+            order = Math.max(order, alignOrder);
+            b = allocLargeOrReclaim(order);
+            bytes = PAGE_SIZE << order;
+        }
+        if (b == 0) {
+            return 0;
+        }
+        long u = b + front;
+        mem.set(LONG, b, front);
+        mem.set(LONG, u - 8, bytes - front);
+        return u;
+    }
+
+    /**
+     * F's free: the exact screen (page map, slab header, slot arithmetic, the state map or bufctl, the block's front),
+     * the head's size, an atomic claim; the ring and the views before the object enters a magazine or its slab.
+     */
+    private void freeChecked(EngineSanity f, long u) {
+        if ((u & (HEAD - 1)) != 0 || u < firstAddress || u >= heap.brk()) {
+            throw f.misuse("free", u);
+        }
+        long e = pageMap.get(u >>> SlabPageEntry.PAGE_SHIFT);
+        if (e <= 0) {
+            long b = largeBlockOf(f, "free", u, e);
+            int order = SlabPageEntry.largeOrder(pageMap.get(b >>> SlabPageEntry.PAGE_SHIFT));
+            long under = (PAGE_SIZE << order) - (u - b);
+            long w = claim(f, "free", u, under);
+            f.freed(u, under, (w & SCOPED) != 0); // in the ring before the block is free: a racing free that finds it free finds it there
+            freeLarge(b, order);
+            return;
+        }
+        long h = checkedHeader(e, u);
+        SlabCache c = kmallocCacheOf(h, u, "free");
+        long b = c.slabs.liveObjectAt(h, u);
+        if (b < 0 || mem.get(LONG, b) != u - b) {
+            throw f.misuse("free", u);
+        }
+        long under = c.usableSize() - (u - b);
+        long w = claim(f, "free", u, under);
+        f.freed(u, under, (w & SCOPED) != 0); // views closed and the ring told before the object is a round (as above)
+        VarHandle.storeStoreFence(); // the ring's stores before the free marker's, which a racing free may read
+        c.release(h, b);
+    }
+
+    /** F: the block whose live payload is {@code u}, or the misuse ({@code u} is no payload a malloc returned). */
+    private long blockOf(EngineSanity f, String op, long u) {
+        if ((u & (HEAD - 1)) != 0 || u < firstAddress || u >= heap.brk()) {
+            throw f.misuse(op, u);
+        }
+        long e = pageMap.get(u >>> SlabPageEntry.PAGE_SHIFT);
+        if (e <= 0) {
+            return largeBlockOf(f, op, u, e);
+        }
+        long h = checkedHeader(e, u);
+        SlabCache c = kmallocCacheOf(h, u, op);
+        long b = c.slabs.liveObjectAt(h, u);
+        if (b < 0 || mem.get(LONG, b) != u - b) {
+            throw f.misuse(op, u);
+        }
+        return b;
+    }
+
+    /** F: the large block whose payload is {@code u} ({@code e}: the page map's entry of {@code u}'s page), or the misuse. */
+    private long largeBlockOf(EngineSanity f, String op, long u, long e) {
+        long b = 0;
+        if (SlabPageEntry.largeOrder(e) >= 0) {
+            b = u & -PAGE_SIZE;
+        } else if (e == SlabPageEntry.LARGE_TAIL) { // a front of a page or more (an alignment): the block's first page below
+            for (long p = (u & -PAGE_SIZE) - PAGE_SIZE; p >= firstAddress; p -= PAGE_SIZE) {
+                long x = pageMap.get(p >>> SlabPageEntry.PAGE_SHIFT);
+                if (x != SlabPageEntry.LARGE_TAIL) {
+                    b = SlabPageEntry.largeOrder(x) >= 0 ? p : 0;
+                    break;
+                }
+            }
+        }
+        if (b == 0 || mem.get(LONG, b) != u - b) {
+            throw f.misuse(op, u);
+        }
+        return b;
+    }
+
+    /** The bytes of the live kmalloc block at {@code b} (an object of its cache, or a large block). */
+    private long blockBytes(long b) {
+        long e = pageMap.get(b >>> SlabPageEntry.PAGE_SHIFT);
+        return e > 0 ? kmallocCacheOf(checkedHeader(e, b), b, "usableSize").usableSize() : PAGE_SIZE << SlabPageEntry.largeOrder(e);
+    }
+
+    /**
+     * F: the head's size word of {@code u} is still {@code under} (a flag aside); marks it FREED atomically, so of two
+     * racing frees one passes and the other is a double free. Returns the word as it was.
+     */
+    private long claim(EngineSanity f, String op, long u, long under) {
+        for (;;) {
+            long w = (long) WORD.getVolatile(mem, u - 8);
+            checkHead(f, op, u, under, w);
+            if (WORD.compareAndSet(mem, u - 8, w, w | FREED)) {
+                return w;
+            }
+        }
+    }
+
+    /** F: {@code w}, the size word below {@code u}, says {@code under} and not freed; else the misuse it shows, nothing changed. */
+    private static void checkHead(EngineSanity f, String op, long u, long under, long w) {
+        long size = w & ~(SCOPED | FREED);
+        if (size == under) {
+            if ((w & FREED) != 0) {
+                throw f.doubleFree(op, u, under); // another thread's free claimed it first
+            }
+            return;
+        }
+        if ((w ^ SlabLayer.FREE_TAG) == u - HEAD) {
+            // the free marker of the object at u - 16 (SLAB-7), written over the size word by another thread's free,
+            // which told the ring first (the store fence in freeChecked): the double free the ring names
+            throw f.misuse(op, u);
+        }
+        throw f.wordRefused(op, u, u, under, size);
+    }
+
+    /** F: marks the live block {@code u} as having views (its free closes them). */
+    private void markScoped(EngineSanity f, String op, long u, long under) {
+        for (;;) {
+            long w = (long) WORD.getVolatile(mem, u - 8);
+            checkHead(f, op, u, under, w);
+            if ((w & SCOPED) != 0 || WORD.compareAndSet(mem, u - 8, w, w | SCOPED)) {
+                return;
+            }
+        }
+    }
+
+    /** Under F a view dies when its block is freed; otherwise {@link org.jalloc.core.Allocator#segment}. */
+    @Override
+    public MemorySegment segment(long address) {
+        EngineSanity f = checks;
+        if (f == null) {
+            return super.segment(address);
+        }
+        if (address == 0) {
+            throw new InvalidPointerException(f.name() + ": segment(NULL)", 0);
+        }
+        long b = blockOf(f, "segment", address);
+        long under = blockBytes(b) - (address - b);
+        return f.view(address, under, () -> markScoped(f, "segment", address, under));
+    }
+
+    /** Under F each allocation's view dies when its block is freed. */
+    @Override
+    public SegmentAllocator asSegmentAllocator() {
+        EngineSanity f = checks;
+        if (f == null) {
+            return super.asSegmentAllocator();
+        }
+        return (byteSize, byteAlignment) -> {
+            long a = Arguments.allocateForSegment(this, byteSize, byteAlignment);
+            long b = blockOf(f, "asSegmentAllocator", a);
+            long under = blockBytes(b) - (a - b);
+            return f.view(a, byteSize, () -> markScoped(f, "asSegmentAllocator", a, under));
+        };
+    }
+
+    /** Whether {@code debug=F} alone is this engine's own (every kmalloc block carries a head). */
+    boolean checksFrees() {
+        return checks != null;
+    }
+
+    /**
+     * SLAB-8, the head of the live kmalloc block at {@code b} ({@code bytes}) under F alone: null when its front word is a
+     * power of two of at least 16 that divides the block's alignment and leaves room, and the size word below the
+     * payload is the block's size less that front (SCOPED aside, no FREED); else what is wrong, as {expected, found, what}.
+     */
+    String @Nullable [] headFault(long b, long bytes) {
+        long front = mem.get(LONG, b);
+        if (front < HEAD || Long.bitCount(front) != 1 || front >= bytes || (b & (front - 1)) != 0) {
+            return new String[] {"a power of two of at least 16 the block is aligned to", Long.toString(front), "front word"};
+        }
+        long w = mem.get(LONG, b + front - 8);
+        if ((w & ~SCOPED) != bytes - front) {
+            return new String[] {Long.toString(bytes - front), Long.toString(w), "size word below the payload " + hex(b + front)};
+        }
+        return null;
+    }
+
+    /** Under F alone the payload's offset in the live kmalloc block at {@code b} of {@code bytes} (its front word), else 0. */
+    long front(long b, long bytes) {
+        if (checks == null) {
+            return 0;
+        }
+        long front = mem.get(LONG, b);
+        return front >= HEAD && front < bytes && (front & (HEAD - 1)) == 0 ? front : HEAD;
     }
 
     /**
@@ -812,7 +1103,7 @@ public final class SlabAllocator extends AbstractAllocator {
             largeAllocations = large.allocs;
         }
         return List.of(new SlabInfoMetric(registry.live().size(), active, objects, activeSlabs, slabs, slabBytes, rows, slabinfo()),
-                new SlabMetric(Debug.format(kmallocDebug), magazinesOn ? "on" : "off", magazineResize ? "on" : "off",
+                new SlabMetric(Debug.format(checks != null ? Debug.F : kmallocDebug), magazinesOn ? "on" : "off", magazineResize ? "on" : "off",
                         emptySlabs, scavenging.threadSnapshot().size(), magRounds, depotRounds, mags, exchanges, contentions, resizes, slabOps, created, destroyed, ctors, dtors, largeBlocks,
                         largeBytes, largeAllocations, scavenging.reclaims.get(), scavenging.scavenges.get(),
                         scavenging.deadThreadsReclaimed.get(), scavenging.threadsDetached.get()),

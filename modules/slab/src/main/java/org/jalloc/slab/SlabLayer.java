@@ -211,6 +211,25 @@ final class SlabLayer {
         return h + HEADER + 4 * index;
     }
 
+    /**
+     * The live object whose slot holds {@code address} in the slab at header {@code h} (kmalloc under {@code debug=F}
+     * alone: a payload past its head), or -1 when {@code address} is in no slot or its slot is free or a round.
+     */
+    long liveObjectAt(long h, long address) {
+        long base = mem.get(LONG, h + H_BASE);
+        int color = mem.get(INT, h + H_COLOR);
+        long off = address - base - color;
+        if (off < 0 || off >= g.avail()) {
+            return -1;
+        }
+        long index = Math.unsignedMultiplyHigh(off, divisor);
+        if (index >= g.capacity()) {
+            return -1;
+        }
+        long slot = slotAt(base, color, index);
+        return isFreeSlot(h, slot, index) ? -1 : slot + g.redLeft();
+    }
+
     /** The slot index of {@code slot} in the slab at {@code base} with {@code color}, or -1 when it is not a slot start. */
     long indexOf(long base, int color, long slot) {
         long off = slot - base - color;

@@ -147,7 +147,8 @@ final class SlabWalk extends CarvedPagesWalk {
             return slabExtents(visitor, address, size, e);
         }
         if (SlabPageEntry.largeOrder(e) >= 0) {
-            return visitor.extent(ExtentKind.ALLOCATED, address, size, address, size);
+            long front = a.front(address, size);
+            return visitor.extent(ExtentKind.ALLOCATED, address, size, address + front, size - front);
         }
         return visitor.extent(ExtentKind.METADATA, address, size, 0, 0); // owned by nothing: SLAB-6 reports it
     }
@@ -200,7 +201,8 @@ final class SlabWalk extends CarvedPagesWalk {
                     kind = anyDescriptor && descriptors.contains(obj) ? ExtentKind.METADATA : ExtentKind.ALLOCATED;
                 }
                 boolean block = kind != ExtentKind.METADATA;
-                if (!v.extent(kind, slot, g.slot(), block ? obj : 0, block ? g.usable() : 0)) {
+                long front = kind == ExtentKind.ALLOCATED && c.kmalloc ? a.front(obj, g.usable()) : 0; // debug=F alone: the payload past the head
+                if (!v.extent(kind, slot, g.slot(), block ? obj + front : 0, block ? g.usable() - front : 0)) {
                     return false;
                 }
             }
@@ -395,6 +397,9 @@ final class SlabWalk extends CarvedPagesWalk {
             if (c != null) {
                 markedPerCache[c.id] = checkCache(c, sink, extentsChecked, freeStructuresChecked);
             }
+        }
+        if (a.checksFrees() && !extentsChecked) {
+            collectDescriptors(); // SLAB-8 skips them: a descriptor is a kmalloc object with no head
         }
         checkPages(sink);
         checkMagazines(sink, markedPerCache, freeStructuresChecked);
@@ -670,6 +675,9 @@ final class SlabWalk extends CarvedPagesWalk {
                 sink.violation("SLAB-2", base, c.name() + ": a slab of the cache is on none of its lists", "on the list its count says",
                         "on none (" + mem.get(INT, e + H_INUSE) + " objects in use)");
             }
+            if (a.checksFrees() && c.kmalloc) {
+                checkHeads(c, e, sink);
+            }
             for (long p = 1; p < pagesInBlock; p++) {
                 if (a.pageMap.get((base + (p << PAGE_SHIFT)) >>> SlabPageEntry.PAGE_SHIFT) != e) {
                     sink.violation("SLAB-6", base + (p << PAGE_SHIFT), c.name() + ": a page of the slab at " + hex(base) + " is not mapped to it", hex(e),
@@ -681,6 +689,9 @@ final class SlabWalk extends CarvedPagesWalk {
         }
         int k = SlabPageEntry.largeOrder(e);
         if (k >= 0) {
+            if (a.checksFrees()) {
+                checkHead(base, size, "large block", sink);
+            }
             if ((SlabAllocator.PAGE_SIZE << k) != size) {
                 sink.violation("SLAB-6", base, "slab: a large block's page map entry gives another order", "order of a " + size + "-byte block",
                         "order " + k);
@@ -696,6 +707,33 @@ final class SlabWalk extends CarvedPagesWalk {
         }
         sink.violation("SLAB-6", base, "slab: an allocated buddy block is owned by no slab and no large block (leaked pages)",
                 "a slab header or a large-block entry in the page map", entryText(e));
+    }
+
+    /** SLAB-8 under {@code debug=F} alone: the head of every live object of the kmalloc cache {@code c} in the slab at header {@code h}. */
+    @Enforces("SLAB-8")
+    private void checkHeads(SlabCache c, long h, InvariantSink sink) {
+        CacheGeometry g = c.g;
+        long base = mem.get(LONG, h + H_BASE);
+        int color = mem.get(INT, h + H_COLOR);
+        if (!colorValid(g, color)) {
+            return; // SLAB-3 reports the color; no slot can be placed
+        }
+        long slot = base + color;
+        for (int i = 0; i < g.capacity(); i++, slot += g.slot()) {
+            long obj = slot + g.redLeft();
+            if (!c.slabs.isFreeSlot(h, slot, i) && !descriptors.contains(obj)) {
+                checkHead(obj, g.usable(), c.name(), sink);
+            }
+        }
+    }
+
+    @Enforces("SLAB-8")
+    private void checkHead(long b, long bytes, String what, InvariantSink sink) {
+        String[] fault = a.headFault(b, bytes);
+        if (fault != null) {
+            sink.violation("SLAB-8", b, what + ": the head of the live block at " + hex(b) + " is damaged (" + fault[2] + ", debug=F)",
+                    fault[0], fault[1]);
+        }
     }
 
     private static String entryText(long e) {

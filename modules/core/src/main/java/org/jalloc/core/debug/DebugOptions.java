@@ -230,6 +230,12 @@ public record DebugOptions(int flags, LeakLevel leaks) {
                     && s.checkFreesAlone(displayName)) {
                 return allocator;
             }
+            // A type's own debug= with no generic option beside it (slab): the engine may do it all itself (its letters
+            // exactly F: slab's own F alone, views included); else the prefix below scopes the views
+            if (TaggedSanity.serves(this) && (flags & OWN) != 0 && allocator instanceof FreeChecksOnRequest s
+                    && s.checkFreesAlone(displayName)) {
+                return allocator;
+            }
             // F alone on any other engine (or only the views a type's own debug= asks for): the tagged prefix, no table
             return TaggedSanity.serves(this) ? new TaggedSanity(allocator, this, displayName)
                     : new DebugAllocator(allocator, this, displayName);
