@@ -116,7 +116,7 @@ class EngineShadowTest {
      */
     /** The engines above and the concurrent ones that check F with their own screen and core's EngineSanity. */
     static Stream<String> enginesAndOwnScreens() {
-        return Stream.concat(engines(), Stream.of("slub", "thread-cache"));
+        return Stream.concat(engines(), Stream.of("slub", "thread-cache", "slab"));
     }
 
     @ParameterizedTest

@@ -213,7 +213,7 @@ class ShadowSanityTest {
      */
     @ParameterizedTest
     @ValueSource(strings = {"tlsf:debug=F", "first-fit:debug=F", "buddy:debug=F", "thread-cache:debug=F", "dense:debug=F",
-            "slob:debug=F", "slub:debug=F"})
+            "slob:debug=F", "slub:debug=F", "slab:debug=F"})
     void bothLayersShareViewsCallocAndTheirRefusals(String spec) {
         try (Allocator a = Allocators.create(spec, HEAP)) {
             long p = a.malloc(64);

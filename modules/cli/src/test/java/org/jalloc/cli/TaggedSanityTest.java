@@ -36,7 +36,7 @@ class TaggedSanityTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"tlsf:debug=F", "buddy:debug=F", "first-fit:list=lifo,debug=F", "thread-cache:debug=F", "dense:debug=F",
-            "slob:debug=F", "slub:debug=F"})
+            "slob:debug=F", "slub:debug=F", "slab:debug=F"})
     void misuseIsCaughtAndLeavesTheHeapAsItWas(String spec) {
         try (Allocator a = Allocators.create(spec, HEAP)) {
             long p = a.malloc(100);
@@ -93,7 +93,7 @@ class TaggedSanityTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"tlsf:debug=F", "buddy:debug=F", "dense:debug=F", "dense:footers=all,debug=F", "slob:debug=F",
-            "thread-cache:debug=F", "slub:debug=F"})
+            "thread-cache:debug=F", "slub:debug=F", "slab:debug=F"})
     void aOneByteUnderrunFailsTheTagAndTheBlockIsNotFreed(String spec) {
         try (Allocator a = Allocators.create(spec, HEAP)) {
             long p = a.malloc(64);
@@ -106,7 +106,7 @@ class TaggedSanityTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"tlsf:debug=F", "buddy:debug=F", "first-fit:list=lifo,debug=F", "dense:debug=F", "slob:debug=F",
-            "thread-cache:debug=F", "slub:debug=F"})
+            "thread-cache:debug=F", "slub:debug=F", "slab:debug=F"})
     void alignedBlocksResizeAndViewsDieWithTheirBlock(String spec) {
         try (Allocator a = Allocators.create(spec, HEAP)) {
             long p = a.alignedAlloc(256, 40);

@@ -101,6 +101,8 @@ import org.jalloc.core.walk.HeapWalk;
  *   <li>SLAB-6: every slab on a cache's lists is an allocated buddy block of the cache's order, and the page map
  *       names its header on every page of it; every allocated buddy block is a slab or a large block the page map
  *       names ({@code pagemap[b] = LARGE(order(b))}); no free buddy page is named by the page map.</li>
+ *   <li>SLAB-8 (only with {@code debug=F} alone): every live kmalloc block {@code b} (no descriptor) carries its head,
+ *       {@code mem[b] = front = 2^j ≥ 16}, {@code b ≡ 0 mod front}, {@code mem[b + front − 8] = usable(b) − front} (SCOPED aside).</li>
  *   <li>BUDDY-1..5 of the page allocator underneath, checked through {@link BuddyPages#checkInvariants}.</li>
  * </ul>
  * The checker sees objects in magazines and depots as FREE extents listed exactly once (HEAP-3), slab headers and
@@ -122,9 +124,28 @@ import org.jalloc.core.walk.HeapWalk;
  * <h2>Debugging (SLUB's {@code slub_debug=FZPU})</h2>
  * Per cache, independent flags: F sanity checks, Z red zones, P poisoning (caches without a constructor), U last
  * alloc/free site tracking; see {@link Debug}. The {@code slab:debug=FZPU} option sets them on every kmalloc cache;
- * {@link SlabCache.Builder#debug} on a cache of one's own. A debug cache has no magazines. Broken red zones are
+ * {@link SlabCache.Builder#debug} on a cache of one's own. A debug cache has no magazines. F alone on the kmalloc caches
+ * is the engine's own instead (below). Broken red zones are
  * reported on free (a buffer overrun), broken poison on the next alloc of the object (a write after free), both by
  * the checker at any time (SLAB-4, SLAB-5), each naming the cache, the object and its last sites.
+ *
+ * <h2>debug=F alone (the engine's own, no layer: {@link #checkFreesAlone})</h2>
+ * {@code slab:debug=F} with no other generic option: the kmalloc caches are plain caches (magazines, natural alignment)
+ * and F is checked here, in kmalloc's own malloc and free, with core's {@code EngineSanity} for the ring, the views
+ * and the texts. Any other letters ({@code FZ}, {@code FZPU}, ...) keep the SLUB-style debug caches above, and caches
+ * made with {@link #newCache} keep the flags they were made with.
+ * <pre>
+ *  kmalloc block b (an object or a large block)    u = b + front (16, or the alignment), handed to the caller
+ *  | front | usable (| SCOPED, | FREED) | payload: usable = size(b) − front bytes ... |
+ *   mem[b]  mem[u − 8]
+ * </pre>
+ * malloc asks for {@code front + max(n, 16)} bytes and writes the two words. free(u): u is 16-aligned in the heap,
+ * its page a kmalloc slab's (intact header; the slot holding u live in the state map or bufctl) or a large block's,
+ * and {@code mem[b] = u − b}, else the ring names a double free or it is an invalid pointer; then the size word must
+ * read {@code size(b) − front} (a word of no size — a 1-byte underrun — is an invalid pointer, another size the
+ * comparison's corruption report; the object's free marker there is a racing free that got in first: the ring's
+ * double free) and is claimed by one CAS to {@code | FREED}; then views closed and the ring told, a store fence, then
+ * the cache's free, into a magazine (so a racing free that finds the block a round finds it in the ring).
  *
  * <h2>Secure mode ({@code secure=on}, SEC-1)</h2>
  * The links of on-slab free slots, of every cache, stored XOR-ed with one random key per heap ({@link #links}) and

@@ -28,10 +28,11 @@ import org.jalloc.core.walk.InvariantSink;
  * The checker's view of a {@link SlabAllocator}: the buddy blocks in address order (free blocks are FREE extents on
  * the buddy's lists); a slab's block is its color padding, its slots (FREE when not the caller's: on the free list or
  * a round in a magazine, as the state map or the bufctl array says; METADATA when it holds an off-slab descriptor; else ALLOCATED), its slack and its on-slab
- * header; a large block is one ALLOCATED extent. The free structures are the buddy's free lists, every slab's free
+ * header; a large block is one ALLOCATED extent. Under {@code debug=F} alone an ALLOCATED kmalloc block's payload is the
+ * caller's, past its head (its front word). The free structures are the buddy's free lists, every slab's free
  * list, every thread's magazines and every depot: each FREE extent in exactly one of them.
  *
- * <p>{@link #checkInvariants} checks BUDDY-1..5 through the page allocator and SLAB-1..7 (see
+ * <p>{@link #checkInvariants} checks BUDDY-1..5 through the page allocator and SLAB-1..8 (SLAB-8 under {@code debug=F} alone; see
  * {@code spec/invariants.md}), reporting every violation with the cache and the object. Quiescent use only: it reads
  * magazines, depots and lists without their locks.
  *

@@ -29,8 +29,13 @@ final class Fixture extends PooledHeapFixture {
 
     /** With {@code resizeAfter > 0}, that many contended depot entries step the test cache's magazine size up. */
     Fixture(int magazineSize, int resizeAfter) {
+        this("slab", magazineSize, resizeAfter);
+    }
+
+    /** Over {@code spec}, whose allocator is the engine itself ({@code slab:debug=F} included: F alone is slab's own). */
+    Fixture(String spec, int magazineSize, int resizeAfter) {
         super(HEAPS, HEAP_BYTES);
-        allocator = (SlabAllocator) AllocatorFactory.of("slab", HEAP_BYTES).create(heap);
+        allocator = (SlabAllocator) AllocatorFactory.of(spec, HEAP_BYTES).create(heap);
         cache = allocator.newCache("stress", 64).magazineSize(magazineSize).magazineResizeAfter(resizeAfter).build();
     }
 
