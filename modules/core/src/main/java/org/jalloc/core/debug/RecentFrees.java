@@ -64,8 +64,8 @@ public final class RecentFrees {
     /** Notes the free of {@code user} ({@code usable} bytes). */
     public void add(long user, long usable) {
         if (packed) {
-            int i = next;
-            next = (i + 1) & (RING - 1);
+            int i = next & (RING - 1); // masked here, so the store needs no bounds check
+            next = i + 1;
             SLOT.setOpaque(recent, i, (user - base) >>> 4 << 32 | usable >>> 4);
             return;
         }
