@@ -52,9 +52,10 @@ import org.jalloc.core.walk.Inspectable;
  * ({@link EngineShadow}): every public operation tests one field, {@code sanity}, and while it is null does exactly
  * what it does without debugging; with it, the checks run inside the same final method: no wrapper's call between the
  * caller and the engine (whether the JIT inlines the method into its caller is up to its compiled size:
- * docs/debugging.md, "What it costs"). A concurrent engine that finds its blocks exactly itself (slub) does F alone
- * in its own {@link #allocate} and {@link #deallocate} instead ({@link EngineSanity}); here only its name and the prefix
- * of these methods' refusals change.
+ * docs/debugging.md, "What it costs"). A concurrent engine that finds its blocks exactly itself (slub, thread-cache)
+ * does F alone in its own {@link #allocate} and {@link #deallocate} instead ({@link EngineSanity}); here its name and
+ * the prefix of these methods' refusals change, and {@code segment}, {@code asSegmentAllocator}, {@code realloc} and
+ * {@code tryExpand} reach its F through {@link FreeChecksOnRequest}'s hooks with the caller's operation named.
  */
 public abstract class AbstractAllocator implements Allocator {
     /** Every payload is aligned to this (the x86-64 malloc guarantee); it is also the smallest usable size. */
