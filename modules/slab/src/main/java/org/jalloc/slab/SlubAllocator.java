@@ -3,7 +3,6 @@ package org.jalloc.slab;
 import static org.jalloc.slab.AddressScreen.hex;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -27,7 +26,6 @@ import org.jalloc.core.events.TrimEvent;
 import org.jalloc.core.memory.GranuleMap;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.spi.AbstractAllocator;
-import org.jalloc.core.spi.Arguments;
 import org.jalloc.core.spi.EngineSanity;
 import org.jalloc.core.spi.FreeChecksOnRequest;
 import org.jalloc.core.pagemap.RadixPageMap;
@@ -988,8 +986,7 @@ public final class SlubAllocator extends AbstractAllocator implements FreeChecks
     protected boolean resize(long address, long size) {
         EngineSanity f = checks;
         if (f != null) {
-            long b = blockOf(f, "realloc/tryExpand", address);
-            return size <= blockBytes(b) - (address - b);
+            return resizeChecked(f, "realloc/tryExpand", address, size);
         }
         long e = lookup(address, "realloc/tryExpand");
         if (e > 0) {
@@ -1056,10 +1053,7 @@ public final class SlubAllocator extends AbstractAllocator implements FreeChecks
 
     /** F's free: the exact screen (page map, slot, state map, the block's front), the head's size, an atomic claim. */
     private void freeChecked(EngineSanity f, long u) {
-        if ((u & (HEAD - 1)) != 0 || u < firstAddress || u >= heap.brk()) {
-            throw f.misuse("free", u);
-        }
-        long e = pageMap.get(u >>> SlabPageEntry.PAGE_SHIFT);
+        long e = pageOf(f, "free", u);
         if (e <= 0) {
             long b = largeBlockOf(f, "free", u, e);
             int order = SlabPageEntry.largeOrder(pageMap.get(b >>> SlabPageEntry.PAGE_SHIFT));
@@ -1070,11 +1064,7 @@ public final class SlubAllocator extends AbstractAllocator implements FreeChecks
             return;
         }
         Cache c = cacheAt(e, u);
-        long k = (u - e) / c.size;
-        long b = e + k * c.size;
-        if (k >= c.objects || states.get(b) == FREE || mem.get(LONG, b) != u - b) {
-            throw f.misuse("free", u);
-        }
+        long b = objectOf(f, "free", u, e, c);
         long under = c.size - (u - b);
         long w = claim(f, "free", u, under);
         f.freed(u, under, (w & SCOPED) != 0); // views closed and the ring told before the object is free (as above)
@@ -1091,14 +1081,20 @@ public final class SlubAllocator extends AbstractAllocator implements FreeChecks
 
     /** F: the block whose live payload is {@code u}, or the misuse ({@code u} is no payload a malloc returned). */
     private long blockOf(EngineSanity f, String op, long u) {
+        long e = pageOf(f, op, u);
+        return e <= 0 ? largeBlockOf(f, op, u, e) : objectOf(f, op, u, e, cacheAt(e, u));
+    }
+
+    /** F's screen, first step: the page map's entry of {@code u}'s page, or the misuse ({@code u} is no 16-aligned address of the heap). */
+    private long pageOf(EngineSanity f, String op, long u) {
         if ((u & (HEAD - 1)) != 0 || u < firstAddress || u >= heap.brk()) {
             throw f.misuse(op, u);
         }
-        long e = pageMap.get(u >>> SlabPageEntry.PAGE_SHIFT);
-        if (e <= 0) {
-            return largeBlockOf(f, op, u, e);
-        }
-        Cache c = cacheAt(e, u);
+        return pageMap.get(u >>> SlabPageEntry.PAGE_SHIFT);
+    }
+
+    /** F: the live object of {@code c} in slab {@code e} whose payload is {@code u} (its front word says so), or the misuse. */
+    private long objectOf(EngineSanity f, String op, long u, long e, Cache c) {
         long k = (u - e) / c.size;
         long b = e + k * c.size;
         if (k >= c.objects || states.get(b) == FREE || mem.get(LONG, b) != u - b) {
@@ -1170,34 +1166,32 @@ public final class SlubAllocator extends AbstractAllocator implements FreeChecks
         }
     }
 
-    /** Under F a view dies when its block is freed; otherwise {@link org.jalloc.core.Allocator#segment}. */
+    /** F's view of the live payload {@code u} that dies at its free ({@code segment}, {@code asSegmentAllocator}: core's). */
     @Override
-    public MemorySegment segment(long address) {
-        EngineSanity f = checks;
-        if (f == null) {
-            return super.segment(address);
-        }
-        if (address == 0) {
-            throw new InvalidPointerException(f.name() + ": segment(NULL)", 0);
-        }
-        long b = blockOf(f, "segment", address);
-        long under = blockBytes(b) - (address - b);
-        return f.view(address, under, () -> markScoped(f, "segment", address, under));
+    public MemorySegment viewUntilFree(String op, long u, long length) {
+        EngineSanity f = requireChecks();
+        long b = blockOf(f, op, u);
+        long under = blockBytes(b) - (u - b);
+        return f.view(u, length < 0 ? under : length, () -> markScoped(f, op, u, under));
     }
 
-    /** Under F each allocation's view dies when its block is freed. */
+    /** F's in-place resize of the live payload {@code u} ({@code realloc}, {@code tryExpand}: core's): a class or block fits it or not. */
     @Override
-    public SegmentAllocator asSegmentAllocator() {
+    public boolean resizeChecked(String op, long u, long size) {
+        return resizeChecked(requireChecks(), op, u, size);
+    }
+
+    private boolean resizeChecked(EngineSanity f, String op, long u, long size) {
+        long b = blockOf(f, op, u);
+        return size <= blockBytes(b) - (u - b);
+    }
+
+    private EngineSanity requireChecks() {
         EngineSanity f = checks;
         if (f == null) {
-            return super.asSegmentAllocator();
+            throw new IllegalStateException(name() + " does not check debug=F alone itself");
         }
-        return (byteSize, byteAlignment) -> {
-            long a = Arguments.allocateForSegment(this, byteSize, byteAlignment);
-            long b = blockOf(f, "asSegmentAllocator", a);
-            long under = blockBytes(b) - (a - b);
-            return f.view(a, byteSize, () -> markScoped(f, "asSegmentAllocator", a, under));
-        };
+        return f;
     }
 
     /** Whether {@code debug=F} alone is this engine's own (every block carries a head). */

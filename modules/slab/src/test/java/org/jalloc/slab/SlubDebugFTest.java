@@ -69,6 +69,37 @@ class SlubDebugFTest {
         }
     }
 
+    /** Refusals name the operation the caller called (realloc, tryExpand, segment), and change nothing. */
+    @Test
+    void refusalsNameTheCallersOperation() {
+        try (Allocator a = Allocators.create(F, HEAP)) {
+            long p = a.malloc(40);
+            long q = a.malloc(400);
+            long usable = a.usableSize(p);
+            a.free(p);
+            byte[] before = heap(a).snapshot();
+            for (String op : new String[] {"realloc", "tryExpand", "segment"}) {
+                DoubleFreeException d = assertThrows(DoubleFreeException.class, () -> misuse(a, op, p));
+                assertTrue(d.getMessage().startsWith(F + ": " + op + "(" + hex(p) + "): block already freed (" + usable + " bytes)"),
+                        d.getMessage());
+                InvalidPointerException x = assertThrows(InvalidPointerException.class, () -> misuse(a, op, q + 64));
+                assertEquals(invalid(op, q + 64), x.getMessage());
+            }
+            assertArrayEquals(before, heap(a).snapshot(), "misuse changed nothing");
+            a.free(q);
+            assertTrue(new HeapChecker().check(Inspection.of(a).heapWalk()).isEmpty());
+        }
+    }
+
+    private static Object misuse(Allocator a, String op, long u) {
+        return switch (op) {
+            case "realloc" -> a.realloc(u, 5000);
+            case "tryExpand" -> a.tryExpand(u, 5000);
+            case "segment" -> a.segment(u);
+            default -> throw new IllegalArgumentException(op);
+        };
+    }
+
     @Test
     void misuseIsToldExactlyInFsWordsAndLeavesTheHeapAsItWas() {
         try (Allocator a = Allocators.create(F, HEAP)) {

@@ -10,7 +10,6 @@ import static org.jalloc.threadcache.SizeClasses.SIZE;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.List;
@@ -19,7 +18,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.checkerframework.checker.nullness.qual.MonotonicNonNull;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.jalloc.core.spi.AbstractAllocator;
-import org.jalloc.core.spi.Arguments;
 import org.jalloc.core.spi.EngineSanity;
 import org.jalloc.core.spi.FreeChecksOnRequest;
 import org.jalloc.core.DoubleFreeException;
@@ -950,11 +948,11 @@ public final class ThreadCacheAllocator extends AbstractAllocator implements Fre
         deallocateRaw(b);
     }
 
-    /** F's in-place resize (realloc and tryExpand): the head checked before any change, its word rewritten after. */
-    private boolean resizeChecked(FreeChecks f, long u, long size) {
-        long front = FreeChecks.front(liveMark(f, "resize", u));
+    /** F's in-place resize ({@code op}: realloc or tryExpand): the head checked before any change, its word rewritten after. */
+    private boolean resizeChecked(FreeChecks f, String op, long u, long size) {
+        long front = FreeChecks.front(liveMark(f, op, u));
         long b = u - front;
-        checkWord(f, "resize", u, b, blockBytes(b) - front);
+        checkWord(f, op, u, b, blockBytes(b) - front);
         long need = Math.max(size, MIN_ALIGNMENT) + front;
         if (need > capacity || !resizeRaw(b, need)) {
             return false;
@@ -963,30 +961,31 @@ public final class ThreadCacheAllocator extends AbstractAllocator implements Fre
         return true;
     }
 
-    /** Under F a view dies when its block is freed; otherwise {@link AbstractAllocator#segment}. */
+    /** F's view of the live payload {@code u} that dies at its free ({@code segment}, {@code asSegmentAllocator}: core's). */
     @Override
-    public MemorySegment segment(long address) {
-        FreeChecks f = checks;
-        if (f == null) {
-            return super.segment(address);
-        }
-        if (address == 0) {
-            throw new InvalidPointerException(name() + ": segment(NULL)", 0);
-        }
-        return f.view("segment", address, usable(address));
+    public MemorySegment viewUntilFree(String op, long u, long length) {
+        FreeChecks f = requireChecks();
+        return f.view(op, u, length < 0 ? usableChecked(f, op, u) : length);
     }
 
-    /** Under F each allocation's view dies when its block is freed; otherwise {@link AbstractAllocator#asSegmentAllocator}. */
+    /** F's in-place resize of the live payload {@code u} ({@code realloc}, {@code tryExpand}: core's), refusals named {@code op}. */
     @Override
-    public SegmentAllocator asSegmentAllocator() {
+    public boolean resizeChecked(String op, long u, long size) {
+        return resizeChecked(requireChecks(), op, u, size);
+    }
+
+    private FreeChecks requireChecks() {
         FreeChecks f = checks;
         if (f == null) {
-            return super.asSegmentAllocator();
+            throw new IllegalStateException(name() + " does not check debug=F alone itself");
         }
-        return (byteSize, byteAlignment) -> {
-            long a = Arguments.allocateForSegment(this, byteSize, byteAlignment);
-            return f.view("asSegmentAllocator", a, byteSize);
-        };
+        return f;
+    }
+
+    /** F: the usable size of the live payload {@code u}, or the misuse it is (named {@code op}). */
+    private long usableChecked(FreeChecks f, String op, long u) {
+        long front = FreeChecks.front(liveMark(f, op, u));
+        return blockBytes(u - front) - front;
     }
 
     /** The caller's payload of the live block at {@code b} ({@code bytes} long), for the walk: past its head under F. */
@@ -1052,7 +1051,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator implements Fre
     @Override
     protected boolean resize(long address, long size) {
         FreeChecks f = checks;
-        return f != null ? resizeChecked(f, address, size) : resizeRaw(address, size);
+        return f != null ? resizeChecked(f, "realloc/tryExpand", address, size) : resizeRaw(address, size);
     }
 
     private boolean resizeRaw(long address, long size) {
@@ -1072,8 +1071,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator implements Fre
     protected long usable(long address) {
         FreeChecks f = checks;
         if (f != null) {
-            long front = FreeChecks.front(liveMark(f, "usableSize", address));
-            return blockBytes(address - front) - front;
+            return usableChecked(f, "usableSize", address);
         }
         Span s = liveSpan(address);
         return s.state == Span.SMALL ? SIZE[s.sizeClass] : s.bytes();

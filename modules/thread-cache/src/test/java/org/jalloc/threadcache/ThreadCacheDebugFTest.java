@@ -166,6 +166,49 @@ class ThreadCacheDebugFTest {
         }
     }
 
+    /**
+     * Every refusal names the operation the caller called — realloc, tryExpand, segment, asSegmentAllocator — not the
+     * engine's step behind it (the in-place resize, the usable size), and changes nothing.
+     */
+    @Test
+    void refusalsNameTheCallersOperation() {
+        try (Allocator a = Allocators.create(F, HEAP)) {
+            long p = a.malloc(40);
+            long q = a.malloc(400);
+            long usable = a.usableSize(p);
+            a.free(p);
+            byte[] before = heap(a).snapshot();
+            for (String op : new String[] {"realloc", "tryExpand", "segment"}) {
+                DoubleFreeException d = assertThrows(DoubleFreeException.class, () -> misuse(a, op, p));
+                assertTrue(d.getMessage().startsWith(F + ": " + op + "(" + hex(p) + "): block already freed (" + usable + " bytes)"),
+                        d.getMessage());
+                InvalidPointerException x = assertThrows(InvalidPointerException.class, () -> misuse(a, op, q + 16));
+                assertEquals(F + ": " + op + "(" + hex(q + 16) + "): not the start of a live block of this heap", x.getMessage());
+            }
+            byte old = heap(a).getByte(q - 1);
+            heap(a).putByte(q - 1, (byte) 0x41); // a 1-byte underrun into q's head
+            byte[] damaged = heap(a).snapshot();
+            for (String op : new String[] {"realloc", "tryExpand"}) {
+                InvalidPointerException x = assertThrows(InvalidPointerException.class, () -> misuse(a, op, q));
+                assertTrue(x.getMessage().startsWith(F + ": " + op + "(" + hex(q) + "): the size word below the payload reads"), x.getMessage());
+            }
+            assertArrayEquals(damaged, heap(a).snapshot(), "nothing resized");
+            heap(a).putByte(q - 1, old);
+            assertArrayEquals(before, heap(a).snapshot(), "misuse changed nothing");
+            a.free(q);
+            assertEquals(List.of(), check(a));
+        }
+    }
+
+    private static Object misuse(Allocator a, String op, long u) {
+        return switch (op) {
+            case "realloc" -> a.realloc(u, 5000);
+            case "tryExpand" -> a.tryExpand(u, 5000);
+            case "segment" -> a.segment(u);
+            default -> throw new IllegalArgumentException(op);
+        };
+    }
+
     @Test
     void viewsDieWithTheirBlock() {
         try (Allocator a = Allocators.create(F, HEAP)) {

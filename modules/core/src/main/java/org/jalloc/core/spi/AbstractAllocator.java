@@ -52,9 +52,10 @@ import org.jalloc.core.walk.Inspectable;
  * ({@link EngineShadow}): every public operation tests one field, {@code sanity}, and while it is null does exactly
  * what it does without debugging; with it, the checks run inside the same final method: no wrapper's call between the
  * caller and the engine (whether the JIT inlines the method into its caller is up to its compiled size:
- * docs/debugging.md, "What it costs"). A concurrent engine that finds its blocks exactly itself (slub) does F alone
- * in its own {@link #allocate} and {@link #deallocate} instead ({@link EngineSanity}); here only its name and the prefix
- * of these methods' refusals change.
+ * docs/debugging.md, "What it costs"). A concurrent engine that finds its blocks exactly itself (slub, thread-cache)
+ * does F alone in its own {@link #allocate} and {@link #deallocate} instead ({@link EngineSanity}); here its name and
+ * the prefix of these methods' refusals change, and {@code segment}, {@code asSegmentAllocator}, {@code realloc} and
+ * {@code tryExpand} reach its F through {@link FreeChecksOnRequest}'s hooks with the caller's operation named.
  */
 public abstract class AbstractAllocator implements Allocator {
     /** Every payload is aligned to this (the x86-64 malloc guarantee); it is also the smallest usable size. */
@@ -74,8 +75,12 @@ public abstract class AbstractAllocator implements Allocator {
      * allocator is handed out, and never again; the one test the operations add.
      */
     @Nullable EngineShadow sanity;
-    /** {@code debug=F} alone done by this engine through {@link EngineSanity} (a concurrent engine): set once, before handout. */
-    private boolean checksItself;
+    /**
+     * {@code debug=F} alone done by this engine through {@link EngineSanity} (a concurrent engine; null: not): this
+     * engine itself, set once before handout; its F hooks serve the views and the in-place resize named by the caller's
+     * operation.
+     */
+    private @Nullable FreeChecksOnRequest checksItself;
     /** {@link #due}, for its atomic bit updates. */
     private static final VarHandle DUE;
 
@@ -232,15 +237,15 @@ public abstract class AbstractAllocator implements Allocator {
         this.sanity = shadow;
     }
 
-    /** Called once by {@link EngineSanity#claim}: this engine checks F alone itself, under {@code displayName}. */
-    final void checkFreesItself(String displayName) {
+    /** Called once by {@link EngineSanity#claim}: this engine ({@code self}) checks F alone itself, under {@code displayName}. */
+    final void checkFreesItself(FreeChecksOnRequest self, String displayName) {
         this.name = displayName;
-        this.checksItself = true;
+        this.checksItself = self;
     }
 
     /** The prefix of a refusal's message: the name under F (as every debug layer's), else none. */
     private String prefix() {
-        return sanity != null || checksItself ? name + ": " : "";
+        return sanity != null || checksItself != null ? name + ": " : "";
     }
 
     @Override
@@ -464,8 +469,9 @@ public abstract class AbstractAllocator implements Allocator {
             }
             return checkedRealloc(f, address, size);
         }
+        FreeChecksOnRequest own = checksItself;
         if (size < 0) {
-            throw new InvalidSizeException(checksItself ? name + ": realloc(" + EngineShadow.hex(address) + ", " + size + "): negative size"
+            throw new InvalidSizeException(own != null ? name + ": realloc(" + EngineShadow.hex(address) + ", " + size + "): negative size"
                     : "realloc(" + address + ", " + size + "): negative size");
         }
         if (size == 0) {
@@ -476,7 +482,7 @@ public abstract class AbstractAllocator implements Allocator {
             usable(address);
             return 0;
         }
-        if (resize(address, size)) {
+        if (own != null ? own.resizeChecked("realloc", address, size) : resize(address, size)) {
             return address;
         }
         return relocate(address, size);
@@ -508,7 +514,7 @@ public abstract class AbstractAllocator implements Allocator {
         }
         EngineShadow f = sanity;
         if (size < 0) {
-            throw new InvalidSizeException(f != null || checksItself ? name + ": tryExpand(" + EngineShadow.hex(address) + ", " + size + "): negative size"
+            throw new InvalidSizeException(f != null || checksItself != null ? name + ": tryExpand(" + EngineShadow.hex(address) + ", " + size + "): negative size"
                     : "tryExpand(" + address + ", " + size + "): negative size");
         }
         if (f != null) {
@@ -526,7 +532,8 @@ public abstract class AbstractAllocator implements Allocator {
             usable(address);
             return false;
         }
-        return resize(address, size);
+        FreeChecksOnRequest own = checksItself;
+        return own != null ? own.resizeChecked("tryExpand", address, size) : resize(address, size);
     }
 
     @Override
@@ -643,7 +650,14 @@ public abstract class AbstractAllocator implements Allocator {
     public MemorySegment segment(long address) {
         EngineShadow f = sanity;
         if (f == null) {
-            return Allocator.super.segment(address);
+            FreeChecksOnRequest own = checksItself;
+            if (own == null) {
+                return Allocator.super.segment(address);
+            }
+            if (address == 0) {
+                throw new InvalidPointerException(name + ": segment(NULL)", 0);
+            }
+            return own.viewUntilFree("segment", address, -1);
         }
         Object l = f.lock;
         if (l != null) {
@@ -654,11 +668,22 @@ public abstract class AbstractAllocator implements Allocator {
         return f.segment(address);
     }
 
-    /** Under F each allocation's view dies when its block is freed; otherwise {@link Allocator#asSegmentAllocator}. */
+    /**
+     * Under F each allocation's view dies when its block is freed (the shadow's, or the engine's own F hooks');
+     * otherwise {@link Allocator#asSegmentAllocator}.
+     */
     @Override
     public SegmentAllocator asSegmentAllocator() {
         EngineShadow f = sanity;
-        return f != null ? f.segmentAllocator(this) : Allocator.super.asSegmentAllocator();
+        if (f != null) {
+            return f.segmentAllocator(this);
+        }
+        FreeChecksOnRequest own = checksItself;
+        if (own != null) {
+            return (byteSize, byteAlignment) -> own.viewUntilFree("asSegmentAllocator",
+                    Arguments.allocateForSegment(this, byteSize, byteAlignment), byteSize);
+        }
+        return Allocator.super.asSegmentAllocator();
     }
 
     @Override

@@ -21,12 +21,32 @@ import org.jalloc.core.memory.Heap;
  * and the 1-byte underrun, and an atomic claim of the block at free so two racing frees cannot both pass.
  *
  * <pre>
- *   recent   RecentFrees(concurrent): the last DebugAllocator.RECENT_FREES frees (address, usable)
+ *   recent   RecentFrees, packed (a heap of at most 64 GiB): the last DebugAllocator.RECENT_FREES frees, one long each,
+ *            (u − start) / 16 &lt;&lt; 32 | usable / 16, at a racy index: no atomic per free; above 64 GiB its shared
+ *            mode (an atomic index, address and size in two longs)
  *   views    BlockViews under this object's lock: u → the arena of u's views, for blocks whose head says SCOPED
  * </pre>
  *
  * Invariant: {@code views} holds {@code u} ⇒ {@code u} is live and its engine marked it scoped before the view was made
  * (a free that finds the mark closes the arena under the same lock).
+ *
+ * <p>Why the ring needs no atomic (2026-12-07, branch tc40). What makes a free exact is not the ring but the engine's
+ * own claim: slub's CAS of the head word to FREED, thread-cache's exchange of the payload's mark; of two racing frees
+ * of one block exactly one passes, whatever the ring holds. The ring only <i>words</i> the refusal of the loser (or of
+ * a later free): a double free, with the size of the recent free, where without an entry it is an invalid pointer.
+ * So the ring may lose an entry but must never hold a wrong one. Each entry is one 64-bit opaque store (whole or
+ * absent, never one free's address with another's size); the index is a plain field, so two frees at the same instant
+ * may write one slot (one entry lost) and a stale read may move the index back (older slots rewritten sooner). Lost
+ * entries cost only words: a later double free of that address is refused as an invalid pointer, nothing changed.
+ * Where the tests demand the exact report: (1) one thread freeing (every F suite's double free and the 4,096-free
+ * window): the plain index is exact, as in the single-owner mode; (2) two racing frees of one block (slub's
+ * {@code DoubleFreeRaceUnderFStress}, both engines' racing-free tests): only the winner writes the ring, so no
+ * concurrent write can take its slot, and it writes before the engine frees the block, so slub's loser — which
+ * finds FREED in the head (a double free from the head) or the object free in the state map — finds the entry;
+ * thread-cache's loser finds the mark taken, which the winner did before its ring store, so it may look before the
+ * entry is there and say invalid pointer (as before this mode; its test accepts either refusal); (3) frees of different blocks at once, then double frees: each entry is named
+ * with its own size or lost whole ({@code RecentFreesRaceUnderFStress}). Each engine passes payloads 16-aligned in
+ * its heap and usable sizes that are multiples of 16 (a class or page size less a power-of-two front of at least 16).
  *
  * <p>Made once by {@link #claim}, before the engine hands out a block; the engine's name becomes {@code NAME:debug=F}
  * and {@link AbstractAllocator}'s own refusals carry it. If {@link EngineShadow} comes to serve concurrent engines, an
@@ -35,18 +55,19 @@ import org.jalloc.core.memory.Heap;
 public final class EngineSanity {
     private final String name;
     private final Heap heap;
-    private final RecentFrees recent = new RecentFrees(true);
+    private final RecentFrees recent;
     private final BlockViews views;
 
     private EngineSanity(String name, Heap heap) {
         this.name = name;
         this.heap = heap;
         this.views = new BlockViews(heap);
+        this.recent = heap.limit() - heap.start() <= RecentFrees.PACKED_SPAN ? RecentFrees.packed(heap.start()) : new RecentFrees(true);
     }
 
     /** {@code engine} checks F alone itself from now on, under {@code displayName} ({@code slub:debug=F}). */
-    public static EngineSanity claim(AbstractAllocator engine, String displayName) {
-        engine.checkFreesItself(displayName);
+    public static <E extends AbstractAllocator & FreeChecksOnRequest> EngineSanity claim(E engine, String displayName) {
+        engine.checkFreesItself(engine, displayName);
         return new EngineSanity(displayName, engine.heap);
     }
 
