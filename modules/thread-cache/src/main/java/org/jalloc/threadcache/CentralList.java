@@ -76,12 +76,39 @@ final class CentralList {
 
     /**
      * Moves up to {@code n} blocks onto the thread cache's list of this class; returns how many (0: the heap is full).
+     * The remote stack first: its leading blocks of this class and arena go to the cache as they are (they count as
+     * out of their spans on the stack and in the cache alike, TC-3), the rest back to their spans; then span free
+     * lists, then a new span. A consumer's frees thus reach the producer without emptying a span and carving it again.
      */
     synchronized int removeRange(ThreadCache cache, int n) {
         removeCalls++;
-        drainRemote();
         int got = 0;
         long head = cache.head(sizeClass);
+        if ((long) HEAD.getAcquire(remoteHeads, remoteOffset) != 0) {
+            // the remote stack's first blocks go straight to the cache (R -> C: still out of their spans, so no span
+            // counter moves and no span is emptied and carved again); the rest go back to their spans
+            long b = (long) HEAD.getAndSet(remoteHeads, remoteOffset, 0L);
+            remoteDrains++;
+            while (b != 0 && got < n) {
+                int w = pageHeap.infoOf(b); // 0 without flat info: the block goes through insert's full check
+                if ((w & 0xFF) != sizeClass || w >>> 16 != arena) {
+                    break;
+                }
+                long next = next(b);
+                mem.set(ValueLayout.JAVA_LONG, b, links.encode(b, head));
+                head = b;
+                got++;
+                b = next;
+            }
+            remoteBlocksDrained += got;
+            while (b != 0) {
+                long next = links.decode(b, mem.get(ValueLayout.JAVA_LONG, b));
+                insert(b);
+                remoteBlocksDrained++;
+                b = next;
+            }
+        }
+        int fromRemote = got;
         while (got < n) {
             Span s = spans;
             if (s == null) {
@@ -103,7 +130,7 @@ final class CentralList {
                 unlink(s);
             }
         }
-        freeBlocks -= got;
+        freeBlocks -= got - fromRemote;
         cache.head(sizeClass, head);
         cache.count(sizeClass, cache.count(sizeClass) + got);
         cache.bytes += got * size;

@@ -100,8 +100,9 @@ import org.jalloc.core.walk.HeapWalk;
  * <h2>Algorithms</h2>
  * <ol>
  *   <li>malloc(n <= 256 KiB): c = class(n); pop the cache's list c (state LIVE; count the op); empty: refill
- *       {@code fill[c]} blocks (slow start: 1, then one more per refill up to a batch) from the arena's central list c (which drains its remote stack, then pops span free lists, then cuts
- *       a new span from the page heap). Larger n: a LARGE span of ceil(n / 4 KiB) pages.</li>
+ *       {@code fill[c]} blocks (slow start: 1, then one more per refill up to a batch) from the arena's central list c (which takes its remote stack,
+ *       hands its first blocks straight to the cache and returns the rest to their spans, then pops span free lists,
+ *       then cuts a new span from the page heap). Larger n: a LARGE span of ceil(n / 4 KiB) pages.</li>
  *   <li>free(p): page map -> span; SMALL: O(1) screen, write link and marker, state FREE, push on the <i>freeing</i> thread's
  *       list c; a list longer than {@code MAX_CACHED[c]} or a cache over its byte limit returns a batch: blocks of
  *       the cache's own arena under that central list's lock, blocks of other arenas' spans as one chain per arena

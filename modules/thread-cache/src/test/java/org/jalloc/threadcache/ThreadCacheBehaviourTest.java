@@ -67,6 +67,45 @@ class ThreadCacheBehaviourTest {
         }
     }
 
+    /**
+     * Remote-stack blocks a refill finds go straight to the refilling cache: the producer gets the consumer's frees back
+     * without their span being emptied, returned to the page heap and carved again (issue 22, rptest and xmalloc).
+     */
+    @Test
+    void aRefillTakesTheRemoteStackStraightIntoTheCacheWithoutRecyclingTheSpan() {
+        try (ThreadCacheAllocator a = create(ThreadCacheAllocator.builder().arenas(2))) {
+            ThreadCache producer = a.newCache();
+            ThreadCache consumer = a.newCache();
+            assertEquals(0, producer.arena());
+            int cls = SizeClasses.classFor(20_000);
+            assertEquals(1, SizeClasses.BLOCKS[cls], "one block per span: a span whose block comes home is empty");
+            List<Long> sent = new ArrayList<>();
+            for (int i = 0; i < 3; i++) { // refills of 1 and 2 (slow start): the cache ends empty, the next refill wants 3
+                sent.add(a.malloc(producer, 20_000));
+            }
+            assertEquals(0, producer.count(cls));
+            assertEquals(3, producer.fill(cls));
+            sent.forEach(p -> a.free(consumer, p));
+            a.detach(consumer); // one chain onto arena 0's remote stack
+            CentralList home = a.central[0][cls];
+            assertTrue(home.hasRemote());
+            Quiescent.check(a, List.of());
+            long taken = home.spansTaken;
+            long returned = home.spansReturned;
+            long p = a.malloc(producer, 20_000);
+            assertTrue(sent.contains(p), "a block the consumer freed");
+            assertEquals(2, producer.count(cls), "the other two wait in the cache");
+            assertFalse(home.hasRemote(), "the refill took the whole stack");
+            assertEquals(returned, home.spansReturned, "no span emptied: none returned to the page heap");
+            assertEquals(taken, home.spansTaken, "and none carved again");
+            Quiescent.check(a, List.of(p));
+            a.free(producer, p);
+            a.detach(producer);
+            Quiescent.check(a, List.of());
+            assertEquals(a.stats().heapBytes(), a.stats().freeBytes());
+        }
+    }
+
     @Test
     void aDetachedOrForeignCacheIsMisuseAndChangesNothing() {
         try (ThreadCacheAllocator a = create(ThreadCacheAllocator.builder().arenas(1));
