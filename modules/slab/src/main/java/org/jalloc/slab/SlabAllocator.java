@@ -3,7 +3,6 @@ package org.jalloc.slab;
 import static org.jalloc.slab.AddressScreen.hex;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
@@ -25,7 +24,6 @@ import org.jalloc.core.ThreadSafety;
 import org.jalloc.core.memory.GranuleMap;
 import org.jalloc.core.memory.Heap;
 import org.jalloc.core.spi.AbstractAllocator;
-import org.jalloc.core.spi.Arguments;
 import org.jalloc.core.spi.EngineSanity;
 import org.jalloc.core.spi.FreeChecksOnRequest;
 import org.jalloc.core.spi.SecureLinks;
@@ -728,11 +726,6 @@ public final class SlabAllocator extends AbstractAllocator implements FreeChecks
 
     @Override
     protected boolean resize(long address, long size) {
-        EngineSanity f = checks;
-        if (f != null) {
-            long b = blockOf(f, "realloc/tryExpand", address);
-            return size <= blockBytes(b) - (address - b);
-        }
         long e = lookup(address, "realloc/tryExpand");
         if (e > 0) {
             SlabCache c = kmallocCacheOf(e, address, "realloc/tryExpand");
@@ -936,34 +929,29 @@ public final class SlabAllocator extends AbstractAllocator implements FreeChecks
         }
     }
 
-    /** Under F a view dies when its block is freed; otherwise {@link org.jalloc.core.Allocator#segment}. */
+    /** F's view of the live payload {@code u} ({@code segment}, {@code asSegmentAllocator}: core's): it dies when {@code u} is freed. */
     @Override
-    public MemorySegment segment(long address) {
-        EngineSanity f = checks;
-        if (f == null) {
-            return super.segment(address);
-        }
-        if (address == 0) {
-            throw new InvalidPointerException(f.name() + ": segment(NULL)", 0);
-        }
-        long b = blockOf(f, "segment", address);
-        long under = blockBytes(b) - (address - b);
-        return f.view(address, under, () -> markScoped(f, "segment", address, under));
+    public MemorySegment viewUntilFree(String op, long u, long length) {
+        EngineSanity f = requireChecks();
+        long b = blockOf(f, op, u);
+        long under = blockBytes(b) - (u - b);
+        return f.view(u, length < 0 ? under : length, () -> markScoped(f, op, u, under));
     }
 
-    /** Under F each allocation's view dies when its block is freed. */
+    /** F's in-place resize of the live payload {@code u} ({@code realloc}, {@code tryExpand}: core's): within its block or not. */
     @Override
-    public SegmentAllocator asSegmentAllocator() {
+    public boolean resizeChecked(String op, long u, long size) {
+        EngineSanity f = requireChecks();
+        long b = blockOf(f, op, u);
+        return size <= blockBytes(b) - (u - b);
+    }
+
+    private EngineSanity requireChecks() {
         EngineSanity f = checks;
         if (f == null) {
-            return super.asSegmentAllocator();
+            throw new IllegalStateException(name() + " does not check debug=F alone itself");
         }
-        return (byteSize, byteAlignment) -> {
-            long a = Arguments.allocateForSegment(this, byteSize, byteAlignment);
-            long b = blockOf(f, "asSegmentAllocator", a);
-            long under = blockBytes(b) - (a - b);
-            return f.view(a, byteSize, () -> markScoped(f, "asSegmentAllocator", a, under));
-        };
+        return f;
     }
 
     /** Whether {@code debug=F} alone is this engine's own (every kmalloc block carries a head). */
