@@ -200,7 +200,7 @@ public record DebugOptions(int flags, LeakLevel leaks) {
     /**
      * {@code allocator} as these options want it: itself when {@link #off()}; with F alone (no Z, P, U, leak level)
      * the engine itself checking F ({@link EngineShadow#claim}: no layer) when it keeps its size word below each
-     * payload and screens it, or itself through {@link FreeChecksOnRequest} (a concurrent engine that finds its blocks exactly itself: slub, thread-cache), the tagged-prefix layer ({@link TaggedSanity}) over any other; else a
+     * payload and screens it, or itself through {@link FreeChecksOnRequest} (a concurrent engine that finds its blocks exactly itself: slub, thread-cache; and slab, whose own {@code debug=} it asks when no other generic option is given), the tagged-prefix layer ({@link TaggedSanity}) over any other; else a
      * {@link DebugAllocator}.
      */
     public Allocator wrap(Allocator allocator, String displayName) {
