@@ -59,8 +59,6 @@ final class FreeChecks {
     /** The head below a payload without alignment: front word and size word. */
     static final long HEAD = 16;
     private static final int SCOPED = 0x40;
-    /** The mark of a payload behind a head of {@link #HEAD} bytes without views: F's common case. */
-    static final int PLAIN = 4;
     private static final int FRONT = 0x3f;
     private static final int LEAF_SHIFT = 16;
     private static final int LEAF_BYTES = 1 << (LEAF_SHIFT - 4);

@@ -907,24 +907,9 @@ public final class ThreadCacheAllocator extends AbstractAllocator implements Fre
         return s.state == Span.SMALL ? SIZE[s.sizeClass] : s.bytes();
     }
 
-    /**
-     * F's malloc: the engine's block for the payload and its head, the head written, the payload marked. Kept small so
-     * the JIT inlines it (and {@code malloc}) into the caller as with F off: the hot path is a SMALL block through the
-     * calling thread's cache, whose bytes are its class's; every other case is {@link #allocateCheckedOther}'s.
-     */
+    /** F's malloc: the engine's block for the payload and its head, the head written, the payload marked. */
     private long allocateChecked(FreeChecks f, long size) {
         long need = Math.max(size, MIN_ALIGNMENT) + FreeChecks.HEAD;
-        ThreadCache c;
-        if (need <= smallLimit && (c = currentCache()) != null) {
-            int cls = SizeClasses.classOf(need);
-            long b = allocateClass(c, cls);
-            return b == 0 ? 0 : f.handOut(b, FreeChecks.HEAD, SIZE[cls]);
-        }
-        return allocateCheckedOther(f, need);
-    }
-
-    /** F's malloc of a LARGE block, beyond the heap, or on a virtual thread (off {@link #allocateChecked}'s inlined path). */
-    private long allocateCheckedOther(FreeChecks f, long need) {
         long b = need > capacity ? 0 : allocateRaw(need);
         return b == 0 ? 0 : f.handOut(b, FreeChecks.HEAD, blockBytes(b));
     }
@@ -946,41 +931,9 @@ public final class ThreadCacheAllocator extends AbstractAllocator implements Fre
         }
     }
 
-    /**
-     * F's free: the mark taken (one exchange), the head's word checked, the views closed, the engine's free. Kept small
-     * so the JIT inlines it (and {@code free}) into the caller as with F off: the hot path is a plain mark (head of 16
-     * bytes, no views) on a SMALL block, whose bytes the flat page info names; every refusal and every other case
-     * (aligned, scoped, LARGE, a heap without the flat info) is {@link #deallocateCheckedOther}'s, in the same order.
-     */
+    /** F's free: the mark taken (one exchange), the head's word checked, the views closed, the engine's free. */
     private void deallocateChecked(FreeChecks f, long u) {
         int m = f.claim(u);
-        if (m == FreeChecks.PLAIN) {
-            long b = u - FreeChecks.HEAD;
-            long i = (b >>> PAGE_SHIFT) - firstPage;
-            int[] info = pageHeap.info;
-            int cls = (Long.compareUnsigned(i, info.length) < 0 ? info[(int) i] : 0) & 0xFF;
-            if (cls != 0) {
-                long usable = SIZE[cls] - FreeChecks.HEAD;
-                long word = heap.getLong(u - 8);
-                if (word != usable) {
-                    throw wordRefused(f, u, m, b, usable, word);
-                }
-                f.freeing(u, usable, false); // the ring told before the block can be handed out again
-                deallocateRaw(b);
-                return;
-            }
-        }
-        deallocateCheckedOther(f, u, m);
-    }
-
-    /** The word below {@code u} is not its usable size: the mark put back, nothing freed, the refusal to throw. */
-    private static RuntimeException wordRefused(FreeChecks f, long u, int m, long b, long usable, long word) {
-        f.restore(u, m);
-        return f.wordRefused("free", u, b, usable, word);
-    }
-
-    /** F's free of the payload {@code u} whose mark {@code m} was taken, off {@link #deallocateChecked}'s inlined path. */
-    private void deallocateCheckedOther(FreeChecks f, long u, int m) {
         if (m == 0) {
             throw f.misuse("free", u);
         }
