@@ -238,6 +238,36 @@ class ThreadCacheDebugFTest {
         }
     }
 
+    /**
+     * A free refused for its size word puts the mark back as it was, on the inlined path (a plain mark: the block can
+     * still get a view) and off it (a mark with views: they stay alive until the mended block is freed).
+     */
+    @Test
+    void aRefusedFreeLeavesTheMarkAndTheViewsAsTheyWere() {
+        try (Allocator a = Allocators.create(F, HEAP)) {
+            long plain = a.malloc(64);
+            long viewed = a.malloc(64);
+            MemorySegment v = a.segment(viewed);
+            for (long p : new long[] {plain, viewed}) {
+                long word = heap(a).getLong(p - 8);
+                heap(a).putLong(p - 8, word + 32);
+                byte[] before = heap(a).snapshot();
+                assertThrows(HeapCorruptionException.class, () -> a.free(p));
+                assertArrayEquals(before, heap(a).snapshot(), "nothing freed");
+                heap(a).putLong(p - 8, word);
+            }
+            v.set(ValueLayout.JAVA_LONG, 0, 42); // the view outlived the refused free
+            MemorySegment late = a.segment(plain); // the plain block is still live: its mark came back
+            assertEquals(a.usableSize(plain), late.byteSize());
+            a.free(plain);
+            a.free(viewed);
+            assertThrows(IllegalStateException.class, () -> v.get(ValueLayout.JAVA_BYTE, 0));
+            assertThrows(IllegalStateException.class, () -> late.get(ValueLayout.JAVA_BYTE, 0));
+            assertThrows(DoubleFreeException.class, () -> a.free(plain));
+            assertEquals(List.of(), check(a));
+        }
+    }
+
     /** A block allocated on one thread and freed on another (into that thread's cache); a double free then refused. */
     @Test
     void aFreeFromAnotherThreadIsCheckedAsAnyOther() throws Exception {
