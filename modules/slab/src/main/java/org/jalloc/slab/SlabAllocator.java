@@ -143,7 +143,8 @@ import org.jalloc.core.walk.HeapWalk;
  * read {@code size(b) − front} (a word of no size — a 1-byte underrun — is an invalid pointer, another size the
  * comparison's corruption report; the object's free marker there is a racing free that got in first: the ring's
  * double free) and is claimed by one CAS to {@code | FREED}; then views closed and the ring told, a store fence, then
- * the cache's free, into a magazine (so a racing free that finds the block a round finds it in the ring).
+ * the cache's free, into a magazine (so a racing free that finds the block a round finds it in the ring). The head's
+ * steps are slub's ({@link FreeHeads}).
  *
  * <h2>Secure mode ({@code secure=on}, SEC-1)</h2>
  * The links of on-slab free slots, of every cache, stored XOR-ed with one random key per heap ({@link #links}) and
@@ -190,11 +191,10 @@ public final class SlabAllocator extends AbstractAllocator implements FreeChecks
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
 
     /** Under {@code debug=F} alone: the head before each payload, at least one granule (the front word and the size word). */
-    static final long HEAD = 16;
+    static final long HEAD = FreeHeads.HEAD;
     /** The head's size word flags under {@code debug=F} alone: the block has views; the block is being freed or was freed. */
-    static final long SCOPED = 1;
-    static final long FREED = 2;
-    private static final VarHandle WORD = LONG.varHandle();
+    static final long SCOPED = FreeHeads.SCOPED;
+    static final long FREED = FreeHeads.FREED;
 
     final BuddyPages pages;
 
@@ -215,6 +215,8 @@ public final class SlabAllocator extends AbstractAllocator implements FreeChecks
     private final long firstAddress;
 
     private final MemorySegment mem;
+    /** debug=F alone's head below each payload (its steps: {@link FreeHeads}). */
+    private final FreeHeads heads;
 
     final SlabCache[] kmallocCaches = new SlabCache[KMALLOC_SIZES.length];
 
@@ -257,6 +259,7 @@ public final class SlabAllocator extends AbstractAllocator implements FreeChecks
         this.states = new GranuleMap(heap);
         this.firstAddress = pages.firstAddress();
         this.mem = heap.memory();
+        this.heads = new FreeHeads(mem, true);
         this.links = new SecureLinks(b.secure, heap, b.name, firstAddress, CacheGeometry.MIN_ALIGN);
         this.kmallocDebug = b.debug;
         this.magazinesOn = b.magazines;
@@ -806,10 +809,7 @@ public final class SlabAllocator extends AbstractAllocator implements FreeChecks
         if (b == 0) {
             return 0;
         }
-        long u = b + front;
-        mem.set(LONG, b, front);
-        mem.set(LONG, u - 8, bytes - front);
-        return u;
+        return heads.write(b, front, bytes);
     }
 
     /**
@@ -825,7 +825,7 @@ public final class SlabAllocator extends AbstractAllocator implements FreeChecks
             long b = largeBlockOf(f, "free", u, e);
             int order = SlabPageEntry.largeOrder(pageMap.get(b >>> SlabPageEntry.PAGE_SHIFT));
             long under = (PAGE_SIZE << order) - (u - b);
-            long w = claim(f, "free", u, under);
+            long w = heads.claim(f, "free", u, under);
             f.freed(u, under, (w & SCOPED) != 0); // in the ring before the block is free: a racing free that finds it free finds it there
             freeLarge(b, order);
             return;
@@ -837,7 +837,7 @@ public final class SlabAllocator extends AbstractAllocator implements FreeChecks
             throw f.misuse("free", u);
         }
         long under = c.usableSize() - (u - b);
-        long w = claim(f, "free", u, under);
+        long w = heads.claim(f, "free", u, under);
         f.freed(u, under, (w & SCOPED) != 0); // views closed and the ring told before the object is a round (as above)
         VarHandle.storeStoreFence(); // the ring's stores before the free marker's, which a racing free may read
         c.release(h, b);
@@ -863,22 +863,7 @@ public final class SlabAllocator extends AbstractAllocator implements FreeChecks
 
     /** F: the large block whose payload is {@code u} ({@code e}: the page map's entry of {@code u}'s page), or the misuse. */
     private long largeBlockOf(EngineSanity f, String op, long u, long e) {
-        long b = 0;
-        if (SlabPageEntry.largeOrder(e) >= 0) {
-            b = u & -PAGE_SIZE;
-        } else if (e == SlabPageEntry.LARGE_TAIL) { // a front of a page or more (an alignment): the block's first page below
-            for (long p = (u & -PAGE_SIZE) - PAGE_SIZE; p >= firstAddress; p -= PAGE_SIZE) {
-                long x = pageMap.get(p >>> SlabPageEntry.PAGE_SHIFT);
-                if (x != SlabPageEntry.LARGE_TAIL) {
-                    b = SlabPageEntry.largeOrder(x) >= 0 ? p : 0;
-                    break;
-                }
-            }
-        }
-        if (b == 0 || mem.get(LONG, b) != u - b) {
-            throw f.misuse(op, u);
-        }
-        return b;
+        return heads.largeBlockOf(f, op, u, e, pageMap, firstAddress);
     }
 
     /** The bytes of the live kmalloc block at {@code b} (an object of its cache, or a large block). */
@@ -887,47 +872,6 @@ public final class SlabAllocator extends AbstractAllocator implements FreeChecks
         return e > 0 ? kmallocCacheOf(checkedHeader(e, b), b, "usableSize").usableSize() : PAGE_SIZE << SlabPageEntry.largeOrder(e);
     }
 
-    /**
-     * F: the head's size word of {@code u} is still {@code under} (a flag aside); marks it FREED atomically, so of two
-     * racing frees one passes and the other is a double free. Returns the word as it was.
-     */
-    private long claim(EngineSanity f, String op, long u, long under) {
-        for (;;) {
-            long w = (long) WORD.getVolatile(mem, u - 8);
-            checkHead(f, op, u, under, w);
-            if (WORD.compareAndSet(mem, u - 8, w, w | FREED)) {
-                return w;
-            }
-        }
-    }
-
-    /** F: {@code w}, the size word below {@code u}, says {@code under} and not freed; else the misuse it shows, nothing changed. */
-    private static void checkHead(EngineSanity f, String op, long u, long under, long w) {
-        long size = w & ~(SCOPED | FREED);
-        if (size == under) {
-            if ((w & FREED) != 0) {
-                throw f.doubleFree(op, u, under); // another thread's free claimed it first
-            }
-            return;
-        }
-        if ((w ^ SlabLayer.FREE_TAG) == u - HEAD) {
-            // the free marker of the object at u - 16 (SLAB-7), written over the size word by another thread's free,
-            // which told the ring first (the store fence in freeChecked): the double free the ring names
-            throw f.misuse(op, u);
-        }
-        throw f.wordRefused(op, u, u, under, size);
-    }
-
-    /** F: marks the live block {@code u} as having views (its free closes them). */
-    private void markScoped(EngineSanity f, String op, long u, long under) {
-        for (;;) {
-            long w = (long) WORD.getVolatile(mem, u - 8);
-            checkHead(f, op, u, under, w);
-            if ((w & SCOPED) != 0 || WORD.compareAndSet(mem, u - 8, w, w | SCOPED)) {
-                return;
-            }
-        }
-    }
 
     /** F's view of the live payload {@code u} ({@code segment}, {@code asSegmentAllocator}: core's): it dies when {@code u} is freed. */
     @Override
@@ -935,7 +879,7 @@ public final class SlabAllocator extends AbstractAllocator implements FreeChecks
         EngineSanity f = requireChecks();
         long b = blockOf(f, op, u);
         long under = blockBytes(b) - (u - b);
-        return f.view(u, length < 0 ? under : length, () -> markScoped(f, op, u, under));
+        return f.view(u, length < 0 ? under : length, () -> heads.markScoped(f, op, u, under));
     }
 
     /** F's in-place resize of the live payload {@code u} ({@code realloc}, {@code tryExpand}: core's): within its block or not. */
@@ -965,24 +909,12 @@ public final class SlabAllocator extends AbstractAllocator implements FreeChecks
      * payload is the block's size less that front (SCOPED aside, no FREED); else what is wrong, as {expected, found, what}.
      */
     String @Nullable [] headFault(long b, long bytes) {
-        long front = mem.get(LONG, b);
-        if (front < HEAD || Long.bitCount(front) != 1 || front >= bytes || (b & (front - 1)) != 0) {
-            return new String[] {"a power of two of at least 16 the block is aligned to", Long.toString(front), "front word"};
-        }
-        long w = mem.get(LONG, b + front - 8);
-        if ((w & ~SCOPED) != bytes - front) {
-            return new String[] {Long.toString(bytes - front), Long.toString(w), "size word below the payload " + hex(b + front)};
-        }
-        return null;
+        return heads.fault(b, bytes);
     }
 
     /** Under F alone the payload's offset in the live kmalloc block at {@code b} of {@code bytes} (its front word), else 0. */
     long front(long b, long bytes) {
-        if (checks == null) {
-            return 0;
-        }
-        long front = mem.get(LONG, b);
-        return front >= HEAD && front < bytes && (front & (HEAD - 1)) == 0 ? front : HEAD;
+        return checks == null ? 0 : heads.front(b, bytes);
     }
 
     /**

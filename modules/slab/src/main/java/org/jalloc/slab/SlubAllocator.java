@@ -113,7 +113,7 @@ import org.jalloc.core.walk.HeapWalk;
  * another size the comparison's corruption report) and is claimed by one CAS to {@code | FREED}: of two racing frees
  * one passes; then the views' arena closed if SCOPED and the ring told, then the engine's free (so a racing free
  * that finds the block free finds it in the ring: a double free, not an invalid pointer). Reports and ring: core's
- * {@code EngineSanity}.
+ * {@code EngineSanity}; the head's steps: {@link FreeHeads}, shared with slab's kmalloc face.
  *
  * <h2>Misuse detected in O(1), nothing changed</h2>
  * Not 16-aligned, outside the heap, on a page of no slab, not an object start (interior, slack), inside a large
@@ -141,11 +141,10 @@ public final class SlubAllocator extends AbstractAllocator implements FreeChecks
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
     private static final VarHandle REMOTE = MethodHandles.arrayElementVarHandle(long[].class);
     /** Under {@code debug=F}: the head before each payload, at least one granule (the front word and the size word). */
-    static final long HEAD = 16;
+    static final long HEAD = FreeHeads.HEAD;
     /** The head's size word flags under {@code debug=F}: the block has views; the block is being freed or was freed. */
-    static final long SCOPED = 1;
-    static final long FREED = 2;
-    private static final VarHandle WORD = LONG.varHandle();
+    static final long SCOPED = FreeHeads.SCOPED;
+    static final long FREED = FreeHeads.FREED;
 
     /** A kmalloc cache: geometry and the hardening value; its slabs are in the descriptor table. */
     static final class Cache {
@@ -231,6 +230,8 @@ public final class SlubAllocator extends AbstractAllocator implements FreeChecks
     final GranuleMap states;
     final Object pageLock = new Object();
     private final MemorySegment mem;
+    /** debug=F alone's head below each payload (its steps: {@link FreeHeads}). */
+    private final FreeHeads heads;
     private final long firstAddress;
     final Cache[] caches;
     /** Cache by kmalloc class index (merged classes share a cache). */
@@ -281,6 +282,7 @@ public final class SlubAllocator extends AbstractAllocator implements FreeChecks
         this.large = new LargeBlocks(pages, pageMap);
         this.states = new GranuleMap(heap);
         this.mem = heap.memory();
+        this.heads = new FreeHeads(mem, false);
         this.firstAddress = pages.firstAddress();
         this.emptyLimit = emptyLimit;
         this.hardened = hardened;
@@ -1045,10 +1047,7 @@ public final class SlubAllocator extends AbstractAllocator implements FreeChecks
         if (b == 0) {
             return 0;
         }
-        long u = b + front;
-        mem.set(LONG, b, front);
-        mem.set(LONG, u - 8, bytes - front);
-        return u;
+        return heads.write(b, front, bytes);
     }
 
     /** F's free: the exact screen (page map, slot, state map, the block's front), the head's size, an atomic claim. */
@@ -1058,7 +1057,7 @@ public final class SlubAllocator extends AbstractAllocator implements FreeChecks
             long b = largeBlockOf(f, "free", u, e);
             int order = SlabPageEntry.largeOrder(pageMap.get(b >>> SlabPageEntry.PAGE_SHIFT));
             long under = (PAGE_SIZE << order) - (u - b);
-            long w = claim(f, "free", u, under);
+            long w = heads.claim(f, "free", u, under);
             f.freed(u, under, (w & SCOPED) != 0); // in the ring before the block is free: a racing free that finds it free finds it there
             freeLarge(b, order);
             return;
@@ -1066,7 +1065,7 @@ public final class SlubAllocator extends AbstractAllocator implements FreeChecks
         Cache c = cacheAt(e, u);
         long b = objectOf(f, "free", u, e, c);
         long under = c.size - (u - b);
-        long w = claim(f, "free", u, under);
+        long w = heads.claim(f, "free", u, under);
         f.freed(u, under, (w & SCOPED) != 0); // views closed and the ring told before the object is free (as above)
         release(c, e, b);
     }
@@ -1105,22 +1104,7 @@ public final class SlubAllocator extends AbstractAllocator implements FreeChecks
 
     /** F: the large block whose payload is {@code u} ({@code e}: the page map's entry of {@code u}'s page), or the misuse. */
     private long largeBlockOf(EngineSanity f, String op, long u, long e) {
-        long b = 0;
-        if (SlabPageEntry.largeOrder(e) >= 0) {
-            b = u & -PAGE_SIZE;
-        } else if (e == SlabPageEntry.LARGE_TAIL) { // a front of a page or more (an alignment): the block's first page below
-            for (long p = (u & -PAGE_SIZE) - PAGE_SIZE; p >= firstAddress; p -= PAGE_SIZE) {
-                long x = pageMap.get(p >>> SlabPageEntry.PAGE_SHIFT);
-                if (x != SlabPageEntry.LARGE_TAIL) {
-                    b = SlabPageEntry.largeOrder(x) >= 0 ? p : 0;
-                    break;
-                }
-            }
-        }
-        if (b == 0 || mem.get(LONG, b) != u - b) {
-            throw f.misuse(op, u);
-        }
-        return b;
+        return heads.largeBlockOf(f, op, u, e, pageMap, firstAddress);
     }
 
     /** The bytes of the live block at {@code b} (an object of its cache, or a large block). */
@@ -1129,42 +1113,6 @@ public final class SlubAllocator extends AbstractAllocator implements FreeChecks
         return e > 0 ? cacheAt(e, b).size : PAGE_SIZE << SlabPageEntry.largeOrder(e);
     }
 
-    /**
-     * F: the head's size word of {@code u} is still {@code under} (a flag aside); marks it FREED atomically, so of two
-     * racing frees one passes and the other is a double free. Returns the word as it was.
-     */
-    private long claim(EngineSanity f, String op, long u, long under) {
-        for (;;) {
-            long w = (long) WORD.getVolatile(mem, u - 8);
-            checkHead(f, op, u, under, w);
-            if (WORD.compareAndSet(mem, u - 8, w, w | FREED)) {
-                return w;
-            }
-        }
-    }
-
-    /** F: {@code w}, the size word below {@code u}, says {@code under} and not freed; else the misuse it shows, nothing changed. */
-    private void checkHead(EngineSanity f, String op, long u, long under, long w) {
-        long size = w & ~(SCOPED | FREED);
-        if (size == under) {
-            if ((w & FREED) != 0) {
-                throw f.doubleFree(op, u, under); // another thread's free claimed it first
-            }
-            return;
-        }
-        throw f.wordRefused(op, u, u, under, size);
-    }
-
-    /** F: marks the live block {@code u} as having views (its free closes them). */
-    private void markScoped(EngineSanity f, String op, long u, long under) {
-        for (;;) {
-            long w = (long) WORD.getVolatile(mem, u - 8);
-            checkHead(f, op, u, under, w);
-            if ((w & SCOPED) != 0 || WORD.compareAndSet(mem, u - 8, w, w | SCOPED)) {
-                return;
-            }
-        }
-    }
 
     /** F's view of the live payload {@code u} that dies at its free ({@code segment}, {@code asSegmentAllocator}: core's). */
     @Override
@@ -1172,7 +1120,7 @@ public final class SlubAllocator extends AbstractAllocator implements FreeChecks
         EngineSanity f = requireChecks();
         long b = blockOf(f, op, u);
         long under = blockBytes(b) - (u - b);
-        return f.view(u, length < 0 ? under : length, () -> markScoped(f, op, u, under));
+        return f.view(u, length < 0 ? under : length, () -> heads.markScoped(f, op, u, under));
     }
 
     /** F's in-place resize of the live payload {@code u} ({@code realloc}, {@code tryExpand}: core's): a class or block fits it or not. */
@@ -1205,24 +1153,12 @@ public final class SlubAllocator extends AbstractAllocator implements FreeChecks
      * block's size less that front (SCOPED aside, no FREED); else what is wrong, as {expected, found, what}.
      */
     String @Nullable [] headFault(long b, long bytes) {
-        long front = mem.get(LONG, b);
-        if (front < HEAD || Long.bitCount(front) != 1 || front >= bytes || (b & (front - 1)) != 0) {
-            return new String[] {"a power of two of at least 16 the block is aligned to", Long.toString(front), "front word"};
-        }
-        long w = mem.get(LONG, b + front - 8);
-        if ((w & ~SCOPED) != bytes - front) {
-            return new String[] {Long.toString(bytes - front), Long.toString(w), "size word below the payload " + hex(b + front)};
-        }
-        return null;
+        return heads.fault(b, bytes);
     }
 
     /** Under F the payload's offset in the block at {@code b} of {@code bytes} (its head's front word), else 0. */
     long front(long b, long bytes) {
-        if (checks == null) {
-            return 0;
-        }
-        long front = mem.get(LONG, b);
-        return front >= HEAD && front < bytes && (front & (HEAD - 1)) == 0 ? front : HEAD;
+        return checks == null ? 0 : heads.front(b, bytes);
     }
 
     // ================================================================== walk, statistics

@@ -1,0 +1,150 @@
+package org.jalloc.slab;
+
+import static org.jalloc.slab.AddressScreen.hex;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.jalloc.core.spi.EngineSanity;
+import org.jalloc.core.pagemap.RadixPageMap;
+
+/**
+ * The head that {@code debug=F} alone keeps below every payload on slub (SLUB-4) and on slab's kmalloc face (SLAB-8),
+ * and the steps of F that read or write it; each engine keeps its own exact screen (which block a payload belongs to).
+ *
+ * <pre>
+ *   block b (an object of a cache, or a large block of size(b) bytes)
+ *   +--------------+-----+-------------------------------+----------------------------------+
+ *   | front (8 B)  | ... | usable (| SCOPED, | FREED)    | payload u = b + front: usable B  |
+ *   +--------------+-----+-------------------------------+----------------------------------+
+ *   b                       u - 8                          u
+ * </pre>
+ *
+ * <p>Invariants (SLUB-4, SLAB-8), for a live block: {@code mem[b] = front = 2^j >= 16}, {@code b ≡ 0 (mod front)},
+ * {@code front < size(b)}, {@code mem[u − 8] & ~SCOPED = size(b) − front}; FREED is set only by the free that passes.
+ *
+ * <ol>
+ *   <li>{@link #write}: malloc puts the front and the usable size.</li>
+ *   <li>{@link #claim}: free reads the size word; it must say the block's usable size (a 1-byte underrun or any other
+ *       word: the engine's refusal, nothing changed; FREED: another free passed first, a double free); one CAS then
+ *       sets FREED, so of two racing frees exactly one passes.</li>
+ *   <li>{@link #markScoped}: a view of the block sets SCOPED (same check, one CAS), so its free closes the views.</li>
+ * </ol>
+ */
+final class FreeHeads {
+    /** The head's bytes (an alignment's front may be larger); also the payload's alignment. */
+    static final long HEAD = 16;
+    /** The size word's flag: the block has views that die at its free. */
+    static final long SCOPED = 1;
+    /** The size word's flag: a free passed (set by its CAS). */
+    static final long FREED = 2;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
+    private static final VarHandle WORD = LONG.varHandle();
+
+    private final MemorySegment mem;
+    /**
+     * slab's release writes its free marker (SLAB-7) over the size word of the slot's next 16 bytes; a racing free that
+     * reads it there finds a double free the ring names (slab only).
+     */
+    private final boolean markerOverWord;
+
+    FreeHeads(MemorySegment mem, boolean markerOverWord) {
+        this.mem = mem;
+        this.markerOverWord = markerOverWord;
+    }
+
+    /** Step 1: the head of the block {@code b} of {@code bytes} whose payload starts {@code front} bytes in; returns the payload. */
+    long write(long b, long front, long bytes) {
+        long u = b + front;
+        mem.set(LONG, b, front);
+        mem.set(LONG, u - 8, bytes - front);
+        return u;
+    }
+
+    /** Step 2: the size word below {@code u} still says {@code under}; sets FREED atomically. Returns the word as it was. */
+    long claim(EngineSanity f, String op, long u, long under) {
+        for (;;) {
+            long w = (long) WORD.getVolatile(mem, u - 8);
+            check(f, op, u, under, w);
+            if (WORD.compareAndSet(mem, u - 8, w, w | FREED)) {
+                return w;
+            }
+        }
+    }
+
+    /** Step 3: marks the live block {@code u} as having views (its free closes them). */
+    void markScoped(EngineSanity f, String op, long u, long under) {
+        for (;;) {
+            long w = (long) WORD.getVolatile(mem, u - 8);
+            check(f, op, u, under, w);
+            if ((w & SCOPED) != 0 || WORD.compareAndSet(mem, u - 8, w, w | SCOPED)) {
+                return;
+            }
+        }
+    }
+
+    /** {@code w}, the size word below {@code u}, says {@code under} and not freed; else the misuse it shows, nothing changed. */
+    private void check(EngineSanity f, String op, long u, long under, long w) {
+        long size = w & ~(SCOPED | FREED);
+        if (size == under) {
+            if ((w & FREED) != 0) {
+                throw f.doubleFree(op, u, under); // another thread's free claimed it first
+            }
+            return;
+        }
+        if (markerOverWord && (w ^ SlabLayer.FREE_TAG) == u - HEAD) {
+            // the free marker of the object at u - 16 (SLAB-7), written over the size word by another thread's free,
+            // which told the ring first (the store fence in slab's freeChecked): the double free the ring names
+            throw f.misuse(op, u);
+        }
+        throw f.wordRefused(op, u, u, under, size);
+    }
+
+    /**
+     * The invariant for the live block at {@code b} of {@code bytes}: null when it holds (SCOPED aside, no FREED); else
+     * what is wrong, as {expected, found, what}.
+     */
+    String @Nullable [] fault(long b, long bytes) {
+        long front = mem.get(LONG, b);
+        if (front < HEAD || Long.bitCount(front) != 1 || front >= bytes || (b & (front - 1)) != 0) {
+            return new String[] {"a power of two of at least 16 the block is aligned to", Long.toString(front), "front word"};
+        }
+        long w = mem.get(LONG, b + front - 8);
+        if ((w & ~SCOPED) != bytes - front) {
+            return new String[] {Long.toString(bytes - front), Long.toString(w), "size word below the payload " + hex(b + front)};
+        }
+        return null;
+    }
+
+    /** The payload's offset in the live block at {@code b} of {@code bytes}: its front word, or 16 when that is no front. */
+    long front(long b, long bytes) {
+        long front = mem.get(LONG, b);
+        return front >= HEAD && front < bytes && (front & (HEAD - 1)) == 0 ? front : HEAD;
+    }
+
+    /**
+     * The large block whose payload is {@code u} ({@code e}: the page map's entry of {@code u}'s page, {@code first}: the
+     * heap's first address), or the misuse ({@code u} is no payload a malloc returned).
+     */
+    long largeBlockOf(EngineSanity f, String op, long u, long e, RadixPageMap.Words pageMap, long first) {
+        long b = 0;
+        long page = SlabAllocator.PAGE_SIZE;
+        if (SlabPageEntry.largeOrder(e) >= 0) {
+            b = u & -page;
+        } else if (e == SlabPageEntry.LARGE_TAIL) { // a front of a page or more (an alignment): the block's first page below
+            for (long p = (u & -page) - page; p >= first; p -= page) {
+                long x = pageMap.get(p >>> SlabPageEntry.PAGE_SHIFT);
+                if (x != SlabPageEntry.LARGE_TAIL) {
+                    b = SlabPageEntry.largeOrder(x) >= 0 ? p : 0;
+                    break;
+                }
+            }
+        }
+        if (b == 0 || mem.get(LONG, b) != u - b) {
+            throw f.misuse(op, u);
+        }
+        return b;
+    }
+}
