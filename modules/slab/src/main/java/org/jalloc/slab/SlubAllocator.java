@@ -1062,12 +1062,24 @@ public final class SlubAllocator extends AbstractAllocator implements FreeChecks
             freeLarge(b, order);
             return;
         }
-        Cache c = cacheAt(e, u);
+        Cache c = cacheOf(f, "free", u, e);
         long b = objectOf(f, "free", u, e, c);
         long under = c.size - (u - b);
         long w = heads.claim(f, "free", u, under);
         f.freed(u, under, (w & SCOPED) != 0); // views closed and the ring told before the object is free (as above)
         release(c, e, b);
+    }
+
+    /**
+     * F: the cache of the slab {@code e} that {@code u}'s page names, or the misuse: a slab whose descriptor names no
+     * cache is one a racing free of {@code u} just emptied and gave back (it told the ring first: a double free).
+     */
+    private Cache cacheOf(EngineSanity f, String op, long u, long e) {
+        Cache c = cacheOf(e);
+        if (c == null) {
+            throw f.misuse(op, u);
+        }
+        return c;
     }
 
     private Cache cacheAt(long e, long address) {
@@ -1081,7 +1093,7 @@ public final class SlubAllocator extends AbstractAllocator implements FreeChecks
     /** F: the block whose live payload is {@code u}, or the misuse ({@code u} is no payload a malloc returned). */
     private long blockOf(EngineSanity f, String op, long u) {
         long e = pageOf(f, op, u);
-        return e <= 0 ? largeBlockOf(f, op, u, e) : objectOf(f, op, u, e, cacheAt(e, u));
+        return e <= 0 ? largeBlockOf(f, op, u, e) : objectOf(f, op, u, e, cacheOf(f, op, u, e));
     }
 
     /** F's screen, first step: the page map's entry of {@code u}'s page, or the misuse ({@code u} is no 16-aligned address of the heap). */
