@@ -52,6 +52,16 @@ class StandardWorkloadsTest {
     }
 
     @Test
+    void theSlowStartingWorkloadsAreMarkedForEverySubjectAlike() {
+        // rptest and xmalloc reach their steady state only after seconds of C2 compilation (docs/thread-cache.md):
+        // --quick gives those runs the full warm-up, and the flag is per run, so every subject of the run gets it.
+        List<BenchMain.Run> quick = BenchMain.plan(BenchMain.Mode.QUICK, SUBJECTS);
+        Set<String> slow = quick.stream().filter(BenchMain.Run::slowStart).map(BenchMain.Run::include).collect(Collectors.toSet());
+        assertEquals(Set.of("RptestBenchmark.loop", "XmallocBenchmark.xmalloc"), slow);
+        assertTrue(quick.stream().filter(r -> r.include().equals("PairBenchmark.pair")).noneMatch(BenchMain.Run::slowStart));
+    }
+
+    @Test
     void everyWorkloadNamesABenchmarkMethod() throws Exception {
         for (BenchMain.Standard w : BenchMain.STANDARD) {
             String[] parts = w.include().split("\\.");
