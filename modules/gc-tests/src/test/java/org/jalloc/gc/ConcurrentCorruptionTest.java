@@ -3,12 +3,7 @@ package org.jalloc.gc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.List;
 
-import org.jalloc.check.HeapChecker;
-import org.jalloc.check.Violation;
-import org.jalloc.gc.inspect.GcInspector;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,29 +12,7 @@ import org.junit.jupiter.api.Test;
  * barrier (GC-13), a snapshot object white at the remark (GC-14), a newborn that is not black (GC-15). Each test first
  * proves the heap it breaks is clean.
  */
-class ConcurrentCorruptionTest {
-    private ConcurrentCollector c;
-
-    @AfterEach
-    void close() {
-        if (c != null) {
-            c.close();
-        }
-    }
-
-    private List<Violation> check() {
-        return new HeapChecker().check(GcInspector.of(c).heapWalk());
-    }
-
-    private void assertReports(String id) {
-        List<Violation> v = check();
-        assertTrue(v.stream().anyMatch(x -> x.invariantId().equals(id)), () -> "expected " + id + " among " + v);
-    }
-
-    private long addr(Mutator m, int slot) {
-        return GcInspector.of(c).address(m.local(slot));
-    }
-
+class ConcurrentCorruptionTest extends CorruptionFixture<ConcurrentCollector> {
     /** Slot 0: a -> b -> w; the cycle started (the root scan shaded a), nothing scanned yet. */
     private Mutator marking() {
         c = (ConcurrentCollector) Collectors.create("concurrent:checked=on,gogc=off,marker=steps,step=1", 1 << 20);

@@ -6,12 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 
 import org.jalloc.check.HeapCheckException;
-import org.jalloc.check.HeapChecker;
-import org.jalloc.check.Violation;
-import org.jalloc.gc.inspect.GcInspector;
 import org.jalloc.testkit.gc.GcOp;
 import org.jalloc.testkit.gc.GcRun;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,25 +15,7 @@ import org.junit.jupiter.api.Test;
  * the order of two objects, a data byte) and prove the checker (the collector's GC-n through the block walk) or the
  * reachability oracle reports that exact ID. Each test first proves the heap it breaks is clean.
  */
-class GcCorruptionTest {
-    private Collector c;
-
-    @AfterEach
-    void close() {
-        if (c != null) {
-            c.close();
-        }
-    }
-
-    private List<Violation> check() {
-        return new HeapChecker().check(GcInspector.of(c).heapWalk());
-    }
-
-    private void assertReports(String id) {
-        List<Violation> v = check();
-        assertTrue(v.stream().anyMatch(x -> x.invariantId().equals(id)), () -> "expected " + id + " among " + v);
-    }
-
+class GcCorruptionTest extends CorruptionFixture<Collector> {
     /** A collector with two rooted nodes in slots 0 and 1 (a -> b), a garbage node between them, collected. */
     private Mutator twoNodes(String spec) {
         c = Collectors.create(spec + (spec.contains(":") ? "," : ":") + "checked=on", 1 << 20);
@@ -53,10 +31,6 @@ class GcCorruptionTest {
         m.collect();
         assertTrue(check().isEmpty(), () -> "clean before the corruption: " + check());
         return m;
-    }
-
-    private long addr(Mutator m, int slot) {
-        return GcInspector.of(c).address(m.local(slot));
     }
 
     @Test

@@ -4,10 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 
-import org.jalloc.check.HeapChecker;
 import org.jalloc.check.Violation;
-import org.jalloc.gc.inspect.GcInspector;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,25 +12,7 @@ import org.junit.jupiter.api.Test;
  * field whose card is clean or which the store buffer lacks (GC-9), a reference into the evacuated nursery (GC-10),
  * a wrong block-offset entry (GC-11). Each test first proves the heap it breaks is clean.
  */
-class GenerationalCorruptionTest {
-    private Collector c;
-
-    @AfterEach
-    void close() {
-        if (c != null) {
-            c.close();
-        }
-    }
-
-    private List<Violation> check() {
-        return new HeapChecker().check(GcInspector.of(c).heapWalk());
-    }
-
-    private void assertReports(String id) {
-        List<Violation> v = check();
-        assertTrue(v.stream().anyMatch(x -> x.invariantId().equals(id)), () -> "expected " + id + " among " + v);
-    }
-
+class GenerationalCorruptionTest extends CorruptionFixture<Collector> {
     /** A tenured node in slot 0 whose field names a nursery node (slot 1 holds it too). */
     private Mutator oldToYoung(String remset) {
         c = Collectors.create("generational:checked=on,gogc=off,remset=" + remset, 1 << 20);
@@ -47,10 +26,6 @@ class GenerationalCorruptionTest {
         m.setRef(m.local(0), 0, m.local(1)); // old -> young through the barrier
         assertTrue(check().isEmpty(), () -> "clean before the corruption: " + check());
         return m;
-    }
-
-    private long addr(Mutator m, int slot) {
-        return GcInspector.of(c).address(m.local(slot));
     }
 
     @Test

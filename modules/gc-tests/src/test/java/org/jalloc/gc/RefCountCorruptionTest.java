@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 
 import org.jalloc.check.HeapCheckException;
-import org.jalloc.check.HeapChecker;
-import org.jalloc.check.Violation;
 import org.jalloc.gc.inspect.GcInspector;
 import org.jalloc.testkit.gc.CollectorFactory;
 import org.jalloc.testkit.gc.GcFuzz;
@@ -16,7 +14,6 @@ import org.jalloc.testkit.gc.GcFuzzFailure;
 import org.jalloc.testkit.gc.GcFuzzReport;
 import org.jalloc.testkit.gc.GcOp;
 import org.jalloc.testkit.gc.GcRun;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,31 +22,9 @@ import org.junit.jupiter.api.Test;
  * block walk) or the oracle reports that exact ID; and the planted bug of the Alloy model (trial deletion without
  * its scan step) caught by gc-fuzz and shrunk. Each test first proves the heap it breaks is clean.
  */
-class RefCountCorruptionTest {
-    private Collector c;
-
-    @AfterEach
-    void close() {
-        if (c != null) {
-            c.close();
-        }
-    }
-
-    private List<Violation> check() {
-        return new HeapChecker().check(GcInspector.of(c).heapWalk());
-    }
-
-    private void assertReports(String id) {
-        List<Violation> v = check();
-        assertTrue(v.stream().anyMatch(x -> x.invariantId().equals(id)), () -> "expected " + id + " among " + v);
-    }
-
+class RefCountCorruptionTest extends CorruptionFixture<Collector> {
     private RefCountCollector rc() {
         return (RefCountCollector) c;
-    }
-
-    private long addr(Mutator m, int slot) {
-        return GcInspector.of(c).address(m.local(slot));
     }
 
     /** A ring a <-> b in slots 0 and 1 of a collector, clean. */

@@ -5,10 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 
-import org.jalloc.check.HeapChecker;
 import org.jalloc.check.Violation;
-import org.jalloc.gc.inspect.GcInspector;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,29 +14,7 @@ import org.junit.jupiter.api.Test;
  * Yuasa (GC-13), marking ending with a reachable object white (GC-14), an object allocated during the cycle not black
  * (GC-15). Each test first proves the heap it breaks is clean.
  */
-class TriColourCorruptionTest {
-    private IncrementalCollector c;
-
-    @AfterEach
-    void close() {
-        if (c != null) {
-            c.close();
-        }
-    }
-
-    private List<Violation> check() {
-        return new HeapChecker().check(GcInspector.of(c).heapWalk());
-    }
-
-    private void assertReports(String id) {
-        List<Violation> v = check();
-        assertTrue(v.stream().anyMatch(x -> x.invariantId().equals(id)), () -> "expected " + id + " among " + v);
-    }
-
-    private long addr(Mutator m, int slot) {
-        return GcInspector.of(c).address(m.local(slot));
-    }
-
+class TriColourCorruptionTest extends CorruptionFixture<IncrementalCollector> {
     /**
      * Slot 0: a -> b -> w (a list of three), slot 1: d (another root), a cycle started (every root gray) and one
      * step of one object taken (the last root pushed, d, is black; a is still gray).
