@@ -1,10 +1,7 @@
 package org.jalloc.buddy;
 
 import org.jalloc.buddy.pages.PageFuzz;
-import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.testkit.fuzz.FuzzBytes;
-import org.jalloc.testkit.fuzz.FuzzEngine;
-import org.jalloc.testkit.fuzz.FuzzFailure;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 
@@ -20,10 +17,7 @@ class BuddyFuzzTest {
 
     @FuzzTest(maxDuration = "30s")
     void buddy(byte[] data) {
-        FuzzFailure failure = new FuzzEngine(AllocatorFactory.of("buddy", HEAP)).shrinkBudget(500).runOps(FuzzBytes.toOps(data, HEAP), -1);
-        if (failure != null) {
-            throw new AssertionError(failure.toString());
-        }
+        FuzzBytes.runChecked("buddy", HEAP, data);
     }
 
     @FuzzTest(maxDuration = "30s")

@@ -1,9 +1,6 @@
 package org.jalloc.dense;
 
-import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.testkit.fuzz.FuzzBytes;
-import org.jalloc.testkit.fuzz.FuzzEngine;
-import org.jalloc.testkit.fuzz.FuzzFailure;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 
@@ -17,11 +14,7 @@ class DenseFuzzTest {
     private static final long HEAP = 256 << 10;
 
     private static void run(String spec, byte[] data) {
-        FuzzFailure failure = new FuzzEngine(AllocatorFactory.of(spec, HEAP)).shrinkBudget(500)
-                .runOps(FuzzBytes.toOps(data, HEAP), -1);
-        if (failure != null) {
-            throw new AssertionError(failure.toString());
-        }
+        FuzzBytes.runChecked(spec, HEAP, data);
     }
 
     @FuzzTest(maxDuration = "30s")

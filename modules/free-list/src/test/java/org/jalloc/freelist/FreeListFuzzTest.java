@@ -3,10 +3,7 @@ package org.jalloc.freelist;
 import java.util.Arrays;
 import java.util.List;
 
-import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.testkit.fuzz.FuzzBytes;
-import org.jalloc.testkit.fuzz.FuzzEngine;
-import org.jalloc.testkit.fuzz.FuzzFailure;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 
@@ -22,11 +19,7 @@ class FreeListFuzzTest {
     private static final List<String> VARIANTS = FreeListVariantsTest.variants();
 
     private static void run(String spec, byte[] data) {
-        FuzzFailure failure = new FuzzEngine(AllocatorFactory.of(spec, HEAP)).shrinkBudget(500)
-                .runOps(FuzzBytes.toOps(data, HEAP), -1);
-        if (failure != null) {
-            throw new AssertionError(failure.toString());
-        }
+        FuzzBytes.runChecked(spec, HEAP, data);
     }
 
     @FuzzTest(maxDuration = "30s")

@@ -1,9 +1,6 @@
 package org.jalloc.slab;
 
-import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.testkit.fuzz.FuzzBytes;
-import org.jalloc.testkit.fuzz.FuzzEngine;
-import org.jalloc.testkit.fuzz.FuzzFailure;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 
@@ -18,10 +15,7 @@ class SlabFuzzTest {
     private static final long HEAP = 1L << 20;
 
     private static void run(String spec, byte[] data) {
-        FuzzFailure failure = new FuzzEngine(AllocatorFactory.of(spec, HEAP)).shrinkBudget(500).runOps(FuzzBytes.toOps(data, HEAP), -1);
-        if (failure != null) {
-            throw new AssertionError(failure.toString());
-        }
+        FuzzBytes.runChecked(spec, HEAP, data);
     }
 
     @FuzzTest(maxDuration = "30s")

@@ -1,9 +1,6 @@
 package org.jalloc.threadcache;
 
-import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.testkit.fuzz.FuzzBytes;
-import org.jalloc.testkit.fuzz.FuzzEngine;
-import org.jalloc.testkit.fuzz.FuzzFailure;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 
@@ -17,10 +14,6 @@ class ThreadCacheFuzzTest {
 
     @FuzzTest(maxDuration = "30s")
     void threadCache(byte[] data) {
-        FuzzFailure failure = new FuzzEngine(AllocatorFactory.of("thread-cache", HEAP)).shrinkBudget(500)
-                .runOps(FuzzBytes.toOps(data, HEAP), -1);
-        if (failure != null) {
-            throw new AssertionError(failure.toString());
-        }
+        FuzzBytes.runChecked("thread-cache", HEAP, data);
     }
 }

@@ -3,6 +3,7 @@ package org.jalloc.testkit.fuzz;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.jalloc.core.spi.AllocatorFactory;
 import org.jalloc.testkit.trace.Op;
 
 /**
@@ -11,6 +12,19 @@ import org.jalloc.testkit.trace.Op;
  */
 public final class FuzzBytes {
     private FuzzBytes() {}
+
+    /**
+     * A Jazzer input's ops run on a fresh {@code spec} allocator of {@code heapBytes} under the checker (every
+     * module's {@code *FuzzTest} body): a failure is shrunk (budget 500 runs) and thrown as an {@link AssertionError}
+     * naming the invariant or exception and the shrunk ops.
+     */
+    public static void runChecked(String spec, long heapBytes, byte[] data) {
+        FuzzFailure failure = new FuzzEngine(AllocatorFactory.of(spec, heapBytes)).shrinkBudget(500)
+                .runOps(toOps(data, heapBytes), -1);
+        if (failure != null) {
+            throw new AssertionError(failure.toString());
+        }
+    }
 
     /** The ops encoded by {@code data} for a heap of {@code heapBytes}; trailing bytes short of an op are ignored. */
     public static List<Op> toOps(byte[] data, long heapBytes) {
