@@ -27,9 +27,10 @@ import org.jalloc.core.percpu.ThreadRegistry;
  * ({@code Thread.isAlive()} false happens-after the thread's last action, JLS 17.4.4).
  *
  * <pre>
- *  cache (owner thread or handle)        head(c) -> b -> b -> ... -> 0      count(c)   lowWater(c)   bytes
+ *  cache (owner thread or handle)        stacks[c][count(c)] = head(c) -> b -> b -> ... -> 0 = stacks[c][0]
+ *                                        (the stack, top first, and the blocks' links name the same blocks)   count(c)   lowWater(c)   bytes
  *      | overflow: count(c) > MAX_CACHED[c] (a batch) / bytes > limit (shrink to 3/4) / event GC / detach / dead owner
- *      v flush(c, n): the first n blocks of list c, sorted by the arena of their span (page map)
+ *      v flush(c, n): the first n blocks of list c (the stack's top n), sorted by the arena of their span (page map)
  *  own arena a:    central[a][c].insertChain(chain)        one monitor
  *  other arena b:  central[b][c].pushRemote(head, tail)    one CAS; b's owner drains it at its next refill
  * </pre>
@@ -37,7 +38,8 @@ import org.jalloc.core.percpu.ThreadRegistry;
  * <h2>Invariant (spec/invariants.md)</h2>
  * <ul>
  *   <li>TC-5: a thread cache's {@code count(c) = |list c| <= MAX_CACHED[c]}, {@code 0 <= lowWater(c) <= count(c]},
- *       {@code bytes = sum count(c) * SIZE[c] <= limit}.</li>
+ *       {@code bytes = sum count(c) * SIZE[c] <= limit}; the k-th block of list c from its head (following the
+ *       links) is {@code stacks[c][count(c) - k]}.</li>
  * </ul>
  *
  * <h2>Algorithms</h2>
@@ -397,9 +399,10 @@ final class ThreadCaches {
      */
     void flush(ThreadCache c, int cls, int n) {
         c.flushes++;
-        long b = c.head(cls);
+        long[] stack = c.stacks[cls];
+        int top = c.count(cls);
         for (int i = 0; i < n; i++) {
-            long next = links.decode(b, mem.get(LONG, b));
+            long b = stack[top - i]; // the stack, not the blocks' links (their mirror), says what the cache holds
             int w = pageHeap.infoOf(b);
             int a;
             if (w != 0) {
@@ -414,10 +417,8 @@ final class ThreadCaches {
                 mem.set(LONG, c.chainTail[a], links.encode(c.chainTail[a], b));
             }
             c.chainTail[a] = b;
-            b = next;
         }
-        c.head(cls, b);
-        int left = c.count(cls) - n;
+        int left = top - n;
         c.count(cls, left);
         c.bytes -= n * SIZE[cls];
         if (c.lowWater(cls) > left) {
