@@ -96,7 +96,6 @@ final class CentralList {
                 }
                 long next = next(b);
                 mem.set(ValueLayout.JAVA_LONG, b, links.encode(b, head));
-                cache.add(sizeClass, b);
                 head = b;
                 got++;
                 b = next;
@@ -124,7 +123,6 @@ final class CentralList {
                 s.freeCount--;
                 s.allocated++;
                 mem.set(ValueLayout.JAVA_LONG, b, links.encode(b, head));
-                cache.add(sizeClass, b);
                 head = b;
                 got++;
             }
@@ -133,6 +131,8 @@ final class CentralList {
             }
         }
         freeBlocks -= got - fromRemote;
+        cache.head(sizeClass, head);
+        cache.count(sizeClass, cache.count(sizeClass) + got);
         cache.bytes += got * size;
         return got;
     }

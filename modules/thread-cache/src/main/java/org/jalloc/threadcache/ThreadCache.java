@@ -3,9 +3,8 @@ package org.jalloc.threadcache;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * A thread cache: one LIFO free list per size class, held as a stack of block addresses in a Java array (the top is the
- * list's head; a pop is one array load) and mirrored by links through the blocks' first words (what the checker, the
- * flush chains and {@code secure=on} read; TC-5: the two agree), with a count per list and a byte total, touched without locks or atomics by its single owner. Implicit caches belong to a platform
+ * A thread cache: one LIFO free list per size class, linked through the blocks' first words, with a count per list
+ * and a byte total, touched without locks or atomics by its single owner. Implicit caches belong to a platform
  * thread (found through a 256-slot hint by thread id, checked against the owner, else a thread-local lookup);
  * explicit ones are handles from {@link ThreadCacheAllocator#newCache()} that the caller passes to
  * {@link ThreadCacheAllocator#malloc(ThreadCache, long)} and friends, and that one thread at a time may use (the
@@ -20,24 +19,19 @@ public final class ThreadCache {
     /** Operations between two cache events. */
     public static final int EVENT_INTERVAL = 256;
 
-    /** Longs per class in {@link #lists}: the list's length, its low-water mark, its slow-start fill (one spare). */
+    /** Longs per class in {@link #lists}: the list's head, its length, its low-water mark, its slow-start fill. */
     static final int STRIDE = 4;
-    static final int COUNT = 0;
-    static final int LOW = 1;
-    static final int FILL = 2;
+    static final int HEAD = 0;
+    static final int COUNT = 1;
+    static final int LOW = 2;
+    static final int FILL = 3;
     /**
-     * The per-class state, {@value #STRIDE} longs per class {@code c} from {@code c * STRIDE}: {@link #COUNT},
-     * {@link #LOW} (the low-water mark since the last cache event) and {@link #FILL} (slow start, below): the fast paths
-     * reach a class's count and low-water mark through one array reference and one bounds check.
+     * The per-class state, {@value #STRIDE} longs per class {@code c} from {@code c * STRIDE}: {@link #HEAD} (the first
+     * block, 0 when empty), {@link #COUNT}, {@link #LOW} (the low-water mark since the last cache event) and {@link #FILL}
+     * (slow start, below): the fast paths reach a class's head, count and low-water mark through one array reference
+     * and one bounds check, in one 32-byte stretch of memory.
      */
     final long[] lists = new long[STRIDE * SizeClasses.COUNT];
-    /**
-     * Each class's blocks, bottom first from index 1: {@code stacks[c][1 .. count(c)]}; the top
-     * {@code stacks[c][count(c)]} is the head of list c and {@code stacks[c][0] = 0} ends it, so a pop reads the block
-     * and the next head without a branch. Grown by doubling from a shared one-slot array (a class never used costs no
-     * array); entries above {@code count(c)} are stale and never read.
-     */
-    final long[][] stacks = new long[SizeClasses.COUNT][];
     long bytes;
     int ticks = EVENT_INTERVAL;
     int gcCursor = 1;
@@ -82,7 +76,6 @@ public final class ThreadCache {
         for (int c = 1; c < SizeClasses.COUNT; c++) {
             lists[c * STRIDE + FILL] = 1;
         }
-        java.util.Arrays.fill(stacks, EMPTY);
         this.arena = arena;
         this.id = id;
         this.owner = owner;
@@ -116,38 +109,13 @@ public final class ThreadCache {
         return usable == null;
     }
 
-    /** The stack of a class not used yet: slot 0 only (never written: a push grows first). */
-    private static final long[] EMPTY = new long[1];
-
-    /** The first block of list {@code c} (the top of its stack), 0 when it is empty (or its count is out of range). */
+    /** The first block of list {@code c}, 0 when it is empty. */
     long head(int c) {
-        long[] s = stacks[c];
-        int n = count(c);
-        return n >= 0 && n < s.length ? s[n] : 0;
+        return lists[c * STRIDE + HEAD];
     }
 
-    /** Block {@code k} of list {@code c} counted from its head ({@code 0 <= k < count(c)}). */
-    long entry(int c, int k) {
-        return stacks[c][count(c) - k];
-    }
-
-    /** Puts {@code b} on top of list {@code c}'s stack and counts it (the caller links it and counts its bytes). */
-    void add(int c, long b) {
-        int n = count(c);
-        long[] s = stacks[c];
-        if (n + 1 >= s.length) {
-            s = grow(c, n + 2);
-        }
-        s[n + 1] = b;
-        count(c, n + 1);
-    }
-
-    /** List {@code c}'s stack, grown to at least {@code slots} slots (doubling; the push's slow path). */
-    long[] grow(int c, int slots) {
-        long[] s = stacks[c];
-        long[] t = java.util.Arrays.copyOf(s, Math.max(slots, Math.max(16, 2 * s.length)));
-        stacks[c] = t;
-        return t;
+    void head(int c, long b) {
+        lists[c * STRIDE + HEAD] = b;
     }
 
     /** The length of list {@code c}. */

@@ -21,7 +21,6 @@ import org.jalloc.core.spi.AbstractAllocator;
 import org.jalloc.core.spi.EngineSanity;
 import org.jalloc.core.spi.FreeChecksOnRequest;
 import org.jalloc.core.DoubleFreeException;
-import org.jalloc.core.HeapCorruptionException;
 import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.InvalidSizeException;
 import org.jalloc.core.AllocatorMetric;
@@ -57,8 +56,7 @@ import org.jalloc.core.walk.HeapWalk;
  * <b>page</b>: 4 KiB. <b>span</b>: a run of pages ({@link Span}): FREE (page heap), SMALL (cut into blocks of one
  * size class, owned by one arena) or LARGE (one block). <b>size class</b>: one of 96 block sizes, 16 B .. 256 KiB
  * ({@link SizeClasses}). <b>block</b>: a SMALL span's unit; no header, payload = block. <b>thread cache</b>
- * ({@link ThreadCache}): per-thread LIFO lists of free blocks per class, each a stack of addresses in a Java
- * array (what malloc pops) mirrored by the blocks' links (what the checker and secure=on read). <b>central list</b> ({@link CentralList}):
+ * ({@link ThreadCache}): per-thread LIFO lists of free blocks per class. <b>central list</b> ({@link CentralList}):
  * per arena and class, the spans with free blocks plus a remote stack. <b>arena</b>: one set of central lists;
  * caches are assigned to arenas round-robin. <b>page heap</b> ({@link PageHeap}): free spans, the page map, decay.
  * <b>state map</b> ({@link GranuleMap}): one byte per 16 bytes of heap, outside it: LIVE or FREE for every block
@@ -101,13 +99,12 @@ import org.jalloc.core.walk.HeapWalk;
  *
  * <h2>Algorithms</h2>
  * <ol>
- *   <li>malloc(n <= 256 KiB): c = class(n); pop the cache's stack c, one array load, the block's bytes not read
- *       (secure=on: its link checked against the stack's next entry first; state LIVE; count the op); empty: refill
+ *   <li>malloc(n <= 256 KiB): c = class(n); pop the cache's list c (state LIVE; count the op); empty: refill
  *       {@code fill[c]} blocks (slow start: 1, then one more per refill up to a batch) from the arena's central list c (which takes its remote stack,
  *       hands its first blocks straight to the cache and returns the rest to their spans, then pops span free lists,
  *       then cuts a new span from the page heap). Larger n: a LARGE span of ceil(n / 4 KiB) pages.</li>
- *   <li>free(p): page map -> span; SMALL: O(1) screen, state FREE, write link (to the stack's top) and marker, push on the
- *       <i>freeing</i> thread's stack c; a list longer than {@code MAX_CACHED[c]} or a cache over its byte limit returns a batch: blocks of
+ *   <li>free(p): page map -> span; SMALL: O(1) screen, write link and marker, state FREE, push on the <i>freeing</i> thread's
+ *       list c; a list longer than {@code MAX_CACHED[c]} or a cache over its byte limit returns a batch: blocks of
  *       the cache's own arena under that central list's lock, blocks of other arenas' spans as one chain per arena
  *       pushed on that arena's remote stack with a CAS. A span whose last block returns goes back to the page heap.
  *       The byte limit is the cache's share of the overall budget ({@link ThreadCaches#rebalance}).
@@ -563,24 +560,16 @@ public final class ThreadCacheAllocator extends AbstractAllocator implements Fre
         return size <= MAX_SMALL ? allocateClass(c, SizeClasses.classOf(size)) : allocateLarge(c, size, 1);
     }
 
-    /**
-     * The fast path: pop the cache's stack (count and low-water mark in one stride of {@code lists}; the block is one
-     * array load, no read of the heap). secure=on first checks the block's link against the stack's next entry.
-     */
+    /** The fast path: pop the cache's list (head, count and low-water mark in one stride of {@code lists}). */
     private long allocateClass(ThreadCache c, int cls) {
         long[] l = c.lists;
         int i = cls * ThreadCache.STRIDE;
-        long n = l[i + ThreadCache.COUNT];
-        if (n == 0) {
+        long b = l[i + ThreadCache.HEAD];
+        if (b == 0) {
             return refill(c, cls);
         }
-        long[] s = c.stacks[cls];
-        int k = (int) n;
-        long b = s[k];
-        if (linkKey != 0) {
-            checkLink(b, cls, s[k - 1]);
-        }
-        l[i + ThreadCache.COUNT] = --n;
+        l[i + ThreadCache.HEAD] = next(b, cls);
+        long n = --l[i + ThreadCache.COUNT];
         if (n < l[i + ThreadCache.LOW]) {
             l[i + ThreadCache.LOW] = n;
         }
@@ -605,13 +594,9 @@ public final class ThreadCacheAllocator extends AbstractAllocator implements Fre
         if (want < BATCH[cls]) {
             c.fill(cls, want + 1);
         }
-        long[] s = c.stacks[cls];
-        int n = c.count(cls);
-        long b = s[n];
-        if (linkKey != 0) {
-            checkLink(b, cls, s[n - 1]);
-        }
-        n--;
+        long b = c.head(cls);
+        c.head(cls, next(b, cls));
+        int n = c.count(cls) - 1;
         c.count(cls, n);
         c.lowWater(cls, Math.min(c.lowWater(cls), n));
         c.bytes -= SIZE[cls];
@@ -625,19 +610,12 @@ public final class ThreadCacheAllocator extends AbstractAllocator implements Fre
     }
 
     /**
-     * secure=on, before the cached block {@code b} of class {@code cls} is handed out: its link must be {@link
-     * Links#check valid} (TC-4) and name {@code next}, the block under it on the cache's stack (TC-5); throws
-     * {@link HeapCorruptionException} and changes nothing otherwise.
+     * The link of the cache-list block {@code b} of class {@code cls}, decoded and checked when secure (before the head
+     * moves). secure=off pays one test of a final field: the decoding is out of line.
      */
-    private void checkLink(long b, int cls, long next) {
+    private long next(long b, int cls) {
         long stored = mem.get(LONG, b);
-        long link = links.checkedLink(b, stored, cls);
-        if (link != next) {
-            throw new HeapCorruptionException(name() + ": secure=on: the free-list link of cached block 0x" + Long.toHexString(b)
-                    + " (class " + cls + ") is corrupted: found 0x" + Long.toHexString(stored) + ", which decodes to 0x"
-                    + Long.toHexString(link) + ", but the next cached block is 0x" + Long.toHexString(next)
-                    + "; a write after free into 0x" + Long.toHexString(b) + "? Nothing changed.", b);
-        }
+        return linkKey == 0 ? stored : links.checkedLink(b, stored, cls);
     }
 
     /**
@@ -803,16 +781,11 @@ public final class ThreadCacheAllocator extends AbstractAllocator implements Fre
     private void push(ThreadCache c, long p, int cls) {
         long[] l = c.lists;
         int i = cls * ThreadCache.STRIDE;
-        int n = (int) l[i + ThreadCache.COUNT];
-        long[] s = c.stacks[cls];
-        if (n + 1 >= s.length) {
-            s = c.grow(cls, n + 2);
-        }
-        long head = s[n];
-        mem.set(LONG, p, linkKey == 0 ? head : links.encode(p, head)); // the link mirrors the stack (TC-5)
+        long head = l[i + ThreadCache.HEAD];
+        mem.set(LONG, p, linkKey == 0 ? head : links.encode(p, head));
         mem.set(LONG, p + 8, p ^ FREE_TAG);
-        s[n + 1] = p;
-        l[i + ThreadCache.COUNT] = ++n;
+        l[i + ThreadCache.HEAD] = p;
+        long n = ++l[i + ThreadCache.COUNT];
         long bytes = c.bytes += SIZE[cls];
         if (n > MAX_CACHED[cls] || bytes > c.limitBytes) {
             caches.overflow(c, cls);

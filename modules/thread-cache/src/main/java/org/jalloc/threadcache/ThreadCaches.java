@@ -27,10 +27,9 @@ import org.jalloc.core.percpu.ThreadRegistry;
  * ({@code Thread.isAlive()} false happens-after the thread's last action, JLS 17.4.4).
  *
  * <pre>
- *  cache (owner thread or handle)        stacks[c][count(c)] = head(c) -> b -> b -> ... -> 0 = stacks[c][0]
- *                                        (the stack, top first, and the blocks' links name the same blocks)   count(c)   lowWater(c)   bytes
+ *  cache (owner thread or handle)        head(c) -> b -> b -> ... -> 0      count(c)   lowWater(c)   bytes
  *      | overflow: count(c) > MAX_CACHED[c] (a batch) / bytes > limit (shrink to 3/4) / event GC / detach / dead owner
- *      v flush(c, n): the first n blocks of list c (the stack's top n), sorted by the arena of their span (page map)
+ *      v flush(c, n): the first n blocks of list c, sorted by the arena of their span (page map)
  *  own arena a:    central[a][c].insertChain(chain)        one monitor
  *  other arena b:  central[b][c].pushRemote(head, tail)    one CAS; b's owner drains it at its next refill
  * </pre>
@@ -38,8 +37,7 @@ import org.jalloc.core.percpu.ThreadRegistry;
  * <h2>Invariant (spec/invariants.md)</h2>
  * <ul>
  *   <li>TC-5: a thread cache's {@code count(c) = |list c| <= MAX_CACHED[c]}, {@code 0 <= lowWater(c) <= count(c]},
- *       {@code bytes = sum count(c) * SIZE[c] <= limit}; the k-th block of list c from its head (following the
- *       links) is {@code stacks[c][count(c) - k]}.</li>
+ *       {@code bytes = sum count(c) * SIZE[c] <= limit}.</li>
  * </ul>
  *
  * <h2>Algorithms</h2>
@@ -399,10 +397,9 @@ final class ThreadCaches {
      */
     void flush(ThreadCache c, int cls, int n) {
         c.flushes++;
-        long[] stack = c.stacks[cls];
-        int top = c.count(cls);
+        long b = c.head(cls);
         for (int i = 0; i < n; i++) {
-            long b = stack[top - i]; // the stack, not the blocks' links (their mirror), says what the cache holds
+            long next = links.decode(b, mem.get(LONG, b));
             int w = pageHeap.infoOf(b);
             int a;
             if (w != 0) {
@@ -417,8 +414,10 @@ final class ThreadCaches {
                 mem.set(LONG, c.chainTail[a], links.encode(c.chainTail[a], b));
             }
             c.chainTail[a] = b;
+            b = next;
         }
-        int left = top - n;
+        c.head(cls, b);
+        int left = c.count(cls) - n;
         c.count(cls, left);
         c.bytes -= n * SIZE[cls];
         if (c.lowWater(cls) > left) {
