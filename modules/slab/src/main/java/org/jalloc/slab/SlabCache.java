@@ -403,7 +403,7 @@ public final class SlabCache {
                     t.unlock();
                 }
                 if (slow) {
-                    owner.scavenging.tick();
+                    owner.scavenging.tickExchange(t);
                 }
                 if (obj != 0) {
                     slabs.markLive(obj);
@@ -466,7 +466,7 @@ public final class SlabCache {
             t.unlock();
         }
         if (slow) {
-            owner.scavenging.tick();
+            owner.scavenging.tickExchange(t);
         }
     }
 

@@ -34,6 +34,8 @@ final class ThreadMagazines {
     @Nullable Magazine[] previous = new Magazine[0];
     /** Set by a magazine operation that went to the depot; the owner reads and clears it after unlocking. */
     boolean slowPath;
+    /** Depot exchanges not yet added to the scavenger's clock (the owner's alone, read and written without the lock). */
+    int exchanges;
 
     /** The platform thread the magazines belong to. */
     final Thread owner;
