@@ -23,6 +23,7 @@ import org.jalloc.core.HeapCorruptionException;
 import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.InvalidSizeException;
 import org.jalloc.core.walk.Inspection;
+import org.jalloc.testkit.contract.FreedAndLive;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -56,11 +57,10 @@ abstract class FreeHeadsDebugFTest {
     @Test
     void refusalsNameTheCallersOperation() {
         try (Allocator a = Allocators.create(spec(), HEAP)) {
-            long p = a.malloc(40);
-            long q = a.malloc(400);
-            long usable = a.usableSize(p);
-            a.free(p);
-            byte[] before = heap(a).snapshot();
+            FreedAndLive m = FreedAndLive.of(a, 40, 400);
+            long p = m.freed();
+            long q = m.live();
+            long usable = m.freedUsable();
             for (String op : new String[] {"realloc", "tryExpand", "segment"}) {
                 DoubleFreeException d = assertThrows(DoubleFreeException.class, () -> misuse(a, op, p));
                 assertTrue(d.getMessage().startsWith(spec() + ": " + op + "(" + hex(p) + "): block already freed (" + usable + " bytes)"),
@@ -68,7 +68,7 @@ abstract class FreeHeadsDebugFTest {
                 InvalidPointerException x = assertThrows(InvalidPointerException.class, () -> misuse(a, op, q + 64));
                 assertEquals(invalid(op, q + 64), x.getMessage());
             }
-            assertArrayEquals(before, heap(a).snapshot(), "misuse changed nothing");
+            m.assertHeapUnchanged();
             a.free(q);
             assertTrue(new HeapChecker().check(Inspection.of(a).heapWalk()).isEmpty());
         }
@@ -86,10 +86,10 @@ abstract class FreeHeadsDebugFTest {
     @Test
     void misuseIsToldExactlyInFsWordsAndLeavesTheHeapAsItWas() {
         try (Allocator a = Allocators.create(spec(), HEAP)) {
-            long p = a.malloc(400);
-            long q = a.malloc(40);
-            long usable = a.usableSize(q);
-            byte[] before = heap(a).snapshot();
+            FreedAndLive m = FreedAndLive.of(a, 40, 400);
+            long p = m.live();
+            long q = m.freed();
+            long usable = m.freedUsable();
             for (long bad : new long[] {p + 64, p + 8, p - 16, p + 496}) {
                 InvalidPointerException x = assertThrows(InvalidPointerException.class, () -> a.free(bad));
                 assertEquals(invalid("free", bad), x.getMessage());
@@ -105,15 +105,15 @@ abstract class FreeHeadsDebugFTest {
             assertThrows(InvalidPointerException.class, () -> a.free(p + 64));
             heap(a).putLong(p + 48, w0);
             heap(a).putLong(p + 56, w1);
-            assertArrayEquals(before, heap(a).snapshot(), "misuse changed nothing");
+            m.assertHeapUnchanged();
             assertEquals(spec() + ": malloc(-1): negative size", assertThrows(InvalidSizeException.class, () -> a.malloc(-1)).getMessage());
             assertEquals(spec() + ": realloc(" + hex(p) + ", -1): negative size",
                     assertThrows(InvalidSizeException.class, () -> a.realloc(p, -1)).getMessage());
-            a.free(q);
             DoubleFreeException d = assertThrows(DoubleFreeException.class, () -> a.free(q));
             assertTrue(d.getMessage().startsWith(spec() + ": free(" + hex(q) + "): block already freed (" + usable + " bytes)"), d.getMessage());
             assertThrows(DoubleFreeException.class, () -> a.usableSize(q));
             assertThrows(DoubleFreeException.class, () -> a.segment(q));
+            m.assertHeapUnchanged();
             a.free(p);
             assertTrue(new HeapChecker().check(Inspection.of(a).heapWalk()).isEmpty());
         }
