@@ -5,6 +5,7 @@ import static org.jalloc.slab.AddressScreen.hex;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.util.function.LongUnaryOperator;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.jalloc.core.spi.EngineSanity;
@@ -31,6 +32,9 @@ import org.jalloc.core.pagemap.RadixPageMap;
  *       word: the engine's refusal, nothing changed; FREED: another free passed first, a double free); one CAS then
  *       sets FREED, so of two racing frees exactly one passes.</li>
  *   <li>{@link #markScoped}: a view of the block sets SCOPED (same check, one CAS), so its free closes the views.</li>
+ *   <li>{@link #viewUntilFree}, {@link #resizeChecked}, {@link #usable}: core's {@code FreeChecksOnRequest} hooks and the
+ *       usable size, through the engine's exact {@link Screen} and block sizes (set by {@link #checkWith} when F alone
+ *       becomes the engine's); each engine's methods of those hooks are one-line calls of these.</li>
  * </ol>
  */
 final class FreeHeads {
@@ -43,16 +47,77 @@ final class FreeHeads {
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
     private static final VarHandle WORD = LONG.varHandle();
 
+    /** Each engine's exact screen, as the steps past the head need it. */
+    @FunctionalInterface
+    interface Screen {
+        /** The block whose live payload is {@code u}, or F's misuse report for {@code op} ({@code u} is no payload a malloc returned). */
+        long blockOf(EngineSanity f, String op, long u);
+    }
+
     private final MemorySegment mem;
+    /** The engine's name, for the refusal of an F hook when F alone is not the engine's. */
+    private final String engine;
+    /** Set once by {@link #checkWith}, before any block is handed out (the engine's own {@code checks} is the same object). */
+    private @Nullable EngineSanity checks;
+    private @Nullable Screen screen;
+    /** The engine's bytes of the live block at {@code b} (an object of its cache, or a large block); set with the screen. */
+    private LongUnaryOperator blockBytes = b -> 0;
     /**
      * slab's release writes its free marker (SLAB-7) over the size word of the slot's next 16 bytes; a racing free that
      * reads it there finds a double free the ring names (slab only).
      */
     private final boolean markerOverWord;
 
-    FreeHeads(MemorySegment mem, boolean markerOverWord) {
+    FreeHeads(MemorySegment mem, boolean markerOverWord, String engine) {
         this.mem = mem;
         this.markerOverWord = markerOverWord;
+        this.engine = engine;
+    }
+
+    /** F alone is the engine's from now on: {@code f} its ring and views, {@code s} its exact screen, {@code bytes} its block sizes. */
+    void checkWith(EngineSanity f, Screen s, LongUnaryOperator bytes) {
+        checks = f;
+        screen = s;
+        blockBytes = bytes;
+    }
+
+    /** Whether F alone is the engine's (every block carries a head). */
+    boolean on() {
+        return checks != null;
+    }
+
+    /** The usable size of the live payload {@code u}: its block's bytes past the payload's offset; misuse for {@code op} else. */
+    long usable(EngineSanity f, String op, long u) {
+        long b = screen().blockOf(f, op, u);
+        return blockBytes.applyAsLong(b) - (u - b);
+    }
+
+    /** F's view of the live payload {@code u} ({@code segment}, {@code asSegmentAllocator}: core's): it dies when {@code u} is freed. */
+    MemorySegment viewUntilFree(String op, long u, long length) {
+        EngineSanity f = require();
+        long under = usable(f, op, u);
+        return f.view(u, length < 0 ? under : length, () -> markScoped(f, op, u, under));
+    }
+
+    /** F's in-place resize of the live payload {@code u} ({@code realloc}, {@code tryExpand}: core's): its block fits {@code size} or not. */
+    boolean resizeChecked(String op, long u, long size) {
+        return size <= usable(require(), op, u);
+    }
+
+    private EngineSanity require() {
+        EngineSanity f = checks;
+        if (f == null) {
+            throw new IllegalStateException(engine + " does not check debug=F alone itself");
+        }
+        return f;
+    }
+
+    private Screen screen() {
+        Screen s = screen;
+        if (s == null) {
+            throw new IllegalStateException(engine + " does not check debug=F alone itself");
+        }
+        return s;
     }
 
     /** Step 1: the head of the block {@code b} of {@code bytes} whose payload starts {@code front} bytes in; returns the payload. */
@@ -103,8 +168,9 @@ final class FreeHeads {
     }
 
     /**
-     * The invariant for the live block at {@code b} of {@code bytes}: null when it holds (SCOPED aside, no FREED); else
-     * what is wrong, as {expected, found, what}.
+     * SLUB-4 / SLAB-8, the head of the live block at {@code b} of {@code bytes}: null when its front word is a power of two
+     * of at least 16 that divides the block's alignment and leaves room, and the size word below the payload is the
+     * block's size less that front (SCOPED aside, no FREED); else what is wrong, as {expected, found, what}.
      */
     String @Nullable [] fault(long b, long bytes) {
         long front = mem.get(LONG, b);
@@ -118,8 +184,14 @@ final class FreeHeads {
         return null;
     }
 
-    /** The payload's offset in the live block at {@code b} of {@code bytes}: its front word, or 16 when that is no front. */
+    /**
+     * Under F alone the payload's offset in the live block at {@code b} of {@code bytes} (its front word, or 16 when that
+     * is no front), else 0.
+     */
     long front(long b, long bytes) {
+        if (checks == null) {
+            return 0;
+        }
         long front = mem.get(LONG, b);
         return front >= HEAD && front < bytes && (front & (HEAD - 1)) == 0 ? front : HEAD;
     }
