@@ -5,6 +5,7 @@ import static org.jalloc.testkit.contract.LiveBlocks.heap;
 import static org.jalloc.testkit.contract.LiveBlocks.randomOperationsUnderTheChecker;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -74,10 +75,41 @@ abstract class FreeHeadsDebugFTest {
         }
     }
 
+    /**
+     * A size beyond the heap's capacity: realloc and tryExpand still screen the pointer first, and their refusals name
+     * the caller's operation (they said {@code usableSize(...)}); a live block is answered 0 / false, nothing changed.
+     */
+    @Test
+    void aSizeBeyondTheCapacityIsRefusedInTheCallersWords() {
+        try (Allocator a = Allocators.create(spec(), HEAP)) {
+            FreedAndLive m = FreedAndLive.of(a, 40, 400);
+            long p = m.freed();
+            long q = m.live();
+            for (long size : new long[] {heap(a).capacity() + 1, Long.MAX_VALUE}) {
+                for (String op : new String[] {"realloc", "tryExpand"}) {
+                    DoubleFreeException d = assertThrows(DoubleFreeException.class, () -> misuse(a, op, p, size));
+                    assertTrue(d.getMessage().startsWith(spec() + ": " + op + "(" + hex(p) + "): block already freed (" + m.freedUsable()
+                            + " bytes)"), d.getMessage());
+                    InvalidPointerException x = assertThrows(InvalidPointerException.class, () -> misuse(a, op, q + 64, size));
+                    assertEquals(spec() + ": " + op + "(" + hex(q + 64) + "): not the start of a live block of this heap", x.getMessage());
+                }
+                assertEquals(0, a.realloc(q, size), "no room: 0, the block still live");
+                assertFalse(a.tryExpand(q, size));
+            }
+            m.assertHeapUnchanged();
+            a.free(q);
+            assertTrue(allocated(a).isEmpty());
+        }
+    }
+
     private static Object misuse(Allocator a, String op, long u) {
+        return misuse(a, op, u, 5000);
+    }
+
+    private static Object misuse(Allocator a, String op, long u, long size) {
         return switch (op) {
-            case "realloc" -> a.realloc(u, 5000);
-            case "tryExpand" -> a.tryExpand(u, 5000);
+            case "realloc" -> a.realloc(u, size);
+            case "tryExpand" -> a.tryExpand(u, size);
             case "segment" -> a.segment(u);
             default -> throw new IllegalArgumentException(op);
         };
