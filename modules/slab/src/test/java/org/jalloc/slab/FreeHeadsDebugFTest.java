@@ -5,7 +5,6 @@ import static org.jalloc.testkit.contract.LiveBlocks.heap;
 import static org.jalloc.testkit.contract.LiveBlocks.randomOperationsUnderTheChecker;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -59,17 +58,8 @@ abstract class FreeHeadsDebugFTest {
     void refusalsNameTheCallersOperation() {
         try (Allocator a = Allocators.create(spec(), HEAP)) {
             FreedAndLive m = FreedAndLive.of(a, 40, 400);
-            long p = m.freed();
             long q = m.live();
-            long usable = m.freedUsable();
-            for (String op : new String[] {"realloc", "tryExpand", "segment"}) {
-                DoubleFreeException d = assertThrows(DoubleFreeException.class, () -> misuse(a, op, p));
-                assertTrue(d.getMessage().startsWith(spec() + ": " + op + "(" + hex(p) + "): block already freed (" + usable + " bytes)"),
-                        d.getMessage());
-                InvalidPointerException x = assertThrows(InvalidPointerException.class, () -> misuse(a, op, q + 64));
-                assertEquals(invalid(op, q + 64), x.getMessage());
-            }
-            m.assertHeapUnchanged();
+            m.assertRefusedInTheCallersWords(64, 5000, "realloc", "tryExpand", "segment");
             a.free(q);
             assertTrue(new HeapChecker().check(Inspection.of(a).heapWalk()).isEmpty());
         }
@@ -83,36 +73,10 @@ abstract class FreeHeadsDebugFTest {
     void aSizeBeyondTheCapacityIsRefusedInTheCallersWords() {
         try (Allocator a = Allocators.create(spec(), HEAP)) {
             FreedAndLive m = FreedAndLive.of(a, 40, 400);
-            long p = m.freed();
-            long q = m.live();
-            for (long size : new long[] {heap(a).capacity() + 1, Long.MAX_VALUE}) {
-                for (String op : new String[] {"realloc", "tryExpand"}) {
-                    DoubleFreeException d = assertThrows(DoubleFreeException.class, () -> misuse(a, op, p, size));
-                    assertTrue(d.getMessage().startsWith(spec() + ": " + op + "(" + hex(p) + "): block already freed (" + m.freedUsable()
-                            + " bytes)"), d.getMessage());
-                    InvalidPointerException x = assertThrows(InvalidPointerException.class, () -> misuse(a, op, q + 64, size));
-                    assertEquals(spec() + ": " + op + "(" + hex(q + 64) + "): not the start of a live block of this heap", x.getMessage());
-                }
-                assertEquals(0, a.realloc(q, size), "no room: 0, the block still live");
-                assertFalse(a.tryExpand(q, size));
-            }
-            m.assertHeapUnchanged();
-            a.free(q);
+            m.assertASizeBeyondTheCapacityIsRefusedInTheCallersWords(64);
+            a.free(m.live());
             assertTrue(allocated(a).isEmpty());
         }
-    }
-
-    private static Object misuse(Allocator a, String op, long u) {
-        return misuse(a, op, u, 5000);
-    }
-
-    private static Object misuse(Allocator a, String op, long u, long size) {
-        return switch (op) {
-            case "realloc" -> a.realloc(u, size);
-            case "tryExpand" -> a.tryExpand(u, size);
-            case "segment" -> a.segment(u);
-            default -> throw new IllegalArgumentException(op);
-        };
     }
 
     @Test

@@ -5,7 +5,6 @@ import static org.jalloc.testkit.contract.LiveBlocks.heap;
 import static org.jalloc.testkit.contract.LiveBlocks.randomOperationsUnderTheChecker;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -175,21 +174,13 @@ class ThreadCacheDebugFTest {
     void refusalsNameTheCallersOperation() {
         try (Allocator a = Allocators.create(F, HEAP)) {
             FreedAndLive m = FreedAndLive.of(a, 40, 400);
-            long p = m.freed();
             long q = m.live();
-            long usable = m.freedUsable();
-            for (String op : new String[] {"realloc", "tryExpand", "segment"}) {
-                DoubleFreeException d = assertThrows(DoubleFreeException.class, () -> misuse(a, op, p));
-                assertTrue(d.getMessage().startsWith(F + ": " + op + "(" + hex(p) + "): block already freed (" + usable + " bytes)"),
-                        d.getMessage());
-                InvalidPointerException x = assertThrows(InvalidPointerException.class, () -> misuse(a, op, q + 16));
-                assertEquals(F + ": " + op + "(" + hex(q + 16) + "): not the start of a live block of this heap", x.getMessage());
-            }
+            m.assertRefusedInTheCallersWords(16, 5000, "realloc", "tryExpand", "segment");
             byte old = heap(a).getByte(q - 1);
             heap(a).putByte(q - 1, (byte) 0x41); // a 1-byte underrun into q's head
             byte[] damaged = heap(a).snapshot();
             for (String op : new String[] {"realloc", "tryExpand"}) {
-                InvalidPointerException x = assertThrows(InvalidPointerException.class, () -> misuse(a, op, q));
+                InvalidPointerException x = assertThrows(InvalidPointerException.class, () -> FreedAndLive.call(a, op, q, 5000));
                 assertTrue(x.getMessage().startsWith(F + ": " + op + "(" + hex(q) + "): the size word below the payload reads"), x.getMessage());
             }
             assertArrayEquals(damaged, heap(a).snapshot(), "nothing resized");
@@ -208,36 +199,10 @@ class ThreadCacheDebugFTest {
     void aSizeBeyondTheCapacityIsRefusedInTheCallersWords() {
         try (Allocator a = Allocators.create(F, HEAP)) {
             FreedAndLive m = FreedAndLive.of(a, 40, 400);
-            long p = m.freed();
-            long q = m.live();
-            for (long size : new long[] {heap(a).capacity() + 1, Long.MAX_VALUE}) {
-                for (String op : new String[] {"realloc", "tryExpand"}) {
-                    DoubleFreeException d = assertThrows(DoubleFreeException.class, () -> misuse(a, op, p, size));
-                    assertTrue(d.getMessage().startsWith(F + ": " + op + "(" + hex(p) + "): block already freed (" + m.freedUsable()
-                            + " bytes)"), d.getMessage());
-                    InvalidPointerException x = assertThrows(InvalidPointerException.class, () -> misuse(a, op, q + 16, size));
-                    assertEquals(F + ": " + op + "(" + hex(q + 16) + "): not the start of a live block of this heap", x.getMessage());
-                }
-                assertEquals(0, a.realloc(q, size), "no room: 0, the block still live");
-                assertFalse(a.tryExpand(q, size));
-            }
-            m.assertHeapUnchanged();
-            a.free(q);
+            m.assertASizeBeyondTheCapacityIsRefusedInTheCallersWords(16);
+            a.free(m.live());
             assertTrue(allocated(a).isEmpty());
         }
-    }
-
-    private static Object misuse(Allocator a, String op, long u) {
-        return misuse(a, op, u, 5000);
-    }
-
-    private static Object misuse(Allocator a, String op, long u, long size) {
-        return switch (op) {
-            case "realloc" -> a.realloc(u, size);
-            case "tryExpand" -> a.tryExpand(u, size);
-            case "segment" -> a.segment(u);
-            default -> throw new IllegalArgumentException(op);
-        };
     }
 
     @Test
