@@ -8,6 +8,8 @@ import java.lang.invoke.VarHandle;
 import java.util.function.LongUnaryOperator;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.jalloc.core.HeapCorruptionException;
+import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.spi.EngineSanity;
 import org.jalloc.core.pagemap.RadixPageMap;
 
@@ -30,7 +32,8 @@ import org.jalloc.core.pagemap.RadixPageMap;
  *   <li>{@link #write}: malloc puts the front and the usable size.</li>
  *   <li>{@link #claim}: free reads the size word; it must say the block's usable size (a 1-byte underrun or any other
  *       word: the engine's refusal, nothing changed; FREED: another free passed first, a double free); one CAS then
- *       sets FREED, so of two racing frees exactly one passes.</li>
+ *       sets FREED, so of two racing frees exactly one passes. A refusal whose page the page map no longer maps as the
+ *       screen found it is a racing free's give-back: the ring's double free ({@link #raced}).</li>
  *   <li>{@link #markScoped}: a view of the block sets SCOPED (same check, one CAS), so its free closes the views.</li>
  *   <li>{@link #viewUntilFree}, {@link #resizeChecked}, {@link #usable}: core's {@code FreeChecksOnRequest} hooks and the
  *       usable size, through the engine's exact {@link Screen} and block sizes (set by {@link #checkWith} when F alone
@@ -55,6 +58,9 @@ final class FreeHeads {
     }
 
     private final MemorySegment mem;
+    /** The engine's page map and the lock its give-backs hold ({@link #raced}). */
+    private final RadixPageMap.Words pageMap;
+    private final Object pageLock;
     /** The engine's name, for the refusal of an F hook when F alone is not the engine's. */
     private final String engine;
     /** Set once by {@link #checkWith}, before any block is handed out (the engine's own {@code checks} is the same object). */
@@ -68,10 +74,12 @@ final class FreeHeads {
      */
     private final boolean markerOverWord;
 
-    FreeHeads(MemorySegment mem, boolean markerOverWord, String engine) {
+    FreeHeads(MemorySegment mem, boolean markerOverWord, String engine, RadixPageMap.Words pageMap, Object pageLock) {
         this.mem = mem;
         this.markerOverWord = markerOverWord;
         this.engine = engine;
+        this.pageMap = pageMap;
+        this.pageLock = pageLock;
     }
 
     /** F alone is the engine's from now on: {@code f} its ring and views, {@code s} its exact screen, {@code bytes} its block sizes. */
@@ -128,15 +136,39 @@ final class FreeHeads {
         return u;
     }
 
-    /** Step 2: the size word below {@code u} still says {@code under}; sets FREED atomically. Returns the word as it was. */
-    long claim(EngineSanity f, String op, long u, long under) {
-        for (;;) {
-            long w = (long) WORD.getVolatile(mem, u - 8);
-            check(f, op, u, under, w);
-            if (WORD.compareAndSet(mem, u - 8, w, w | FREED)) {
-                return w;
+    /**
+     * Step 2: the size word below {@code u} still says {@code under}; sets FREED atomically. Returns the word as it was.
+     * A refusal is {@link #raced} first ({@code e}: the page map's entry of {@code u}'s page, as the screen read it).
+     */
+    long claim(EngineSanity f, String op, long u, long under, long e) {
+        try {
+            for (;;) {
+                long w = (long) WORD.getVolatile(mem, u - 8);
+                check(f, op, u, under, w);
+                if (WORD.compareAndSet(mem, u - 8, w, w | FREED)) {
+                    return w;
+                }
+            }
+        } catch (InvalidPointerException | HeapCorruptionException x) {
+            throw raced(f, op, u, e, x);
+        }
+    }
+
+    /**
+     * {@code x}, F's refusal of {@code u} whose page the screen found as {@code e} in the page map; or, when the map no
+     * longer holds {@code e} there (read under the page lock, which every give-back holds), the ring's misuse report: a
+     * racing free of {@code u} passed first, emptied the slab (or freed the large block) and gave its pages back, after
+     * telling the ring (a double free), and what this free read since (a broken header, buddy's links over the size
+     * word) was the pages' new content. If the pages were mapped again meanwhile (the same entry), {@code x} stands: an
+     * invalid pointer or the word's report, still refused, nothing changed.
+     */
+    RuntimeException raced(EngineSanity f, String op, long u, long e, RuntimeException x) {
+        synchronized (pageLock) {
+            if (pageMap.get(u >>> SlabPageEntry.PAGE_SHIFT) == e) {
+                return x;
             }
         }
+        return f.misuse(op, u);
     }
 
     /** Step 3: marks the live block {@code u} as having views (its free closes them). */

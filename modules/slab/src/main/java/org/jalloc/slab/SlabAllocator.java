@@ -259,7 +259,7 @@ public final class SlabAllocator extends AbstractAllocator implements FreeChecks
         this.states = new GranuleMap(heap);
         this.firstAddress = pages.firstAddress();
         this.mem = heap.memory();
-        this.heads = new FreeHeads(mem, true, b.name);
+        this.heads = new FreeHeads(mem, true, b.name, pageMap, pageLock);
         this.links = new SecureLinks(b.secure, heap, b.name, firstAddress, CacheGeometry.MIN_ALIGN);
         this.kmallocDebug = b.debug;
         this.magazinesOn = b.magazines;
@@ -826,22 +826,41 @@ public final class SlabAllocator extends AbstractAllocator implements FreeChecks
             long b = largeBlockOf(f, "free", u, e);
             int order = SlabPageEntry.largeOrder(pageMap.get(b >>> SlabPageEntry.PAGE_SHIFT));
             long under = (PAGE_SIZE << order) - (u - b);
-            long w = heads.claim(f, "free", u, under);
+            long w = heads.claim(f, "free", u, under, e);
             f.freed(u, under, (w & SCOPED) != 0); // in the ring before the block is free: a racing free that finds it free finds it there
             freeLarge(b, order);
             return;
         }
-        long h = checkedHeader(e, u);
-        SlabCache c = kmallocCacheOf(h, u, "free");
+        long h = e;
+        SlabCache c = kmallocCacheOf(f, "free", u, e);
         long b = c.slabs.liveObjectAt(h, u);
         if (b < 0 || mem.get(LONG, b) != u - b) {
             throw f.misuse("free", u);
         }
         long under = c.usableSize() - (u - b);
-        long w = heads.claim(f, "free", u, under);
+        long w = heads.claim(f, "free", u, under, e);
         f.freed(u, under, (w & SCOPED) != 0); // views closed and the ring told before the object is a round (as above)
         VarHandle.storeStoreFence(); // the ring's stores before the free marker's, which a racing free may read
         c.release(h, b);
+    }
+
+    /**
+     * F: the kmalloc cache of the slab whose header {@code h} the page map named for {@code u}; else the header's own
+     * report (a corruption, or another cache's object), or the ring's misuse report when a racing free of {@code u}
+     * emptied the slab and gave it back meanwhile ({@link FreeHeads#raced}).
+     */
+    private SlabCache kmallocCacheOf(EngineSanity f, String op, long u, long h) {
+        if (validHeader(h)) {
+            SlabCache c = registry.byId(mem.get(INT, h + SlabLayer.H_CACHE));
+            if (c != null && c.kmalloc) {
+                return c;
+            }
+        }
+        try {
+            return kmallocCacheOf(checkedHeader(h, u), u, op);
+        } catch (RuntimeException x) { // the header's report, unless a racing free gave the slab back meanwhile
+            throw heads.raced(f, op, u, h, x);
+        }
     }
 
     /** F: the block whose live payload is {@code u}, or the misuse ({@code u} is no payload a malloc returned). */
@@ -853,8 +872,8 @@ public final class SlabAllocator extends AbstractAllocator implements FreeChecks
         if (e <= 0) {
             return largeBlockOf(f, op, u, e);
         }
-        long h = checkedHeader(e, u);
-        SlabCache c = kmallocCacheOf(h, u, op);
+        long h = e;
+        SlabCache c = kmallocCacheOf(f, op, u, h);
         long b = c.slabs.liveObjectAt(h, u);
         if (b < 0 || mem.get(LONG, b) != u - b) {
             throw f.misuse(op, u);

@@ -282,7 +282,7 @@ public final class SlubAllocator extends AbstractAllocator implements FreeChecks
         this.large = new LargeBlocks(pages, pageMap);
         this.states = new GranuleMap(heap);
         this.mem = heap.memory();
-        this.heads = new FreeHeads(mem, false, name);
+        this.heads = new FreeHeads(mem, false, name, pageMap, pageLock);
         this.firstAddress = pages.firstAddress();
         this.emptyLimit = emptyLimit;
         this.hardened = hardened;
@@ -1058,7 +1058,7 @@ public final class SlubAllocator extends AbstractAllocator implements FreeChecks
             long b = largeBlockOf(f, "free", u, e);
             int order = SlabPageEntry.largeOrder(pageMap.get(b >>> SlabPageEntry.PAGE_SHIFT));
             long under = (PAGE_SIZE << order) - (u - b);
-            long w = heads.claim(f, "free", u, under);
+            long w = heads.claim(f, "free", u, under, e);
             f.freed(u, under, (w & SCOPED) != 0); // in the ring before the block is free: a racing free that finds it free finds it there
             freeLarge(b, order);
             return;
@@ -1066,7 +1066,7 @@ public final class SlubAllocator extends AbstractAllocator implements FreeChecks
         Cache c = cacheOf(f, "free", u, e);
         long b = objectOf(f, "free", u, e, c);
         long under = c.size - (u - b);
-        long w = heads.claim(f, "free", u, under);
+        long w = heads.claim(f, "free", u, under, e);
         f.freed(u, under, (w & SCOPED) != 0); // views closed and the ring told before the object is free (as above)
         release(c, e, b);
     }
