@@ -8,8 +8,6 @@ import java.lang.invoke.VarHandle;
 import java.util.function.LongUnaryOperator;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.jalloc.core.HeapCorruptionException;
-import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.spi.EngineSanity;
 import org.jalloc.core.pagemap.RadixPageMap;
 
@@ -49,6 +47,8 @@ final class FreeHeads {
     static final long FREED = 2;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
     private static final VarHandle WORD = LONG.varHandle();
+    /** {@link #raced}'s {@code e} for a refusal that is no free's (a view's mark): no page map entry to compare. */
+    private static final long UNSCREENED = 0;
 
     /** Each engine's exact screen, as the steps past the head need it. */
     @FunctionalInterface
@@ -138,19 +138,17 @@ final class FreeHeads {
 
     /**
      * Step 2: the size word below {@code u} still says {@code under}; sets FREED atomically. Returns the word as it was.
-     * A refusal is {@link #raced} first ({@code e}: the page map's entry of {@code u}'s page, as the screen read it).
+     * A refusal is {@link #raced} ({@code e}: the page map's entry of {@code u}'s page, as the screen read it).
      */
     long claim(EngineSanity f, String op, long u, long under, long e) {
-        try {
-            for (;;) {
-                long w = (long) WORD.getVolatile(mem, u - 8);
-                check(f, op, u, under, w);
-                if (WORD.compareAndSet(mem, u - 8, w, w | FREED)) {
-                    return w;
-                }
+        for (;;) {
+            long w = (long) WORD.getVolatile(mem, u - 8);
+            if ((w & ~SCOPED) != under) { // a flag other than SCOPED, or another size: the cold refusal
+                throw refusal(f, op, u, under, w, e);
             }
-        } catch (InvalidPointerException | HeapCorruptionException x) {
-            throw raced(f, op, u, e, x);
+            if (WORD.compareAndSet(mem, u - 8, w, w | FREED)) {
+                return w;
+            }
         }
     }
 
@@ -163,6 +161,9 @@ final class FreeHeads {
      * invalid pointer or the word's report, still refused, nothing changed.
      */
     RuntimeException raced(EngineSanity f, String op, long u, long e, RuntimeException x) {
+        if (e == UNSCREENED) {
+            return x;
+        }
         synchronized (pageLock) {
             if (pageMap.get(u >>> SlabPageEntry.PAGE_SHIFT) == e) {
                 return x;
@@ -175,28 +176,30 @@ final class FreeHeads {
     void markScoped(EngineSanity f, String op, long u, long under) {
         for (;;) {
             long w = (long) WORD.getVolatile(mem, u - 8);
-            check(f, op, u, under, w);
+            if ((w & ~SCOPED) != under) {
+                throw refusal(f, op, u, under, w, UNSCREENED);
+            }
             if ((w & SCOPED) != 0 || WORD.compareAndSet(mem, u - 8, w, w | SCOPED)) {
                 return;
             }
         }
     }
 
-    /** {@code w}, the size word below {@code u}, says {@code under} and not freed; else the misuse it shows, nothing changed. */
-    private void check(EngineSanity f, String op, long u, long under, long w) {
+    /**
+     * The misuse the size word {@code w} below {@code u} shows, which does not say {@code under} without FREED (off the
+     * claim's hot path); {@code e} as in {@link #raced}.
+     */
+    private RuntimeException refusal(EngineSanity f, String op, long u, long under, long w, long e) {
         long size = w & ~(SCOPED | FREED);
         if (size == under) {
-            if ((w & FREED) != 0) {
-                throw f.doubleFree(op, u, under); // another thread's free claimed it first
-            }
-            return;
+            return f.doubleFree(op, u, under); // FREED: another thread's free claimed it first
         }
         if (markerOverWord && (w ^ SlabLayer.FREE_TAG) == u - HEAD) {
             // the free marker of the object at u - 16 (SLAB-7), written over the size word by another thread's free,
             // which told the ring first (the store fence in slab's freeChecked): the double free the ring names
-            throw f.misuse(op, u);
+            return f.misuse(op, u);
         }
-        throw f.wordRefused(op, u, u, under, size);
+        return raced(f, op, u, e, f.wordRefused(op, u, u, under, size));
     }
 
     /**

@@ -856,10 +856,16 @@ public final class SlabAllocator extends AbstractAllocator implements FreeChecks
                 return c;
             }
         }
+        throw headerRefused(f, op, u, h);
+    }
+
+    /** The header's report for {@code u} (a corruption, another cache's object), {@link FreeHeads#raced} (off the hot path). */
+    private RuntimeException headerRefused(EngineSanity f, String op, long u, long h) {
         try {
-            return kmallocCacheOf(checkedHeader(h, u), u, op);
-        } catch (RuntimeException x) { // the header's report, unless a racing free gave the slab back meanwhile
-            throw heads.raced(f, op, u, h, x);
+            kmallocCacheOf(checkedHeader(h, u), u, op);
+            return f.misuse(op, u); // intact again on a second read: the pages were mapped anew meanwhile, no block of u's
+        } catch (RuntimeException x) {
+            return heads.raced(f, op, u, h, x);
         }
     }
 
