@@ -259,7 +259,7 @@ public final class SlabAllocator extends AbstractAllocator implements FreeChecks
         this.states = new GranuleMap(heap);
         this.firstAddress = pages.firstAddress();
         this.mem = heap.memory();
-        this.heads = new FreeHeads(mem, true);
+        this.heads = new FreeHeads(mem, true, b.name, pageMap, pageLock);
         this.links = new SecureLinks(b.secure, heap, b.name, firstAddress, CacheGeometry.MIN_ALIGN);
         this.kmallocDebug = b.debug;
         this.magazinesOn = b.magazines;
@@ -715,8 +715,7 @@ public final class SlabAllocator extends AbstractAllocator implements FreeChecks
     protected long usable(long address) {
         EngineSanity f = checks;
         if (f != null) {
-            long b = blockOf(f, "usableSize", address);
-            return blockBytes(b) - (address - b);
+            return heads.usable(f, "usableSize", address);
         }
         long e = lookup(address, "usableSize");
         if (e > 0) {
@@ -770,7 +769,9 @@ public final class SlabAllocator extends AbstractAllocator implements FreeChecks
             kmallocCaches[i] = registry.remakeKmalloc(kmallocCaches[i], KMALLOC_SIZES[i], Long.lowestOneBit(KMALLOC_SIZES[i]), 0);
         }
         kmallocDebug = 0;
-        checks = EngineSanity.claim(this, displayName);
+        EngineSanity f = EngineSanity.claim(this, displayName);
+        checks = f;
+        heads.checkWith(f, this::blockOf, this::blockBytes);
         return true;
     }
 
@@ -825,22 +826,47 @@ public final class SlabAllocator extends AbstractAllocator implements FreeChecks
             long b = largeBlockOf(f, "free", u, e);
             int order = SlabPageEntry.largeOrder(pageMap.get(b >>> SlabPageEntry.PAGE_SHIFT));
             long under = (PAGE_SIZE << order) - (u - b);
-            long w = heads.claim(f, "free", u, under);
+            long w = heads.claim(f, "free", u, under, e);
             f.freed(u, under, (w & SCOPED) != 0); // in the ring before the block is free: a racing free that finds it free finds it there
             freeLarge(b, order);
             return;
         }
-        long h = checkedHeader(e, u);
-        SlabCache c = kmallocCacheOf(h, u, "free");
+        long h = e;
+        SlabCache c = kmallocCacheOf(f, "free", u, e);
         long b = c.slabs.liveObjectAt(h, u);
         if (b < 0 || mem.get(LONG, b) != u - b) {
             throw f.misuse("free", u);
         }
         long under = c.usableSize() - (u - b);
-        long w = heads.claim(f, "free", u, under);
+        long w = heads.claim(f, "free", u, under, e);
         f.freed(u, under, (w & SCOPED) != 0); // views closed and the ring told before the object is a round (as above)
         VarHandle.storeStoreFence(); // the ring's stores before the free marker's, which a racing free may read
         c.release(h, b);
+    }
+
+    /**
+     * F: the kmalloc cache of the slab whose header {@code h} the page map named for {@code u}; else the header's own
+     * report (a corruption, or another cache's object), or the ring's misuse report when a racing free of {@code u}
+     * emptied the slab and gave it back meanwhile ({@link FreeHeads#raced}).
+     */
+    private SlabCache kmallocCacheOf(EngineSanity f, String op, long u, long h) {
+        if (validHeader(h)) {
+            SlabCache c = registry.byId(mem.get(INT, h + SlabLayer.H_CACHE));
+            if (c != null && c.kmalloc) {
+                return c;
+            }
+        }
+        throw headerRefused(f, op, u, h);
+    }
+
+    /** The header's report for {@code u} (a corruption, another cache's object), {@link FreeHeads#raced} (off the hot path). */
+    private RuntimeException headerRefused(EngineSanity f, String op, long u, long h) {
+        try {
+            kmallocCacheOf(checkedHeader(h, u), u, op);
+            return f.misuse(op, u); // intact again on a second read: the pages were mapped anew meanwhile, no block of u's
+        } catch (RuntimeException x) {
+            return heads.raced(f, op, u, h, x);
+        }
     }
 
     /** F: the block whose live payload is {@code u}, or the misuse ({@code u} is no payload a malloc returned). */
@@ -852,8 +878,8 @@ public final class SlabAllocator extends AbstractAllocator implements FreeChecks
         if (e <= 0) {
             return largeBlockOf(f, op, u, e);
         }
-        long h = checkedHeader(e, u);
-        SlabCache c = kmallocCacheOf(h, u, op);
+        long h = e;
+        SlabCache c = kmallocCacheOf(f, op, u, h);
         long b = c.slabs.liveObjectAt(h, u);
         if (b < 0 || mem.get(LONG, b) != u - b) {
             throw f.misuse(op, u);
@@ -873,48 +899,26 @@ public final class SlabAllocator extends AbstractAllocator implements FreeChecks
     }
 
 
-    /** F's view of the live payload {@code u} ({@code segment}, {@code asSegmentAllocator}: core's): it dies when {@code u} is freed. */
+    /** F's view of the live payload {@code u} that dies at its free ({@code segment}, {@code asSegmentAllocator}: core's; {@link FreeHeads}). */
     @Override
     public MemorySegment viewUntilFree(String op, long u, long length) {
-        EngineSanity f = requireChecks();
-        long b = blockOf(f, op, u);
-        long under = blockBytes(b) - (u - b);
-        return f.view(u, length < 0 ? under : length, () -> heads.markScoped(f, op, u, under));
+        return heads.viewUntilFree(op, u, length);
     }
 
-    /** F's in-place resize of the live payload {@code u} ({@code realloc}, {@code tryExpand}: core's): within its block or not. */
+    /** F's in-place resize of the live payload {@code u} ({@code realloc}, {@code tryExpand}: core's; {@link FreeHeads}). */
     @Override
     public boolean resizeChecked(String op, long u, long size) {
-        EngineSanity f = requireChecks();
-        long b = blockOf(f, op, u);
-        return size <= blockBytes(b) - (u - b);
+        return heads.resizeChecked(op, u, size);
     }
 
-    private EngineSanity requireChecks() {
-        EngineSanity f = checks;
-        if (f == null) {
-            throw new IllegalStateException(name() + " does not check debug=F alone itself");
-        }
-        return f;
+    /** The head's steps under F alone (the walk's SLAB-8/SLUB-4 check and the payload's offset: {@link FreeHeads}). */
+    FreeHeads heads() {
+        return heads;
     }
 
     /** Whether {@code debug=F} alone is this engine's own (every kmalloc block carries a head). */
     boolean checksFrees() {
         return checks != null;
-    }
-
-    /**
-     * SLAB-8, the head of the live kmalloc block at {@code b} ({@code bytes}) under F alone: null when its front word is a
-     * power of two of at least 16 that divides the block's alignment and leaves room, and the size word below the
-     * payload is the block's size less that front (SCOPED aside, no FREED); else what is wrong, as {expected, found, what}.
-     */
-    String @Nullable [] headFault(long b, long bytes) {
-        return heads.fault(b, bytes);
-    }
-
-    /** Under F alone the payload's offset in the live kmalloc block at {@code b} of {@code bytes} (its front word), else 0. */
-    long front(long b, long bytes) {
-        return checks == null ? 0 : heads.front(b, bytes);
     }
 
     /**

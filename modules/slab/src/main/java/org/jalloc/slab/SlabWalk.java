@@ -148,7 +148,7 @@ final class SlabWalk extends CarvedPagesWalk {
             return slabExtents(visitor, address, size, e);
         }
         if (SlabPageEntry.largeOrder(e) >= 0) {
-            long front = a.front(address, size);
+            long front = a.heads().front(address, size);
             return visitor.extent(ExtentKind.ALLOCATED, address, size, address + front, size - front);
         }
         return visitor.extent(ExtentKind.METADATA, address, size, 0, 0); // owned by nothing: SLAB-6 reports it
@@ -202,7 +202,7 @@ final class SlabWalk extends CarvedPagesWalk {
                     kind = anyDescriptor && descriptors.contains(obj) ? ExtentKind.METADATA : ExtentKind.ALLOCATED;
                 }
                 boolean block = kind != ExtentKind.METADATA;
-                long front = kind == ExtentKind.ALLOCATED && c.kmalloc ? a.front(obj, g.usable()) : 0; // debug=F alone: the payload past the head
+                long front = kind == ExtentKind.ALLOCATED && c.kmalloc ? a.heads().front(obj, g.usable()) : 0; // debug=F alone: the payload past the head
                 if (!v.extent(kind, slot, g.slot(), block ? obj + front : 0, block ? g.usable() - front : 0)) {
                     return false;
                 }
@@ -730,7 +730,7 @@ final class SlabWalk extends CarvedPagesWalk {
 
     @Enforces("SLAB-8")
     private void checkHead(long b, long bytes, String what, InvariantSink sink) {
-        String[] fault = a.headFault(b, bytes);
+        String[] fault = a.heads().fault(b, bytes);
         if (fault != null) {
             sink.violation("SLAB-8", b, what + ": the head of the live block at " + hex(b) + " is damaged (" + fault[2] + ", debug=F)",
                     fault[0], fault[1]);

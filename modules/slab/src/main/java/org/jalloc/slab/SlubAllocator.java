@@ -282,7 +282,7 @@ public final class SlubAllocator extends AbstractAllocator implements FreeChecks
         this.large = new LargeBlocks(pages, pageMap);
         this.states = new GranuleMap(heap);
         this.mem = heap.memory();
-        this.heads = new FreeHeads(mem, false);
+        this.heads = new FreeHeads(mem, false, name, pageMap, pageLock);
         this.firstAddress = pages.firstAddress();
         this.emptyLimit = emptyLimit;
         this.hardened = hardened;
@@ -977,8 +977,7 @@ public final class SlubAllocator extends AbstractAllocator implements FreeChecks
     protected long usable(long address) {
         EngineSanity f = checks;
         if (f != null) {
-            long b = blockOf(f, "usableSize", address);
-            return blockBytes(b) - (address - b);
+            return heads.usable(f, "usableSize", address);
         }
         long e = lookup(address, "usableSize");
         return e > 0 ? caches[chunk(e).cache[slot(e)]].size : PAGE_SIZE << SlabPageEntry.largeOrder(e);
@@ -988,7 +987,7 @@ public final class SlubAllocator extends AbstractAllocator implements FreeChecks
     protected boolean resize(long address, long size) {
         EngineSanity f = checks;
         if (f != null) {
-            return resizeChecked(f, "realloc/tryExpand", address, size);
+            return size <= heads.usable(f, "realloc/tryExpand", address);
         }
         long e = lookup(address, "realloc/tryExpand");
         if (e > 0) {
@@ -1010,7 +1009,9 @@ public final class SlubAllocator extends AbstractAllocator implements FreeChecks
             if (checks != null || slabsCreated != 0 || large.allocs != 0) {
                 return false;
             }
-            checks = EngineSanity.claim(this, displayName);
+            EngineSanity f = EngineSanity.claim(this, displayName);
+            checks = f;
+            heads.checkWith(f, this::blockOf, this::blockBytes);
             return true;
         }
     }
@@ -1057,7 +1058,7 @@ public final class SlubAllocator extends AbstractAllocator implements FreeChecks
             long b = largeBlockOf(f, "free", u, e);
             int order = SlabPageEntry.largeOrder(pageMap.get(b >>> SlabPageEntry.PAGE_SHIFT));
             long under = (PAGE_SIZE << order) - (u - b);
-            long w = heads.claim(f, "free", u, under);
+            long w = heads.claim(f, "free", u, under, e);
             f.freed(u, under, (w & SCOPED) != 0); // in the ring before the block is free: a racing free that finds it free finds it there
             freeLarge(b, order);
             return;
@@ -1065,7 +1066,7 @@ public final class SlubAllocator extends AbstractAllocator implements FreeChecks
         Cache c = cacheOf(f, "free", u, e);
         long b = objectOf(f, "free", u, e, c);
         long under = c.size - (u - b);
-        long w = heads.claim(f, "free", u, under);
+        long w = heads.claim(f, "free", u, under, e);
         f.freed(u, under, (w & SCOPED) != 0); // views closed and the ring told before the object is free (as above)
         release(c, e, b);
     }
@@ -1126,51 +1127,26 @@ public final class SlubAllocator extends AbstractAllocator implements FreeChecks
     }
 
 
-    /** F's view of the live payload {@code u} that dies at its free ({@code segment}, {@code asSegmentAllocator}: core's). */
+    /** F's view of the live payload {@code u} that dies at its free ({@code segment}, {@code asSegmentAllocator}: core's; {@link FreeHeads}). */
     @Override
     public MemorySegment viewUntilFree(String op, long u, long length) {
-        EngineSanity f = requireChecks();
-        long b = blockOf(f, op, u);
-        long under = blockBytes(b) - (u - b);
-        return f.view(u, length < 0 ? under : length, () -> heads.markScoped(f, op, u, under));
+        return heads.viewUntilFree(op, u, length);
     }
 
-    /** F's in-place resize of the live payload {@code u} ({@code realloc}, {@code tryExpand}: core's): a class or block fits it or not. */
+    /** F's in-place resize of the live payload {@code u} ({@code realloc}, {@code tryExpand}: core's; {@link FreeHeads}). */
     @Override
     public boolean resizeChecked(String op, long u, long size) {
-        return resizeChecked(requireChecks(), op, u, size);
+        return heads.resizeChecked(op, u, size);
     }
 
-    private boolean resizeChecked(EngineSanity f, String op, long u, long size) {
-        long b = blockOf(f, op, u);
-        return size <= blockBytes(b) - (u - b);
-    }
-
-    private EngineSanity requireChecks() {
-        EngineSanity f = checks;
-        if (f == null) {
-            throw new IllegalStateException(name() + " does not check debug=F alone itself");
-        }
-        return f;
+    /** The head's steps under F alone (the walk's SLAB-8/SLUB-4 check and the payload's offset: {@link FreeHeads}). */
+    FreeHeads heads() {
+        return heads;
     }
 
     /** Whether {@code debug=F} alone is this engine's own (every block carries a head). */
     boolean checksFrees() {
         return checks != null;
-    }
-
-    /**
-     * SLUB-4, the head of the live block at {@code b} ({@code bytes}) under F: null when its front word is a power of two
-     * of at least 16 that divides the block's alignment and leaves room, and the size word below the payload is the
-     * block's size less that front (SCOPED aside, no FREED); else what is wrong, as {expected, found, what}.
-     */
-    String @Nullable [] headFault(long b, long bytes) {
-        return heads.fault(b, bytes);
-    }
-
-    /** Under F the payload's offset in the block at {@code b} of {@code bytes} (its head's front word), else 0. */
-    long front(long b, long bytes) {
-        return checks == null ? 0 : heads.front(b, bytes);
     }
 
     // ================================================================== walk, statistics

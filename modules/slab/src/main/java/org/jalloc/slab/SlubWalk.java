@@ -103,7 +103,7 @@ final class SlubWalk extends CarvedPagesWalk {
                 if (isFree) {
                     free++;
                 }
-                long front = isFree ? 0 : a.front(o, c.size); // debug=F: the caller's payload past the head
+                long front = isFree ? 0 : a.heads().front(o, c.size); // debug=F: the caller's payload past the head
                 if (!visitor.extent(isFree ? ExtentKind.FREE : ExtentKind.ALLOCATED, o, c.size, o + front, c.size - front)) {
                     return false;
                 }
@@ -113,7 +113,7 @@ final class SlubWalk extends CarvedPagesWalk {
             return used == size || visitor.extent(ExtentKind.PADDING, address + used, size - used, 0, 0);
         }
         if (SlabPageEntry.largeOrder(a.pageMap.get(address >>> SlabPageEntry.PAGE_SHIFT)) >= 0) {
-            long front = a.front(address, size);
+            long front = a.heads().front(address, size);
             return visitor.extent(ExtentKind.ALLOCATED, address, size, address + front, size - front);
         }
         return visitor.extent(ExtentKind.METADATA, address, size, 0, 0); // SLUB-2 reports it
@@ -268,7 +268,7 @@ final class SlubWalk extends CarvedPagesWalk {
     }
 
     private void checkHead(long b, long bytes, String what, InvariantSink sink) {
-        String[] fault = a.headFault(b, bytes);
+        String[] fault = a.heads().fault(b, bytes);
         if (fault != null) {
             sink.violation("SLUB-4", b, what + ": the head of the live block at " + hex(b) + " is damaged (" + fault[2] + ", debug=F)",
                     fault[0], fault[1]);

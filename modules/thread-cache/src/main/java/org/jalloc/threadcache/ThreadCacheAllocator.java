@@ -955,7 +955,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator implements Fre
         long b = u - front;
         checkWord(f, op, u, b, blockBytes(b) - front);
         long need = Math.max(size, MIN_ALIGNMENT) + front;
-        if (need > capacity || !resizeRaw(b, need)) {
+        if (size > capacity || need > capacity || !resizeRaw(b, need)) {
             return false;
         }
         heap.putLong(u - 8, blockBytes(b) - front);

@@ -26,6 +26,7 @@ import org.jalloc.core.HeapCorruptionException;
 import org.jalloc.core.InvalidPointerException;
 import org.jalloc.core.InvalidSizeException;
 import org.jalloc.core.walk.Inspection;
+import org.jalloc.testkit.contract.FreedAndLive;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -140,11 +141,10 @@ class ThreadCacheDebugFTest {
     @Test
     void aDoubleFreeIsNamedFromTheRecentFreesAndEveryMisuseChangesNothing() {
         try (Allocator a = Allocators.create(F, HEAP)) {
-            long p = a.malloc(40);
-            long q = a.malloc(400);
-            long usable = a.usableSize(p);
-            a.free(p);
-            byte[] before = heap(a).snapshot();
+            FreedAndLive m = FreedAndLive.of(a, 40, 400);
+            long p = m.freed();
+            long q = m.live();
+            long usable = m.freedUsable();
             DoubleFreeException d = assertThrows(DoubleFreeException.class, () -> a.free(p));
             assertEquals(F + ": free(" + hex(p) + "): block already freed (" + usable + " bytes) (add U to debug= to record sites)\n"
                     + "  first freed at:\n    (not recorded: add U to debug=)\n  freed again at:\n    (not recorded: add U to debug=)\n",
@@ -160,7 +160,7 @@ class ThreadCacheDebugFTest {
             assertEquals(F + ": malloc(-1): negative size", assertThrows(InvalidSizeException.class, () -> a.malloc(-1)).getMessage());
             assertEquals(F + ": realloc(" + hex(q) + ", -1): negative size",
                     assertThrows(InvalidSizeException.class, () -> a.realloc(q, -1)).getMessage());
-            assertArrayEquals(before, heap(a).snapshot(), "misuse changed nothing");
+            m.assertHeapUnchanged();
             a.free(q);
             assertEquals(List.of(), check(a));
         }
@@ -173,40 +173,36 @@ class ThreadCacheDebugFTest {
     @Test
     void refusalsNameTheCallersOperation() {
         try (Allocator a = Allocators.create(F, HEAP)) {
-            long p = a.malloc(40);
-            long q = a.malloc(400);
-            long usable = a.usableSize(p);
-            a.free(p);
-            byte[] before = heap(a).snapshot();
-            for (String op : new String[] {"realloc", "tryExpand", "segment"}) {
-                DoubleFreeException d = assertThrows(DoubleFreeException.class, () -> misuse(a, op, p));
-                assertTrue(d.getMessage().startsWith(F + ": " + op + "(" + hex(p) + "): block already freed (" + usable + " bytes)"),
-                        d.getMessage());
-                InvalidPointerException x = assertThrows(InvalidPointerException.class, () -> misuse(a, op, q + 16));
-                assertEquals(F + ": " + op + "(" + hex(q + 16) + "): not the start of a live block of this heap", x.getMessage());
-            }
+            FreedAndLive m = FreedAndLive.of(a, 40, 400);
+            long q = m.live();
+            m.assertRefusedInTheCallersWords(16, 5000, "realloc", "tryExpand", "segment");
             byte old = heap(a).getByte(q - 1);
             heap(a).putByte(q - 1, (byte) 0x41); // a 1-byte underrun into q's head
             byte[] damaged = heap(a).snapshot();
             for (String op : new String[] {"realloc", "tryExpand"}) {
-                InvalidPointerException x = assertThrows(InvalidPointerException.class, () -> misuse(a, op, q));
+                InvalidPointerException x = assertThrows(InvalidPointerException.class, () -> FreedAndLive.call(a, op, q, 5000));
                 assertTrue(x.getMessage().startsWith(F + ": " + op + "(" + hex(q) + "): the size word below the payload reads"), x.getMessage());
             }
             assertArrayEquals(damaged, heap(a).snapshot(), "nothing resized");
             heap(a).putByte(q - 1, old);
-            assertArrayEquals(before, heap(a).snapshot(), "misuse changed nothing");
+            m.assertHeapUnchanged();
             a.free(q);
             assertEquals(List.of(), check(a));
         }
     }
 
-    private static Object misuse(Allocator a, String op, long u) {
-        return switch (op) {
-            case "realloc" -> a.realloc(u, 5000);
-            case "tryExpand" -> a.tryExpand(u, 5000);
-            case "segment" -> a.segment(u);
-            default -> throw new IllegalArgumentException(op);
-        };
+    /**
+     * A size beyond the heap's capacity: realloc and tryExpand still screen the pointer first, and their refusals name
+     * the caller's operation (they said {@code usableSize(...)}); a live block is answered 0 / false, nothing changed.
+     */
+    @Test
+    void aSizeBeyondTheCapacityIsRefusedInTheCallersWords() {
+        try (Allocator a = Allocators.create(F, HEAP)) {
+            FreedAndLive m = FreedAndLive.of(a, 40, 400);
+            m.assertASizeBeyondTheCapacityIsRefusedInTheCallersWords(16);
+            a.free(m.live());
+            assertTrue(allocated(a).isEmpty());
+        }
     }
 
     @Test

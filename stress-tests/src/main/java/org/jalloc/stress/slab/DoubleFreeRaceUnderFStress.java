@@ -6,6 +6,7 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 import java.util.List;
 
 import org.jalloc.core.DoubleFreeException;
+import org.jalloc.stress.support.TwoFreesOfOneBlock;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.Description;
@@ -20,43 +21,25 @@ import org.openjdk.jcstress.infra.results.LLL_Result;
  * becomes a round, so exactly one free passes and the other is a {@link DoubleFreeException} (it finds the claim, the
  * free marker over the head or the state map's FREE, and the ring names the free); each actor then detaches (its
  * magazine flushed to the slab), and the heap is well formed with no live block. Forbidden: both pass (the object a
- * round twice) or neither, or any other refusal.
+ * round twice) or neither, or any other refusal. The body is {@link TwoFreesOfOneBlock}, shared with slub's.
  */
 @JCStressTest
 @Description("slab:debug=F: two racing frees of one block, exactly one passes")
-@Outcome(id = {"freed, double free, OK", "double free, freed, OK"}, expect = ACCEPTABLE, desc = "one free passed, the other was refused")
+@Outcome(id = {TwoFreesOfOneBlock.FIRST_PASSED, TwoFreesOfOneBlock.SECOND_PASSED}, expect = ACCEPTABLE, desc = "one free passed, the other was refused")
 @Outcome(expect = FORBIDDEN, desc = "both frees passed, neither did, another refusal, or the checker found the heap broken")
 @State
 public class DoubleFreeRaceUnderFStress {
     private final Fixture f = new Fixture("slab:debug=F", 4, 0);
-    private final long p;
-
-    public DoubleFreeRaceUnderFStress() {
-        p = f.allocator.malloc(48);
-        f.allocator.detach();
-    }
-
-    private String free() {
-        try {
-            f.allocator.free(p);
-            return "freed";
-        } catch (DoubleFreeException e) {
-            return "double free";
-        } catch (RuntimeException e) {
-            return e.getClass().getSimpleName();
-        } finally {
-            f.allocator.detach();
-        }
-    }
+    private final TwoFreesOfOneBlock race = new TwoFreesOfOneBlock(f.allocator, f.allocator::detach);
 
     @Actor
     public void first(LLL_Result r) {
-        r.r1 = free();
+        r.r1 = race.free();
     }
 
     @Actor
     public void second(LLL_Result r) {
-        r.r2 = free();
+        r.r2 = race.free();
     }
 
     @Arbiter

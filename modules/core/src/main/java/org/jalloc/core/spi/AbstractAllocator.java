@@ -478,8 +478,12 @@ public abstract class AbstractAllocator implements Allocator {
             deallocate(address);
             return 0;
         }
-        if (size > heap.capacity()) {
-            usable(address);
+        if (size > heap.capacity()) { // the pointer screened all the same, in the caller's words under F alone
+            if (own != null) {
+                own.resizeChecked("realloc", address, size);
+            } else {
+                usable(address);
+            }
             return 0;
         }
         if (own != null ? own.resizeChecked("realloc", address, size) : resize(address, size)) {
@@ -528,12 +532,15 @@ public abstract class AbstractAllocator implements Allocator {
             int e = f.liveEntry("tryExpand", address);
             return size <= heap.capacity() && checkedExpand(f, address, e, size);
         }
+        FreeChecksOnRequest own = checksItself;
+        if (own != null) { // beyond the capacity too: the pointer screened in the caller's words, then false
+            return own.resizeChecked("tryExpand", address, size);
+        }
         if (size > heap.capacity()) {
             usable(address);
             return false;
         }
-        FreeChecksOnRequest own = checksItself;
-        return own != null ? own.resizeChecked("tryExpand", address, size) : resize(address, size);
+        return resize(address, size);
     }
 
     @Override

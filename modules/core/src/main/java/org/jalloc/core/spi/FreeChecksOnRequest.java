@@ -28,8 +28,9 @@ public interface FreeChecksOnRequest {
 
     /**
      * Under F alone: {@link AbstractAllocator#resize} of the live payload {@code u} to {@code size} bytes
-     * ({@code 0 < size <= capacity}) with the head checked before any change and kept after; refusals name {@code op}
-     * ({@code realloc} or {@code tryExpand}), nothing changed.
+     * ({@code 0 < size}) with the head checked before any change and kept after; refusals name {@code op}
+     * ({@code realloc} or {@code tryExpand}), nothing changed. A size beyond the heap's capacity is checked the same
+     * and answered false, nothing changed (core's {@code realloc} then returns 0).
      *
      * @throws IllegalStateException when this engine does not check F alone itself
      */
