@@ -53,7 +53,7 @@ import org.jalloc.core.walk.HeapWalk;
  * {@link PageHeap}; the checker's walk is {@link ThreadCacheWalk}.
  *
  * <h2>Nouns</h2>
- * <b>page</b>: 4 KiB. <b>span</b>: a run of pages ({@link Span}): FREE (page heap), SMALL (cut into blocks of one
+ * <b>page</b>: 4 KiB. <b>span</b>: a run of pages, a number in the page heap's {@link SpanTable}: FREE (page heap), SMALL (cut into blocks of one
  * size class, owned by one arena) or LARGE (one block). <b>size class</b>: one of 96 block sizes, 16 B .. 256 KiB
  * ({@link SizeClasses}). <b>block</b>: a SMALL span's unit; no header, payload = block. <b>thread cache</b>
  * ({@link ThreadCache}): per-thread LIFO lists of free blocks per class. <b>central list</b> ({@link CentralList}):
@@ -207,6 +207,8 @@ public final class ThreadCacheAllocator extends AbstractAllocator implements Fre
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED; // no alignment check in the fast paths: every block is 16-aligned
 
     final PageHeap pageHeap;
+    /** The page heap's span table (the descriptors by span number). */
+    private final SpanTable spans;
     final CentralList[][] central;
     final int arenas;
     private final MemorySegment mem;
@@ -252,6 +254,7 @@ public final class ThreadCacheAllocator extends AbstractAllocator implements Fre
         this.states = new GranuleMap(heap);
         this.pageHeap = new PageHeap(heap, b.decay, states);
         this.firstPage = pageHeap.firstPage;
+        this.spans = pageHeap.spans;
         this.smallLimit = Math.min(MAX_SMALL, capacity);
         this.perThread = b.perThread;
         this.links = new Links(b.secure, b.name, pageHeap, states);
@@ -643,16 +646,16 @@ public final class ThreadCacheAllocator extends AbstractAllocator implements Fre
 
     private long allocateLarge(@Nullable ThreadCache c, long size, long alignPages) {
         long pages = Math.max(1, (size + PAGE - 1) >>> PAGE_SHIFT);
-        Span s = pageHeap.allocate(pages, alignPages, Span.LARGE, 0, 0);
-        if (s == null) {
+        int s = pageHeap.allocate(pages, alignPages, SpanTable.LARGE, 0, 0);
+        if (s == 0) {
             maintenance.recover(c);
-            s = pageHeap.allocate(pages, alignPages, Span.LARGE, 0, 0);
-            if (s == null) {
+            s = pageHeap.allocate(pages, alignPages, SpanTable.LARGE, 0, 0);
+            if (s == 0) {
                 return 0;
             }
         }
         maintenance.largeOp();
-        return s.start;
+        return spans.start(s);
     }
 
     @Override
@@ -760,22 +763,22 @@ public final class ThreadCacheAllocator extends AbstractAllocator implements Fre
             return;
         }
         if (states.exchange(p, FREE) != LIVE) { // it was FREE, and stays so: nothing changed
-            throw refusal(p, pageHeap.map.get(p >>> PAGE_SHIFT));
+            throw refusal(p, pageHeap.spanAt(p >>> PAGE_SHIFT));
         }
         push(c, p, cls);
     }
 
     /** free through the page map: LARGE blocks, heaps without the flat page info, and every misuse. */
     private void freeSlow(ThreadCache c, long p) {
-        Span s = blockSpan(p);
-        if (s.state != Span.SMALL) {
+        int s = blockSpan(p);
+        if (spans.state(s) != SpanTable.SMALL) {
             freeLarge(s);
             return;
         }
         if (states.exchange(p, FREE) != LIVE) {
             throw refusal(p, s);
         }
-        push(c, p, s.sizeClass);
+        push(c, p, spans.sizeClass(s));
     }
 
     private void push(ThreadCache c, long p, int cls) {
@@ -797,8 +800,8 @@ public final class ThreadCacheAllocator extends AbstractAllocator implements Fre
 
     private void freeUncached(long p) {
         uncachedOps.incrementAndGet();
-        Span s = blockSpan(p);
-        if (s.state != Span.SMALL) {
+        int s = blockSpan(p);
+        if (spans.state(s) != SpanTable.SMALL) {
             freeLarge(s);
             return;
         }
@@ -806,10 +809,10 @@ public final class ThreadCacheAllocator extends AbstractAllocator implements Fre
             throw refusal(p, s);
         }
         mem.set(LONG, p + 8, p ^ FREE_TAG);
-        central[s.arena][s.sizeClass].insertOne(p);
+        central[spans.arena(s)][spans.sizeClass(s)].insertOne(p);
     }
 
-    private void freeLarge(Span s) {
+    private void freeLarge(int s) {
         pageHeap.free(s);
         maintenance.largeOp();
     }
@@ -818,9 +821,9 @@ public final class ThreadCacheAllocator extends AbstractAllocator implements Fre
      * The span of the live block at {@code p}, screened in O(1); throws {@link InvalidPointerException} or
      * {@link DoubleFreeException} without changing anything.
      */
-    private Span liveSpan(long p) {
-        Span s = blockSpan(p);
-        if (s.state == Span.SMALL && states.get(p) != LIVE) { // the state map, not the block's bytes: they are the caller's
+    private int liveSpan(long p) {
+        int s = blockSpan(p);
+        if (spans.state(s) == SpanTable.SMALL && states.get(p) != LIVE) { // the state map, not the block's bytes: they are the caller's
             throw refusal(p, s);
         }
         return s;
@@ -831,36 +834,40 @@ public final class ThreadCacheAllocator extends AbstractAllocator implements Fre
      * throws the misuse otherwise. The accepting path is kept small (the reasons for a refusal are worked out in
      * {@link #refusal}, off the fast path) so the JIT inlines it into malloc and free.
      */
-    private Span blockSpan(long p) {
-        // Pages below the heap's start, at or beyond the break, or of any address no span covers map to null, so the
+    private int blockSpan(long p) {
+        // Pages below the heap's start, at or beyond the break, or of any address no span covers map to 0, so the
         // page map is the bounds check; a misaligned address is no block start of any span.
-        Span s = pageHeap.map.get(p >>> PAGE_SHIFT);
-        if (s != null && (p & (MIN_ALIGNMENT - 1)) == 0
-                && (s.state == Span.SMALL ? SizeClasses.isBlockOffset(s.sizeClass, p - s.start) : s.state == Span.LARGE && s.start == p)) {
-            return s;
+        int s = pageHeap.spanAt(p >>> PAGE_SHIFT);
+        if (s != 0 && (p & (MIN_ALIGNMENT - 1)) == 0) {
+            SpanTable t = spans;
+            byte state = t.state(s);
+            if (state == SpanTable.SMALL ? SizeClasses.isBlockOffset(t.sizeClass(s), p - t.start(s)) : state == SpanTable.LARGE && t.start(s) == p) {
+                return s;
+            }
         }
         throw refusal(p, s);
     }
 
-    /** Why {@code p} is no live block (its span {@code s} from the page map, or null): the misuse to throw. */
-    private RuntimeException refusal(long p, @Nullable Span s) {
+    /** Why {@code p} is no live block (its span {@code s} from the page map, or 0): the misuse to throw. */
+    private RuntimeException refusal(long p, int s) {
         if ((p & (MIN_ALIGNMENT - 1)) != 0 || p < heapStart) {
             requirePayloadAddress(p, heapStart); // throws with the precise reason
         }
-        if (s == null) {
+        if (s == 0) {
             return new InvalidPointerException(name() + ": " + hex(p) + " lies in no span (outside the heap's spans [" + hex(heapStart)
                     + ", " + hex(heap.brk()) + "))", p);
         }
-        if (s.state == Span.SMALL) {
-            if (!SizeClasses.isBlockOffset(s.sizeClass, p - s.start)) {
-                return new InvalidPointerException(name() + ": " + hex(p) + " is not a block start in " + s, p);
+        SpanTable t = spans;
+        if (t.state(s) == SpanTable.SMALL) {
+            if (!SizeClasses.isBlockOffset(t.sizeClass(s), p - t.start(s))) {
+                return new InvalidPointerException(name() + ": " + hex(p) + " is not a block start in " + t.describe(s), p);
             }
             return new DoubleFreeException(name() + ": block " + hex(p) + " is free (double free?)", p);
         }
-        if (s.state == Span.FREE && s.start == p) {
+        if (t.state(s) == SpanTable.FREE && t.start(s) == p) {
             return new DoubleFreeException(name() + ": " + hex(p) + " starts a free span (double free?)", p);
         }
-        return new InvalidPointerException(name() + ": " + hex(p) + " is not a block start (inside " + s + ")", p);
+        return new InvalidPointerException(name() + ": " + hex(p) + " is not a block start (inside " + t.describe(s) + ")", p);
     }
 
     private static String hex(long a) {
@@ -900,11 +907,11 @@ public final class ThreadCacheAllocator extends AbstractAllocator implements Fre
         if (cls != 0) {
             return SIZE[cls];
         }
-        Span s = pageHeap.map.get(b >>> PAGE_SHIFT);
-        if (s == null) {
+        int s = pageHeap.spanAt(b >>> PAGE_SHIFT);
+        if (s == 0) {
             throw new IllegalStateException(name() + ": no span holds the live block " + hex(b)); // TC-1 broken
         }
-        return s.state == Span.SMALL ? SIZE[s.sizeClass] : s.bytes();
+        return spans.state(s) == SpanTable.SMALL ? SIZE[spans.sizeClass(s)] : spans.bytes(s);
     }
 
     /** F's malloc: the engine's block for the payload and its head, the head written, the payload marked. */
@@ -1056,16 +1063,17 @@ public final class ThreadCacheAllocator extends AbstractAllocator implements Fre
     }
 
     private boolean resizeRaw(long address, long size) {
-        Span s = liveSpan(address);
-        if (s.state == Span.SMALL) {
-            return size <= SIZE[s.sizeClass];
+        int s = liveSpan(address);
+        if (spans.state(s) == SpanTable.SMALL) {
+            return size <= SIZE[spans.sizeClass(s)];
         }
         long pages = Math.max(1, (size + PAGE - 1) >>> PAGE_SHIFT);
-        if (pages < s.pages) {
+        long now = spans.pages(s);
+        if (pages < now) {
             pageHeap.shrink(s, pages);
             return true;
         }
-        return pages == s.pages || pageHeap.grow(s, pages);
+        return pages == now || pageHeap.grow(s, pages);
     }
 
     @Override
@@ -1074,8 +1082,8 @@ public final class ThreadCacheAllocator extends AbstractAllocator implements Fre
         if (f != null) {
             return usableChecked(f, "usableSize", address);
         }
-        Span s = liveSpan(address);
-        return s.state == Span.SMALL ? SIZE[s.sizeClass] : s.bytes();
+        int s = liveSpan(address);
+        return spans.state(s) == SpanTable.SMALL ? SIZE[spans.sizeClass(s)] : spans.bytes(s);
     }
 
     @Override

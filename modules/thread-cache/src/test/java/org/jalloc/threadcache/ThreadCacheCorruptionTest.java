@@ -2,7 +2,7 @@ package org.jalloc.threadcache;
 
 import static org.jalloc.testkit.contract.Corruption.assertReports;
 import static org.jalloc.threadcache.SizeClasses.PAGE_SHIFT;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -43,10 +43,14 @@ class ThreadCacheCorruptionTest {
         heap.close();
     }
 
-    private Span span(long address) {
-        Span s = allocator.pageHeap.map.get(address >>> PAGE_SHIFT);
-        assertNotNull(s);
+    private int span(long address) {
+        int s = allocator.pageHeap.spanAt(address >>> PAGE_SHIFT);
+        assertNotEquals(0, s);
         return s;
+    }
+
+    private SpanTable spans() {
+        return allocator.pageHeap.spans;
     }
 
     private ThreadCache cache() {
@@ -55,7 +59,7 @@ class ThreadCacheCorruptionTest {
 
     @Test
     void aPageMapEntryNamingAnotherSpanBreaksPageMapAgreement() {
-        allocator.pageHeap.map.set((big >>> PAGE_SHIFT) + 3, 1, span(a));
+        allocator.pageHeap.mapSet((big >>> PAGE_SHIFT) + 3, 1, span(a));
         assertReports(checked, "TC-1");
     }
 
@@ -63,25 +67,25 @@ class ThreadCacheCorruptionTest {
     void aFlatPageInfoNamingAnotherSizeClassBreaksPageMapAgreement() {
         PageHeap ph = allocator.pageHeap;
         int i = (int) ((a >>> PAGE_SHIFT) - ph.firstPage);
-        ph.info[i] = (ph.info[i] & ~0xFF) | (span(a).sizeClass + 1); // the free path would screen a's page by the wrong class
+        ph.info[i] = (ph.info[i] & ~0xFF) | (spans().sizeClass(span(a)) + 1); // the free path would screen a's page by the wrong class
         assertReports(checked, "TC-1");
     }
 
     @Test
     void aSpanOwnedByAnArenaThatDoesNotExistBreaksItsShape() {
-        span(a).arena = 5;
+        spans().arena(span(a), 5);
         assertReports(checked, "TC-2");
     }
 
     @Test
     void aLargeSpanWithASizeClassBreaksItsShape() {
-        span(big).sizeClass = 7;
+        spans().sizeClass(span(big), 7);
         assertReports(checked, "TC-2");
     }
 
     @Test
     void anAllocatedCountOffByOneBreaksConservation() {
-        span(a).allocated++;
+        spans().allocated(span(a), spans().allocated(span(a)) + 1);
         assertReports(checked, "TC-3");
     }
 
@@ -155,12 +159,13 @@ class ThreadCacheCorruptionTest {
         for (int i = 0; i < 70; i++) {
             checked.malloc(48); // most of a's span handed out (slow-start refills 3..12), so few of its free blocks are
         }                       // lost with it below: the checker reports at most 64 violations, HEAP-3's come first
-        Span s = span(a);
-        assertTrue(s.inCentral && s.freeCount > 0 && s.freeCount < 32, s.describe() + " " + s.freeCount);
+        int s = span(a);
+        SpanTable t = spans();
+        assertTrue(t.inCentral(s) && t.freeCount(s) > 0 && t.freeCount(s) < 32, t.describe(s) + " " + t.freeCount(s));
         CentralList list = allocator.central[0][3];
         // unlink it by hand, as a lost update would
-        list.spans = s.next;
-        s.inCentral = false;
+        list.spans = t.next(s);
+        t.inCentral(s, false);
         assertReports(checked, "TC-7");
     }
 
