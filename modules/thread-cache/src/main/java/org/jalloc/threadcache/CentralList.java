@@ -123,17 +123,20 @@ final class CentralList {
             long b = t.freeHead(s);
             int free = t.freeCount(s);
             int took = 0;
-            while (got < n && took < free) {
-                long next = next(b);
-                mem.set(ValueLayout.JAVA_LONG, b, links.encode(b, head));
-                head = b;
-                b = next;
-                took++;
-                got++;
+            try { // the span's fields once per span, not per block; written back even when secure's check throws
+                while (got < n && took < free) {
+                    long next = next(b);
+                    mem.set(ValueLayout.JAVA_LONG, b, links.encode(b, head));
+                    head = b;
+                    b = next;
+                    took++;
+                    got++;
+                }
+            } finally {
+                t.freeHead(s, b);
+                t.freeCount(s, free - took);
+                t.allocated(s, t.allocated(s) + took);
             }
-            t.freeHead(s, b);
-            t.freeCount(s, free - took);
-            t.allocated(s, t.allocated(s) + took);
             if (free == took) {
                 unlink(s);
             }

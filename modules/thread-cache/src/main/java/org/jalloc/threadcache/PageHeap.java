@@ -32,7 +32,12 @@ import org.jalloc.core.memory.Heap;
  * <ul>
  *   <li>{@code free[n]}, n = 1..{@value #EXACT}: free spans of exactly n pages (LIFO); {@code free[EXACT + 1]}: all
  *       longer ones (best fit, lowest address on ties).</li>
- *   <li>the page map: every page of every span names its descriptor (TC-1).</li>
+ *   <li>the span table ({@link SpanTable}): every span's descriptor as a struct of arrays by span number, in chunks
+ *       that never move; numbers of merged-away spans are reused (a spare list), so no Java object per span and
+ *       no Java allocation in steady state.</li>
+ *   <li>the page map (TC-1): every page of every span names its span number; for heaps up to
+ *       {@link #FLAT_MAX_PAGES} pages one flat {@code int} per page in use, above that core's radix page map.</li>
+ *   <li>the flat page info (TC-1, heaps up to {@link #FLAT_MAX_PAGES}): the free path's one-word screen.</li>
  *   <li>{@code released}: one bit per page, set while the page is free and returned to the OS; a free span's
  *       {@code dirtyPages} counts its pages whose bit is clear.</li>
  *   <li>the dirty LRU: free spans with dirty pages, oldest first; decay purges from its head.</li>
@@ -43,14 +48,21 @@ import org.jalloc.core.memory.Heap;
  *   <li>allocate(n, align): the first non-empty exact list from n up, else best fit among the long spans (any free
  *       span whose aligned start leaves room, for an alignment above a page); none: grow the heap by what is missing
  *       (extending a free last span); carve {@code [a, a + n)} out: the pieces before and after stay free, reusing
- *       the old descriptor so only the carved pages are remapped (O(n)).</li>
- *   <li>free(s): merge with a free left and right neighbour (a)(b); the surviving descriptor is the longer one, so
+ *       the old span number so only the carved pages are remapped (O(n)).</li>
+ *   <li>free(s): merge with a free left and right neighbour (a)(b); the surviving number is the longer span's, so
  *       only the shorter one's pages are remapped; all pages of s count as dirty.</li>
  *   <li>decay (every epoch of {@code decay / 20} clock ticks): push the pages dirtied during the epoch into a
  *       backlog of 20 epochs; the dirty pages allowed are {@code sum backlog[i] * smootherstep((i + 1) / 20)}
  *       (newest weighs 1, oldest almost 0); purge LRU spans until under the limit. {@code decay = 0} purges at once.</li>
  * </ol>
  *
+ * <h2>Layout (one heap of at most 4 GiB)</h2>
+ * <pre>
+ *   page p - firstPage:  0      1      2      3      4      5      6 ...           (brk)
+ *   pageMap (int):       7      7      7      2      9      9      9               span numbers; 0 past the break
+ *   info (int):          c|0    c|1    c|2    0      0      0      0               class | pageInSpan | arena
+ *   spans (SpanTable):   #7 SMALL class c, 3 pages   #2 LARGE   #9 FREE, 3 pages (on free[3], dirty LRU)
+ * </pre>
  */
 final class PageHeap {
     static final int EXACT = 128;

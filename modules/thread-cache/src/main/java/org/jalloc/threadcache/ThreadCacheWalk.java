@@ -74,14 +74,9 @@ final class ThreadCacheWalk implements HeapWalk {
 
     @Override
     public long externalMetadataBytes() {
-        long spans = pages.freeSpans;
-        for (CentralList[] lists : a.central) {
-            for (int c = 1; c < COUNT; c++) {
-                spans += lists[c].spanCount;
-            }
-        }
         long cacheBytes = a.caches.size() * (64L + 3 * (16 + 8L * COUNT));
-        return pages.externalBytes() + a.states.bytes() + spans * 96 + (long) a.arenas * COUNT * (80 + 8) + cacheBytes;
+        // the span table's chunks are in the page heap's bytes (no per-span Java object to estimate)
+        return pages.externalBytes() + a.states.bytes() + (long) a.arenas * COUNT * (80 + 8) + cacheBytes;
     }
 
     @Override
@@ -106,6 +101,12 @@ final class ThreadCacheWalk implements HeapWalk {
     /** The free marker, which every listed block carries (a write after free clears it). */
     private boolean isMarked(long b) {
         return mem.get(LONG, b + 8) == (b ^ ThreadCacheAllocator.FREE_TAG);
+    }
+
+    /** The page map's span number for {@code page}, 0 also when it names no number of the table (a damaged entry). */
+    private int spanAt(long page) {
+        int s = pages.spanAt(page);
+        return t.exists(s) ? s : 0;
     }
 
     /** True when {@code b} could be a block address worth following (in the heap, 16-aligned). */
@@ -139,7 +140,7 @@ final class ThreadCacheWalk implements HeapWalk {
         long end = heap.brk();
         long at = heap.start();
         while (at < end) {
-            int s = pages.spanAt(at >>> PAGE_SHIFT);
+            int s = spanAt(at >>> PAGE_SHIFT);
             if (s == 0 || t.start(s) != at || t.pages(s) <= 0) {
                 return true; // TC-1 reports it; the checker sees the walk end before the break (HEAP-1)
             }
@@ -274,7 +275,7 @@ final class ThreadCacheWalk implements HeapWalk {
         long end = heap.brk();
         long at = heap.start();
         while (at < end) {
-            int s = pages.spanAt(at >>> PAGE_SHIFT);
+            int s = spanAt(at >>> PAGE_SHIFT);
             if (s == 0 || t.start(s) != at || t.pages(s) <= 0 || t.end(s) > end) {
                 return;
             }
@@ -324,7 +325,7 @@ final class ThreadCacheWalk implements HeapWalk {
         long at = heap.start();
         while (at < end) {
             long page = at >>> PAGE_SHIFT;
-            int s = pages.spanAt(page);
+            int s = spanAt(page);
             if (s == 0) {
                 sink.violation("TC-1", at, "the page map names no span for a page below the break", "a span", "0 (none)");
                 return;
@@ -335,7 +336,7 @@ final class ThreadCacheWalk implements HeapWalk {
                 return;
             }
             for (long p = page + 1; p < page + t.pages(s); p++) {
-                int other = pages.spanAt(p);
+                int other = spanAt(p);
                 if (other != s) {
                     sink.violation("TC-1", p << PAGE_SHIFT, "page " + p + " of " + t.describe(s) + " maps elsewhere", t.describe(s),
                             t.describe(other));
@@ -467,7 +468,7 @@ final class ThreadCacheWalk implements HeapWalk {
     /** TC-4 of entry {@code b} of the free list of span {@code s}; false (after reporting) when it names no block of the span. */
     @Enforces("TC-4")
     private boolean spanEntry(int s, long b, InvariantSink sink) {
-        if (!plausible(b) || pages.spanAt(b >>> PAGE_SHIFT) != s || !isBlockStart(s, b)) {
+        if (!plausible(b) || spanAt(b >>> PAGE_SHIFT) != s || !isBlockStart(s, b)) {
             sink.violation("TC-4", b, "the free list of " + t.describe(s) + " names something else", "a block of this span",
                     hex(b));
             return false;
@@ -495,7 +496,7 @@ final class ThreadCacheWalk implements HeapWalk {
             sink.violation("TC-4", b, where(arena, cache) + " class " + cls + " links outside the heap", "a block address", hex(b));
             return false;
         }
-        int s = pages.spanAt(b >>> PAGE_SHIFT);
+        int s = spanAt(b >>> PAGE_SHIFT);
         if (s == 0 || !validSmall(s) || t.sizeClass(s) != cls || !isBlockStart(s, b) || (arena >= 0 && t.arena(s) != arena)) {
             sink.violation("TC-4", b, where(arena, cache) + " class " + cls + " holds something that is not a block of its class"
                     + (arena >= 0 ? " and arena" : ""), "a block of a class-" + cls + " span", t.describe(s));

@@ -57,7 +57,20 @@ class HostileAddressTest {
 
     @Test
     void hostileAddressesAreInvalidPointersAndChangeNothing() {
-        try (ThreadCacheAllocator a = ThreadCacheAllocator.builder().arenas(1).build(Heap.reserve(64 * MIB))) {
+        refusesEverywhere(64 * MIB);
+    }
+
+    /**
+     * The same over a reservation above the flat maps' limit (8 GiB: more than {@link PageHeap#FLAT_MAX_PAGES} pages),
+     * where the page map is core's radix map of span numbers and there is no flat page info.
+     */
+    @Test
+    void hostileAddressesAreInvalidPointersAndChangeNothingAboveTheFlatMapsLimit() {
+        refusesEverywhere(8L << 30);
+    }
+
+    private static void refusesEverywhere(long reserve) {
+        try (ThreadCacheAllocator a = ThreadCacheAllocator.builder().arenas(1).build(Heap.reserve(reserve))) {
             List<Long> keep = new ArrayList<>();
             for (int i = 0; i < 40; i++) {
                 keep.add(a.malloc(48));
@@ -68,6 +81,7 @@ class HostileAddressTest {
                 keep.set(i, 0L);
             }
             keep.removeIf(p -> p == 0);
+            assertEquals(reserve > PageHeap.FLAT_MAX_PAGES << SizeClasses.PAGE_SHIFT, a.pageHeap.info.length == 0, "flat page info");
             ThreadCache handle = a.newCache();
             assertRefused(a, keep, "free", a::free);
             assertRefused(a, keep, "usableSize", a::usableSize);
