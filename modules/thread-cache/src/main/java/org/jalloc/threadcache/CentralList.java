@@ -6,6 +6,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.jalloc.core.memory.GranuleMap;
 
 /**
@@ -16,8 +17,7 @@ import org.jalloc.core.memory.GranuleMap;
  * object's monitor.
  *
  * <pre>
- *   spans with free blocks (span numbers, linked            remote stack (off-heap, CAS)
- *   through the span table's prev/next)
+ *   spans with free blocks (doubly linked, Java refs)      remote stack (off-heap, CAS)
  *   [span A: freeHead -> b -> b -> 0] <-> [span B ...]      head (side segment) -> b -> b -> ... -> 0
  * </pre>
  *
@@ -38,15 +38,14 @@ final class CentralList {
     final int sizeClass;
     final long size;
     private final PageHeap pageHeap;
-    private final SpanTable t;
     private final MemorySegment mem;
     private final GranuleMap states;
     private final Links links;
     private final MemorySegment remoteHeads;
     final long remoteOffset;
 
-    /** Spans of this class and arena with at least one free block (span numbers linked through {@code prev/next}; 0: none). */
-    int spans;
+    /** Spans of this class and arena with at least one free block. */
+    @Nullable Span spans;
     /** SMALL spans this list owns (with or without free blocks). */
     int spanCount;
     /** Sum of {@code freeCount} over the spans. */
@@ -63,7 +62,6 @@ final class CentralList {
 
     CentralList(PageHeap pageHeap, MemorySegment mem, GranuleMap states, Links links, int arena, int sizeClass, MemorySegment remoteHeads) {
         this.pageHeap = pageHeap;
-        this.t = pageHeap.spans;
         this.links = links;
         this.states = states;
         this.arena = arena;
@@ -111,33 +109,24 @@ final class CentralList {
             }
         }
         int fromRemote = got;
-        SpanTable t = this.t;
         while (got < n) {
-            int s = spans;
-            if (s == 0) {
+            Span s = spans;
+            if (s == null) {
                 s = newSpan();
-                if (s == 0) {
+                if (s == null) {
                     break;
                 }
             }
-            long b = t.freeHead(s);
-            int free = t.freeCount(s);
-            int took = 0;
-            try { // the span's fields once per span, not per block; written back even when secure's check throws
-                while (got < n && took < free) {
-                    long next = next(b);
-                    mem.set(ValueLayout.JAVA_LONG, b, links.encode(b, head));
-                    head = b;
-                    b = next;
-                    took++;
-                    got++;
-                }
-            } finally {
-                t.freeHead(s, b);
-                t.freeCount(s, free - took);
-                t.allocated(s, t.allocated(s) + took);
+            while (got < n && s.freeCount > 0) {
+                long b = s.freeHead;
+                s.freeHead = next(b);
+                s.freeCount--;
+                s.allocated++;
+                mem.set(ValueLayout.JAVA_LONG, b, links.encode(b, head));
+                head = b;
+                got++;
             }
-            if (free == took) {
+            if (s.freeCount == 0) {
                 unlink(s);
             }
         }
@@ -152,20 +141,19 @@ final class CentralList {
     synchronized long removeOne() {
         removeCalls++;
         drainRemote();
-        int s = spans;
-        if (s == 0) {
+        Span s = spans;
+        if (s == null) {
             s = newSpan();
-            if (s == 0) {
+            if (s == null) {
                 return 0;
             }
         }
-        long b = t.freeHead(s);
-        t.freeHead(s, next(b));
-        int left = t.freeCount(s) - 1;
-        t.freeCount(s, left);
-        t.allocated(s, t.allocated(s) + 1);
+        long b = s.freeHead;
+        s.freeHead = next(b);
+        s.freeCount--;
+        s.allocated++;
         freeBlocks--;
-        if (left == 0) {
+        if (s.freeCount == 0) {
             unlink(s);
         }
         return b;
@@ -189,25 +177,22 @@ final class CentralList {
     }
 
     private void insert(long b) {
-        SpanTable t = this.t;
-        int s = pageHeap.spanAt(b >>> PAGE_SHIFT);
-        if (s == 0 || t.state(s) != SpanTable.SMALL || t.sizeClass(s) != sizeClass || t.arena(s) != arena) {
+        Span s = pageHeap.map.get(b >>> PAGE_SHIFT);
+        if (s == null || s.state != Span.SMALL || s.sizeClass != sizeClass || s.arena != arena) {
             throw new IllegalStateException("block 0x" + Long.toHexString(b) + " returned to the central list of class "
-                    + sizeClass + " arena " + arena + " lies in " + t.describe(s));
+                    + sizeClass + " arena " + arena + " lies in " + s);
         }
-        mem.set(ValueLayout.JAVA_LONG, b, links.encode(b, t.freeHead(s)));
-        t.freeHead(s, b);
-        int free = t.freeCount(s) + 1;
-        t.freeCount(s, free);
-        int allocated = t.allocated(s) - 1;
-        t.allocated(s, allocated);
+        mem.set(ValueLayout.JAVA_LONG, b, links.encode(b, s.freeHead));
+        s.freeHead = b;
+        s.freeCount++;
+        s.allocated--;
         freeBlocks++;
-        if (!t.inCentral(s)) {
+        if (!s.inCentral) {
             link(s);
         }
-        if (allocated == 0) {
+        if (s.allocated == 0) {
             unlink(s);
-            freeBlocks -= free;
+            freeBlocks -= s.freeCount;
             spanCount--;
             spansReturned++;
             pageHeap.free(s);
@@ -272,24 +257,23 @@ final class CentralList {
      * A fresh span from the page heap, cut into blocks that all carry the free marker and are FREE in the state map;
      * null when the heap is full.
      */
-    private int newSpan() {
-        int s = pageHeap.allocate(SizeClasses.PAGES[sizeClass], 1, SpanTable.SMALL, sizeClass, arena);
-        if (s == 0) {
-            return 0;
+    private @Nullable Span newSpan() {
+        Span s = pageHeap.allocate(SizeClasses.PAGES[sizeClass], 1, Span.SMALL, sizeClass, arena);
+        if (s == null) {
+            return null;
         }
-        long start = t.start(s);
         int blocks = SizeClasses.BLOCKS[sizeClass];
         long next = 0;
         for (int i = blocks - 1; i >= 0; i--) {
-            long b = start + i * size;
+            long b = s.start + i * size;
             mem.set(ValueLayout.JAVA_LONG, b, links.encode(b, next));
             mem.set(ValueLayout.JAVA_LONG, b + 8, b ^ ThreadCacheAllocator.FREE_TAG);
             next = b;
         }
-        states.setBlocks(start, size, blocks, ThreadCacheAllocator.FREE);
-        t.freeHead(s, start);
-        t.freeCount(s, blocks);
-        t.allocated(s, 0);
+        states.setBlocks(s.start, size, blocks, ThreadCacheAllocator.FREE);
+        s.freeHead = s.start;
+        s.freeCount = blocks;
+        s.allocated = 0;
         spanCount++;
         spansTaken++;
         freeBlocks += blocks;
@@ -297,32 +281,32 @@ final class CentralList {
         return s;
     }
 
-    private void link(int s) {
-        t.inCentral(s, true);
-        t.prev(s, 0);
-        t.next(s, spans);
-        if (spans != 0) {
-            t.prev(spans, s);
+    private void link(Span s) {
+        s.inCentral = true;
+        s.prev = null;
+        s.next = spans;
+        if (spans != null) {
+            spans.prev = s;
         }
         spans = s;
     }
 
-    private void unlink(int s) {
-        if (!t.inCentral(s)) {
+    private void unlink(Span s) {
+        if (!s.inCentral) {
             return;
         }
-        int p = t.prev(s);
-        int n = t.next(s);
-        if (p != 0) {
-            t.next(p, n);
+        Span p = s.prev;
+        Span n = s.next;
+        if (p != null) {
+            p.next = n;
         } else {
             spans = n;
         }
-        if (n != 0) {
-            t.prev(n, p);
+        if (n != null) {
+            n.prev = p;
         }
-        t.prev(s, 0);
-        t.next(s, 0);
-        t.inCentral(s, false);
+        s.prev = null;
+        s.next = null;
+        s.inCentral = false;
     }
 }

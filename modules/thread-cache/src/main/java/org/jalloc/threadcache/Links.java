@@ -87,10 +87,9 @@ final class Links {
         if (w != 0) {
             ok = (w & 0xFF) == cls && SizeClasses.isBlockOffset(cls, (long) (w & 0xFF00) << (PAGE_SHIFT - 8) | (link & (SizeClasses.PAGE - 1)));
         } else {
-            int s = link > 0 && link < pageHeap.heap.brk() ? pageHeap.spanAt(link >>> PAGE_SHIFT) : 0;
-            SpanTable t = pageHeap.spans;
-            ok = s != 0 && t.state(s) == SpanTable.SMALL && t.sizeClass(s) == cls && link >= t.start(s)
-                    && SizeClasses.isBlockOffset(cls, link - t.start(s));
+            Span s = link > 0 && link < pageHeap.heap.brk() ? pageHeap.map.get(link >>> PAGE_SHIFT) : null;
+            ok = s != null && s.state == Span.SMALL && s.sizeClass == cls && link >= s.start
+                    && SizeClasses.isBlockOffset(cls, link - s.start);
         }
         if (!ok || states.get(link) != ThreadCacheAllocator.FREE) {
             throw corrupted(b, stored, link, cls, ok ? "a block that is not free" : "no block start of class " + cls);

@@ -44,31 +44,30 @@ final class Stats {
         long[] freePagesByLength = new long[buckets];
         long[] dirtyByLength = new long[buckets];
         for (long at = Inspection.of(a).heap().start(); at < Inspection.of(a).heap().brk(); ) {
-            SpanTable t = ph.spans;
-            int s = ph.spanAt(at >>> PAGE_SHIFT);
-            if (s == 0 || t.start(s) != at || t.pages(s) <= 0) {
+            Span s = ph.map.get(at >>> PAGE_SHIFT);
+            if (s == null || s.start != at || s.pages <= 0) {
                 break;
             }
-            if (t.state(s) == SpanTable.SMALL && t.sizeClass(s) > 0 && t.sizeClass(s) < COUNT) {
-                int c = t.sizeClass(s);
+            if (s.state == Span.SMALL && s.sizeClass > 0 && s.sizeClass < COUNT) {
+                int c = s.sizeClass;
                 spans[c]++;
                 for (int i = 0; i < BLOCKS[c]; i++) {
-                    long b = at + i * SIZE[c];
+                    long b = s.start + i * SIZE[c];
                     if (a.states.get(b) == ThreadCacheAllocator.LIVE) {
                         live[c]++;
                     }
                 }
-                centralFree[c] += t.freeCount(s);
-            } else if (t.state(s) == SpanTable.LARGE) {
+                centralFree[c] += s.freeCount;
+            } else if (s.state == Span.LARGE) {
                 large++;
-                largeBytes += t.bytes(s);
-            } else if (t.state(s) == SpanTable.FREE) {
-                int k = bucket(t.pages(s));
+                largeBytes += s.bytes();
+            } else if (s.state == Span.FREE) {
+                int k = bucket(s.pages);
                 freeByLength[k]++;
-                freePagesByLength[k] += t.pages(s);
-                dirtyByLength[k] += t.dirtyPages(s);
+                freePagesByLength[k] += s.pages;
+                dirtyByLength[k] += s.dirtyPages;
             }
-            at = t.end(s);
+            at = s.end();
         }
         List<ThreadCache> caches = a.cacheSnapshot();
         StringBuilder cacheTable = new StringBuilder(String.format("%6s %-24s %5s %10s %7s %8s %8s %8s%n",

@@ -53,7 +53,7 @@ import org.jalloc.core.walk.HeapWalk;
  * {@link PageHeap}; the checker's walk is {@link ThreadCacheWalk}.
  *
  * <h2>Nouns</h2>
- * <b>page</b>: 4 KiB. <b>span</b>: a run of pages, a number in the page heap's {@link SpanTable}: FREE (page heap), SMALL (cut into blocks of one
+ * <b>page</b>: 4 KiB. <b>span</b>: a run of pages ({@link Span}): FREE (page heap), SMALL (cut into blocks of one
  * size class, owned by one arena) or LARGE (one block). <b>size class</b>: one of 96 block sizes, 16 B .. 256 KiB
  * ({@link SizeClasses}). <b>block</b>: a SMALL span's unit; no header, payload = block. <b>thread cache</b>
  * ({@link ThreadCache}): per-thread LIFO lists of free blocks per class. <b>central list</b> ({@link CentralList}):
@@ -207,8 +207,6 @@ public final class ThreadCacheAllocator extends AbstractAllocator implements Fre
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED; // no alignment check in the fast paths: every block is 16-aligned
 
     final PageHeap pageHeap;
-    /** The page heap's span table (the descriptors by span number). */
-    private final SpanTable spans;
     final CentralList[][] central;
     final int arenas;
     private final MemorySegment mem;
@@ -254,7 +252,6 @@ public final class ThreadCacheAllocator extends AbstractAllocator implements Fre
         this.states = new GranuleMap(heap);
         this.pageHeap = new PageHeap(heap, b.decay, states);
         this.firstPage = pageHeap.firstPage;
-        this.spans = pageHeap.spans;
         this.smallLimit = Math.min(MAX_SMALL, capacity);
         this.perThread = b.perThread;
         this.links = new Links(b.secure, b.name, pageHeap, states);
@@ -646,16 +643,16 @@ public final class ThreadCacheAllocator extends AbstractAllocator implements Fre
 
     private long allocateLarge(@Nullable ThreadCache c, long size, long alignPages) {
         long pages = Math.max(1, (size + PAGE - 1) >>> PAGE_SHIFT);
-        int s = pageHeap.allocate(pages, alignPages, SpanTable.LARGE, 0, 0);
-        if (s == 0) {
+        Span s = pageHeap.allocate(pages, alignPages, Span.LARGE, 0, 0);
+        if (s == null) {
             maintenance.recover(c);
-            s = pageHeap.allocate(pages, alignPages, SpanTable.LARGE, 0, 0);
-            if (s == 0) {
+            s = pageHeap.allocate(pages, alignPages, Span.LARGE, 0, 0);
+            if (s == null) {
                 return 0;
             }
         }
         maintenance.largeOp();
-        return spans.start(s);
+        return s.start;
     }
 
     @Override
@@ -763,22 +760,22 @@ public final class ThreadCacheAllocator extends AbstractAllocator implements Fre
             return;
         }
         if (states.exchange(p, FREE) != LIVE) { // it was FREE, and stays so: nothing changed
-            throw refusal(p, pageHeap.spanAt(p >>> PAGE_SHIFT));
+            throw refusal(p, pageHeap.map.get(p >>> PAGE_SHIFT));
         }
         push(c, p, cls);
     }
 
     /** free through the page map: LARGE blocks, heaps without the flat page info, and every misuse. */
     private void freeSlow(ThreadCache c, long p) {
-        int s = blockSpan(p);
-        if (spans.state(s) != SpanTable.SMALL) {
+        Span s = blockSpan(p);
+        if (s.state != Span.SMALL) {
             freeLarge(s);
             return;
         }
         if (states.exchange(p, FREE) != LIVE) {
             throw refusal(p, s);
         }
-        push(c, p, spans.sizeClass(s));
+        push(c, p, s.sizeClass);
     }
 
     private void push(ThreadCache c, long p, int cls) {
@@ -800,8 +797,8 @@ public final class ThreadCacheAllocator extends AbstractAllocator implements Fre
 
     private void freeUncached(long p) {
         uncachedOps.incrementAndGet();
-        int s = blockSpan(p);
-        if (spans.state(s) != SpanTable.SMALL) {
+        Span s = blockSpan(p);
+        if (s.state != Span.SMALL) {
             freeLarge(s);
             return;
         }
@@ -809,10 +806,10 @@ public final class ThreadCacheAllocator extends AbstractAllocator implements Fre
             throw refusal(p, s);
         }
         mem.set(LONG, p + 8, p ^ FREE_TAG);
-        central[spans.arena(s)][spans.sizeClass(s)].insertOne(p);
+        central[s.arena][s.sizeClass].insertOne(p);
     }
 
-    private void freeLarge(int s) {
+    private void freeLarge(Span s) {
         pageHeap.free(s);
         maintenance.largeOp();
     }
@@ -821,9 +818,9 @@ public final class ThreadCacheAllocator extends AbstractAllocator implements Fre
      * The span of the live block at {@code p}, screened in O(1); throws {@link InvalidPointerException} or
      * {@link DoubleFreeException} without changing anything.
      */
-    private int liveSpan(long p) {
-        int s = blockSpan(p);
-        if (spans.state(s) == SpanTable.SMALL && states.get(p) != LIVE) { // the state map, not the block's bytes: they are the caller's
+    private Span liveSpan(long p) {
+        Span s = blockSpan(p);
+        if (s.state == Span.SMALL && states.get(p) != LIVE) { // the state map, not the block's bytes: they are the caller's
             throw refusal(p, s);
         }
         return s;
@@ -834,40 +831,36 @@ public final class ThreadCacheAllocator extends AbstractAllocator implements Fre
      * throws the misuse otherwise. The accepting path is kept small (the reasons for a refusal are worked out in
      * {@link #refusal}, off the fast path) so the JIT inlines it into malloc and free.
      */
-    private int blockSpan(long p) {
-        // Pages below the heap's start, at or beyond the break, or of any address no span covers map to 0, so the
+    private Span blockSpan(long p) {
+        // Pages below the heap's start, at or beyond the break, or of any address no span covers map to null, so the
         // page map is the bounds check; a misaligned address is no block start of any span.
-        int s = pageHeap.spanAt(p >>> PAGE_SHIFT);
-        if (s != 0 && (p & (MIN_ALIGNMENT - 1)) == 0) {
-            SpanTable t = spans;
-            byte state = t.state(s);
-            if (state == SpanTable.SMALL ? SizeClasses.isBlockOffset(t.sizeClass(s), p - t.start(s)) : state == SpanTable.LARGE && t.start(s) == p) {
-                return s;
-            }
+        Span s = pageHeap.map.get(p >>> PAGE_SHIFT);
+        if (s != null && (p & (MIN_ALIGNMENT - 1)) == 0
+                && (s.state == Span.SMALL ? SizeClasses.isBlockOffset(s.sizeClass, p - s.start) : s.state == Span.LARGE && s.start == p)) {
+            return s;
         }
         throw refusal(p, s);
     }
 
-    /** Why {@code p} is no live block (its span {@code s} from the page map, or 0): the misuse to throw. */
-    private RuntimeException refusal(long p, int s) {
+    /** Why {@code p} is no live block (its span {@code s} from the page map, or null): the misuse to throw. */
+    private RuntimeException refusal(long p, @Nullable Span s) {
         if ((p & (MIN_ALIGNMENT - 1)) != 0 || p < heapStart) {
             requirePayloadAddress(p, heapStart); // throws with the precise reason
         }
-        if (s == 0) {
+        if (s == null) {
             return new InvalidPointerException(name() + ": " + hex(p) + " lies in no span (outside the heap's spans [" + hex(heapStart)
                     + ", " + hex(heap.brk()) + "))", p);
         }
-        SpanTable t = spans;
-        if (t.state(s) == SpanTable.SMALL) {
-            if (!SizeClasses.isBlockOffset(t.sizeClass(s), p - t.start(s))) {
-                return new InvalidPointerException(name() + ": " + hex(p) + " is not a block start in " + t.describe(s), p);
+        if (s.state == Span.SMALL) {
+            if (!SizeClasses.isBlockOffset(s.sizeClass, p - s.start)) {
+                return new InvalidPointerException(name() + ": " + hex(p) + " is not a block start in " + s, p);
             }
             return new DoubleFreeException(name() + ": block " + hex(p) + " is free (double free?)", p);
         }
-        if (t.state(s) == SpanTable.FREE && t.start(s) == p) {
+        if (s.state == Span.FREE && s.start == p) {
             return new DoubleFreeException(name() + ": " + hex(p) + " starts a free span (double free?)", p);
         }
-        return new InvalidPointerException(name() + ": " + hex(p) + " is not a block start (inside " + t.describe(s) + ")", p);
+        return new InvalidPointerException(name() + ": " + hex(p) + " is not a block start (inside " + s + ")", p);
     }
 
     private static String hex(long a) {
@@ -907,11 +900,11 @@ public final class ThreadCacheAllocator extends AbstractAllocator implements Fre
         if (cls != 0) {
             return SIZE[cls];
         }
-        int s = pageHeap.spanAt(b >>> PAGE_SHIFT);
-        if (s == 0) {
+        Span s = pageHeap.map.get(b >>> PAGE_SHIFT);
+        if (s == null) {
             throw new IllegalStateException(name() + ": no span holds the live block " + hex(b)); // TC-1 broken
         }
-        return spans.state(s) == SpanTable.SMALL ? SIZE[spans.sizeClass(s)] : spans.bytes(s);
+        return s.state == Span.SMALL ? SIZE[s.sizeClass] : s.bytes();
     }
 
     /** F's malloc: the engine's block for the payload and its head, the head written, the payload marked. */
@@ -1063,17 +1056,16 @@ public final class ThreadCacheAllocator extends AbstractAllocator implements Fre
     }
 
     private boolean resizeRaw(long address, long size) {
-        int s = liveSpan(address);
-        if (spans.state(s) == SpanTable.SMALL) {
-            return size <= SIZE[spans.sizeClass(s)];
+        Span s = liveSpan(address);
+        if (s.state == Span.SMALL) {
+            return size <= SIZE[s.sizeClass];
         }
         long pages = Math.max(1, (size + PAGE - 1) >>> PAGE_SHIFT);
-        long now = spans.pages(s);
-        if (pages < now) {
+        if (pages < s.pages) {
             pageHeap.shrink(s, pages);
             return true;
         }
-        return pages == now || pageHeap.grow(s, pages);
+        return pages == s.pages || pageHeap.grow(s, pages);
     }
 
     @Override
@@ -1082,8 +1074,8 @@ public final class ThreadCacheAllocator extends AbstractAllocator implements Fre
         if (f != null) {
             return usableChecked(f, "usableSize", address);
         }
-        int s = liveSpan(address);
-        return spans.state(s) == SpanTable.SMALL ? SIZE[spans.sizeClass(s)] : spans.bytes(s);
+        Span s = liveSpan(address);
+        return s.state == Span.SMALL ? SIZE[s.sizeClass] : s.bytes();
     }
 
     @Override

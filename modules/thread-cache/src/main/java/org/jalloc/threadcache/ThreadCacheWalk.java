@@ -9,6 +9,8 @@ import static org.jalloc.threadcache.SizeClasses.SIZE;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.jalloc.core.walk.Inspection;
@@ -43,10 +45,7 @@ final class ThreadCacheWalk implements HeapWalk {
     private final MemorySegment mem;
     private final PageHeap pages;
     // scratch, reused by every check so a check allocates nothing per span or block
-    private final SpanTable t;
-    /** The spans of the last {@link #spansByAddress} in address order ({@code spanCount} of them). */
-    private int[] order = new int[64];
-    private int spanCount;
+    private final List<Span> spanScratch = new ArrayList<>();
     private long[] owned = new long[0];
     private long[] withFree = new long[0];
 
@@ -55,7 +54,6 @@ final class ThreadCacheWalk implements HeapWalk {
         this.heap = Inspection.of(allocator).heap();
         this.mem = heap.memory();
         this.pages = allocator.pageHeap;
-        this.t = pages.spans;
     }
 
     static int listId(int kind, int owner, int cls) {
@@ -74,9 +72,14 @@ final class ThreadCacheWalk implements HeapWalk {
 
     @Override
     public long externalMetadataBytes() {
+        long spans = pages.freeSpans;
+        for (CentralList[] lists : a.central) {
+            for (int c = 1; c < COUNT; c++) {
+                spans += lists[c].spanCount;
+            }
+        }
         long cacheBytes = a.caches.size() * (64L + 3 * (16 + 8L * COUNT));
-        // the span table's chunks are in the page heap's bytes (no per-span Java object to estimate)
-        return pages.externalBytes() + a.states.bytes() + (long) a.arenas * COUNT * (80 + 8) + cacheBytes;
+        return pages.externalBytes() + a.states.bytes() + spans * 96 + (long) a.arenas * COUNT * (80 + 8) + cacheBytes;
     }
 
     @Override
@@ -101,12 +104,6 @@ final class ThreadCacheWalk implements HeapWalk {
     /** The free marker, which every listed block carries (a write after free clears it). */
     private boolean isMarked(long b) {
         return mem.get(LONG, b + 8) == (b ^ ThreadCacheAllocator.FREE_TAG);
-    }
-
-    /** The page map's span number for {@code page}, 0 also when it names no number of the table (a damaged entry). */
-    private int spanAt(long page) {
-        int s = pages.spanAt(page);
-        return t.exists(s) ? s : 0;
     }
 
     /** True when {@code b} could be a block address worth following (in the heap, 16-aligned). */
@@ -140,14 +137,14 @@ final class ThreadCacheWalk implements HeapWalk {
         long end = heap.brk();
         long at = heap.start();
         while (at < end) {
-            int s = spanAt(at >>> PAGE_SHIFT);
-            if (s == 0 || t.start(s) != at || t.pages(s) <= 0) {
+            Span s = pages.map.get(at >>> PAGE_SHIFT);
+            if (s == null || s.start != at || s.pages <= 0) {
                 return true; // TC-1 reports it; the checker sees the walk end before the break (HEAP-1)
             }
-            long bytes = t.bytes(s);
-            if (t.state(s) == SpanTable.SMALL && t.sizeClass(s) >= 1 && t.sizeClass(s) < COUNT) {
-                long size = SIZE[t.sizeClass(s)];
-                long n = Math.min(BLOCKS[t.sizeClass(s)], bytes / size);
+            long bytes = s.bytes();
+            if (s.state == Span.SMALL && s.sizeClass >= 1 && s.sizeClass < COUNT) {
+                long size = SIZE[s.sizeClass];
+                long n = Math.min(BLOCKS[s.sizeClass], bytes / size);
                 int live = 0;
                 for (long i = 0; i < n; i++) {
                     long b = at + i * size;
@@ -161,18 +158,18 @@ final class ThreadCacheWalk implements HeapWalk {
                     }
                 }
                 if (count) {
-                    t.checkLive(s, live);
+                    s.checkLive = live;
                 }
                 long tail = bytes - n * size;
                 if (tail > 0 && !visitor.extent(ExtentKind.PADDING, at + n * size, tail, 0, 0)) {
                     return false;
                 }
-            } else if (t.state(s) == SpanTable.LARGE) {
+            } else if (s.state == Span.LARGE) {
                 long u = a.payloadOf(at, bytes);
                 if (!visitor.extent(ExtentKind.ALLOCATED, at, bytes, u, bytes - (u - at))) {
                     return false;
                 }
-            } else if (t.state(s) == SpanTable.FREE) {
+            } else if (s.state == Span.FREE) {
                 if (!visitor.extent(ExtentKind.FREE, at, bytes, at, bytes)) {
                     return false;
                 }
@@ -189,7 +186,7 @@ final class ThreadCacheWalk implements HeapWalk {
         freeStructures(visitor, null);
     }
 
-    /** {@code checkFree} of a span whose free list this check has not yet walked (set by the checked walk). */
+    /** {@code Span.checkFree} of a span whose free list this check has not yet walked (set by the checked walk). */
     private static final int UNWALKED = -1;
 
     /**
@@ -231,14 +228,14 @@ final class ThreadCacheWalk implements HeapWalk {
                 CentralList cl = lists[cls];
                 int list = listId(CENTRAL, cl.arena, cls);
                 long spans = 0;
-                for (int s = cl.spans; s != 0 && spans++ < limit; s = t.next(s)) {
-                    boolean check = sink != null && validSmall(s) && t.checkFree(s) == UNWALKED; // each span's list checked once
-                    long bound = check ? BLOCKS[t.sizeClass(s)] : 0;
+                for (Span s = cl.spans; s != null && spans++ < limit; s = s.next) {
+                    boolean check = sink != null && validSmall(s) && s.checkFree == UNWALKED; // each span's list checked once
+                    long bound = check ? BLOCKS[s.sizeClass] : 0;
                     if (check) {
-                        t.checkFree(s, 0);
+                        s.checkFree = 0;
                     }
                     long steps = 0;
-                    for (long b = t.freeHead(s); b != 0 && steps++ < limit; b = a.links.decode(b, mem.get(LONG, b))) {
+                    for (long b = s.freeHead; b != 0 && steps++ < limit; b = a.links.decode(b, mem.get(LONG, b))) {
                         if (!visitor.entry(list, b, SIZE[cls]) || !plausible(b)) {
                             return false;
                         }
@@ -261,8 +258,8 @@ final class ThreadCacheWalk implements HeapWalk {
         }
         for (int i = 1; i <= PageHeap.EXACT + 1; i++) {
             long steps = 0;
-            for (int s = pages.free[i]; s != 0 && steps++ < limit; s = t.next(s)) {
-                if (!visitor.entry(listId(PAGE_HEAP, 0, i), t.start(s), t.bytes(s))) {
+            for (Span s = pages.free[i]; s != null && steps++ < limit; s = s.next) {
+                if (!visitor.entry(listId(PAGE_HEAP, 0, i), s.start, s.bytes())) {
                     return false;
                 }
             }
@@ -275,13 +272,13 @@ final class ThreadCacheWalk implements HeapWalk {
         long end = heap.brk();
         long at = heap.start();
         while (at < end) {
-            int s = spanAt(at >>> PAGE_SHIFT);
-            if (s == 0 || t.start(s) != at || t.pages(s) <= 0 || t.end(s) > end) {
+            Span s = pages.map.get(at >>> PAGE_SHIFT);
+            if (s == null || s.start != at || s.pages <= 0 || s.end() > end) {
                 return;
             }
-            t.checkCount(s, 0);
-            t.checkFree(s, UNWALKED);
-            at = t.end(s);
+            s.checkCount = 0;
+            s.checkFree = UNWALKED;
+            at = s.end();
         }
     }
 
@@ -294,23 +291,22 @@ final class ThreadCacheWalk implements HeapWalk {
 
     @Override
     public void checkInvariants(InvariantSink sink, boolean extentsChecked, boolean freeStructuresChecked) {
-        spansByAddress(sink);
-        checkSpanShapes(sink);
+        List<Span> spans = spansByAddress(sink);
+        checkSpanShapes(spans, sink);
         if (freeStructuresChecked) {
-            for (int k = 0; k < spanCount; k++) {
-                int s = order[k]; // TC-4 of the span lists the checker's pass did not reach (spans off their central list)
-                if (t.checkFree(s) == UNWALKED) {
-                    t.checkFree(s, 0);
+            for (Span s : spans) { // TC-4 of the span lists the checker's pass did not reach (spans off their central list)
+                if (s.checkFree == UNWALKED) {
+                    s.checkFree = 0;
                     checkSpanList(s, sink);
                 }
             }
         } else {
-            checkListEntries(sink);
+            checkListEntries(spans, sink);
         }
-        checkConservation(sink, extentsChecked);
+        checkConservation(spans, sink, extentsChecked);
         checkCaches(sink);
-        checkPageHeap(sink);
-        checkCentralLists(sink);
+        checkPageHeap(spans, sink);
+        checkCentralLists(spans, sink);
     }
 
     private static String hex(long v) {
@@ -319,97 +315,95 @@ final class ThreadCacheWalk implements HeapWalk {
 
     /** TC-1: follows the spans through the page map; every page of a span names it, and its flat info agrees. */
     @Enforces("TC-1")
-    private void spansByAddress(InvariantSink sink) {
-        spanCount = 0;
+    private List<Span> spansByAddress(InvariantSink sink) {
+        List<Span> spans = spanScratch;
+        spans.clear();
         long end = heap.brk();
         long at = heap.start();
         while (at < end) {
             long page = at >>> PAGE_SHIFT;
-            int s = spanAt(page);
-            if (s == 0) {
-                sink.violation("TC-1", at, "the page map names no span for a page below the break", "a span", "0 (none)");
-                return;
+            Span s = pages.map.get(page);
+            if (s == null) {
+                sink.violation("TC-1", at, "the page map names no span for a page below the break", "a span", "null");
+                return spans;
             }
-            if (t.start(s) != at || t.pages(s) <= 0 || t.end(s) > end) {
+            if (s.start != at || s.pages <= 0 || s.end() > end) {
                 sink.violation("TC-1", at, "the page map names a span that does not start here or overruns the break",
-                        "a span starting at " + hex(at) + " ending by " + hex(end), t.describe(s));
-                return;
+                        "a span starting at " + hex(at) + " ending by " + hex(end), s.describe());
+                return spans;
             }
-            for (long p = page + 1; p < page + t.pages(s); p++) {
-                int other = spanAt(p);
+            for (long p = page + 1; p < page + s.pages; p++) {
+                Span other = pages.map.get(p);
                 if (other != s) {
-                    sink.violation("TC-1", p << PAGE_SHIFT, "page " + p + " of " + t.describe(s) + " maps elsewhere", t.describe(s),
-                            t.describe(other));
+                    sink.violation("TC-1", p << PAGE_SHIFT, "page " + p + " of " + s.describe() + " maps elsewhere", s.describe(),
+                            String.valueOf(other));
                 }
             }
             int[] flat = pages.info;
             if (flat.length > 0) {
-                int base = t.state(s) == SpanTable.SMALL ? t.sizeClass(s) | t.arena(s) << 16 : 0;
-                for (long p = page; p < page + t.pages(s); p++) {
+                int base = s.state == Span.SMALL ? s.sizeClass | s.arena << 16 : 0;
+                for (long p = page; p < page + s.pages; p++) {
                     int want = base == 0 ? 0 : base | (int) (p - page) << 8;
                     int idx = (int) (p - pages.firstPage);
                     int got = idx < flat.length ? flat[idx] : 0;
                     if (got != want) {
-                        sink.violation("TC-1", p << PAGE_SHIFT, "the flat page info of page " + p + " of " + t.describe(s)
+                        sink.violation("TC-1", p << PAGE_SHIFT, "the flat page info of page " + p + " of " + s.describe()
                                 + " disagrees with its span", "0x" + Integer.toHexString(want), "0x" + Integer.toHexString(got));
                     }
                 }
             }
-            if (spanCount == order.length) {
-                order = SpanTable.grow(order, spanCount + 1);
-            }
-            order[spanCount++] = s;
-            at = t.end(s);
+            spans.add(s);
+            at = s.end();
         }
+        return spans;
     }
 
     /** TC-2: span shapes agree with the size-class table. */
     @Enforces("TC-2")
-    private void checkSpanShapes(InvariantSink sink) {
-        for (int k = 0; k < spanCount; k++) {
-            int s = order[k];
-            switch (t.state(s)) {
-                case SpanTable.SMALL -> {
-                    if (t.sizeClass(s) < 1 || t.sizeClass(s) >= COUNT) {
-                        sink.violation("TC-2", t.start(s), "SMALL span with an impossible size class", "1.." + (COUNT - 1),
-                                Integer.toString(t.sizeClass(s)));
-                    } else if (t.pages(s) != PAGES[t.sizeClass(s)]) {
-                        sink.violation("TC-2", t.start(s), "SMALL span of class " + t.sizeClass(s) + " has the wrong length",
-                                PAGES[t.sizeClass(s)] + " pages", t.pages(s) + " pages");
+    private void checkSpanShapes(List<Span> spans, InvariantSink sink) {
+        for (Span s : spans) {
+            switch (s.state) {
+                case Span.SMALL -> {
+                    if (s.sizeClass < 1 || s.sizeClass >= COUNT) {
+                        sink.violation("TC-2", s.start, "SMALL span with an impossible size class", "1.." + (COUNT - 1),
+                                Integer.toString(s.sizeClass));
+                    } else if (s.pages != PAGES[s.sizeClass]) {
+                        sink.violation("TC-2", s.start, "SMALL span of class " + s.sizeClass + " has the wrong length",
+                                PAGES[s.sizeClass] + " pages", s.pages + " pages");
                     }
-                    if (t.arena(s) < 0 || t.arena(s) >= a.arenas) {
-                        sink.violation("TC-2", t.start(s), "SMALL span owned by an arena that does not exist", "0.." + (a.arenas - 1),
-                                Integer.toString(t.arena(s)));
-                    }
-                }
-                case SpanTable.LARGE -> {
-                    if (t.sizeClass(s) != 0) {
-                        sink.violation("TC-2", t.start(s), "LARGE span with a size class", "class 0", "class " + t.sizeClass(s));
+                    if (s.arena < 0 || s.arena >= a.arenas) {
+                        sink.violation("TC-2", s.start, "SMALL span owned by an arena that does not exist", "0.." + (a.arenas - 1),
+                                Integer.toString(s.arena));
                     }
                 }
-                case SpanTable.FREE -> {
-                    if (t.sizeClass(s) != 0) {
-                        sink.violation("TC-2", t.start(s), "FREE span with a size class", "class 0", "class " + t.sizeClass(s));
+                case Span.LARGE -> {
+                    if (s.sizeClass != 0) {
+                        sink.violation("TC-2", s.start, "LARGE span with a size class", "class 0", "class " + s.sizeClass);
                     }
                 }
-                default -> sink.violation("TC-2", t.start(s), "span in an impossible state", "FREE, SMALL or LARGE",
-                        Integer.toString(t.state(s)));
+                case Span.FREE -> {
+                    if (s.sizeClass != 0) {
+                        sink.violation("TC-2", s.start, "FREE span with a size class", "class 0", "class " + s.sizeClass);
+                    }
+                }
+                default -> sink.violation("TC-2", s.start, "span in an impossible state", "FREE, SMALL or LARGE",
+                        Integer.toString(s.state));
             }
         }
     }
 
-    private boolean validSmall(int s) {
-        return t.validSmall(s);
+    private static boolean validSmall(@Nullable Span s) {
+        return s != null && s.state == Span.SMALL && s.sizeClass >= 1 && s.sizeClass < COUNT;
     }
 
-    private boolean isBlockStart(int s, long b) {
-        long off = b - t.start(s);
+    private static boolean isBlockStart(Span s, long b) {
+        long off = b - s.start;
         if (off < 0) {
             return false;
         }
-        long size = SIZE[t.sizeClass(s)];
+        long size = SIZE[s.sizeClass];
         long q = off / size; // one division where % and / took two
-        return q * size == off && q < BLOCKS[t.sizeClass(s)];
+        return q * size == off && q < BLOCKS[s.sizeClass];
     }
 
     /**
@@ -418,11 +412,10 @@ final class ThreadCacheWalk implements HeapWalk {
      * in caches and remote stacks ({@code checkCount}) and the length of its own free list ({@code checkFree}).
      */
     @Enforces("TC-4")
-    private void checkListEntries(InvariantSink sink) {
-        for (int k = 0; k < spanCount; k++) {
-            int s = order[k];
-            t.checkCount(s, 0);
-            t.checkFree(s, 0);
+    private void checkListEntries(List<Span> spans, InvariantSink sink) {
+        for (Span s : spans) {
+            s.checkCount = 0;
+            s.checkFree = 0;
         }
         long limit = maxSteps();
         for (ThreadCache c : a.cacheSnapshot()) {
@@ -446,19 +439,18 @@ final class ThreadCacheWalk implements HeapWalk {
                 }
             }
         }
-        for (int k = 0; k < spanCount; k++) {
-            int s = order[k];
+        for (Span s : spans) {
             checkSpanList(s, sink);
         }
     }
 
     /** TC-4 of the free list of span {@code s} (a valid SMALL span), counting its length in {@code checkFree}. */
-    private void checkSpanList(int s, InvariantSink sink) {
+    private void checkSpanList(Span s, InvariantSink sink) {
         if (!validSmall(s)) {
             return;
         }
         long steps = 0;
-        for (long b = t.freeHead(s); b != 0 && steps++ <= BLOCKS[t.sizeClass(s)]; b = a.links.decode(b, mem.get(LONG, b))) {
+        for (long b = s.freeHead; b != 0 && steps++ <= BLOCKS[s.sizeClass]; b = a.links.decode(b, mem.get(LONG, b))) {
             if (!spanEntry(s, b, sink)) {
                 break;
             }
@@ -467,21 +459,21 @@ final class ThreadCacheWalk implements HeapWalk {
 
     /** TC-4 of entry {@code b} of the free list of span {@code s}; false (after reporting) when it names no block of the span. */
     @Enforces("TC-4")
-    private boolean spanEntry(int s, long b, InvariantSink sink) {
-        if (!plausible(b) || spanAt(b >>> PAGE_SHIFT) != s || !isBlockStart(s, b)) {
-            sink.violation("TC-4", b, "the free list of " + t.describe(s) + " names something else", "a block of this span",
+    private boolean spanEntry(Span s, long b, InvariantSink sink) {
+        if (!plausible(b) || pages.map.get(b >>> PAGE_SHIFT) != s || !isBlockStart(s, b)) {
+            sink.violation("TC-4", b, "the free list of " + s.describe() + " names something else", "a block of this span",
                     hex(b));
             return false;
         }
         if (!isMarked(b)) {
-            sink.violation("TC-4", b, "a block on the free list of " + t.describe(s) + " lacks the free marker",
+            sink.violation("TC-4", b, "a block on the free list of " + s.describe() + " lacks the free marker",
                     hex(b ^ ThreadCacheAllocator.FREE_TAG), hex(mem.get(LONG, b + 8)));
         }
         if (!isFreeBlock(b)) {
-            sink.violation("TC-4", b, "a block on the free list of " + t.describe(s) + " is live in the state map",
+            sink.violation("TC-4", b, "a block on the free list of " + s.describe() + " is live in the state map",
                     "FREE (" + ThreadCacheAllocator.FREE + ")", Byte.toString(a.states.get(b)));
         }
-        t.checkFree(s, t.checkFree(s) + 1);
+        s.checkFree++;
         return true;
     }
 
@@ -496,10 +488,10 @@ final class ThreadCacheWalk implements HeapWalk {
             sink.violation("TC-4", b, where(arena, cache) + " class " + cls + " links outside the heap", "a block address", hex(b));
             return false;
         }
-        int s = spanAt(b >>> PAGE_SHIFT);
-        if (s == 0 || !validSmall(s) || t.sizeClass(s) != cls || !isBlockStart(s, b) || (arena >= 0 && t.arena(s) != arena)) {
+        Span s = pages.map.get(b >>> PAGE_SHIFT);
+        if (s == null || !validSmall(s) || s.sizeClass != cls || !isBlockStart(s, b) || (arena >= 0 && s.arena != arena)) {
             sink.violation("TC-4", b, where(arena, cache) + " class " + cls + " holds something that is not a block of its class"
-                    + (arena >= 0 ? " and arena" : ""), "a block of a class-" + cls + " span", t.describe(s));
+                    + (arena >= 0 ? " and arena" : ""), "a block of a class-" + cls + " span", String.valueOf(s));
             return true;
         }
         if (!isMarked(b)) {
@@ -510,46 +502,45 @@ final class ThreadCacheWalk implements HeapWalk {
             sink.violation("TC-4", b, where(arena, cache) + " class " + cls + " holds a block that is live in the state map",
                     "FREE (" + ThreadCacheAllocator.FREE + ")", Byte.toString(a.states.get(b)));
         }
-        t.checkCount(s, t.checkCount(s) + 1);
+        s.checkCount++;
         return true;
     }
 
     /** TC-3: conservation per SMALL span; the live blocks as the checked extent walk counted them when {@code liveCounted}. */
     @Enforces("TC-3")
-    private void checkConservation(InvariantSink sink, boolean liveCounted) {
-        for (int k = 0; k < spanCount; k++) {
-            int s = order[k];
+    private void checkConservation(List<Span> spans, InvariantSink sink, boolean liveCounted) {
+        for (Span s : spans) {
             if (!validSmall(s)) {
                 continue;
             }
-            int blocks = BLOCKS[t.sizeClass(s)];
+            int blocks = BLOCKS[s.sizeClass];
             long live = 0;
             if (liveCounted) {
-                live = t.checkLive(s);
+                live = s.checkLive;
             } else {
-                long size = SIZE[t.sizeClass(s)];
-                long n = Math.min(blocks, t.bytes(s) / size);
+                long size = SIZE[s.sizeClass];
+                long n = Math.min(blocks, s.bytes() / size);
                 for (long i = 0; i < n; i++) {
-                    if (!isFreeBlock(t.start(s) + i * size)) {
+                    if (!isFreeBlock(s.start + i * size)) {
                         live++;
                     }
                 }
             }
-            if (t.freeCount(s) != t.checkFree(s)) {
-                sink.violation("TC-3", t.start(s), "free count of " + t.describe(s) + " disagrees with its free list",
-                        Integer.toString(t.checkFree(s)), Integer.toString(t.freeCount(s)));
+            if (s.freeCount != s.checkFree) {
+                sink.violation("TC-3", s.start, "free count of " + s.describe() + " disagrees with its free list",
+                        Integer.toString(s.checkFree), Integer.toString(s.freeCount));
             }
-            if (t.allocated(s) + t.freeCount(s) != blocks) {
-                sink.violation("TC-3", t.start(s), "blocks of " + t.describe(s) + " do not add up: allocated + free != blocks",
-                        Integer.toString(blocks), t.allocated(s) + " + " + t.freeCount(s));
+            if (s.allocated + s.freeCount != blocks) {
+                sink.violation("TC-3", s.start, "blocks of " + s.describe() + " do not add up: allocated + free != blocks",
+                        Integer.toString(blocks), s.allocated + " + " + s.freeCount);
             }
-            if (t.allocated(s) != live + t.checkCount(s)) {
-                sink.violation("TC-3", t.start(s), "allocated count of " + t.describe(s) + " != live + cached + remote",
-                        live + " + " + t.checkCount(s), Integer.toString(t.allocated(s)));
+            if (s.allocated != live + s.checkCount) {
+                sink.violation("TC-3", s.start, "allocated count of " + s.describe() + " != live + cached + remote",
+                        live + " + " + s.checkCount, Integer.toString(s.allocated));
             }
-            if (t.allocated(s) <= 0) {
-                sink.violation("TC-3", t.start(s), t.describe(s) + " has no block out but was not returned to the page heap",
-                        "allocated > 0", Integer.toString(t.allocated(s)));
+            if (s.allocated <= 0) {
+                sink.violation("TC-3", s.start, s.describe() + " has no block out but was not returned to the page heap",
+                        "allocated > 0", Integer.toString(s.allocated));
             }
         }
     }
@@ -590,47 +581,46 @@ final class ThreadCacheWalk implements HeapWalk {
 
     /** TC-6: page-heap lists, coalescing, counters and released pages. */
     @Enforces("TC-6")
-    private void checkPageHeap(InvariantSink sink) {
+    private void checkPageHeap(List<Span> spans, InvariantSink sink) {
         long listed = 0;
         long limit = maxSteps();
         for (int i = 1; i <= PageHeap.EXACT + 1; i++) {
             long steps = 0;
-            for (int s = pages.free[i]; s != 0 && steps++ < limit; s = t.next(s)) {
+            for (Span s = pages.free[i]; s != null && steps++ < limit; s = s.next) {
                 listed++;
-                if (t.state(s) != SpanTable.FREE || PageHeap.listIndex(t.pages(s)) != i) {
-                    sink.violation("TC-6", t.start(s), "page-heap free list " + i + " holds " + t.describe(s),
+                if (s.state != Span.FREE || PageHeap.listIndex(s.pages) != i) {
+                    sink.violation("TC-6", s.start, "page-heap free list " + i + " holds " + s.describe(),
                             "a FREE span of " + (i > PageHeap.EXACT ? "> " + PageHeap.EXACT : Integer.toString(i)) + " pages",
-                            t.describe(s));
+                            s.describe());
                 }
             }
         }
         long freeSpans = 0;
         long freePages = 0;
         long dirty = 0;
-        int previous = 0;
-        for (int k = 0; k < spanCount; k++) {
-            int s = order[k];
-            if (t.state(s) == SpanTable.FREE) {
+        Span previous = null;
+        for (Span s : spans) {
+            if (s.state == Span.FREE) {
                 freeSpans++;
-                freePages += t.pages(s);
-                dirty += t.dirtyPages(s);
-                long actual = t.pages(s) - pages.countReleased(t.firstPage(s), t.pages(s));
-                if (actual != t.dirtyPages(s)) {
-                    sink.violation("TC-6", t.start(s), "dirty page count of " + t.describe(s) + " disagrees with the released bitmap",
-                            Long.toString(actual), Long.toString(t.dirtyPages(s)));
+                freePages += s.pages;
+                dirty += s.dirtyPages;
+                long actual = s.pages - pages.countReleased(s.firstPage(), s.pages);
+                if (actual != s.dirtyPages) {
+                    sink.violation("TC-6", s.start, "dirty page count of " + s.describe() + " disagrees with the released bitmap",
+                            Long.toString(actual), Long.toString(s.dirtyPages));
                 }
-                if (t.inLru(s) != (t.dirtyPages(s) > 0)) {
-                    sink.violation("TC-6", t.start(s), t.describe(s) + " is " + (t.inLru(s) ? "" : "not ") + "on the dirty LRU",
-                            "on it iff it has dirty pages", t.dirtyPages(s) + " dirty pages");
+                if (s.inLru != (s.dirtyPages > 0)) {
+                    sink.violation("TC-6", s.start, s.describe() + " is " + (s.inLru ? "" : "not ") + "on the dirty LRU",
+                            "on it iff it has dirty pages", s.dirtyPages + " dirty pages");
                 }
-                if (previous != 0 && t.state(previous) == SpanTable.FREE) {
-                    sink.violation("TC-6", t.start(s), "two adjacent free spans (the page heap coalesces at once)",
-                            "the left neighbour in use", t.describe(previous));
+                if (previous != null && previous.state == Span.FREE) {
+                    sink.violation("TC-6", s.start, "two adjacent free spans (the page heap coalesces at once)",
+                            "the left neighbour in use", previous.describe());
                 }
             } else {
-                long released = pages.countReleased(t.firstPage(s), t.pages(s));
+                long released = pages.countReleased(s.firstPage(), s.pages);
                 if (released != 0) {
-                    sink.violation("TC-6", t.start(s), t.describe(s) + " is in use but has pages marked returned to the OS", "0",
+                    sink.violation("TC-6", s.start, s.describe() + " is in use but has pages marked returned to the OS", "0",
                             Long.toString(released));
                 }
             }
@@ -648,7 +638,7 @@ final class ThreadCacheWalk implements HeapWalk {
 
     /** TC-7: each central list holds exactly its spans with free blocks, and its counters add up. */
     @Enforces("TC-7")
-    private void checkCentralLists(InvariantSink sink) {
+    private void checkCentralLists(List<Span> spans, InvariantSink sink) {
         int arenas = a.arenas;
         if (owned.length != arenas * COUNT) {
             owned = new long[arenas * COUNT];
@@ -659,14 +649,13 @@ final class ThreadCacheWalk implements HeapWalk {
         }
         long[] owned = this.owned;
         long[] withFree = this.withFree;
-        for (int k = 0; k < spanCount; k++) {
-            int s = order[k];
-            if (validSmall(s) && t.arena(s) >= 0 && t.arena(s) < arenas) {
-                owned[t.arena(s) * COUNT + t.sizeClass(s)]++;
-                if (t.freeCount(s) > 0) {
-                    withFree[t.arena(s) * COUNT + t.sizeClass(s)]++;
-                    if (!t.inCentral(s)) {
-                        sink.violation("TC-7", t.start(s), t.describe(s) + " has free blocks but is not on its central list",
+        for (Span s : spans) {
+            if (validSmall(s) && s.arena >= 0 && s.arena < arenas) {
+                owned[s.arena * COUNT + s.sizeClass]++;
+                if (s.freeCount > 0) {
+                    withFree[s.arena * COUNT + s.sizeClass]++;
+                    if (!s.inCentral) {
+                        sink.violation("TC-7", s.start, s.describe() + " has free blocks but is not on its central list",
                                 "on the list", "off it");
                     }
                 }
@@ -678,13 +667,13 @@ final class ThreadCacheWalk implements HeapWalk {
                 CentralList cl = lists[cls];
                 long listed = 0;
                 long free = 0;
-                for (int s = cl.spans; s != 0 && listed < limit; s = t.next(s)) {
+                for (Span s = cl.spans; s != null && listed < limit; s = s.next) {
                     listed++;
-                    free += t.freeCount(s);
-                    if (t.state(s) != SpanTable.SMALL || t.sizeClass(s) != cls || t.arena(s) != cl.arena || t.freeCount(s) <= 0 || !t.inCentral(s)) {
-                        sink.violation("TC-7", t.start(s), "arena " + cl.arena + " central list " + cls + " holds " + t.describe(s)
-                                + " with " + t.freeCount(s) + " free blocks", "a SMALL span of this class and arena with free blocks",
-                                t.describe(s));
+                    free += s.freeCount;
+                    if (s.state != Span.SMALL || s.sizeClass != cls || s.arena != cl.arena || s.freeCount <= 0 || !s.inCentral) {
+                        sink.violation("TC-7", s.start, "arena " + cl.arena + " central list " + cls + " holds " + s.describe()
+                                + " with " + s.freeCount + " free blocks", "a SMALL span of this class and arena with free blocks",
+                                s.describe());
                     }
                 }
                 int k = cl.arena * COUNT + cls;

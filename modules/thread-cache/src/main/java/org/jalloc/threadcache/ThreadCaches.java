@@ -405,8 +405,8 @@ final class ThreadCaches {
             if (w != 0) {
                 a = w >>> 16;
             } else { // no flat page info (a heap above its limit)
-                int s = pageHeap.spanAt(b >>> PAGE_SHIFT);
-                a = s == 0 ? c.arena : pageHeap.spans.arena(s);
+                Span s = pageHeap.map.get(b >>> PAGE_SHIFT);
+                a = s == null ? c.arena : s.arena;
             }
             if (c.chainCount[a]++ == 0) {
                 c.chainHead[a] = b;

@@ -88,8 +88,8 @@ class SecureLinksTest {
     void aCorruptedLinkInASpanFreeListIsCaughtWhenTheCacheRefills() {
         ThreadCacheAllocator t = build(true);
         long first = t.malloc(64); // the refill moved a batch to the cache; the span's free list holds the rest
-        int s = t.pageHeap.spanAt(first >>> SizeClasses.PAGE_SHIFT);
-        long spanHead = t.pageHeap.spans.freeHead(s);
+        Span s = t.pageHeap.map.get(first >>> SizeClasses.PAGE_SHIFT);
+        long spanHead = s.freeHead;
         assertNotEquals(0, spanHead);
         heap.putLong(spanHead, 0x10);
         assertThrows(HeapCorruptionException.class, () -> {

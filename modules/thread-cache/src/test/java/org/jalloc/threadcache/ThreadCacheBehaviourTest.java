@@ -470,7 +470,7 @@ class ThreadCacheBehaviourTest {
                     continue; // no tail, or spans too large for this small heap
                 }
                 long p = a.malloc(size);
-                long start = a.pageHeap.spans.start(a.pageHeap.spanAt(p >>> SizeClasses.PAGE_SHIFT));
+                long start = a.pageHeap.map.get(p >>> SizeClasses.PAGE_SHIFT).start;
                 // inside a block; the first and the last 16-aligned address of the tail
                 for (long bad : new long[] {p + 16, start + end, start + spanBytes - 16}) {
                     String what = "class " + c + " offset " + (bad - start);

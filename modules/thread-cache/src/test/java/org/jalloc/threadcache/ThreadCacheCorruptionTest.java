@@ -2,7 +2,7 @@ package org.jalloc.threadcache;
 
 import static org.jalloc.testkit.contract.Corruption.assertReports;
 import static org.jalloc.threadcache.SizeClasses.PAGE_SHIFT;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -43,14 +43,10 @@ class ThreadCacheCorruptionTest {
         heap.close();
     }
 
-    private int span(long address) {
-        int s = allocator.pageHeap.spanAt(address >>> PAGE_SHIFT);
-        assertNotEquals(0, s);
+    private Span span(long address) {
+        Span s = allocator.pageHeap.map.get(address >>> PAGE_SHIFT);
+        assertNotNull(s);
         return s;
-    }
-
-    private SpanTable spans() {
-        return allocator.pageHeap.spans;
     }
 
     private ThreadCache cache() {
@@ -59,7 +55,7 @@ class ThreadCacheCorruptionTest {
 
     @Test
     void aPageMapEntryNamingAnotherSpanBreaksPageMapAgreement() {
-        allocator.pageHeap.mapSet((big >>> PAGE_SHIFT) + 3, 1, span(a));
+        allocator.pageHeap.map.set((big >>> PAGE_SHIFT) + 3, 1, span(a));
         assertReports(checked, "TC-1");
     }
 
@@ -67,25 +63,25 @@ class ThreadCacheCorruptionTest {
     void aFlatPageInfoNamingAnotherSizeClassBreaksPageMapAgreement() {
         PageHeap ph = allocator.pageHeap;
         int i = (int) ((a >>> PAGE_SHIFT) - ph.firstPage);
-        ph.info[i] = (ph.info[i] & ~0xFF) | (spans().sizeClass(span(a)) + 1); // the free path would screen a's page by the wrong class
+        ph.info[i] = (ph.info[i] & ~0xFF) | (span(a).sizeClass + 1); // the free path would screen a's page by the wrong class
         assertReports(checked, "TC-1");
     }
 
     @Test
     void aSpanOwnedByAnArenaThatDoesNotExistBreaksItsShape() {
-        spans().arena(span(a), 5);
+        span(a).arena = 5;
         assertReports(checked, "TC-2");
     }
 
     @Test
     void aLargeSpanWithASizeClassBreaksItsShape() {
-        spans().sizeClass(span(big), 7);
+        span(big).sizeClass = 7;
         assertReports(checked, "TC-2");
     }
 
     @Test
     void anAllocatedCountOffByOneBreaksConservation() {
-        spans().allocated(span(a), spans().allocated(span(a)) + 1);
+        span(a).allocated++;
         assertReports(checked, "TC-3");
     }
 
@@ -159,13 +155,12 @@ class ThreadCacheCorruptionTest {
         for (int i = 0; i < 70; i++) {
             checked.malloc(48); // most of a's span handed out (slow-start refills 3..12), so few of its free blocks are
         }                       // lost with it below: the checker reports at most 64 violations, HEAP-3's come first
-        int s = span(a);
-        SpanTable t = spans();
-        assertTrue(t.inCentral(s) && t.freeCount(s) > 0 && t.freeCount(s) < 32, t.describe(s) + " " + t.freeCount(s));
+        Span s = span(a);
+        assertTrue(s.inCentral && s.freeCount > 0 && s.freeCount < 32, s.describe() + " " + s.freeCount);
         CentralList list = allocator.central[0][3];
         // unlink it by hand, as a lost update would
-        list.spans = t.next(s);
-        t.inCentral(s, false);
+        list.spans = s.next;
+        s.inCentral = false;
         assertReports(checked, "TC-7");
     }
 
