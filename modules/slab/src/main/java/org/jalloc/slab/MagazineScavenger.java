@@ -26,9 +26,10 @@ import org.jalloc.core.percpu.ThreadRegistry;
  * <h2>Algorithms</h2>
  * <ol>
  *   <li>Every {@value SlabAllocator#SCAVENGE_EVERY} operations that leave the magazine fast path (depot exchanges,
- *       counted per thread and added {@value #EXCHANGE_BATCH} at a time; slab layer, counted at once), the scavenger runs (at most one at a time): it flushes the magazines of platform threads that
- *       have ended and reaps every depot's unused working set. {@link #scavenge()} runs it now; an optional daemon
- *       thread runs it on a timer.</li>
+ *       counted per thread and added {@value #EXCHANGE_BATCH} at a time; slab layer, counted at once), the
+ *       scavenger runs (at most one at a time): it flushes the magazines of platform threads that have ended
+ *       and reaps every depot's unused working set. {@link #scavenge()} runs it now; an optional daemon thread
+ *       runs it on a timer.</li>
  *   <li>detach: the calling thread's magazines of every cache go back to the slabs (the magazines to the depots,
  *       empty) and its record is forgotten.</li>
  *   <li>shrink: every thread's magazines and every depot flushed, then every empty slab destroyed, off-slab caches
