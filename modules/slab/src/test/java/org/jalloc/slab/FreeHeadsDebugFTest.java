@@ -3,6 +3,7 @@ package org.jalloc.slab;
 import static org.jalloc.testkit.contract.LiveBlocks.allocated;
 import static org.jalloc.testkit.contract.LiveBlocks.heap;
 import static org.jalloc.testkit.contract.LiveBlocks.randomOperationsUnderTheChecker;
+import static org.jalloc.testkit.contract.RacingFrees.assertExactlyOnePassesEachRound;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,8 +12,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jalloc.check.HeapChecker;
 import org.jalloc.check.Violation;
@@ -182,36 +181,8 @@ abstract class FreeHeadsDebugFTest {
             for (int i = 0; i < rounds; i++) {
                 blocks[i] = a.malloc(48);
             }
-            AtomicInteger passed = new AtomicInteger();
-            AtomicInteger refused = new AtomicInteger();
-            CyclicBarrier barrier = new CyclicBarrier(2);
-            java.util.Queue<RuntimeException> other = new java.util.concurrent.ConcurrentLinkedQueue<>();
-            Runnable racer = () -> {
-                try {
-                    for (int i = 0; i < rounds; i++) {
-                        barrier.await(30, java.util.concurrent.TimeUnit.SECONDS);
-                        try {
-                            a.free(blocks[i]);
-                            passed.incrementAndGet();
-                        } catch (DoubleFreeException e) {
-                            refused.incrementAndGet();
-                        } catch (RuntimeException e) {
-                            other.add(e); // reported below; the race goes on so the other thread is not left waiting
-                        }
-                    }
-                } catch (Exception e) {
-                    other.add(new IllegalStateException(e));
-                }
-            };
-            Thread t1 = new Thread(racer);
-            Thread t2 = new Thread(racer);
-            t1.start();
-            t2.start();
-            t1.join();
-            t2.join();
-            assertEquals(List.of(), List.copyOf(other), "every refusal a double free");
-            assertEquals(rounds, passed.get(), "every block freed once");
-            assertEquals(rounds, refused.get(), "every second free refused");
+            int[] next = new int[1];
+            assertExactlyOnePassesEachRound(a, rounds, () -> blocks[next[0]++], DoubleFreeException.class, "48 bytes, all live first");
             shrink(a);
             assertTrue(new HeapChecker().check(Inspection.of(a).heapWalk()).isEmpty());
             assertTrue(allocated(a).isEmpty());

@@ -2,18 +2,13 @@ package org.jalloc.slab;
 
 import static org.jalloc.testkit.contract.LiveBlocks.allocated;
 import static org.jalloc.testkit.contract.LiveBlocks.heap;
+import static org.jalloc.testkit.contract.RacingFrees.assertExactlyOnePassesEachRound;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.List;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jalloc.check.HeapChecker;
 import org.jalloc.core.Allocator;
@@ -123,38 +118,8 @@ class SlabDebugFTest extends FreeHeadsDebugFTest {
         for (int rep = 0; rep < repetitions; rep++) {
             try (Allocator a = Allocators.create("slab:magazines=off,empty-slabs=0,debug=F", HEAP)) {
                 assertSame(SlabAllocator.class, a.getClass(), "F alone, the engine's own");
-                int rounds = 2000;
-                long[] box = new long[1];
-                AtomicInteger passed = new AtomicInteger();
-                AtomicInteger refused = new AtomicInteger();
-                Queue<Throwable> other = new ConcurrentLinkedQueue<>();
-                CyclicBarrier start = new CyclicBarrier(2, () -> box[0] = a.malloc(size)); // the only live block: a slab of its own
-                CyclicBarrier end = new CyclicBarrier(2);
-                Runnable racer = () -> {
-                    try {
-                        for (int i = 0; i < rounds; i++) {
-                            start.await(30, TimeUnit.SECONDS);
-                            try {
-                                a.free(box[0]);
-                                passed.incrementAndGet();
-                            } catch (DoubleFreeException e) {
-                                refused.incrementAndGet();
-                            } catch (RuntimeException e) {
-                                other.add(e); // reported below; the race goes on so the other thread is not left waiting
-                            }
-                            end.await(30, TimeUnit.SECONDS);
-                        }
-                    } catch (Exception e) {
-                        other.add(e);
-                    }
-                };
-                Thread t1 = Thread.ofPlatform().start(racer);
-                Thread t2 = Thread.ofPlatform().start(racer);
-                t1.join();
-                t2.join();
-                assertEquals(List.of(), List.copyOf(other), "every refusal a double free (repetition " + rep + ")");
-                assertEquals(rounds, passed.get(), "every block freed once");
-                assertEquals(rounds, refused.get(), "every second free refused");
+                // the only live block: a slab of its own
+                assertExactlyOnePassesEachRound(a, 2000, () -> a.malloc(size), DoubleFreeException.class, "repetition " + rep);
                 assertTrue(new HeapChecker().check(Inspection.of(a).heapWalk()).isEmpty());
                 assertTrue(allocated(a).isEmpty());
             }
