@@ -24,6 +24,8 @@ import org.jalloc.core.InvalidSizeException;
 import org.jalloc.core.walk.Inspection;
 import org.jalloc.testkit.contract.FreedAndLive;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code debug=F} alone on the two engines that keep {@link FreeHeads}' 16-byte head below each payload (slub, SLUB-4;
@@ -34,6 +36,8 @@ import org.junit.jupiter.api.Test;
  */
 abstract class FreeHeadsDebugFTest {
     static final long HEAP = 8L << 20;
+    /** How many times the race tests run their rounds ({@code -Djalloc.races=N}, 1 by default). */
+    static final int RACES = Integer.getInteger("jalloc.races", 1);
 
     /** The spec under test, {@code slab:debug=F} or {@code slub:debug=F}; also the prefix of every refusal. */
     abstract String spec();
@@ -43,6 +47,12 @@ abstract class FreeHeadsDebugFTest {
 
     /** Gives the engine's empty slabs back (its {@code shrink()}), before the final walk of the race test. */
     abstract void shrink(Allocator a);
+
+    /** A spec of F alone whose engine gives a slab back to buddy as soon as a free empties it. */
+    abstract String givenBackAtOnce();
+
+    /** A block of {@code size} bytes of {@link #givenBackAtOnce}'s engine, on a slab whose free of it gives the slab back. */
+    abstract long lonelyBlock(Allocator a, long size);
 
     static String hex(long a) {
         return "0x" + Long.toHexString(a);
@@ -186,6 +196,46 @@ abstract class FreeHeadsDebugFTest {
             shrink(a);
             assertTrue(new HeapChecker().check(Inspection.of(a).heapWalk()).isEmpty());
             assertTrue(allocated(a).isEmpty());
+        }
+    }
+
+    /**
+     * Two racing frees of one block whose free empties its slab, which goes back to buddy at once
+     * ({@link #givenBackAtOnce}): the losing free may find the slab given back (slab: its header overwritten by buddy's
+     * links, or its off-slab descriptor freed; slub: its descriptor naming no cache); that is the ring's double free,
+     * never a {@code HeapCorruptionException} (slub's race, fixed in c5652f0; slab's, in mend44's FreeHeads#raced). An
+     * on-slab header's cache (48 bytes) and an off-slab descriptor's (1,000 bytes); 2,000 rounds, repeated
+     * {@code -Djalloc.races=N} times (1 by default).
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {48, 1000})
+    void aRacingFreeThatFindsItsSlabGivenBackIsADoubleFree(long size) throws Exception {
+        for (int rep = 0; rep < RACES; rep++) {
+            try (Allocator a = Allocators.create(givenBackAtOnce(), HEAP)) {
+                assertTrue(a instanceof SlabAllocator || a instanceof SlubAllocator, "F alone, the engine's own: " + a);
+                assertExactlyOnePassesEachRound(a, 2000, () -> lonelyBlock(a, size), DoubleFreeException.class, size + " bytes, repetition " + rep);
+                shrink(a);
+                assertTrue(new HeapChecker().check(Inspection.of(a).heapWalk()).isEmpty());
+                assertTrue(allocated(a).isEmpty());
+            }
+        }
+    }
+
+    /**
+     * Two racing frees of one large block (above kmalloc's largest cache, 8,192 bytes with its head: buddy's pages
+     * directly, no slab): the winner tells the ring, then gives the pages back; the loser, whatever it reads of them
+     * meanwhile (the page map's entry gone, buddy's links over the front or the size word), is the ring's double free,
+     * never another exception. 2,000 rounds, repeated {@code -Djalloc.races=N} times.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {8192, 20_000})
+    void ofTwoRacingFreesOfOneLargeBlockExactlyOnePasses(long size) throws Exception {
+        for (int rep = 0; rep < RACES; rep++) {
+            try (Allocator a = Allocators.create(spec(), HEAP)) {
+                assertExactlyOnePassesEachRound(a, 2000, () -> a.malloc(size), DoubleFreeException.class, size + " bytes, repetition " + rep);
+                assertTrue(new HeapChecker().check(Inspection.of(a).heapWalk()).isEmpty());
+                assertTrue(allocated(a).isEmpty());
+            }
         }
     }
 

@@ -2,7 +2,6 @@ package org.jalloc.slab;
 
 import static org.jalloc.testkit.contract.LiveBlocks.allocated;
 import static org.jalloc.testkit.contract.LiveBlocks.heap;
-import static org.jalloc.testkit.contract.RacingFrees.assertExactlyOnePassesEachRound;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -16,8 +15,6 @@ import org.jalloc.core.Allocators;
 import org.jalloc.core.DoubleFreeException;
 import org.jalloc.core.walk.Inspection;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code slab:debug=F}: the engine checks F alone itself (its exact screen, a 16-byte head below each payload, an atomic
@@ -104,25 +101,13 @@ class SlabDebugFTest extends FreeHeadsDebugFTest {
         }
     }
 
-    /**
-     * Two racing frees of one block whose free empties its slab, which goes back to buddy at once (magazines off,
-     * {@code empty-slabs=0}): the losing free may find the slab given back (its header overwritten by buddy's links, or its
-     * off-slab descriptor freed); that is the ring's double free, never a {@code HeapCorruptionException} (slub's race,
-     * fixed in c5652f0). An on-slab header's cache (48 bytes) and an off-slab descriptor's (1,000 bytes); 2,000 rounds,
-     * repeated {@code -Djalloc.races=N} times (1 by default).
-     */
-    @ParameterizedTest
-    @ValueSource(longs = {48, 1000})
-    void aRacingFreeThatFindsItsSlabGivenBackIsADoubleFree(long size) throws Exception {
-        int repetitions = Integer.getInteger("jalloc.races", 1);
-        for (int rep = 0; rep < repetitions; rep++) {
-            try (Allocator a = Allocators.create("slab:magazines=off,empty-slabs=0,debug=F", HEAP)) {
-                assertSame(SlabAllocator.class, a.getClass(), "F alone, the engine's own");
-                // the only live block: a slab of its own
-                assertExactlyOnePassesEachRound(a, 2000, () -> a.malloc(size), DoubleFreeException.class, "repetition " + rep);
-                assertTrue(new HeapChecker().check(Inspection.of(a).heapWalk()).isEmpty());
-                assertTrue(allocated(a).isEmpty());
-            }
-        }
+    @Override
+    String givenBackAtOnce() {
+        return "slab:magazines=off,empty-slabs=0,debug=F";
+    }
+
+    @Override
+    long lonelyBlock(Allocator a, long size) {
+        return a.malloc(size); // no magazine, no empty slab kept: the only live block's slab is its own
     }
 }
