@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
+import java.util.function.ToLongFunction;
 
 import org.jalloc.check.HeapChecker;
 import org.jalloc.check.Violation;
@@ -210,15 +211,7 @@ abstract class FreeHeadsDebugFTest {
     @ParameterizedTest
     @ValueSource(longs = {48, 1000})
     void aRacingFreeThatFindsItsSlabGivenBackIsADoubleFree(long size) throws Exception {
-        for (int rep = 0; rep < RACES; rep++) {
-            try (Allocator a = Allocators.create(givenBackAtOnce(), HEAP)) {
-                assertTrue(a instanceof SlabAllocator || a instanceof SlubAllocator, "F alone, the engine's own: " + a);
-                assertExactlyOnePassesEachRound(a, 2000, () -> lonelyBlock(a, size), DoubleFreeException.class, size + " bytes, repetition " + rep);
-                shrink(a);
-                assertTrue(new HeapChecker().check(Inspection.of(a).heapWalk()).isEmpty());
-                assertTrue(allocated(a).isEmpty());
-            }
-        }
+        racesOfOneBlock(givenBackAtOnce(), size, a -> lonelyBlock(a, size));
     }
 
     /**
@@ -230,9 +223,19 @@ abstract class FreeHeadsDebugFTest {
     @ParameterizedTest
     @ValueSource(longs = {8192, 20_000})
     void ofTwoRacingFreesOfOneLargeBlockExactlyOnePasses(long size) throws Exception {
+        racesOfOneBlock(spec(), size, a -> a.malloc(size));
+    }
+
+    /**
+     * {@link #RACES} times, on a fresh allocator of {@code spec} (F alone, the engine's own): 2,000 rounds of two racing
+     * frees of the block {@code block} allocates, exactly one passing; then nothing live and the checker content.
+     */
+    private void racesOfOneBlock(String spec, long size, ToLongFunction<Allocator> block) throws InterruptedException {
         for (int rep = 0; rep < RACES; rep++) {
-            try (Allocator a = Allocators.create(spec(), HEAP)) {
-                assertExactlyOnePassesEachRound(a, 2000, () -> a.malloc(size), DoubleFreeException.class, size + " bytes, repetition " + rep);
+            try (Allocator a = Allocators.create(spec, HEAP)) {
+                assertTrue(a instanceof SlabAllocator || a instanceof SlubAllocator, "F alone, the engine's own: " + a);
+                assertExactlyOnePassesEachRound(a, 2000, () -> block.applyAsLong(a), DoubleFreeException.class, size + " bytes, repetition " + rep);
+                shrink(a);
                 assertTrue(new HeapChecker().check(Inspection.of(a).heapWalk()).isEmpty());
                 assertTrue(allocated(a).isEmpty());
             }
