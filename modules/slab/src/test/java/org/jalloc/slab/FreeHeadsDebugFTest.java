@@ -55,6 +55,9 @@ abstract class FreeHeadsDebugFTest {
     /** A block of {@code size} bytes of {@link #givenBackAtOnce}'s engine, on a slab whose free of it gives the slab back. */
     abstract long lonelyBlock(Allocator a, long size);
 
+    /** The slabs the engine has given back to buddy so far (its metric's {@code slabsDestroyed}). */
+    abstract long slabsGivenBack(Allocator a);
+
     static String hex(long a) {
         return "0x" + Long.toHexString(a);
     }
@@ -211,7 +214,7 @@ abstract class FreeHeadsDebugFTest {
     @ParameterizedTest
     @ValueSource(longs = {48, 1000})
     void aRacingFreeThatFindsItsSlabGivenBackIsADoubleFree(long size) throws Exception {
-        racesOfOneBlock(givenBackAtOnce(), size, a -> lonelyBlock(a, size));
+        racesOfOneBlock(givenBackAtOnce(), size, a -> lonelyBlock(a, size), 2000);
     }
 
     /**
@@ -223,18 +226,20 @@ abstract class FreeHeadsDebugFTest {
     @ParameterizedTest
     @ValueSource(longs = {8192, 20_000})
     void ofTwoRacingFreesOfOneLargeBlockExactlyOnePasses(long size) throws Exception {
-        racesOfOneBlock(spec(), size, a -> a.malloc(size));
+        racesOfOneBlock(spec(), size, a -> a.malloc(size), 0);
     }
 
     /**
      * {@link #RACES} times, on a fresh allocator of {@code spec} (F alone, the engine's own): 2,000 rounds of two racing
-     * frees of the block {@code block} allocates, exactly one passing; then nothing live and the checker content.
+     * frees of the block {@code block} allocates, exactly one passing; then at least {@code givenBack} slabs given back
+     * to buddy (each round's, when the race is to be the give-back's), nothing live and the checker content.
      */
-    private void racesOfOneBlock(String spec, long size, ToLongFunction<Allocator> block) throws InterruptedException {
+    private void racesOfOneBlock(String spec, long size, ToLongFunction<Allocator> block, long givenBack) throws InterruptedException {
         for (int rep = 0; rep < RACES; rep++) {
             try (Allocator a = Allocators.create(spec, HEAP)) {
                 assertTrue(a instanceof SlabAllocator || a instanceof SlubAllocator, "F alone, the engine's own: " + a);
                 assertExactlyOnePassesEachRound(a, 2000, () -> block.applyAsLong(a), DoubleFreeException.class, size + " bytes, repetition " + rep);
+                assertTrue(slabsGivenBack(a) >= givenBack, "each round's slab given back: " + slabsGivenBack(a));
                 shrink(a);
                 assertTrue(new HeapChecker().check(Inspection.of(a).heapWalk()).isEmpty());
                 assertTrue(allocated(a).isEmpty());

@@ -110,4 +110,9 @@ class SlabDebugFTest extends FreeHeadsDebugFTest {
     long lonelyBlock(Allocator a, long size) {
         return a.malloc(size); // no magazine, no empty slab kept: the only live block's slab is its own
     }
+
+    @Override
+    long slabsGivenBack(Allocator a) {
+        return a.stats().metric(SlabMetric.class).orElseThrow().slabsDestroyed();
+    }
 }

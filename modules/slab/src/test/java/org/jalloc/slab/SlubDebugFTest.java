@@ -69,4 +69,9 @@ class SlubDebugFTest extends FreeHeadsDebugFTest {
         ((SlubAllocator) a).detach(); // the caller's active slab deactivated: the free that empties it gives it back
         return u;
     }
+
+    @Override
+    long slabsGivenBack(Allocator a) {
+        return a.stats().metric(SlubMetric.class).orElseThrow().slabsDestroyed();
+    }
 }
