@@ -156,8 +156,6 @@ public final class SlubAllocator extends AbstractAllocator implements FreeChecks
         final long offset;
         final long random;
         final long slabBytes;
-        /** Lemire's divisor: {@code off / size = unsignedMultiplyHigh(off, divisor)} for {@code 0 <= off < 2^32} (F's slot, as slab's). */
-        final long divisor;
 
         Cache(int index, long size, boolean hardened, SplittableRandom rnd) {
             this.index = index;
@@ -168,7 +166,6 @@ public final class SlubAllocator extends AbstractAllocator implements FreeChecks
             this.objects = (int) (slabBytes / size);
             this.offset = (size / 2) & -8L;
             this.random = hardened ? rnd.nextLong() | 1 : 0;
-            this.divisor = Long.divideUnsigned(-1L, size) + 1;
         }
 
         /** Linux's calculate_order on 2 CPUs: the smallest order with at least 12 objects (fewer if 8 pages hold fewer) and at most 1/16 waste. */
@@ -1108,13 +1105,9 @@ public final class SlubAllocator extends AbstractAllocator implements FreeChecks
         return pageMap.get(u >>> SlabPageEntry.PAGE_SHIFT);
     }
 
-    /**
-     * F: the live object of {@code c} in slab {@code e} whose payload is {@code u} (its front word says so), or the misuse.
-     * The slot by a multiply-high, not a division ({@code u − e} is below the slab's bytes; any larger offset still
-     * gives a slot past the last object).
-     */
+    /** F: the live object of {@code c} in slab {@code e} whose payload is {@code u} (its front word says so), or the misuse. */
     private long objectOf(EngineSanity f, String op, long u, long e, Cache c) {
-        long k = Math.unsignedMultiplyHigh(u - e, c.divisor);
+        long k = (u - e) / c.size;
         long b = e + k * c.size;
         if (k >= c.objects || states.get(b) == FREE || mem.get(LONG, b) != u - b) {
             throw f.misuse(op, u);
