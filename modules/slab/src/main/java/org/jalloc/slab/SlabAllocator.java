@@ -831,9 +831,8 @@ public final class SlabAllocator extends AbstractAllocator implements FreeChecks
             freeLarge(b, order);
             return;
         }
-        long h = e;
-        SlabCache c = kmallocCacheOf(f, "free", u, e);
-        long b = c.slabs.liveObjectAt(h, u);
+        SlabCache c = kmallocCacheOf(f, "free", u, e); // a slab's page: e is its header's address
+        long b = c.slabs.liveObjectAt(e, u);
         if (b < 0 || mem.get(LONG, b) != u - b) {
             throw f.misuse("free", u);
         }
@@ -841,7 +840,7 @@ public final class SlabAllocator extends AbstractAllocator implements FreeChecks
         long w = heads.claim(f, "free", u, under, e);
         f.freed(u, under, (w & SCOPED) != 0); // views closed and the ring told before the object is a round (as above)
         VarHandle.storeStoreFence(); // the ring's stores before the free marker's, which a racing free may read
-        c.release(h, b);
+        c.release(e, b);
     }
 
     /**
@@ -878,9 +877,8 @@ public final class SlabAllocator extends AbstractAllocator implements FreeChecks
         if (e <= 0) {
             return largeBlockOf(f, op, u, e);
         }
-        long h = e;
-        SlabCache c = kmallocCacheOf(f, op, u, h);
-        long b = c.slabs.liveObjectAt(h, u);
+        SlabCache c = kmallocCacheOf(f, op, u, e); // a slab's page: e is its header's address
+        long b = c.slabs.liveObjectAt(e, u);
         if (b < 0 || mem.get(LONG, b) != u - b) {
             throw f.misuse(op, u);
         }

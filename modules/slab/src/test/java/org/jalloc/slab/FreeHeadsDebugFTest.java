@@ -3,6 +3,7 @@ package org.jalloc.slab;
 import static org.jalloc.testkit.contract.LiveBlocks.allocated;
 import static org.jalloc.testkit.contract.LiveBlocks.heap;
 import static org.jalloc.testkit.contract.LiveBlocks.randomOperationsUnderTheChecker;
+import static org.jalloc.testkit.contract.RacingFrees.assertExactlyOnePassesEachRound;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,8 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.ToLongFunction;
 
 import org.jalloc.check.HeapChecker;
 import org.jalloc.check.Violation;
@@ -25,6 +25,8 @@ import org.jalloc.core.InvalidSizeException;
 import org.jalloc.core.walk.Inspection;
 import org.jalloc.testkit.contract.FreedAndLive;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code debug=F} alone on the two engines that keep {@link FreeHeads}' 16-byte head below each payload (slub, SLUB-4;
@@ -35,6 +37,8 @@ import org.junit.jupiter.api.Test;
  */
 abstract class FreeHeadsDebugFTest {
     static final long HEAP = 8L << 20;
+    /** How many times the race tests run their rounds ({@code -Djalloc.races=N}, 1 by default). */
+    static final int RACES = Integer.getInteger("jalloc.races", 1);
 
     /** The spec under test, {@code slab:debug=F} or {@code slub:debug=F}; also the prefix of every refusal. */
     abstract String spec();
@@ -44,6 +48,15 @@ abstract class FreeHeadsDebugFTest {
 
     /** Gives the engine's empty slabs back (its {@code shrink()}), before the final walk of the race test. */
     abstract void shrink(Allocator a);
+
+    /** A spec of F alone whose engine gives a slab back to buddy as soon as a free empties it. */
+    abstract String givenBackAtOnce();
+
+    /** A block of {@code size} bytes of {@link #givenBackAtOnce}'s engine, on a slab whose free of it gives the slab back. */
+    abstract long lonelyBlock(Allocator a, long size);
+
+    /** The slabs the engine has given back to buddy so far (its metric's {@code slabsDestroyed}). */
+    abstract long slabsGivenBack(Allocator a);
 
     static String hex(long a) {
         return "0x" + Long.toHexString(a);
@@ -182,39 +195,55 @@ abstract class FreeHeadsDebugFTest {
             for (int i = 0; i < rounds; i++) {
                 blocks[i] = a.malloc(48);
             }
-            AtomicInteger passed = new AtomicInteger();
-            AtomicInteger refused = new AtomicInteger();
-            CyclicBarrier barrier = new CyclicBarrier(2);
-            java.util.Queue<RuntimeException> other = new java.util.concurrent.ConcurrentLinkedQueue<>();
-            Runnable racer = () -> {
-                try {
-                    for (int i = 0; i < rounds; i++) {
-                        barrier.await(30, java.util.concurrent.TimeUnit.SECONDS);
-                        try {
-                            a.free(blocks[i]);
-                            passed.incrementAndGet();
-                        } catch (DoubleFreeException e) {
-                            refused.incrementAndGet();
-                        } catch (RuntimeException e) {
-                            other.add(e); // reported below; the race goes on so the other thread is not left waiting
-                        }
-                    }
-                } catch (Exception e) {
-                    other.add(new IllegalStateException(e));
-                }
-            };
-            Thread t1 = new Thread(racer);
-            Thread t2 = new Thread(racer);
-            t1.start();
-            t2.start();
-            t1.join();
-            t2.join();
-            assertEquals(List.of(), List.copyOf(other), "every refusal a double free");
-            assertEquals(rounds, passed.get(), "every block freed once");
-            assertEquals(rounds, refused.get(), "every second free refused");
+            int[] next = new int[1];
+            assertExactlyOnePassesEachRound(a, rounds, () -> blocks[next[0]++], DoubleFreeException.class, "48 bytes, all live first");
             shrink(a);
             assertTrue(new HeapChecker().check(Inspection.of(a).heapWalk()).isEmpty());
             assertTrue(allocated(a).isEmpty());
+        }
+    }
+
+    /**
+     * Two racing frees of one block whose free empties its slab, which goes back to buddy at once
+     * ({@link #givenBackAtOnce}): the losing free may find the slab given back (slab: its header overwritten by buddy's
+     * links, or its off-slab descriptor freed; slub: its descriptor naming no cache); that is the ring's double free,
+     * never a {@code HeapCorruptionException} (slub's race, fixed in c5652f0; slab's, in mend44's FreeHeads#raced). An
+     * on-slab header's cache (48 bytes) and an off-slab descriptor's (1,000 bytes); 2,000 rounds, repeated
+     * {@code -Djalloc.races=N} times (1 by default).
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {48, 1000})
+    void aRacingFreeThatFindsItsSlabGivenBackIsADoubleFree(long size) throws Exception {
+        racesOfOneBlock(givenBackAtOnce(), size, a -> lonelyBlock(a, size), 2000);
+    }
+
+    /**
+     * Two racing frees of one large block (above kmalloc's largest cache, 8,192 bytes with its head: buddy's pages
+     * directly, no slab): the winner tells the ring, then gives the pages back; the loser, whatever it reads of them
+     * meanwhile (the page map's entry gone, buddy's links over the front or the size word), is the ring's double free,
+     * never another exception. 2,000 rounds, repeated {@code -Djalloc.races=N} times.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {8192, 20_000})
+    void ofTwoRacingFreesOfOneLargeBlockExactlyOnePasses(long size) throws Exception {
+        racesOfOneBlock(spec(), size, a -> a.malloc(size), 0);
+    }
+
+    /**
+     * {@link #RACES} times, on a fresh allocator of {@code spec} (F alone, the engine's own): 2,000 rounds of two racing
+     * frees of the block {@code block} allocates, exactly one passing; then at least {@code givenBack} slabs given back
+     * to buddy (each round's, when the race is to be the give-back's), nothing live and the checker content.
+     */
+    private void racesOfOneBlock(String spec, long size, ToLongFunction<Allocator> block, long givenBack) throws InterruptedException {
+        for (int rep = 0; rep < RACES; rep++) {
+            try (Allocator a = Allocators.create(spec, HEAP)) {
+                assertTrue(a instanceof SlabAllocator || a instanceof SlubAllocator, "F alone, the engine's own: " + a);
+                assertExactlyOnePassesEachRound(a, 2000, () -> block.applyAsLong(a), DoubleFreeException.class, size + " bytes, repetition " + rep);
+                assertTrue(slabsGivenBack(a) >= givenBack, "each round's slab given back: " + slabsGivenBack(a));
+                shrink(a);
+                assertTrue(new HeapChecker().check(Inspection.of(a).heapWalk()).isEmpty());
+                assertTrue(allocated(a).isEmpty());
+            }
         }
     }
 

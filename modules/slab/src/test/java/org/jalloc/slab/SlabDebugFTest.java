@@ -8,12 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.List;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jalloc.check.HeapChecker;
 import org.jalloc.core.Allocator;
@@ -21,8 +15,6 @@ import org.jalloc.core.Allocators;
 import org.jalloc.core.DoubleFreeException;
 import org.jalloc.core.walk.Inspection;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code slab:debug=F}: the engine checks F alone itself (its exact screen, a 16-byte head below each payload, an atomic
@@ -109,55 +101,18 @@ class SlabDebugFTest extends FreeHeadsDebugFTest {
         }
     }
 
-    /**
-     * Two racing frees of one block whose free empties its slab, which goes back to buddy at once (magazines off,
-     * {@code empty-slabs=0}): the losing free may find the slab given back (its header overwritten by buddy's links, or its
-     * off-slab descriptor freed); that is the ring's double free, never a {@code HeapCorruptionException} (slub's race,
-     * fixed in c5652f0). An on-slab header's cache (48 bytes) and an off-slab descriptor's (1,000 bytes); 2,000 rounds,
-     * repeated {@code -Djalloc.races=N} times (1 by default).
-     */
-    @ParameterizedTest
-    @ValueSource(longs = {48, 1000})
-    void aRacingFreeThatFindsItsSlabGivenBackIsADoubleFree(long size) throws Exception {
-        int repetitions = Integer.getInteger("jalloc.races", 1);
-        for (int rep = 0; rep < repetitions; rep++) {
-            try (Allocator a = Allocators.create("slab:magazines=off,empty-slabs=0,debug=F", HEAP)) {
-                assertSame(SlabAllocator.class, a.getClass(), "F alone, the engine's own");
-                int rounds = 2000;
-                long[] box = new long[1];
-                AtomicInteger passed = new AtomicInteger();
-                AtomicInteger refused = new AtomicInteger();
-                Queue<Throwable> other = new ConcurrentLinkedQueue<>();
-                CyclicBarrier start = new CyclicBarrier(2, () -> box[0] = a.malloc(size)); // the only live block: a slab of its own
-                CyclicBarrier end = new CyclicBarrier(2);
-                Runnable racer = () -> {
-                    try {
-                        for (int i = 0; i < rounds; i++) {
-                            start.await(30, TimeUnit.SECONDS);
-                            try {
-                                a.free(box[0]);
-                                passed.incrementAndGet();
-                            } catch (DoubleFreeException e) {
-                                refused.incrementAndGet();
-                            } catch (RuntimeException e) {
-                                other.add(e); // reported below; the race goes on so the other thread is not left waiting
-                            }
-                            end.await(30, TimeUnit.SECONDS);
-                        }
-                    } catch (Exception e) {
-                        other.add(e);
-                    }
-                };
-                Thread t1 = Thread.ofPlatform().start(racer);
-                Thread t2 = Thread.ofPlatform().start(racer);
-                t1.join();
-                t2.join();
-                assertEquals(List.of(), List.copyOf(other), "every refusal a double free (repetition " + rep + ")");
-                assertEquals(rounds, passed.get(), "every block freed once");
-                assertEquals(rounds, refused.get(), "every second free refused");
-                assertTrue(new HeapChecker().check(Inspection.of(a).heapWalk()).isEmpty());
-                assertTrue(allocated(a).isEmpty());
-            }
-        }
+    @Override
+    String givenBackAtOnce() {
+        return "slab:magazines=off,empty-slabs=0,debug=F";
+    }
+
+    @Override
+    long lonelyBlock(Allocator a, long size) {
+        return a.malloc(size); // no magazine, no empty slab kept: the only live block's slab is its own
+    }
+
+    @Override
+    long slabsGivenBack(Allocator a) {
+        return a.stats().metric(SlabMetric.class).orElseThrow().slabsDestroyed();
     }
 }

@@ -57,4 +57,21 @@ class SlubDebugFTest extends FreeHeadsDebugFTest {
             }
         }
     }
+
+    @Override
+    String givenBackAtOnce() {
+        return "slub:empty-slabs=0,debug=F";
+    }
+
+    @Override
+    long lonelyBlock(Allocator a, long size) {
+        long u = a.malloc(size);
+        ((SlubAllocator) a).detach(); // the caller's active slab deactivated: the free that empties it gives it back
+        return u;
+    }
+
+    @Override
+    long slabsGivenBack(Allocator a) {
+        return a.stats().metric(SlubMetric.class).orElseThrow().slabsDestroyed();
+    }
 }

@@ -3,6 +3,7 @@ package org.jalloc.threadcache;
 import static org.jalloc.testkit.contract.LiveBlocks.allocated;
 import static org.jalloc.testkit.contract.LiveBlocks.heap;
 import static org.jalloc.testkit.contract.LiveBlocks.randomOperationsUnderTheChecker;
+import static org.jalloc.testkit.contract.RacingFrees.assertExactlyOnePassesEachRound;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -14,8 +15,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.jalloc.check.HeapChecker;
@@ -296,36 +295,8 @@ class ThreadCacheDebugFTest {
     @Test
     void ofTwoRacingFreesOfOneBlockExactlyOnePasses() throws Exception {
         try (Allocator a = Allocators.create(F, HEAP)) {
-            int rounds = 300;
-            long[] box = new long[1];
-            AtomicInteger passed = new AtomicInteger();
-            AtomicInteger refused = new AtomicInteger();
-            AtomicReference<Throwable> other = new AtomicReference<>();
-            CyclicBarrier start = new CyclicBarrier(2, () -> box[0] = a.malloc(48));
-            CyclicBarrier end = new CyclicBarrier(2);
-            Runnable racer = () -> {
-                try {
-                    for (int i = 0; i < rounds; i++) {
-                        start.await();
-                        try {
-                            a.free(box[0]);
-                            passed.incrementAndGet();
-                        } catch (InvalidPointerException expected) { // a DoubleFreeException once the winner's free is in the ring
-                            refused.incrementAndGet();
-                        }
-                        end.await();
-                    }
-                } catch (Throwable t) {
-                    other.set(t);
-                }
-            };
-            Thread t1 = Thread.ofPlatform().start(racer);
-            Thread t2 = Thread.ofPlatform().start(racer);
-            t1.join();
-            t2.join();
-            assertEquals(null, other.get());
-            assertEquals(rounds, passed.get(), "one free per block");
-            assertEquals(rounds, refused.get());
+            // a DoubleFreeException once the winner's free is in the ring, an InvalidPointerException before
+            assertExactlyOnePassesEachRound(a, 300, () -> a.malloc(48), InvalidPointerException.class, "48 bytes");
             assertTrue(allocated(a).isEmpty());
             assertEquals(List.of(), check(a));
         }

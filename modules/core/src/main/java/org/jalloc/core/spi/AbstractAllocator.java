@@ -478,18 +478,17 @@ public abstract class AbstractAllocator implements Allocator {
             deallocate(address);
             return 0;
         }
-        if (size > heap.capacity()) { // the pointer screened all the same, in the caller's words under F alone
-            if (own != null) {
-                own.resizeChecked("realloc", address, size);
-            } else {
-                usable(address);
+        if (own != null) { // F alone: one check of the pointer, in the caller's words; beyond the capacity it answers false
+            if (own.resizeChecked("realloc", address, size)) {
+                return address;
             }
+            return size > heap.capacity() ? 0 : relocate(address, size);
+        }
+        if (size > heap.capacity()) { // the pointer screened all the same
+            usable(address);
             return 0;
         }
-        if (own != null ? own.resizeChecked("realloc", address, size) : resize(address, size)) {
-            return address;
-        }
-        return relocate(address, size);
+        return resize(address, size) ? address : relocate(address, size);
     }
 
     /**
