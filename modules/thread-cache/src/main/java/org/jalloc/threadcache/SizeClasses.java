@@ -23,7 +23,10 @@ import org.jalloc.core.memory.Heap;
  *       last block, PADDING in the walk) of at most 1/8 of the span;</li>
  *   <li>batch: blocks moved per transfer between a thread cache and the central list, {@code clamp(64 KiB / size, 1, 32)};</li>
  *   <li>max cached: the longest a thread-cache list may grow before a batch goes back,
- *       {@code max(batch, min(4 * batch, 512 KiB / size))}.</li>
+ *       {@code max(4 * batch, min(128, 1 MiB / size))}: 128 blocks up to 8 KiB, 1 MiB worth above, at least four
+ *       batches (branch mx45: it was {@code max(batch, min(4 * batch, 512 KiB / size))}, which held 8 blocks of 32 KiB,
+ *       so a live set of large blocks bounced them through the central list and the page heap; the byte limit, not
+ *       the list length, is what bounds a cache's memory).</li>
  * </ul>
  * Lookup is one byte table by 16-byte steps up to {@link #MAX_SMALL} (16 KiB of table): {@link #classOf} is one add,
  * one shift and one load, with no branch on the size.
@@ -88,7 +91,7 @@ public final class SizeClasses {
             PAGES[i] = pages;
             BLOCKS[i] = (int) (pages * PAGE / s);
             BATCH[i] = (int) Math.max(1, Math.min(32, (64 << 10) / s));
-            MAX_CACHED[i] = (int) Math.max(BATCH[i], Math.min(4L * BATCH[i], (512 << 10) / s));
+            MAX_CACHED[i] = (int) Math.max(4L * BATCH[i], Math.min(128, (1 << 20) / s));
             MULTIPLE_TEST[i] = Long.divideUnsigned(-1L, s) + 1;
             BLOCKS_END[i] = BLOCKS[i] * s;
             LABEL[i] = "class " + i;

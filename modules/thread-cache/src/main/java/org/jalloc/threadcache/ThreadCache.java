@@ -12,7 +12,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *
  * <p>A cache is bounded: each list by {@link SizeClasses#maxCached}, all lists together by the allocator's
  * thread-cache byte limit; longer lists go back to the central lists a batch at a time. Every
- * {@value #EVENT_INTERVAL} operations the owner runs a cache event: it returns three quarters of the least-used
+ * {@value #EVENT_INTERVAL} operations the owner runs a cache event: it returns half of the least-used
  * part (the low-water mark) of one list (jemalloc's incremental tcache GC) and advances the allocator's clock.
  */
 public final class ThreadCache {

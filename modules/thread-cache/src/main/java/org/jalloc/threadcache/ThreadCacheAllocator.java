@@ -109,7 +109,7 @@ import org.jalloc.core.walk.HeapWalk;
  *       pushed on that arena's remote stack with a CAS. A span whose last block returns goes back to the page heap.
  *       The byte limit is the cache's share of the overall budget ({@link ThreadCaches#rebalance}).
  *       LARGE: the span goes back to the page heap (merged with free neighbours).</li>
- *   <li>Every 256 ops per cache (a cache event): {@link ThreadCaches} returns 3/4 of the low-water mark of one list
+ *   <li>Every 256 ops per cache (a cache event): {@link ThreadCaches} returns half the low-water mark of one list
  *       (jemalloc's tcache GC), then {@link Maintenance} advances the clock; once per decay epoch one thread runs a
  *       maintenance pass: reclaim caches of dead threads, drain every remote stack, decay dirty pages (madvise).</li>
  *   <li>Heap full: {@link Maintenance} flushes the caller's cache, reclaims dead caches, drains remote stacks; retry
@@ -193,8 +193,15 @@ public final class ThreadCacheAllocator extends AbstractAllocator implements Fre
     static final byte FREE = 1;
     /** The smallest per-thread cache limit (tcmalloc's: two of the largest blocks). */
     public static final long MIN_CACHE_BYTES = 2 * MAX_SMALL;
-    /** The default overall thread-cache budget, in per-thread limits: two caches get their whole limit, more share. */
+    /** The default overall thread-cache budget, in per-thread limits, when the limit is set: two caches get their whole limit, more share. */
     public static final int DEFAULT_BUDGET_CACHES = 2;
+    /**
+     * The default per-thread limit (tcmalloc's {@code kMaxThreadCacheSize}): what a lone thread may cache; with the
+     * default budget of the same size, two threads get 2 MiB each and more share, as before (branch mx45).
+     */
+    public static final long DEFAULT_CACHE_BYTES = 4L << 20;
+    /** The default overall budget when neither it nor the per-thread limit is set. */
+    public static final long DEFAULT_BUDGET = 4L << 20;
 
     /** What drives decay and maintenance. */
     public enum Clock {
@@ -265,14 +272,14 @@ public final class ThreadCacheAllocator extends AbstractAllocator implements Fre
         }
         this.token = new Object();
         this.caches = new ThreadCaches(b.name, central, pageHeap, mem, links, b.cacheBytes,
-                b.budget > 0 ? b.budget : DEFAULT_BUDGET_CACHES * b.cacheBytes, token);
+                b.budget > 0 ? b.budget : b.cacheBytesSet ? DEFAULT_BUDGET_CACHES * b.cacheBytes : DEFAULT_BUDGET, token);
         this.registry = caches.registry;
         this.hints = registry.hints();
         this.stripes = new StripedCaches(caches, b.stripes);
         this.maintenance = new Maintenance(b.clock, b.decay, pageHeap, central, caches, stripes);
     }
 
-    /** Production defaults: {@code availableProcessors()} arenas, the time clock, 10 s decay, 2 MiB per thread cache. */
+    /** Production defaults: {@code availableProcessors()} arenas, the time clock, 10 s decay, 4 MiB per thread cache within a 4 MiB budget. */
     public static Builder builder() {
         return new Builder();
     }
@@ -282,7 +289,8 @@ public final class ThreadCacheAllocator extends AbstractAllocator implements Fre
         private int arenas = Runtime.getRuntime().availableProcessors();
         private Clock clock = Clock.TIME;
         private long decay = 10_000;
-        private long cacheBytes = 2L << 20;
+        private long cacheBytes = DEFAULT_CACHE_BYTES;
+        private boolean cacheBytesSet;
         private long budget;
         private final PerThreadOptions perThread = new PerThreadOptions();
         private String name = "thread-cache";
@@ -329,18 +337,22 @@ public final class ThreadCacheAllocator extends AbstractAllocator implements Fre
             return this;
         }
 
-        /** Per-thread cache limit in bytes (default 2 MiB, at least {@link #MIN_CACHE_BYTES}). */
+        /**
+         * Per-thread cache limit in bytes (default {@link #DEFAULT_CACHE_BYTES}, 4 MiB, at least
+         * {@link #MIN_CACHE_BYTES}); setting it makes the default budget twice this limit.
+         */
         public Builder threadCacheBytes(long bytes) {
             if (bytes < MIN_CACHE_BYTES) {
                 throw new IllegalArgumentException("thread cache limit must be at least " + MIN_CACHE_BYTES + ", got " + bytes);
             }
             this.cacheBytes = bytes;
+            this.cacheBytesSet = true;
             return this;
         }
 
         /**
-         * The overall thread-cache budget (tcmalloc's overall thread cache size; default {@value #DEFAULT_BUDGET_CACHES}
-         * × the per-thread limit, 4 MiB by default): divided equally among the registered caches (threads' caches,
+         * The overall thread-cache budget (tcmalloc's overall thread cache size; default {@link #DEFAULT_BUDGET}, 4 MiB,
+         * or {@value #DEFAULT_BUDGET_CACHES} × the per-thread limit when {@link #threadCacheBytes} is set): divided equally among the registered caches (threads' caches,
          * handles, virtual threads' stripes), each share between {@link SizeClasses#MAX_SMALL} (256 KiB) and the
          * per-thread limit; re-divided whenever a cache is registered, detached or reclaimed, so with many threads
          * each caches less and what threads free returns to the spans and the page heap sooner.

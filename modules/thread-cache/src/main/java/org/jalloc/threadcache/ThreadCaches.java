@@ -56,7 +56,8 @@ import org.jalloc.core.percpu.ThreadRegistry;
  *   <li>flush(c, cls, n): unlink the first n blocks, one chain per arena of their spans; the cache's own arena's
  *       chain goes to its central list under the lock, each other chain onto its arena's remote stack (one CAS).</li>
  *   <li>collect(c) (a cache event, every {@value ThreadCache#EVENT_INTERVAL} operations): the next non-empty list
- *       round-robin returns 3/4 of its low-water mark (jemalloc's incremental tcache GC); its mark resets.</li>
+ *       round-robin returns half its low-water mark, rounded up (jemalloc's incremental tcache GC with tcmalloc's
+ *       half; 3/4 until branch mx45, which sent a busy list's blocks to the central list and back); its mark resets.</li>
  *   <li>detach / release: flush every list, mark the cache detached, unregister it (the thread-local and the lookup
  *       hint too, so no later call finds it).</li>
  *   <li>sweepDead: the registry unregisters the caches of ended threads (clearing their hint slots) and hands each
@@ -448,7 +449,7 @@ final class ThreadCaches {
         }
     }
 
-    /** The cache side of a cache event: incremental GC of the next non-empty list (3/4 of its low-water mark). */
+    /** The cache side of a cache event: incremental GC of the next non-empty list (half its low-water mark). */
     void collect(ThreadCache c) {
         c.ticks = ThreadCache.EVENT_INTERVAL;
         c.events++;
@@ -458,7 +459,7 @@ final class ThreadCaches {
         }
         int low = c.lowWater(cls);
         if (low > 0) {
-            flush(c, cls, low - low / 4);
+            flush(c, cls, (low + 1) / 2); // half, rounded up (tcmalloc's scavenge): an idle list still drains to 0
         }
         c.lowWater(cls, c.count(cls));
         c.gcCursor = cls == COUNT - 1 ? 1 : cls + 1;

@@ -62,6 +62,22 @@ class SizeClassesTest {
         }
     }
 
+    /**
+     * A list holds at least four batches, 128 blocks up to 8 KiB and 1 MiB worth above (branch mx45): with the old
+     * bound of 8 blocks of 32 KiB a live set of large blocks bounced them through the central list and the page heap.
+     */
+    @Test
+    void listsHoldFourBatchesAndAMegabyteOfLargeBlocks() {
+        for (int c = 1; c < SizeClasses.COUNT; c++) {
+            int max = SizeClasses.maxCached(c);
+            assertTrue(max >= 4 * SizeClasses.batch(c), "class " + c);
+            assertEquals(Math.max(4L * SizeClasses.batch(c), Math.min(128, (1 << 20) / SizeClasses.size(c))), max, "class " + c);
+        }
+        assertEquals(128, SizeClasses.maxCached(SizeClasses.classOf(8192)));
+        assertEquals(32, SizeClasses.maxCached(SizeClasses.classOf(32768)));
+        assertEquals(4, SizeClasses.maxCached(SizeClasses.classOf(SizeClasses.MAX_SMALL)));
+    }
+
     @Test
     void theTableIsPrintable() {
         String t = SizeClasses.table();

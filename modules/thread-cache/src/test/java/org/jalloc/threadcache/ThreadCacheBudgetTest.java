@@ -118,6 +118,64 @@ class ThreadCacheBudgetTest {
         }
     }
 
+    /**
+     * The library defaults (branch mx45): a lone cache may hold 4 MiB (tcmalloc's per-thread maximum), two caches
+     * 2 MiB each, as the old 2 MiB limit with its 4 MiB budget gave them; setting only the per-thread limit keeps the
+     * budget at twice it.
+     */
+    @Test
+    void theDefaultsGiveALoneCacheFourMiBWithinAFourMiBBudget() {
+        try (ThreadCacheAllocator a = create(ThreadCacheAllocator.builder().arenas(1))) {
+            assertEquals(4L << 20, a.caches.cacheLimit);
+            assertEquals(4L << 20, a.caches.budget);
+            ThreadCache one = a.newCache();
+            assertEquals(4L << 20, a.caches.share(), "alone: the whole budget");
+            ThreadCache two = a.newCache();
+            assertEquals(2L << 20, a.caches.share(), "two caches: 2 MiB each, as before");
+            a.detach(two);
+            a.detach(one);
+        }
+        try (ThreadCacheAllocator a = create(ThreadCacheAllocator.builder().arenas(1).threadCacheBytes(1 << 20))) {
+            assertEquals(2L << 20, a.caches.budget, "the limit set alone: the budget is twice it");
+            List<ThreadCache> four = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                four.add(a.newCache());
+            }
+            assertEquals(512 << 10, a.caches.share());
+            four.forEach(a::detach);
+        }
+    }
+
+    /**
+     * A cache event returns half the low-water mark of its list, rounded up (it returned 3/4 until branch mx45), and
+     * a list left idle still drains to nothing; the checker agrees at every step.
+     */
+    @Test
+    void aCacheEventReturnsHalfTheLowWaterMarkAndAnIdleListDrains() {
+        try (ThreadCacheAllocator a = create(ThreadCacheAllocator.builder().arenas(1))) {
+            ThreadCache c = a.newCache();
+            List<Long> blocks = new ArrayList<>();
+            for (int i = 0; i < 60; i++) {
+                blocks.add(a.malloc(c, 64));
+            }
+            blocks.forEach(p -> a.free(c, p));
+            int n = c.count(C64);
+            assertTrue(n >= 60 && n <= SizeClasses.maxCached(C64), "cached " + n);
+            for (int events = 0; c.count(C64) > 0; events++) {
+                assertTrue(events < 10, "an idle list drains in a few events");
+                int before = c.count(C64);
+                c.lowWater(C64, before); // untouched since its last event: the whole list is below the mark
+                c.gcCursor = C64;
+                a.caches.collect(c);
+                assertEquals(before - (before + 1) / 2, c.count(C64), "half of " + before + ", rounded up, went back");
+                assertEquals(c.count(C64), c.lowWater(C64), "the mark restarts at the list's length");
+                Quiescent.check(a, List.of());
+            }
+            a.detach(c);
+            Quiescent.check(a, List.of());
+        }
+    }
+
     @Test
     void aBudgetBelowTheSmallestCacheIsRefusedWithAClearMessage() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
