@@ -101,16 +101,11 @@ final class CentralList {
                 b = next;
             }
             remoteBlocksDrained += got;
-            // the rest stays a stack for the next refills (one CAS, no block touched) unless another thread pushed
-            // meanwhile, or a block of another class or arena stopped the walk: then back to their spans (insert
-            // checks each block and refuses a stranger)
-            if (b != 0 && (got < n || !HEAD.compareAndSet(remoteHeads, remoteOffset, 0L, b))) {
-                while (b != 0) {
-                    long next = links.decode(b, mem.get(ValueLayout.JAVA_LONG, b));
-                    insert(b);
-                    remoteBlocksDrained++;
-                    b = next;
-                }
+            while (b != 0) {
+                long next = links.decode(b, mem.get(ValueLayout.JAVA_LONG, b));
+                insert(b);
+                remoteBlocksDrained++;
+                b = next;
             }
         }
         int fromRemote = got;

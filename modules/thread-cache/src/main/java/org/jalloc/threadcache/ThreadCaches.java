@@ -396,10 +396,6 @@ final class ThreadCaches {
      * list (one lock), the others as one chain per owning arena onto that arena's remote stack (one CAS each).
      */
     void flush(ThreadCache c, int cls, int n) {
-        flush(c, cls, n, false);
-    }
-
-    private void flush(ThreadCache c, int cls, int n, boolean toSpans) {
         c.flushes++;
         long b = c.head(cls);
         for (int i = 0; i < n; i++) {
@@ -433,7 +429,7 @@ final class ThreadCaches {
                 continue;
             }
             c.chainCount[a] = 0;
-            if (a == c.arena && toSpans) {
+            if (a == c.arena) {
                 central[a][cls].insertChain(c.chainHead[a], k);
             } else {
                 central[a][cls].pushRemote(c.chainHead[a], c.chainTail[a]);
@@ -446,7 +442,7 @@ final class ThreadCaches {
     void flushAll(ThreadCache c) {
         for (int cls = 1; cls < COUNT; cls++) {
             if (c.count(cls) > 0) {
-                flush(c, cls, c.count(cls), true);
+                flush(c, cls, c.count(cls));
             }
             c.lowWater(cls, 0);
         }
