@@ -6,6 +6,8 @@ import static org.jalloc.testkit.contract.LiveBlocks.randomOperationsUnderTheChe
 import static org.jalloc.testkit.contract.RacingFrees.assertExactlyOnePassesEachRound;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -57,6 +59,44 @@ abstract class FreeHeadsDebugFTest {
 
     /** The slabs the engine has given back to buddy so far (its metric's {@code slabsDestroyed}). */
     abstract long slabsGivenBack(Allocator a);
+
+    /** The engine's class: F alone is the engine itself, no layer. */
+    abstract Class<? extends Allocator> engine();
+
+    /** Specs with another letter or a leak level beside F, each of which keeps a layer over the engine. */
+    abstract List<String> layered();
+
+    /** What F alone keeps that is the engine's own, on the F heap whose block {@code q} (64 bytes) is live, and live after. */
+    void ownLayout(Allocator f, long q) {
+    }
+
+    @Test
+    void fAloneIsTheEngineWithAHeadOf16BytesBelowEachPayload() {
+        String plain = spec().substring(0, spec().indexOf(':'));
+        try (Allocator off = Allocators.create(plain, HEAP); Allocator f = Allocators.create(spec(), HEAP)) {
+            assertSame(engine(), f.getClass(), "the engine itself, no layer");
+            assertEquals(spec(), f.name());
+            long p = off.malloc(64);
+            long q = f.malloc(64);
+            assertEquals(64, off.usableSize(p), "off: kmalloc-64, the object is the payload");
+            assertEquals(80, f.usableSize(q), "F: 16 + 64 bytes take kmalloc-96, less the head");
+            assertEquals(80, heap(f).getLong(q - 8), "the word below the payload is its usable size");
+            assertEquals(16, heap(f).getLong(q - 16), "the block's first word is the front");
+            long[] e = allocated(f).get(0);
+            assertEquals(q - 16, e[0], "the object starts at the head");
+            assertEquals(q, e[2], "the walk shows the caller's payload");
+            assertEquals(80, e[3]);
+            assertEquals(0, (p - heap(off).start()) % 64);
+            ownLayout(f, q);
+            f.free(q);
+            off.free(p);
+            for (String other : layered()) {
+                try (Allocator a = Allocators.create(other, HEAP)) {
+                    assertFalse(engine().isInstance(a), other + ": another letter or a leak level keeps a layer over the engine");
+                }
+            }
+        }
+    }
 
     static String hex(long a) {
         return "0x" + Long.toHexString(a);

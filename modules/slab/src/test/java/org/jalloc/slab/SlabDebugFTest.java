@@ -1,13 +1,12 @@
 package org.jalloc.slab;
 
-import static org.jalloc.testkit.contract.LiveBlocks.allocated;
-import static org.jalloc.testkit.contract.LiveBlocks.heap;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 
 import org.jalloc.check.HeapChecker;
 import org.jalloc.core.Allocator;
@@ -39,40 +38,29 @@ class SlabDebugFTest extends FreeHeadsDebugFTest {
         ((SlabAllocator) a).shrink();
     }
 
-    @Test
-    void fAloneIsTheEngineWithAHeadOf16BytesBelowEachPayloadAndMagazines() {
-        try (Allocator off = Allocators.create("slab", HEAP); Allocator f = Allocators.create(F, HEAP)) {
-            assertSame(SlabAllocator.class, f.getClass(), "the engine itself, no layer");
-            assertEquals(F, f.name());
-            long p = off.malloc(64);
-            long q = f.malloc(64);
-            assertEquals(64, off.usableSize(p), "off: kmalloc-64, the object is the payload");
-            assertEquals(80, f.usableSize(q), "F: 16 + 64 bytes take kmalloc-96, less the head");
-            assertEquals(80, heap(f).getLong(q - 8), "the word below the payload is its usable size");
-            assertEquals(16, heap(f).getLong(q - 16), "the block's first word is the front");
-            long[] e = allocated(f).get(0);
-            assertEquals(q - 16, e[0], "the object starts at the head");
-            assertEquals(q, e[2], "the walk shows the caller's payload");
-            assertEquals(80, e[3]);
-            assertEquals(0, (p - heap(off).start()) % 64);
-            SlabAllocator s = (SlabAllocator) f;
-            for (SlabCache c : s.caches()) {
-                assertTrue(c.magazineSize() > 0, c.name() + ": the kmalloc caches keep their magazines under F alone");
-                assertEquals(Long.lowestOneBit(c.objectSize()), c.align(), c.name() + ": natural alignment, as off");
-            }
-            f.free(q);
-            assertEquals(q, f.malloc(64), "the round comes back from the magazine, LIFO");
-            f.free(q);
-            off.free(p);
-            for (String other : new String[] {"slab:debug=FU", "slab:debug=F,leaks=simple", "slab:debug=FZ", "slab:debug=FP"}) {
-                try (Allocator a = Allocators.create(other, HEAP)) {
-                    assertTrue(!(a instanceof SlabAllocator), other + ": another letter or a leak level keeps a layer over the debug caches");
-                }
-            }
-            try (Allocator a = Allocators.create("slab:debug=F,magazines=off", HEAP)) {
-                assertSame(SlabAllocator.class, a.getClass());
-                assertEquals(0, ((SlabAllocator) a).caches().get(0).magazineSize(), "magazines=off stays off");
-            }
+    @Override
+    Class<? extends Allocator> engine() {
+        return SlabAllocator.class;
+    }
+
+    @Override
+    List<String> layered() {
+        return List.of("slab:debug=FU", "slab:debug=F,leaks=simple", "slab:debug=FZ", "slab:debug=FP");
+    }
+
+    /** The kmalloc caches keep their magazines and natural alignment under F alone; magazines=off stays off. */
+    @Override
+    void ownLayout(Allocator f, long q) {
+        SlabAllocator s = (SlabAllocator) f;
+        for (SlabCache c : s.caches()) {
+            assertTrue(c.magazineSize() > 0, c.name() + ": the kmalloc caches keep their magazines under F alone");
+            assertEquals(Long.lowestOneBit(c.objectSize()), c.align(), c.name() + ": natural alignment, as off");
+        }
+        f.free(q);
+        assertEquals(q, f.malloc(64), "the round comes back from the magazine, LIFO");
+        try (Allocator a = Allocators.create("slab:debug=F,magazines=off", HEAP)) {
+            assertSame(SlabAllocator.class, a.getClass());
+            assertEquals(0, ((SlabAllocator) a).caches().get(0).magazineSize(), "magazines=off stays off");
         }
     }
 

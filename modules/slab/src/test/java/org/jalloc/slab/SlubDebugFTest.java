@@ -1,14 +1,8 @@
 package org.jalloc.slab;
 
-import static org.jalloc.testkit.contract.LiveBlocks.allocated;
-import static org.jalloc.testkit.contract.LiveBlocks.heap;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.util.List;
 
 import org.jalloc.core.Allocator;
-import org.jalloc.core.Allocators;
-import org.junit.jupiter.api.Test;
 
 /**
  * {@code slub:debug=F}: the engine checks F alone itself (its exact screen, a 16-byte head below each payload, an atomic
@@ -32,30 +26,14 @@ class SlubDebugFTest extends FreeHeadsDebugFTest {
         ((SlubAllocator) a).shrink();
     }
 
-    @Test
-    void fAloneIsTheEngineWithAHeadOf16BytesBelowEachPayload() {
-        try (Allocator off = Allocators.create("slub", HEAP); Allocator f = Allocators.create(F, HEAP)) {
-            assertSame(SlubAllocator.class, f.getClass(), "the engine itself, no layer");
-            assertEquals(F, f.name());
-            long p = off.malloc(64);
-            long q = f.malloc(64);
-            assertEquals(64, off.usableSize(p), "off: kmalloc-64, the object is the payload");
-            assertEquals(80, f.usableSize(q), "F: 16 + 64 bytes take kmalloc-96, less the head");
-            assertEquals(80, heap(f).getLong(q - 8), "the word below the payload is its usable size");
-            assertEquals(16, heap(f).getLong(q - 16), "the block's first word is the front");
-            long[] e = allocated(f).get(0);
-            assertEquals(q - 16, e[0], "the object starts at the head");
-            assertEquals(q, e[2], "the walk shows the caller's payload");
-            assertEquals(80, e[3]);
-            assertEquals(0, (p - heap(off).start()) % 64);
-            f.free(q);
-            off.free(p);
-            for (String other : new String[] {"slub:debug=FU", "slub:debug=F,leaks=simple"}) {
-                try (Allocator a = Allocators.create(other, HEAP)) {
-                    assertTrue(!(a instanceof SlubAllocator), other + ": another letter or a leak level is the layer's");
-                }
-            }
-        }
+    @Override
+    Class<? extends Allocator> engine() {
+        return SlubAllocator.class;
+    }
+
+    @Override
+    List<String> layered() {
+        return List.of("slub:debug=FU", "slub:debug=F,leaks=simple");
     }
 
     @Override
